@@ -1,0 +1,84 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../src-shared/ipc/app-error';
+import type { Handlers } from '../../src-shared/ipc/contract';
+import type { ImportSource } from '../../src-shared/schemas/api';
+import { DatasetFile, importCsv, previewCsv } from '../data-import';
+import type { Services } from './services';
+import { SAMPLES } from './samples';
+
+function resolveSource(s: Services, source: ImportSource): { path: string; name: string } {
+  if ('sampleId' in source) {
+    const sample = SAMPLES.find((x) => x.id === source.sampleId);
+    if (!sample) {
+      throw new AppError('NOT_FOUND', `No sample named "${source.sampleId}"`, `Samples: ${SAMPLES.map((x) => x.id).join(', ')}`);
+    }
+    return { path: path.join(s.samplesDir, sample.fileName), name: sample.fileName };
+  }
+  const f = s.files.resolve(source.fileId);
+  return { path: f.path, name: f.name };
+}
+
+export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'import:preview' | 'import:commit' | 'datasets:rows'> {
+  return {
+    'files:pick': async () => {
+      if (!s.pickFile) {
+        throw new AppError('UNSUPPORTED', 'There is no native file dialog in browser mode', 'Use the file picker on the Import page.');
+      }
+      const p = await s.pickFile();
+      return p ? s.files.register(p) : null;
+    },
+    'import:preview': async ({ source, delimiter }) => {
+      const src = resolveSource(s, source);
+      return previewCsv(src.path, src.name, { delimiter });
+    },
+    'import:commit': async (args) => {
+      if (!s.repos.projects.get(args.projectId)) throw new AppError('NOT_FOUND', `No project with id ${args.projectId}`);
+      const src = resolveSource(s, args.source);
+      const rel = path.join('datasets', crypto.randomBytes(12).toString('hex'));
+      const dest = path.join(s.dataDir, rel);
+      const started = Date.now();
+      try {
+        const result = await importCsv(src.path, dest, {
+          delimiter: args.delimiter,
+          columns: args.columns,
+          missing: args.missing,
+          standardize: args.standardize,
+          onProgress: (p) => s.events.emit('import:progress', { importId: args.importId, ...p }),
+        });
+        const dataset = s.repos.datasets.create({
+          projectId: args.projectId,
+          name: args.name,
+          sourceName: src.name,
+          contentHash: result.contentHash,
+          rows: result.rows,
+          schema: result.schema,
+          preprocessing: result.preprocessing,
+          dataDir: rel,
+          bytes: result.bytes,
+        });
+        s.events.emit('import:progress', {
+          importId: args.importId,
+          phase: 'done',
+          rows: result.rows,
+          bytesRead: fs.statSync(src.path).size,
+          totalBytes: fs.statSync(src.path).size,
+        });
+        if ('fileId' in args.source) s.files.release(args.source.fileId);
+        void started;
+        return dataset;
+      } catch (e) {
+        fs.rmSync(dest, { recursive: true, force: true });
+        throw e;
+      }
+    },
+    'datasets:rows': async ({ datasetId, offset, limit }) => {
+      const d = s.repos.datasets.get(datasetId);
+      if (!d) throw new AppError('NOT_FOUND', `No dataset with id ${datasetId}`);
+      const file = DatasetFile.open(s.datasetPath(datasetId));
+      const sl = file.slice(offset, limit);
+      return { columns: sl.columns, rows: sl.rows, offset, total: file.rows };
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { AppError } from '../../src-shared/ipc/app-error';
+import type { Handlers } from '../../src-shared/ipc/contract';
+import { familyLabel } from '../../src-shared/schemas/run-spec';
+import type { Services } from './services';
+
+export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:get' | 'runs:start' | 'runs:cancel' | 'runs:metrics' | 'runs:artifact'> {
+  const getRun = (runId: number) => {
+    const r = s.repos.runs.get(runId);
+    if (!r) throw new AppError('NOT_FOUND', `No run with id ${runId}`);
+    return r;
+  };
+  return {
+    'runs:list': async ({ projectId }) => s.repos.runs.list(projectId),
+    'runs:get': async ({ runId }) => getRun(runId),
+    'runs:start': async ({ projectId, datasetId, name, spec }) => {
+      const d = s.repos.datasets.get(datasetId);
+      if (!d) throw new AppError('NOT_FOUND', `No dataset with id ${datasetId}`);
+      if (d.projectId !== projectId) {
+        throw new AppError('BAD_REQUEST', `Dataset ${datasetId} belongs to project ${d.projectId}, not ${projectId}`);
+      }
+      if (spec.model === 'vae') {
+        if (spec.family.kind !== 'meanfield') {
+          throw new AppError('UNSUPPORTED', `The VAE supports the mean-field family for now, got ${familyLabel(spec.family)}`, 'Choose mean-field.');
+        }
+        if (spec.objective.kind !== 'elbo') {
+          throw new AppError('UNSUPPORTED', `The VAE trains with the ELBO for now, got ${spec.objective.kind}`, 'Choose ELBO.');
+        }
+        const cols = new Map(d.schema.map((c) => [c.name, c]));
+        for (const f of spec.features) {
+          const c = cols.get(f);
+          if (!c) throw new AppError('BAD_REQUEST', `Feature column "${f}" is not in dataset "${d.name}"`);
+          if (c.type !== 'numeric' && c.type !== 'binary') {
+            throw new AppError('BAD_REQUEST', `Feature column "${f}" is ${c.type}; the VAE models numeric and binary columns`, 'Untick it or change its type on import.');
+          }
+        }
+        const minRows = Math.max(2, Math.ceil(1 / Math.max(spec.validationFraction, 1e-9)));
+        if (d.rows < 2 || (spec.validationFraction > 0 && d.rows < minRows)) {
+          throw new AppError('BAD_REQUEST', `Dataset "${d.name}" has ${d.rows} rows, too few for a validation split of ${spec.validationFraction}`);
+        }
+      }
+      const run = s.repos.runs.create({
+        projectId,
+        datasetId,
+        name: name && name.length ? name : `${spec.model}-${familyLabel(spec.family)} on ${d.name}`,
+        spec,
+      });
+      s.events.emit('run:status', run);
+      s.runner.enqueue(run.id);
+      return s.repos.runs.get(run.id)!;
+    },
+    'runs:cancel': async ({ runId }) => {
+      getRun(runId);
+      s.runner.cancel(runId);
+      return getRun(runId);
+    },
+    'runs:metrics': async ({ runId, names }) => {
+      getRun(runId);
+      return s.repos.metrics.series(runId, names);
+    },
+    'runs:artifact': async ({ runId, name }) => {
+      getRun(runId);
+      return s.repos.artifacts.get(runId, name);
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Everything handlers need, injected, so handlers are tested without Electron or HTTP. `createServices` wires the
+ * real ones for a data directory; Electron's index.ts, the browser-mode server and the CLI all use it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { openDb } from '../storage/db';
+import { makeRepos, type Repos } from '../storage/repositories';
+import { JobRunner, type WorkerFactory } from '../jobs/job-runner';
+import { EventBus } from './events';
+import { FileRegistry } from './files';
+import { findSamplesDir } from './samples';
+
+export interface Services {
+  mode: 'electron' | 'browser';
+  version: string;
+  dataDir: string;
+  repos: Repos;
+  events: EventBus;
+  runner: JobRunner;
+  files: FileRegistry;
+  samplesDir: string;
+  /** Absolute folder of a dataset's stored files. */
+  datasetPath(datasetId: number): string;
+  /** Electron only: shows the native open dialog. */
+  pickFile?: () => Promise<string | null>;
+  close(): Promise<void>;
+}
+
+export interface CreateServicesOptions {
+  dataDir: string;
+  mode: 'electron' | 'browser';
+  workerFactory?: WorkerFactory;
+  pickFile?: () => Promise<string | null>;
+  samplesDir?: string;
+  /** Start the job runner's recovery (fail interrupted runs, re-queue queued ones). Default true. */
+  recover?: boolean;
+}
+
+export function appVersion(): string {
+  for (const p of [path.resolve(__dirname, '../../package.json'), path.resolve(__dirname, '../../../package.json')]) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(p, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'elbo-studio' && pkg.version) return pkg.version;
+    } catch {
+      /* try the next */
+    }
+  }
+  return '0.0.0';
+}
+
+export function resolveDataDir(argv: string[], fallback: string): string {
+  const i = argv.indexOf('--data-dir');
+  const fromArg = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length);
+  return path.resolve(fromArg || process.env.ELBO_STUDIO_DATA || fallback);
+}
+
+export function createServices(o: CreateServicesOptions): Services {
+  fs.mkdirSync(o.dataDir, { recursive: true });
+  const db = openDb(path.join(o.dataDir, 'elbo-studio.sqlite'));
+  const repos = makeRepos(db);
+  const events = new EventBus();
+  const datasetPath = (datasetId: number) => {
+    const rel = repos.datasets.dataDir(datasetId);
+    if (!rel) throw new Error(`Dataset ${datasetId} has no files`);
+    return path.resolve(o.dataDir, rel);
+  };
+  const runner = new JobRunner({
+    repos,
+    events,
+    datasetDir: datasetPath,
+    ...(o.workerFactory ? { workerFactory: o.workerFactory } : {}),
+  });
+  if (o.recover !== false) runner.recover();
+  const services: Services = {
+    mode: o.mode,
+    version: appVersion(),
+    dataDir: o.dataDir,
+    repos,
+    events,
+    runner,
+    files: new FileRegistry(path.join(o.dataDir, 'uploads')),
+    samplesDir: o.samplesDir ?? findSamplesDir(),
+    datasetPath,
+    ...(o.pickFile ? { pickFile: o.pickFile } : {}),
+    async close() {
+      await runner.shutdown();
+      db.close();
+    },
+  };
+  return services;
+}

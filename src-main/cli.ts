@@ -1,0 +1,224 @@
+/**
+ * The headless CLI on the same engine, job runner and database as the app.
+ *   elbo-studio fit --data FILE.csv --model vae [options]   import the CSV, train, print progress and a JSON summary
+ *   elbo-studio runs [--project NAME]                        list runs as JSON lines
+ * Run `elbo-studio --help` for every option.
+ */
+import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { createDispatcher, createHandlers } from './api/dispatcher';
+import { createServices, resolveDataDir, type Services } from './api/services';
+import { parseFamily, parseObjective } from '../src-shared/schemas/labels';
+import { runSpecSchema, type RunSpecInput } from '../src-shared/schemas/run-spec';
+import type { RunSummary } from '../src-shared/domain/types';
+
+const HELP = `ELBO Studio command line
+
+Usage:
+  elbo-studio fit --data FILE.csv [options]     import FILE.csv, fit a model, print progress and a JSON summary
+  elbo-studio runs [--project NAME]             list runs (one JSON object per line)
+  elbo-studio --help
+
+Where data lives:
+  --data-dir DIR        database and datasets (default: $ELBO_STUDIO_DATA or ~/.elbo-studio; the app's browser mode uses the same)
+  --project NAME        project to record the run in (default "CLI"; created if missing)
+
+Model (fit):
+  --model vae           variational autoencoder on the numeric columns (more models arrive with later releases)
+  --features a,b,c      feature columns (default: every numeric column except --ignore and a column named label)
+  --ignore a,b          columns to leave out
+  --family NAME         posterior family: meanfield (default)
+  --objective NAME      training bound: elbo (default)
+  --latent N            latent dimensions (default 2)
+  --hidden N[,N…]       hidden layer widths (default 128)
+  --activation relu|tanh|elu
+  --likelihood auto|bernoulli|gaussian
+  --epochs N            passes over the training rows (default 20)
+  --batch N             minibatch size (default 64)
+  --lr X                Adam learning rate (default 0.001)
+  --val F               validation fraction (default 0.1)
+  --seed N              seed of every random draw (default 1)
+  --backend node|wasm|cpu   force a tfjs backend (default: the fastest that loads)
+
+Output: progress lines on stderr; one JSON line on stdout at the end.
+`;
+
+type Opts = Map<string, string>;
+
+function parseArgs(argv: string[]): { cmd: string; opts: Opts } {
+  const [cmd = '', ...rest] = argv;
+  const opts: Opts = new Map();
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (!a.startsWith('--')) throw new Error(`Unexpected argument "${a}"; options start with --. See --help.`);
+    const eq = a.indexOf('=');
+    if (eq > 0) opts.set(a.slice(2, eq), a.slice(eq + 1));
+    else {
+      const next = rest[i + 1];
+      if (next === undefined || next.startsWith('--')) opts.set(a.slice(2), 'true');
+      else {
+        opts.set(a.slice(2), next);
+        i++;
+      }
+    }
+  }
+  return { cmd, opts };
+}
+
+const KNOWN_FIT = new Set([
+  'data', 'data-dir', 'project', 'model', 'features', 'ignore', 'family', 'objective', 'latent', 'hidden',
+  'activation', 'likelihood', 'epochs', 'batch', 'lr', 'val', 'seed', 'backend', 'name',
+]);
+
+function numberOpt(opts: Opts, name: string, int = true): number | undefined {
+  const raw = opts.get(name);
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || (int && !Number.isInteger(v))) {
+    throw new Error(`--${name} expects ${int ? 'a whole number' : 'a number'}, got "${raw}"`);
+  }
+  return v;
+}
+
+function list(opts: Opts, name: string): string[] | undefined {
+  const raw = opts.get(name);
+  return raw === undefined ? undefined : raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+async function unwrap<T>(p: Promise<{ ok: true; result: unknown } | { ok: false; error: { message: string; hint?: string } }>): Promise<T> {
+  const r = await p;
+  if (!r.ok) throw new Error(r.error.hint ? `${r.error.message} (${r.error.hint})` : r.error.message);
+  return r.result as T;
+}
+
+async function fit(s: Services, opts: Opts): Promise<void> {
+  for (const k of opts.keys()) {
+    if (!KNOWN_FIT.has(k)) throw new Error(`Unknown option --${k}. See elbo-studio --help.`);
+  }
+  const data = opts.get('data');
+  if (!data) throw new Error('fit needs --data FILE.csv');
+  const model = opts.get('model') ?? 'vae';
+  if (model !== 'vae') throw new Error(`--model ${model} is not available yet; use --model vae.`);
+  if (opts.has('backend')) process.env.ELBO_STUDIO_BACKEND = opts.get('backend');
+  const dispatch = createDispatcher(createHandlers(s));
+  const projectName = opts.get('project') ?? 'CLI';
+  const project = s.repos.projects.findByName(projectName) ?? s.repos.projects.create(projectName);
+
+  const picked = s.files.register(path.resolve(data));
+  const preview = await unwrap<{ columns: { name: string; type: string; role: string }[] }>(
+    dispatch('import:preview', { source: { fileId: picked.fileId } }),
+  );
+  const ignore = new Set(list(opts, 'ignore') ?? []);
+  const features = list(opts, 'features');
+  const columns = preview.columns.map((c) => ({
+    name: c.name,
+    type: c.type,
+    role: ignore.has(c.name) ? 'ignore' : features ? (features.includes(c.name) ? 'feature' : c.role === 'feature' ? 'ignore' : c.role) : c.role,
+  }));
+  const importId = crypto.randomBytes(8).toString('hex');
+  let lastImportLog = 0;
+  const offImport = s.events.on('import:progress', (p) => {
+    if (p.importId === importId && Date.now() - lastImportLog > 1000) {
+      lastImportLog = Date.now();
+      process.stderr.write(`import: ${p.rows} rows, ${(p.bytesRead / 1e6).toFixed(1)} / ${(p.totalBytes / 1e6).toFixed(1)} MB\n`);
+    }
+  });
+  const dataset = await unwrap<{ id: number; name: string; rows: number }>(
+    dispatch('import:commit', { importId, projectId: project.id, source: { fileId: picked.fileId }, name: path.basename(data), columns }),
+  );
+  offImport();
+  process.stderr.write(`imported ${dataset.rows} rows as dataset ${dataset.id}\n`);
+
+  const hidden = list(opts, 'hidden')?.map((h) => {
+    const v = Number(h);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`--hidden expects widths like 128 or 256,128, got "${opts.get('hidden')}"`);
+    return v;
+  });
+  const specInput: RunSpecInput = {
+    model: 'vae',
+    family: parseFamily(opts.get('family') ?? 'meanfield'),
+    objective: parseObjective(opts.get('objective') ?? 'elbo'),
+    ...(numberOpt(opts, 'latent') !== undefined ? { latentDim: numberOpt(opts, 'latent') } : {}),
+    ...(hidden ? { hidden } : {}),
+    ...(opts.has('activation') ? { activation: opts.get('activation') as 'relu' } : {}),
+    ...(opts.has('likelihood') ? { likelihood: opts.get('likelihood') as 'auto' } : {}),
+    ...(numberOpt(opts, 'epochs') !== undefined ? { epochs: numberOpt(opts, 'epochs') } : {}),
+    ...(numberOpt(opts, 'batch') !== undefined ? { batchSize: numberOpt(opts, 'batch') } : {}),
+    ...(numberOpt(opts, 'lr', false) !== undefined ? { optimiser: { kind: 'adam', learningRate: numberOpt(opts, 'lr', false) } } : {}),
+    ...(numberOpt(opts, 'val', false) !== undefined ? { validationFraction: numberOpt(opts, 'val', false) } : {}),
+    ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
+  };
+  const parsed = runSpecSchema.safeParse(specInput);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new Error(`Invalid option: ${i.path.join('.')}: ${i.message}`);
+  }
+
+  const done = new Promise<RunSummary>((resolve) => {
+    s.events.on('run:status', (r) => {
+      if (r.status === 'completed' || r.status === 'failed' || r.status === 'cancelled') resolve(r);
+    });
+  });
+  let lastLog = 0;
+  s.events.on('run:progress', (p) => {
+    if (Date.now() - lastLog > 1000 || p.step === p.totalSteps) {
+      lastLog = Date.now();
+      process.stderr.write(
+        `epoch ${p.epoch}/${p.totalEpochs} step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ` +
+          `${p.stepsPerSecond.toFixed(1)} steps/s eta ${Math.round(p.etaSeconds)} s\n`,
+      );
+    }
+  });
+  s.events.on('run:metrics', ({ points }) => {
+    for (const p of points) if (p.name !== 'elbo') process.stderr.write(`epoch ${p.epoch}: ${p.name} ${p.value.toFixed(3)}\n`);
+  });
+  const run = await unwrap<RunSummary>(
+    dispatch('runs:start', { projectId: project.id, datasetId: dataset.id, spec: parsed.data, ...(opts.has('name') ? { name: opts.get('name') } : {}) }),
+  );
+  process.stderr.write(`run ${run.id} queued\n`);
+  const final = await done;
+  process.stdout.write(
+    JSON.stringify({
+      run: final.id,
+      status: final.status,
+      error: final.error,
+      model: final.model,
+      family: final.family,
+      objective: final.objective,
+      backend: final.backend,
+      seed: final.seed,
+      dataset: { id: dataset.id, rows: dataset.rows },
+      metrics: final.metrics,
+    }) + '\n',
+  );
+  if (final.status !== 'completed') process.exitCode = 1;
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const { cmd, opts } = parseArgs(argv);
+  if (cmd !== 'fit' && cmd !== 'runs') throw new Error(`Unknown command "${cmd}"; use fit or runs. See --help.`);
+  const dataDir = resolveDataDir(argv, path.join(os.homedir(), '.elbo-studio'));
+  const s = createServices({ dataDir, mode: 'browser', recover: false });
+  try {
+    if (cmd === 'fit') await fit(s, opts);
+    else {
+      const project = opts.get('project');
+      const p = project ? s.repos.projects.findByName(project) : null;
+      if (project && !p) throw new Error(`No project named "${project}"`);
+      for (const r of s.repos.runs.list(p?.id)) process.stdout.write(JSON.stringify(r) + '\n');
+    }
+  } finally {
+    await s.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`elbo-studio: ${(e as Error).message}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,21 @@
+/** Messages between the job runner and a training worker. Plain data: they cross postMessage. */
+import type { BackendName, MetricPoint, RunProgress } from '../../src-shared/domain/types';
+import type { RunSpec } from '../../src-shared/schemas/run-spec';
+
+export interface WorkerInput {
+  runId: number;
+  spec: RunSpec;
+  /** Absolute path of the dataset's folder. */
+  datasetDir: string;
+}
+
+export type ToWorker = { type: 'cancel' };
+
+export type FromWorker =
+  | { type: 'started'; backend: BackendName; detail: string }
+  | { type: 'progress'; progress: Omit<RunProgress, 'runId'> }
+  | { type: 'metrics'; points: MetricPoint[] }
+  | { type: 'artifact'; kind: string; name: string; data: unknown }
+  | { type: 'completed'; metrics: Record<string, number> }
+  | { type: 'cancelled'; metrics: Record<string, number> }
+  | { type: 'failed'; message: string };

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDispatcher, createHandlers } from '../api/dispatcher';
+import { createServices, type Services } from '../api/services';
+import { startHttpServer, type RunningServer } from './http-server';
+
+let s: Services;
+let srv: RunningServer;
+let staticDir: string;
+
+beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-http-'));
+  staticDir = path.join(dir, 'static');
+  fs.mkdirSync(staticDir);
+  fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ELBO</title>');
+  s = createServices({ dataDir: dir, mode: 'browser', workerFactory: () => { throw new Error('none'); } });
+  srv = await startHttpServer({ dispatch: createDispatcher(createHandlers(s)), events: s.events, files: s.files, staticDir });
+});
+afterAll(async () => {
+  await srv.close();
+  await s.close();
+});
+
+function request(p: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const req = http.request(`${srv.url}${p}`, { method: init.method ?? 'GET', headers: init.headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    if (init.body) req.write(init.body);
+    req.end();
+  });
+}
+
+describe('browser-mode HTTP server', () => {
+  it('binds to 127.0.0.1 only', () => {
+    expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('answers 401 without the token and touches nothing', async () => {
+    const r = await request('/api/projects:create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' });
+    expect(r.status).toBe(401);
+    expect(JSON.parse(r.body).error.code).toBe('UNAUTHORIZED');
+    expect(s.repos.projects.list()).toHaveLength(0);
+    const wrong = await request('/api/projects:list', { method: 'POST', headers: { 'x-elbo-token': 'nope' } });
+    expect(wrong.status).toBe(401);
+    expect((await request('/')).status).toBe(401);
+    expect((await request('/events')).status).toBe(401);
+    expect((await request('/upload?name=a.csv', { method: 'POST', body: 'a,b\n1,2' })).status).toBe(401);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    const r = await request('/api/projects:list', { method: 'POST', headers: { 'x-elbo-token': srv.token, host: 'evil.example:80' } });
+    expect(r.status).toBe(403);
+  });
+
+  it('serves the API with the token and returns AppErrors for bad requests', async () => {
+    const ok = await request('/api/projects:create', { method: 'POST', headers: { 'x-elbo-token': srv.token }, body: '{"name":"Study"}' });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toMatchObject({ ok: true, result: { name: 'Study' } });
+    const bad = await request('/api/projects:create', { method: 'POST', headers: { 'x-elbo-token': srv.token }, body: '{not json' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error).toMatchObject({ code: 'BAD_REQUEST' });
+    const get = await request('/api/projects:list', { headers: { 'x-elbo-token': srv.token } });
+    expect(get.status).toBe(405);
+  });
+
+  it('sets an HttpOnly cookie when the page is opened with ?token=, with a CSP on the page', async () => {
+    const r = await request(`/?token=${srv.token}`);
+    expect(r.status).toBe(200);
+    expect(r.headers['set-cookie']?.[0]).toMatch(/elbo_token=.*HttpOnly; SameSite=Strict/);
+    expect(r.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    const viaCookie = await request('/api/projects:list', { method: 'POST', headers: { cookie: `elbo_token=${srv.token}` } });
+    expect(viaCookie.status).toBe(200);
+  });
+
+  it('streams events to an SSE client', async () => {
+    const got = await new Promise<string>((resolve, reject) => {
+      const req = http.get(`${srv.url}/events`, { headers: { 'x-elbo-token': srv.token } }, (res) => {
+        let buf = '';
+        res.on('data', (d) => {
+          buf += d;
+          if (buf.includes(': connected')) s.events.emit('import:progress', { importId: 'abc12345', phase: 'parsing', rows: 3, bytesRead: 1, totalBytes: 2 });
+          if (buf.includes('event: import:progress')) {
+            req.destroy();
+            resolve(buf);
+          }
+        });
+      });
+      req.on('error', reject);
+    });
+    expect(got).toMatch(/event: import:progress\ndata: \{"importId":"abc12345"/);
+  });
+
+  it('streams an upload to disk and registers it', async () => {
+    const r = await request('/upload?name=..%2F..%2Fevil.csv', { method: 'POST', headers: { 'x-elbo-token': srv.token }, body: 'a,b\n1,2\n' });
+    expect(r.status).toBe(200);
+    const picked = JSON.parse(r.body).result;
+    expect(picked).toMatchObject({ name: 'evil.csv', bytes: 8 });
+    expect(fs.readFileSync(s.files.resolve(picked.fileId).path, 'utf8')).toBe('a,b\n1,2\n');
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * Browser mode's transport: the built renderer, `POST /api/<channel>`, `POST /upload` and server-sent events on
+ * `/events`, bound to 127.0.0.1 only. Every request must carry the per-launch token (header `x-elbo-token`, the
+ * `elbo_token` cookie set when the page is opened with `?token=`, or `?token=` itself); without it the answer is 401
+ * and nothing is touched. The Host header must name the loopback address (no DNS rebinding).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { eventChannels } from '../../src-shared/ipc/contract';
+import { AppError, toAppError } from '../../src-shared/ipc/app-error';
+import type { Dispatch } from '../api/dispatcher';
+import type { EventBus } from '../api/events';
+import type { FileRegistry } from '../api/files';
+
+export interface HttpServerOptions {
+  dispatch: Dispatch;
+  events: EventBus;
+  files: FileRegistry;
+  staticDir: string | null;
+  token?: string;
+  port?: number;
+  host?: string;
+  /** Largest JSON body accepted (uploads are streamed and not limited by this). */
+  maxJsonBytes?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  /** The URL to open in a browser, with the token. */
+  openUrl: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+  '.woff2': 'font/woff2',
+};
+
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+function securityHeaders(res: http.ServerResponse) {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown) {
+  const data = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(data);
+}
+
+function readCookie(req: http.IncomingMessage, name: string): string | null {
+  const raw = req.headers.cookie;
+  if (!raw) return null;
+  for (const part of raw.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && crypto.timingSafeEqual(ab, bb);
+}
+
+async function readJson(req: http.IncomingMessage, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new AppError('BAD_REQUEST', `Request body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AppError('BAD_REQUEST', 'The request body is not valid JSON', 'Send the arguments as a JSON object.');
+  }
+}
+
+export function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
+  const token = o.token ?? crypto.randomBytes(24).toString('hex');
+  const host = o.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') {
+    return Promise.reject(new Error(`Browser mode binds to the loopback address only, got ${host}`));
+  }
+  const maxJson = o.maxJsonBytes ?? 5_000_000;
+  const sseClients = new Set<http.ServerResponse>();
+  let port = 0;
+
+  const offEvents = o.events.onAny((event, payload) => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+    for (const c of sseClients) c.write(frame);
+  }, eventChannels);
+
+  const heartbeat = setInterval(() => {
+    for (const c of sseClients) c.write(': ping\n\n');
+  }, 15000);
+  heartbeat.unref();
+
+  const server = http.createServer(async (req, res) => {
+    securityHeaders(res);
+    try {
+      const hostHeader = (req.headers.host ?? '').toLowerCase();
+      const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+      if (!allowedHosts.includes(hostHeader)) {
+        sendJson(res, 403, { ok: false, error: { code: 'UNAUTHORIZED', message: `Host ${hostHeader || '(none)'} is not allowed` } });
+        return;
+      }
+      const url = new URL(req.url ?? '/', `http://${hostHeader}`);
+      const queryToken = url.searchParams.get('token');
+      const presented = (req.headers['x-elbo-token'] as string | undefined) ?? readCookie(req, 'elbo_token') ?? queryToken;
+      if (!presented || !safeEqual(presented, token)) {
+        sendJson(res, 401, {
+          ok: false,
+          error: {
+            code: 'UNAUTHORIZED',
+            message: 'Missing or wrong access token',
+            hint: 'Open the URL that `npm run serve` printed; it carries the token for this launch.',
+          },
+        });
+        return;
+      }
+      if (queryToken) {
+        res.setHeader('Set-Cookie', `elbo_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      }
+
+      if (url.pathname.startsWith('/api/')) {
+        if (req.method !== 'POST') {
+          sendJson(res, 405, { ok: false, error: { code: 'BAD_REQUEST', message: `Use POST for ${url.pathname}` } });
+          return;
+        }
+        const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+        let args: unknown;
+        try {
+          args = await readJson(req, maxJson);
+        } catch (e) {
+          sendJson(res, 400, { ok: false, error: toAppError(e) });
+          return;
+        }
+        const out = await o.dispatch(channel, args);
+        if (out.ok) sendJson(res, 200, { ok: true, result: out.result });
+        else sendJson(res, out.status, { ok: false, error: out.error });
+        return;
+      }
+
+      if (url.pathname === '/upload') {
+        if (req.method !== 'POST') {
+          sendJson(res, 405, { ok: false, error: { code: 'BAD_REQUEST', message: 'Use POST for /upload' } });
+          return;
+        }
+        const name = url.searchParams.get('name') ?? 'upload.csv';
+        try {
+          const picked = await o.files.upload(name, req);
+          sendJson(res, 200, { ok: true, result: picked });
+        } catch (e) {
+          sendJson(res, 400, { ok: false, error: toAppError(e) });
+        }
+        return;
+      }
+
+      if (url.pathname === '/events') {
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-store',
+          Connection: 'keep-alive',
+        });
+        res.write(': connected\n\n');
+        sseClients.add(res);
+        req.on('close', () => sseClients.delete(res));
+        return;
+      }
+
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        sendJson(res, 405, { ok: false, error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here` } });
+        return;
+      }
+      serveStatic(o.staticDir, url.pathname, res);
+    } catch (e) {
+      sendJson(res, 500, { ok: false, error: toAppError(e) });
+    }
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, host, () => {
+      port = (server.address() as AddressInfo).port;
+      const base = `http://127.0.0.1:${port}`;
+      resolve({
+        url: base,
+        openUrl: `${base}/?token=${token}`,
+        token,
+        port,
+        close: () =>
+          new Promise<void>((r) => {
+            offEvents();
+            clearInterval(heartbeat);
+            for (const c of sseClients) c.end();
+            sseClients.clear();
+            server.closeAllConnections?.();
+            server.close(() => r());
+          }),
+      });
+    });
+  });
+}
+
+function serveStatic(root: string | null, pathname: string, res: http.ServerResponse) {
+  if (!root || !fs.existsSync(path.join(root, 'index.html'))) {
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('The user interface is not built. Run `npm run serve` (it builds it) or `npm run build:renderer`.');
+    return;
+  }
+  let rel = decodeURIComponent(pathname);
+  if (rel === '/' || rel === '') rel = '/index.html';
+  const file = path.resolve(root, '.' + rel);
+  if (!file.startsWith(path.resolve(root) + path.sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  let target = file;
+  if (!fs.existsSync(target) || !fs.statSync(target).isFile()) target = path.join(root, 'index.html');
+  const ext = path.extname(target);
+  const headers: Record<string, string> = {
+    'Content-Type': MIME[ext] ?? 'application/octet-stream',
+    'Cache-Control': ext === '.html' ? 'no-store' : 'max-age=300',
+  };
+  if (ext === '.html') headers['Content-Security-Policy'] = CSP;
+  res.writeHead(200, headers);
+  fs.createReadStream(target).pipe(res);
+}

@@ -1,0 +1,83 @@
+/**
+ * Numbered migrations, applied in order at start inside one transaction each. They live in TypeScript (not .sql
+ * files) so the bundled main process carries them without a runtime file lookup. Never edit a shipped migration:
+ * add the next number.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'init',
+    sql: `
+CREATE TABLE projects (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  created_at  TEXT NOT NULL
+);
+
+CREATE TABLE datasets (
+  id                  INTEGER PRIMARY KEY,
+  project_id          INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name                TEXT NOT NULL,
+  source_name         TEXT NOT NULL,
+  content_hash        TEXT NOT NULL,
+  n_rows              INTEGER NOT NULL CHECK (n_rows >= 0),
+  n_cols              INTEGER NOT NULL CHECK (n_cols >= 0),
+  schema_json         TEXT NOT NULL,
+  preprocessing_json  TEXT NOT NULL,
+  data_dir            TEXT NOT NULL,
+  bytes               INTEGER NOT NULL DEFAULT 0,
+  created_at          TEXT NOT NULL
+);
+CREATE INDEX datasets_project ON datasets(project_id);
+
+CREATE TABLE runs (
+  id            INTEGER PRIMARY KEY,
+  project_id    INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  dataset_id    INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  name          TEXT NOT NULL,
+  model         TEXT NOT NULL,
+  family        TEXT NOT NULL,
+  objective     TEXT NOT NULL,
+  spec_json     TEXT NOT NULL,
+  seed          INTEGER NOT NULL,
+  backend       TEXT,
+  status        TEXT NOT NULL CHECK (status IN ('queued','running','completed','failed','cancelled')),
+  error         TEXT,
+  metrics_json  TEXT NOT NULL DEFAULT '{}',
+  created_at    TEXT NOT NULL,
+  started_at    TEXT,
+  finished_at   TEXT
+);
+CREATE INDEX runs_project ON runs(project_id);
+CREATE INDEX runs_dataset ON runs(dataset_id);
+CREATE INDEX runs_status ON runs(status);
+
+CREATE TABLE metrics (
+  run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step    INTEGER NOT NULL,
+  epoch   INTEGER NOT NULL,
+  name    TEXT NOT NULL,
+  value   REAL NOT NULL,
+  wall    REAL NOT NULL
+);
+CREATE INDEX metrics_run_name_step ON metrics(run_id, name, step);
+
+CREATE TABLE artifacts (
+  id          INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  data_json   TEXT,
+  path        TEXT,
+  created_at  TEXT NOT NULL,
+  UNIQUE (run_id, name)
+);
+`,
+  },
+];

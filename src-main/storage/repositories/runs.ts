@@ -1,0 +1,113 @@
+import type { Db } from '../db';
+import type { BackendName, RunStatus, RunSummary } from '../../../src-shared/domain/types';
+import { familyLabel, objectiveLabel, type RunSpec } from '../../../src-shared/schemas/run-spec';
+
+interface Row {
+  id: number;
+  project_id: number;
+  dataset_id: number;
+  dataset_name: string;
+  name: string;
+  model: string;
+  family: string;
+  objective: string;
+  spec_json: string;
+  seed: number;
+  backend: string | null;
+  status: RunStatus;
+  error: string | null;
+  metrics_json: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const SELECT = `SELECT r.*, d.name AS dataset_name FROM runs r JOIN datasets d ON d.id = r.dataset_id`;
+
+const toRun = (r: Row): RunSummary => {
+  const spec = JSON.parse(r.spec_json) as RunSpec;
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    datasetId: r.dataset_id,
+    datasetName: r.dataset_name,
+    name: r.name,
+    model: spec.model,
+    family: r.family,
+    objective: r.objective,
+    spec,
+    seed: r.seed,
+    status: r.status,
+    backend: r.backend as BackendName | null,
+    error: r.error,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    metrics: JSON.parse(r.metrics_json) as Record<string, number>,
+  };
+};
+
+const now = () => new Date().toISOString();
+
+export class RunsRepo {
+  constructor(private readonly db: Db) {}
+
+  list(projectId?: number): RunSummary[] {
+    const rows =
+      projectId === undefined
+        ? (this.db.prepare(`${SELECT} ORDER BY r.id DESC`).all() as Row[])
+        : (this.db.prepare(`${SELECT} WHERE r.project_id = ? ORDER BY r.id DESC`).all(projectId) as Row[]);
+    return rows.map(toRun);
+  }
+
+  get(id: number): RunSummary | null {
+    const r = this.db.prepare(`${SELECT} WHERE r.id = ?`).get(id) as Row | undefined;
+    return r ? toRun(r) : null;
+  }
+
+  create(p: { projectId: number; datasetId: number; name: string; spec: RunSpec }): RunSummary {
+    const family = 'family' in p.spec ? familyLabel(p.spec.family) : '—';
+    const objective = 'objective' in p.spec ? objectiveLabel(p.spec.objective) : '—';
+    const info = this.db
+      .prepare(
+        `INSERT INTO runs (project_id, dataset_id, name, model, family, objective, spec_json, seed, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+      )
+      .run(p.projectId, p.datasetId, p.name, p.spec.model, family, objective, JSON.stringify(p.spec), p.spec.seed, now());
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  markRunning(id: number, backend: BackendName): void {
+    this.db
+      .prepare(`UPDATE runs SET status = 'running', backend = ?, started_at = COALESCE(started_at, ?) WHERE id = ?`)
+      .run(backend, now(), id);
+  }
+
+  /** Final state; refuses to leave a terminal state (a cancelled run stays cancelled). */
+  finish(id: number, status: 'completed' | 'failed' | 'cancelled', error: string | null, metrics?: Record<string, number>): void {
+    this.db
+      .prepare(
+        `UPDATE runs SET status = ?, error = ?, finished_at = ?, metrics_json = COALESCE(?, metrics_json)
+         WHERE id = ? AND status IN ('queued', 'running')`,
+      )
+      .run(status, error, now(), metrics ? JSON.stringify(metrics) : null, id);
+  }
+
+  /** At start: runs a killed app left running are failed; queued ones are returned to be queued again. */
+  recoverAfterRestart(): { failed: number[]; queued: number[] } {
+    const running = (this.db.prepare(`SELECT id FROM runs WHERE status = 'running'`).all() as { id: number }[]).map(
+      (r) => r.id,
+    );
+    this.db
+      .prepare(
+        `UPDATE runs SET status = 'failed', finished_at = ?,
+         error = 'Interrupted: ELBO Studio stopped while this run was training. Re-run it to train again.'
+         WHERE status = 'running'`,
+      )
+      .run(now());
+    const queued = (
+      this.db.prepare(`SELECT id FROM runs WHERE status = 'queued' ORDER BY id`).all() as { id: number }[]
+    ).map((r) => r.id);
+    return { failed: running, queued };
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The only list of what the UI may ask of the main process (invoke channels) and what it may be told (events).
+ * Electron's preload and browser mode's HTTP server both expose exactly these, validated by these schemas.
+ */
+import type { z } from 'zod';
+import { EVENT_CHANNELS, INVOKE_CHANNELS } from './channels';
+import * as s from '../schemas/api';
+import type {
+  AppInfo,
+  Artifact,
+  Dataset,
+  DatasetRows,
+  ImportPreview,
+  ImportProgress,
+  MetricPoint,
+  MetricSeries,
+  PickedFile,
+  Project,
+  RunProgress,
+  RunSummary,
+  SampleInfo,
+} from '../domain/types';
+
+export const invokeSchemas = {
+  'app:info': s.empty,
+  'projects:list': s.empty,
+  'projects:create': s.projectsCreateArgs,
+  'samples:list': s.empty,
+  /** Electron only: opens the native file dialog. Browser mode uploads instead (POST /upload). */
+  'files:pick': s.empty,
+  'import:preview': s.importPreviewArgs,
+  'import:commit': s.importCommitArgs,
+  'datasets:list': s.projectIdArgs,
+  'datasets:get': s.datasetIdArgs,
+  'datasets:rows': s.datasetRowsArgs,
+  'runs:list': s.runsListArgs,
+  'runs:get': s.runIdArgs,
+  'runs:start': s.runsStartArgs,
+  'runs:cancel': s.runIdArgs,
+  'runs:metrics': s.runsMetricsArgs,
+  'runs:artifact': s.runsArtifactArgs,
+} as const;
+
+export interface InvokeResults {
+  'app:info': AppInfo;
+  'projects:list': Project[];
+  'projects:create': Project;
+  'samples:list': SampleInfo[];
+  'files:pick': PickedFile | null;
+  'import:preview': ImportPreview;
+  'import:commit': Dataset;
+  'datasets:list': Dataset[];
+  'datasets:get': Dataset;
+  'datasets:rows': DatasetRows;
+  'runs:list': RunSummary[];
+  'runs:get': RunSummary;
+  'runs:start': RunSummary;
+  'runs:cancel': RunSummary;
+  'runs:metrics': MetricSeries[];
+  'runs:artifact': Artifact | null;
+}
+
+export type InvokeChannel = keyof typeof invokeSchemas;
+/** What the caller passes (defaults may be omitted). */
+export type InvokeArgs<C extends InvokeChannel> = z.input<(typeof invokeSchemas)[C]>;
+/** What a handler receives, after validation and defaults. */
+export type HandlerArgs<C extends InvokeChannel> = z.output<(typeof invokeSchemas)[C]>;
+export type InvokeResult<C extends InvokeChannel> = InvokeResults[C];
+
+export interface EventPayloads {
+  'run:status': RunSummary;
+  'run:progress': RunProgress;
+  'run:metrics': { runId: number; points: MetricPoint[] };
+  'import:progress': ImportProgress;
+}
+export type EventChannel = keyof EventPayloads;
+export const eventChannels: readonly EventChannel[] = EVENT_CHANNELS;
+
+export const invokeChannels = Object.keys(invokeSchemas) as InvokeChannel[];
+
+// The preload's name lists must match the contract exactly (checked at compile time both ways).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _invokeNamesMatch: Same<(typeof INVOKE_CHANNELS)[number], InvokeChannel> = true;
+const _eventNamesMatch: Same<(typeof EVENT_CHANNELS)[number], EventChannel> = true;
+void _invokeNamesMatch;
+void _eventNamesMatch;
+
+export function isInvokeChannel(name: string): name is InvokeChannel {
+  return Object.prototype.hasOwnProperty.call(invokeSchemas, name);
+}
+
+export type Handlers = { [C in InvokeChannel]: (args: HandlerArgs<C>) => Promise<InvokeResult<C>> };
+
+/** The renderer's view of the API, identical in both transports. */
+export interface ElboApi {
+  invoke<C extends InvokeChannel>(channel: C, args: InvokeArgs<C>): Promise<InvokeResult<C>>;
+  on<E extends EventChannel>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
