@@ -20,6 +20,14 @@ export interface WorkerLike {
 
 export type WorkerFactory = (input: WorkerInput) => WorkerLike;
 
+/**
+ * A worker thread running a TypeScript entry in development (tests, browser mode, CLI): a tiny CommonJS bootstrap
+ * registers tsx and requires the entry, because Node 20 does not pass `--import tsx` on to worker threads.
+ */
+export function tsWorker(entry: string, workerData: object): Worker {
+  return new Worker(path.join(__dirname, 'ts-worker-bootstrap.cjs'), { workerData: { ...workerData, __tsEntry: entry } });
+}
+
 /** The worker script: the bundled .js beside this file in a build, else the .ts source run through tsx. */
 export function defaultWorkerFactory(): WorkerFactory {
   const here = __dirname;
@@ -29,8 +37,7 @@ export function defaultWorkerFactory(): WorkerFactory {
     return (input) => new Worker(built, { workerData: input }) as unknown as WorkerLike;
   }
   if (fs.existsSync(source)) {
-    return (input) =>
-      new Worker(source, { workerData: input, execArgv: ['--import', 'tsx'] }) as unknown as WorkerLike;
+    return (input) => tsWorker(source, input) as unknown as WorkerLike;
   }
   throw new Error(`No training worker found beside ${here} (looked for training.worker.js and .ts)`);
 }
