@@ -3,12 +3,15 @@ import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // Main-process bundles: the Electron entry, the training worker (a separate file so a worker thread can load it),
-// the browser-mode server and the CLI. Dependencies stay external and load from node_modules, so tfjs-backend-wasm
-// finds its .wasm files beside its own dist (packaged builds must unpack them from the asar; see README).
+// the browser-mode server and the CLI. Dependencies stay external except TensorFlow.js: its dist is ESM with
+// extension-less imports that Node cannot load directly, and core and backends must share one engine instance, so
+// they are bundled; engine/backend.ts then points the wasm backend at its .wasm files (setWasmPaths).
+const TFJS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'];
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      externalizeDeps: { exclude: TFJS },
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src-main/index.ts'),

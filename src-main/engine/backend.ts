@@ -3,6 +3,8 @@
  * (SIMD, single-threaded in Node), else the plain JavaScript cpu backend. `ELBO_STUDIO_BACKEND=node|wasm|cpu`
  * forces one and fails loudly when it cannot be had. The chosen name is stored with every run.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
@@ -34,6 +36,22 @@ async function tryNode(): Promise<string | null> {
   }
   const ok = await tf.setBackend('tensorflow');
   return ok ? null : 'tfjs-node loaded but its backend did not initialise';
+}
+
+/**
+ * Where the wasm backend's .wasm files are: ELBO_STUDIO_WASM_DIR, a packaged app's resources/wasm, or the npm
+ * package's own dist folder. Needed when tfjs is bundled (the emscripten loader looks beside the bundle otherwise).
+ */
+export function defaultWasmDir(): string | undefined {
+  const candidates: string[] = [];
+  const resources = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
+  if (resources) candidates.push(path.join(resources, 'wasm'));
+  try {
+    candidates.push(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist'));
+  } catch {
+    /* not resolvable from here */
+  }
+  return candidates.find((d) => fs.existsSync(path.join(d, 'tfjs-backend-wasm-simd.wasm')));
 }
 
 async function tryWasm(wasmDir?: string): Promise<string | null> {
@@ -73,7 +91,7 @@ export async function initBackend(
 ): Promise<BackendInfo> {
   const pref = opts.preference ?? parsePreference(process.env.ELBO_STUDIO_BACKEND);
   if (active && (!pref || backendMatches(active.name, pref))) return active;
-  const wasmDir = opts.wasmDir ?? process.env.ELBO_STUDIO_WASM_DIR;
+  const wasmDir = opts.wasmDir ?? process.env.ELBO_STUDIO_WASM_DIR ?? defaultWasmDir();
   const notes: string[] = [];
   if (pref === 'node') {
     const err = await tryNode();

@@ -31,9 +31,10 @@ export function tsWorker(entry: string, workerData: object): Worker {
 /** The worker script: the bundled .js beside this file in a build, else the .ts source run through tsx. */
 export function defaultWorkerFactory(): WorkerFactory {
   const here = __dirname;
-  const built = path.join(here, 'training.worker.js');
+  // In a build this code may sit in out/main/chunks/ while the worker entry is out/main/training.worker.js.
+  const built = [path.join(here, 'training.worker.js'), path.join(here, '..', 'training.worker.js')].find((p) => fs.existsSync(p));
   const source = path.join(here, 'training.worker.ts');
-  if (fs.existsSync(built)) {
+  if (built) {
     return (input) => new Worker(built, { workerData: input }) as unknown as WorkerLike;
   }
   if (fs.existsSync(source)) {
