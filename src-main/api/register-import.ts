@@ -38,9 +38,9 @@ export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'impo
       const src = resolveSource(s, args.source);
       const rel = path.join('datasets', crypto.randomBytes(12).toString('hex'));
       const dest = path.join(s.dataDir, rel);
-      const started = Date.now();
       try {
         const result = await importCsv(src.path, dest, {
+          sourceName: src.name,
           delimiter: args.delimiter,
           columns: args.columns,
           missing: args.missing,
@@ -66,7 +66,6 @@ export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'impo
           totalBytes: fs.statSync(src.path).size,
         });
         if ('fileId' in args.source) s.files.release(args.source.fileId);
-        void started;
         return dataset;
       } catch (e) {
         fs.rmSync(dest, { recursive: true, force: true });

@@ -1,0 +1,536 @@
+/**
+ * Streaming CSV import: one pass with csv-parse writes float columns in blocks to a temporary file and string
+ * columns straight to their final store; a second pass assembles the column-major data.f32, applying imputation and
+ * the final order of categorical levels. Memory is bounded by the block size, not by the file.
+ */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ColumnRole, ColumnSchema, ColumnStats, ColumnType, ImportProgress, Preprocessing } from '../../src-shared/domain/types';
+import type { ColumnChoice } from '../../src-shared/schemas/api';
+import { AppError } from '../../src-shared/ipc/app-error';
+import { cancelledError, importError, showValue } from './errors';
+import {
+  F32_FILE,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  META_FILE,
+  STR_FILE,
+  STR_INDEX_FILE,
+  type DatasetMeta,
+} from './format';
+import { MAX_CATEGORICAL_LEVELS, isMissing, orderLevels } from './infer';
+import { lineOfRecord, readRecords, sha256Hasher } from './records';
+import { readSample } from './sample';
+import type { DelimiterOption } from './sniff';
+
+/** ImportProgress without the importId, which the API layer adds. rows: rows kept so far. */
+export type ImportProgressInfo = Omit<ImportProgress, 'importId'>;
+
+export interface ImportOptions {
+  delimiter?: DelimiterOption;
+  /** Overrides of the inferred type and role, by column name; columns not listed keep the inferred ones. */
+  columns?: ColumnChoice[];
+  missing?: 'drop' | 'impute';
+  standardize?: boolean;
+  /** Called at most ~10 times per second, and once with phase 'done'. */
+  onProgress?: (p: ImportProgressInfo) => void;
+  signal?: AbortSignal;
+  /** Name shown in messages (defaults to the file name). */
+  sourceName?: string;
+  /** Bytes per block of float rows held in memory before it is written (default 4 MB). Tests make it small. */
+  blockBytes?: number;
+}
+
+export interface ImportResult {
+  schema: ColumnSchema[];
+  rows: number;
+  droppedRows: number;
+  /** sha256 hex of the source bytes. */
+  contentHash: string;
+  /** Bytes stored in destDir. */
+  bytes: number;
+  preprocessing: Preprocessing;
+}
+
+const TMP_FILE = 'data.f32.tmp';
+const PROGRESS_INTERVAL_MS = 100;
+
+interface PlannedColumn {
+  name: string;
+  type: ColumnType;
+  role: ColumnRole;
+  /** Index in the source record. */
+  src: number;
+  /**
+   * f32: used numeric, binary, categorical. str: text and identifier columns, used or ignored (ids stay visible in the
+   * table view at the cost of their text). none: ignored numeric, binary and categorical columns are not stored.
+   */
+  store: 'f32' | 'str' | 'none';
+}
+
+/** Applies the user's choices to the inferred columns. */
+function planColumns(headers: string[], inferred: { name: string; type: ColumnType; role: ColumnRole }[], choices: ColumnChoice[]): PlannedColumn[] {
+  const byName = new Map<string, ColumnChoice>();
+  for (const c of choices) {
+    if (!headers.includes(c.name)) {
+      throw importError(
+        `Column ${showValue(c.name)} was chosen but the file has no such column (it has ${headers.map((h) => showValue(h, 30)).join(', ')})`,
+        'Preview the file again and choose types for its columns.',
+      );
+    }
+    byName.set(c.name, c);
+  }
+  return headers.map((name, src) => {
+    const inf = inferred[src];
+    const choice = byName.get(name);
+    const type = choice?.type ?? inf?.type ?? 'text';
+    const role = choice?.role ?? inf?.role ?? 'ignore';
+    const valued = type === 'numeric' || type === 'binary' || type === 'categorical';
+    const store: PlannedColumn['store'] = role !== 'ignore' ? (valued ? 'f32' : 'str') : valued ? 'none' : 'str';
+    return { name, type, role, src, store };
+  });
+}
+
+/** Appends bytes to a file through a fixed buffer. */
+class BufferedWriter {
+  private readonly buf: Buffer;
+  private used = 0;
+  written = 0;
+  constructor(private readonly fd: number, size = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  writeString(s: string): number {
+    if (s.length === 0) return 0;
+    if (this.buf.length - this.used < s.length * 3) {
+      this.flush();
+      if (s.length * 3 > this.buf.length) {
+        const b = Buffer.from(s, 'utf8');
+        writeSync(this.fd, b);
+        this.written += b.length;
+        return b.length;
+      }
+    }
+    const n = this.buf.write(s, this.used, 'utf8');
+    this.used += n;
+    this.written += n;
+    return n;
+  }
+  writeBytes(b: Uint8Array): void {
+    if (this.buf.length - this.used < b.length) {
+      this.flush();
+      if (b.length > this.buf.length) {
+        writeSync(this.fd, b);
+        this.written += b.length;
+        return;
+      }
+    }
+    this.buf.set(b, this.used);
+    this.used += b.length;
+    this.written += b.length;
+  }
+  flush(): void {
+    let off = 0;
+    while (off < this.used) off += writeSync(this.fd, this.buf, off, this.used - off);
+    this.used = 0;
+  }
+}
+
+/** Float64 offsets, appended through a fixed buffer. */
+class OffsetWriter {
+  private readonly arr = new Float64Array(64 * 1024);
+  private used = 0;
+  constructor(private readonly out: BufferedWriter) {}
+  push(v: number): void {
+    this.arr[this.used++] = v;
+    if (this.used === this.arr.length) this.flush();
+  }
+  flush(): void {
+    if (this.used === 0) return;
+    this.out.writeBytes(new Uint8Array(this.arr.buffer, 0, this.used * 8));
+    this.used = 0;
+  }
+}
+
+async function prepareDestDir(destDir: string): Promise<void> {
+  try {
+    const entries = await readdir(destDir);
+    if (entries.length > 0) {
+      throw importError(`The dataset folder ${destDir} already exists and is not empty`, 'Import into a new folder.');
+    }
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await mkdir(destDir, { recursive: true });
+}
+
+/**
+ * Imports `filePath` into `destDir` (which must not exist or be empty). On any failure, including cancellation via
+ * `signal`, destDir is removed and an AppError('IMPORT_FAILED') naming the line and column is thrown.
+ */
+export async function importCsv(filePath: string, destDir: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  const sourceName = opts.sourceName ?? filePath.split(/[\\/]/).pop() ?? filePath;
+  if (opts.signal?.aborted) throw cancelledError();
+  await prepareDestDir(destDir);
+  const fds: number[] = [];
+  try {
+    return await runImport(filePath, destDir, sourceName, opts, fds);
+  } catch (e) {
+    for (const fd of fds.splice(0)) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    await rm(destDir, { recursive: true, force: true });
+    if (opts.signal?.aborted && !(e instanceof AppError)) throw cancelledError();
+    if (e instanceof AppError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw importError(`Import of "${sourceName}" failed: ${msg}`, 'Check free disk space and that the file is readable, then try again.');
+  }
+}
+
+async function runImport(filePath: string, destDir: string, sourceName: string, opts: ImportOptions, fds: number[]): Promise<ImportResult> {
+  const signal = opts.signal;
+  const policy = opts.missing ?? 'drop';
+  const standardize = opts.standardize ?? false;
+  const sample = await readSample(filePath, sourceName, {
+    ...(opts.delimiter ? { delimiter: opts.delimiter } : {}),
+    showRows: 0,
+    ...(signal ? { signal } : {}),
+  });
+  const { delimiter } = sample;
+  const plan = planColumns(sample.headers, sample.columns, opts.columns ?? []);
+  const fCols = plan.filter((c) => c.store === 'f32');
+  const sCols = plan.filter((c) => c.store === 'str');
+  const nF = fCols.length;
+  const nS = sCols.length;
+  const totalBytes = sample.size;
+
+  // Per float column state.
+  const fSrc = Int32Array.from(fCols.map((c) => c.src));
+  const isLevel = Uint8Array.from(fCols.map((c) => (c.type === 'numeric' ? 0 : 1)));
+  const maxLevels = fCols.map((c) => (c.type === 'binary' ? 2 : MAX_CATEGORICAL_LEVELS));
+  const levelMaps = fCols.map((c) => (c.type === 'numeric' ? null : new Map<string, number>()));
+  const levelCounts: number[][] = fCols.map(() => []);
+  const fMissing = new Float64Array(nF);
+  const sum = new Float64Array(nF);
+  const cnt = new Float64Array(nF);
+  const sSrc = Int32Array.from(sCols.map((c) => c.src));
+  const sMissing = new Float64Array(nS);
+  const scratch = new Float64Array(nF);
+  const scratchLevel: string[] = new Array<string>(nF).fill('');
+
+  // Block buffer: R rows of every float column, column-major within the block.
+  const blockBytes = Math.max(4096, opts.blockBytes ?? 4 << 20);
+  const R = nF === 0 ? 1 : Math.max(16, Math.floor(blockBytes / (4 * nF)));
+  const block = new Float32Array(R * nF);
+  const blockU8 = new Uint8Array(block.buffer);
+  const tmpFd = openSync(join(destDir, TMP_FILE), 'w+');
+  fds.push(tmpFd);
+  let blockRow = 0;
+  let blocks = 0;
+  const flushBlock = (): void => {
+    let off = 0;
+    while (off < blockU8.length) off += writeSync(tmpFd, blockU8, off, blockU8.length - off);
+    blocks++;
+    blockRow = 0;
+  };
+
+  let strWriter: BufferedWriter | null = null;
+  let idxWriter: BufferedWriter | null = null;
+  let offsets: OffsetWriter | null = null;
+  if (nS > 0) {
+    const sfd = openSync(join(destDir, STR_FILE), 'w');
+    fds.push(sfd);
+    const ifd = openSync(join(destDir, STR_INDEX_FILE), 'w');
+    fds.push(ifd);
+    strWriter = new BufferedWriter(sfd);
+    idxWriter = new BufferedWriter(ifd, 512 * 1024);
+    offsets = new OffsetWriter(idxWriter);
+    offsets.push(0);
+  }
+
+  const hasher = sha256Hasher();
+  let bytesRead = 0;
+  let rows = 0;
+  let sourceRows = 0;
+  let dropped = 0;
+  let lastProgress = 0;
+  const progress = (phase: ImportProgressInfo['phase'], force = false): void => {
+    if (!opts.onProgress) return;
+    const now = Date.now();
+    if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return;
+    lastProgress = now;
+    opts.onProgress({ phase, rows, bytesRead: phase === 'parsing' ? bytesRead : totalBytes, totalBytes });
+  };
+  progress('parsing', true);
+
+  let header = true;
+  const dropMissing = policy === 'drop';
+  const missingCell = isMissing; // a local binding: no module-getter call per cell in the CommonJS build
+  const recordOpts = { delimiter, sourceName };
+  const lineOf = (index: number): Promise<number> => lineOfRecord(filePath, recordOpts, index);
+  for await (const rec of readRecords(filePath, {
+    ...recordOpts,
+    lines: false,
+    ...(signal ? { signal } : {}),
+    onBytes: (chunk) => {
+      hasher.update(chunk);
+      bytesRead += chunk.length;
+    },
+  })) {
+    const fields = rec.fields;
+    if (header) {
+      // Already checked (and named) by the sample pass; only the length matters from here on.
+      header = false;
+      continue;
+    }
+    sourceRows++;
+    let drop = false;
+    for (let k = 0; k < nF; k++) {
+      const cell = fields[fSrc[k] as number] as string;
+      if (cell.length !== 0) {
+        if (isLevel[k] === 0) {
+          // Hot path: a plain number. Number('') and Number('  ') are 0, hence the checks around it.
+          const v = Number(cell);
+          if (v - v === 0 && (v !== 0 || cell.trim() !== '')) {
+            scratch[k] = v;
+            continue;
+          }
+          if (!missingCell(cell)) throw notANumber(await lineOf(rec.index), fCols[k] as PlannedColumn, cell);
+        } else if (!missingCell(cell)) {
+          scratch[k] = 0;
+          scratchLevel[k] = cell.trim();
+          continue;
+        }
+      }
+      fMissing[k] = (fMissing[k] as number) + 1;
+      scratch[k] = Number.NaN;
+      if (dropMissing) drop = true;
+    }
+    for (let k = 0; k < nS; k++) {
+      if (missingCell(fields[sSrc[k] as number] as string)) sMissing[k] = (sMissing[k] as number) + 1;
+    }
+    if (drop) {
+      dropped++;
+      continue;
+    }
+    for (let k = 0; k < nF; k++) {
+      let v = scratch[k] as number;
+      if (isLevel[k] === 1 && !Number.isNaN(v)) {
+        const map = levelMaps[k] as Map<string, number>;
+        const label = scratchLevel[k] as string;
+        let code = map.get(label);
+        if (code === undefined) {
+          code = map.size;
+          if (code >= (maxLevels[k] as number)) throw tooManyLevels(await lineOf(rec.index), fCols[k] as PlannedColumn, label, map);
+          map.set(label, code);
+          (levelCounts[k] as number[]).push(0);
+        }
+        (levelCounts[k] as number[])[code]! += 1;
+        v = code;
+      } else if (!Number.isNaN(v)) {
+        sum[k] = (sum[k] as number) + Math.fround(v);
+        cnt[k] = (cnt[k] as number) + 1;
+      }
+      block[k * R + blockRow] = v;
+    }
+    if (offsets && strWriter) {
+      for (let k = 0; k < nS; k++) {
+        const cell = fields[sSrc[k] as number] as string;
+        if (!missingCell(cell)) strWriter.writeString(cell);
+        offsets.push(strWriter.written);
+      }
+    }
+    rows++;
+    if (nF > 0 && ++blockRow === R) flushBlock();
+    progress('parsing');
+  }
+  if (header) throw importError(`"${sourceName}" has no header line`, 'The first line must name the columns.');
+  if (sourceRows === 0) throw importError(`"${sourceName}" has a header but no data rows`, 'Add at least one row of data below the header.');
+  if (rows === 0) {
+    const worst = fCols.map((c, k) => ({ c, m: fMissing[k] as number })).sort((a, b) => b.m - a.m)[0];
+    throw importError(
+      `All ${sourceRows} rows have a missing value in a used column, so dropping them leaves nothing` +
+        (worst ? ` (column "${worst.c.name}" is missing in ${worst.m} rows)` : ''),
+      'Choose "impute" for missing values, or ignore the columns that are mostly empty.',
+    );
+  }
+  if (nF > 0 && blockRow > 0) flushBlock();
+  if (strWriter && idxWriter && offsets) {
+    strWriter.flush();
+    offsets.flush();
+    idxWriter.flush();
+  }
+  progress('writing', true);
+
+  // Fill values and final level order.
+  const levels: (string[] | null)[] = [];
+  const remap: (Float32Array | null)[] = [];
+  const fill = new Float32Array(nF);
+  for (let k = 0; k < nF; k++) {
+    const col = fCols[k] as PlannedColumn;
+    const map = levelMaps[k];
+    if (map) {
+      const firstSeen = [...map.keys()];
+      const ordered = orderLevels(firstSeen);
+      const pos = new Map(ordered.map((l, i) => [l, i]));
+      const rm = new Float32Array(firstSeen.length);
+      firstSeen.forEach((l, old) => {
+        rm[old] = pos.get(l) ?? 0;
+      });
+      levels.push(ordered);
+      remap.push(rm);
+      const counts = levelCounts[k] as number[];
+      let mode = -1;
+      counts.forEach((c, code) => {
+        if (mode === -1 || c > (counts[mode] as number)) mode = code;
+      });
+      if (mode === -1 && (fMissing[k] as number) > 0) throw nothingToImpute(col);
+      fill[k] = mode === -1 ? 0 : (rm[mode] as number);
+    } else {
+      levels.push(null);
+      remap.push(null);
+      const c = cnt[k] as number;
+      if (c === 0 && (fMissing[k] as number) > 0) throw nothingToImpute(col);
+      fill[k] = c === 0 ? 0 : (sum[k] as number) / c;
+    }
+  }
+
+  // Assemble data.f32: block b's segment of column k goes to k·rows·4 + b·R·4.
+  const stats: ColumnStats[] = [];
+  const outFd = openSync(join(destDir, F32_FILE), 'w');
+  fds.push(outFd);
+  if (nF > 0) {
+    const mean = new Float64Array(nF);
+    const m2 = new Float64Array(nF);
+    const min = new Float64Array(nF).fill(Infinity);
+    const max = new Float64Array(nF).fill(-Infinity);
+    let seen = 0;
+    for (let b = 0; b < blocks; b++) {
+      if (signal?.aborted) throw cancelledError();
+      let off = 0;
+      while (off < blockU8.length) {
+        const n = readSync(tmpFd, blockU8, off, blockU8.length - off, b * blockU8.length + off);
+        if (n === 0) throw new Error('temporary block file is truncated');
+        off += n;
+      }
+      const inBlock = Math.min(R, rows - b * R);
+      for (let k = 0; k < nF; k++) {
+        const seg = block.subarray(k * R, k * R + inBlock);
+        const rm = remap[k];
+        const f = fill[k] as number;
+        let s = 0;
+        let lo = min[k] as number;
+        let hi = max[k] as number;
+        for (let i = 0; i < inBlock; i++) {
+          let v = seg[i] as number;
+          if (v !== v) {
+            v = f;
+            seg[i] = v;
+          } else if (rm) {
+            v = rm[v] as number;
+            seg[i] = v;
+          }
+          s += v;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        min[k] = lo;
+        max[k] = hi;
+        // Chan et al.'s pairwise update of mean and M2.
+        const bm = s / inBlock;
+        let bm2 = 0;
+        for (let i = 0; i < inBlock; i++) {
+          const d = (seg[i] as number) - bm;
+          bm2 += d * d;
+        }
+        const n = seen + inBlock;
+        const delta = bm - (mean[k] as number);
+        mean[k] = (mean[k] as number) + (delta * inBlock) / n;
+        m2[k] = (m2[k] as number) + bm2 + (delta * delta * seen * inBlock) / n;
+        const bytes = new Uint8Array(seg.buffer, seg.byteOffset, inBlock * 4);
+        const pos = k * rows * 4 + b * R * 4;
+        let w = 0;
+        while (w < bytes.length) w += writeSync(outFd, bytes, w, bytes.length - w, pos + w);
+      }
+      seen += inBlock;
+      if (opts.onProgress) progress('writing');
+      if (b % 8 === 7) await new Promise<void>((r) => setImmediate(r));
+    }
+    for (let k = 0; k < nF; k++) {
+      stats.push({ min: min[k] as number, max: max[k] as number, mean: mean[k] as number, std: Math.sqrt((m2[k] as number) / rows) });
+    }
+  }
+  for (const fd of fds.splice(0)) closeSync(fd);
+  await rm(join(destDir, TMP_FILE), { force: true });
+
+  const schema: ColumnSchema[] = plan.filter((c) => c.store !== 'none').map((c) => {
+    const base: ColumnSchema = { name: c.name, type: c.type, role: c.role, missing: 0 };
+    if (c.store === 'f32') {
+      const k = fCols.indexOf(c);
+      base.missing = fMissing[k] as number;
+      const lv = levels[k];
+      if (lv) base.levels = lv;
+      if (c.type === 'numeric' || c.type === 'binary') base.stats = stats[k] as ColumnStats;
+    } else {
+      base.missing = sMissing[sCols.indexOf(c)] as number;
+    }
+    return base;
+  });
+  const preprocessing: Preprocessing = { missing: policy, standardize, droppedRows: dropped, delimiter };
+  const contentHash = hasher.hex();
+  const meta: DatasetMeta = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    rows,
+    schema,
+    preprocessing,
+    contentHash,
+    sourceBytes: totalBytes,
+    sourceRows,
+    float32Columns: fCols.map((c) => c.name),
+    stringColumns: sCols.map((c) => c.name),
+    createdAt: new Date().toISOString(),
+  };
+  const metaTmp = join(destDir, `${META_FILE}.tmp`);
+  await writeFile(metaTmp, JSON.stringify(meta, null, 1));
+  await rename(metaTmp, join(destDir, META_FILE));
+  let bytes = 0;
+  for (const f of await readdir(destDir)) bytes += (await stat(join(destDir, f))).size;
+  opts.onProgress?.({ phase: 'done', rows, bytesRead: totalBytes, totalBytes });
+  return { schema, rows, droppedRows: dropped, contentHash, bytes, preprocessing };
+}
+
+function notANumber(line: number, col: PlannedColumn, cell: string): AppError {
+  return importError(
+    `Line ${line}, column "${col.name}": ${showValue(cell)} is not a number`,
+    `Fix the value or leave it empty (missing), or choose type categorical or text for "${col.name}".`,
+  );
+}
+
+function tooManyLevels(line: number, col: PlannedColumn, label: string, map: Map<string, number>): AppError {
+  if (col.type === 'binary') {
+    const two = [...map.keys()].map((l) => showValue(l, 30)).join(' and ');
+    return importError(
+      `Line ${line}, column "${col.name}": ${showValue(label)} is a third distinct value in a binary column (besides ${two})`,
+      `Choose type ${Number.isNaN(Number(label)) || label === '' ? 'categorical' : 'numeric or categorical'} for "${col.name}", or fix the value.`,
+    );
+  }
+  return importError(
+    `Line ${line}, column "${col.name}": more than ${MAX_CATEGORICAL_LEVELS} distinct values (the ${MAX_CATEGORICAL_LEVELS + 1}st is ${showValue(label)}); ` +
+      `choose type text or identifier for it`,
+    `A categorical column may have at most ${MAX_CATEGORICAL_LEVELS} levels: choose type text or identifier for "${col.name}", or ignore it.`,
+  );
+}
+
+function nothingToImpute(col: PlannedColumn): AppError {
+  return importError(
+    `Column "${col.name}" has no values at all, so there is nothing to impute from`,
+    `Ignore column "${col.name}".`,
+  );
+}
+
