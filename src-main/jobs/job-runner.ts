@@ -106,7 +106,14 @@ export class JobRunner {
       return true;
     }
     const a = this.active.get(runId);
-    if (!a) return false;
+    if (!a) {
+      // Not ours to stop (e.g. left 'running' by a crashed process in the same database): settle it anyway.
+      const r = this.opts.repos.runs.get(runId);
+      if (!r || (r.status !== 'queued' && r.status !== 'running')) return false;
+      this.opts.repos.runs.finish(runId, 'cancelled', null);
+      this.publishStatus(runId);
+      return true;
+    }
     if (!a.cancelRequested) {
       a.cancelRequested = true;
       a.worker.postMessage({ type: 'cancel' });

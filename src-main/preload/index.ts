@@ -22,10 +22,8 @@ contextBridge.exposeInMainWorld('elbo', {
       | { ok: true; result: unknown }
       | { ok: false; error: { code: string; message: string; hint?: string } };
     if (out.ok) return out.result;
-    const err = new Error(out.error.message) as Error & { code?: string; hint?: string };
-    err.code = out.error.code;
-    if (out.error.hint) err.hint = out.error.hint;
-    throw err;
+    // A plain object survives the context bridge whole; an Error would lose its code and hint.
+    throw { code: out.error.code, message: out.error.message, ...(out.error.hint ? { hint: out.error.hint } : {}) };
   },
   on(event: string, listener: Listener): () => void {
     if (!eventNames.has(event)) throw new Error(`Unknown event "${event}"`);

@@ -1,0 +1,73 @@
+// The real training worker through the job runner: a short VAE run completes with metrics and reconstructions, and a
+// long one cancels promptly.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices, type Services } from '../api/services';
+import { importCsv } from '../data-import';
+import { vaeSpecSchema } from '../../src-shared/schemas/run-spec';
+import type { RunStatus } from '../../src-shared/domain/types';
+
+let s: Services;
+let datasetId = 0;
+
+beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-train-'));
+  s = createServices({ dataDir: dir, mode: 'browser' });
+  const p = s.repos.projects.create('t');
+  const rel = 'datasets/digits';
+  const r = await importCsv(path.join(s.samplesDir, 'digits.csv'), path.join(dir, rel), {
+    columns: [{ name: 'label', type: 'categorical', role: 'label' }],
+  });
+  datasetId = s.repos.datasets.create({ projectId: p.id, name: 'digits', sourceName: 'digits.csv', contentHash: r.contentHash, rows: r.rows, schema: r.schema, preprocessing: r.preprocessing, dataDir: rel, bytes: r.bytes }).id;
+});
+afterAll(async () => {
+  await s.close();
+  fs.rmSync(s.dataDir, { recursive: true, force: true });
+});
+
+async function waitStatus(id: number, want: RunStatus[], ms: number) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    const r = s.repos.runs.get(id)!;
+    if (want.includes(r.status)) return r;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  return s.repos.runs.get(id)!;
+}
+
+describe('training worker', () => {
+  it('trains a VAE on digits and stores backend, metrics and reconstructions', async () => {
+    const spec = vaeSpecSchema.parse({ model: 'vae', epochs: 3, latentDim: 2, hidden: [32] });
+    const run = s.repos.runs.create({ projectId: 1, datasetId, name: 'short', spec });
+    s.runner.enqueue(run.id);
+    const done = await waitStatus(run.id, ['completed', 'failed', 'cancelled'], 120_000);
+    expect(done.error).toBeNull();
+    expect(done.status).toBe('completed');
+    expect(['wasm', 'cpu', 'tensorflow']).toContain(done.backend);
+    expect(done.metrics.epochs).toBe(3);
+    expect(Number.isFinite(done.metrics.val_elbo)).toBe(true);
+    const series = s.repos.metrics.series(run.id);
+    expect(series.find((m) => m.name === 'val_elbo')!.value).toHaveLength(3);
+    expect(series.find((m) => m.name === 'elbo')!.value.length).toBeGreaterThan(50);
+    const rec = s.repos.artifacts.get(run.id, 'reconstructions')!.data as { width: number; originals: number[][] };
+    expect(rec.width).toBe(8);
+    expect(rec.originals.length).toBeGreaterThan(0);
+  });
+
+  it('cancels a long run within seconds, keeping what it logged', async () => {
+    const spec = vaeSpecSchema.parse({ model: 'vae', epochs: 1000 });
+    const run = s.repos.runs.create({ projectId: 1, datasetId, name: 'long', spec });
+    s.runner.enqueue(run.id);
+    const t0 = Date.now();
+    while (s.repos.metrics.count(run.id) === 0 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+    expect(s.repos.metrics.count(run.id)).toBeGreaterThan(0);
+    const tc = Date.now();
+    s.runner.cancel(run.id);
+    const r = await waitStatus(run.id, ['cancelled', 'failed', 'completed'], 20_000);
+    expect(r.status).toBe('cancelled');
+    expect(Date.now() - tc).toBeLessThan(10_000);
+    expect(s.repos.metrics.count(run.id)).toBeGreaterThan(0);
+  });
+});
