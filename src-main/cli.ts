@@ -25,11 +25,16 @@ Where data lives:
   --project NAME        project to record the run in (default "CLI"; created if missing)
 
 Model (fit):
-  --model vae           variational autoencoder on the numeric columns (more models arrive with later releases)
-  --features a,b,c      feature columns (default: every numeric column except --ignore and a column named label)
+  --model vae|glm       vae: variational autoencoder on the numeric columns (default)
+                        glm: Bayesian linear (numeric target) or logistic (two-valued target) regression
+  --target COL          glm: the column to predict
+  --kind auto|linear|logistic   glm likelihood (default auto: logistic for a two-valued target)
+  --steps N             glm: optimisation steps (default 3000)
+  --features a,b,c      feature columns (default: every numeric column except --ignore and a label column)
   --ignore a,b          columns to leave out
-  --family NAME         posterior family: meanfield (default)
-  --objective NAME      training bound: elbo (default)
+  --family NAME         posterior family: meanfield (default), fullrank, lowrank:R, planar:K, radial:K, iaf:K,
+                        coupling:K (K = flow length 1–32), svgd:N[:rbf|imq] (glm; the VAE supports meanfield today)
+  --objective NAME      bound: elbo (default), elbo:S (S samples), iwae:K, renyi:ALPHA:K
   --latent N            latent dimensions (default 2)
   --hidden N[,N…]       hidden layer widths (default 128)
   --activation relu|tanh|elu
@@ -68,7 +73,7 @@ function parseArgs(argv: string[]): { cmd: string; opts: Opts } {
 
 const KNOWN_FIT = new Set([
   'data', 'data-dir', 'project', 'model', 'features', 'ignore', 'family', 'objective', 'latent', 'hidden',
-  'activation', 'likelihood', 'epochs', 'batch', 'lr', 'val', 'seed', 'backend', 'name',
+  'activation', 'likelihood', 'epochs', 'batch', 'lr', 'val', 'seed', 'backend', 'name', 'target', 'kind', 'steps',
 ]);
 
 function numberOpt(opts: Opts, name: string, int = true): number | undefined {
@@ -99,7 +104,11 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   const data = opts.get('data');
   if (!data) throw new Error('fit needs --data FILE.csv');
   const model = opts.get('model') ?? 'vae';
-  if (model !== 'vae') throw new Error(`--model ${model} is not available yet; use --model vae.`);
+  if (model !== 'vae' && model !== 'glm') throw new Error(`--model must be vae or glm, got "${model}".`);
+  if (model === 'glm' && !opts.get('target')) throw new Error('--model glm needs --target COLUMN (the column to predict).');
+  for (const k of model === 'glm' ? ['latent', 'hidden', 'activation', 'likelihood', 'epochs', 'batch', 'val'] : ['target', 'kind', 'steps']) {
+    if (opts.has(k)) throw new Error(`--${k} does not apply to --model ${model}. See --help.`);
+  }
   if (opts.has('backend')) process.env.ELBO_STUDIO_BACKEND = opts.get('backend');
   const dispatch = createDispatcher(createHandlers(s));
   const projectName = opts.get('project') ?? 'CLI';
@@ -114,7 +123,13 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   const columns = preview.columns.map((c) => ({
     name: c.name,
     type: c.type,
-    role: ignore.has(c.name) ? 'ignore' : features ? (features.includes(c.name) ? 'feature' : c.role === 'feature' ? 'ignore' : c.role) : c.role,
+    role: ignore.has(c.name)
+      ? 'ignore'
+      : c.name === opts.get('target')
+        ? 'label'
+        : features
+          ? features.includes(c.name) ? 'feature' : c.role === 'feature' ? 'ignore' : c.role
+          : c.role,
   }));
   const importId = crypto.randomBytes(8).toString('hex');
   let lastImportLog = 0;
@@ -135,20 +150,33 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--hidden expects widths like 128 or 256,128, got "${opts.get('hidden')}"`);
     return v;
   });
-  const specInput: RunSpecInput = {
-    model: 'vae',
+  const common = {
     family: parseFamily(opts.get('family') ?? 'meanfield'),
     objective: parseObjective(opts.get('objective') ?? 'elbo'),
-    ...(numberOpt(opts, 'latent') !== undefined ? { latentDim: numberOpt(opts, 'latent') } : {}),
-    ...(hidden ? { hidden } : {}),
-    ...(opts.has('activation') ? { activation: opts.get('activation') as 'relu' } : {}),
-    ...(opts.has('likelihood') ? { likelihood: opts.get('likelihood') as 'auto' } : {}),
-    ...(numberOpt(opts, 'epochs') !== undefined ? { epochs: numberOpt(opts, 'epochs') } : {}),
-    ...(numberOpt(opts, 'batch') !== undefined ? { batchSize: numberOpt(opts, 'batch') } : {}),
-    ...(numberOpt(opts, 'lr', false) !== undefined ? { optimiser: { kind: 'adam', learningRate: numberOpt(opts, 'lr', false) } } : {}),
-    ...(numberOpt(opts, 'val', false) !== undefined ? { validationFraction: numberOpt(opts, 'val', false) } : {}),
+    ...(numberOpt(opts, 'lr', false) !== undefined ? { optimiser: { kind: 'adam' as const, learningRate: numberOpt(opts, 'lr', false) } } : {}),
     ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
   };
+  const specInput: RunSpecInput =
+    model === 'glm'
+      ? {
+          model: 'glm',
+          target: opts.get('target')!,
+          ...(opts.has('kind') ? { kind: opts.get('kind') as 'auto' } : {}),
+          ...(features ? { features } : {}),
+          ...(numberOpt(opts, 'steps') !== undefined ? { steps: numberOpt(opts, 'steps') } : {}),
+          ...common,
+        }
+      : {
+          model: 'vae',
+          ...common,
+          ...(numberOpt(opts, 'latent') !== undefined ? { latentDim: numberOpt(opts, 'latent') } : {}),
+          ...(hidden ? { hidden } : {}),
+          ...(opts.has('activation') ? { activation: opts.get('activation') as 'relu' } : {}),
+          ...(opts.has('likelihood') ? { likelihood: opts.get('likelihood') as 'auto' } : {}),
+          ...(numberOpt(opts, 'epochs') !== undefined ? { epochs: numberOpt(opts, 'epochs') } : {}),
+          ...(numberOpt(opts, 'batch') !== undefined ? { batchSize: numberOpt(opts, 'batch') } : {}),
+          ...(numberOpt(opts, 'val', false) !== undefined ? { validationFraction: numberOpt(opts, 'val', false) } : {}),
+        };
   const parsed = runSpecSchema.safeParse(specInput);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
@@ -190,9 +218,24 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       seed: final.seed,
       dataset: { id: dataset.id, rows: dataset.rows },
       metrics: final.metrics,
+      ...(final.model === 'glm' ? { posterior: glmPosterior(s, final.id) } : {}),
     }) + '\n',
   );
   if (final.status !== 'completed') process.exitCode = 1;
+}
+
+function glmPosterior(s: Services, runId: number) {
+  const a = s.repos.artifacts.get(runId, 'posterior')?.data as
+    | { model: string; names: string[]; mean: number[]; sd: number[]; noiseSigma: { mean: number; sd: number } | null; standardized: boolean; target: { centre: number; scale: number } }
+    | undefined;
+  if (!a) return null;
+  return {
+    model: a.model,
+    standardizedPredictors: a.standardized,
+    ...(a.model === 'linear' && a.standardized ? { targetStandardized: a.target } : {}),
+    coefficients: Object.fromEntries(a.names.map((n, i) => [n, { mean: a.mean[i], sd: a.sd[i] }])),
+    ...(a.noiseSigma ? { noiseSigma: a.noiseSigma } : {}),
+  };
 }
 
 async function main() {

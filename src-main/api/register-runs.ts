@@ -2,6 +2,8 @@ import { AppError } from '../../src-shared/ipc/app-error';
 import type { Handlers } from '../../src-shared/ipc/contract';
 import { familyLabel } from '../../src-shared/schemas/run-spec';
 import type { Services } from './services';
+import { DatasetFile } from '../data-import';
+import { glmColumns } from '../jobs/execute-run';
 
 export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:get' | 'runs:start' | 'runs:cancel' | 'runs:metrics' | 'runs:artifact'> {
   const getRun = (runId: number) => {
@@ -36,6 +38,13 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
         const minRows = Math.max(2, Math.ceil(1 / Math.max(spec.validationFraction, 1e-9)));
         if (d.rows < 2 || (spec.validationFraction > 0 && d.rows < minRows)) {
           throw new AppError('BAD_REQUEST', `Dataset "${d.name}" has ${d.rows} rows, too few for a validation split of ${spec.validationFraction}`);
+        }
+      }
+      if (spec.model === 'glm') {
+        try {
+          glmColumns(DatasetFile.open(s.datasetPath(datasetId)), spec);
+        } catch (e) {
+          throw new AppError('BAD_REQUEST', (e as Error).message, 'Choose a numeric or two-valued target and numeric predictors.');
         }
       }
       const run = s.repos.runs.create({

@@ -6,7 +6,8 @@ import { initBackend } from '../engine/backend';
 import { DatasetFile } from '../data-import';
 import { prepareVaeData, trainVae } from '../engine/models/vae';
 import type { MetricPoint } from '../../src-shared/domain/types';
-import type { VaeSpec } from '../../src-shared/schemas/run-spec';
+import type { GlmSpec, VaeSpec } from '../../src-shared/schemas/run-spec';
+import { fitGlm, glmDataFromColumns } from '../engine/models/glm';
 import type { FromWorker, WorkerInput } from './protocol';
 
 /** Collects metric points and flushes them at most every `intervalMs` (and at the end). */
@@ -38,7 +39,102 @@ export async function executeRun(
   switch (input.spec.model) {
     case 'vae':
       return runVae(input.spec, input.datasetDir, send, isCancelled);
+    case 'glm':
+      return runGlm(input.spec, input.datasetDir, send);
+    default: {
+      const never: never = input.spec;
+      throw new Error(`Unknown model ${(never as { model: string }).model}`);
+    }
   }
+}
+
+/** Target, predictors and the likelihood a GLM run uses, checked against the dataset's schema. */
+export function glmColumns(ds: DatasetFile, spec: GlmSpec): { target: string; features: string[]; kind: 'linear' | 'logistic' } {
+  const byName = new Map(ds.schema.map((c) => [c.name, c]));
+  const t = byName.get(spec.target);
+  if (!t) throw new Error(`Target column "${spec.target}" is not in this dataset; columns: ${ds.schema.map((c) => c.name).join(', ')}.`);
+  const usable = (type: string) => type === 'numeric' || type === 'binary';
+  if (!usable(t.type) && !(t.type === 'categorical' && (t.levels?.length ?? 0) === 2)) {
+    throw new Error(`Target column "${spec.target}" is ${t.type}; a GLM needs a numeric or two-valued target.`);
+  }
+  const binary = t.type === 'binary' || (t.type === 'categorical' && t.levels?.length === 2);
+  const kind = spec.kind === 'auto' ? (binary ? 'logistic' : 'linear') : spec.kind;
+  if (kind === 'logistic' && !binary) {
+    throw new Error(`Logistic regression needs a two-valued target; "${spec.target}" has ${t.levels?.length ?? 'many'} values.`);
+  }
+  const features = spec.features.length
+    ? spec.features
+    : ds.schema.filter((c) => c.name !== spec.target && c.role === 'feature' && usable(c.type)).map((c) => c.name);
+  if (features.includes(spec.target)) throw new Error(`The target "${spec.target}" cannot also be a predictor.`);
+  if (features.length === 0) throw new Error('No numeric predictor columns; mark some columns as features.');
+  for (const f of features) {
+    const c = byName.get(f);
+    if (!c) throw new Error(`Predictor column "${f}" is not in this dataset.`);
+    if (!usable(c.type)) throw new Error(`Predictor column "${f}" is ${c.type}; a GLM uses numeric and binary columns.`);
+  }
+  return { target: spec.target, features, kind };
+}
+
+async function runGlm(spec: GlmSpec, datasetDir: string, send: (m: FromWorker) => void) {
+  const ds = DatasetFile.open(datasetDir);
+  const { target, features, kind } = glmColumns(ds, spec);
+  const columns: Record<string, Float32Array> = {};
+  for (const name of [target, ...features]) columns[name] = ds.column(name);
+  const data = glmDataFromColumns(columns, target, { features, standardise: spec.standardize });
+  // A linear model on standardised predictors also standardises the target, so the N(0, τ²) prior and the initial
+  // posterior are on the scale of the data; the target's centre and scale are stored to map predictions back.
+  let yCentre = 0;
+  let yScale = 1;
+  if (kind === 'linear' && spec.standardize) {
+    const y = data.y;
+    let m = 0;
+    for (let i = 0; i < y.length; i++) m += y[i]! / y.length;
+    let v = 0;
+    for (let i = 0; i < y.length; i++) v += (y[i]! - m) ** 2 / Math.max(1, y.length - 1);
+    yCentre = m;
+    yScale = v > 0 ? Math.sqrt(v) : 1;
+    for (let i = 0; i < y.length; i++) y[i] = (y[i]! - yCentre) / yScale;
+  }
+  const t0 = Date.now();
+  const wall = () => (Date.now() - t0) / 1000;
+  const metrics = new MetricBatcher((points) => send({ type: 'metrics', points }));
+  const fit = fitGlm({
+    model: kind,
+    data,
+    family: spec.family,
+    objective: spec.objective,
+    optimiser: spec.optimiser,
+    steps: spec.steps,
+    seed: spec.seed,
+    ...(spec.priorScale !== undefined ? { priorScale: spec.priorScale } : {}),
+    progressEvery: Math.max(1, Math.floor(spec.steps / 400)),
+    onProgress: (p) => {
+      metrics.push({ step: p.step, epoch: 0, name: 'elbo', value: p.bound, wall: wall() });
+      const elapsed = Math.max(1e-3, wall());
+      const sps = p.step / elapsed;
+      send({
+        type: 'progress',
+        progress: { step: p.step, totalSteps: p.steps, epoch: 0, totalEpochs: 0, loss: -p.bound, stepsPerSecond: sps, etaSeconds: (p.steps - p.step) / sps, phase: 'training' },
+      });
+    },
+  });
+  metrics.flush();
+  send({
+    type: 'artifact',
+    kind: 'posterior',
+    name: 'posterior',
+    data: { model: kind, names: fit.names, mean: fit.mean, sd: fit.sd, noiseSigma: fit.noiseSigma ?? null, standardized: spec.standardize, centre: Array.from(data.centre), scale: Array.from(data.scale), target: { centre: yCentre, scale: yScale }, posterior: fit.posterior },
+  });
+  const summary: Record<string, number> = {
+    final_elbo: fit.finalElbo,
+    final_elbo_se: fit.finalElboSe,
+    psis_khat: fit.diagnostics.psisKhat,
+    ess: fit.diagnostics.ess,
+    log_evidence: fit.diagnostics.logEvidence,
+    skipped_steps: fit.skippedSteps,
+    seconds: wall(),
+  };
+  send({ type: 'completed', metrics: summary });
 }
 
 /** The feature columns a VAE models: the spec's choice, else every numeric or binary feature column. */

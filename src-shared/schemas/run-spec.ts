@@ -22,13 +22,34 @@ export const familySpecSchema = z.discriminatedUnion('kind', [
 ]);
 export type FamilySpec = z.infer<typeof familySpecSchema>;
 
+/** Optional training aids shared by every objective (engine: objectives/schedules.ts, objectives/estimators.ts). */
+const objectiveAids = {
+  /** KL weight β (1 = the true bound). */
+  beta: z.number().min(0).max(100).optional(),
+  /** KL annealing of β: linear warm-up over `warmup` steps, or cyclical (Fu et al. 2019). */
+  anneal: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('constant') }),
+      z.object({ kind: z.literal('linear'), warmup: z.number().int().min(1) }),
+      z.object({ kind: z.literal('cyclical'), period: z.number().int().min(1), ratio: z.number().gt(0).max(1).optional() }),
+    ])
+    .optional(),
+  /** Free bits: minimum KL per latent dimension, nats (amortised models with analytic KL). */
+  freeBits: z.number().min(0).max(100).optional(),
+  /** Gradient estimator: pathwise (default) or score-function with a baseline. */
+  estimator: z.enum(['reparam', 'score']).optional(),
+  /** ELBO only: use the closed-form KL when q and the prior are Gaussian (default true). */
+  analyticKl: z.boolean().optional(),
+};
+
 export const objectiveSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('elbo'), samples: z.number().int().min(1).max(1000).default(1) }),
-  z.object({ kind: z.literal('iwae'), k: z.number().int().min(1).max(5000).default(5) }),
+  z.object({ kind: z.literal('elbo'), samples: z.number().int().min(1).max(1000).default(1), ...objectiveAids }),
+  z.object({ kind: z.literal('iwae'), k: z.number().int().min(1).max(5000).default(5), ...objectiveAids }),
   z.object({
     kind: z.literal('renyi'),
     alpha: z.number().min(-10).max(10).default(0.5),
     k: z.number().int().min(1).max(5000).default(5),
+    ...objectiveAids,
   }),
 ]);
 export type ObjectiveSpec = z.infer<typeof objectiveSpecSchema>;
@@ -38,6 +59,17 @@ export const optimiserSpecSchema = z.object({
   learningRate: z.number().positive().max(10).default(1e-3),
   momentum: z.number().min(0).max(0.999).default(0.9),
   clipNorm: z.number().positive().optional(),
+  /** Step-size schedule: constant, or Robbins–Monro η·(τ0 + t)^(−κ) with κ ∈ (0.5, 1]. */
+  schedule: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('constant') }),
+      z.object({
+        kind: z.literal('robbins-monro'),
+        tau0: z.number().min(0).default(1),
+        kappa: z.number().gt(0.5, 'Expected κ > 0.5 (Robbins–Monro needs κ ∈ (0.5, 1])').max(1, 'Expected κ ≤ 1'),
+      }),
+    ])
+    .optional(),
 });
 export type OptimiserSpec = z.infer<typeof optimiserSpecSchema>;
 
@@ -48,8 +80,8 @@ export const vaeSpecSchema = z.object({
   latentDim: z.number().int().min(1).max(512).default(2),
   hidden: z.array(z.number().int().min(1).max(4096)).max(6).default([128]),
   activation: z.enum(['relu', 'tanh', 'elu']).default('relu'),
-  /** auto: Bernoulli when every feature lies in [0, 1] after scaling, else Gaussian. */
-  likelihood: z.enum(['auto', 'bernoulli', 'gaussian']).default('auto'),
+  /** auto: Bernoulli when every feature lies in [0, 1] after scaling, mixed when a feature is categorical, else Gaussian; mixed: Gaussian numeric columns + categorical one-hot groups. */
+  likelihood: z.enum(['auto', 'bernoulli', 'gaussian', 'mixed']).default('auto'),
   /** Pixel-like data (e.g. 0–16 or 0–255 grey levels) are divided by this before a Bernoulli likelihood; 0 = the column maximum. */
   scale: z.number().min(0).default(0),
   epochs: z.number().int().min(1).max(10000).default(20),
@@ -59,10 +91,80 @@ export const vaeSpecSchema = z.object({
   /** Feature columns to model; empty = every column whose role is feature. */
   features: z.array(z.string()).default([]),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  // ── VAE workbench options (issue 4); every field has a default, so older specs still parse. ──
+  /** Gradient estimator: pathwise (reparameterised) or score function (REINFORCE with a baseline; needs log q). */
+  estimator: z.enum(['reparam', 'score']).default('reparam'),
+  /** KL term: auto = closed form where the family allows (Gaussian q, ELBO), else Monte Carlo; analytic forces it. */
+  kl: z.enum(['auto', 'analytic', 'mc']).default('auto'),
+  /** Weight β on the KL term (β-VAE, Higgins et al. 2017); 1 = the ELBO. */
+  beta: z.number().min(0).max(100).default(1),
+  /** KL annealing: β_t rises linearly over `epochs` (linear) or repeats that ramp every `epochs` (cyclical, ramp = ratio). */
+  klAnneal: z
+    .object({
+      kind: z.enum(['none', 'linear', 'cyclical']).default('none'),
+      epochs: z.number().min(0.01).max(10000).default(5),
+      ratio: z.number().gt(0).max(1).default(0.5),
+    })
+    .default({ kind: 'none', epochs: 5, ratio: 0.5 }),
+  /** Free bits λ (nats per latent dimension, Kingma et al. 2016): the KL of a dimension is not pushed below λ. */
+  freeBits: z.number().min(0).max(10).default(0),
+  /** Gaussian likelihood's variance: learned per feature, or fixed at `noiseVariance` (on standardised data). */
+  gaussianVariance: z.enum(['learned', 'fixed']).default('learned'),
+  noiseVariance: z.number().positive().max(1e4).default(1),
+  /** Latent variables: Gaussian (any family) or categorical relaxed by Gumbel-softmax (latentDim variables). */
+  latentType: z.enum(['gaussian', 'categorical']).default('gaussian'),
+  /** Categories per categorical latent variable. */
+  categories: z.number().int().min(2).max(256).default(10),
+  /** Gumbel-softmax temperature τ_t = max(min, initial · e^{−rate·t}) at step t (Jang et al. 2016). */
+  temperature: z
+    .object({
+      initial: z.number().positive().max(100).default(1),
+      min: z.number().positive().max(100).default(0.5),
+      rate: z.number().min(0).max(1).default(3e-4),
+    })
+    .default({ initial: 1, min: 0.5, rate: 3e-4 }),
+  /** Early stopping: stop after this many epochs without a better validation ELBO (0 = off). */
+  patience: z.number().int().min(0).max(10000).default(0),
+  /** Evaluation at the end of a run. */
+  evaluation: z
+    .object({
+      /** Importance samples per row for the log-likelihood (Burda et al. 2015). */
+      k: z.number().int().min(1).max(5000).default(1000),
+      /** Most evaluation rows (a seeded sample of the validation rows when there are more); 0 = all. */
+      rows: z.number().int().min(0).max(1_000_000).default(2000),
+      /** Refine q per row to measure the amortisation gap (Cremer et al. 2018). */
+      amortisationGap: z.boolean().default(false),
+      gapRows: z.number().int().min(1).max(10000).default(64),
+      gapSteps: z.number().int().min(1).max(10000).default(100),
+    })
+    .default({ k: 1000, rows: 2000, amortisationGap: false, gapRows: 64, gapSteps: 100 }),
 });
 export type VaeSpec = z.infer<typeof vaeSpecSchema>;
 
-export const runSpecSchema = z.discriminatedUnion('model', [vaeSpecSchema]);
+/**
+ * A Bayesian generalised linear model on CSV columns (the ADVI workflow of Stan and PyMC): linear regression for a
+ * numeric target, logistic regression for a binary one, with any posterior family and objective of the engine.
+ */
+export const glmSpecSchema = z.object({
+  model: z.literal('glm'),
+  /** auto: logistic when the target is binary, else linear. */
+  kind: z.enum(['auto', 'linear', 'logistic']).default('auto'),
+  target: z.string().min(1, 'A GLM needs a target column'),
+  /** Predictor columns; empty = every numeric or binary feature column except the target. */
+  features: z.array(z.string()).default([]),
+  family: familySpecSchema.default({ kind: 'meanfield' }),
+  objective: objectiveSpecSchema.default({ kind: 'elbo', samples: 1 }),
+  optimiser: optimiserSpecSchema.default({ kind: 'adam', learningRate: 0.01, momentum: 0.9 }),
+  steps: z.number().int().min(1).max(1_000_000).default(3000),
+  /** Prior sd of every coefficient (default 10 linear, 5 logistic). */
+  priorScale: z.number().positive().optional(),
+  /** Standardise predictors before fitting (coefficients are then per standard deviation of the predictor). */
+  standardize: z.boolean().default(true),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+});
+export type GlmSpec = z.infer<typeof glmSpecSchema>;
+
+export const runSpecSchema = z.discriminatedUnion('model', [vaeSpecSchema, glmSpecSchema]);
 export type RunSpec = z.infer<typeof runSpecSchema>;
 export type RunSpecInput = z.input<typeof runSpecSchema>;
 
