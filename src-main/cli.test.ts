@@ -1,0 +1,56 @@
+// The CLI as a user runs it: help, bad options named with their fix, and a real fit recorded in the database.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDb } from './storage/db';
+import { makeRepos } from './storage/repositories';
+
+const root = path.resolve(__dirname, '..');
+const cli = (args: string[], dataDir: string) =>
+  spawnSync(process.execPath, [path.join(root, 'bin/elbo-studio.cjs'), ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 240_000 });
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-cli-'));
+
+describe('elbo-studio CLI', () => {
+  it('explains every option in --help', () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'bin/elbo-studio.cjs'), '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    for (const opt of ['--data', '--model', '--target', '--family', '--objective', '--seed', '--epochs', '--steps', '--data-dir']) {
+      expect(r.stdout).toContain(opt);
+    }
+  });
+
+  it('names the fix for a bad option, a bad family and a missing target', () => {
+    const d = tmp();
+    const data = path.join(root, 'resources/samples/diabetes.csv');
+    const a = cli(['fit', '--data', data, '--epochz', '3'], d);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/Unknown option --epochz/);
+    const b = cli(['fit', '--data', data, '--model', 'glm', '--target', 'progression', '--family', 'planar:0'], d);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/flow length ≥ 1/);
+    const c = cli(['fit', '--data', data, '--model', 'glm'], d);
+    expect(c.stderr).toMatch(/needs --target/);
+    const e = cli(['fit', '--data', data, '--model', 'glm', '--target', 'nope'], d);
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/Target column "nope" is not in this dataset/);
+  });
+
+  it('fits a GLM, prints a JSON summary and records the run in the database', () => {
+    const d = tmp();
+    const r = cli(['fit', '--data', path.join(root, 'resources/samples/diabetes.csv'), '--model', 'glm', '--target', 'progression', '--family', 'meanfield', '--steps', '400', '--seed', '3'], d);
+    expect(r.stderr).toMatch(/step 400\/400/);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out).toMatchObject({ status: 'completed', model: 'glm', family: 'meanfield', seed: 3 });
+    expect(Object.keys(out.posterior.coefficients)).toContain('bmi');
+    // BMI raises progression: a positive coefficient whose posterior excludes 0.
+    const bmi = out.posterior.coefficients.bmi;
+    expect(bmi.mean - 3 * bmi.sd).toBeGreaterThan(0);
+    const repos = makeRepos(openDb(path.join(d, 'elbo-studio.sqlite')));
+    const runs = repos.runs.list();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'completed', model: 'glm' });
+    repos.db.close();
+  });
+});
