@@ -89,14 +89,19 @@ function printTable(r: ImportBenchResult): void {
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
-if (require.main === module) {
+/** `npm run bench -- import [sizeMB=500] [pixels|mixed]`. */
+export async function main(): Promise<void> {
   const sizeMB = Number(process.argv[2] ?? 500);
   const kind = (process.argv[3] ?? 'pixels') as CsvKind;
   if (!(sizeMB > 0) || (kind !== 'pixels' && kind !== 'mixed')) {
-    process.stderr.write('usage: tsx bench/import.ts [sizeMB=500] [pixels|mixed]\n');
+    process.stderr.write('usage: npm run bench -- import [sizeMB=500] [pixels|mixed]\n');
     process.exit(2);
   }
-  benchImport(sizeMB, kind).then(printTable, (e: unknown) => {
+  printTable(await benchImport(sizeMB, kind));
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   });

@@ -1,11 +1,14 @@
 /**
  * `npm run bench -- <name> [args]`: runs one benchmark, which prints a table and then one JSON line.
- * Names: engine (steps/s per family × objective), import (CSV import speed and memory), vae (one epoch timing).
+ * Names: engine (steps/s per family × objective), import (CSV import speed and memory), vae (one epoch of the
+ * canonical VAE), lda (online and batch LDA against gensim's figures), bnn (the Hernández-Lobato & Adams protocol).
  */
 const benches: Record<string, string> = {
   engine: './engine',
   import: './import',
   vae: './vae',
+  lda: './lda',
+  bnn: './bnn',
 };
 
 async function main() {

@@ -1,0 +1,32 @@
+/**
+ * Latent Dirichlet allocation by mean-field variational inference: batch variational EM (Blei, Ng & Jordan 2003)
+ * and online stochastic variational inference (Hoffman, Blei & Bach 2010), on typed arrays with the E-step spread
+ * over worker threads. See fit.ts (algorithms), kernel.ts (loops), measures.ts (ELBO, perplexities, coherence).
+ */
+export { type LdaSpec, type LdaSpecInput, LdaSpecSchema, parseLdaSpec, initialAlpha } from './spec';
+export type { LdaModel } from './model';
+export {
+  fitLda,
+  topicWordMatrix,
+  type FitLdaOptions,
+  type LdaFit,
+  type LdaPassRecord,
+  type LdaProgress,
+  COMPLETION_MAX_ITER,
+  COMPLETION_TOL,
+} from './fit';
+export { inferTopics, inferTopicsParallel, completionPerplexity, expElogBetaT, type InferOptions } from './infer';
+export {
+  escapeCsvCell,
+  topicWordCsv,
+  vocabularyCsv,
+  docTopicCsv,
+  modelToJSON,
+  modelFromJSON,
+  LDA_MODEL_FORMAT,
+  type LdaModelJson,
+} from './export';
+export { type Coherence, topicCoherence, topIndices, perplexity, topicTerm, newtonAlpha, newtonEta } from './measures';
+export { matchTopics, hungarian, cosineRows } from './match';
+export { digamma, trigamma, lgamma, logsumexp } from './special';
+export { defaultLdaWorkerFactory, type LdaWorkerFactory, type LdaWorkerLike } from './executor';

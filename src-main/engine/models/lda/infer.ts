@@ -1,0 +1,159 @@
+/**
+ * Topic proportions of new documents under a fitted model: the variational E-step (Blei et al. 2003, §5.2; kernel.ts)
+ * with the model's α and B = exp(E[log β]), E[log β_kw] = ψ(λ_kw) − ψ(Σ_v λ_kv), run until mean |Δγ| < tol, then
+ * θ_d = γ_d / Σ_k γ_dk (the posterior mean of q(θ_d)). An empty document gets the prior mean α / Σα.
+ * The documents must be prepared with the model's vocabulary (TextPrepOptions.vocabulary = model.vocabulary).
+ */
+import * as os from 'node:os';
+import { AppError } from '../../../../src-shared/ipc/app-error';
+import { type Corpus, numDocs, sharedCorpus } from '../../../text/corpus';
+import { LdaExecutor, type LdaWorkerFactory } from './executor';
+import { EStepScratch, eStep } from './kernel';
+import type { LdaModel } from './model';
+import { digamma } from './special';
+
+export interface InferOptions {
+  maxIter?: number;
+  tol?: number;
+}
+
+function checkVocabulary(model: LdaModel, docs: Corpus): void {
+  const v = docs.vocabulary;
+  if (v.length !== model.V || v.some((w, i) => w !== model.vocabulary[i])) {
+    throw new AppError(
+      'BAD_REQUEST',
+      `The documents were prepared with a different vocabulary (${v.length} words; the model has ${model.V})`,
+      "Prepare them with the model's vocabulary (TextPrepOptions.vocabulary = model.vocabulary)",
+    );
+  }
+}
+
+/** exp(E[log β]) word-major [V × K] of a model. */
+export function expElogBetaT(model: LdaModel, out?: Float64Array): Float64Array {
+  const { K, V, lambda } = model;
+  const B = out ?? new Float64Array(K * V);
+  for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let w = 0; w < V; w++) s += lambda[k * V + w]!;
+    const ps = digamma(s);
+    for (let w = 0; w < V; w++) B[w * K + k] = Math.exp(digamma(lambda[k * V + w]!) - ps);
+  }
+  return B;
+}
+
+function finish(model: LdaModel, docs: Corpus, gamma: Float64Array): Float64Array {
+  const { K } = model;
+  const D = numDocs(docs);
+  const out = new Float64Array(D * K);
+  let as = 0;
+  for (let k = 0; k < K; k++) as += model.alpha[k]!;
+  for (let d = 0; d < D; d++) {
+    const empty = docs.docPtr[d + 1] === docs.docPtr[d];
+    let s = 0;
+    for (let k = 0; k < K; k++) s += empty ? model.alpha[k]! : gamma[d * K + k]!;
+    for (let k = 0; k < K; k++) out[d * K + k] = (empty ? model.alpha[k]! : gamma[d * K + k]!) / (empty ? as : s);
+  }
+  return out;
+}
+
+/** θ [D × K] (row-major) for every document of `docs`, on the calling thread. Defaults: 200 sweeps, tol 1e-4. */
+export function inferTopics(model: LdaModel, docs: Corpus, opts: InferOptions = {}): Float64Array {
+  checkVocabulary(model, docs);
+  const { K } = model;
+  const D = numDocs(docs);
+  const gamma = new Float64Array(D * K);
+  const all = Uint32Array.from({ length: D }, (_, i) => i);
+  eStep(
+    docs,
+    all,
+    {
+      K,
+      topics: expElogBetaT(model),
+      alpha: model.alpha,
+      maxIter: opts.maxIter ?? 200,
+      tol: opts.tol ?? 1e-4,
+      init: 'prior',
+      gammaStore: gamma,
+      computeBound: false,
+    },
+    new EStepScratch(K),
+  );
+  return finish(model, docs, gamma);
+}
+
+/** As inferTopics, on worker threads (default os.availableParallelism(); ≤ 1: the calling thread). */
+export async function inferTopicsParallel(
+  model: LdaModel,
+  docs: Corpus,
+  opts: InferOptions & { threads?: number; workerFactory?: LdaWorkerFactory } = {},
+): Promise<Float64Array> {
+  checkVocabulary(model, docs);
+  const { K, V } = model;
+  const D = numDocs(docs);
+  const exec = new LdaExecutor(K, V, opts.threads ?? os.availableParallelism(), opts.workerFactory);
+  try {
+    await exec.start();
+    expElogBetaT(model, exec.B);
+    const gamma = new Float64Array(new SharedArrayBuffer(Math.max(1, D * K) * 8));
+    await exec.registerCorpus(0, sharedCorpus(docs), gamma);
+    await exec.estep({
+      corpus: 0,
+      docs: Uint32Array.from({ length: D }, (_, i) => i),
+      topics: 'B',
+      alpha: model.alpha,
+      maxIter: opts.maxIter ?? 200,
+      tol: opts.tol ?? 1e-4,
+      init: 'prior',
+      useStore: true,
+      accumulate: false,
+      bound: false,
+    });
+    return finish(model, docs, gamma);
+  } finally {
+    await exec.close();
+  }
+}
+
+/**
+ * Held-out per-word perplexity by document completion (measures.ts header; REFERENCE.md) on the calling thread:
+ * θ from `observed` (α = 1/K, to convergence) under β = λ normalised, scored on `scored` (row d of both is the
+ * same document). Returns the perplexity with the log-likelihood and token count it came from.
+ */
+export function completionPerplexity(
+  model: LdaModel,
+  observed: Corpus,
+  scored: Corpus,
+  opts: { maxIter?: number; tol?: number } = {},
+): { perplexity: number; logLik: number; tokens: number; documents: number } {
+  checkVocabulary(model, observed);
+  const { K, V, lambda } = model;
+  const beta = new Float64Array(K * V);
+  for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let w = 0; w < V; w++) s += lambda[k * V + w]!;
+    for (let w = 0; w < V; w++) beta[w * K + k] = lambda[k * V + w]! / s;
+  }
+  const D = numDocs(observed);
+  const docs = Uint32Array.from({ length: D }, (_, i) => i);
+  const r = eStep(
+    observed,
+    docs,
+    {
+      K,
+      topics: beta,
+      alpha: new Float64Array(K).fill(1 / K),
+      maxIter: opts.maxIter ?? 1000,
+      tol: opts.tol ?? 1e-6,
+      init: 'prior',
+      computeBound: false,
+      score: scored,
+    },
+    new EStepScratch(K),
+  );
+  return {
+    perplexity: r.scoredTokens > 0 ? Math.exp(-r.scoredLogLik / r.scoredTokens) : Number.NaN,
+    logLik: r.scoredLogLik,
+    tokens: r.scoredTokens,
+    documents: r.scoredDocs,
+  };
+}

@@ -1,0 +1,344 @@
+/**
+ * A prepared text corpus in sparse document-term form (compressed sparse rows).
+ *
+ *   document d's unique words are wordIds[docPtr[d] … docPtr[d+1]) (ascending), with counts[…] occurrences each;
+ *   D = docPtr.length − 1 documents, V = vocabulary.length words, nnz = wordIds.length.
+ * Documents keep the row order of the input, so row d of any per-document output lines up with row d of the CSV;
+ * documents left empty by preparation stay as empty rows (reported, and skipped by the models).
+ * Optionally the in-vocabulary token sequence of each document is kept (seqIds[seqPtr[d] … seqPtr[d+1])), which the
+ * held-out measure needs: document completion scores the second half of each document's tokens in reading order.
+ *
+ * On disk (`saveCorpus`): a folder with meta.json (format, sizes, vocabulary, options, report) and little-endian
+ * binary arrays docPtr.u32, wordIds.u32, counts.f32, and when present seqPtr.u32, seqIds.u32, termFrequency.f64,
+ * docFrequency.u32. `loadCorpus` reads them straight into SharedArrayBuffers so worker threads share them uncopied.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AppError } from '../../src-shared/ipc/app-error';
+
+export interface Corpus {
+  vocabulary: string[];
+  docPtr: Uint32Array;
+  wordIds: Uint32Array;
+  counts: Float32Array;
+  seqPtr?: Uint32Array;
+  seqIds?: Uint32Array;
+  /** Total count of each vocabulary word in this corpus. */
+  termFrequency?: Float64Array;
+  /** Number of documents containing each vocabulary word. */
+  docFrequency?: Uint32Array;
+  /** The preparation options (JSON-serialisable) this corpus was made with. */
+  options?: unknown;
+  /** The preparation report (JSON-serialisable). */
+  report?: unknown;
+}
+
+export const CORPUS_FORMAT = 'elbo-studio/corpus';
+export const CORPUS_VERSION = 1;
+
+/** Number of documents D. */
+export function numDocs(c: Corpus): number {
+  return c.docPtr.length - 1;
+}
+
+/** Total token count Σ_d Σ_w n_dw. */
+export function numTokens(c: Corpus): number {
+  let s = 0;
+  for (let i = 0; i < c.counts.length; i++) s += c.counts[i]!;
+  return s;
+}
+
+/** Token count of document d. */
+export function docLength(c: Corpus, d: number): number {
+  let s = 0;
+  for (let i = c.docPtr[d]!; i < c.docPtr[d + 1]!; i++) s += c.counts[i]!;
+  return s;
+}
+
+/** Growable typed-array builder (amortised doubling) so preparation streams without per-token objects. */
+export class GrowU32 {
+  data: Uint32Array;
+  length = 0;
+  constructor(cap = 1024) {
+    this.data = new Uint32Array(Math.max(16, cap));
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const n = new Uint32Array(this.data.length * 2);
+      n.set(this.data);
+      this.data = n;
+    }
+    this.data[this.length++] = v;
+  }
+  toArray(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** A corpus from bags of words: bags[d] = [[wordId, count], …] (any order, repeated ids are summed). */
+export function corpusFromBags(vocabulary: string[], bags: ReadonlyArray<ReadonlyArray<readonly [number, number]>>): Corpus {
+  const V = vocabulary.length;
+  const docPtr = new Uint32Array(bags.length + 1);
+  const ids: number[] = [];
+  const cts: number[] = [];
+  bags.forEach((bag, d) => {
+    const m = new Map<number, number>();
+    for (const [w, c] of bag) {
+      if (!(Number.isInteger(w) && w >= 0 && w < V)) throw new RangeError(`Expected word ids in [0, ${V}), got ${w}`);
+      if (!(c >= 0)) throw new RangeError(`Expected counts ≥ 0, got ${c}`);
+      if (c > 0) m.set(w, (m.get(w) ?? 0) + c);
+    }
+    for (const w of [...m.keys()].sort((a, b) => a - b)) {
+      ids.push(w);
+      cts.push(m.get(w)!);
+    }
+    docPtr[d + 1] = ids.length;
+  });
+  return { vocabulary, docPtr, wordIds: Uint32Array.from(ids), counts: Float32Array.from(cts) };
+}
+
+/** A corpus from token sequences (word ids in reading order); keeps the sequences for document completion. */
+export function corpusFromSequences(vocabulary: string[], docs: ReadonlyArray<ArrayLike<number>>): Corpus {
+  const bags = docs.map((seq) => Array.from(seq, (w) => [w, 1] as const));
+  const c = corpusFromBags(vocabulary, bags);
+  const seqPtr = new Uint32Array(docs.length + 1);
+  const seq: number[] = [];
+  docs.forEach((s, d) => {
+    for (let i = 0; i < s.length; i++) seq.push(s[i]!);
+    seqPtr[d + 1] = seq.length;
+  });
+  c.seqPtr = seqPtr;
+  c.seqIds = Uint32Array.from(seq);
+  return c;
+}
+
+/** The documents `rows` of c (in that order), sharing the vocabulary. */
+export function subsetCorpus(c: Corpus, rows: ArrayLike<number>): Corpus {
+  const D = rows.length;
+  const docPtr = new Uint32Array(D + 1);
+  let nnz = 0;
+  let nseq = 0;
+  for (let i = 0; i < D; i++) {
+    const d = rows[i]!;
+    nnz += c.docPtr[d + 1]! - c.docPtr[d]!;
+    if (c.seqPtr) nseq += c.seqPtr[d + 1]! - c.seqPtr[d]!;
+  }
+  const wordIds = new Uint32Array(nnz);
+  const counts = new Float32Array(nnz);
+  const seqPtr = c.seqPtr ? new Uint32Array(D + 1) : undefined;
+  const seqIds = c.seqPtr ? new Uint32Array(nseq) : undefined;
+  let o = 0;
+  let s = 0;
+  for (let i = 0; i < D; i++) {
+    const d = rows[i]!;
+    const a = c.docPtr[d]!;
+    const b = c.docPtr[d + 1]!;
+    wordIds.set(c.wordIds.subarray(a, b), o);
+    counts.set(c.counts.subarray(a, b), o);
+    o += b - a;
+    docPtr[i + 1] = o;
+    if (c.seqPtr && c.seqIds && seqPtr && seqIds) {
+      const sa = c.seqPtr[d]!;
+      const sb = c.seqPtr[d + 1]!;
+      seqIds.set(c.seqIds.subarray(sa, sb), s);
+      s += sb - sa;
+      seqPtr[i + 1] = s;
+    }
+  }
+  const out: Corpus = { vocabulary: c.vocabulary, docPtr, wordIds, counts };
+  if (seqPtr && seqIds) {
+    out.seqPtr = seqPtr;
+    out.seqIds = seqIds;
+  }
+  return out;
+}
+
+/**
+ * Document completion split (the held-out protocol of REFERENCE.md; Wallach et al. 2009 "document completion"):
+ * for each document with n ≥ 2 in-vocabulary tokens, `observed` holds its first ⌊n/2⌋ tokens in reading order and
+ * `scored` the remaining n − ⌊n/2⌋; documents with fewer than 2 tokens get two empty rows (and are not scored).
+ * Without stored sequences the tokens are taken in ascending word-id order (documented fallback; reading order is
+ * unknown then).
+ */
+export function completionSplit(c: Corpus): { observed: Corpus; scored: Corpus } {
+  const D = numDocs(c);
+  const seqs: Uint32Array[] = [];
+  for (let d = 0; d < D; d++) {
+    if (c.seqPtr && c.seqIds) {
+      seqs.push(c.seqIds.subarray(c.seqPtr[d]!, c.seqPtr[d + 1]!));
+    } else {
+      const t: number[] = [];
+      for (let i = c.docPtr[d]!; i < c.docPtr[d + 1]!; i++) for (let r = 0; r < c.counts[i]!; r++) t.push(c.wordIds[i]!);
+      seqs.push(Uint32Array.from(t));
+    }
+  }
+  const first: Uint32Array[] = [];
+  const second: Uint32Array[] = [];
+  for (const s of seqs) {
+    if (s.length < 2) {
+      first.push(new Uint32Array(0));
+      second.push(new Uint32Array(0));
+    } else {
+      const h = Math.floor(s.length / 2);
+      first.push(s.subarray(0, h));
+      second.push(s.subarray(h));
+    }
+  }
+  return { observed: corpusFromSequences(c.vocabulary, first), scored: corpusFromSequences(c.vocabulary, second) };
+}
+
+function sharedCopy<T extends Uint32Array | Float32Array | Float64Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+/** The same corpus with its numeric arrays in SharedArrayBuffers (no copy when they already are). */
+export function sharedCorpus(c: Corpus): Corpus {
+  const out: Corpus = { ...c, docPtr: sharedCopy(c.docPtr), wordIds: sharedCopy(c.wordIds), counts: sharedCopy(c.counts) };
+  if (c.seqPtr) out.seqPtr = sharedCopy(c.seqPtr);
+  if (c.seqIds) out.seqIds = sharedCopy(c.seqIds);
+  return out;
+}
+
+/** Checks the CSR invariants; throws an AppError naming the first violation. */
+export function validateCorpus(c: Corpus): void {
+  const D = numDocs(c);
+  const V = c.vocabulary.length;
+  const bad = (m: string): never => {
+    throw new AppError('BAD_REQUEST', `Invalid corpus: ${m}`, 'Prepare the corpus again from the text column');
+  };
+  if (D < 0 || c.docPtr[0] !== 0) bad('docPtr must start at 0');
+  if (c.docPtr[D] !== c.wordIds.length) bad(`docPtr ends at ${c.docPtr[D]} but there are ${c.wordIds.length} entries`);
+  if (c.counts.length !== c.wordIds.length) bad(`${c.counts.length} counts for ${c.wordIds.length} word ids`);
+  for (let d = 0; d < D; d++) if (c.docPtr[d + 1]! < c.docPtr[d]!) bad(`docPtr decreases at document ${d}`);
+  for (let i = 0; i < c.wordIds.length; i++) {
+    if (c.wordIds[i]! >= V) bad(`word id ${c.wordIds[i]} ≥ vocabulary size ${V}`);
+    if (!(c.counts[i]! >= 0)) bad(`count ${c.counts[i]} at entry ${i}`);
+  }
+}
+
+interface CorpusMeta {
+  format: string;
+  version: number;
+  endianness: 'LE' | 'BE';
+  documents: number;
+  nnz: number;
+  tokensInSequences: number | null;
+  vocabulary: string[];
+  options: unknown;
+  report: unknown;
+  files: string[];
+}
+
+function writeArray(file: string, a: Uint32Array | Float32Array | Float64Array): void {
+  fs.writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+}
+
+/** Writes the corpus into `dir` (created if needed): meta.json plus binary arrays (see the file header). */
+export function saveCorpus(dir: string, c: Corpus): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const files: string[] = ['docPtr.u32', 'wordIds.u32', 'counts.f32'];
+  writeArray(path.join(dir, 'docPtr.u32'), c.docPtr);
+  writeArray(path.join(dir, 'wordIds.u32'), c.wordIds);
+  writeArray(path.join(dir, 'counts.f32'), c.counts);
+  if (c.seqPtr && c.seqIds) {
+    writeArray(path.join(dir, 'seqPtr.u32'), c.seqPtr);
+    writeArray(path.join(dir, 'seqIds.u32'), c.seqIds);
+    files.push('seqPtr.u32', 'seqIds.u32');
+  }
+  if (c.termFrequency) {
+    writeArray(path.join(dir, 'termFrequency.f64'), c.termFrequency);
+    files.push('termFrequency.f64');
+  }
+  if (c.docFrequency) {
+    writeArray(path.join(dir, 'docFrequency.u32'), c.docFrequency);
+    files.push('docFrequency.u32');
+  }
+  const meta: CorpusMeta = {
+    format: CORPUS_FORMAT,
+    version: CORPUS_VERSION,
+    endianness: os.endianness(),
+    documents: numDocs(c),
+    nnz: c.wordIds.length,
+    tokensInSequences: c.seqIds ? c.seqIds.length : null,
+    vocabulary: c.vocabulary,
+    options: c.options ?? null,
+    report: c.report ?? null,
+    files,
+  };
+  // meta.json last: a folder without it is an interrupted write, which loadCorpus rejects.
+  fs.writeFileSync(path.join(dir, 'meta.json.tmp'), JSON.stringify(meta));
+  fs.renameSync(path.join(dir, 'meta.json.tmp'), path.join(dir, 'meta.json'));
+}
+
+function readShared<T extends Uint32Array | Float32Array | Float64Array>(
+  file: string,
+  Ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  expectLength: number,
+): T {
+  const size = fs.statSync(file).size;
+  if (size !== expectLength * Ctor.BYTES_PER_ELEMENT) {
+    throw new AppError(
+      'BAD_REQUEST',
+      `Corpus file ${path.basename(file)} has ${size} bytes, expected ${expectLength * Ctor.BYTES_PER_ELEMENT}`,
+      'The stored corpus is damaged; prepare it again',
+    );
+  }
+  const sab = new SharedArrayBuffer(size);
+  const bytes = new Uint8Array(sab);
+  const fd = fs.openSync(file, 'r');
+  try {
+    let off = 0;
+    while (off < size) {
+      const n = fs.readSync(fd, bytes, off, size - off, off);
+      if (n <= 0) break;
+      off += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return new Ctor(sab);
+}
+
+/** Reads a corpus written by `saveCorpus`, into SharedArrayBuffers; validates it. */
+export function loadCorpus(dir: string): Corpus {
+  const metaFile = path.join(dir, 'meta.json');
+  if (!fs.existsSync(metaFile)) {
+    throw new AppError('NOT_FOUND', `No prepared corpus in ${dir} (meta.json missing)`, 'Prepare the text column first');
+  }
+  const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as Partial<CorpusMeta>;
+  if (meta.format !== CORPUS_FORMAT || meta.version !== CORPUS_VERSION) {
+    throw new AppError(
+      'UNSUPPORTED',
+      `Unsupported corpus format ${String(meta.format)} v${String(meta.version)}; expected ${CORPUS_FORMAT} v${CORPUS_VERSION}`,
+      'Prepare the corpus again with this version',
+    );
+  }
+  if (meta.endianness !== os.endianness()) {
+    throw new AppError('UNSUPPORTED', `Corpus was written on a ${meta.endianness} machine`, 'Prepare it again here');
+  }
+  const D = meta.documents ?? 0;
+  const nnz = meta.nnz ?? 0;
+  const V = (meta.vocabulary ?? []).length;
+  const files = new Set(meta.files ?? []);
+  const c: Corpus = {
+    vocabulary: meta.vocabulary ?? [],
+    docPtr: readShared(path.join(dir, 'docPtr.u32'), Uint32Array, D + 1),
+    wordIds: readShared(path.join(dir, 'wordIds.u32'), Uint32Array, nnz),
+    counts: readShared(path.join(dir, 'counts.f32'), Float32Array, nnz),
+    options: meta.options,
+    report: meta.report,
+  };
+  if (files.has('seqPtr.u32') && meta.tokensInSequences != null) {
+    c.seqPtr = readShared(path.join(dir, 'seqPtr.u32'), Uint32Array, D + 1);
+    c.seqIds = readShared(path.join(dir, 'seqIds.u32'), Uint32Array, meta.tokensInSequences);
+  }
+  if (files.has('termFrequency.f64')) c.termFrequency = readShared(path.join(dir, 'termFrequency.f64'), Float64Array, V);
+  if (files.has('docFrequency.u32')) c.docFrequency = readShared(path.join(dir, 'docFrequency.u32'), Uint32Array, V);
+  validateCorpus(c);
+  return c;
+}

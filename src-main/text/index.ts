@@ -1,0 +1,30 @@
+/**
+ * Text preparation for topic models: tokenising a text column into a stored sparse document-term corpus.
+ * See prepare.ts (rules and report) and corpus.ts (the CSR form and its files).
+ */
+export {
+  type Corpus,
+  CORPUS_FORMAT,
+  CORPUS_VERSION,
+  numDocs,
+  numTokens,
+  docLength,
+  corpusFromBags,
+  corpusFromSequences,
+  subsetCorpus,
+  completionSplit,
+  sharedCorpus,
+  validateCorpus,
+  saveCorpus,
+  loadCorpus,
+} from './corpus';
+export {
+  type TextPrepOptions,
+  type TextPrepReport,
+  type TextPrepProgress,
+  DEFAULT_TEXT_PREP,
+  TextPrepError,
+  tokenize,
+  prepareCorpus,
+} from './prepare';
+export { stopWordsFor, stopWordLanguages } from './stopwords';
