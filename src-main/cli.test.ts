@@ -53,4 +53,21 @@ describe('elbo-studio CLI', () => {
     expect(runs[0]).toMatchObject({ status: 'completed', model: 'glm' });
     repos.db.close();
   });
+
+  it('fits LDA topics on the fortunes sample and reports held-out perplexity per pass', () => {
+    const d = tmp();
+    const r = cli(['fit', '--data', path.join(root, 'resources/samples/fortunes.csv'), '--model', 'lda', '--text-column', 'text', '--topics', '8', '--passes', '2', '--seed', '1'], d);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out).toMatchObject({ status: 'completed', model: 'lda', objective: 'elbo:svi' });
+    expect(out.perPass).toHaveLength(2);
+    // A perplexity at or above the vocabulary size would mean no better than guessing words uniformly.
+    for (const p of out.perPass) expect(p.heldoutPerplexity).toBeLessThan(out.metrics.vocabulary);
+    expect(out.text.documents).toBe(13482);
+    expect(out.metrics.empty_documents).toBe(out.text.emptyDocuments);
+    expect(out.metrics.documents + out.text.emptyDocuments).toBeLessThanOrEqual(13482);
+    // The topics artifact the views read is stored with the run.
+    const repos = makeRepos(openDb(path.join(d, 'elbo-studio.sqlite')));
+    expect(repos.artifacts.get(out.run, 'topics')).not.toBeNull();
+    repos.db.close();
+  });
 });

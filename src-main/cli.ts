@@ -25,8 +25,15 @@ Where data lives:
   --project NAME        project to record the run in (default "CLI"; created if missing)
 
 Model (fit):
-  --model vae|glm       vae: variational autoencoder on the numeric columns (default)
+  --model vae|glm|lda   vae: variational autoencoder on the numeric columns (default)
                         glm: Bayesian linear (numeric target) or logistic (two-valued target) regression
+                        lda: latent Dirichlet allocation topics of a text column
+  --text-column COL     lda: the column holding the documents
+  --topics K            lda: number of topics (default 20)
+  --method online|batch lda: online SVI (default; tau0 1024, kappa 0.5) or batch variational EM
+  --passes N            lda: passes over the documents (default 5)
+  --heldout-fraction F  lda: share of documents held out for perplexity (default 0.1)
+  --language CODE       lda: stop-word language (default en; none for no stop words)
   --target COL          glm: the column to predict
   --kind auto|linear|logistic   glm likelihood (default auto: logistic for a two-valued target)
   --steps N             glm: optimisation steps (default 3000)
@@ -74,6 +81,7 @@ function parseArgs(argv: string[]): { cmd: string; opts: Opts } {
 const KNOWN_FIT = new Set([
   'data', 'data-dir', 'project', 'model', 'features', 'ignore', 'family', 'objective', 'latent', 'hidden',
   'activation', 'likelihood', 'epochs', 'batch', 'lr', 'val', 'seed', 'backend', 'name', 'target', 'kind', 'steps',
+  'text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language',
 ]);
 
 function numberOpt(opts: Opts, name: string, int = true): number | undefined {
@@ -104,10 +112,17 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   const data = opts.get('data');
   if (!data) throw new Error('fit needs --data FILE.csv');
   const model = opts.get('model') ?? 'vae';
-  if (model !== 'vae' && model !== 'glm') throw new Error(`--model must be vae or glm, got "${model}".`);
+  if (model !== 'vae' && model !== 'glm' && model !== 'lda') throw new Error(`--model must be vae, glm or lda, got "${model}".`);
   if (model === 'glm' && !opts.get('target')) throw new Error('--model glm needs --target COLUMN (the column to predict).');
-  for (const k of model === 'glm' ? ['latent', 'hidden', 'activation', 'likelihood', 'epochs', 'batch', 'val'] : ['target', 'kind', 'steps']) {
-    if (opts.has(k)) throw new Error(`--${k} does not apply to --model ${model}. See --help.`);
+  if (model === 'lda' && !opts.get('text-column')) throw new Error('--model lda needs --text-column COLUMN (the column holding the documents).');
+  const only: Record<string, string[]> = {
+    vae: ['latent', 'hidden', 'activation', 'likelihood', 'epochs', 'batch', 'val'],
+    glm: ['target', 'kind', 'steps'],
+    lda: ['text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language'],
+  };
+  for (const [m, keys] of Object.entries(only)) {
+    if (m === model) continue;
+    for (const k of keys) if (opts.has(k) && !only[model]!.includes(k)) throw new Error(`--${k} does not apply to --model ${model}. See --help.`);
   }
   if (opts.has('backend')) process.env.ELBO_STUDIO_BACKEND = opts.get('backend');
   const dispatch = createDispatcher(createHandlers(s));
@@ -127,6 +142,8 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       ? 'ignore'
       : c.name === opts.get('target')
         ? 'label'
+        : c.name === opts.get('text-column')
+          ? 'text'
         : features
           ? features.includes(c.name) ? 'feature' : c.role === 'feature' ? 'ignore' : c.role
           : c.role,
@@ -156,8 +173,21 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     ...(numberOpt(opts, 'lr', false) !== undefined ? { optimiser: { kind: 'adam' as const, learningRate: numberOpt(opts, 'lr', false) } } : {}),
     ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
   };
+  const method = opts.get('method');
+  if (method !== undefined && method !== 'online' && method !== 'batch') throw new Error(`--method must be online or batch, got "${method}".`);
   const specInput: RunSpecInput =
-    model === 'glm'
+    model === 'lda'
+      ? {
+          model: 'lda',
+          textColumn: opts.get('text-column')!,
+          ...(numberOpt(opts, 'topics') !== undefined ? { topics: numberOpt(opts, 'topics') } : {}),
+          ...(method ? { method } : {}),
+          ...(numberOpt(opts, 'passes') !== undefined ? { passes: numberOpt(opts, 'passes') } : {}),
+          ...(numberOpt(opts, 'heldout-fraction', false) !== undefined ? { heldoutFraction: numberOpt(opts, 'heldout-fraction', false) } : {}),
+          ...(opts.has('language') ? { prep: { language: opts.get('language')!, extraStopWords: [], minTokenLength: 3, minDf: 5, maxDf: 0.5, maxVocab: 10_000, bigrams: false } } : {}),
+          ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
+        }
+      : model === 'glm'
       ? {
           model: 'glm',
           target: opts.get('target')!,
@@ -219,6 +249,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       dataset: { id: dataset.id, rows: dataset.rows },
       metrics: final.metrics,
       ...(final.model === 'glm' ? { posterior: glmPosterior(s, final.id) } : {}),
+      ...(final.model === 'lda' ? ldaSummary(s, final.id) : {}),
     }) + '\n',
   );
   if (final.status !== 'completed') process.exitCode = 1;
@@ -235,6 +266,27 @@ function glmPosterior(s: Services, runId: number) {
     ...(a.model === 'linear' && a.standardized ? { targetStandardized: a.target } : {}),
     coefficients: Object.fromEntries(a.names.map((n, i) => [n, { mean: a.mean[i], sd: a.sd[i] }])),
     ...(a.noiseSigma ? { noiseSigma: a.noiseSigma } : {}),
+  };
+}
+
+function ldaSummary(s: Services, runId: number) {
+  const series = s.repos.metrics.series(runId);
+  const get = (n: string) => series.find((m) => m.name === n);
+  const ppl = get('perplexity');
+  const secs = get('pass_seconds');
+  const report = s.repos.artifacts.get(runId, 'text-report')?.data as
+    | { documents: number; emptyDocuments: number; tokens: number; vocabulary: number; droppedByStopWords: number; warnings: string[] }
+    | undefined;
+  return {
+    perPass: (get('elbo')?.epoch ?? []).map((pass, i) => ({
+      pass,
+      elbo: get('elbo')!.value[i],
+      heldoutPerplexity: ppl?.value[i] ?? null,
+      seconds: secs?.value[i] ?? null,
+    })),
+    text: report
+      ? { documents: report.documents, emptyDocuments: report.emptyDocuments, tokens: report.tokens, vocabulary: report.vocabulary, droppedByStopWords: report.droppedByStopWords, warnings: report.warnings }
+      : null,
   };
 }
 

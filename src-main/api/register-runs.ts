@@ -1,6 +1,6 @@
 import { AppError } from '../../src-shared/ipc/app-error';
 import type { Handlers } from '../../src-shared/ipc/contract';
-import { familyLabel } from '../../src-shared/schemas/run-spec';
+import { familyLabel, specFamilyLabel } from '../../src-shared/schemas/run-spec';
 import type { Services } from './services';
 import { DatasetFile } from '../data-import';
 import { glmColumns } from '../jobs/execute-run';
@@ -40,6 +40,13 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
           throw new AppError('BAD_REQUEST', `Dataset "${d.name}" has ${d.rows} rows, too few for a validation split of ${spec.validationFraction}`);
         }
       }
+      if (spec.model === 'lda') {
+        const c = d.schema.find((x) => x.name === spec.textColumn);
+        if (!c) throw new AppError('BAD_REQUEST', `Text column "${spec.textColumn}" is not in dataset "${d.name}"`, `Columns: ${d.schema.map((x) => x.name).join(', ')}`);
+        if (c.type !== 'text' && c.type !== 'categorical' && c.type !== 'identifier') {
+          throw new AppError('BAD_REQUEST', `Column "${spec.textColumn}" is ${c.type}, not text`, 'Choose the column that holds the documents, or import it with type text.');
+        }
+      }
       if (spec.model === 'glm') {
         try {
           glmColumns(DatasetFile.open(s.datasetPath(datasetId)), spec);
@@ -50,7 +57,7 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
       const run = s.repos.runs.create({
         projectId,
         datasetId,
-        name: name && name.length ? name : `${spec.model}-${familyLabel(spec.family)} on ${d.name}`,
+        name: name && name.length ? name : `${spec.model}-${specFamilyLabel(spec)} on ${d.name}`,
         spec,
       });
       s.events.emit('run:status', run);

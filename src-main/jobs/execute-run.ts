@@ -6,7 +6,9 @@ import { initBackend } from '../engine/backend';
 import { DatasetFile } from '../data-import';
 import { prepareVaeData, trainVae } from '../engine/models/vae';
 import type { MetricPoint } from '../../src-shared/domain/types';
-import type { GlmSpec, VaeSpec } from '../../src-shared/schemas/run-spec';
+import type { GlmSpec, LdaRunSpec, VaeSpec } from '../../src-shared/schemas/run-spec';
+import { ldaCorpusFor, splitHeldout } from './lda-corpus';
+import { fitLda, modelToJSON, topIndices } from '../engine/models/lda';
 import { fitGlm, glmDataFromColumns } from '../engine/models/glm';
 import type { FromWorker, WorkerInput } from './protocol';
 
@@ -41,6 +43,8 @@ export async function executeRun(
       return runVae(input.spec, input.datasetDir, send, isCancelled);
     case 'glm':
       return runGlm(input.spec, input.datasetDir, send);
+    case 'lda':
+      return runLda(input.spec, input.datasetDir, send, isCancelled);
     default: {
       const never: never = input.spec;
       throw new Error(`Unknown model ${(never as { model: string }).model}`);
@@ -221,4 +225,106 @@ async function runVae(spec: VaeSpec, datasetDir: string, send: (m: FromWorker) =
   if (result.valElbo !== null) summary.val_elbo = result.valElbo;
   void lastEpoch;
   send({ type: result.stopped ? 'cancelled' : 'completed', metrics: summary });
+}
+
+async function runLda(spec: LdaRunSpec, datasetDir: string, send: (m: FromWorker) => void, isCancelled: () => boolean) {
+  const t0 = Date.now();
+  const wall = () => (Date.now() - t0) / 1000;
+  const ds = DatasetFile.open(datasetDir);
+  const { corpus, report, cached } = await ldaCorpusFor(ds, datasetDir, spec, (p) =>
+    send({ type: 'progress', progress: { step: p.documents, totalSteps: ds.rows, epoch: 0, totalEpochs: spec.passes, loss: 0, stepsPerSecond: 0, etaSeconds: 0, phase: 'preparing' } }),
+  );
+  send({ type: 'artifact', kind: 'text-report', name: 'text-report', data: { ...report, cached } });
+  const { train, heldout, trainRows, heldoutRows } = splitHeldout(corpus, spec.heldoutFraction, spec.seed);
+  const metrics = new MetricBatcher((points) => send({ type: 'metrics', points }));
+  let lastStepT = Date.now();
+  let step = 0;
+  const fit = await fitLda(
+    train,
+    {
+      topics: spec.topics,
+      method: spec.method,
+      alpha: spec.alpha,
+      ...(spec.eta !== undefined ? { eta: spec.eta } : {}),
+      batchSize: spec.batchSize,
+      tau0: spec.tau0,
+      kappa: spec.kappa,
+      passes: spec.passes,
+      maxEStepIter: spec.maxEStepIter,
+      eStepTol: spec.eStepTol,
+      optimizeAlpha: spec.optimizeAlpha,
+      optimizeEta: spec.optimizeEta,
+      seed: spec.seed,
+    },
+    {
+      ...(heldout ? { heldout } : {}),
+      shouldStop: isCancelled,
+      onProgress: (p) => {
+        step = (p.pass - 1) * p.totalDocs + p.docs;
+        const total = spec.passes * p.totalDocs;
+        const now = Date.now();
+        const sps = step / Math.max(1e-3, (now - t0) / 1000);
+        lastStepT = now;
+        send({
+          type: 'progress',
+          progress: { step, totalSteps: total, epoch: p.pass, totalEpochs: spec.passes, loss: 0, stepsPerSecond: sps, etaSeconds: sps > 0 ? (total - step) / sps : 0, phase: p.phase === 'train' ? 'training' : 'evaluating' },
+        });
+      },
+      onPass: (r) => {
+        const pt = { step, epoch: r.pass, wall: wall() };
+        metrics.push({ ...pt, name: 'elbo', value: r.elbo });
+        if (r.perplexityCompletion !== null) metrics.push({ ...pt, name: 'perplexity', value: r.perplexityCompletion });
+        if (r.perplexityBound !== null) metrics.push({ ...pt, name: 'perplexity_bound', value: r.perplexityBound });
+        metrics.push({ ...pt, name: 'pass_seconds', value: r.seconds });
+        metrics.flush();
+      },
+    },
+  );
+  void lastStepT;
+  metrics.flush();
+  // Topics for the views: top words by probability with their weights, and each topic's prevalence.
+  const K = fit.K;
+  const V = fit.V;
+  const topics: { words: string[]; weights: number[]; prevalence: number; umass: number; npmi: number }[] = [];
+  let totalMass = 0;
+  const mass = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let sk = 0;
+    for (let v = 0; v < V; v++) sk += fit.lambda[k * V + v]! - fit.eta;
+    mass[k] = Math.max(0, sk);
+    totalMass += mass[k]!;
+  }
+  for (let k = 0; k < K; k++) {
+    const row = fit.lambda.subarray(k * V, (k + 1) * V);
+    let sum = 0;
+    for (let v = 0; v < V; v++) sum += row[v]!;
+    const top = topIndices(fit.lambda, K, V, k, 30);
+    topics.push({
+      words: top.map((v) => fit.vocabulary[v]!),
+      weights: top.map((v) => row[v]! / sum),
+      prevalence: totalMass > 0 ? mass[k]! / totalMass : 1 / K,
+      umass: fit.coherence.perTopic[k]?.umass ?? Number.NaN,
+      npmi: fit.coherence.perTopic[k]?.npmi ?? Number.NaN,
+    });
+  }
+  send({ type: 'artifact', kind: 'topics', name: 'topics', data: { topics, trainRows: trainRows.length, heldoutRows: heldoutRows.length } });
+  send({ type: 'artifact', kind: 'lda-model', name: 'model', data: modelToJSON(fit) });
+  const last = fit.history[fit.history.length - 1];
+  const best = fit.history.reduce((b, r) => (r.perplexityCompletion !== null && r.perplexityCompletion < b ? r.perplexityCompletion : b), Number.POSITIVE_INFINITY);
+  const summary: Record<string, number> = {
+    passes: fit.history.length,
+    elbo: last?.elbo ?? Number.NaN,
+    umass: fit.coherence.umass,
+    npmi: fit.coherence.npmi,
+    documents: fit.documents.used,
+    empty_documents: report.emptyDocuments,
+    tokens: fit.documents.tokens,
+    vocabulary: V,
+    seconds_per_pass: fit.history.length ? fit.history.reduce((a, r) => a + r.seconds, 0) / fit.history.length : 0,
+    seconds: wall(),
+  };
+  if (last?.perplexityCompletion != null) summary.perplexity = last.perplexityCompletion;
+  if (Number.isFinite(best)) summary.best_perplexity = best;
+  if (last?.perplexityBound != null) summary.perplexity_bound = last.perplexityBound;
+  send({ type: fit.stopped ? 'cancelled' : 'completed', metrics: summary });
 }

@@ -180,7 +180,7 @@ export interface RunProgress {
   loss: number;
   stepsPerSecond: number;
   etaSeconds: number;
-  phase: 'training' | 'evaluating';
+  phase: 'preparing' | 'training' | 'evaluating';
 }
 
 export interface ImportProgress {

@@ -164,7 +164,49 @@ export const glmSpecSchema = z.object({
 });
 export type GlmSpec = z.infer<typeof glmSpecSchema>;
 
-export const runSpecSchema = z.discriminatedUnion('model', [vaeSpecSchema, glmSpecSchema]);
+/** How a text column becomes a bag-of-words corpus (stored once per dataset and these options). */
+export const textPrepSchema = z.object({
+  /** Stop-word language (ISO 639-1, e.g. en, de, fr) or none. */
+  language: z.string().min(2).max(12).default('en'),
+  extraStopWords: z.array(z.string().min(1).max(100)).max(5000).default([]),
+  minTokenLength: z.number().int().min(1).max(50).default(3),
+  /** Minimum document frequency: a count when ≥ 1, a fraction of documents when < 1. */
+  minDf: z.number().positive().default(5),
+  /** Maximum document frequency: a fraction of documents when ≤ 1, a count when > 1. */
+  maxDf: z.number().positive().default(0.5),
+  maxVocab: z.number().int().min(10).max(1_000_000).default(10_000),
+  bigrams: z.boolean().default(false),
+});
+export type TextPrepSpec = z.infer<typeof textPrepSchema>;
+
+/**
+ * Latent Dirichlet allocation on a text column (Blei, Ng & Jordan 2003): batch variational EM or online SVI
+ * (Hoffman et al. 2010). Defaults follow REFERENCE.md: τ0 = 1024, κ = 0.5 reaches batch quality after one pass.
+ */
+export const ldaSpecSchema = z.object({
+  model: z.literal('lda'),
+  textColumn: z.string().min(1, 'LDA needs a text column'),
+  prep: textPrepSchema.default({ language: 'en', extraStopWords: [], minTokenLength: 3, minDf: 5, maxDf: 0.5, maxVocab: 10_000, bigrams: false }),
+  topics: z.number().int().min(2, 'Expected at least 2 topics').max(500).default(20),
+  method: z.enum(['online', 'batch']).default('online'),
+  alpha: z.union([z.enum(['symmetric', 'asymmetric']), z.number().positive()]).default('symmetric'),
+  eta: z.number().positive().optional(),
+  batchSize: z.number().int().min(1).max(100_000).default(256),
+  tau0: z.number().min(0).max(1e7).default(1024),
+  /** Step-size decay κ ∈ [0.5, 1]: Hoffman et al. prove convergence for κ ∈ (0.5, 1]; 0.5 works best in practice. */
+  kappa: z.number().min(0.5, 'Expected κ ≥ 0.5 (step sizes (τ0 + t)^−κ must decay fast enough)').max(1).default(0.5),
+  passes: z.number().int().min(1).max(1000).default(5),
+  maxEStepIter: z.number().int().min(1).max(10_000).default(100),
+  eStepTol: z.number().positive().max(1).default(1e-3),
+  optimizeAlpha: z.boolean().default(false),
+  optimizeEta: z.boolean().default(false),
+  /** Share of documents held out for perplexity (document completion). */
+  heldoutFraction: z.number().min(0).max(0.5).default(0.1),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+});
+export type LdaRunSpec = z.infer<typeof ldaSpecSchema>;
+
+export const runSpecSchema = z.discriminatedUnion('model', [vaeSpecSchema, glmSpecSchema, ldaSpecSchema]);
 export type RunSpec = z.infer<typeof runSpecSchema>;
 export type RunSpecInput = z.input<typeof runSpecSchema>;
 
@@ -195,4 +237,14 @@ export function objectiveLabel(o: ObjectiveSpec): string {
     case 'renyi':
       return `renyi:${o.alpha}:${o.k}`;
   }
+}
+
+/** The family label a run is listed under (LDA's closed-form updates use a mean-field Dirichlet family). */
+export function specFamilyLabel(spec: RunSpec): string {
+  return spec.model === 'lda' ? 'meanfield' : familyLabel(spec.family);
+}
+
+/** The objective label a run is listed under (LDA: the ELBO, by online SVI or batch variational EM). */
+export function specObjectiveLabel(spec: RunSpec): string {
+  return spec.model === 'lda' ? `elbo:${spec.method === 'online' ? 'svi' : 'batch'}` : objectiveLabel(spec.objective);
 }

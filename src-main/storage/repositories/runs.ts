@@ -1,6 +1,6 @@
 import type { Db } from '../db';
 import type { BackendName, RunStatus, RunSummary } from '../../../src-shared/domain/types';
-import { familyLabel, objectiveLabel, type RunSpec } from '../../../src-shared/schemas/run-spec';
+import { specFamilyLabel, specObjectiveLabel, type RunSpec } from '../../../src-shared/schemas/run-spec';
 
 interface Row {
   id: number;
@@ -66,8 +66,8 @@ export class RunsRepo {
   }
 
   create(p: { projectId: number; datasetId: number; name: string; spec: RunSpec }): RunSummary {
-    const family = 'family' in p.spec ? familyLabel(p.spec.family) : '—';
-    const objective = 'objective' in p.spec ? objectiveLabel(p.spec.objective) : '—';
+    const family = specFamilyLabel(p.spec);
+    const objective = specObjectiveLabel(p.spec);
     const info = this.db
       .prepare(
         `INSERT INTO runs (project_id, dataset_id, name, model, family, objective, spec_json, seed, status, created_at)

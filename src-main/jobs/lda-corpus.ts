@@ -1,0 +1,64 @@
+/**
+ * The bag-of-words corpus of a dataset's text column, prepared once per (column, preparation options) and stored in
+ * the dataset's folder (corpora/<hash>/, sparse document-term form), so every LDA run on that dataset reuses it.
+ * Rows stay aligned with the dataset's rows (empty documents are kept as empty rows and counted).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DatasetFile } from '../data-import';
+import { loadCorpus, prepareCorpus, saveCorpus, subsetCorpus, type Corpus, type TextPrepReport } from '../text';
+import { key, permutation } from '../engine/rng';
+import type { LdaRunSpec } from '../../src-shared/schemas/run-spec';
+
+export function corpusKey(spec: Pick<LdaRunSpec, 'textColumn' | 'prep'>): string {
+  const canonical = JSON.stringify({ column: spec.textColumn, prep: spec.prep });
+  return crypto.createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+export async function ldaCorpusFor(
+  ds: DatasetFile,
+  datasetDir: string,
+  spec: Pick<LdaRunSpec, 'textColumn' | 'prep'>,
+  onProgress?: (p: { documents: number }) => void,
+): Promise<{ corpus: Corpus; report: TextPrepReport; cached: boolean }> {
+  const col = ds.schema.find((c) => c.name === spec.textColumn);
+  if (!col) {
+    throw new Error(`Text column "${spec.textColumn}" is not in this dataset; columns: ${ds.schema.map((c) => c.name).join(', ')}.`);
+  }
+  if (col.type !== 'text' && col.type !== 'categorical' && col.type !== 'identifier') {
+    throw new Error(`Column "${spec.textColumn}" is ${col.type}, not text; choose the column that holds the documents (or set its type to text on import).`);
+  }
+  const dir = path.join(datasetDir, 'corpora', corpusKey(spec));
+  if (fs.existsSync(path.join(dir, 'meta.json'))) {
+    const corpus = loadCorpus(dir);
+    return { corpus, report: corpus.report as TextPrepReport, cached: true };
+  }
+  const docs = ds.strings(spec.textColumn);
+  const { corpus, report } = await prepareCorpus(docs, { ...spec.prep, keepOrder: true }, onProgress);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  saveCorpus(tmp, { ...corpus, report });
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  try {
+    fs.renameSync(tmp, dir);
+  } catch {
+    fs.rmSync(tmp, { recursive: true, force: true }); // another run stored it first
+  }
+  return { corpus, report, cached: false };
+}
+
+/** A seeded split of the documents into training and held-out rows (held-out used for perplexity). */
+export function splitHeldout(corpus: Corpus, fraction: number, seed: number) {
+  const D = corpus.docPtr.length - 1;
+  const nHeld = fraction > 0 ? Math.max(1, Math.round(D * fraction)) : 0;
+  const perm = permutation(key(seed), D);
+  const heldoutRows = Array.from(perm.subarray(0, nHeld)).sort((a, b) => a - b);
+  const trainRows = Array.from(perm.subarray(nHeld)).sort((a, b) => a - b);
+  return {
+    train: subsetCorpus(corpus, trainRows),
+    heldout: nHeld > 0 ? subsetCorpus(corpus, heldoutRows) : null,
+    trainRows,
+    heldoutRows,
+  };
+}
