@@ -84,3 +84,55 @@ export function bernoulliLogLikReference(x: ArrayLike<number>, logits: ArrayLike
   }
   return s;
 }
+
+/**
+ * Mixed-type log-likelihood per row: Gaussian columns (mask g_j = 1) with per-feature log-variance s, plus one
+ * categorical term per one-hot group G = [start, start + size):
+ *
+ *   log p(x | out) = Σ_j g_j log N(x_j | out_j, e^{s_j}) + Σ_G Σ_{j∈G} x_j log softmax(out_G)_j.
+ *
+ * @param x       [B, d] standardised numeric columns and one-hot groups
+ * @param out     [B, d] decoder output (means for Gaussian columns, logits for categorical ones)
+ * @param logvar  [d]    log-variances (only the Gaussian columns' entries matter)
+ * @param gaussianMask [d] 1 for Gaussian columns, 0 for one-hot columns
+ * @param groups  one-hot groups as { start, size }
+ * @returns       [B] log-likelihood in nats
+ */
+export function mixedLogLik(
+  x: tf.Tensor2D,
+  out: tf.Tensor2D,
+  logvar: tf.Tensor1D,
+  gaussianMask: tf.Tensor1D,
+  groups: ReadonlyArray<{ start: number; size: number }>,
+): tf.Tensor1D {
+  return tf.tidy(() => {
+    const quad = tf.mul(tf.squaredDifference(x, out), tf.exp(tf.neg(logvar)));
+    let ll = tf.mul(-0.5, tf.sum(tf.mul(tf.add(tf.add(quad, logvar), LOG_2PI), gaussianMask), 1)) as tf.Tensor1D;
+    const B = x.shape[0];
+    for (const g of groups) {
+      const xs = tf.slice(x, [0, g.start], [B, g.size]);
+      const ls = tf.logSoftmax(tf.slice(out, [0, g.start], [B, g.size]));
+      ll = tf.add(ll, tf.sum(tf.mul(xs, ls), 1));
+    }
+    return ll;
+  });
+}
+
+/** Mean of p(x | out) for mixed data: the Gaussian means, and softmax(out_G) for each one-hot group. */
+export function mixedMean(out: tf.Tensor2D, groups: ReadonlyArray<{ start: number; size: number }>): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (groups.length === 0) return tf.clone(out);
+    const B = out.shape[0];
+    const d = out.shape[1];
+    const parts: tf.Tensor2D[] = [];
+    let at = 0;
+    const sorted = [...groups].sort((a, b) => a.start - b.start);
+    for (const g of sorted) {
+      if (g.start > at) parts.push(tf.slice(out, [0, at], [B, g.start - at]));
+      parts.push(tf.softmax(tf.slice(out, [0, g.start], [B, g.size])));
+      at = g.start + g.size;
+    }
+    if (at < d) parts.push(tf.slice(out, [0, at], [B, d - at]));
+    return tf.concat(parts, 1);
+  });
+}

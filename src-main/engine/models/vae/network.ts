@@ -1,21 +1,29 @@
 /**
  * The VAE's networks as plain tfjs-core variables (no tfjs-layers):
  *
- *   encoder  h = act(… act(x W₁ + b₁) …),  μ = h W_μ + b_μ,  log σ² = h W_lv + b_lv        (q(z|x), mean-field)
- *   decoder  g = act(… act(z V₁ + c₁) …),  out = g V_o + c_o   (Bernoulli logits or Gaussian means)
- *            + a per-feature log-variance s ∈ ℝ^d for the Gaussian likelihood.
+ *   encoder  h = act(… act(x W₁ + b₁) …),   [μ, η] = [h W_μ + b_μ,  h W_q + b_q]
+ *            μ ∈ ℝ^D is the posterior's location, η ∈ ℝ^{P−D} every other per-datum parameter of the family
+ *            (scales, flow parameters, IAF context …; see posterior.ts for the layout);
+ *   decoder  g = act(… act(z V₁ + c₁) …),  out = g V_o + c_o   (Bernoulli logits, Gaussian means, category logits)
+ *            + a per-feature log-variance s ∈ ℝ^d when the Gaussian variance is learned.
  *
  * Weights are Glorot-uniform (Glorot & Bengio 2010): W_ij ~ U(−a, a), a = √(6 / (fan_in + fan_out)), drawn from the
  * engine's seeded rng; biases start at 0.
+ *
+ * Speed: every layer is one `customGrad` op, y = act(x W + b), whose backward pass forms the transposes explicitly,
+ *   ∂W = (xᵀ) · δ,   ∂x = δ · (Wᵀ),   δ = act′ ⊙ ∂y,
+ * because tfjs-wasm 4.22's BatchMatMul with transposeA / transposeB runs ~10× slower than an explicit transpose
+ * followed by a plain product (measured: 111 ms vs 11.5 ms for 784×128 · 128×400). The first encoder layer skips ∂x
+ * (x is data), saving one 128×400 · 400×784 product per step; the forward product, bias and activation run as one
+ * fused kernel (tf.fused.matMul) where tfjs has one.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradient functions (the umbrella @tensorflow/tfjs does this import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fold, uniform, type Key } from '../../rng';
-import type { VaeLikelihood } from './prepare';
-import { bernoulliLogLik, gaussianKlStdNormal, gaussianLogLik, reparameterise } from './losses';
 
 export type Activation = 'relu' | 'tanh' | 'elu';
+export type LayerActivation = Activation | 'linear';
 
 export interface Dense {
   name: string;
@@ -27,13 +35,14 @@ export interface VaeNetwork {
   /** Prefix of this network's tfjs variable names (`vae3/`); parameter names are reported without it. */
   prefix: string;
   activation: Activation;
-  likelihood: VaeLikelihood;
   encoder: Dense[];
+  /** Location head [H, D] (named encoder.mu). */
   mu: Dense;
-  logvar: Dense;
+  /** Head for the family's other per-datum parameters [H, P − D] (named encoder.q); null when P = D. */
+  rest: Dense | null;
   decoder: Dense[];
   out: Dense;
-  /** [d] per-feature log-variance of the Gaussian likelihood; null for Bernoulli. */
+  /** [d] per-feature log-variance of a learned Gaussian likelihood; null otherwise. */
   noiseLogvar: tf.Variable | null;
 }
 
@@ -54,61 +63,66 @@ export function glorotUniform(k: Key, fanIn: number, fanOut: number): Float32Arr
 /** tfjs variable names are global to the process; a per-network prefix keeps concurrent networks apart. */
 let networkCounter = 0;
 
-/** A dense layer x ↦ x W + b with W Glorot-uniform from key k and b = 0, as tfjs variables named `${prefix}${name}.weight|bias`. */
-function dense(k: Key, prefix: string, name: string, fanIn: number, fanOut: number): Dense {
-  const w = tf.tidy(() => tf.tensor2d(glorotUniform(k, fanIn, fanOut), [fanIn, fanOut]));
-  const b = tf.zeros([fanOut]);
-  const out = {
-    name,
-    w: tf.variable(w, true, `${prefix}${name}.weight`),
-    b: tf.variable(b, true, `${prefix}${name}.bias`),
-  };
-  w.dispose();
-  b.dispose();
-  return out;
+function variable(values: Float32Array, shape: number[], name: string): tf.Variable {
+  const t = tf.tensor(values, shape, 'float32');
+  const v = tf.variable(t, true, name);
+  t.dispose();
+  return v;
 }
 
-/** A fresh network: x ∈ ℝ^d → hidden widths → z ∈ ℝ^k → reversed hidden widths → ℝ^d. Layer ℓ draws from fold(k, ℓ). */
-export function createNetwork(
-  k: Key,
-  d: number,
-  latentDim: number,
-  hidden: readonly number[],
-  activation: Activation,
-  likelihood: VaeLikelihood,
-): VaeNetwork {
+/** A dense layer with W Glorot-uniform from key k (or given values) and b = 0. */
+function denseLayer(k: Key, prefix: string, name: string, fanIn: number, fanOut: number): Dense {
+  return {
+    name,
+    w: variable(glorotUniform(k, fanIn, fanOut), [fanIn, fanOut], `${prefix}${name}.weight`),
+    b: variable(new Float32Array(fanOut), [fanOut], `${prefix}${name}.bias`),
+  };
+}
+
+export interface NetworkShape {
+  /** Data columns (prepared). */
+  d: number;
+  /** Latent size fed to the decoder (D, or N·K for categorical latents). */
+  latent: number;
+  /** Location outputs of the encoder (D, or N·K logits). */
+  loc: number;
+  /** Other per-datum posterior parameters. */
+  rest: number;
+  hidden: readonly number[];
+  activation: Activation;
+  learnedNoise: boolean;
+}
+
+/** A fresh network. Layer ℓ draws from fold(k, ℓ) in the order encoder, mu, rest, decoder, out. */
+export function createNetwork(k: Key, s: NetworkShape): VaeNetwork {
   let layer = 0;
   const prefix = `vae${networkCounter++}/`;
-  const next = (name: string, fanIn: number, fanOut: number): Dense =>
-    dense(fold(k, layer++), prefix, name, fanIn, fanOut);
+  const next = (name: string, fanIn: number, fanOut: number): Dense => denseLayer(fold(k, layer++), prefix, name, fanIn, fanOut);
   const encoder: Dense[] = [];
-  let width = d;
-  hidden.forEach((h, i) => {
+  let width = s.d;
+  s.hidden.forEach((h, i) => {
     encoder.push(next(`encoder.${i}`, width, h));
     width = h;
   });
-  const mu = next('encoder.mu', width, latentDim);
-  const logvar = next('encoder.logvar', width, latentDim);
+  const mu = next('encoder.mu', width, s.loc);
+  const restLayer = s.rest > 0 ? next('encoder.q', width, s.rest) : null;
+  if (!restLayer) layer++;
   const decoder: Dense[] = [];
-  width = latentDim;
-  [...hidden].reverse().forEach((h, i) => {
+  width = s.latent;
+  [...s.hidden].reverse().forEach((h, i) => {
     decoder.push(next(`decoder.${i}`, width, h));
     width = h;
   });
-  const out = next('decoder.out', width, d);
-  let noiseLogvar: tf.Variable | null = null;
-  if (likelihood === 'gaussian') {
-    const z0 = tf.zeros([d]);
-    noiseLogvar = tf.variable(z0, true, `${prefix}decoder.noise_logvar`);
-    z0.dispose();
-  }
-  return { prefix, activation, likelihood, encoder, mu, logvar, decoder, out, noiseLogvar };
+  const out = next('decoder.out', width, s.d);
+  const noiseLogvar = s.learnedNoise ? variable(new Float32Array(s.d), [s.d], `${prefix}decoder.noise_logvar`) : null;
+  return { prefix, activation: s.activation, encoder, mu, rest: restLayer, decoder, out, noiseLogvar };
 }
 
 /** Every trainable variable, in a fixed order. */
 export function networkVariables(net: VaeNetwork): tf.Variable[] {
   const vs: tf.Variable[] = [];
-  for (const l of [...net.encoder, net.mu, net.logvar, ...net.decoder, net.out]) vs.push(l.w, l.b);
+  const layers = [...net.encoder, net.mu, ...(net.rest ? [net.rest] : []), ...net.decoder, net.out];
+  for (const l of layers) vs.push(l.w, l.b);
   if (net.noiseLogvar) vs.push(net.noiseLogvar);
   return vs;
 }
@@ -118,19 +132,75 @@ export function disposeNetwork(net: VaeNetwork): void {
   for (const v of networkVariables(net)) v.dispose();
 }
 
+/** The name a variable is reported under (without the per-network prefix). */
+export function paramName(net: VaeNetwork, v: tf.Variable): string {
+  return v.name.startsWith(net.prefix) ? v.name.slice(net.prefix.length) : v.name;
+}
+
+export type ParamRecord = Record<string, { shape: number[]; values: number[] }>;
+
 /** Parameters as plain arrays, keyed `encoder.0.weight`, …, `decoder.out.bias`, `decoder.noise_logvar`. */
-export function exportParams(net: VaeNetwork): Record<string, { shape: number[]; values: number[] }> {
-  const out: Record<string, { shape: number[]; values: number[] }> = {};
-  for (const v of networkVariables(net)) {
-    const name = v.name.startsWith(net.prefix) ? v.name.slice(net.prefix.length) : v.name;
-    out[name] = { shape: [...v.shape], values: Array.from(v.dataSync()) };
-  }
+export function exportParams(net: VaeNetwork): ParamRecord {
+  const out: ParamRecord = {};
+  for (const v of networkVariables(net)) out[paramName(net, v)] = { shape: [...v.shape], values: Array.from(v.dataSync()) };
   return out;
 }
 
-/** act(x): relu = max(0, x), tanh, elu = x if x > 0 else e^x − 1. */
-function act(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
+/** Overwrite every variable from exported parameters (names and shapes must match). */
+export function importParams(net: VaeNetwork, params: ParamRecord): void {
+  for (const v of networkVariables(net)) {
+    const name = paramName(net, v);
+    const p = params[name];
+    if (!p) throw new Error(`The saved VAE has no parameter "${name}"; it was saved with another architecture.`);
+    if (p.shape.join(',') !== v.shape.join(',')) {
+      throw new Error(`Parameter "${name}" has shape [${p.shape.join(', ')}], expected [${v.shape.join(', ')}].`);
+    }
+    const t = tf.tensor(Float32Array.from(p.values), p.shape, 'float32');
+    v.assign(t);
+    t.dispose();
+  }
+}
+
+let fastGradients: boolean | 'auto' = 'auto';
+
+/**
+ * Use the explicit-transpose custom gradients (true), tfjs' own autodiff of matMul + add + activation (false; the
+ * benchmark's "before" figure), or 'auto' (default): custom gradients on the wasm backend only — the cpu backend's
+ * transposed products carry no penalty, so the extra transposes only cost there.
+ */
+export function setFastDenseGradients(on: boolean | 'auto'): void {
+  fastGradients = on;
+}
+
+function useFastGradients(): boolean {
+  return fastGradients === 'auto' ? tf.getBackend() === 'wasm' : fastGradients;
+}
+
+/** act′(pre) ⊙ dy written in terms of the output y = act(pre). */
+function activationGrad(a: LayerActivation, y: tf.Tensor, dy: tf.Tensor): tf.Tensor {
   switch (a) {
+    case 'linear':
+      return dy;
+    case 'relu':
+      return tf.mul(dy, tf.step(y));
+    case 'tanh':
+      return tf.mul(dy, tf.sub(1, tf.square(y)));
+    case 'elu':
+      // y > 0: 1; else e^pre = y + 1.
+      return tf.mul(dy, tf.where(tf.greater(y, 0), tf.onesLike(y), tf.add(y, 1)));
+  }
+}
+
+/** act(x W + b) as one fused kernel where tfjs has one (linear, relu, elu), else matMul + add + act. */
+function affineAct(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor, a: LayerActivation): tf.Tensor2D {
+  if (a === 'tanh') return tf.tanh(tf.add(tf.matMul(x, w), b)) as tf.Tensor2D;
+  return tf.fused.matMul({ a: x, b: w, bias: b, activation: a }) as tf.Tensor2D;
+}
+
+function applyActivation(a: LayerActivation, x: tf.Tensor): tf.Tensor {
+  switch (a) {
+    case 'linear':
+      return x;
     case 'relu':
       return tf.relu(x);
     case 'tanh':
@@ -140,66 +210,69 @@ function act(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
   }
 }
 
-/** x W + b for x [B, in], W [in, out], b [out]. */
-function affine(x: tf.Tensor2D, l: Dense): tf.Tensor2D {
-  return tf.add(tf.matMul(x, l.w as tf.Tensor2D), l.b) as tf.Tensor2D;
-}
-
-/** h_L = act(… act(x W₁ + b₁) … W_L + b_L): the hidden stack (identity when there are no layers). */
-function mlp(x: tf.Tensor2D, layers: readonly Dense[], a: Activation): tf.Tensor2D {
-  let h = x;
-  for (const l of layers) h = act(affine(h, l), a);
-  return h;
-}
-
-/** q(z|x) parameters: μ, log σ², each [B, k]. Call inside tf.tidy. */
-export function encode(net: VaeNetwork, x: tf.Tensor2D): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
-  const h = mlp(x, net.encoder, net.activation);
-  return { mu: affine(h, net.mu), logvar: affine(h, net.logvar) };
-}
-
-/** Decoder output [B, d]: Bernoulli logits or Gaussian means. Call inside tf.tidy. */
-export function decode(net: VaeNetwork, z: tf.Tensor2D): tf.Tensor2D {
-  return affine(mlp(z, net.decoder, net.activation), net.out);
-}
-
-/** Mean of p(x|z): σ(logits) for Bernoulli, the decoder output for Gaussian. Call inside tf.tidy. */
-export function decodeMean(net: VaeNetwork, z: tf.Tensor2D): tf.Tensor2D {
-  const o = decode(net, z);
-  return net.likelihood === 'bernoulli' ? tf.sigmoid(o) : o;
-}
-
-/** The Gaussian likelihood's log-variance, floored at MIN_NOISE_LOGVAR. Call inside tf.tidy. */
-function noiseLogvar(net: VaeNetwork): tf.Tensor1D {
-  if (!net.noiseLogvar) throw new Error('This network has a Bernoulli likelihood and no noise variance.');
-  return tf.maximum(net.noiseLogvar, MIN_NOISE_LOGVAR) as tf.Tensor1D;
+/**
+ * y = act(x W + b) for x [B, in] as one differentiable op with explicit-transpose gradients (see the module comment).
+ * With `inputGrad` false the gradient with respect to x is not formed (x must then be data, not a function of
+ * anything trainable).
+ */
+export function dense(x: tf.Tensor2D, l: Dense, a: LayerActivation, inputGrad = true): tf.Tensor2D {
+  if (!useFastGradients()) return applyActivation(a, tf.add(tf.matMul(x, l.w as tf.Tensor2D), l.b)) as tf.Tensor2D;
+  if (inputGrad) {
+    const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [xi, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      const y = affineAct(xi as tf.Tensor2D, w as tf.Tensor2D, b, a);
+      save([xi, w, y]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, ws, ys] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          const delta = activationGrad(a, ys, dy) as tf.Tensor2D;
+          return [tf.matMul(delta, tf.transpose(ws)), tf.matMul(tf.transpose(xs), delta), tf.sum(delta, 0)];
+        },
+      };
+    });
+    return op(x, l.w, l.b) as tf.Tensor2D;
+  }
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [w, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const y = affineAct(x, w as tf.Tensor2D, b, a);
+    // x must be saved (not captured): tensors made inside the gradient's forward pass are disposed before backprop.
+    save([x, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ys] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const delta = activationGrad(a, ys, dy) as tf.Tensor2D;
+        return [tf.matMul(tf.transpose(xs), delta), tf.sum(delta, 0)];
+      },
+    };
+  });
+  return op(l.w, l.b) as tf.Tensor2D;
 }
 
 /**
- * Per-row single-sample ELBO estimate and its parts, with S draws of ε per row averaged:
- *
- *   ELBO(x) ≈ (1/S) Σ_s log p(x | z_s) − KL(q(z|x) ‖ N(0, I)),   z_s = μ(x) + σ(x) ⊙ ε_s.
- *
- * @param x   [B, d]
- * @param eps [S·B, k] standard normal draws (sample-major: rows s·B … s·B + B − 1 belong to draw s)
- * @returns   elbo, logLik, kl — each [B]. Call inside tf.tidy.
+ * Encoder: x [B, d] → { loc [B, D], rest [B, P − D] | null }. `dataInput` = x is data (no input gradient). Call in tidy.
  */
-export function elboPerRow(
-  net: VaeNetwork,
-  x: tf.Tensor2D,
-  eps: tf.Tensor2D,
-): { elbo: tf.Tensor1D; logLik: tf.Tensor1D; kl: tf.Tensor1D } {
-  const b = x.shape[0];
-  const s = eps.shape[0] / b;
-  if (!Number.isInteger(s) || s < 1) throw new Error(`Expected ε with a multiple of ${b} rows, got ${eps.shape[0]}.`);
-  const { mu, logvar } = encode(net, x);
-  const kl = gaussianKlStdNormal(mu, logvar);
-  const muS = s === 1 ? mu : (tf.tile(mu, [s, 1]) as tf.Tensor2D);
-  const lvS = s === 1 ? logvar : (tf.tile(logvar, [s, 1]) as tf.Tensor2D);
-  const xS = s === 1 ? x : (tf.tile(x, [s, 1]) as tf.Tensor2D);
-  const z = reparameterise(muS, lvS, eps);
-  const o = decode(net, z);
-  const llS = net.likelihood === 'bernoulli' ? bernoulliLogLik(xS, o) : gaussianLogLik(xS, o, noiseLogvar(net));
-  const logLik = s === 1 ? llS : (tf.mean(tf.reshape(llS, [s, b]), 0) as tf.Tensor1D);
-  return { elbo: tf.sub(logLik, kl) as tf.Tensor1D, logLik, kl };
+export function encodeRaw(net: VaeNetwork, x: tf.Tensor2D, dataInput = true): { loc: tf.Tensor2D; rest: tf.Tensor2D | null } {
+  let h = x;
+  net.encoder.forEach((l, i) => {
+    h = dense(h, l, net.activation, !(dataInput && i === 0));
+  });
+  const noHidden = net.encoder.length === 0;
+  const loc = dense(h, net.mu, 'linear', !(dataInput && noHidden));
+  const rest = net.rest ? dense(h, net.rest, 'linear', !(dataInput && noHidden)) : null;
+  return { loc, rest };
+}
+
+/** Decoder output [N, d] from z [N, latent]: logits or means. Call inside tf.tidy. */
+export function decodeRaw(net: VaeNetwork, z: tf.Tensor2D): tf.Tensor2D {
+  let g = z;
+  for (const l of net.decoder) g = dense(g, l, net.activation);
+  return dense(g, net.out, 'linear');
+}
+
+/** The learned Gaussian log-variance, floored at MIN_NOISE_LOGVAR. Call inside tf.tidy. */
+export function noiseLogvar(net: VaeNetwork): tf.Tensor1D {
+  if (!net.noiseLogvar) throw new Error('This network has no learned noise variance.');
+  return tf.maximum(net.noiseLogvar, MIN_NOISE_LOGVAR) as tf.Tensor1D;
 }

@@ -259,10 +259,10 @@ function gaussianData(): PreparedVaeData {
 }
 
 describe('trainVae', () => {
-  it('rejects families and objectives this model does not implement, and unprepared data', async () => {
+  it('rejects invalid combinations before training, and unprepared data', async () => {
     const data = gaussianData();
-    await expect(trainVae(data, spec({ family: { kind: 'planar', length: 4 } }))).rejects.toThrow(/meanfield.*"planar"/);
-    await expect(trainVae(data, spec({ objective: { kind: 'iwae', k: 5 } }))).rejects.toThrow(/elbo.*"iwae"/);
+    await expect(trainVae(data, spec({ family: { kind: 'svgd' } }))).rejects.toThrow(/not for VAEs.*meanfield/);
+    await expect(trainVae(data, spec({ family: { kind: 'planar', length: 4 }, kl: 'analytic' }))).rejects.toThrow(/no closed form; set kl to auto or mc/);
     const bad: PreparedVaeData = { ...data, likelihood: 'bernoulli', transform: { kind: 'scale', divisor: 1 } };
     await expect(trainVae(bad, spec())).rejects.toThrow(/Bernoulli likelihood needs values in \[0, 1\]/);
   });
