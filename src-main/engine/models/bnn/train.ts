@@ -1,0 +1,426 @@
+/**
+ * Training a BNN by stochastic variational inference (or SVGD), on prepared data.
+ *
+ * Objective (Blundell et al. 2015, eq. 1 and 8; minibatch weight 1/N per datum, as Graves 2011): for a minibatch
+ * b ⊂ {1..N} of size B, the per-datum loss is
+ *   ℓ(φ) = −(1/B) Σ_{i∈b} E_q[log p(y_i | x_i, w)] + KL(q_φ(w) ‖ p(w)) / N,
+ * so N·E_b[ℓ] = −ELBO: the KL enters once per epoch however the rows are batched (`elboTerms` exposes both terms).
+ * Mean-field layers use the local reparameterisation trick (kernel.ts); block families (full-rank / low-rank last
+ * layer, flows) sample their weights from the engine family; the noise sd σ of a Gaussian likelihood is learned by
+ * maximising the same ELBO (type-II maximum likelihood) unless fixed. SVGD (Liu & Wang 2016, §5 "Bayesian neural
+ * network") moves N particles, whole networks plus log σ, along the engine's svgdDirection with the score
+ *   ∇ log p(w | D) ≈ ∇ log p(w) + (N/B) Σ_{i∈b} ∇ log p(y_i | x_i, w).
+ *
+ * Validation split and early stopping: a seeded share of the training rows is held out; after every epoch the
+ * validation log predictive density (20 weight draws, fixed key) is computed; training stops after `patience` epochs
+ * without improvement and the best parameters are restored. Keys: key(seed) → init, split, shuffle, noise, eval.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { BnnSpec } from '../../../../src-shared/schemas/bnn-spec';
+import { createVariables } from '../../families/params';
+import type { ParticleFamily } from '../../families/particles';
+import { svgdDirection } from '../../inference/svgd';
+import { Optimiser, globalNorm, optimiserFromSpec } from '../../optim/optimisers';
+import type { Key } from '../../rng';
+import { fold, key, normal, permutation, split } from '../../rng';
+import { blockDim, blockLoss, makeBlock } from './block';
+import type { BnnData } from './data';
+import { BnnInputError } from './data';
+import type { Head } from './kernel';
+import { FlatAdam, denseBackward, denseForward, headLoss, inverseSoftplus, logPrior, mfBackward, mfForward, mfInit, mfKl, mfLayout, mfOutput, sigmoid, softplus, unflattenDense } from './kernel';
+import type { BnnModel, BnnNet, PosteriorForm } from './model';
+import { layerShapes, restoreBlock, snapshotBlock } from './model';
+import type { BnnMetrics } from './predict';
+import { bnnMetrics, predictDraws, takeRows } from './predict';
+import { makeFamily } from '../../families/index';
+
+export interface BnnCallbacks {
+  /** After every step: minibatch loss ℓ (per datum, nats; NaN for a skipped step). */
+  onStep?(p: { step: number; epoch: number; totalSteps: number; loss: number }): void;
+  /** After every epoch: mean loss over its steps, validation log-likelihood per row (standardised units) or null. */
+  onEpoch?(p: { epoch: number; loss: number; valLogLik: number | null; noiseSd: number | null; seconds: number }): void;
+  /** Checked before every step; true stops training (the best parameters so far are kept). */
+  shouldStop?(): boolean;
+}
+
+export interface BnnTrainResult {
+  model: BnnModel;
+  stopped: boolean;
+  earlyStopped: boolean;
+  epochs: number;
+  bestEpoch: number;
+  steps: number;
+  seconds: number;
+  nonFiniteSteps: number;
+  history: { epoch: number[]; loss: number[]; valLogLik: Array<number | null> };
+  /** Metrics on data.testRows (null without a test split). */
+  test: BnnMetrics | null;
+}
+
+const YIELD_MS = 25;
+const MAX_NONFINITE_STREAK = 20;
+const VAL_SAMPLES = 20;
+const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** The posterior form and the number of mean-field layers a spec means for layer widths `sizes`. */
+export function posteriorLayout(spec: BnnSpec, sizes: number[]): { form: PosteriorForm; mfCount: number } {
+  const L = sizes.length - 1;
+  switch (spec.family.kind) {
+    case 'meanfield':
+      return { form: 'meanfield', mfCount: L };
+    case 'svgd':
+      return { form: 'svgd', mfCount: 0 };
+    case 'fullrank':
+    case 'lowrank':
+      return { form: 'block', mfCount: L - 1 };
+    default: {
+      const total = blockDim(layerShapes(sizes));
+      return { form: 'block', mfCount: total <= spec.flowMaxWeights ? 0 : L - 1 };
+    }
+  }
+}
+
+function gatherRows(x: Float32Array, d: number, rows: ArrayLike<number>): Float64Array {
+  return takeRows(x, d, rows);
+}
+
+/**
+ * The two terms of the minibatch objective for the mean-field posterior, per datum: −E[log p(y|x,w)]/B (one LRT
+ * draw) and KL/N, with KL itself. For tests of the KL scaling and for diagnostics.
+ */
+export function elboTerms(net: BnnNet, xb: Float64Array, yb: ArrayLike<number>, B: number, N: number, prior: BnnSpec['prior'], k: Key): { nllPerDatum: number; klPerDatum: number; kl: number; loss: number } {
+  if (net.form !== 'meanfield') throw new Error(`elboTerms covers the meanfield form, got ${net.form}`);
+  const cache = mfForward(net.theta, net.layout, xb, B, net.activation, true, fold(k, 0));
+  const hr = headLoss(mfOutput(cache, xb), yb, B, net.head, net.noiseSd ?? 1);
+  const grad = new Float64Array(net.layout.size);
+  const kl = mfKl(net.theta, net.layout, prior, fold(k, 1), 1 / N, grad);
+  const nllPerDatum = -hr.loglik / B;
+  return { nllPerDatum, klPerDatum: kl / N, kl, loss: nllPerDatum + kl / N };
+}
+
+/** Train on data.trainRows (validation carved from them) and evaluate on data.testRows. */
+export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = {}): Promise<BnnTrainResult> {
+  if (spec.objective.kind !== 'elbo') {
+    throw new BnnInputError('unsupported', `A BNN is fitted with the ELBO (its KL is shared by every minibatch); got objective ${spec.objective.kind}`, 'Choose objective elbo (samples = weight draws per step).');
+  }
+  const aids = spec.objective as { beta?: number; estimator?: string };
+  if (aids.estimator === 'score') {
+    throw new BnnInputError('unsupported', 'A BNN is trained with pathwise gradients (local reparameterisation); got estimator "score"', 'Remove estimator or set it to "reparam".');
+  }
+  /** KL weight β (1 = the ELBO; Higgins et al. 2017 style tempering otherwise). */
+  const beta = aids.beta ?? 1;
+  const t0 = performance.now();
+  const S = spec.objective.samples;
+  const head: Head = data.task === 'classification' ? 'categorical' : spec.noise === 'heteroscedastic' ? 'heteroscedastic' : 'gaussian';
+  const outDim = head === 'categorical' ? data.classes.length : head === 'heteroscedastic' ? 2 : 1;
+  const sizes = [data.d, ...spec.hidden, outDim];
+  const act = spec.activation;
+  const sy = data.transform.target.kind === 'numeric' ? data.transform.target.std : 1;
+  let fixedSigma: number | null = null;
+  let initSigma = 0.5;
+  if (head === 'gaussian') {
+    if (spec.noise === 'fixed') {
+      if (spec.noiseScale === undefined) throw new BnnInputError('unsupported', 'Noise "fixed" needs noiseScale (the noise sd in the target\'s units); none was given', 'Set noiseScale, or choose noise "learned".');
+      fixedSigma = spec.noiseScale / sy;
+    } else if (spec.noiseScale !== undefined) initSigma = spec.noiseScale / sy;
+  }
+  const learnNoise = head === 'gaussian' && fixedSigma === null;
+  const [kInit, kSplit, kShuffle, kNoise, kEval] = split(key(spec.seed), 5) as [Key, Key, Key, Key, Key];
+
+  // Validation rows from the training rows.
+  const all = data.trainRows;
+  let nVal = spec.validationFraction > 0 ? Math.max(1, Math.round(all.length * spec.validationFraction)) : 0;
+  if (all.length - nVal < 2) nVal = 0;
+  const perm = permutation(kSplit, all.length);
+  const valRows = Int32Array.from(perm.subarray(0, nVal), (i) => all[i]!).sort();
+  const fitRows = Int32Array.from(perm.subarray(nVal), (i) => all[i]!).sort();
+  const N = fitRows.length;
+  const xFit = gatherRows(data.x, data.d, fitRows);
+  const yFit = Float64Array.from(fitRows, (r) => data.y[r]!);
+  const xVal = nVal ? gatherRows(data.x, data.d, valRows) : null;
+  const yValRaw = nVal ? Float64Array.from(valRows, (r) => data.yRaw[r]!) : null;
+  const B = Math.min(spec.batchSize, N);
+  const stepsPerEpoch = Math.ceil(N / B);
+  const totalSteps = stepsPerEpoch * spec.epochs;
+
+  const { form, mfCount } = posteriorLayout(spec, sizes);
+  const layout = mfLayout(sizes, form === 'svgd' ? 0 : mfCount);
+  const params = new Float64Array(layout.size + 1); // mean-field θ, then ρ of the noise sd
+  params.set(mfInit(layout, fold(kInit, 0), spec.initScale, act));
+  params[layout.size] = inverseSoftplus(initSigma);
+  const theta = params.subarray(0, layout.size);
+  const lr = spec.optimiser.learningRate;
+  const adam = new FlatAdam(params.length, lr, spec.optimiser.clipNorm ?? null);
+  const optConfig = optimiserFromSpec(spec.optimiser);
+
+  const net: BnnNet = { sizes, activation: act, head, form, mfCount: layout.layers.length, layout, theta, block: null, particles: null, noiseSd: head === 'gaussian' ? (fixedSigma ?? initSigma) : null };
+  let blockOpt: Optimiser | null = null;
+  let noiseVar: tf.Variable | null = null;
+  let particleFamily: ParticleFamily | null = null;
+  let particleVars: Record<string, tf.Variable> | null = null;
+  let particleOpt: Optimiser | null = null;
+  const shapesAll = layerShapes(sizes);
+  const Dall = blockDim(shapesAll);
+
+  if (form === 'block') {
+    net.block = makeBlock(spec.family, layerShapes(sizes, mfCount), fold(kInit, 1), spec.initScale, act);
+    const vars = { ...net.block.params };
+    if (learnNoise) {
+      noiseVar = tf.tidy(() => tf.variable(tf.scalar(inverseSoftplus(initSigma)), true));
+      vars['noise.rho'] = noiseVar;
+    }
+    blockOpt = new Optimiser(optConfig, vars);
+  } else if (form === 'svgd') {
+    if (spec.family.kind !== 'svgd') throw new Error('unreachable');
+    const count = spec.family.particles;
+    const dim = Dall + (learnNoise ? 1 : 0);
+    particleFamily = makeFamily(spec.family, dim) as ParticleFamily;
+    const init = new Float32Array(count * dim);
+    for (let p = 0; p < count; p++) {
+      const kp = fold(kInit, 100 + p);
+      let off = 0;
+      shapesAll.forEach((s, l) => {
+        const z = normal(fold(kp, l), s.I * s.O);
+        const sc = Math.sqrt((act === 'relu' ? 2 : 1) / s.I);
+        for (let i = 0; i < s.I * s.O; i++) init[p * dim + off + i] = sc * z[i]!;
+        off += s.I * s.O + s.O;
+      });
+      if (learnNoise) init[p * dim + dim - 1] = Math.log(initSigma);
+    }
+    particleVars = createVariables({ particles: [count, dim] }, { particles: init });
+    particleOpt = new Optimiser(optConfig, particleVars);
+    net.particles = { count, dim, values: Float64Array.from(init), noise: learnNoise };
+  }
+
+  const syncNet = (): void => {
+    if (learnNoise && form === 'meanfield') net.noiseSd = softplus(params[layout.size]!);
+    if (learnNoise && form === 'block' && noiseVar) net.noiseSd = softplus(noiseVar.dataSync()[0]!);
+    if (form === 'svgd' && particleVars) net.particles!.values = Float64Array.from(particleVars.particles!.dataSync());
+  };
+
+  const evaluateVal = (): number | null => {
+    if (!xVal || !yValRaw) return null;
+    syncNet();
+    const draws = predictDraws(net, xVal, nVal, { samples: VAL_SAMPLES, key: kEval });
+    const m = bnnMetrics(draws, data.transform, yValRaw);
+    return m.logLik + (m.task === 'regression' ? Math.log(sy) : 0);
+  };
+
+  const grad = new Float64Array(params.length);
+  let adamLr = lr;
+  const history: BnnTrainResult['history'] = { epoch: [], loss: [], valLogLik: [] };
+  let best = -Infinity;
+  let bestEpoch = 0;
+  let bestParams: Float64Array | null = null;
+  let bestBlock: Record<string, Float32Array> | null = null;
+  let bestNoise: number | null = null;
+  let bestParticles: Float64Array | null = null;
+  let stopped = false;
+  let earlyStopped = false;
+  let epochsDone = 0;
+  let step = 0;
+  let streak = 0;
+  let nonFinite = 0;
+  let lastYield = performance.now();
+  const xb = new Float64Array(B * data.d);
+  const yb = new Float64Array(B);
+
+  const mfStep = (rows: number, k: Key): number => {
+    grad.fill(0);
+    const xs = rows === B ? xb : xb.subarray(0, rows * data.d);
+    const ys = rows === B ? yb : yb.subarray(0, rows);
+    const sigma = head === 'gaussian' ? (fixedSigma ?? softplus(params[layout.size]!)) : 1;
+    let ll = 0;
+    for (let s = 0; s < S; s++) {
+      const cache = mfForward(params, layout, xs, rows, act, true, fold(k, s));
+      const hr = headLoss(mfOutput(cache, xs), ys, rows, head, sigma);
+      ll += hr.loglik;
+      const sc = 1 / (rows * S);
+      for (let j = 0; j < hr.gOut.length; j++) hr.gOut[j]! *= sc;
+      mfBackward(params, layout, cache, hr.gOut, act, grad);
+      if (learnNoise) grad[layout.size]! += hr.gSigma * sc * sigmoid(params[layout.size]!);
+    }
+    const kl = mfKl(params, layout, spec.prior, fold(k, 0xfff), beta / N, grad);
+    const loss = -ll / (rows * S) + (beta * kl) / N;
+    if (!Number.isFinite(loss)) return NaN;
+    const norm = adam.step(params, grad, adamLr);
+    return Number.isFinite(norm) ? loss : NaN;
+  };
+
+  const blockStep = (rows: number, k: Key): number => {
+    const block = net.block!;
+    const xs = xb.subarray(0, rows * data.d);
+    const ys = yb.subarray(0, rows);
+    grad.fill(0);
+    const cache = layout.layers.length ? mfForward(params, layout, xs, rows, act, false, fold(k, 1)) : null;
+    const h = cache ? mfOutput(cache, xs) : xs;
+    const I = cache ? sizes[mfCount]! : data.d;
+    const hT = tf.tensor2d(Float32Array.from(h), [rows, I]);
+    const hVar = tf.variable(hT, true);
+    hT.dispose();
+    const yT = tf.tensor1d(Float32Array.from(ys));
+    const varList: tf.Variable[] = [...Object.values(block.params), ...(noiseVar ? [noiseVar] : []), hVar];
+    let loss = NaN;
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const sigma = noiseVar ? tf.add(tf.softplus(noiseVar), 1e-6) : (fixedSigma ?? 1);
+        return blockLoss(block, block.params, hVar, yT, fold(k, 2), { S, N, klWeight: beta, head, sigma, prior: spec.prior, activation: act }).loss;
+      }, varList);
+      loss = value.dataSync()[0]!;
+      value.dispose();
+      const named: Record<string, tf.Tensor> = {};
+      const zeros: tf.Tensor[] = [];
+      const gradOf = (v: tf.Variable): tf.Tensor => {
+        const g = grads[v.name];
+        if (g) return g;
+        const z = tf.zerosLike(v);
+        zeros.push(z);
+        return z;
+      };
+      for (const [n, v] of Object.entries(block.params)) named[n] = gradOf(v);
+      if (noiseVar) named['noise.rho'] = gradOf(noiseVar);
+      const gH = grads[hVar.name];
+      const norm = globalNorm(named);
+      if (Number.isFinite(loss) && Number.isFinite(norm)) {
+        if (cache && gH) {
+          const gh = Float64Array.from(gH.dataSync());
+          mfBackward(params, layout, cache, gh, act, grad);
+          loss += (beta * mfKl(params, layout, spec.prior, fold(k, 3), beta / N, grad)) / N;
+          adam.step(params, grad, adamLr);
+        }
+        blockOpt!.apply(named, norm);
+      } else loss = NaN;
+      tf.dispose(Object.values(grads));
+      tf.dispose(zeros);
+    } finally {
+      hVar.dispose();
+      yT.dispose();
+    }
+    return loss;
+  };
+
+  const svgdStep = (rows: number): number => {
+    const P = particleVars!.particles!;
+    const { count, dim } = net.particles!;
+    const vals = P.dataSync();
+    const score = new Float32Array(count * dim);
+    const xs = xb.subarray(0, rows * data.d);
+    const ys = yb.subarray(0, rows);
+    const scale = N / rows;
+    let llTotal = 0;
+    for (let p = 0; p < count; p++) {
+      const row = vals.subarray(p * dim, (p + 1) * dim);
+      const layers = unflattenDense(row, shapesAll);
+      const sigma = learnNoise ? Math.exp(row[dim - 1]!) : (fixedSigma ?? 1);
+      const outs = denseForward(layers, xs, rows, act, true);
+      const hr = headLoss(outs[outs.length - 1]!, ys, rows, head, sigma);
+      llTotal += hr.loglik;
+      const g = denseBackward(layers, xs, outs, rows, hr.gOut, act, true);
+      let off = p * dim;
+      for (const G of g) {
+        for (let i = 0; i < G.W.length; i++, off++) score[off] = -scale * G.W[i]! + beta * logPrior(row[off - p * dim]!, spec.prior).dlp;
+        for (let i = 0; i < G.b.length; i++, off++) score[off] = -scale * G.b[i]! + beta * logPrior(row[off - p * dim]!, spec.prior).dlp;
+      }
+      if (learnNoise) score[p * dim + dim - 1] = -scale * hr.gSigma * sigma - row[dim - 1]!; // log σ ~ N(0, 1)
+    }
+    const loss = -llTotal / (rows * count);
+    if (!Number.isFinite(loss)) return NaN;
+    const negPhi = tf.tidy(() => {
+      const sT = tf.tensor2d(score, [count, dim]);
+      return tf.neg(svgdDirection(P, sT, particleFamily!.kernel).phi);
+    });
+    const norm = globalNorm({ particles: negPhi });
+    if (Number.isFinite(norm)) particleOpt!.apply({ particles: negPhi }, norm);
+    negPhi.dispose();
+    return Number.isFinite(norm) ? loss : NaN;
+  };
+
+  try {
+    outer: for (let epoch = 1; epoch <= spec.epochs; epoch++) {
+      const te = performance.now();
+      const order = permutation(fold(kShuffle, epoch), N);
+      let lossSum = 0;
+      let lossCount = 0;
+      for (let b = 0; b < stepsPerEpoch; b++) {
+        if (performance.now() - lastYield >= YIELD_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+        if (cb.shouldStop?.()) {
+          stopped = true;
+          break outer;
+        }
+        const start = b * B;
+        const rows = Math.min(B, N - start);
+        for (let i = 0; i < rows; i++) {
+          const r = order[start + i]!;
+          xb.set(xFit.subarray(r * data.d, (r + 1) * data.d), i * data.d);
+          yb[i] = yFit[r]!;
+        }
+        const k = fold(kNoise, step);
+        const lrNow = spec.lrSchedule === 'cosine' ? lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * step) / Math.max(1, totalSteps)))) : lr;
+        adamLr = lrNow;
+        // The engine's Optimiser reads its learning rate from its config at every step.
+        for (const o of [blockOpt, particleOpt]) if (o) o.config.learningRate = lrNow;
+        step++;
+        const loss = form === 'meanfield' ? mfStep(rows, k) : form === 'block' ? blockStep(rows, k) : svgdStep(rows);
+        if (Number.isFinite(loss)) {
+          streak = 0;
+          lossSum += loss;
+          lossCount++;
+        } else {
+          nonFinite++;
+          streak++;
+          if (streak >= MAX_NONFINITE_STREAK) {
+            throw new Error(`Training diverged: the loss or gradient was not finite for ${MAX_NONFINITE_STREAK} steps in a row; lower the learning rate (now ${lr}) or set clipNorm (e.g. 10).`);
+          }
+        }
+        cb.onStep?.({ step, epoch, totalSteps, loss });
+      }
+      epochsDone = epoch;
+      const val = evaluateVal();
+      history.epoch.push(epoch);
+      history.loss.push(lossCount ? lossSum / lossCount : Number.NaN);
+      history.valLogLik.push(val);
+      cb.onEpoch?.({ epoch, loss: lossCount ? lossSum / lossCount : Number.NaN, valLogLik: val, noiseSd: net.noiseSd === null ? null : net.noiseSd * sy, seconds: (performance.now() - te) / 1000 });
+      if (val !== null && val > best) {
+        best = val;
+        bestEpoch = epoch;
+        bestParams = Float64Array.from(params);
+        bestBlock = snapshotBlock(net.block);
+        bestNoise = noiseVar ? noiseVar.dataSync()[0]! : null;
+        bestParticles = net.particles ? Float64Array.from(net.particles.values) : null;
+      }
+      if (val !== null && spec.patience > 0 && epoch - bestEpoch >= spec.patience) {
+        earlyStopped = true;
+        break;
+      }
+    }
+    if (bestParams) {
+      params.set(bestParams);
+      restoreBlock(net.block, bestBlock);
+      if (noiseVar && bestNoise !== null) tf.tidy(() => noiseVar!.assign(tf.scalar(bestNoise!)));
+      if (particleVars && bestParticles) tf.tidy(() => particleVars!.particles!.assign(tf.tensor2d(Float32Array.from(bestParticles!), [net.particles!.count, net.particles!.dim])));
+    } else bestEpoch = epochsDone;
+    syncNet();
+    if (net.particles && bestParticles) net.particles.values = bestParticles;
+    net.theta = Float64Array.from(theta);
+    const model: BnnModel = { spec, transform: data.transform, net };
+    let test: BnnMetrics | null = null;
+    if (data.testRows.length > 0) {
+      const xt = gatherRows(data.x, data.d, data.testRows);
+      const draws = predictDraws(net, xt, data.testRows.length, { samples: spec.predictiveSamples, key: fold(kEval, 1) });
+      test = bnnMetrics(draws, data.transform, Float64Array.from(data.testRows, (r) => data.yRaw[r]!));
+    }
+    return { model, stopped, earlyStopped, epochs: epochsDone, bestEpoch, steps: step, seconds: (performance.now() - t0) / 1000, nonFiniteSteps: nonFinite, history, test };
+  } catch (e) {
+    if (net.block) for (const v of Object.values(net.block.params)) v.dispose();
+    throw e;
+  } finally {
+    blockOpt?.dispose();
+    noiseVar?.dispose();
+    particleOpt?.dispose();
+    if (particleVars) for (const v of Object.values(particleVars)) v.dispose();
+  }
+}
