@@ -5,6 +5,7 @@
  * Run `elbo-studio --help` for every option.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDispatcher, createHandlers } from './api/dispatcher';
@@ -40,7 +41,7 @@ Model (fit):
   --features a,b,c      feature columns (default: every numeric column except --ignore and a label column)
   --ignore a,b          columns to leave out
   --family NAME         posterior family: meanfield (default), fullrank, lowrank:R, planar:K, radial:K, iaf:K,
-                        coupling:K (K = flow length 1–32), svgd:N[:rbf|imq] (glm; the VAE supports meanfield today)
+                        coupling:K (K = flow length 1–32), svgd:N[:rbf|imq] (glm only)
   --objective NAME      bound: elbo (default), elbo:S (S samples), iwae:K, renyi:ALPHA:K
   --latent N            latent dimensions (default 2)
   --hidden N[,N…]       hidden layer widths (default 128)
@@ -51,6 +52,8 @@ Model (fit):
   --lr X                Adam learning rate (default 0.001)
   --val F               validation fraction (default 0.1)
   --seed N              seed of every random draw (default 1)
+  --eval-k K            vae: importance samples for the held-out log-likelihood (default 1000, at most 5000)
+  --export DIR          vae: write the fitted model as a bundle (manifest.json, TF.js encoder and decoder) into DIR
   --backend node|wasm|cpu   force a tfjs backend (default: the fastest that loads)
 
 Output: progress lines on stderr; one JSON line on stdout at the end.
@@ -81,7 +84,7 @@ function parseArgs(argv: string[]): { cmd: string; opts: Opts } {
 const KNOWN_FIT = new Set([
   'data', 'data-dir', 'project', 'model', 'features', 'ignore', 'family', 'objective', 'latent', 'hidden',
   'activation', 'likelihood', 'epochs', 'batch', 'lr', 'val', 'seed', 'backend', 'name', 'target', 'kind', 'steps',
-  'text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language',
+  'text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'eval-k', 'export',
 ]);
 
 function numberOpt(opts: Opts, name: string, int = true): number | undefined {
@@ -116,7 +119,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   if (model === 'glm' && !opts.get('target')) throw new Error('--model glm needs --target COLUMN (the column to predict).');
   if (model === 'lda' && !opts.get('text-column')) throw new Error('--model lda needs --text-column COLUMN (the column holding the documents).');
   const only: Record<string, string[]> = {
-    vae: ['latent', 'hidden', 'activation', 'likelihood', 'epochs', 'batch', 'val'],
+    vae: ['latent', 'hidden', 'activation', 'likelihood', 'epochs', 'batch', 'val', 'eval-k', 'export'],
     glm: ['target', 'kind', 'steps'],
     lda: ['text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language'],
   };
@@ -206,6 +209,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
           ...(numberOpt(opts, 'epochs') !== undefined ? { epochs: numberOpt(opts, 'epochs') } : {}),
           ...(numberOpt(opts, 'batch') !== undefined ? { batchSize: numberOpt(opts, 'batch') } : {}),
           ...(numberOpt(opts, 'val', false) !== undefined ? { validationFraction: numberOpt(opts, 'val', false) } : {}),
+          ...(numberOpt(opts, 'eval-k') !== undefined ? { evaluation: { k: numberOpt(opts, 'eval-k') } } : {}),
         };
   const parsed = runSpecSchema.safeParse(specInput);
   if (!parsed.success) {
@@ -236,9 +240,14 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   );
   process.stderr.write(`run ${run.id} queued\n`);
   const final = await done;
+  let exported: string[] | null = null;
+  if (final.status === 'completed' && model === 'vae' && opts.has('export')) {
+    exported = await exportVae(s, final, path.resolve(opts.get('export')!));
+  }
   process.stdout.write(
     JSON.stringify({
       run: final.id,
+      ...(exported ? { exported } : {}),
       status: final.status,
       error: final.error,
       model: final.model,
@@ -253,6 +262,21 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     }) + '\n',
   );
   if (final.status !== 'completed') process.exitCode = 1;
+}
+
+async function exportVae(s: Services, run: RunSummary, dir: string): Promise<string[]> {
+  const snapFile = path.join(s.runPath(run.id), 'vae-snapshot.json');
+  if (!fs.existsSync(snapFile)) throw new Error(`Run ${run.id} stored no model to export`);
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+    throw new Error(`--export folder ${dir} already holds files; choose an empty or new folder.`);
+  }
+  const { exportVaeBundle } = await import('./engine/models/vae');
+  const { initBackend } = await import('./engine/backend');
+  await initBackend();
+  const snapshot = JSON.parse(fs.readFileSync(snapFile, 'utf8'));
+  if (run.spec.model !== 'vae') throw new Error('Only VAE runs export with --export for now');
+  const out = await exportVaeBundle(snapshot, dir, { spec: run.spec, metrics: run.metrics, appVersion: s.version });
+  return out.files.map((f) => path.join(dir, f));
 }
 
 function glmPosterior(s: Services, runId: number) {

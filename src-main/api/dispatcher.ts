@@ -8,12 +8,13 @@ import { invokeSchemas, isInvokeChannel, type Handlers, type InvokeChannel } fro
 import { registerImport } from './register-import';
 import { registerProjects } from './register-projects';
 import { registerRuns } from './register-runs';
+import { registerLda } from './register-lda';
 import type { Services } from './services';
 
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: AppErrorData; status: number };
 
 export function createHandlers(s: Services): Handlers {
-  return { ...registerProjects(s), ...registerImport(s), ...registerRuns(s) };
+  return { ...registerProjects(s), ...registerImport(s), ...registerRuns(s), ...registerLda(s) };
 }
 
 function formatIssues(error: z.ZodError): string {

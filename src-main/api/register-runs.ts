@@ -4,6 +4,7 @@ import { familyLabel, specFamilyLabel } from '../../src-shared/schemas/run-spec'
 import type { Services } from './services';
 import { DatasetFile } from '../data-import';
 import { glmColumns } from '../jobs/execute-run';
+import { vaeSpecProblems } from '../engine/models/vae/validate';
 
 export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:get' | 'runs:start' | 'runs:cancel' | 'runs:metrics' | 'runs:artifact'> {
   const getRun = (runId: number) => {
@@ -21,18 +22,16 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
         throw new AppError('BAD_REQUEST', `Dataset ${datasetId} belongs to project ${d.projectId}, not ${projectId}`);
       }
       if (spec.model === 'vae') {
-        if (spec.family.kind !== 'meanfield') {
-          throw new AppError('UNSUPPORTED', `The VAE supports the mean-field family for now, got ${familyLabel(spec.family)}`, 'Choose mean-field.');
-        }
-        if (spec.objective.kind !== 'elbo') {
-          throw new AppError('UNSUPPORTED', `The VAE trains with the ELBO for now, got ${spec.objective.kind}`, 'Choose ELBO.');
+        const problems = vaeSpecProblems(spec);
+        if (problems.length) {
+          throw new AppError('BAD_REQUEST', problems.map((p) => `${p.field}: ${p.message}`).join('; '), 'Change the settings named above.');
         }
         const cols = new Map(d.schema.map((c) => [c.name, c]));
         for (const f of spec.features) {
           const c = cols.get(f);
           if (!c) throw new AppError('BAD_REQUEST', `Feature column "${f}" is not in dataset "${d.name}"`);
-          if (c.type !== 'numeric' && c.type !== 'binary') {
-            throw new AppError('BAD_REQUEST', `Feature column "${f}" is ${c.type}; the VAE models numeric and binary columns`, 'Untick it or change its type on import.');
+          if (c.type !== 'numeric' && c.type !== 'binary' && c.type !== 'categorical') {
+            throw new AppError('BAD_REQUEST', `Feature column "${f}" is ${c.type}; the VAE models numeric, binary and categorical columns`, 'Untick it or change its type on import.');
           }
         }
         const minRows = Math.max(2, Math.ceil(1 / Math.max(spec.validationFraction, 1e-9)));

@@ -22,6 +22,8 @@ export interface Services {
   samplesDir: string;
   /** Absolute folder of a dataset's stored files. */
   datasetPath(datasetId: number): string;
+  /** Absolute folder of a run's larger files (model snapshot …). */
+  runPath(runId: number): string;
   /** Electron only: shows the native open dialog. */
   pickFile?: () => Promise<string | null>;
   close(): Promise<void>;
@@ -65,10 +67,12 @@ export function createServices(o: CreateServicesOptions): Services {
     if (!rel) throw new Error(`Dataset ${datasetId} has no files`);
     return path.resolve(o.dataDir, rel);
   };
+  const runPath = (runId: number) => path.join(o.dataDir, 'runs', String(runId));
   const runner = new JobRunner({
     repos,
     events,
     datasetDir: datasetPath,
+    runDir: runPath,
     ...(o.workerFactory ? { workerFactory: o.workerFactory } : {}),
   });
   if (o.recover !== false) runner.recover();
@@ -82,6 +86,7 @@ export function createServices(o: CreateServicesOptions): Services {
     files: new FileRegistry(path.join(o.dataDir, 'uploads')),
     samplesDir: o.samplesDir ?? findSamplesDir(),
     datasetPath,
+    runPath,
     ...(o.pickFile ? { pickFile: o.pickFile } : {}),
     async close() {
       await runner.shutdown();

@@ -4,7 +4,9 @@
  */
 import { initBackend } from '../engine/backend';
 import { DatasetFile } from '../data-import';
-import { prepareVaeData, trainVae } from '../engine/models/vae';
+import fs from 'node:fs';
+import path from 'node:path';
+import { evaluateVae, prepareVaeData, trainVae, type VaeColumn } from '../engine/models/vae';
 import type { MetricPoint } from '../../src-shared/domain/types';
 import type { GlmSpec, LdaRunSpec, VaeSpec } from '../../src-shared/schemas/run-spec';
 import { ldaCorpusFor, splitHeldout } from './lda-corpus';
@@ -40,7 +42,7 @@ export async function executeRun(
   send({ type: 'started', backend: backend.name, detail: backend.detail });
   switch (input.spec.model) {
     case 'vae':
-      return runVae(input.spec, input.datasetDir, send, isCancelled);
+      return runVae(input.spec, input.datasetDir, input.runDir, send, isCancelled);
     case 'glm':
       return runGlm(input.spec, input.datasetDir, send);
     case 'lda':
@@ -141,26 +143,31 @@ async function runGlm(spec: GlmSpec, datasetDir: string, send: (m: FromWorker) =
   send({ type: 'completed', metrics: summary });
 }
 
-/** The feature columns a VAE models: the spec's choice, else every numeric or binary feature column. */
+const VAE_TYPES = new Set(['numeric', 'binary', 'categorical']);
+
+/**
+ * The feature columns a VAE models: the spec's choice, else every numeric, binary or categorical feature column
+ * (categorical columns become one-hot groups under the mixed likelihood).
+ */
 export function vaeFeatures(ds: DatasetFile, spec: VaeSpec): string[] {
   const byName = new Map(ds.schema.map((c) => [c.name, c]));
   const names = spec.features.length
     ? spec.features
-    : ds.schema.filter((c) => c.role === 'feature' && (c.type === 'numeric' || c.type === 'binary')).map((c) => c.name);
+    : ds.schema.filter((c) => c.role === 'feature' && VAE_TYPES.has(c.type)).map((c) => c.name);
   if (names.length === 0) {
-    throw new Error('This dataset has no numeric feature columns to model; set column roles to "feature" on import.');
+    throw new Error('This dataset has no numeric or categorical feature columns to model; set column roles to "feature" on import.');
   }
   for (const n of names) {
     const c = byName.get(n);
     if (!c) throw new Error(`Feature column "${n}" is not in this dataset.`);
-    if (c.type !== 'numeric' && c.type !== 'binary') {
-      throw new Error(`Feature column "${n}" is ${c.type}; the VAE models numeric and binary columns only for now.`);
+    if (!VAE_TYPES.has(c.type)) {
+      throw new Error(`Feature column "${n}" is ${c.type}; the VAE models numeric, binary and categorical columns.`);
     }
   }
   return names;
 }
 
-async function runVae(spec: VaeSpec, datasetDir: string, send: (m: FromWorker) => void, isCancelled: () => boolean) {
+async function runVae(spec: VaeSpec, datasetDir: string, runDir: string, send: (m: FromWorker) => void, isCancelled: () => boolean) {
   const ds = DatasetFile.open(datasetDir);
   const features = vaeFeatures(ds, spec);
   const byName = new Map(ds.schema.map((c) => [c.name, c]));
@@ -168,8 +175,12 @@ async function runVae(spec: VaeSpec, datasetDir: string, send: (m: FromWorker) =
     const s = byName.get(n)!.stats;
     return s ?? { min: 0, max: 1, mean: 0, std: 1 };
   });
-  const raw = { x: ds.matrix(features), n: ds.rows, d: features.length };
-  const data = prepareVaeData(raw, ranges, spec);
+  const raw = { x: ds.matrix(features, { standardize: false }), n: ds.rows, d: features.length };
+  const columns: VaeColumn[] = features.map((n) => {
+    const c = byName.get(n)!;
+    return c.type === 'categorical' ? { name: n, type: 'categorical', levels: c.levels ?? [] } : { name: n, type: c.type as 'numeric' | 'binary' };
+  });
+  const data = prepareVaeData(raw, ranges, spec, columns);
   const t0 = Date.now();
   const wall = () => (Date.now() - t0) / 1000;
   const metrics = new MetricBatcher((points) => send({ type: 'metrics', points }));
@@ -219,11 +230,47 @@ async function runVae(spec: VaeSpec, datasetDir: string, send: (m: FromWorker) =
     train_elbo: result.trainElbo,
     epochs: result.epochs,
     seconds_per_epoch: result.secondsPerEpoch,
-    seconds: wall(),
     non_finite_steps: result.nonFiniteSteps,
   };
   if (result.valElbo !== null) summary.val_elbo = result.valElbo;
-  void lastEpoch;
+  if (result.earlyStopped) summary.best_epoch = result.bestEpoch;
+  // The fitted model, for the views and export: a file beside the database, not a row in it (it can be megabytes).
+  if (runDir) {
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'vae-snapshot.json'), JSON.stringify(result.snapshot));
+    send({ type: 'artifact', kind: 'file', name: 'vae-snapshot', data: { file: 'vae-snapshot.json', features, valRows: result.valRows } });
+  }
+  // Honest evaluation on the validation rows (or the training rows when there is no validation split).
+  if (!result.stopped && !isCancelled()) {
+    const evalRows = result.valRows.length >= 2 ? result.valRows : undefined;
+    let lastEval = 0;
+    const evaluation = await evaluateVae(result.snapshot, data, {
+      k: spec.evaluation.k,
+      maxRows: spec.evaluation.rows,
+      seed: spec.seed,
+      amortisationGap: spec.evaluation.amortisationGap,
+      gapRows: spec.evaluation.gapRows,
+      gapSteps: spec.evaluation.gapSteps,
+      ...(evalRows ? { rows: evalRows } : {}),
+      shouldStop: isCancelled,
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - lastEval < 250) return;
+        lastEval = now;
+        send({ type: 'progress', progress: { step: p.done, totalSteps: p.total, epoch: result.epochs, totalEpochs: spec.epochs, loss: 0, stepsPerSecond: 0, etaSeconds: 0, phase: 'evaluating' } });
+      },
+    });
+    send({ type: 'artifact', kind: 'evaluation', name: 'evaluation', data: evaluation });
+    if (!evaluation.stopped) {
+      summary.eval_elbo = evaluation.elbo;
+      summary.loglik = evaluation.logLikelihood.mean;
+      summary.loglik_k = evaluation.logLikelihood.k;
+      summary.kl = evaluation.klTotal;
+      summary.active_units = evaluation.activeUnits.count;
+      if (evaluation.amortisationGap) summary.amortisation_gap = evaluation.amortisationGap.gap;
+    }
+  }
+  summary.seconds = wall();
   send({ type: result.stopped ? 'cancelled' : 'completed', metrics: summary });
 }
 

@@ -56,6 +56,8 @@ export interface JobRunnerOptions {
   events: EventBus;
   /** Resolves a dataset id to the absolute folder of its files. */
   datasetDir: (datasetId: number) => string;
+  /** Resolves a run id to the absolute folder for its larger files (default: none, runs keep everything in SQLite). */
+  runDir?: (runId: number) => string;
   workerFactory?: WorkerFactory;
   /** Runs trained at once (default 1: training already uses a whole core). */
   concurrency?: number;
@@ -163,7 +165,12 @@ export class JobRunner {
     if (!run || run.status !== 'queued') return;
     let worker: WorkerLike;
     try {
-      worker = this.factory({ runId, spec: run.spec, datasetDir: this.opts.datasetDir(run.datasetId) });
+      worker = this.factory({
+        runId,
+        spec: run.spec,
+        datasetDir: this.opts.datasetDir(run.datasetId),
+        runDir: this.opts.runDir ? this.opts.runDir(runId) : '',
+      });
     } catch (e) {
       this.opts.repos.runs.finish(runId, 'failed', `Could not start the training worker: ${(e as Error).message}`);
       this.publishStatus(runId);

@@ -7,6 +7,8 @@ export interface WorkerInput {
   spec: RunSpec;
   /** Absolute path of the dataset's folder. */
   datasetDir: string;
+  /** Absolute path of a folder for this run's larger files (model snapshots, bundles); created on demand. */
+  runDir: string;
 }
 
 export type ToWorker = { type: 'cancel' };
