@@ -16,6 +16,12 @@ export const INVOKE_CHANNELS = [
   'runs:cancel',
   'runs:metrics',
   'runs:artifact',
+  'text:preview',
+  'lda:document',
+  'lda:search',
+  'lda:infer',
+  'lda:export',
+  'lda:by-category',
 ] as const;
 
 export const EVENT_CHANNELS = ['run:status', 'run:progress', 'run:metrics', 'import:progress'] as const;

@@ -20,6 +20,7 @@ import type {
   RunSummary,
   SampleInfo,
 } from '../domain/types';
+import type { LdaByCategory, LdaDocument, LdaExport, LdaInferResult, LdaSearchHit, TextPreview } from '../domain/lda';
 
 export const invokeSchemas = {
   'app:info': s.empty,
@@ -39,6 +40,12 @@ export const invokeSchemas = {
   'runs:cancel': s.runIdArgs,
   'runs:metrics': s.runsMetricsArgs,
   'runs:artifact': s.runsArtifactArgs,
+  'text:preview': s.textPreviewArgs,
+  'lda:document': s.ldaDocumentArgs,
+  'lda:search': s.ldaSearchArgs,
+  'lda:infer': s.ldaInferArgs,
+  'lda:export': s.ldaExportArgs,
+  'lda:by-category': s.ldaByCategoryArgs,
 } as const;
 
 export interface InvokeResults {
@@ -58,6 +65,12 @@ export interface InvokeResults {
   'runs:cancel': RunSummary;
   'runs:metrics': MetricSeries[];
   'runs:artifact': Artifact | null;
+  'text:preview': TextPreview;
+  'lda:document': LdaDocument;
+  'lda:search': LdaSearchHit[];
+  'lda:infer': LdaInferResult;
+  'lda:export': LdaExport;
+  'lda:by-category': LdaByCategory;
 }
 
 export type InvokeChannel = keyof typeof invokeSchemas;

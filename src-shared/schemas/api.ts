@@ -1,6 +1,6 @@
 /** Schemas of every request's arguments, validated at the edge of both transports. */
 import { z } from 'zod';
-import { runSpecSchema } from './run-spec';
+import { runSpecSchema, textPrepSchema } from './run-spec';
 
 const id = z.number().int().positive();
 export const empty = z.object({}).strict();
@@ -63,3 +63,29 @@ export const runsStartArgs = z
   .strict();
 export const runsMetricsArgs = z.object({ runId: id, names: z.array(z.string()).optional() }).strict();
 export const runsArtifactArgs = z.object({ runId: id, name: z.string().min(1).max(200) }).strict();
+
+// ── LDA (issue 5): text preview before fitting, and the uses of a fitted topic model. ──
+export const textPreviewArgs = z
+  .object({
+    datasetId: id,
+    textColumn: z.string().min(1, 'Choose a text column'),
+    prep: textPrepSchema.default({ language: 'en', extraStopWords: [], minTokenLength: 3, minDf: 5, maxDf: 0.5, maxVocab: 10_000, bigrams: false }),
+  })
+  .strict();
+export const ldaDocumentArgs = z.object({ runId: id, row: z.number().int().min(0) }).strict();
+export const ldaSearchArgs = z
+  .object({ runId: id, query: z.string().trim().min(1, 'Type a word to search for').max(200), limit: z.number().int().min(1).max(200).default(20) })
+  .strict();
+export const ldaInferArgs = z
+  .object({
+    runId: id,
+    source: z.union([
+      z.object({ fileId: z.string().regex(/^[a-f0-9]{32}$/, 'Expected a file id from the file picker') }).strict(),
+      z.object({ datasetId: id }).strict(),
+    ]),
+    /** The column holding the documents; default: the run's text column. */
+    textColumn: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+export const ldaExportArgs = z.object({ runId: id, kind: z.enum(['topic-word', 'vocabulary', 'doc-topic', 'model']) }).strict();
+export const ldaByCategoryArgs = z.object({ runId: id, column: z.string().min(1).max(500) }).strict();
