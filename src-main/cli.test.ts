@@ -70,4 +70,20 @@ describe('elbo-studio CLI', () => {
     expect(repos.artifacts.get(out.run, 'topics')).not.toBeNull();
     repos.db.close();
   });
+
+  it('fits a BNN, exports its bundle, and refuses a target among the features before training', () => {
+    const d = tmp();
+    const out = path.join(d, 'bundle');
+    const data = path.join(root, 'resources/samples/diabetes.csv');
+    const r = cli(['fit', '--data', data, '--model', 'bnn', '--target', 'progression', '--epochs', '40', '--export', out, '--seed', '2'], d);
+    const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(res).toMatchObject({ status: 'completed', model: 'bnn', family: 'meanfield' });
+    // Better than predicting the mean (the target's sd is about 77) and calibrated enough to cover most test points.
+    expect(res.metrics.rmse).toBeLessThan(70);
+    expect(res.metrics.coverage95).toBeGreaterThan(0.7);
+    for (const f of ['manifest.json', 'posterior.json', path.join('tfjs', 'model.json')]) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    const bad = cli(['fit', '--data', data, '--model', 'bnn', '--target', 'progression', '--features', 'progression,bmi'], d);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/include the target column "progression"/);
+  });
 });

@@ -29,6 +29,9 @@ Model (fit):
   --model vae|glm|lda   vae: variational autoencoder on the numeric columns (default)
                         glm: Bayesian linear (numeric target) or logistic (two-valued target) regression
                         lda: latent Dirichlet allocation topics of a text column
+                        bnn: Bayesian neural network (regression or classification of --target)
+  --splits N            bnn: random train/test splits (default 1; the benchmark protocol uses 20)
+  --test-fraction F     bnn: share of rows in each test split (default 0.1)
   --text-column COL     lda: the column holding the documents
   --topics K            lda: number of topics (default 20)
   --method online|batch lda: online SVI (default; tau0 1024, kappa 0.5) or batch variational EM
@@ -44,7 +47,7 @@ Model (fit):
                         coupling:K (K = flow length 1–32), svgd:N[:rbf|imq] (glm only)
   --objective NAME      bound: elbo (default), elbo:S (S samples), iwae:K, renyi:ALPHA:K
   --latent N            latent dimensions (default 2)
-  --hidden N[,N…]       hidden layer widths (default 128)
+  --hidden N[,N…]       hidden layer widths (default 128 for vae, 50 for bnn)
   --activation relu|tanh|elu
   --likelihood auto|bernoulli|gaussian
   --epochs N            passes over the training rows (default 20)
@@ -53,7 +56,7 @@ Model (fit):
   --val F               validation fraction (default 0.1)
   --seed N              seed of every random draw (default 1)
   --eval-k K            vae: importance samples for the held-out log-likelihood (default 1000, at most 5000)
-  --export DIR          vae: write the fitted model as a bundle (manifest.json, TF.js encoder and decoder) into DIR
+  --export DIR          vae, bnn: write the fitted model as a bundle (manifest.json, TF.js networks) into DIR
   --backend node|wasm|cpu   force a tfjs backend (default: the fastest that loads)
 
 Output: progress lines on stderr; one JSON line on stdout at the end.
@@ -85,6 +88,7 @@ const KNOWN_FIT = new Set([
   'data', 'data-dir', 'project', 'model', 'features', 'ignore', 'family', 'objective', 'latent', 'hidden',
   'activation', 'likelihood', 'epochs', 'batch', 'lr', 'val', 'seed', 'backend', 'name', 'target', 'kind', 'steps',
   'text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'eval-k', 'export',
+  'splits', 'test-fraction',
 ]);
 
 function numberOpt(opts: Opts, name: string, int = true): number | undefined {
@@ -115,13 +119,14 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   const data = opts.get('data');
   if (!data) throw new Error('fit needs --data FILE.csv');
   const model = opts.get('model') ?? 'vae';
-  if (model !== 'vae' && model !== 'glm' && model !== 'lda') throw new Error(`--model must be vae, glm or lda, got "${model}".`);
-  if (model === 'glm' && !opts.get('target')) throw new Error('--model glm needs --target COLUMN (the column to predict).');
+  if (model !== 'vae' && model !== 'glm' && model !== 'lda' && model !== 'bnn') throw new Error(`--model must be vae, glm, lda or bnn, got "${model}".`);
+  if ((model === 'glm' || model === 'bnn') && !opts.get('target')) throw new Error(`--model ${model} needs --target COLUMN (the column to predict).`);
   if (model === 'lda' && !opts.get('text-column')) throw new Error('--model lda needs --text-column COLUMN (the column holding the documents).');
   const only: Record<string, string[]> = {
     vae: ['latent', 'hidden', 'activation', 'likelihood', 'epochs', 'batch', 'val', 'eval-k', 'export'],
     glm: ['target', 'kind', 'steps'],
     lda: ['text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language'],
+    bnn: ['target', 'hidden', 'activation', 'epochs', 'batch', 'val', 'splits', 'test-fraction', 'export'],
   };
   for (const [m, keys] of Object.entries(only)) {
     if (m === model) continue;
@@ -179,7 +184,21 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   const method = opts.get('method');
   if (method !== undefined && method !== 'online' && method !== 'batch') throw new Error(`--method must be online or batch, got "${method}".`);
   const specInput: RunSpecInput =
-    model === 'lda'
+    model === 'bnn'
+      ? {
+          model: 'bnn',
+          target: opts.get('target')!,
+          ...(features ? { features } : {}),
+          ...common,
+          ...(hidden ? { hidden } : {}),
+          ...(opts.has('activation') ? { activation: opts.get('activation') as 'relu' } : {}),
+          ...(numberOpt(opts, 'epochs') !== undefined ? { epochs: numberOpt(opts, 'epochs') } : {}),
+          ...(numberOpt(opts, 'batch') !== undefined ? { batchSize: numberOpt(opts, 'batch') } : {}),
+          ...(numberOpt(opts, 'val', false) !== undefined ? { validationFraction: numberOpt(opts, 'val', false) } : {}),
+          ...(numberOpt(opts, 'splits') !== undefined ? { splits: numberOpt(opts, 'splits') } : {}),
+          ...(numberOpt(opts, 'test-fraction', false) !== undefined ? { testFraction: numberOpt(opts, 'test-fraction', false) } : {}),
+        }
+      : model === 'lda'
       ? {
           model: 'lda',
           textColumn: opts.get('text-column')!,
@@ -241,8 +260,9 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   process.stderr.write(`run ${run.id} queued\n`);
   const final = await done;
   let exported: string[] | null = null;
-  if (final.status === 'completed' && model === 'vae' && opts.has('export')) {
-    exported = await exportVae(s, final, path.resolve(opts.get('export')!));
+  if (final.status === 'completed' && opts.has('export')) {
+    const dir = path.resolve(opts.get('export')!);
+    exported = model === 'vae' ? await exportVae(s, final, dir) : model === 'bnn' ? copyBundle(s, final.id, 'bnn-bundle', dir) : null;
   }
   process.stdout.write(
     JSON.stringify({
@@ -259,9 +279,30 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       metrics: final.metrics,
       ...(final.model === 'glm' ? { posterior: glmPosterior(s, final.id) } : {}),
       ...(final.model === 'lda' ? ldaSummary(s, final.id) : {}),
+      ...(final.model === 'bnn' ? { splits: s.repos.artifacts.get(final.id, 'splits')?.data ?? null } : {}),
     }) + '\n',
   );
   if (final.status !== 'completed') process.exitCode = 1;
+}
+
+/** Copies a bundle the worker wrote into the run's folder to DIR (which must be empty or new). */
+function copyBundle(s: Services, runId: number, name: string, dir: string): string[] {
+  const src = path.join(s.runPath(runId), name);
+  if (!fs.existsSync(src)) throw new Error(`Run ${runId} stored no ${name} to export`);
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+    throw new Error(`--export folder ${dir} already holds files; choose an empty or new folder.`);
+  }
+  fs.cpSync(src, dir, { recursive: true });
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
 }
 
 async function exportVae(s: Services, run: RunSummary, dir: string): Promise<string[]> {

@@ -5,6 +5,7 @@ import type { Services } from './services';
 import { DatasetFile } from '../data-import';
 import { glmColumns } from '../jobs/execute-run';
 import { vaeSpecProblems } from '../engine/models/vae/validate';
+import { prepareBnnData } from '../engine/models/bnn/data';
 
 export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:get' | 'runs:start' | 'runs:cancel' | 'runs:metrics' | 'runs:artifact'> {
   const getRun = (runId: number) => {
@@ -44,6 +45,16 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
         if (!c) throw new AppError('BAD_REQUEST', `Text column "${spec.textColumn}" is not in dataset "${d.name}"`, `Columns: ${d.schema.map((x) => x.name).join(', ')}`);
         if (c.type !== 'text' && c.type !== 'categorical' && c.type !== 'identifier') {
           throw new AppError('BAD_REQUEST', `Column "${spec.textColumn}" is ${c.type}, not text`, 'Choose the column that holds the documents, or import it with type text.');
+        }
+      }
+      if (spec.model === 'bnn') {
+        // Bad input (constant target, one class, thousands of levels, target among the features …) is refused here,
+        // with the engine's own message and hint, before a worker starts.
+        try {
+          prepareBnnData(DatasetFile.open(s.datasetPath(datasetId)), spec, { splitIndex: 0 });
+        } catch (e) {
+          if (e instanceof AppError) throw e;
+          throw new AppError('BAD_REQUEST', (e as Error).message, 'Check the target and feature columns.');
         }
       }
       if (spec.model === 'glm') {

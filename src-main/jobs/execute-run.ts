@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { evaluateVae, prepareVaeData, trainVae, type VaeColumn } from '../engine/models/vae';
 import type { MetricPoint } from '../../src-shared/domain/types';
-import type { GlmSpec, LdaRunSpec, VaeSpec } from '../../src-shared/schemas/run-spec';
+import type { BnnSpec, GlmSpec, LdaRunSpec, VaeSpec } from '../../src-shared/schemas/run-spec';
+import { bnnViews, disposeNet, exportBnnBundle, fitBnnSplits } from '../engine/models/bnn';
 import { ldaCorpusFor, splitHeldout } from './lda-corpus';
 import { fitLda, modelToJSON, topIndices } from '../engine/models/lda';
 import { fitGlm, glmDataFromColumns } from '../engine/models/glm';
@@ -47,6 +48,8 @@ export async function executeRun(
       return runGlm(input.spec, input.datasetDir, send);
     case 'lda':
       return runLda(input.spec, input.datasetDir, send, isCancelled);
+    case 'bnn':
+      return runBnn(input.spec, input.datasetDir, input.runDir, send, isCancelled);
     default: {
       const never: never = input.spec;
       throw new Error(`Unknown model ${(never as { model: string }).model}`);
@@ -374,4 +377,62 @@ async function runLda(spec: LdaRunSpec, datasetDir: string, send: (m: FromWorker
   if (Number.isFinite(best)) summary.best_perplexity = best;
   if (last?.perplexityBound != null) summary.perplexity_bound = last.perplexityBound;
   send({ type: fit.stopped ? 'cancelled' : 'completed', metrics: summary });
+}
+
+async function runBnn(spec: BnnSpec, datasetDir: string, runDir: string, send: (m: FromWorker) => void, isCancelled: () => boolean) {
+  const t0 = Date.now();
+  const wall = () => (Date.now() - t0) / 1000;
+  const ds = DatasetFile.open(datasetDir);
+  const metrics = new MetricBatcher((points) => send({ type: 'metrics', points }));
+  let stepsPerSplit = 0;
+  let lastProgress = 0;
+  const fit = await fitBnnSplits(ds, spec, {
+    callbacks: (split) => ({
+      shouldStop: isCancelled,
+      onStep: ({ step, epoch, totalSteps, loss }) => {
+        stepsPerSplit = totalSteps;
+        const global = split * totalSteps + step;
+        if (split === 0 && Number.isFinite(loss) && (step % 5 === 0 || step === totalSteps)) {
+          metrics.push({ step, epoch, name: 'loss', value: loss, wall: wall() });
+        }
+        const now = Date.now();
+        if (now - lastProgress >= 250) {
+          lastProgress = now;
+          const total = spec.splits * totalSteps;
+          const sps = global / Math.max(1e-3, wall());
+          send({ type: 'progress', progress: { step: global, totalSteps: total, epoch, totalEpochs: spec.epochs, loss, stepsPerSecond: sps, etaSeconds: sps > 0 ? (total - global) / sps : 0, phase: 'training' } });
+        }
+      },
+      onEpoch: ({ epoch, loss, valLogLik, noiseSd }) => {
+        if (split !== 0) return;
+        const pt = { step: epoch * Math.max(1, Math.round(stepsPerSplit / spec.epochs)), epoch, wall: wall() };
+        metrics.push({ ...pt, name: 'epoch_loss', value: loss });
+        if (valLogLik !== null) metrics.push({ ...pt, name: 'val_loglik', value: valLogLik });
+        if (noiseSd !== null) metrics.push({ ...pt, name: 'noise_sd', value: noiseSd });
+      },
+    }),
+    onSplit: (split, m) => {
+      const pt = { step: split + 1, epoch: 0, wall: wall() };
+      for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && Number.isFinite(v)) metrics.push({ ...pt, name: `split_${k}`, value: v });
+      metrics.flush();
+    },
+  });
+  metrics.flush();
+  try {
+    const views = bnnViews(fit.first.model, fit.first.data);
+    send({ type: 'artifact', kind: 'bnn-views', name: 'views', data: views });
+    send({ type: 'artifact', kind: 'bnn-splits', name: 'splits', data: { summary: fit.summary, perSplit: fit.perSplit, secondsPerSplit: fit.secondsPerSplit } });
+    if (runDir) {
+      exportBnnBundle(fit.first.model, path.join(runDir, 'bnn-bundle'), { metrics: fit.perSplit[0] ?? null });
+      send({ type: 'artifact', kind: 'file', name: 'bnn-bundle', data: { dir: 'bnn-bundle' } });
+    }
+  } finally {
+    disposeNet(fit.first.model.net);
+  }
+  const summary: Record<string, number> = { splits: fit.splits, seconds_per_split: fit.secondsPerSplit, seconds: wall() };
+  for (const [k, v] of Object.entries(fit.summary)) {
+    summary[k] = v.mean;
+    if (fit.splits > 1) summary[`${k}_se`] = v.se;
+  }
+  send({ type: isCancelled() ? 'cancelled' : 'completed', metrics: summary });
 }
