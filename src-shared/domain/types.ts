@@ -78,6 +78,20 @@ export interface RunSummary {
   finishedAt: string | null;
   /** Final metrics, e.g. train_elbo, val_elbo, seconds_per_epoch. */
   metrics: Record<string, number>;
+  notes: string;
+  tags: string[];
+  starred: boolean;
+}
+
+/** What deleting a run or a dataset removes, for the confirmation and the result. */
+export interface DeletionSummary {
+  runs: number;
+  datasets: number;
+  metrics: number;
+  artifacts: number;
+  /** Files and folders on disk (dataset columns, model snapshots, bundles). */
+  files: string[];
+  bytes: number;
 }
 
 export interface MetricPoint {

@@ -80,4 +80,14 @@ CREATE TABLE artifacts (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'run-notes-tags-star',
+    sql: `
+ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE runs ADD COLUMN starred INTEGER NOT NULL DEFAULT 0 CHECK (starred IN (0, 1));
+CREATE INDEX runs_starred ON runs(starred);
+`,
+  },
 ];

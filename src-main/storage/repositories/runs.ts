@@ -20,6 +20,9 @@ interface Row {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  notes: string;
+  tags_json: string;
+  starred: number;
 }
 
 const SELECT = `SELECT r.*, d.name AS dataset_name FROM runs r JOIN datasets d ON d.id = r.dataset_id`;
@@ -44,6 +47,9 @@ const toRun = (r: Row): RunSummary => {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     metrics: JSON.parse(r.metrics_json) as Record<string, number>,
+    notes: r.notes,
+    tags: JSON.parse(r.tags_json) as string[],
+    starred: r.starred === 1,
   };
 };
 
@@ -75,6 +81,66 @@ export class RunsRepo {
       )
       .run(p.projectId, p.datasetId, p.name, p.spec.model, family, objective, JSON.stringify(p.spec), p.spec.seed, now());
     return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  /** Rename, annotate, tag or star a run (only the given fields change). */
+  update(id: number, p: { name?: string; notes?: string; tags?: string[]; starred?: boolean }): void {
+    const sets: string[] = [];
+    const vals: (string | number)[] = [];
+    if (p.name !== undefined) (sets.push('name = ?'), vals.push(p.name));
+    if (p.notes !== undefined) (sets.push('notes = ?'), vals.push(p.notes));
+    if (p.tags !== undefined) (sets.push('tags_json = ?'), vals.push(JSON.stringify([...new Set(p.tags)])));
+    if (p.starred !== undefined) (sets.push('starred = ?'), vals.push(p.starred ? 1 : 0));
+    if (!sets.length) return;
+    this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...vals, id);
+  }
+
+  /**
+   * Every run of every project, filtered and sorted in SQL. `query` matches names, notes, tags, the dataset's
+   * name, model, family and objective (case-insensitive substring).
+   */
+  search(f: {
+    query?: string;
+    projectId?: number;
+    datasetId?: number;
+    model?: string;
+    family?: string;
+    objective?: string;
+    status?: RunStatus;
+    backend?: string;
+    starred?: boolean;
+    tag?: string;
+    sort?: 'created' | 'name' | 'status' | 'duration' | 'dataset' | 'model' | 'family';
+    order?: 'asc' | 'desc';
+    limit?: number;
+  }): RunSummary[] {
+    const where: string[] = [];
+    const vals: (string | number)[] = [];
+    if (f.query) {
+      const q = `%${f.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push(`(lower(r.name) LIKE ? ESCAPE '\\' OR lower(r.notes) LIKE ? ESCAPE '\\' OR lower(r.tags_json) LIKE ? ESCAPE '\\'
+        OR lower(d.name) LIKE ? ESCAPE '\\' OR lower(r.model) LIKE ? ESCAPE '\\' OR lower(r.family) LIKE ? ESCAPE '\\' OR lower(r.objective) LIKE ? ESCAPE '\\')`);
+      vals.push(q, q, q, q, q, q, q);
+    }
+    const eq: [string, string | number | undefined][] = [
+      ['r.project_id', f.projectId], ['r.dataset_id', f.datasetId], ['r.model', f.model], ['r.family', f.family],
+      ['r.objective', f.objective], ['r.status', f.status], ['r.backend', f.backend],
+    ];
+    for (const [col, v] of eq) if (v !== undefined) (where.push(`${col} = ?`), vals.push(v));
+    if (f.starred !== undefined) (where.push('r.starred = ?'), vals.push(f.starred ? 1 : 0));
+    if (f.tag) (where.push(`EXISTS (SELECT 1 FROM json_each(r.tags_json) WHERE json_each.value = ?)`), vals.push(f.tag));
+    const sortCol = {
+      created: 'r.id',
+      name: 'lower(r.name)',
+      status: 'r.status',
+      duration: `(julianday(COALESCE(r.finished_at, r.started_at)) - julianday(r.started_at))`,
+      dataset: 'lower(d.name)',
+      model: 'r.model',
+      family: 'r.family',
+    }[f.sort ?? 'created'];
+    const order = f.order === 'asc' ? 'ASC' : 'DESC';
+    const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sortCol} ${order}, r.id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...vals, f.limit ?? 1000) as Row[]).map(toRun);
   }
 
   markRunning(id: number, backend: BackendName): void {
