@@ -8,13 +8,17 @@ import { invokeSchemas, isInvokeChannel, type Handlers, type InvokeChannel } fro
 import { registerImport } from './register-import';
 import { registerProjects } from './register-projects';
 import { registerRuns } from './register-runs';
+import { registerHistory } from './register-history';
+import { registerExport } from './register-export';
 import { registerLda } from './register-lda';
+import { registerVae } from './register-vae';
+import { registerBnn } from './register-bnn';
 import type { Services } from './services';
 
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: AppErrorData; status: number };
 
 export function createHandlers(s: Services): Handlers {
-  return { ...registerProjects(s), ...registerImport(s), ...registerRuns(s), ...registerLda(s) };
+  return { ...registerProjects(s), ...registerImport(s), ...registerRuns(s), ...registerHistory(s), ...registerExport(s), ...registerLda(s), ...registerVae(s), ...registerBnn(s) };
 }
 
 function formatIssues(error: z.ZodError): string {

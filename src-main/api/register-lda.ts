@@ -283,7 +283,8 @@ export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
         for (let k = 1; k < K; k++) if (theta[d * K + k]! > theta[d * K + best]!) best = k;
         preview.push({ row: d, text: shorten(cells[d] ?? '', 160), dominant: best, weight: theta[d * K + best]!, empty: corpus.docPtr[d + 1] === corpus.docPtr[d] });
       }
-      const warnings = [...report.warnings];
+      // The preparation's own "empty … skipped by models" warning is replaced by the one below (rows are kept here).
+      const warnings = report.warnings.filter((w) => !/empty after preparation/.test(w));
       if (emptyRows.length > 0) warnings.push(`${emptyRows.length} of ${D} rows have no word of the model's vocabulary; their proportions are the prior mean (column "empty" = 1)`);
       const base = path.basename(sourceName).replace(/\.[^.]*$/, '');
       return {

@@ -10,6 +10,7 @@ import type {
   Artifact,
   Dataset,
   DatasetRows,
+  DeletionSummary,
   ImportPreview,
   ImportProgress,
   MetricPoint,
@@ -21,6 +22,8 @@ import type {
   SampleInfo,
 } from '../domain/types';
 import type { LdaByCategory, LdaDocument, LdaExport, LdaInferResult, LdaSearchHit, TextPreview } from '../domain/lda';
+import type { BnnBand, BnnBundle, BnnPredictResult } from '../domain/bnn';
+import type { VaeInterpolation, VaeLatentMap, VaeManifold, VaePosterior, VaeRow } from '../domain/vae';
 
 export const invokeSchemas = {
   'app:info': s.empty,
@@ -40,12 +43,27 @@ export const invokeSchemas = {
   'runs:cancel': s.runIdArgs,
   'runs:metrics': s.runsMetricsArgs,
   'runs:artifact': s.runsArtifactArgs,
+  'runs:search': s.runsSearchArgs,
+  'runs:update': s.runsUpdateArgs,
+  'runs:delete-preview': s.runIdArgs,
+  'runs:delete': s.runIdArgs,
+  'datasets:delete-preview': s.datasetIdArgs,
+  'datasets:delete': s.datasetIdArgs,
+  'runs:report': s.runsReportArgs,
   'text:preview': s.textPreviewArgs,
   'lda:document': s.ldaDocumentArgs,
   'lda:search': s.ldaSearchArgs,
   'lda:infer': s.ldaInferArgs,
   'lda:export': s.ldaExportArgs,
   'lda:by-category': s.ldaByCategoryArgs,
+  'bnn:band': s.bnnBandArgs,
+  'bnn:predict': s.bnnPredictArgs,
+  'bnn:bundle': s.bnnBundleArgs,
+  'vae:latent-map': s.vaeLatentMapArgs,
+  'vae:interpolate': s.vaeInterpolateArgs,
+  'vae:manifold': s.vaeManifoldArgs,
+  'vae:posterior': s.vaePosteriorArgs,
+  'vae:row': s.vaeRowArgs,
 } as const;
 
 export interface InvokeResults {
@@ -65,12 +83,27 @@ export interface InvokeResults {
   'runs:cancel': RunSummary;
   'runs:metrics': MetricSeries[];
   'runs:artifact': Artifact | null;
+  'runs:search': RunSummary[];
+  'runs:update': RunSummary;
+  'runs:delete-preview': DeletionSummary;
+  'runs:delete': DeletionSummary;
+  'datasets:delete-preview': DeletionSummary;
+  'datasets:delete': DeletionSummary;
+  'runs:report': { html: string; fileName: string; charts: string[] };
   'text:preview': TextPreview;
   'lda:document': LdaDocument;
   'lda:search': LdaSearchHit[];
   'lda:infer': LdaInferResult;
   'lda:export': LdaExport;
   'lda:by-category': LdaByCategory;
+  'bnn:band': BnnBand;
+  'bnn:predict': BnnPredictResult;
+  'bnn:bundle': BnnBundle;
+  'vae:latent-map': VaeLatentMap;
+  'vae:interpolate': VaeInterpolation;
+  'vae:manifold': VaeManifold;
+  'vae:posterior': VaePosterior;
+  'vae:row': VaeRow;
 }
 
 export type InvokeChannel = keyof typeof invokeSchemas;

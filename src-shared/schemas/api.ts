@@ -63,6 +63,35 @@ export const runsStartArgs = z
   .strict();
 export const runsMetricsArgs = z.object({ runId: id, names: z.array(z.string()).optional() }).strict();
 export const runsArtifactArgs = z.object({ runId: id, name: z.string().min(1).max(200) }).strict();
+export const runsSearchArgs = z
+  .object({
+    query: z.string().max(200).optional(),
+    projectId: id.optional(),
+    datasetId: id.optional(),
+    model: z.enum(['vae', 'glm', 'lda', 'bnn']).optional(),
+    family: z.string().max(100).optional(),
+    objective: z.string().max(100).optional(),
+    status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']).optional(),
+    backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+    starred: z.boolean().optional(),
+    tag: z.string().max(100).optional(),
+    sort: z.enum(['created', 'name', 'status', 'duration', 'dataset', 'model', 'family']).default('created'),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    limit: z.number().int().min(1).max(10000).default(1000),
+  })
+  .strict();
+export const runsReportArgs = z
+  .object({ runIds: z.array(id).min(1, 'Choose at least one run').max(8, 'A comparison holds at most 8 runs') })
+  .strict();
+export const runsUpdateArgs = z
+  .object({
+    runId: id,
+    name: z.string().trim().min(1, 'A run needs a name').max(200).optional(),
+    notes: z.string().max(20_000).optional(),
+    tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+    starred: z.boolean().optional(),
+  })
+  .strict();
 
 // ── LDA (issue 5): text preview before fitting, and the uses of a fitted topic model. ──
 export const textPreviewArgs = z
@@ -89,3 +118,47 @@ export const ldaInferArgs = z
   .strict();
 export const ldaExportArgs = z.object({ runId: id, kind: z.enum(['topic-word', 'vocabulary', 'doc-topic', 'model']) }).strict();
 export const ldaByCategoryArgs = z.object({ runId: id, column: z.string().min(1).max(500) }).strict();
+
+// ── VAE workbench (issue 4): latent map, interpolation, manifold grid, one row's posterior, one row's values. ──
+export const vaeLatentMapArgs = z
+  .object({ runId: id, colorBy: z.string().min(1).max(500).optional(), maxRows: z.number().int().min(10).max(100_000).default(3000) })
+  .strict();
+export const vaeInterpolateArgs = z
+  .object({
+    runId: id,
+    rowA: z.number().int().min(0),
+    rowB: z.number().int().min(0),
+    steps: z.number().int().min(2).max(64).default(10),
+    method: z.enum(['linear', 'slerp']).default('linear'),
+  })
+  .strict();
+export const vaeManifoldArgs = z.object({ runId: id, size: z.number().int().min(2).max(40).default(12) }).strict();
+export const vaePosteriorArgs = z
+  .object({ runId: id, row: z.number().int().min(0), grid: z.number().int().min(8).max(120).default(48), samples: z.number().int().min(10).max(5000).default(400) })
+  .strict();
+export const vaeRowArgs = z
+  .union([z.object({ runId: id, row: z.number().int().min(0) }).strict(), z.object({ datasetId: id, row: z.number().int().min(0) }).strict()]);
+
+// ── BNN (issue 6): the predictive band over a feature, predictions on a new CSV, the stored bundle. ──
+export const bnnBandArgs = z
+  .object({
+    runId: id,
+    /** A numeric feature of the model; default: the first one. */
+    feature: z.string().min(1).max(500).optional(),
+    points: z.number().int().min(10).max(1000).default(200),
+    /** Grid extends this share of the training range beyond each end. */
+    extend: z.number().min(0).max(10).default(0.5),
+    /** Explicit grid range (e.g. to draw two runs over the same interval). */
+    range: z.tuple([z.number(), z.number()]).refine((r) => r[1] > r[0], 'Expected range [lo, hi] with lo < hi').optional(),
+  })
+  .strict();
+export const bnnPredictArgs = z
+  .object({
+    runId: id,
+    source: z.union([
+      z.object({ fileId: z.string().regex(/^[a-f0-9]{32}$/, 'Expected a file id from the file picker') }).strict(),
+      z.object({ datasetId: id }).strict(),
+    ]),
+  })
+  .strict();
+export const bnnBundleArgs = z.object({ runId: id }).strict();

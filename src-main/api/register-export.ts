@@ -1,0 +1,40 @@
+/** Reports: a run or a comparison as one self-contained HTML file (charts as inline SVG). */
+import { AppError } from '../../src-shared/ipc/app-error';
+import type { Handlers } from '../../src-shared/ipc/contract';
+import { buildReport, type ReportRun } from '../export/report';
+import type { Services } from './services';
+
+const REPORT_ARTIFACTS = ['evaluation', 'views', 'topics', 'splits', 'posterior'];
+
+export function registerExport(s: Services): Pick<Handlers, 'runs:report'> {
+  return {
+    'runs:report': async ({ runIds }) => {
+      const runs: ReportRun[] = runIds.map((id) => {
+        const run = s.repos.runs.get(id);
+        if (!run) throw new AppError('NOT_FOUND', `No run with id ${id}`);
+        const artifacts: Record<string, unknown> = {};
+        for (const name of REPORT_ARTIFACTS) {
+          const a = s.repos.artifacts.get(id, name);
+          if (a) artifacts[name] = a.data;
+        }
+        return { run, dataset: s.repos.datasets.get(run.datasetId), series: s.repos.metrics.series(id), artifacts };
+      });
+      let report;
+      try {
+        report = buildReport({
+          runs,
+          appVersion: s.version,
+          generatedAt: new Date().toISOString(),
+          versions: { node: process.versions.node, tfjs: '4.22.0', mode: s.mode },
+        });
+      } catch (e) {
+        throw new AppError('BAD_REQUEST', (e as Error).message, 'Compare runs of one model kind.');
+      }
+      const fileName =
+        runIds.length === 1
+          ? `elbo-studio-run-${runIds[0]}.html`
+          : `elbo-studio-compare-${runIds.join('-')}.html`;
+      return { html: report.html, fileName, charts: report.charts };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, escapeHtml, flatten, type ReportRun } from './report';
+import { runSpecSchema } from '../../src-shared/schemas/run-spec';
+import type { RunSummary } from '../../src-shared/domain/types';
+
+function run(id: number, name: string, family: string, metrics: Record<string, number>, spec: unknown): ReportRun {
+  const r: RunSummary = {
+    id, projectId: 1, datasetId: 1, datasetName: 'digits', name, model: 'vae', family, objective: 'elbo', spec: runSpecSchema.parse(spec),
+    seed: 1, status: 'completed', backend: 'wasm', error: null, createdAt: 'c', startedAt: 's', finishedAt: 'f', metrics, notes: '', tags: [], starred: false,
+  };
+  return {
+    run: r,
+    dataset: { id: 1, projectId: 1, name: 'digits', sourceName: 'digits.csv', contentHash: 'abcdef0123456789abcdef', rows: 1797, columns: 65, schema: [], preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' }, bytes: 1, createdAt: 'c' },
+    series: [
+      { name: 'train_elbo', step: [10, 20, 30], epoch: [1, 2, 3], value: [-40, -30, -27], wall: [1, 2, 3] },
+      { name: 'val_elbo', step: [10, 20, 30], epoch: [1, 2, 3], value: [-41, -31, -28], wall: [1, 2, 3] },
+    ],
+    artifacts: { evaluation: { klPerDim: [3.1, 2.2, 0.01, 0.0], activeUnits: { count: 2, total: 4 } } },
+  };
+}
+
+describe('HTML report', () => {
+  it('is one self-contained file holding every chart, the metrics, configuration and versions', () => {
+    const a = run(1, 'mean-field', 'meanfield', { val_elbo: -28, loglik: -27.5 }, { model: 'vae' });
+    const b = run(2, 'planar <script>', 'planar:8', { val_elbo: -27.6, loglik: -27.1 }, { model: 'vae', family: { kind: 'planar', length: 8 } });
+    const rep = buildReport({ runs: [a, b], appVersion: '0.1.0', generatedAt: '2026-11-21', versions: { node: 'v20', tfjs: '4.22.0' } });
+    expect(rep.charts).toEqual(['curve-train_elbo', 'curve-val_elbo', 'kl-per-dim-1', 'kl-per-dim-2']);
+    for (const c of rep.charts) expect(rep.html).toMatch(new RegExp(`<figure data-chart="${c}"><figcaption>[^<]*(<[^/][^>]*>[^<]*)*</figcaption><svg`));
+    expect(rep.html.match(/<svg /g)).toHaveLength(4);
+    // Offline: no external script, stylesheet or image.
+    expect(rep.html).not.toMatch(/<script|src="http|href="http|<link /);
+    // Escaped user text.
+    expect(rep.html).toContain('planar &lt;script&gt;');
+    // The better value of each metric is highlighted; the config row that differs too.
+    expect(rep.html).toMatch(/<td class="num best">-27\.6000/);
+    expect(rep.html).toMatch(/<tr class="differs"><th>family\.kind<\/th><td>meanfield<\/td><td>planar<\/td>/);
+    expect(rep.html).toContain('ELBO Studio 0.1.0 · node v20 · tfjs 4.22.0');
+    expect(rep.html).toContain('1,797 rows × 65 columns');
+    // A single-run report works too, and runs of different kinds are refused.
+    expect(buildReport({ runs: [a], appVersion: '0', generatedAt: 'x', versions: {} }).charts).toHaveLength(3);
+    const lda = { ...a, run: { ...a.run, model: 'lda' as const } };
+    expect(() => buildReport({ runs: [a, lda], appVersion: '0', generatedAt: 'x', versions: {} })).toThrow(/different model kinds/);
+  });
+
+  it('helpers: escaping and flattening', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(flatten({ a: { b: 1, c: [1, 2] }, d: 'x' })).toEqual({ 'a.b': '1', 'a.c': '[1,2]', d: 'x' });
+  });
+});

@@ -1,0 +1,235 @@
+/**
+ * A run or a comparison as one self-contained HTML file: configuration, metrics, dataset summary, backend and
+ * versions, seed, and every chart embedded as inline SVG (ECharts' server-side renderer), so it opens offline in
+ * any browser. Pure: the caller gathers runs, datasets, metric series and artifacts.
+ */
+import * as echarts from 'echarts';
+import type { Dataset, MetricSeries, RunSummary } from '../../src-shared/domain/types';
+
+export interface ReportRun {
+  run: RunSummary;
+  dataset: Dataset | null;
+  series: MetricSeries[];
+  artifacts: Record<string, unknown>;
+}
+
+export interface ReportInput {
+  runs: ReportRun[];
+  appVersion: string;
+  generatedAt: string;
+  versions: Record<string, string>;
+}
+
+export interface Report {
+  html: string;
+  /** The chart ids embedded, in order (tests check each is present). */
+  charts: string[];
+}
+
+const PALETTE = ['#3b5bdb', '#e8590c', '#2b8a3e', '#ae3ec9', '#1098ad', '#f08c00', '#c92a2a', '#5c940d'];
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function svgChart(option: echarts.EChartsCoreOption, width = 760, height = 300): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  chart.setOption({ animation: false, color: PALETTE, textStyle: { fontFamily: 'system-ui, sans-serif' }, ...option });
+  const svg = chart.renderToSVGString();
+  chart.dispose();
+  return svg;
+}
+
+/** Metrics where a smaller value is better; everything else (bounds, log-likelihoods, accuracy, coherence) is larger-better. */
+const LOWER_BETTER = /perplexity|rmse|ece|brier|seconds|loss|kl$|_se$|non_finite|skipped|khat/;
+
+export function betterIsLower(metric: string): boolean {
+  return LOWER_BETTER.test(metric);
+}
+
+/** Flattens a spec into dotted keys: { optimiser: { learningRate: 1e-3 } } → optimiser.learningRate = 0.001. */
+export function flatten(obj: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out[prefix] = Array.isArray(obj) ? JSON.stringify(obj) : String(obj);
+  }
+  return out;
+}
+
+const CURVES: Record<string, { names: string[]; x: 'epoch' | 'step'; title: string }> = {
+  vae: { names: ['train_elbo', 'val_elbo'], x: 'epoch', title: 'ELBO per epoch (nats, higher is better)' },
+  glm: { names: ['elbo'], x: 'step', title: 'Objective per step (nats)' },
+  lda: { names: ['perplexity', 'elbo'], x: 'epoch', title: 'Per pass' },
+  bnn: { names: ['val_loglik', 'epoch_loss'], x: 'epoch', title: 'Per epoch (first split)' },
+};
+
+function curveCharts(runs: ReportRun[], charts: string[]): string {
+  const model = runs[0]!.run.model;
+  const cfg = CURVES[model];
+  if (!cfg) return '';
+  let out = '';
+  for (const name of cfg.names) {
+    const series = runs
+      .map((r, i) => {
+        const s = r.series.find((m) => m.name === name);
+        if (!s || s.value.length === 0) return null;
+        const xs = cfg.x === 'epoch' ? s.epoch : s.step;
+        return { type: 'line', name: `${r.run.name} (#${r.run.id})`, showSymbol: xs.length < 60, data: xs.map((x, j) => [x, s.value[j]]), color: PALETTE[i % PALETTE.length] };
+      })
+      .filter((s) => s !== null);
+    if (!series.length) continue;
+    const id = `curve-${name}`;
+    charts.push(id);
+    out += `<figure data-chart="${id}"><figcaption>${escapeHtml(name)} — ${escapeHtml(cfg.title)}</figcaption>${svgChart({
+      grid: { left: 70, right: 20, top: 40, bottom: 40 },
+      legend: { top: 0 },
+      xAxis: { type: 'value', name: cfg.x === 'epoch' ? (model === 'lda' ? 'pass' : 'epoch') : 'step', nameLocation: 'middle', nameGap: 26, minInterval: 1 },
+      yAxis: { type: 'value', scale: true, name },
+      series,
+    })}</figure>`;
+  }
+  return out;
+}
+
+function modelCharts(runs: ReportRun[], charts: string[]): string {
+  let out = '';
+  runs.forEach((r, i) => {
+    const tag = `${escapeHtml(r.run.name)} (#${r.run.id})`;
+    const ev = r.artifacts.evaluation as { klPerDim?: number[]; activeUnits?: { count: number; total: number } } | undefined;
+    if (ev?.klPerDim?.length) {
+      const id = `kl-per-dim-${r.run.id}`;
+      charts.push(id);
+      out += `<figure data-chart="${id}"><figcaption>KL per latent dimension — ${tag}; active units ${ev.activeUnits?.count ?? '?'}/${ev.activeUnits?.total ?? '?'}</figcaption>${svgChart({
+        grid: { left: 60, right: 20, top: 20, bottom: 40 },
+        xAxis: { type: 'category', data: ev.klPerDim.map((_, j) => `z${j + 1}`) },
+        yAxis: { type: 'value', name: 'nats' },
+        series: [{ type: 'bar', data: ev.klPerDim, color: PALETTE[i % PALETTE.length] }],
+      }, 760, 240)}</figure>`;
+    }
+    const views = r.artifacts.views as
+      | { band?: { feature: string; x: number[]; mean: number[]; totalSd?: number[]; sd?: number[]; epistemicSd?: number[] } | null; coverage?: { nominal: number[]; observed: number[] } | null }
+      | undefined;
+    const band = views?.band;
+    if (band && band.x?.length && band.mean?.length) {
+      const sd = band.totalSd ?? band.sd ?? band.epistemicSd ?? band.mean.map(() => 0);
+      const id = `band-${r.run.id}`;
+      charts.push(id);
+      out += `<figure data-chart="${id}"><figcaption>Predictive mean ± 2 sd over ${escapeHtml(band.feature)} — ${tag}</figcaption>${svgChart({
+        grid: { left: 60, right: 20, top: 20, bottom: 40 },
+        xAxis: { type: 'value', name: band.feature, nameLocation: 'middle', nameGap: 26, scale: true },
+        yAxis: { type: 'value', scale: true },
+        series: [
+          { type: 'line', showSymbol: false, data: band.x.map((x, j) => [x, band.mean[j]! - 2 * sd[j]!]), lineStyle: { opacity: 0.4 }, color: PALETTE[i % PALETTE.length] },
+          { type: 'line', showSymbol: false, data: band.x.map((x, j) => [x, band.mean[j]]), color: PALETTE[i % PALETTE.length] },
+          { type: 'line', showSymbol: false, data: band.x.map((x, j) => [x, band.mean[j]! + 2 * sd[j]!]), lineStyle: { opacity: 0.4 }, color: PALETTE[i % PALETTE.length] },
+        ],
+      })}</figure>`;
+    }
+    const topics = r.artifacts.topics as { topics?: { words: string[]; prevalence: number }[] } | undefined;
+    if (topics?.topics?.length) {
+      const id = `topic-prevalence-${r.run.id}`;
+      charts.push(id);
+      out += `<figure data-chart="${id}"><figcaption>Topic prevalence — ${tag}</figcaption>${svgChart({
+        grid: { left: 220, right: 20, top: 10, bottom: 30 },
+        xAxis: { type: 'value' },
+        yAxis: { type: 'category', inverse: true, data: topics.topics.map((t, k) => `${k + 1}: ${t.words.slice(0, 4).join(' ')}`) },
+        series: [{ type: 'bar', data: topics.topics.map((t) => t.prevalence), color: PALETTE[i % PALETTE.length] }],
+      }, 760, Math.max(160, 22 * topics.topics.length + 40))}</figure>`;
+    }
+  });
+  return out;
+}
+
+function fmt(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '—';
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : Number.isInteger(v) ? String(v) : v.toFixed(4);
+}
+
+export function buildReport(input: ReportInput): Report {
+  if (input.runs.length === 0) throw new Error('A report needs at least one run');
+  const kinds = new Set(input.runs.map((r) => r.run.model));
+  if (kinds.size > 1) throw new Error(`Runs of different model kinds cannot be compared in one report: ${[...kinds].join(', ')}`);
+  const charts: string[] = [];
+  const runs = input.runs;
+  const title = runs.length === 1 ? `Run: ${runs[0]!.run.name}` : `Comparison of ${runs.length} ${runs[0]!.run.model.toUpperCase()} runs`;
+
+  // Metrics table with differences to the first run and the best highlighted.
+  const metricNames = [...new Set(runs.flatMap((r) => Object.keys(r.run.metrics)))].sort();
+  const metricRows = metricNames
+    .map((m) => {
+      const vals = runs.map((r) => r.run.metrics[m]);
+      const finite = vals.filter((v): v is number => v !== undefined && Number.isFinite(v));
+      const best = finite.length > 1 ? (betterIsLower(m) ? Math.min(...finite) : Math.max(...finite)) : undefined;
+      const cells = vals
+        .map((v, i) => {
+          const base = vals[0];
+          const diff = i > 0 && v !== undefined && base !== undefined ? ` <span class="diff">(${v - base >= 0 ? '+' : ''}${fmt(v - base)})</span>` : '';
+          return `<td class="num${best !== undefined && v === best ? ' best' : ''}">${fmt(v)}${diff}</td>`;
+        })
+        .join('');
+      return `<tr><th>${escapeHtml(m)}${runs.length > 1 ? ` <span class="muted">${betterIsLower(m) ? '↓' : '↑'}</span>` : ''}</th>${cells}</tr>`;
+    })
+    .join('');
+
+  // Configuration with differing keys highlighted.
+  const flat = runs.map((r) => flatten(r.run.spec));
+  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
+  const configRows = keys
+    .map((k) => {
+      const vals = flat.map((f) => f[k] ?? '—');
+      const differs = new Set(vals).size > 1;
+      return `<tr class="${differs ? 'differs' : ''}"><th>${escapeHtml(k)}</th>${vals.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`;
+    })
+    .join('');
+
+  const head = runs.map((r) => `<th>${escapeHtml(r.run.name)} <span class="muted">#${r.run.id}</span></th>`).join('');
+  const facts = runs
+    .map((r) => {
+      const d = r.dataset;
+      return `<section class="card"><h3>${escapeHtml(r.run.name)} <span class="muted">#${r.run.id}</span></h3><dl>
+        <dt>Status</dt><dd>${escapeHtml(r.run.status)}${r.run.error ? ` — ${escapeHtml(r.run.error)}` : ''}</dd>
+        <dt>Model</dt><dd>${escapeHtml(r.run.model)}</dd><dt>Family</dt><dd>${escapeHtml(r.run.family)}</dd>
+        <dt>Objective</dt><dd>${escapeHtml(r.run.objective)}</dd><dt>Seed</dt><dd>${r.run.seed}</dd>
+        <dt>Backend</dt><dd>${escapeHtml(r.run.backend ?? '—')}</dd>
+        <dt>Started</dt><dd>${escapeHtml(r.run.startedAt ?? '—')}</dd><dt>Finished</dt><dd>${escapeHtml(r.run.finishedAt ?? '—')}</dd>
+        <dt>Dataset</dt><dd>${d ? `${escapeHtml(d.name)} (${escapeHtml(d.sourceName)}, ${d.rows.toLocaleString('en')} rows × ${d.columns} columns, sha256 ${escapeHtml(d.contentHash.slice(0, 16))}…)` : '—'}</dd>
+        ${r.run.notes ? `<dt>Notes</dt><dd>${escapeHtml(r.run.notes)}</dd>` : ''}
+        ${r.run.tags.length ? `<dt>Tags</dt><dd>${r.run.tags.map(escapeHtml).join(', ')}</dd>` : ''}
+      </dl></section>`;
+    })
+    .join('');
+  const versions = Object.entries({ 'ELBO Studio': input.appVersion, ...input.versions })
+    .map(([k, v]) => `${escapeHtml(k)} ${escapeHtml(v)}`)
+    .join(' · ');
+
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(title)} — ELBO Studio</title>
+<style>
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f6f7f9;color:#212529;font-size:14px}
+header{background:#fff;border-bottom:1px solid #e9ecef;padding:14px 32px;display:flex;gap:10px;align-items:center}
+.logo{background:#3b5bdb;color:#fff;border-radius:6px;width:26px;height:26px;display:inline-flex;align-items:center;justify-content:center;font-weight:700}
+main{max-width:1100px;margin:0 auto;padding:24px 32px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}h3{font-size:15px;margin:0 0 8px}
+.muted{color:#868e96;font-weight:400}.card{background:#fff;border:1px solid #e9ecef;border-radius:8px;padding:16px 20px;margin:0 0 14px}
+dl{display:grid;grid-template-columns:110px 1fr;gap:4px 12px;margin:0}dt{color:#868e96}dd{margin:0}
+table{border-collapse:collapse;background:#fff;border:1px solid #e9ecef;border-radius:8px;width:100%}
+th,td{padding:6px 10px;border-bottom:1px solid #f1f3f5;text-align:left;vertical-align:top}td.num{font-variant-numeric:tabular-nums;text-align:right}
+td.best{background:#ebfbee;font-weight:600}.diff{color:#868e96;font-size:12px}tr.differs{background:#fff9db}
+figure{background:#fff;border:1px solid #e9ecef;border-radius:8px;margin:0 0 14px;padding:12px}figcaption{font-weight:600;margin:0 0 6px}
+footer{color:#868e96;font-size:12px;margin:30px 0}
+</style></head><body>
+<header><span class="logo">∫</span><strong>ELBO Studio</strong><span class="muted">report</span></header>
+<main>
+<h1>${escapeHtml(title)}</h1><p class="muted">Generated ${escapeHtml(input.generatedAt)}</p>
+<h2>Runs</h2>${facts}
+<h2>Metrics</h2><table><thead><tr><th>metric</th>${head}</tr></thead><tbody>${metricRows || '<tr><td>No final metrics.</td></tr>'}</tbody></table>
+<h2>Charts</h2>${curveCharts(runs, charts)}${modelCharts(runs, charts)}
+<h2>Configuration</h2><table><thead><tr><th>setting</th>${head}</tr></thead><tbody>${configRows}</tbody></table>
+<footer>${versions}</footer>
+</main></body></html>`;
+  return { html, charts };
+}

@@ -1,0 +1,64 @@
+/** What the VAE workbench channels (issue 4) return: plain JSON for the latent map, interpolation, manifold and posterior views. */
+
+export interface VaeLatentMap {
+  runId: number;
+  /** Dataset row index of each point. */
+  rows: number[];
+  points: Array<[number, number]>;
+  /** latent: z itself (2-D); pca: the two leading principal axes of the posterior means; latent-1d: (z, 0). */
+  method: 'latent' | 'pca' | 'latent-1d';
+  axes: [string, string];
+  /** Explained-variance fractions of the two PCA axes, else null. */
+  explained: number[] | null;
+  dim: number;
+  /** Rows in the dataset (the map may show a sample). */
+  totalRows: number;
+  colorBy: string | null;
+  /** Per point: a number (numeric column) or a label (categorical/text column); null without colorBy. */
+  colors: Array<number | string> | null;
+  colorKind: 'numeric' | 'categorical' | null;
+}
+
+export interface VaeInterpolation {
+  runId: number;
+  rows: [number, number];
+  method: 'linear' | 'slerp';
+  t: number[];
+  z: number[][];
+  /** Decoded means E[x | z(t)] on the data's (prepared) scale, [steps][d]. */
+  decoded: number[][];
+  /** The two rows themselves on the same scale (for reference). */
+  endpoints: [number[], number[]];
+  features: string[];
+  image: { width: number; height: number } | null;
+}
+
+export interface VaeManifold {
+  runId: number;
+  xs: number[];
+  ys: number[];
+  decoded: number[][];
+  features: string[];
+  image: { width: number; height: number } | null;
+}
+
+export interface VaePosterior {
+  runId: number;
+  row: number;
+  x: number[];
+  y: number[];
+  /** Normalised density on the grid [y][x] (sums to 1 after multiplying by the cell area). */
+  density: number[][];
+  samples: Array<[number, number]>;
+  mean: number[];
+  method: 'exact' | 'conditional' | 'kde';
+  /** ∑ q · cell area before normalising (≈ 1 when the grid holds the density and the method is exact). */
+  mass: number;
+  family: string;
+}
+
+export interface VaeRow {
+  row: number;
+  columns: string[];
+  values: Array<number | string | null>;
+}
