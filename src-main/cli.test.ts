@@ -81,7 +81,9 @@ describe('elbo-studio CLI', () => {
     // Better than predicting the mean (the target's sd is about 77) and calibrated enough to cover most test points.
     expect(res.metrics.rmse).toBeLessThan(70);
     expect(res.metrics.coverage95).toBeGreaterThan(0.7);
-    for (const f of ['manifest.json', 'posterior.json', path.join('tfjs', 'model.json')]) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    for (const f of ['manifest.json', 'posterior.json', path.join('tfjs', 'model.json'), path.join('onnx', 'predictive-mean.onnx')]) {
+      expect(fs.existsSync(path.join(out, f))).toBe(true);
+    }
     const bad = cli(['fit', '--data', data, '--model', 'bnn', '--target', 'progression', '--features', 'progression,bmi'], d);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/include the target column "progression"/);

@@ -56,7 +56,7 @@ Model (fit):
   --val F               validation fraction (default 0.1)
   --seed N              seed of every random draw (default 1)
   --eval-k K            vae: importance samples for the held-out log-likelihood (default 1000, at most 5000)
-  --export DIR          vae, bnn: write the fitted model as a bundle (manifest.json, TF.js networks) into DIR
+  --export DIR          vae, bnn: write the fitted model as a bundle (manifest.json, TF.js networks, ONNX) into DIR
   --backend node|wasm|cpu   force a tfjs backend (default: the fastest that loads)
 
 Output: progress lines on stderr; one JSON line on stdout at the end.
@@ -263,6 +263,14 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   if (final.status === 'completed' && opts.has('export')) {
     const dir = path.resolve(opts.get('export')!);
     exported = model === 'vae' ? await exportVae(s, final, dir) : model === 'bnn' ? copyBundle(s, final.id, 'bnn-bundle', dir) : null;
+    // The same networks as ONNX, for use outside TensorFlow.js.
+    const { exportLayersModelToOnnx } = await import('./export/onnx');
+    if (model === 'vae') {
+      exported?.push(exportLayersModelToOnnx(path.join(dir, 'encoder'), path.join(dir, 'onnx', 'encoder.onnx'), 'vae_encoder', 'q_params'));
+      exported?.push(exportLayersModelToOnnx(path.join(dir, 'decoder'), path.join(dir, 'onnx', 'decoder.onnx'), 'vae_decoder', 'x_mean'));
+    } else if (model === 'bnn') {
+      exported?.push(exportLayersModelToOnnx(path.join(dir, 'tfjs'), path.join(dir, 'onnx', 'predictive-mean.onnx'), 'bnn_mean'));
+    }
   }
   process.stdout.write(
     JSON.stringify({
