@@ -23,5 +23,12 @@ describe('parseHash', () => {
     expect(parseHash('#/projects/1/train?preset=../x').name === 'train' && parseHash('#/projects/1/train?preset=../x')).toMatchObject({ preset: null });
     expect(parseHash(href.run(5))).toEqual({ name: 'run', runId: 5 });
     expect(parseHash(href.import(2))).toEqual({ name: 'import', projectId: 2 });
+    expect(parseHash(href.topics(5))).toEqual({ name: 'topics', runId: 5, tab: 'topics' });
+    expect(parseHash(href.topics(5, 'map'))).toEqual({ name: 'topics', runId: 5, tab: 'map' });
+    expect(parseHash('#/runs/5/topics?tab=bogus')).toEqual({ name: 'topics', runId: 5, tab: 'topics' });
+    expect(parseHash(href.compare([3, 4]))).toEqual({ name: 'compare', runIds: [3, 4] });
+    expect(parseHash('#/compare?runs=3,x,3,0,9')).toEqual({ name: 'compare', runIds: [3, 9] });
+    expect(parseHash(href.interpolate([3, 4], 5, 9))).toEqual({ name: 'interpolate', runIds: [3, 4], rowA: 5, rowB: 9 });
+    expect(parseHash('#/interpolate?runs=2')).toEqual({ name: 'interpolate', runIds: [2], rowA: 0, rowB: 1 });
   });
 });

@@ -5,7 +5,15 @@ export type Route =
   | { name: 'import'; projectId: number }
   | { name: 'train'; projectId: number; datasetId: number | null; preset: string | null }
   | { name: 'run'; runId: number }
+  | { name: 'topics'; runId: number; tab: TopicsTab }
+  | { name: 'compare'; runIds: number[] }
+  | { name: 'interpolate'; runIds: number[]; rowA: number; rowB: number }
+  | { name: 'uncertainty'; runId: number; compareWith: number | null }
   | { name: 'notfound'; path: string };
+
+/** The tabs of a topic model's views (`#/runs/7/topics?tab=map`). */
+export const TOPICS_TABS = ['topics', 'map', 'documents', 'curves', 'categories', 'use'] as const;
+export type TopicsTab = (typeof TOPICS_TABS)[number];
 
 function toId(s: string | undefined): number | null {
   if (!s || !/^\d+$/.test(s)) return null;
@@ -34,6 +42,24 @@ export function parseHash(hash: string): Route {
     const runId = toId(parts[1]);
     if (runId !== null) return { name: 'run', runId };
   }
+  if (parts[0] === 'runs' && parts.length === 3 && parts[2] === 'topics') {
+    const runId = toId(parts[1]);
+    const tab = params.get('tab');
+    if (runId !== null) return { name: 'topics', runId, tab: (TOPICS_TABS as readonly string[]).includes(tab ?? '') ? (tab as TopicsTab) : 'topics' };
+  }
+  if (parts[0] === 'runs' && parts.length === 3 && parts[2] === 'uncertainty') {
+    const runId = toId(parts[1]);
+    if (runId !== null) return { name: 'uncertainty', runId, compareWith: toId(params.get('compare') ?? undefined) };
+  }
+  if (parts[0] === 'compare' && parts.length === 1) {
+    const runIds = (params.get('runs') ?? '').split(',').map((x) => toId(x.trim())).filter((x): x is number => x !== null);
+    return { name: 'compare', runIds: [...new Set(runIds)].slice(0, 8) };
+  }
+  if (parts[0] === 'interpolate' && parts.length === 1) {
+    const runIds = (params.get('runs') ?? '').split(',').map((x) => toId(x.trim())).filter((x): x is number => x !== null);
+    const row = (k: string, d: number): number => (/^\d+$/.test(params.get(k) ?? '') ? Number(params.get(k)) : d);
+    return { name: 'interpolate', runIds: [...new Set(runIds)].slice(0, 2), rowA: row('a', 0), rowB: row('b', 1) };
+  }
   return { name: 'notfound', path };
 }
 
@@ -49,5 +75,9 @@ export const href = {
     return `#/projects/${projectId}/train${qs ? `?${qs}` : ''}`;
   },
   run: (runId: number): string => `#/runs/${runId}`,
+  topics: (runId: number, tab: TopicsTab = 'topics'): string => `#/runs/${runId}/topics${tab === 'topics' ? '' : `?tab=${tab}`}`,
+  compare: (runIds: number[]): string => `#/compare?runs=${runIds.join(',')}`,
+  interpolate: (runIds: number[], rowA = 0, rowB = 1): string => `#/interpolate?runs=${runIds.join(',')}&a=${rowA}&b=${rowB}`,
+  uncertainty: (runId: number, compareWith?: number | null): string => `#/runs/${runId}/uncertainty${compareWith ? `?compare=${compareWith}` : ''}`,
 };
 

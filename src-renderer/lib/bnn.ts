@@ -1,0 +1,102 @@
+/** Renderer helpers of the BNN views: metric rows with ± standard error, artifact guards, downloads. */
+import type { BnnSplitsArtifact, BnnViewsArtifact } from '../../src-shared/domain/bnn';
+import { formatDuration } from './format';
+
+export interface BnnMetricRow {
+  name: string;
+  label: string;
+  help: string;
+  /** Formatted "0.512 ± 0.013" (± only with several splits). */
+  value: string;
+  mean: number;
+  se: number | null;
+  /** Which direction is better, for the side-by-side comparison. */
+  better: 'higher' | 'lower' | 'closer' | null;
+  /** For coverage: the nominal level (closer is better). */
+  nominal?: number;
+}
+
+const KNOWN: Array<{ name: string; label: string; help: string; better: BnnMetricRow['better']; nominal?: number }> = [
+  { name: 'rmse', label: 'Test RMSE', help: 'Root mean squared error of the predictive mean, target units.', better: 'lower' },
+  { name: 'logLik', label: 'Test log-likelihood', help: 'Mean log predictive density per test row (nats); rewards honest uncertainty.', better: 'higher' },
+  { name: 'accuracy', label: 'Accuracy', help: 'Share of test rows whose most probable class is right.', better: 'higher' },
+  { name: 'brier', label: 'Brier score', help: 'Mean squared error of the class probabilities.', better: 'lower' },
+  { name: 'ece', label: 'Expected calibration error', help: 'Mean gap between confidence and accuracy over 15 bins.', better: 'lower' },
+  { name: 'coverage50', label: 'Coverage of the 50 % interval', help: 'Share of test targets inside the central 50 % predictive interval.', better: 'closer', nominal: 0.5 },
+  { name: 'coverage90', label: 'Coverage of the 90 % interval', help: 'Share of test targets inside the central 90 % predictive interval.', better: 'closer', nominal: 0.9 },
+  { name: 'coverage95', label: 'Coverage of the 95 % interval', help: 'Share of test targets inside the central 95 % predictive interval.', better: 'closer', nominal: 0.95 },
+  { name: 'meanSd', label: 'Mean predictive sd', help: 'Average total predictive standard deviation on the test rows.', better: null },
+  { name: 'meanEpistemicSd', label: 'Mean epistemic sd', help: 'Average weight-uncertainty part of the predictive sd.', better: null },
+  { name: 'seconds_per_split', label: 'Training time per split', help: 'Wall-clock seconds to fit one split.', better: 'lower' },
+  { name: 'splits', label: 'Splits', help: 'Random train/test splits fitted.', better: null },
+];
+
+function fmtNum(v: number): string {
+  if (!Number.isFinite(v)) return '—';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return String(Number(v.toPrecision(a >= 100 ? 5 : 4)));
+}
+
+/** Rows for the run's final metrics (`name` and `name_se`), known metrics first in a fixed order. */
+export function bnnMetricRows(metrics: Record<string, number>): BnnMetricRow[] {
+  const rows: BnnMetricRow[] = [];
+  for (const k of KNOWN) {
+    const mean = metrics[k.name];
+    if (mean === undefined) continue;
+    const se = metrics[`${k.name}_se`];
+    const isTime = k.name.startsWith('seconds');
+    const isCoverage = k.name.startsWith('coverage');
+    const show = (v: number) => (isTime ? formatDuration(v) : isCoverage ? `${(v * 100).toFixed(1)} %` : fmtNum(v));
+    const value = se !== undefined && Number.isFinite(se) && !isTime ? `${show(mean)} ± ${isCoverage ? `${(se * 100).toFixed(1)} %` : fmtNum(se)}` : show(mean);
+    rows.push({ name: k.name, label: k.label, help: k.help, value, mean, se: se ?? null, better: k.better, ...(k.nominal !== undefined ? { nominal: k.nominal } : {}) });
+  }
+  return rows;
+}
+
+/** Index of the better of two values under a row's rule (null = tie or no rule). */
+export function betterOf(row: Pick<BnnMetricRow, 'better' | 'nominal'>, a: number, b: number): 0 | 1 | null {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || a === b || row.better === null) return null;
+  if (row.better === 'higher') return a > b ? 0 : 1;
+  if (row.better === 'lower') return a < b ? 0 : 1;
+  const n = row.nominal ?? 0;
+  const da = Math.abs(a - n);
+  const db = Math.abs(b - n);
+  return da === db ? null : da < db ? 0 : 1;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+export function asBnnViews(v: unknown): BnnViewsArtifact | null {
+  if (!isRecord(v) || (v.task !== 'regression' && v.task !== 'classification') || !Array.isArray(v.coverage)) return null;
+  return v as unknown as BnnViewsArtifact;
+}
+
+export function asBnnSplits(v: unknown): BnnSplitsArtifact | null {
+  if (!isRecord(v) || !isRecord(v.summary) || !Array.isArray(v.perSplit)) return null;
+  return v as unknown as BnnSplitsArtifact;
+}
+
+function save(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function downloadText(text: string, fileName: string, mime: string): void {
+  save(new Blob([text], { type: `${mime};charset=utf-8` }), fileName);
+}
+
+export function downloadBase64(b64: string, fileName: string, mime: string): void {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  save(new Blob([bytes], { type: mime }), fileName);
+}

@@ -1,0 +1,153 @@
+/**
+ * VAE workbench helpers for the renderer: the evaluation artifact's shape (mirrors the engine's VaeEvaluation, which
+ * the renderer cannot import), a reader for it, and the "mean-field vs flow" matched pair.
+ */
+import type { RunSummary } from '../../../src-shared/domain/types';
+import type { VaeSpec } from '../../../src-shared/schemas/run-spec';
+import { api } from '../api';
+
+export interface VaeEvaluationView {
+  rows: number;
+  elbo: number;
+  logLikelihood: { k: number; mean: number; meanEss: number };
+  klPerDim: number[];
+  klTotal: number;
+  klMethod: string;
+  activeUnits: { count: number; total: number; activity: number[]; threshold: number };
+  collapse: { collapsed: boolean; nearZero: number; total: number; message: string | null };
+  amortisationGap: { rows: number; steps: number; elboBefore: number; elboAfter: number; gap: number } | null;
+  amortisationGapNote?: string;
+  stopped: boolean;
+  seconds: number;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+export function asEvaluation(v: unknown): VaeEvaluationView | null {
+  if (!isObj(v) || typeof v.elbo !== 'number' || !Array.isArray(v.klPerDim) || !isObj(v.logLikelihood) || !isObj(v.activeUnits) || !isObj(v.collapse)) return null;
+  return v as unknown as VaeEvaluationView;
+}
+
+/** Short family label: "meanfield", "planar:8", "iaf:4", "lowrank:2". */
+export function familyLabel(spec: VaeSpec): string {
+  const f = spec.family;
+  return 'length' in f ? `${f.kind}:${f.length}` : f.kind === 'lowrank' ? `lowrank:${f.rank}` : f.kind;
+}
+
+export type FlowChoice = 'planar' | 'iaf' | 'radial' | 'coupling';
+
+/** The flow side of a matched pair: planar of length 8, IAF/coupling of length 4, radial of length 8. */
+export function flowFamily(kind: FlowChoice): VaeSpec['family'] {
+  if (kind === 'iaf' || kind === 'coupling') return { kind, length: 4, hidden: 64 };
+  return { kind, length: 8 };
+}
+
+/**
+ * Starts two runs that differ only in the posterior family (same data, split, architecture, objective and seed):
+ * mean-field and the chosen flow. Returns their ids, mean-field first.
+ */
+export async function startMatchedPair(projectId: number, datasetId: number, spec: VaeSpec, flow: FlowChoice, name = ''): Promise<[RunSummary, RunSummary]> {
+  const base = { ...spec, latentType: 'gaussian' as const };
+  const mf: VaeSpec = { ...base, family: { kind: 'meanfield' } };
+  const fl: VaeSpec = { ...base, family: flowFamily(flow) };
+  const prefix = name.trim() ? `${name.trim()} · ` : '';
+  const a = await api.invoke('runs:start', { projectId, datasetId, spec: mf, name: `${prefix}mean-field (pair)` });
+  const b = await api.invoke('runs:start', { projectId, datasetId, spec: fl, name: `${prefix}${familyLabel(fl)} (pair)` });
+  return [a, b];
+}
+
+/** The VAE form's options beyond the basic fields (family and objective parameters, training aids, evaluation). */
+export interface VaeExtra {
+  rank: number;
+  flowLength: number;
+  flowHidden: number;
+  iwaeK: number;
+  renyiAlpha: number;
+  estimator: 'reparam' | 'score';
+  kl: 'auto' | 'analytic' | 'mc';
+  beta: number;
+  annealKind: 'none' | 'linear' | 'cyclical';
+  annealEpochs: number;
+  annealRatio: number;
+  freeBits: number;
+  gaussianVariance: 'learned' | 'fixed';
+  noiseVariance: number;
+  latentType: 'gaussian' | 'categorical';
+  categories: number;
+  tempInitial: number;
+  tempMin: number;
+  tempRate: number;
+  patience: number;
+  evalK: number;
+  evalRows: number;
+  amortisationGap: boolean;
+  gapRows: number;
+  gapSteps: number;
+}
+
+export function defaultVaeExtra(): VaeExtra {
+  return {
+    rank: 2,
+    flowLength: 8,
+    flowHidden: 64,
+    iwaeK: 5,
+    renyiAlpha: 0.5,
+    estimator: 'reparam',
+    kl: 'auto',
+    beta: 1,
+    annealKind: 'none',
+    annealEpochs: 5,
+    annealRatio: 0.5,
+    freeBits: 0,
+    gaussianVariance: 'learned',
+    noiseVariance: 1,
+    latentType: 'gaussian',
+    categories: 10,
+    tempInitial: 1,
+    tempMin: 0.5,
+    tempRate: 3e-4,
+    patience: 0,
+    evalK: 1000,
+    evalRows: 2000,
+    amortisationGap: false,
+    gapRows: 64,
+    gapSteps: 100,
+  };
+}
+
+type FamilyKind = VaeSpec['family']['kind'];
+type ObjectiveKind = VaeSpec['objective']['kind'];
+
+/** The family field of the spec input for a family kind and the form's parameters. */
+export function familyInput(kind: FamilyKind, x: VaeExtra): Record<string, unknown> {
+  if (kind === 'lowrank') return { kind, rank: x.rank };
+  if (kind === 'planar' || kind === 'radial') return { kind, length: x.flowLength };
+  if (kind === 'iaf' || kind === 'coupling') return { kind, length: x.flowLength, hidden: x.flowHidden };
+  return { kind };
+}
+
+export function objectiveInput(kind: ObjectiveKind, samples: number | undefined, x: VaeExtra): Record<string, unknown> {
+  if (kind === 'iwae') return { kind, k: x.iwaeK };
+  if (kind === 'renyi') return { kind, alpha: x.renyiAlpha, k: x.iwaeK };
+  return { kind, samples };
+}
+
+/** Every other spec field from the form's extras. */
+export function extraInput(x: VaeExtra): Record<string, unknown> {
+  return {
+    estimator: x.estimator,
+    kl: x.kl,
+    beta: x.beta,
+    klAnneal: { kind: x.annealKind, epochs: x.annealEpochs, ratio: x.annealRatio },
+    freeBits: x.freeBits,
+    gaussianVariance: x.gaussianVariance,
+    noiseVariance: x.noiseVariance,
+    latentType: x.latentType,
+    categories: x.categories,
+    temperature: { initial: x.tempInitial, min: x.tempMin, rate: x.tempRate },
+    patience: x.patience,
+    evaluation: { k: x.evalK, rows: x.evalRows, amortisationGap: x.amortisationGap, gapRows: x.gapRows, gapSteps: x.gapSteps },
+  };
+}
