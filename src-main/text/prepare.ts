@@ -12,6 +12,7 @@
  * out-of-vocabulary tokens are counted. Memory: the cells are consumed one at a time and only word ids are kept
  * (4 bytes a token), never the strings.
  */
+import type { TextPreview } from '../../src-shared/domain/lda';
 import { AppError } from '../../src-shared/ipc/app-error';
 import { type Corpus, GrowU32 } from './corpus';
 import { stopWordsFor } from './stopwords';
@@ -46,40 +47,9 @@ export const DEFAULT_TEXT_PREP: TextPrepOptions = {
   keepOrder: true,
 };
 
-export interface TextPrepReport {
-  documents: number;
-  /** Cells that were missing, empty or only whitespace. */
-  blankDocuments: number;
-  /** Documents with no token left after preparation (includes the blank ones); they stay as empty rows. */
-  emptyDocuments: number;
-  /** Indices of the first 1,000 empty documents. */
-  emptyDocumentIndices: number[];
-  /** Non-blank cells with no letter at all (numbers, dates, codes). */
-  cellsWithoutLetters: number;
-  /** Letter runs found before any filtering (bigrams not included). */
-  rawTokens: number;
-  droppedByLength: number;
-  droppedByStopWords: number;
-  /** Tokens of words removed by the min/max document-frequency rules. */
-  droppedByDocumentFrequency: number;
-  droppedByVocabularyCap: number;
-  /** Tokens outside a fixed vocabulary. */
-  outOfVocabulary: number;
-  /** Tokens kept in the corpus (bigram tokens included). */
-  tokens: number;
-  bigramTokens: number;
-  /** Distinct words seen after stop-word/length filtering, before the df rules. */
-  candidateVocabulary: number;
-  vocabulary: number;
-  documentLength: { min: number; median: number; mean: number; p90: number; max: number };
-  /** Counts of documents by kept length: bins [0], [1,2), [2,4), [4,8) … (powers of two). */
-  lengthHistogram: { from: number; to: number; documents: number }[];
-  /** The 50 most frequent kept words (for a preview). */
-  topWords: { word: string; count: number; documents: number }[];
-  minDfCount: number;
-  maxDfCount: number;
-  warnings: string[];
-}
+/** The preparation report (documents, empty ones, tokens dropped by each rule, vocabulary, lengths, top words); the
+ * shape is shared with the UI as TextPreview. */
+export type TextPrepReport = TextPreview;
 
 export interface TextPrepProgress {
   documents: number;
