@@ -88,6 +88,9 @@ describe('bnn:band', () => {
     expect(far.length).toBeGreaterThan(5);
     expect(mean(far)).toBeGreaterThan(2 * mean(onData));
     expect(band.sdAwayFromData!.epistemic).toBeGreaterThan(band.sdNearData!.epistemic);
+    // The gap (−1, 1) inside the data range and the stretches beyond it are reported apart.
+    expect(band.sdInGaps).not.toBeNull();
+    expect(band.sdBeyondData!.epistemic).toBeGreaterThan(2 * band.sdNearData!.epistemic);
     // nearestData is 0-ish inside the clusters and large far out.
     expect(band.nearestData[0]!).toBeGreaterThan(3);
     for (let i = 0; i < band.x.length; i++) expect(band.sd![i]!).toBeGreaterThanOrEqual(band.epistemicSd![i]! - 1e-9);
@@ -120,7 +123,8 @@ describe('bnn:predict', () => {
     }
     // Far outside the data (x = 10) the sd is larger than on it (x = 2.5).
     expect(r.table[3]![ci('sd')] as number).toBeGreaterThan(r.table[2]![ci('sd')] as number);
-    expect(r.csv.split('\n')[0]).toBe('row,mean,sd,epistemic_sd,lower_90,upper_90,lower_95,upper_95');
+    expect(r.csv.split('\n')[0]).toBe('row,x,mean,sd,epistemic_sd,lower_90,upper_90,lower_95,upper_95');
+    expect(r.table[3]![ci('x')]).toBe(10);
     expect(r.csv.trim().split('\n').length).toBe(5);
   });
 
@@ -152,6 +156,47 @@ describe('bnn:predict', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.message).toMatch(/missing value/);
   });
+});
+
+describe('bnn:predict (classification, categorical feature)', () => {
+  it('predicts classes with probabilities, warns of unseen levels and defuses formula-like labels', async () => {
+    const rows = ['x,g,label'];
+    for (let i = 0; i < 120; i++) {
+      const x = (i % 40) / 10 - 2;
+      rows.push(`${x},${['a', 'b', 'c'][i % 3]},${x > 0 ? '=yes' : 'no'}`);
+    }
+    const dsId = await importCsv('cls.csv', `${rows.join('\n')}\n`);
+    const spec = bnnSpecSchema.parse({ model: 'bnn', task: 'classification', target: 'label', features: ['x', 'g'], hidden: [8], epochs: 60, batchSize: 16, optimiser: { learningRate: 0.02 }, patience: 0, validationFraction: 0, testFraction: 0.2, predictiveSamples: 30, seed: 1 });
+    const run = s.repos.runs.create({ projectId, datasetId: dsId, name: 'cls', spec });
+    const data = prepareBnnData(DatasetFile.open(s.datasetPath(dsId)), spec);
+    const fit = await trainBnn(data, spec);
+    exportBnnBundle(fit.model, path.join(s.runPath(run.id), 'bnn-bundle'), { metrics: fit.test });
+    disposeNet(fit.model.net);
+    s.repos.runs.markRunning(run.id, 'cpu');
+    s.repos.runs.finish(run.id, 'completed', null, {});
+
+    const file = path.join(dir, 'cls-new.csv');
+    fs.writeFileSync(file, 'label,g,x\n=yes,a,1.5\nno,zzz,-1.5\n');
+    const picked = s.files.register(file);
+    const r = ok<BnnPredictResult>(await dispatch('bnn:predict', { runId: run.id, source: { fileId: picked.fileId } }));
+    expect(r.task).toBe('classification');
+    expect(r.columns.slice(0, 5)).toEqual(['row', 'x', 'g', 'label (actual)', 'predicted']);
+    expect(r.table.map((row) => row[4])).toEqual(['=yes', 'no']);
+    expect(r.metrics!.accuracy).toBe(1);
+    expect(r.warnings.join(' ')).toContain('"g"');
+    const p = r.columns.indexOf('p(no)');
+    expect((r.table[1]![p] as number) > 0.5).toBe(true);
+    // Cells starting with = are prefixed with ' in the CSV.
+    expect(r.csv).toContain("'=yes");
+    expect(r.csv).not.toMatch(/(^|,)=yes/m);
+
+    const band = ok<BnnBand>(await dispatch('bnn:band', { runId: run.id, feature: 'x' }));
+    expect(band.task).toBe('classification');
+    expect(band.classes!.length).toBe(2);
+    expect(band.probs![0]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const gBand = await dispatch('bnn:band', { runId: run.id, feature: 'g' });
+    expect(gBand.ok).toBe(false);
+  }, 60_000);
 });
 
 describe('bnn:bundle', () => {

@@ -263,6 +263,8 @@ export function registerBnn(s: Services): Pick<Handlers, BnnChannels> {
         points: { x: px, y: py },
         sdNearData: null,
         sdAwayFromData: null,
+        sdInGaps: null,
+        sdBeyondData: null,
       };
       if (band.mean && band.sd && band.epistemicSd) {
         out.mean = band.mean;
@@ -276,6 +278,15 @@ export function registerBnn(s: Services): Pick<Handlers, BnnChannels> {
         const t1 = meanWhere(tot, near);
         const e2 = meanWhere(ep, away);
         const t2 = meanWhere(tot, away);
+        const [lo, hi] = band.dataRange;
+        const inGap = (i: number) => away(i) && band.x[i]! > lo && band.x[i]! < hi;
+        const beyond = (i: number) => away(i) && (band.x[i]! < lo || band.x[i]! > hi);
+        const e3 = meanWhere(ep, inGap);
+        const t3 = meanWhere(tot, inGap);
+        const e4 = meanWhere(ep, beyond);
+        const t4 = meanWhere(tot, beyond);
+        out.sdInGaps = e3 !== null && t3 !== null ? { epistemic: e3, total: t3 } : null;
+        out.sdBeyondData = e4 !== null && t4 !== null ? { epistemic: e4, total: t4 } : null;
         out.sdNearData = e1 !== null && t1 !== null ? { epistemic: e1, total: t1 } : null;
         out.sdAwayFromData = e2 !== null && t2 !== null ? { epistemic: e2, total: t2 } : null;
       }
@@ -320,10 +331,14 @@ export function registerBnn(s: Services): Pick<Handlers, BnnChannels> {
       }
       let columns: string[];
       const rows: Array<Array<number | string | null>> = [];
+      // The inputs as given (numeric values, category labels), so each prediction reads next to its row.
+      const inputs = t.features.map((f) => (f.kind === 'numeric' ? Array.from(table.column(f.name)) : table.strings(f.name)));
+      const inputNames = t.features.map((f) => f.name);
+      const inputsOf = (i: number): Array<number | string> => inputs.map((col) => col[i]!);
       let metrics: Record<string, number> | null = null;
       if (summary.task === 'regression' && draws.task === 'regression' && t.target.kind === 'numeric') {
         const { mean: my, std: sy } = t.target;
-        columns = ['row', ...(hasY ? [`${t.target.name} (actual)`] : []), 'mean', 'sd', 'epistemic_sd', 'lower_90', 'upper_90', 'lower_95', 'upper_95'];
+        columns = ['row', ...inputNames, ...(hasY ? [`${t.target.name} (actual)`] : []), 'mean', 'sd', 'epistemic_sd', 'lower_90', 'upper_90', 'lower_95', 'upper_95'];
         let se = 0;
         let nY = 0;
         let in90 = 0;
@@ -339,12 +354,12 @@ export function registerBnn(s: Services): Pick<Handlers, BnnChannels> {
             if (yi >= iv[0]! && yi <= iv[1]!) in90++;
             if (yi >= iv[2]! && yi <= iv[3]!) in95++;
           }
-          rows.push([i + 1, ...(hasY ? [Number.isFinite(yi) ? yi : null] : []), summary.mean[i]!, summary.sd[i]!, summary.epistemicSd[i]!, ...iv]);
+          rows.push([i + 1, ...inputsOf(i), ...(hasY ? [Number.isFinite(yi) ? yi : null] : []), summary.mean[i]!, summary.sd[i]!, summary.epistemicSd[i]!, ...iv]);
         }
         if (nY > 0) metrics = { rows: nY, rmse: Math.sqrt(se / nY), coverage90: in90 / nY, coverage95: in95 / nY };
       } else if (summary.task === 'classification') {
         const classes = summary.classes;
-        columns = ['row', ...(hasY ? [`${t.target.name} (actual)`] : []), 'predicted', 'confidence', ...classes.map((c) => `p(${c})`), ...classes.map((c) => `sd p(${c})`)];
+        columns = ['row', ...inputNames, ...(hasY ? [`${t.target.name} (actual)`] : []), 'predicted', 'confidence', ...classes.map((c) => `p(${c})`), ...classes.map((c) => `sd p(${c})`)];
         let correct = 0;
         let nY = 0;
         for (let i = 0; i < enc.n; i++) {
@@ -355,6 +370,7 @@ export function registerBnn(s: Services): Pick<Handlers, BnnChannels> {
           }
           rows.push([
             i + 1,
+            ...inputsOf(i),
             ...(hasY ? [Number.isFinite(yi) ? (classes[yi] ?? null) : null] : []),
             classes[summary.predicted[i]!] ?? null,
             summary.confidence[i]!,

@@ -100,6 +100,19 @@ describe('vae:latent-map', () => {
     const mean = m.points.reduce((a, p) => a + p[0], 0) / m.points.length;
     expect(Math.abs(mean)).toBeLessThan(1e-4 + 1e-3 * Math.max(...m.points.map((p) => Math.abs(p[0]))));
   });
+  it('reads only a seeded sample of rows and reports their dataset indices and colours', async () => {
+    const m = ok<VaeLatentMap>(await dispatch('vae:latent-map', { runId: runs.mf2!, maxRows: 15, colorBy: 'label' }));
+    expect(m.rows).toHaveLength(15);
+    expect(new Set(m.rows).size).toBe(15);
+    expect(m.totalRows).toBe(60);
+    m.rows.forEach((r, i) => expect(m.colors![i]).toBe(r % 2 === 0 ? 'left' : 'right'));
+    const all = ok<VaeLatentMap>(await dispatch('vae:latent-map', { runId: runs.mf2! }));
+    // The same row gets the same point whether or not the map is sampled.
+    const r0 = m.rows[3]!;
+    const p = all.points[all.rows.indexOf(r0)]!;
+    expect(m.points[3]![0]).toBeCloseTo(p[0], 4);
+    expect(m.points[3]![1]).toBeCloseTo(p[1], 4);
+  });
 });
 
 describe('vae:interpolate', () => {

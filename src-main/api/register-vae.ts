@@ -1,8 +1,9 @@
 /**
  * VAE workbench channels (issue 4): the latent map, latent interpolation, the decoded manifold grid, one row's
  * posterior q(z | x) and one row's values. Thin: the views are engine/models/vae/views.ts; this file loads a run's
- * snapshot (`<runPath>/vae-snapshot.json`), prepares the dataset's rows with the training transform and keeps the
- * last few opened models in memory (LRU of 3, disposed on eviction).
+ * snapshot (`<runPath>/vae-snapshot.json`), prepares only the dataset rows a view needs (a seeded sample for the
+ * map, one or two rows otherwise) with the training transform, and keeps the last few opened models in memory (LRU
+ * of 3, disposed on eviction), so a 60,000 × 784 dataset is never held whole.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import type { RunSummary } from '../../src-shared/domain/types';
 import type { VaeInterpolation, VaeLatentMap, VaePosterior } from '../../src-shared/domain/vae';
 import { DatasetFile } from '../data-import';
 import { initBackend } from '../engine/backend';
+import { key, permutation } from '../engine/rng';
 import {
   interpolate,
   latentMap,
@@ -32,7 +34,9 @@ interface Loaded {
   snapshot: VaeSnapshot;
   model: VaeModel;
   features: string[];
-  data: PreparedVaeData;
+  datasetDir: string;
+  /** Rows in the dataset. */
+  n: number;
 }
 
 const CACHE_SIZE = 3;
@@ -92,15 +96,12 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
     const art = s.repos.artifacts.get(runId, 'vae-snapshot');
     const features = (art?.data as { features?: string[] } | null)?.features;
     if (!features || features.length === 0) throw new AppError('NOT_FOUND', `Run ${runId} does not record its feature columns`, 'Train the model again.');
-    const ds = DatasetFile.open(s.datasetPath(run.datasetId));
-    let data: PreparedVaeData;
-    try {
-      data = prepareWithSnapshot({ x: ds.matrix(features, { standardize: false }), n: ds.rows, d: features.length }, snapshot);
-    } catch (e) {
-      throw new AppError('BAD_REQUEST', `The dataset of run ${runId} no longer fits its model: ${(e as Error).message}`, 'Train the model again on this dataset.');
-    }
+    const datasetDir = s.datasetPath(run.datasetId);
+    const ds = DatasetFile.open(datasetDir);
+    const missing = features.filter((f) => !ds.schema.some((c) => c.name === f));
+    if (missing.length) throw new AppError('BAD_REQUEST', `The dataset of run ${runId} no longer has the columns ${missing.join(', ')}`, 'Train the model again on this dataset.');
     const model = openVae(snapshot);
-    const entry: Loaded = { run, snapshot, model, features, data };
+    const entry: Loaded = { run, snapshot, model, features, datasetDir, n: ds.rows };
     cache.set(runId, entry);
     while (cache.size > CACHE_SIZE) {
       const oldest = cache.keys().next().value as number;
@@ -108,6 +109,16 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
       cache.delete(oldest);
     }
     return entry;
+  };
+
+  /** The given dataset rows, prepared with the run's training transform. */
+  const prepared = (L: Loaded, rows: readonly number[]): PreparedVaeData => {
+    const ds = DatasetFile.open(L.datasetDir);
+    try {
+      return prepareWithSnapshot({ x: ds.matrix(L.features, { standardize: false, rows }), n: rows.length, d: L.features.length }, L.snapshot);
+    } catch (e) {
+      throw new AppError('BAD_REQUEST', `The dataset of run ${L.run.id} no longer fits its model: ${(e as Error).message}`, 'Train the model again on this dataset.');
+    }
   };
 
   const checkRow = (row: number, n: number, what = 'Row'): void => {
@@ -135,7 +146,10 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
         if (col.type === 'numeric') colour = { values: Array.from(ds.column(colorBy)), kind: 'numeric' };
         else colour = { values: ds.strings(colorBy), kind: 'categorical' };
       }
-      const m = await engine(() => latentMap(L.model, L.data, { maxRows, seed: L.run.seed }));
+      // The same seeded sample latentMap would take, drawn here so only those rows are read and prepared.
+      const sample = L.n > maxRows ? Array.from(permutation(key(L.run.seed), L.n).subarray(0, maxRows)).sort((a, b) => a - b) : Array.from({ length: L.n }, (_, i) => i);
+      const local = await engine(() => latentMap(L.model, prepared(L, sample), { maxRows: 0, seed: L.run.seed }));
+      const m = { ...local, rows: local.rows.map((i) => sample[i]!) };
       const axes: [string, string] =
         m.method === 'pca' ? [`PC1 (${((m.explained?.[0] ?? 0) * 100).toFixed(1)} %)`, `PC2 (${((m.explained?.[1] ?? 0) * 100).toFixed(1)} %)`] : m.method === 'latent' ? ['z₁', 'z₂'] : ['z₁', ''];
       const out: VaeLatentMap = {
@@ -146,7 +160,7 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
         axes,
         explained: m.explained,
         dim: m.dim,
-        totalRows: L.data.n,
+        totalRows: L.n,
         colorBy: colorBy ?? null,
         colors: colour ? m.rows.map((r) => colour.values[r]!) : null,
         colorKind: colour?.kind ?? null,
@@ -156,12 +170,13 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
 
     'vae:interpolate': async ({ runId, rowA, rowB, steps, method }) => {
       const L = await load(runId);
-      checkRow(rowA, L.data.n, 'Row A');
-      checkRow(rowB, L.data.n, 'Row B');
-      const r = await engine(() => interpolate(L.model, L.data, rowA, rowB, { steps, method }));
-      const d = L.data.d;
-      const row = (i: number) => Array.from(L.data.x.subarray(i * d, (i + 1) * d));
-      const out: VaeInterpolation = { runId, rows: r.rows, method: r.method, t: r.t, z: r.z, decoded: r.decoded, endpoints: [row(rowA), row(rowB)], features: preparedLabels(L.snapshot, L.features), image: r.image };
+      checkRow(rowA, L.n, 'Row A');
+      checkRow(rowB, L.n, 'Row B');
+      const data = prepared(L, [rowA, rowB]);
+      const r = await engine(() => interpolate(L.model, data, 0, 1, { steps, method }));
+      const d = data.d;
+      const row = (i: number) => Array.from(data.x.subarray(i * d, (i + 1) * d));
+      const out: VaeInterpolation = { runId, rows: [rowA, rowB], method: r.method, t: r.t, z: r.z, decoded: r.decoded, endpoints: [row(0), row(1)], features: preparedLabels(L.snapshot, L.features), image: r.image };
       return out;
     },
 
@@ -173,8 +188,8 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
 
     'vae:posterior': async ({ runId, row, grid, samples }) => {
       const L = await load(runId);
-      checkRow(row, L.data.n);
-      const p = await engine(() => posteriorDensity(L.model, L.data, row, { grid, samples, seed: L.run.seed }));
+      checkRow(row, L.n);
+      const p = await engine(() => posteriorDensity(L.model, prepared(L, [row]), 0, { grid, samples, seed: L.run.seed }));
       const dx = p.x.length > 1 ? p.x[1]! - p.x[0]! : 1;
       const dy = p.y.length > 1 ? p.y[1]! - p.y[0]! : 1;
       let max = -Infinity;

@@ -32,6 +32,10 @@ export interface BnnBand {
   /** Mean epistemic / total sd on grid points near the data and far from it (null when the grid has none). */
   sdNearData: { epistemic: number; total: number } | null;
   sdAwayFromData: { epistemic: number; total: number } | null;
+  /** The same inside the training range but away from the data (gaps between clusters: in-between uncertainty). */
+  sdInGaps: { epistemic: number; total: number } | null;
+  /** The same beyond the training range (extrapolation). */
+  sdBeyondData: { epistemic: number; total: number } | null;
 }
 
 export interface BnnPredictResult {

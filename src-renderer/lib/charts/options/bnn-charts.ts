@@ -33,11 +33,11 @@ function pairs(c: Curve | undefined): [number, number][] {
 }
 
 /** [lo, hi] widened to round numbers (so the axis' end labels are round too). */
-export function niceRange(lo: number, hi: number): { min: number; max: number } {
+export function niceRange(lo: number, hi: number): { min: number; max: number; interval: number } {
   const span = Math.max(hi - lo, 1e-12);
   const unit = 10 ** Math.floor(Math.log10(span / 4));
   const step = [1, 2, 5, 10].map((m) => m * unit).find((u) => span / u <= 8) ?? 10 * unit;
-  return { min: Number((Math.floor(lo / step) * step).toPrecision(12)), max: Number((Math.ceil(hi / step) * step).toPrecision(12)) };
+  return { min: Number((Math.floor(lo / step) * step).toPrecision(12)), max: Number((Math.ceil(hi / step) * step).toPrecision(12)), interval: step };
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : String(Number(v.toPrecision(4))));
@@ -56,7 +56,7 @@ export function bnnLossOption(input: { loss?: Curve; epochLoss?: Curve; valLogLi
     grid: { left: 64, right: 64, top: 36, bottom: 40 },
     legend: { top: 0, data: ['Minibatch loss', 'Epoch loss', 'Validation log-lik.'] },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? fmt(v) : String(v)) },
-    xAxis: { type: 'value', axisLine: { onZero: false }, name: 'step', nameLocation: 'middle', nameGap: 26, min: 0, ...(input.totalSteps ? { max: input.totalSteps } : {}) },
+    xAxis: { type: 'value', axisLine: { onZero: false }, name: 'step', nameLocation: 'middle', nameGap: 26, min: 0, axisLabel: { showMaxLabel: false }, ...(input.totalSteps ? { max: input.totalSteps } : {}) },
     yAxis: [
       { type: 'value', axisLine: { onZero: false }, name: 'loss (nats / row)', scale: true, ...(yMax !== undefined && yMin !== undefined ? niceRange(yMin - pad, yMax + pad) : {}) },
       { type: 'value', axisLine: { onZero: false }, name: 'val. log-lik.', scale: true, splitLine: { show: false } },
@@ -95,7 +95,7 @@ export function predictedVsActualOption(points: readonly PvaPoint[], level: numb
   return {
     animation: false,
     grid: { left: 70, right: 24, top: 36, bottom: 48 },
-    legend: { top: 0, data: ['Predictive mean', `${Math.round(level * 100)} % interval`, 'y = x'] },
+    legend: { top: 0, data: ['Predictive mean', `${Math.round(level * 100)} % interval`] },
     tooltip: { trigger: 'item', formatter: (p) => { const d = (p as { data?: unknown }).data; return Array.isArray(d) && typeof d[0] === 'number' && typeof d[1] === 'number' ? `actual ${fmt(d[0])}<br>predicted ${fmt(d[1])}` : ''; } },
     xAxis: { type: 'value', axisLine: { onZero: false }, name: `actual ${target}`, nameLocation: 'middle', nameGap: 28, ...niceRange(a, b) },
     yAxis: { type: 'value', axisLine: { onZero: false }, name: `predicted ${target}`, nameLocation: 'middle', nameGap: 40, ...niceRange(a, b) },
@@ -267,8 +267,8 @@ export function bandOption(band: BnnBand, style: BandStyle = {}): ChartOption {
   }
   return {
     animation: false,
-    grid: { left: 70, right: 24, top: 40, bottom: 48 },
-    legend: { top: 0, data: legend },
+    grid: { left: 70, right: 24, top: 48, bottom: 48 },
+    legend: { top: 0, data: legend, itemGap: 8, itemWidth: 18, textStyle: { fontSize: 11 } },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? fmt(v) : String(v)) },
     xAxis: { type: 'value', axisLine: { onZero: false }, name: band.feature, nameLocation: 'middle', nameGap: 28, min: xMin, max: xMax, axisLabel: { showMinLabel: false, showMaxLabel: false } },
     yAxis,

@@ -41,6 +41,8 @@ export interface LatentMapInput {
   /** Highlighted rows (picked for interpolation). */
   picked?: readonly number[];
   title?: string;
+  /** Extra tooltip HTML for a row (e.g. its values), fetched on hover. */
+  rowDetail?: (row: number) => Promise<string>;
 }
 
 /** Posterior means as a scatter; categorical colours become one series per level (a legend), numeric a colour scale. */
@@ -65,9 +67,11 @@ export function latentMapOption(m: LatentMapInput): ChartOption {
     z: 10,
     tooltip: { show: false },
   };
-  const rowTip = (p: unknown): string => {
+  const rowTip = (p: unknown, ticket?: string, callback?: (ticket: string, html: string) => void): string => {
     const v = (p as { value: [number, number, number, (number | string)?] }).value;
-    return `row ${v[2]}${v[3] !== undefined ? `<br/>${m.colorBy}: ${String(v[3])}` : ''}<br/>(${round(v[0])}, ${round(v[1])})`;
+    const base = `row ${v[2]}${v[3] !== undefined ? `<br/>${m.colorBy}: ${String(v[3])}` : ''}<br/>(${round(v[0])}, ${round(v[1])})`;
+    if (m.rowDetail && ticket !== undefined && callback) m.rowDetail(v[2]).then((extra) => callback(ticket, `${base}<br/>${extra}`), () => {});
+    return base;
   };
   if (m.colorKind === 'categorical' && m.colors) {
     const levels = [...new Set(m.colors.map(String))].slice(0, 24);

@@ -1,0 +1,137 @@
+// The VAE workbench end to end (issue 4), in browser mode: "Try a sample" (digits), a mean-field and a flow VAE
+// trained as a matched pair from the run form, then the compare view (curves, metrics, configuration), the latent
+// maps, the interpolation strip and the posterior panels, and a run page's evaluation panel.
+// Screenshots go to e2e/output/vae-*.png.
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { freshDataDir, startServer, type E2eServer } from './support/server';
+
+const shots = path.resolve(__dirname, 'output');
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(shots, `vae-${name}.png`), fullPage: true });
+}
+
+/** One section, cut from a full-page screenshot (an element screenshot would put the sticky header over it). */
+async function shotOf(page: Page, testid: string, name: string) {
+  // At the top, the sticky header is drawn over the header area only, not over the section.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(200);
+  const clip = await page.getByTestId(testid).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
+  });
+  await page.screenshot({ path: path.join(shots, `vae-${name}.png`), fullPage: true, clip });
+}
+
+test.describe.serial('vae workbench', () => {
+  let server: E2eServer;
+  let compareUrl = '';
+  let runIds: number[] = [];
+
+  test.beforeAll(async () => {
+    server = await startServer(freshDataDir('vae'));
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+  });
+
+  test('the run form offers every family and objective and explains invalid combinations', async ({ page }) => {
+    await page.goto(server.openUrl);
+    await page.getByTestId('sample-digits').click();
+    await expect(page.getByTestId('run-form')).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('vae-options')).toBeVisible();
+    // A categorical latent with a flow family cannot run: the form says why before anything starts.
+    await page.getByTestId('family-select').selectOption('iaf');
+    await page.getByTestId('latent-type').selectOption('categorical');
+    await expect(page.getByTestId('spec-problems')).toContainText('Gumbel-softmax');
+    await shot(page, 'form-problem');
+    await page.getByTestId('latent-type').selectOption('gaussian');
+    await page.getByTestId('family-select').selectOption('meanfield');
+    await expect(page.getByTestId('spec-problems')).toHaveCount(0);
+  });
+
+  test('train a mean-field and a flow VAE as a matched pair and open the compare view', async ({ page }) => {
+    await page.goto(server.openUrl);
+    await page.getByTestId('sample-digits').click();
+    await expect(page.getByTestId('run-form')).toBeVisible({ timeout: 60_000 });
+    await page.getByTestId('latent-dim').fill('2');
+    await page.getByTestId('epochs').fill('8');
+    await page.getByTestId('eval-k').fill('200');
+    await page.getByTestId('pair-flow').selectOption('iaf');
+    await shot(page, 'form');
+    await page.getByTestId('start-pair').click();
+    await expect(page).toHaveURL(/#\/compare\?runs=\d+,\d+/);
+    compareUrl = page.url();
+    runIds = (new URL(compareUrl).hash.match(/runs=([\d,]+)/)?.[1] ?? '').split(',').map(Number);
+    expect(runIds).toHaveLength(2);
+    await expect(page.getByTestId('compare-runs')).toBeVisible();
+    // Both complete (they queue behind each other on a small machine).
+    await expect(page.getByTestId('compare-latent')).toBeVisible({ timeout: 170_000 });
+    await expect(page.getByTestId(`latent-map-${runIds[1]}`)).toBeVisible({ timeout: 170_000 });
+  });
+
+  test('compare view: curves, metrics with the best highlighted, configuration differences', async ({ page }) => {
+    await page.goto(server.openUrl);
+    await page.goto(compareUrl);
+    await expect(page.getByTestId('compare-curves-chart')).toBeVisible();
+    await expect(page.getByTestId('compare-metrics').locator('td[data-best="true"]').first()).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('compare-config')).toContainText('family.kind');
+    await page.getByTestId('compare-x-wall').click();
+    await page.waitForTimeout(500);
+    await page.getByTestId('compare-runs').scrollIntoViewIfNeeded();
+    await shot(page, 'compare');
+  });
+
+  test('latent maps, posterior panels and the interpolation strip', async ({ page }) => {
+    await page.goto(server.openUrl);
+    await page.goto(compareUrl);
+    for (const id of runIds) await expect(page.getByTestId(`latent-chart-${id}`)).toBeVisible({ timeout: 30_000 });
+    for (const id of runIds) await expect(page.getByTestId(`posterior-chart-${id}`)).toBeVisible({ timeout: 30_000 });
+    await page.getByTestId('row-b').fill('7');
+    for (const id of runIds) await expect(page.getByTestId(`interp-strip-${id}`)).toBeVisible({ timeout: 30_000 });
+    await page.getByTestId('interp-slider').fill('5');
+    await page.waitForTimeout(800);
+    await shotOf(page, 'compare-latent', 'latent-maps');
+    await shotOf(page, 'compare-posterior', 'posterior');
+    await page.getByTestId('manifold-toggle').check();
+    for (const id of runIds) await expect(page.getByTestId(`manifold-${id}`).locator('canvas')).toBeVisible({ timeout: 30_000 });
+    await page.waitForTimeout(500);
+    await shotOf(page, 'compare-interpolation', 'interpolation');
+  });
+
+  test('the interpolation view: two runs stacked on the same rows, picked from the latent map', async ({ page }) => {
+    await page.goto(server.openUrl);
+    await page.goto(`${server.url}/#/interpolate?runs=${runIds.join(',')}&a=3&b=10`);
+    for (const id of runIds) await expect(page.getByTestId(`interp-strip-${id}`)).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('row-a')).toHaveValue('3');
+    await page.getByTestId('interp-method').selectOption('slerp');
+    await page.getByTestId('interp-slider').fill('3');
+    // Click the first run's map until a point is hit (the centre of the plot is dense), then use that row as B.
+    const chart = page.getByTestId(`latent-chart-${runIds[0]}`);
+    await expect(chart).toBeVisible();
+    const box = (await chart.boundingBox())!;
+    for (const [fx, fy] of [[0.5, 0.5], [0.45, 0.55], [0.55, 0.45], [0.4, 0.4], [0.6, 0.6], [0.5, 0.4], [0.5, 0.6]] as const) {
+      await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+      if (await page.getByTestId('latent-row').isVisible().catch(() => false)) break;
+      await page.waitForTimeout(300);
+    }
+    if (await page.getByTestId('latent-row').isVisible()) {
+      await page.getByTestId('pick-b').click();
+      await expect(page.getByTestId('row-b')).not.toHaveValue('10');
+    }
+    await page.waitForTimeout(800);
+    await shot(page, 'interpolate-view');
+  });
+
+  test('a run page shows the evaluation panel and its latent views', async ({ page }) => {
+    await page.goto(server.openUrl);
+    await page.goto(`${server.url}/#/runs/${runIds[1]}`);
+    await expect(page.getByTestId('vae-evaluation')).toBeVisible();
+    await expect(page.getByTestId('eval-loglik')).toContainText(/−?\d/);
+    await expect(page.getByTestId('kl-chart')).toBeVisible();
+    await expect(page.getByTestId(`latent-chart-${runIds[1]}`)).toBeVisible({ timeout: 30_000 });
+    await page.waitForTimeout(800);
+    await shot(page, 'run');
+  });
+});
