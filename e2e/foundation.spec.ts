@@ -1,6 +1,7 @@
 // The foundation end to end, as a user drives it in browser mode: import the digits sample through the import
 // wizard, train a VAE and watch the ELBO curve grow, cancel a second run, restart the server and find both runs in
 // the history with the right statuses. Screenshots go to e2e/output/.
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
@@ -98,6 +99,19 @@ test.describe.serial('foundation', () => {
     const val = series[0]!.value;
     expect(val.length).toBe(25);
     expect(val[val.length - 1]! - val[0]!).toBeGreaterThan(5);
+
+    // The run as one self-contained HTML report: every chart embedded, opening offline.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-report').click()]);
+    const reportPath = path.join(shots, 'report-run.html');
+    await download.saveAs(reportPath);
+    const html = fs.readFileSync(reportPath, 'utf8');
+    for (const chart of ['curve-train_elbo', 'curve-val_elbo', 'kl-per-dim-']) expect(html).toContain(`data-chart="${chart}`);
+    expect(html).not.toMatch(/<script|src="http/);
+    const offline = await page.context().newPage();
+    await offline.goto(`file://${reportPath}`);
+    await expect(offline.getByRole('heading', { name: /Run: first VAE/ })).toBeVisible();
+    await offline.screenshot({ path: path.join(shots, '06b-report.png'), fullPage: true });
+    await offline.close();
   });
 
   test('cancel a second run', async ({ page }) => {

@@ -45,5 +45,7 @@ describe('HTML report', () => {
   it('helpers: escaping and flattening', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
     expect(flatten({ a: { b: 1, c: [1, 2] }, d: 'x' })).toEqual({ 'a.b': '1', 'a.c': '[1,2]', d: 'x' });
+    // Long lists (64 feature columns) are shortened so the table stays readable.
+    expect(flatten({ f: Array.from({ length: 64 }, (_, i) => i) }).f).toBe('[0,1,2,3,4,5,6,7,8,9,10,11, … (64 items)]');
   });
 });

@@ -52,7 +52,11 @@ export function flatten(obj: unknown, prefix = '', out: Record<string, string> =
   if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
     for (const [k, v] of Object.entries(obj as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
   } else {
-    out[prefix] = Array.isArray(obj) ? JSON.stringify(obj) : String(obj);
+    out[prefix] = Array.isArray(obj)
+      ? obj.length > 12
+        ? `${JSON.stringify(obj.slice(0, 12)).slice(0, -1)}, … (${obj.length} items)]`
+        : JSON.stringify(obj)
+      : String(obj);
   }
   return out;
 }
@@ -217,7 +221,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}h3{font-si
 .muted{color:#868e96;font-weight:400}.card{background:#fff;border:1px solid #e9ecef;border-radius:8px;padding:16px 20px;margin:0 0 14px}
 dl{display:grid;grid-template-columns:110px 1fr;gap:4px 12px;margin:0}dt{color:#868e96}dd{margin:0}
 table{border-collapse:collapse;background:#fff;border:1px solid #e9ecef;border-radius:8px;width:100%}
-th,td{padding:6px 10px;border-bottom:1px solid #f1f3f5;text-align:left;vertical-align:top}td.num{font-variant-numeric:tabular-nums;text-align:right}
+th,td{padding:6px 10px;border-bottom:1px solid #f1f3f5;text-align:left;vertical-align:top;overflow-wrap:anywhere}td.num{font-variant-numeric:tabular-nums;text-align:right}
 td.best{background:#ebfbee;font-weight:600}.diff{color:#868e96;font-size:12px}tr.differs{background:#fff9db}
 figure{background:#fff;border:1px solid #e9ecef;border-radius:8px;margin:0 0 14px;padding:12px}figcaption{font-weight:600;margin:0 0 6px}
 footer{color:#868e96;font-size:12px;margin:30px 0}

@@ -226,15 +226,4 @@ export function topicLabel(k: number, words: readonly string[] = [], n = 3): str
   return words.length ? `Topic ${k + 1}: ${words.slice(0, n).join(', ')}` : `Topic ${k + 1}`;
 }
 
-/** Downloads text as a file (Blob + <a download>). */
-export function downloadText(text: string, fileName: string, mime: string): void {
-  const blob = new Blob([text], { type: `${mime};charset=utf-8` });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+export { downloadText } from './download';
