@@ -71,6 +71,30 @@ describe('elbo-studio CLI', () => {
     repos.db.close();
   });
 
+  it('scores LDA on a separate held-out file and exports the matrices, vocabulary and model', () => {
+    const d = tmp();
+    const lines = fs.readFileSync(path.join(root, 'resources/samples/fortunes.csv'), 'utf8').split('\n');
+    // Rows of this file have no embedded newlines for the first few thousand lines; cut on whole lines.
+    const header = lines[0]!;
+    const train = path.join(d, 'train.csv');
+    const held = path.join(d, 'held.csv');
+    fs.writeFileSync(train, [header, ...lines.slice(1, 3001)].join('\n'));
+    fs.writeFileSync(held, [header, ...lines.slice(3001, 3301), '999999,test,"=HYPERLINK(""http://x"")"'].join('\n'));
+    const out = path.join(d, 'export');
+    const r = cli(['fit', '--data', train, '--model', 'lda', '--text-column', 'text', '--topics', '5', '--passes', '1', '--heldout', held, '--export', out], d);
+    const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(res.status).toBe('completed');
+    // 300 fortunes are scored; the last row keeps no vocabulary word and is counted out, not fed in.
+    expect(res.metrics.heldout_documents).toBe(300);
+    expect(res.perPass[0].heldoutPerplexity).toBeGreaterThan(1);
+    for (const f of ['topic-word.csv', 'vocabulary.csv', 'doc-topic.csv', 'model.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    const topicWord = fs.readFileSync(path.join(out, 'topic-word.csv'), 'utf8').split('\n');
+    expect(topicWord[0]).toBe('word_id,word,topic_1,topic_2,topic_3,topic_4,topic_5');
+    const docTopic = fs.readFileSync(path.join(out, 'doc-topic.csv'), 'utf8').trim().split('\n');
+    expect(docTopic).toHaveLength(3001);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).vocabulary.length).toBe(res.metrics.vocabulary);
+  });
+
   it('fits a BNN, exports its bundle, and refuses a target among the features before training', () => {
     const d = tmp();
     const out = path.join(d, 'bundle');

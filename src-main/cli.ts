@@ -38,6 +38,8 @@ Model (fit):
   --passes N            lda: passes over the documents (default 5)
   --heldout-fraction F  lda: share of documents held out for perplexity (default 0.1)
   --language CODE       lda: stop-word language (default en; none for no stop words)
+  --heldout FILE.csv    lda: score held-out perplexity on this file's documents (same text column); training uses
+                        every row of --data
   --target COL          glm: the column to predict
   --kind auto|linear|logistic   glm likelihood (default auto: logistic for a two-valued target)
   --steps N             glm: optimisation steps (default 3000)
@@ -57,6 +59,7 @@ Model (fit):
   --seed N              seed of every random draw (default 1)
   --eval-k K            vae: importance samples for the held-out log-likelihood (default 1000, at most 5000)
   --export DIR          vae, bnn: write the fitted model as a bundle (manifest.json, TF.js networks, ONNX) into DIR
+                        lda: write topic-word.csv, vocabulary.csv, doc-topic.csv and model.json into DIR
   --backend node|wasm|cpu   force a tfjs backend (default: the fastest that loads)
 
 Output: progress lines on stderr; one JSON line on stdout at the end.
@@ -88,7 +91,7 @@ const KNOWN_FIT = new Set([
   'data', 'data-dir', 'project', 'model', 'features', 'ignore', 'family', 'objective', 'latent', 'hidden',
   'activation', 'likelihood', 'epochs', 'batch', 'lr', 'val', 'seed', 'backend', 'name', 'target', 'kind', 'steps',
   'text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'eval-k', 'export',
-  'splits', 'test-fraction',
+  'splits', 'test-fraction', 'heldout',
 ]);
 
 function numberOpt(opts: Opts, name: string, int = true): number | undefined {
@@ -125,7 +128,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   const only: Record<string, string[]> = {
     vae: ['latent', 'hidden', 'activation', 'likelihood', 'epochs', 'batch', 'val', 'eval-k', 'export'],
     glm: ['target', 'kind', 'steps'],
-    lda: ['text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language'],
+    lda: ['text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'heldout', 'export'],
     bnn: ['target', 'hidden', 'activation', 'epochs', 'batch', 'val', 'splits', 'test-fraction', 'export'],
   };
   for (const [m, keys] of Object.entries(only)) {
@@ -137,38 +140,46 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   const projectName = opts.get('project') ?? 'CLI';
   const project = s.repos.projects.findByName(projectName) ?? s.repos.projects.create(projectName);
 
-  const picked = s.files.register(path.resolve(data));
-  const preview = await unwrap<{ columns: { name: string; type: string; role: string }[] }>(
-    dispatch('import:preview', { source: { fileId: picked.fileId } }),
-  );
   const ignore = new Set(list(opts, 'ignore') ?? []);
   const features = list(opts, 'features');
-  const columns = preview.columns.map((c) => ({
-    name: c.name,
-    type: c.type,
-    role: ignore.has(c.name)
-      ? 'ignore'
-      : c.name === opts.get('target')
-        ? 'label'
-        : c.name === opts.get('text-column')
-          ? 'text'
-        : features
-          ? features.includes(c.name) ? 'feature' : c.role === 'feature' ? 'ignore' : c.role
-          : c.role,
-  }));
-  const importId = crypto.randomBytes(8).toString('hex');
-  let lastImportLog = 0;
-  const offImport = s.events.on('import:progress', (p) => {
-    if (p.importId === importId && Date.now() - lastImportLog > 1000) {
-      lastImportLog = Date.now();
-      process.stderr.write(`import: ${p.rows} rows, ${(p.bytesRead / 1e6).toFixed(1)} / ${(p.totalBytes / 1e6).toFixed(1)} MB\n`);
+  const importFile = async (file: string, name: string) => {
+    const picked = s.files.register(path.resolve(file));
+    const preview = await unwrap<{ columns: { name: string; type: string; role: string }[] }>(
+      dispatch('import:preview', { source: { fileId: picked.fileId } }),
+    );
+    const columns = preview.columns.map((c) => ({
+      name: c.name,
+      type: c.name === opts.get('text-column') ? 'text' : c.type,
+      role: ignore.has(c.name)
+        ? 'ignore'
+        : c.name === opts.get('target')
+          ? 'label'
+          : c.name === opts.get('text-column')
+            ? 'text'
+            : features
+              ? features.includes(c.name) ? 'feature' : c.role === 'feature' ? 'ignore' : c.role
+              : c.role,
+    }));
+    const importId = crypto.randomBytes(8).toString('hex');
+    let lastImportLog = 0;
+    const offImport = s.events.on('import:progress', (p) => {
+      if (p.importId === importId && Date.now() - lastImportLog > 1000) {
+        lastImportLog = Date.now();
+        process.stderr.write(`import: ${p.rows} rows, ${(p.bytesRead / 1e6).toFixed(1)} / ${(p.totalBytes / 1e6).toFixed(1)} MB\n`);
+      }
+    });
+    try {
+      const ds = await unwrap<{ id: number; name: string; rows: number }>(
+        dispatch('import:commit', { importId, projectId: project.id, source: { fileId: picked.fileId }, name, columns }),
+      );
+      process.stderr.write(`imported ${ds.rows} rows of ${path.basename(file)} as dataset ${ds.id}\n`);
+      return ds;
+    } finally {
+      offImport();
     }
-  });
-  const dataset = await unwrap<{ id: number; name: string; rows: number }>(
-    dispatch('import:commit', { importId, projectId: project.id, source: { fileId: picked.fileId }, name: path.basename(data), columns }),
-  );
-  offImport();
-  process.stderr.write(`imported ${dataset.rows} rows as dataset ${dataset.id}\n`);
+  };
+  const dataset = await importFile(data, path.basename(data));
+  const heldoutDataset = model === 'lda' && opts.has('heldout') ? await importFile(opts.get('heldout')!, `${path.basename(opts.get('heldout')!)} (held-out)`) : null;
 
   const hidden = list(opts, 'hidden')?.map((h) => {
     const v = Number(h);
@@ -206,6 +217,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
           ...(method ? { method } : {}),
           ...(numberOpt(opts, 'passes') !== undefined ? { passes: numberOpt(opts, 'passes') } : {}),
           ...(numberOpt(opts, 'heldout-fraction', false) !== undefined ? { heldoutFraction: numberOpt(opts, 'heldout-fraction', false) } : {}),
+          ...(heldoutDataset ? { heldoutDatasetId: heldoutDataset.id } : {}),
           ...(opts.has('language') ? { prep: { language: opts.get('language')!, extraStopWords: [], minTokenLength: 3, minDf: 5, maxDf: 0.5, maxVocab: 10_000, bigrams: false } } : {}),
           ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
         }
@@ -270,6 +282,18 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       exported?.push(exportLayersModelToOnnx(path.join(dir, 'decoder'), path.join(dir, 'onnx', 'decoder.onnx'), 'vae_decoder', 'x_mean'));
     } else if (model === 'bnn') {
       exported?.push(exportLayersModelToOnnx(path.join(dir, 'tfjs'), path.join(dir, 'onnx', 'predictive-mean.onnx'), 'bnn_mean'));
+    }
+    if (model === 'lda') {
+      if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+        throw new Error(`--export folder ${dir} already holds files; choose an empty or new folder.`);
+      }
+      fs.mkdirSync(dir, { recursive: true });
+      exported = [];
+      for (const [kind, file] of [['topic-word', 'topic-word.csv'], ['vocabulary', 'vocabulary.csv'], ['doc-topic', 'doc-topic.csv'], ['model', 'model.json']] as const) {
+        const out = await unwrap<{ text: string }>(dispatch('lda:export', { runId: final.id, kind }));
+        fs.writeFileSync(path.join(dir, file), out.text);
+        exported.push(path.join(dir, file));
+      }
     }
   }
   process.stdout.write(

@@ -46,6 +46,13 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
         if (c.type !== 'text' && c.type !== 'categorical' && c.type !== 'identifier') {
           throw new AppError('BAD_REQUEST', `Column "${spec.textColumn}" is ${c.type}, not text`, 'Choose the column that holds the documents, or import it with type text.');
         }
+        if (spec.heldoutDatasetId !== undefined) {
+          const h = s.repos.datasets.get(spec.heldoutDatasetId);
+          if (!h) throw new AppError('NOT_FOUND', `No held-out dataset with id ${spec.heldoutDatasetId}`);
+          if (!h.schema.some((x) => x.name === spec.textColumn)) {
+            throw new AppError('BAD_REQUEST', `The held-out dataset "${h.name}" has no column "${spec.textColumn}"`, `Its columns: ${h.schema.map((x) => x.name).join(', ')}`);
+          }
+        }
       }
       if (spec.model === 'bnn') {
         // Bad input (constant target, one class, thousands of levels, target among the features …) is refused here,

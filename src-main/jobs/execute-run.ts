@@ -10,7 +10,7 @@ import { evaluateVae, prepareVaeData, trainVae, type VaeColumn } from '../engine
 import type { MetricPoint } from '../../src-shared/domain/types';
 import type { BnnSpec, GlmSpec, LdaRunSpec, VaeSpec } from '../../src-shared/schemas/run-spec';
 import { bnnViews, disposeNet, exportBnnBundle, fitBnnSplits } from '../engine/models/bnn';
-import { ldaCorpusFor, splitHeldout } from './lda-corpus';
+import { ldaCorpusFor, separateHeldout, splitHeldout } from './lda-corpus';
 import { fitLda, modelToJSON, topIndices } from '../engine/models/lda';
 import { fitGlm, glmDataFromColumns } from '../engine/models/glm';
 import type { FromWorker, WorkerInput } from './protocol';
@@ -47,7 +47,7 @@ export async function executeRun(
     case 'glm':
       return runGlm(input.spec, input.datasetDir, send);
     case 'lda':
-      return runLda(input.spec, input.datasetDir, send, isCancelled);
+      return runLda(input.spec, input.datasetDir, send, isCancelled, input.heldoutDatasetDir);
     case 'bnn':
       return runBnn(input.spec, input.datasetDir, input.runDir, send, isCancelled);
     default: {
@@ -277,7 +277,7 @@ async function runVae(spec: VaeSpec, datasetDir: string, runDir: string, send: (
   send({ type: result.stopped ? 'cancelled' : 'completed', metrics: summary });
 }
 
-async function runLda(spec: LdaRunSpec, datasetDir: string, send: (m: FromWorker) => void, isCancelled: () => boolean) {
+async function runLda(spec: LdaRunSpec, datasetDir: string, send: (m: FromWorker) => void, isCancelled: () => boolean, heldoutDatasetDir?: string) {
   const t0 = Date.now();
   const wall = () => (Date.now() - t0) / 1000;
   const ds = DatasetFile.open(datasetDir);
@@ -285,7 +285,9 @@ async function runLda(spec: LdaRunSpec, datasetDir: string, send: (m: FromWorker
     send({ type: 'progress', progress: { step: p.documents, totalSteps: ds.rows, epoch: 0, totalEpochs: spec.passes, loss: 0, stepsPerSecond: 0, etaSeconds: 0, phase: 'preparing' } }),
   );
   send({ type: 'artifact', kind: 'text-report', name: 'text-report', data: { ...report, cached } });
-  const { train, heldout, trainRows, heldoutRows } = splitHeldout(corpus, spec.heldoutFraction, spec.seed);
+  const { train, heldout, trainRows, heldoutRows } = heldoutDatasetDir
+    ? await separateHeldout(corpus, heldoutDatasetDir, spec)
+    : splitHeldout(corpus, spec.heldoutFraction, spec.seed);
   const metrics = new MetricBatcher((points) => send({ type: 'metrics', points }));
   let lastStepT = Date.now();
   let step = 0;
@@ -373,6 +375,11 @@ async function runLda(spec: LdaRunSpec, datasetDir: string, send: (m: FromWorker
     seconds_per_pass: fit.history.length ? fit.history.reduce((a, r) => a + r.seconds, 0) / fit.history.length : 0,
     seconds: wall(),
   };
+  if (fit.heldout) {
+    summary.heldout_documents = fit.heldout.documents;
+    summary.heldout_scored_documents = fit.heldout.scoredDocuments;
+    summary.heldout_tokens = fit.heldout.tokens;
+  }
   if (last?.perplexityCompletion != null) summary.perplexity = last.perplexityCompletion;
   if (Number.isFinite(best)) summary.best_perplexity = best;
   if (last?.perplexityBound != null) summary.perplexity_bound = last.perplexityBound;

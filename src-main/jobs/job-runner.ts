@@ -170,6 +170,9 @@ export class JobRunner {
         spec: run.spec,
         datasetDir: this.opts.datasetDir(run.datasetId),
         runDir: this.opts.runDir ? this.opts.runDir(runId) : '',
+        ...(run.spec.model === 'lda' && run.spec.heldoutDatasetId !== undefined
+          ? { heldoutDatasetDir: this.opts.datasetDir(run.spec.heldoutDatasetId) }
+          : {}),
       });
     } catch (e) {
       this.opts.repos.runs.finish(runId, 'failed', `Could not start the training worker: ${(e as Error).message}`);

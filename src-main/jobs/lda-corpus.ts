@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DatasetFile } from '../data-import';
+import { DatasetFile } from '../data-import';
 import { loadCorpus, prepareCorpus, saveCorpus, subsetCorpus, type Corpus, type TextPrepReport } from '../text';
 import { key, permutation } from '../engine/rng';
 import type { LdaRunSpec } from '../../src-shared/schemas/run-spec';
@@ -61,4 +61,19 @@ export function splitHeldout(corpus: Corpus, fraction: number, seed: number) {
     trainRows,
     heldoutRows,
   };
+}
+
+/**
+ * Held-out documents from a second dataset (e.g. the CLI's --heldout FILE): its text column prepared with the
+ * training vocabulary and options; training keeps every row of the first dataset.
+ */
+export async function separateHeldout(corpus: Corpus, heldoutDatasetDir: string, spec: Pick<LdaRunSpec, 'textColumn' | 'prep'>) {
+  const hds = DatasetFile.open(heldoutDatasetDir);
+  const col = hds.schema.find((c) => c.name === spec.textColumn);
+  if (!col) {
+    throw new Error(`The held-out file has no column "${spec.textColumn}"; columns: ${hds.schema.map((c) => c.name).join(', ')}.`);
+  }
+  const { corpus: heldout } = await prepareCorpus(hds.strings(spec.textColumn), { ...spec.prep, keepOrder: true, vocabulary: corpus.vocabulary });
+  const D = corpus.docPtr.length - 1;
+  return { train: corpus, heldout, trainRows: Array.from({ length: D }, (_, i) => i), heldoutRows: [] as number[] };
 }

@@ -9,6 +9,8 @@ export interface WorkerInput {
   datasetDir: string;
   /** Absolute path of a folder for this run's larger files (model snapshots, bundles); created on demand. */
   runDir: string;
+  /** Absolute folder of a second dataset the spec names (LDA's held-out documents), if any. */
+  heldoutDatasetDir?: string;
 }
 
 export type ToWorker = { type: 'cancel' };

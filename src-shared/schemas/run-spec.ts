@@ -200,8 +200,10 @@ export const ldaSpecSchema = z.object({
   eStepTol: z.number().positive().max(1).default(1e-3),
   optimizeAlpha: z.boolean().default(false),
   optimizeEta: z.boolean().default(false),
-  /** Share of documents held out for perplexity (document completion). */
+  /** Share of documents held out for perplexity (document completion); ignored when heldoutDatasetId is set. */
   heldoutFraction: z.number().min(0).max(0.5).default(0.1),
+  /** A separate dataset (same text column) scored for held-out perplexity; training then uses every row. */
+  heldoutDatasetId: z.number().int().positive().optional(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
 });
 export type LdaRunSpec = z.infer<typeof ldaSpecSchema>;
