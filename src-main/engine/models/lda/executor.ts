@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EStepScratch, eStep, type CorpusArrays, type EStepResult, type LazyTopics } from './kernel';
+import { EStepScratch, eStep, emptyEStepResult, type CorpusArrays, type EStepResult, type LazyTopics } from './kernel';
 
 /** The lazy-topic parameters of one E-step (kernel.ts LazyTopics, less the per-thread cache). */
 export interface LazyParams {
@@ -83,16 +83,7 @@ function sharedF64(n: number): Float64Array {
 
 /** Element-wise merge of E-step results. */
 export function mergeEStep(K: number, parts: EStepResult[]): EStepResult {
-  const out: EStepResult = {
-    docs: 0,
-    tokens: 0,
-    sweeps: 0,
-    bound: 0,
-    sumElogTheta: new Float64Array(K),
-    scoredLogLik: 0,
-    scoredTokens: 0,
-    scoredDocs: 0,
-  };
+  const out = emptyEStepResult(K);
   for (const p of parts) {
     out.docs += p.docs;
     out.tokens += p.tokens;

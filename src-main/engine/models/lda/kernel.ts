@@ -187,14 +187,9 @@ function expectTheta(gamma: Float64Array, K: number, elog: Float64Array, expElog
   }
 }
 
-/**
- * Runs the E-step on documents `docs` (indices into `corpus`); see the file header for the equations.
- * Documents with no tokens are skipped (they are not counted in `docs`).
- */
-export function eStep(corpus: CorpusArrays, docs: ArrayLike<number>, o: EStepOptions, scratch: EStepScratch): EStepResult {
-  const { K, topics, alpha, maxIter, tol, sstats, gammaStore } = o;
-  const { docPtr, wordIds, counts } = corpus;
-  const res: EStepResult = {
+/** An E-step result with nothing accumulated yet (the start of a sweep, or of a merge). */
+export function emptyEStepResult(K: number): EStepResult {
+  return {
     docs: 0,
     tokens: 0,
     sweeps: 0,
@@ -204,6 +199,16 @@ export function eStep(corpus: CorpusArrays, docs: ArrayLike<number>, o: EStepOpt
     scoredTokens: 0,
     scoredDocs: 0,
   };
+}
+
+/**
+ * Runs the E-step on documents `docs` (indices into `corpus`); see the file header for the equations.
+ * Documents with no tokens are skipped (they are not counted in `docs`).
+ */
+export function eStep(corpus: CorpusArrays, docs: ArrayLike<number>, o: EStepOptions, scratch: EStepScratch): EStepResult {
+  const { K, topics, alpha, maxIter, tol, sstats, gammaStore } = o;
+  const { docPtr, wordIds, counts } = corpus;
+  const res = emptyEStepResult(K);
   let alphaSum = 0;
   let lgAlpha = 0;
   for (let k = 0; k < K; k++) {
