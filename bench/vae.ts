@@ -6,7 +6,7 @@
  * of the same shape when the dataset package is missing, said so) on each available backend. Backends too slow for
  * a whole epoch (cpu) time N steps and extrapolate to 469, said so. Prints seconds per epoch, ms per step and the
  * ratio to PyTorch's 3.31 s/epoch (1 thread), a profile of one step (kernels, data feeding, the rest), the
- * before/after figure of the fast dense gradients, then one JSON line.
+ * before/after figures (SIMD GEMM kernel vs tfjs' own, custom dense gradients vs autodiff), then one JSON line.
  *
  * Quality (--quality): trains 5 epochs (as the reference table) and reports the test ELBO on the 10,000 test
  * images and the importance-sampled log-likelihood with K = 1,000 on a seeded subset of 1,000 test images (all
@@ -17,6 +17,7 @@ import { loadavg } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendPreference } from '../src-main/engine/backend';
+import { fastMatMulActive, setFastMatMul } from '../src-main/engine/kernels/fast-matmul';
 import { fold, key, normalTensor } from '../src-main/engine/rng';
 import { makeObjective } from '../src-main/engine/objectives/objective';
 import { vaeSpecSchema, type VaeSpec } from '../src-shared/schemas/run-spec';
@@ -182,7 +183,13 @@ async function profileStep(data: PreparedVaeData, spec: VaeSpec): Promise<{ wall
  * Before/after on a shared, loaded machine: one model and optimiser, blocks of `block` steps alternating between the
  * variants (A B A B …), median ms/step per variant — drift in the machine's load hits both alike.
  */
-async function abSteps(data: PreparedVaeData, spec: VaeSpec, rounds: number, block: number): Promise<{ fast: number; autodiff: number; gatherFeed: number }> {
+async function abSteps(
+  data: PreparedVaeData,
+  spec: VaeSpec,
+  rounds: number,
+  block: number,
+): Promise<{ fast: number; autodiff: number; gatherFeed: number; tfjsGemm: number | null }> {
+  const simd = fastMatMulActive();
   const model = new VaeModel(vaeConfig(data, spec), key(1));
   const opt = tf.train.adam(1e-3);
   const objective = makeObjective(spec.objective);
@@ -202,30 +209,42 @@ async function abSteps(data: PreparedVaeData, spec: VaeSpec, rounds: number, blo
     xb.dispose();
     t++;
   };
-  const times = { fast: [] as number[], autodiff: [] as number[], gatherFeed: [] as number[] };
-  const variants: Array<[keyof typeof times, boolean | 'auto', boolean]> = [
-    ['fast', true, false],
-    ['autodiff', false, false],
-    ['gatherFeed', true, true],
+  const times = { fast: [] as number[], autodiff: [] as number[], gatherFeed: [] as number[], tfjsGemm: [] as number[] };
+  // [variant, dense gradients, feed via tf.gather, SIMD GEMM kernel]
+  const variants: Array<[keyof typeof times, boolean | 'auto', boolean, boolean]> = [
+    ['fast', 'auto', false, simd],
+    ['autodiff', false, false, simd],
+    ['gatherFeed', 'auto', true, simd],
   ];
-  for (const [, mode, g] of variants) {
+  // The step as it was before the SIMD kernel: explicit-transpose gradients on tfjs' own wasm GEMM.
+  if (simd) variants.push(['tfjsGemm', true, false, false]);
+  const use = (mode: boolean | 'auto', gemm: boolean): void => {
+    setFastMatMul(gemm);
     setFastDenseGradients(mode);
+  };
+  for (const [, mode, g, gemm] of variants) {
+    use(mode, gemm);
     step(g);
   }
   for (let r = 0; r < rounds; r++) {
-    for (const [name, mode, g] of variants) {
-      setFastDenseGradients(mode);
+    for (const [name, mode, g, gemm] of variants) {
+      use(mode, gemm);
       const t0 = performance.now();
       for (let b = 0; b < block; b++) step(g);
       times[name].push((performance.now() - t0) / block);
     }
   }
-  setFastDenseGradients('auto');
+  use('auto', simd);
   opt.dispose();
   model.dispose();
   resident.dispose();
   const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-  return { fast: median(times.fast), autodiff: median(times.autodiff), gatherFeed: median(times.gatherFeed) };
+  return {
+    fast: median(times.fast),
+    autodiff: median(times.autodiff),
+    gatherFeed: median(times.gatherFeed),
+    tfjsGemm: times.tfjsGemm.length ? median(times.tfjsGemm) : null,
+  };
 }
 
 function arg(name: string): string | undefined {
@@ -259,9 +278,11 @@ async function speed(): Promise<void> {
     const ab = await abSteps(data, spec, b === 'cpu' ? 2 : 6, b === 'cpu' ? 1 : 4);
     console.log(
       `${name} A/B (median ms/step, interleaved blocks): custom gradients + host batches ${ab.fast.toFixed(1)}, ` +
-        `tfjs autodiff ${ab.autodiff.toFixed(1)} (${(ab.autodiff / ab.fast).toFixed(2)}×), tf.gather feeding ${ab.gatherFeed.toFixed(1)} (${(ab.gatherFeed / ab.fast).toFixed(2)}×)`,
+        `tfjs autodiff ${ab.autodiff.toFixed(1)} (${(ab.autodiff / ab.fast).toFixed(2)}×), tf.gather feeding ${ab.gatherFeed.toFixed(1)} (${(ab.gatherFeed / ab.fast).toFixed(2)}×)` +
+        (ab.tfjsGemm !== null ? `, tfjs' own GEMM kernel instead of the SIMD one ${ab.tfjsGemm.toFixed(1)} (${(ab.tfjsGemm / ab.fast).toFixed(2)}×)` : ''),
     );
-    const before = { msPerStep: ab.autodiff };
+    // "Before" = the best step without this round's lever: tfjs' own GEMM when the SIMD kernel is in use.
+    const before = { msPerStep: ab.tfjsGemm ?? ab.autodiff, what: ab.tfjsGemm !== null ? "tfjs' GEMM" : 'tfjs autodiff' };
     let secondsPerEpoch: number;
     let msPerStep: number;
     let extrapolated: boolean;
@@ -291,6 +312,7 @@ async function speed(): Promise<void> {
       extrapolated,
       ratioToPytorch: secondsPerEpoch / PYTORCH_S_PER_EPOCH,
       beforeMsPerStep: before.msPerStep,
+      beforeWhat: before.what,
       speedup: before.msPerStep / ab.fast,
       ab,
       profile: { wallMs: prof.wallMs, kernelMs: prof.kernelMs, feedMs: prof.feedMs, feedGatherMs: prof.feedGatherMs, top: prof.byKernel.slice(0, 6) },
@@ -298,10 +320,10 @@ async function speed(): Promise<void> {
   }
   console.log('');
   console.log(`load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this shared machine (the PyTorch figure is from a quiet one).`);
-  console.log('backend      s/epoch   ms/step   × PyTorch (3.31 s, 1 thread)   before ms/step (tfjs autodiff, A/B)   speed-up (A/B)');
+  console.log('backend      s/epoch   ms/step   × PyTorch (3.31 s, 1 thread)   before ms/step (A/B)            speed-up (A/B)');
   for (const r of rows) {
     console.log(
-      `${String(r.backend).padEnd(10)} ${(r.secondsPerEpoch as number).toFixed(1).padStart(8)}${r.extrapolated ? '*' : ' '} ${(r.msPerStep as number).toFixed(1).padStart(8)}   ${(r.ratioToPytorch as number).toFixed(1).padStart(8)}×                     ${(r.beforeMsPerStep as number).toFixed(1).padStart(8)}                ${(r.speedup as number).toFixed(2)}×`,
+      `${String(r.backend).padEnd(10)} ${(r.secondsPerEpoch as number).toFixed(1).padStart(8)}${r.extrapolated ? '*' : ' '} ${(r.msPerStep as number).toFixed(1).padStart(8)}   ${(r.ratioToPytorch as number).toFixed(1).padStart(8)}×                     ${(r.beforeMsPerStep as number).toFixed(1).padStart(8)} (${String(r.beforeWhat).padEnd(13)})    ${(r.speedup as number).toFixed(2)}×`,
     );
   }
   if (rows.some((r) => r.extrapolated)) console.log('* extrapolated from timed steps');

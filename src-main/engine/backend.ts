@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { installFastMatMul } from './kernels/fast-matmul';
 import '@tensorflow/tfjs-backend-cpu';
 
 export type BackendPreference = 'node' | 'wasm' | 'cpu';
@@ -124,6 +125,10 @@ export async function initBackend(
   const actual = tf.getBackend();
   if (!backendMatches(active.name, actual as BackendPreference | BackendName)) {
     throw new BackendError(`Backend ${active.name} was chosen but tfjs reports ${actual}.`);
+  }
+  if (active.name === 'wasm') {
+    // The SIMD matrix-product kernel (kernels/fast-matmul.ts); ELBO_STUDIO_WASM_GEMM=0 keeps tfjs' own.
+    active = { ...active, detail: `${active.detail}; ${installFastMatMul() ? 'ELBO Studio SIMD GEMM kernel' : 'tfjs GEMM kernel'}` };
   }
   return active;
 }
