@@ -39,6 +39,31 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
         if (d.rows < 2 || (spec.validationFraction > 0 && d.rows < minRows)) {
           throw new AppError('BAD_REQUEST', `Dataset "${d.name}" has ${d.rows} rows, too few for a validation split of ${spec.validationFraction}`);
         }
+        if (spec.testDatasetId !== undefined) {
+          // The test file must carry every feature column the model will use, with the same kind of values.
+          const t = s.repos.datasets.get(spec.testDatasetId);
+          if (!t) throw new AppError('NOT_FOUND', `No test dataset with id ${spec.testDatasetId}`);
+          if (t.rows < 1) throw new AppError('BAD_REQUEST', `The test dataset "${t.name}" has no rows`);
+          const features = spec.features.length
+            ? spec.features
+            : d.schema.filter((c) => c.role === 'feature' && (c.type === 'numeric' || c.type === 'binary' || c.type === 'categorical')).map((c) => c.name);
+          const tcols = new Map(t.schema.map((c) => [c.name, c]));
+          const missing = features.filter((f) => !tcols.has(f));
+          if (missing.length) {
+            throw new AppError(
+              'BAD_REQUEST',
+              `The test dataset "${t.name}" lacks ${missing.length} of the ${features.length} feature columns: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' …' : ''}`,
+              'Use a test file with the same columns as the training file.',
+            );
+          }
+          for (const f of features) {
+            const a = cols.get(f)!;
+            const b = tcols.get(f)!;
+            if ((a.type === 'categorical') !== (b.type === 'categorical') || !['numeric', 'binary', 'categorical'].includes(b.type)) {
+              throw new AppError('BAD_REQUEST', `Column "${f}" is ${a.type} in "${d.name}" but ${b.type} in the test dataset "${t.name}"`);
+            }
+          }
+        }
       }
       if (spec.model === 'lda') {
         const c = d.schema.find((x) => x.name === spec.textColumn);

@@ -6,7 +6,7 @@ import { initBackend } from '../engine/backend';
 import { DatasetFile } from '../data-import';
 import fs from 'node:fs';
 import path from 'node:path';
-import { evaluateVae, prepareVaeData, trainVae, type VaeColumn } from '../engine/models/vae';
+import { evaluateVae, prepareVaeData, prepareWithSnapshot, trainVae, type VaeColumn } from '../engine/models/vae';
 import type { MetricPoint } from '../../src-shared/domain/types';
 import type { BnnSpec, GlmSpec, LdaRunSpec, VaeSpec } from '../../src-shared/schemas/run-spec';
 import { bnnViews, disposeNet, exportBnnBundle, fitBnnSplits } from '../engine/models/bnn';
@@ -43,7 +43,7 @@ export async function executeRun(
   send({ type: 'started', backend: backend.name, detail: backend.detail });
   switch (input.spec.model) {
     case 'vae':
-      return runVae(input.spec, input.datasetDir, input.runDir, send, isCancelled);
+      return runVae(input.spec, input.datasetDir, input.runDir, send, isCancelled, input.heldoutDatasetDir);
     case 'glm':
       return runGlm(input.spec, input.datasetDir, send);
     case 'lda':
@@ -170,7 +170,48 @@ export function vaeFeatures(ds: DatasetFile, spec: VaeSpec): string[] {
   return names;
 }
 
-async function runVae(spec: VaeSpec, datasetDir: string, runDir: string, send: (m: FromWorker) => void, isCancelled: () => boolean) {
+/**
+ * The feature columns of a test dataset as a raw matrix in the training dataset's coding: numeric columns as they
+ * are, categorical codes mapped by level name onto the training levels (each file numbers its own levels).
+ */
+export function testMatrix(train: DatasetFile, test: DatasetFile, features: string[]): { x: Float32Array; n: number; d: number } {
+  const trainCols = new Map(train.schema.map((c) => [c.name, c]));
+  const testCols = new Map(test.schema.map((c) => [c.name, c]));
+  const missing = features.filter((f) => !testCols.has(f));
+  if (missing.length) {
+    throw new Error(`The test file lacks ${missing.length} of the model's feature columns: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' …' : ''}.`);
+  }
+  const x = test.matrix(features, { standardize: false });
+  const d = features.length;
+  features.forEach((f, j) => {
+    const a = trainCols.get(f)!;
+    const b = testCols.get(f)!;
+    if ((a.type === 'categorical') !== (b.type === 'categorical')) {
+      throw new Error(`Column "${f}" is ${a.type} in the training data but ${b.type} in the test file.`);
+    }
+    if (a.type !== 'categorical') return;
+    const index = new Map((a.levels ?? []).map((l, i) => [l, i]));
+    const map = (b.levels ?? []).map((l) => index.get(l) ?? -1);
+    for (let i = 0; i < test.rows; i++) {
+      const code = x[i * d + j]!;
+      const to = Number.isInteger(code) ? map[code] : undefined;
+      if (to === undefined || to < 0) {
+        throw new Error(`Row ${i + 1} of the test file: column "${f}" has the level "${b.levels?.[code] ?? code}", which the training data never had.`);
+      }
+      x[i * d + j] = to;
+    }
+  });
+  return { x, n: test.rows, d };
+}
+
+async function runVae(
+  spec: VaeSpec,
+  datasetDir: string,
+  runDir: string,
+  send: (m: FromWorker) => void,
+  isCancelled: () => boolean,
+  testDatasetDir?: string,
+) {
   const ds = DatasetFile.open(datasetDir);
   const features = vaeFeatures(ds, spec);
   const byName = new Map(ds.schema.map((c) => [c.name, c]));
@@ -271,6 +312,31 @@ async function runVae(spec: VaeSpec, datasetDir: string, runDir: string, send: (
       summary.kl = evaluation.klTotal;
       summary.active_units = evaluation.activeUnits.count;
       if (evaluation.amortisationGap) summary.amortisation_gap = evaluation.amortisationGap.gap;
+    }
+  }
+  // The same measures on a separate test file, prepared with the training data's transform.
+  if (testDatasetDir && !result.stopped && !isCancelled()) {
+    const test = prepareWithSnapshot(testMatrix(ds, DatasetFile.open(testDatasetDir), features), result.snapshot);
+    let lastEval = 0;
+    const ev = await evaluateVae(result.snapshot, test, {
+      k: spec.evaluation.k,
+      maxRows: spec.evaluation.rows,
+      seed: spec.seed,
+      shouldStop: isCancelled,
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - lastEval < 250) return;
+        lastEval = now;
+        send({ type: 'progress', progress: { step: p.done, totalSteps: p.total, epoch: result.epochs, totalEpochs: spec.epochs, loss: 0, stepsPerSecond: 0, etaSeconds: 0, phase: 'evaluating' } });
+      },
+    });
+    send({ type: 'artifact', kind: 'evaluation', name: 'test-evaluation', data: ev });
+    if (!ev.stopped) {
+      summary.test_elbo = ev.elbo;
+      summary.test_loglik = ev.logLikelihood.mean;
+      summary.test_kl = ev.klTotal;
+      summary.test_active_units = ev.activeUnits.count;
+      summary.test_rows = ev.rows;
     }
   }
   summary.seconds = wall();

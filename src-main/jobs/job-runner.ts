@@ -173,6 +173,9 @@ export class JobRunner {
         ...(run.spec.model === 'lda' && run.spec.heldoutDatasetId !== undefined
           ? { heldoutDatasetDir: this.opts.datasetDir(run.spec.heldoutDatasetId) }
           : {}),
+        ...(run.spec.model === 'vae' && run.spec.testDatasetId !== undefined
+          ? { heldoutDatasetDir: this.opts.datasetDir(run.spec.testDatasetId) }
+          : {}),
       });
     } catch (e) {
       this.opts.repos.runs.finish(runId, 'failed', `Could not start the training worker: ${(e as Error).message}`);

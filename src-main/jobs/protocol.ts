@@ -9,7 +9,7 @@ export interface WorkerInput {
   datasetDir: string;
   /** Absolute path of a folder for this run's larger files (model snapshots, bundles); created on demand. */
   runDir: string;
-  /** Absolute folder of a second dataset the spec names (LDA's held-out documents), if any. */
+  /** Absolute folder of a second dataset the spec names (LDA's held-out documents, a VAE's test file), if any. */
   heldoutDatasetDir?: string;
 }
 

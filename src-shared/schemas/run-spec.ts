@@ -125,6 +125,11 @@ export const vaeSpecSchema = z.object({
     .default({ initial: 1, min: 0.5, rate: 3e-4 }),
   /** Early stopping: stop after this many epochs without a better validation ELBO (0 = off). */
   patience: z.number().int().min(0).max(10000).default(0),
+  /**
+   * A separate dataset with the same feature columns (a test file), scored at the end with the fitted model: test
+   * ELBO, importance-sampled log-likelihood, KL and active units, stored as test_* metrics beside the validation ones.
+   */
+  testDatasetId: z.number().int().positive().optional(),
   /** Evaluation at the end of a run. */
   evaluation: z
     .object({
