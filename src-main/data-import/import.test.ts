@@ -106,6 +106,38 @@ describe('bad input: a clear IMPORT_FAILED naming line and column, and no datase
     }, /categorical/);
   });
 
+  it('widens a column the sample saw as 0/1 to numeric when a later row holds another number (MNIST edge pixels)', async () => {
+    // 2,500 rows of 0/1 (more than the 2,000-row sample, '1' appearing first), then 121 and 7.
+    const rows = ['px,other'];
+    for (let i = 0; i < 2500; i++) rows.push(`${i % 3 === 0 ? 1 : 0},${i}`);
+    rows.push('121,1', '7,2');
+    const src = s.file('wide.csv', `${rows.join('\n')}\n`);
+    const preview = await previewCsv(src, 'wide.csv');
+    expect(preview.columns.find((c) => c.name === 'px')!.type).toBe('binary');
+    const out = join(s.dir, 'wide');
+    const r = await importCsv(src, out, {});
+    expect(r.widened).toEqual(['px']);
+    const col = r.schema.find((c) => c.name === 'px')!;
+    expect(col.type).toBe('numeric');
+    const v = DatasetFile.open(out).column('px');
+    expect(Array.from(v.subarray(0, 6))).toEqual([1, 0, 0, 1, 0, 0]);
+    expect(Array.from(v.subarray(2500))).toEqual([121, 7]);
+    const ones = Math.ceil(2500 / 3);
+    expect(col.stats!.mean).toBeCloseTo((ones + 128) / 2502, 5);
+    expect(col.stats!.max).toBe(121);
+  });
+
+  it('keeps a 0/1 column binary with its values as codes, whichever comes first', async () => {
+    const src = s.file('bits.csv', 'b,x\n1,1\n0,2\n1,3\n');
+    const out = join(s.dir, 'bits');
+    const r = await importCsv(src, out, {});
+    expect(r.widened).toEqual([]);
+    const col = r.schema.find((c) => c.name === 'b')!;
+    expect(col.type).toBe('binary');
+    expect(col.levels).toEqual(['0', '1']);
+    expect(Array.from(DatasetFile.open(out).column('b'))).toEqual([1, 0, 1]);
+  });
+
   it('rejects an unclosed quote', async () => {
     await expectFailedImport(s, 'a,b\n1,"open\n2,3\n', /never closed/);
   });

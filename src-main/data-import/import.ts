@@ -51,6 +51,8 @@ export interface ImportResult {
   /** Bytes stored in destDir. */
   bytes: number;
   preprocessing: Preprocessing;
+  /** Columns inferred as 0/1 from the sample that held other numbers further on, imported as numeric. */
+  widened: string[];
 }
 
 const TMP_FILE = 'data.f32.tmp';
@@ -59,6 +61,8 @@ const PROGRESS_INTERVAL_MS = 100;
 interface PlannedColumn {
   name: string;
   type: ColumnType;
+  /** The type was inferred from the sample, not chosen (an inferred 0/1 column may widen to numeric). */
+  inferred: boolean;
   role: ColumnRole;
   /** Index in the source record. */
   src: number;
@@ -88,7 +92,8 @@ function planColumns(headers: string[], inferred: { name: string; type: ColumnTy
     const role = choice?.role ?? inf?.role ?? 'ignore';
     const valued = type === 'numeric' || type === 'binary' || type === 'categorical';
     const store: PlannedColumn['store'] = role !== 'ignore' ? (valued ? 'f32' : 'str') : valued ? 'none' : 'str';
-    return { name, type, role, src, store };
+    // The wizard sends every column's type; one equal to the inference still counts as inferred.
+    return { name, type, role, src, store, inferred: choice?.type === undefined || choice.type === inf?.type };
   });
 }
 
@@ -213,7 +218,8 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
   const fSrc = Int32Array.from(fCols.map((c) => c.src));
   const isLevel = Uint8Array.from(fCols.map((c) => (c.type === 'numeric' ? 0 : 1)));
   const maxLevels = fCols.map((c) => (c.type === 'binary' ? 2 : MAX_CATEGORICAL_LEVELS));
-  const levelMaps = fCols.map((c) => (c.type === 'numeric' ? null : new Map<string, number>()));
+  const levelMaps: (Map<string, number> | null)[] = fCols.map((c) => (c.type === 'numeric' ? null : new Map<string, number>()));
+  const widened: string[] = [];
   const levelCounts: number[][] = fCols.map(() => []);
   const fMissing = new Float64Array(nF);
   const sum = new Float64Array(nF);
@@ -325,10 +331,33 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
         const label = scratchLevel[k] as string;
         let code = map.get(label);
         if (code === undefined) {
-          code = map.size;
-          if (code >= (maxLevels[k] as number)) throw tooManyLevels(await lineOf(rec.index), fCols[k] as PlannedColumn, label, map);
+          const col = fCols[k] as PlannedColumn;
+          if (map.size >= (maxLevels[k] as number)) {
+            // An inferred 0/1 column (the sample held only 0 and 1) meeting another number is numeric: its codes
+            // are the values 0 and 1 themselves (below), so it widens in place.
+            const num = Number(label);
+            if (col.type === 'binary' && col.inferred && label !== '' && Number.isFinite(num) && [...map.keys()].every((l) => l === '0' || l === '1')) {
+              const counts = levelCounts[k] as number[];
+              sum[k] = (sum[k] as number) + (counts[1] ?? 0) + num;
+              cnt[k] = (cnt[k] as number) + (counts[0] ?? 0) + (counts[1] ?? 0) + 1;
+              col.type = 'numeric';
+              isLevel[k] = 0;
+              levelMaps[k] = null;
+              widened.push(col.name);
+              block[k * R + blockRow] = num;
+              continue;
+            }
+            throw tooManyLevels(await lineOf(rec.index), col, label, map);
+          }
+          // Binary 0/1 columns keep their values as codes (0 → 0, 1 → 1); other levels take codes in order seen.
+          const used = new Set(map.values());
+          if (col.type === 'binary' && (label === '0' || label === '1') && !used.has(Number(label))) code = Number(label);
+          else {
+            code = 0;
+            while (used.has(code)) code++;
+          }
           map.set(label, code);
-          (levelCounts[k] as number[]).push(0);
+          while ((levelCounts[k] as number[]).length <= code) (levelCounts[k] as number[]).push(0);
         }
         (levelCounts[k] as number[])[code]! += 1;
         v = code;
@@ -378,10 +407,8 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
       const firstSeen = [...map.keys()];
       const ordered = orderLevels(firstSeen);
       const pos = new Map(ordered.map((l, i) => [l, i]));
-      const rm = new Float32Array(firstSeen.length);
-      firstSeen.forEach((l, old) => {
-        rm[old] = pos.get(l) ?? 0;
-      });
+      const rm = new Float32Array(Math.max(0, ...map.values()) + 1);
+      for (const [l, code] of map) rm[code] = pos.get(l) ?? 0;
       levels.push(ordered);
       remap.push(rm);
       const counts = levelCounts[k] as number[];
@@ -502,7 +529,7 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
   let bytes = 0;
   for (const f of await readdir(destDir)) bytes += (await stat(join(destDir, f))).size;
   opts.onProgress?.({ phase: 'done', rows, bytesRead: totalBytes, totalBytes });
-  return { schema, rows, droppedRows: dropped, contentHash, bytes, preprocessing };
+  return { schema, rows, droppedRows: dropped, contentHash, bytes, preprocessing, widened };
 }
 
 function notANumber(line: number, col: PlannedColumn, cell: string): AppError {
