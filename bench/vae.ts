@@ -13,7 +13,7 @@
  * 10,000 with --full-ll), beside the PyTorch figures.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendPreference } from '../src-main/engine/backend';
@@ -299,6 +299,16 @@ async function speed(): Promise<void> {
       extrapolated = false;
       console.log(`${name}: one full epoch, ${stepsPerEpoch} steps, train ELBO after it ${res.trainElbo.toFixed(2)} nats (10,000-row sample).`);
     }
+    // The same epoch with data-parallel gradient threads (parallel.ts), one per core up to --threads (default 4).
+    let parallel: { threads: number; secondsPerEpoch: number; msPerStep: number; ratioToPytorch: number; trainElbo: number } | null = null;
+    const threads = Math.min(Number(arg('--threads') ?? 4), availableParallelism());
+    if (b !== 'cpu' && threads > 1) {
+      const pspec = { ...spec, threads };
+      const res = await trainVae(data, pspec);
+      const sec = res.stepSecondsPerEpoch;
+      parallel = { threads, secondsPerEpoch: sec, msPerStep: (sec * 1000) / stepsPerEpoch, ratioToPytorch: sec / PYTORCH_S_PER_EPOCH, trainElbo: res.trainElbo };
+      console.log(`${name}, ${threads} gradient threads: one full epoch in ${sec.toFixed(1)} s, train ELBO after it ${res.trainElbo.toFixed(2)} nats.`);
+    }
     const prof = await profileStep(data, spec);
     console.log(
       `${name} profile of one step: wall ${prof.wallMs.toFixed(1)} ms, kernels ${prof.kernelMs.toFixed(1)} ms, ` +
@@ -315,6 +325,7 @@ async function speed(): Promise<void> {
       beforeWhat: before.what,
       speedup: before.msPerStep / ab.fast,
       ab,
+      parallel,
       profile: { wallMs: prof.wallMs, kernelMs: prof.kernelMs, feedMs: prof.feedMs, feedGatherMs: prof.feedGatherMs, top: prof.byKernel.slice(0, 6) },
     });
   }
@@ -325,6 +336,15 @@ async function speed(): Promise<void> {
     console.log(
       `${String(r.backend).padEnd(10)} ${(r.secondsPerEpoch as number).toFixed(1).padStart(8)}${r.extrapolated ? '*' : ' '} ${(r.msPerStep as number).toFixed(1).padStart(8)}   ${(r.ratioToPytorch as number).toFixed(1).padStart(8)}×                     ${(r.beforeMsPerStep as number).toFixed(1).padStart(8)} (${String(r.beforeWhat).padEnd(13)})    ${(r.speedup as number).toFixed(2)}×`,
     );
+  }
+  for (const r of rows) {
+    const p = r.parallel as { threads: number; secondsPerEpoch: number; msPerStep: number; ratioToPytorch: number } | null;
+    if (p) {
+      const label = `${String(r.backend)}×${p.threads}`;
+      console.log(
+        `${label.padEnd(10)} ${p.secondsPerEpoch.toFixed(1).padStart(8)}  ${p.msPerStep.toFixed(1).padStart(8)}   ${p.ratioToPytorch.toFixed(1).padStart(8)}×  (vs PyTorch 2 threads 2.65 s: ${(p.secondsPerEpoch / 2.65).toFixed(1)}×)   ${(r.msPerStep as number).toFixed(1).padStart(8)} (1 thread)        ${((r.msPerStep as number) / p.msPerStep).toFixed(2)}×`,
+      );
+    }
   }
   if (rows.some((r) => r.extrapolated)) console.log('* extrapolated from timed steps');
   console.log(JSON.stringify({ bench: 'vae', loadAverage: loadavg()[0], synthetic: raw.synthetic, rows: data.n, stepsPerEpoch, pytorchSecondsPerEpoch: PYTORCH_S_PER_EPOCH, results: rows }));

@@ -126,6 +126,12 @@ export const vaeSpecSchema = z.object({
   /** Early stopping: stop after this many epochs without a better validation ELBO (0 = off). */
   patience: z.number().int().min(0).max(10000).default(0),
   /**
+   * Threads computing each step's gradient (data-parallel shards of the minibatch; 1 = serial). The result depends on
+   * the thread count (each shard draws its own noise), so it is part of the spec. Used only on runs big enough to
+   * gain (training rows × columns × epochs ≥ 2·10⁷) and without free bits; at most one thread per 16 batch rows.
+   */
+  threads: z.number().int().min(1).max(8).default(1),
+  /**
    * A separate dataset with the same feature columns (a test file), scored at the end with the fitted model: test
    * ELBO, importance-sampled log-likelihood, KL and active units, stored as test_* metrics beside the validation ones.
    */

@@ -80,11 +80,19 @@ export interface VaeExtra {
   tempMin: number;
   tempRate: number;
   patience: number;
+  /** Gradient threads (data-parallel shards of each minibatch). */
+  threads: number;
   evalK: number;
   evalRows: number;
   amortisationGap: boolean;
   gapRows: number;
   gapSteps: number;
+}
+
+/** Up to four gradient threads, as many as this machine has cores (browser mode and Electron run on the same machine). */
+export function defaultThreads(): number {
+  const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
+  return Math.max(1, Math.min(4, cores));
 }
 
 export function defaultVaeExtra(): VaeExtra {
@@ -109,6 +117,7 @@ export function defaultVaeExtra(): VaeExtra {
     tempMin: 0.5,
     tempRate: 3e-4,
     patience: 0,
+    threads: defaultThreads(),
     evalK: 1000,
     evalRows: 2000,
     amortisationGap: false,
@@ -148,6 +157,7 @@ export function extraInput(x: VaeExtra): Record<string, unknown> {
     categories: x.categories,
     temperature: { initial: x.tempInitial, min: x.tempMin, rate: x.tempRate },
     patience: x.patience,
+    threads: x.threads,
     evaluation: { k: x.evalK, rows: x.evalRows, amortisationGap: x.amortisationGap, gapRows: x.gapRows, gapSteps: x.gapSteps },
   };
 }

@@ -15,6 +15,7 @@
  * non-finite loss or gradient is skipped and counted; 20 in a row throw. Early stopping (patience > 0) restores the
  * parameters of the epoch with the best validation ELBO.
  */
+import { GradientPool } from './parallel';
 import * as tf from '@tensorflow/tfjs-core';
 import type { VaeSpec } from '../../../../src-shared/schemas/run-spec';
 import type { ReconstructionArtifact } from '../../../../src-shared/domain/types';
@@ -172,6 +173,21 @@ export interface StepContext {
   baseline: number | null;
 }
 
+/** Row-features × epochs below which a run trains on one thread (a replica takes ~1 s to start). */
+export const PARALLEL_MIN_WORK = 20_000_000;
+let parallelMinWork = PARALLEL_MIN_WORK;
+
+/** Tests: let small runs use the thread pool. */
+export function setParallelMinWork(n: number = PARALLEL_MIN_WORK): void {
+  parallelMinWork = n;
+}
+
+/** The gradient threads a run uses: spec.threads when the run is big enough, at most one per 16 batch rows. */
+export function parallelThreads(spec: Pick<VaeSpec, 'threads' | 'freeBits' | 'epochs'>, nTrain: number, d: number, batchSize: number): number {
+  if (spec.threads <= 1 || spec.freeBits > 0 || nTrain * d * spec.epochs < parallelMinWork) return 1;
+  return Math.max(1, Math.min(spec.threads, Math.floor(batchSize / 16)));
+}
+
 /**
  * The scalar to minimise and the per-row bound [B] it estimates (see the module comment). Call in a gradient scope.
  */
@@ -316,6 +332,11 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
   const analytic = spec.kl !== 'mc' && objective.kind === 'elbo' && spec.estimator === 'reparam';
   const vars = model.variables();
   const optimizer = makeOptimizer(spec);
+  const varNames = vars.map((v) => v.name);
+  // Data-parallel gradient threads (parallel.ts) — on runs big enough to repay starting them, and never with free
+  // bits (a batch-level floor). Decided from the spec and the data alone, so a run stays reproducible.
+  const threads = parallelThreads(spec, nTrain, d, batchSize);
+  const pool = GradientPool.create(threads, vars, d, Math.ceil(batchSize / Math.max(1, threads)), vaeConfig(data, spec), spec);
   // Minibatches are copied from the host matrix each step (measured on wasm: 4.3 ms per 128 × 784 batch against
   // 24 ms for tf.gather from a resident [60000, 784] tensor), so the data never sit on the backend twice.
   const batchRows = new Int32Array(batchSize);
@@ -358,22 +379,30 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
         }
         const idx = order.subarray(b * batchSize, Math.min(nTrain, (b + 1) * batchSize));
         for (let i = 0; i < idx.length; i++) batchRows[i] = trainRows[idx[i]!]!;
-        const xb = rowsTensor(data.x, d, batchRows.subarray(0, idx.length));
         const stepKey = fold(kNoise, step);
         const beta = klWeight(step, spec.beta, schedule);
         const tau = spec.latentType === 'categorical' ? gumbelTemperature(step, spec.temperature) : null;
         step++;
+        const rowsNow = batchRows.subarray(0, idx.length);
+        // Replicas start on shards 1 … T − 1 before this thread computes shard 0 (parallel.ts).
+        const bounds = pool && idx.length >= pool.threads ? pool.start(vars, data.x, rowsNow, { stepKey, beta, tau, baseline }) : null;
+        const xb = rowsTensor(data.x, d, bounds ? rowsNow.subarray(0, bounds[1]) : rowsNow);
         const ctx: StepContext = { objective, estimator: spec.estimator, analytic, beta, freeBits: spec.freeBits, tau, baseline };
         let boundMean: tf.Scalar | null = null;
-        const { value, grads } = optimizer.computeGradients(() => {
+        let { value, grads } = optimizer.computeGradients(() => {
           const r = stepLoss(model, xb, stepKey, ctx);
           boundMean = tf.keep(tf.mean(r.bound));
           return r.loss;
         }, vars);
         xb.dispose();
+        let bm = boundMean as tf.Scalar | null;
+        if (pool && bounds) {
+          const all = pool.collect(bounds, { grads, loss: value, boundMean: bm }, varNames);
+          tf.dispose([value, ...(bm ? [bm] : []), ...Object.values(grads)]);
+          ({ grads, loss: value, boundMean: bm } = all);
+        }
         // One read-back per step: the bound, the loss, and the global gradient norm when clipping needs it — else
         // Σ_v Σ g_v, which is finite exactly when every gradient entry is (NaN and ±∞ propagate), and half the work.
-        const bm = boundMean as tf.Scalar | null;
         const clipping = spec.optimiser.clipNorm !== undefined;
         const stats = tf.tidy(() => {
           const parts = Object.values(grads).map((g) => (clipping ? tf.sum(tf.square(g)) : tf.sum(g)));
@@ -468,6 +497,7 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
       history,
     };
   } finally {
+    await pool?.close();
     if (best) tf.dispose(best.values);
     disposeOptimizer(optimizer);
     model.dispose();
