@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from './storage/db';
 import { makeRepos } from './storage/repositories';
+import { loadLdaBundle } from './engine/models/lda';
 
 const root = path.resolve(__dirname, '..');
 const cli = (args: string[], dataDir: string) =>
@@ -93,6 +94,11 @@ describe('elbo-studio CLI', () => {
     const docTopic = fs.readFileSync(path.join(out, 'doc-topic.csv'), 'utf8').trim().split('\n');
     expect(docTopic).toHaveLength(3001);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).vocabulary.length).toBe(res.metrics.vocabulary);
+    // The same bundle the app exports: a manifest listing every file with its checksum, and it loads back.
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ format: 'elbo-studio.lda-bundle', formatVersion: 1, K: 5, V: res.metrics.vocabulary });
+    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual(['doc-topic.csv', 'lambda.bin', 'model.json', 'stopwords.json', 'topic-word.csv', 'vocabulary.csv', 'vocabulary.json']);
+    expect(loadLdaBundle(out).model.K).toBe(5);
   });
 
   it('fits a BNN, exports its bundle, and refuses a target among the features before training', () => {
@@ -108,6 +114,9 @@ describe('elbo-studio CLI', () => {
     for (const f of ['manifest.json', 'posterior.json', path.join('tfjs', 'model.json'), path.join('onnx', 'predictive-mean.onnx')]) {
       expect(fs.existsSync(path.join(out, f))).toBe(true);
     }
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ format: 'elbo-studio.bnn-bundle', formatVersion: 2, source: { runId: res.run } });
+    expect(manifest.files.map((f: { path: string }) => f.path)).toContain('onnx/predictive-mean.onnx');
     const bad = cli(['fit', '--data', data, '--model', 'bnn', '--target', 'progression', '--features', 'progression,bmi'], d);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/include the target column "progression"/);

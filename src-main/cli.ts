@@ -58,7 +58,13 @@ Model (fit):
   --val F               validation fraction (default 0.1)
   --seed N              seed of every random draw (default 1)
   --eval-k K            vae: importance samples for the held-out log-likelihood (default 1000, at most 5000)
-  --export DIR          vae, bnn: write the fitted model as a bundle (manifest.json, TF.js networks, ONNX) into DIR
+  --eval-rows N         vae: rows scored at the end (a seeded sample; default 2000, 0 = all)
+  --threads N           vae: gradient threads, data-parallel over each minibatch (default 1; part of the spec, so
+                        the same N reproduces a run; used on runs of ≥ 2·10⁷ rows × columns × epochs)
+  --test FILE.csv       vae: also score this file (same feature columns) with the fitted model: test ELBO,
+                        importance-sampled log-likelihood, KL and active units (test_* metrics)
+  --export DIR          vae, lda, bnn: write the fitted model as a bundle into DIR (manifest.json with checksums,
+                        the parameters; networks in TF.js layers format and ONNX; LDA: λ, vocabulary, CSV tables)
                         lda: write topic-word.csv, vocabulary.csv, doc-topic.csv and model.json into DIR
   --backend node|wasm|cpu   force a tfjs backend (default: the fastest that loads)
 
@@ -91,7 +97,7 @@ const KNOWN_FIT = new Set([
   'data', 'data-dir', 'project', 'model', 'features', 'ignore', 'family', 'objective', 'latent', 'hidden',
   'activation', 'likelihood', 'epochs', 'batch', 'lr', 'val', 'seed', 'backend', 'name', 'target', 'kind', 'steps',
   'text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'eval-k', 'export',
-  'splits', 'test-fraction', 'heldout',
+  'splits', 'test-fraction', 'heldout', 'test', 'eval-rows', 'threads',
 ]);
 
 function numberOpt(opts: Opts, name: string, int = true): number | undefined {
@@ -126,7 +132,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   if ((model === 'glm' || model === 'bnn') && !opts.get('target')) throw new Error(`--model ${model} needs --target COLUMN (the column to predict).`);
   if (model === 'lda' && !opts.get('text-column')) throw new Error('--model lda needs --text-column COLUMN (the column holding the documents).');
   const only: Record<string, string[]> = {
-    vae: ['latent', 'hidden', 'activation', 'likelihood', 'epochs', 'batch', 'val', 'eval-k', 'export'],
+    vae: ['latent', 'hidden', 'activation', 'likelihood', 'epochs', 'batch', 'val', 'eval-k', 'eval-rows', 'test', 'threads', 'export'],
     glm: ['target', 'kind', 'steps'],
     lda: ['text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'heldout', 'export'],
     bnn: ['target', 'hidden', 'activation', 'epochs', 'batch', 'val', 'splits', 'test-fraction', 'export'],
@@ -180,6 +186,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   };
   const dataset = await importFile(data, path.basename(data));
   const heldoutDataset = model === 'lda' && opts.has('heldout') ? await importFile(opts.get('heldout')!, `${path.basename(opts.get('heldout')!)} (held-out)`) : null;
+  const testDataset = model === 'vae' && opts.has('test') ? await importFile(opts.get('test')!, `${path.basename(opts.get('test')!)} (test)`) : null;
 
   const hidden = list(opts, 'hidden')?.map((h) => {
     const v = Number(h);
@@ -240,7 +247,16 @@ async function fit(s: Services, opts: Opts): Promise<void> {
           ...(numberOpt(opts, 'epochs') !== undefined ? { epochs: numberOpt(opts, 'epochs') } : {}),
           ...(numberOpt(opts, 'batch') !== undefined ? { batchSize: numberOpt(opts, 'batch') } : {}),
           ...(numberOpt(opts, 'val', false) !== undefined ? { validationFraction: numberOpt(opts, 'val', false) } : {}),
-          ...(numberOpt(opts, 'eval-k') !== undefined ? { evaluation: { k: numberOpt(opts, 'eval-k') } } : {}),
+          ...(numberOpt(opts, 'eval-k') !== undefined || numberOpt(opts, 'eval-rows') !== undefined
+            ? {
+                evaluation: {
+                  ...(numberOpt(opts, 'eval-k') !== undefined ? { k: numberOpt(opts, 'eval-k') } : {}),
+                  ...(numberOpt(opts, 'eval-rows') !== undefined ? { rows: numberOpt(opts, 'eval-rows') } : {}),
+                },
+              }
+            : {}),
+          ...(testDataset ? { testDatasetId: testDataset.id } : {}),
+          ...(numberOpt(opts, 'threads') !== undefined ? { threads: numberOpt(opts, 'threads') } : {}),
         };
   const parsed = runSpecSchema.safeParse(specInput);
   if (!parsed.success) {
@@ -257,6 +273,10 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   s.events.on('run:progress', (p) => {
     if (Date.now() - lastLog > 1000 || p.step === p.totalSteps) {
       lastLog = Date.now();
+      if (p.phase === 'evaluating') {
+        process.stderr.write(`evaluating: ${p.step}/${p.totalSteps}\n`);
+        return;
+      }
       process.stderr.write(
         `epoch ${p.epoch}/${p.totalEpochs} step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ` +
           `${p.stepsPerSecond.toFixed(1)} steps/s eta ${Math.round(p.etaSeconds)} s\n`,
@@ -274,25 +294,24 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   let exported: string[] | null = null;
   if (final.status === 'completed' && opts.has('export')) {
     const dir = path.resolve(opts.get('export')!);
-    exported = model === 'vae' ? await exportVae(s, final, dir) : model === 'bnn' ? copyBundle(s, final.id, 'bnn-bundle', dir) : null;
-    // The same networks as ONNX, for use outside TensorFlow.js.
-    const { exportLayersModelToOnnx } = await import('./export/onnx');
-    if (model === 'vae') {
-      exported?.push(exportLayersModelToOnnx(path.join(dir, 'encoder'), path.join(dir, 'onnx', 'encoder.onnx'), 'vae_encoder', 'q_params'));
-      exported?.push(exportLayersModelToOnnx(path.join(dir, 'decoder'), path.join(dir, 'onnx', 'decoder.onnx'), 'vae_decoder', 'x_mean'));
-    } else if (model === 'bnn') {
-      exported?.push(exportLayersModelToOnnx(path.join(dir, 'tfjs'), path.join(dir, 'onnx', 'predictive-mean.onnx'), 'bnn_mean'));
+    if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+      throw new Error(`--export folder ${dir} already holds files; choose an empty or new folder.`);
     }
-    if (model === 'lda') {
-      if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-        throw new Error(`--export folder ${dir} already holds files; choose an empty or new folder.`);
-      }
-      fs.mkdirSync(dir, { recursive: true });
-      exported = [];
-      for (const [kind, file] of [['topic-word', 'topic-word.csv'], ['vocabulary', 'vocabulary.csv'], ['doc-topic', 'doc-topic.csv'], ['model', 'model.json']] as const) {
-        const out = await unwrap<{ text: string }>(dispatch('lda:export', { runId: final.id, kind }));
-        fs.writeFileSync(path.join(dir, file), out.text);
-        exported.push(path.join(dir, file));
+    if (model === 'vae' || model === 'bnn' || model === 'lda') {
+      // The same bundle the app's "Export model bundle" writes (manifest with checksums; networks also as ONNX).
+      const { exportRunBundleToFolder } = await import('./export/bundles');
+      const r = await exportRunBundleToFolder(s, final.id, dir, false);
+      exported = r.files.map((f) => path.join(dir, f));
+      if (model === 'lda') {
+        // Beside the bundle: the vocabulary with corpus frequencies, θ of every training row and the model as one
+        // JSON file (listed and checksummed in the manifest like the rest).
+        for (const [kind, file] of [['vocabulary', 'vocabulary.csv'], ['doc-topic', 'doc-topic.csv'], ['model', 'model.json']] as const) {
+          const out = await unwrap<{ text: string }>(dispatch('lda:export', { runId: final.id, kind }));
+          fs.writeFileSync(path.join(dir, file), out.text);
+          exported.push(path.join(dir, file));
+        }
+        const { resealBundle } = await import('./engine/models/common/bundle');
+        resealBundle(dir);
       }
     }
   }
@@ -309,6 +328,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       seed: final.seed,
       dataset: { id: dataset.id, rows: dataset.rows },
       metrics: final.metrics,
+      ...(final.model === 'vae' ? { summary: vaeSummary(final.metrics, testDataset) } : {}),
       ...(final.model === 'glm' ? { posterior: glmPosterior(s, final.id) } : {}),
       ...(final.model === 'lda' ? ldaSummary(s, final.id) : {}),
       ...(final.model === 'bnn' ? { splits: s.repos.artifacts.get(final.id, 'splits')?.data ?? null } : {}),
@@ -317,39 +337,17 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   if (final.status !== 'completed') process.exitCode = 1;
 }
 
-/** Copies a bundle the worker wrote into the run's folder to DIR (which must be empty or new). */
-function copyBundle(s: Services, runId: number, name: string, dir: string): string[] {
-  const src = path.join(s.runPath(runId), name);
-  if (!fs.existsSync(src)) throw new Error(`Run ${runId} stored no ${name} to export`);
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    throw new Error(`--export folder ${dir} already holds files; choose an empty or new folder.`);
-  }
-  fs.cpSync(src, dir, { recursive: true });
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.push(p);
-    }
+/** The VAE's headline figures, grouped: training, validation rows, and the --test file when one was given. */
+function vaeSummary(m: Record<string, number>, testDataset: { id: number; rows: number } | null) {
+  const v = (k: string): number | null => (typeof m[k] === 'number' ? m[k]! : null);
+  return {
+    trainElbo: v('train_elbo'),
+    validation: { elbo: v('eval_elbo'), logLikelihood: v('loglik'), k: v('loglik_k'), activeUnits: v('active_units'), kl: v('kl') },
+    test: testDataset
+      ? { dataset: testDataset.id, rows: v('test_rows'), elbo: v('test_elbo'), logLikelihood: v('test_loglik'), activeUnits: v('test_active_units'), kl: v('test_kl') }
+      : null,
+    secondsPerEpoch: v('seconds_per_epoch'),
   };
-  walk(dir);
-  return out;
-}
-
-async function exportVae(s: Services, run: RunSummary, dir: string): Promise<string[]> {
-  const snapFile = path.join(s.runPath(run.id), 'vae-snapshot.json');
-  if (!fs.existsSync(snapFile)) throw new Error(`Run ${run.id} stored no model to export`);
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    throw new Error(`--export folder ${dir} already holds files; choose an empty or new folder.`);
-  }
-  const { exportVaeBundle } = await import('./engine/models/vae');
-  const { initBackend } = await import('./engine/backend');
-  await initBackend();
-  const snapshot = JSON.parse(fs.readFileSync(snapFile, 'utf8'));
-  if (run.spec.model !== 'vae') throw new Error('Only VAE runs export with --export for now');
-  const out = await exportVaeBundle(snapshot, dir, { spec: run.spec, metrics: run.metrics, appVersion: s.version });
-  return out.files.map((f) => path.join(dir, f));
 }
 
 function glmPosterior(s: Services, runId: number) {

@@ -20,8 +20,18 @@ async function main() {
     dataDir,
     mode: 'electron',
     samplesDir: app.isPackaged ? path.join(process.resourcesPath, 'samples') : undefined,
-    pickFile: async () => {
-      const opts = { properties: ['openFile' as const], filters: [{ name: 'CSV', extensions: ['csv', 'tsv', 'txt'] }] };
+    pickFile: async (accept = 'csv') => {
+      const filters = accept === 'zip' ? [{ name: 'ELBO Studio model bundle', extensions: ['zip'] }] : [{ name: 'CSV', extensions: ['csv', 'tsv', 'txt'] }];
+      const opts = { properties: ['openFile' as const], filters };
+      const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+    pickFolder: async (purpose) => {
+      const opts = {
+        title: purpose === 'export' ? 'Save the model bundle to a folder' : 'Open a model bundle folder',
+        buttonLabel: purpose === 'export' ? 'Save here' : 'Open',
+        properties: ['openDirectory' as const, 'createDirectory' as const],
+      };
       const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },

@@ -13,12 +13,14 @@ import { registerExport } from './register-export';
 import { registerLda } from './register-lda';
 import { registerVae } from './register-vae';
 import { registerBnn } from './register-bnn';
+import { registerComparisons } from './register-comparisons';
+import { registerModels } from './register-models';
 import type { Services } from './services';
 
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: AppErrorData; status: number };
 
 export function createHandlers(s: Services): Handlers {
-  return { ...registerProjects(s), ...registerImport(s), ...registerRuns(s), ...registerHistory(s), ...registerExport(s), ...registerLda(s), ...registerVae(s), ...registerBnn(s) };
+  return { ...registerProjects(s), ...registerImport(s), ...registerRuns(s), ...registerHistory(s), ...registerExport(s), ...registerLda(s), ...registerVae(s), ...registerBnn(s), ...registerComparisons(s), ...registerModels(s) };
 }
 
 function formatIssues(error: z.ZodError): string {
@@ -33,6 +35,7 @@ const statusOf: Record<string, number> = {
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  FOLDER_NOT_EMPTY: 409,
   IMPORT_FAILED: 422,
   RUN_FAILED: 422,
   UNSUPPORTED: 422,

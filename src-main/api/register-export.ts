@@ -8,7 +8,7 @@ const REPORT_ARTIFACTS = ['evaluation', 'views', 'topics', 'splits', 'posterior'
 
 export function registerExport(s: Services): Pick<Handlers, 'runs:report'> {
   return {
-    'runs:report': async ({ runIds }) => {
+    'runs:report': async ({ runIds, charts: viewCharts, title }) => {
       const runs: ReportRun[] = runIds.map((id) => {
         const run = s.repos.runs.get(id);
         if (!run) throw new AppError('NOT_FOUND', `No run with id ${id}`);
@@ -26,9 +26,12 @@ export function registerExport(s: Services): Pick<Handlers, 'runs:report'> {
           appVersion: s.version,
           generatedAt: new Date().toISOString(),
           versions: { node: process.versions.node, tfjs: '4.22.0', mode: s.mode },
+          ...(viewCharts ? { viewCharts } : {}),
+          ...(title ? { title } : {}),
         });
       } catch (e) {
-        throw new AppError('BAD_REQUEST', (e as Error).message, 'Compare runs of one model kind.');
+        const message = (e as Error).message;
+        throw new AppError('BAD_REQUEST', message, /kinds/.test(message) ? 'Compare runs of one model kind.' : 'Export the report again from the compare view.');
       }
       const fileName =
         runIds.length === 1

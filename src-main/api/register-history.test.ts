@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServices, type Services } from './services';
 import { registerHistory } from './register-history';
 import { runSpecSchema } from '../../src-shared/schemas/run-spec';
+import { invokeSchemas } from '../../src-shared/ipc/contract';
 
 let s: Services;
 let h: ReturnType<typeof registerHistory>;
@@ -68,12 +69,51 @@ describe('history', () => {
     expect(updated).toMatchObject({ name: 'renamed', notes: 'the one that worked 100%', tags: ['keep', 'paper'], starred: true });
   });
 
+  it('sorts by project, objective, backend, start and star, and filters by a start-time range', async () => {
+    const a = run(ds1, 'a', { model: 'vae', objective: { kind: 'iwae', k: 5 } });
+    const b = run(ds2, 'b', { model: 'vae' });
+    const c = run(ds1, 'c', { model: 'lda', textColumn: 'text' });
+    const at = (id: number, iso: string) => s.repos.db.prepare('UPDATE runs SET started_at = ? WHERE id = ?').run(iso, id);
+    at(a, '2024-03-01T10:00:00.000Z');
+    at(b, '2024-01-15T08:00:00.000Z');
+    at(c, '2024-02-10T23:30:00.000Z');
+    s.repos.db.prepare(`UPDATE runs SET backend = 'cpu' WHERE id = ?`).run(c);
+    await h['runs:update']({ runId: b, starred: true });
+    const q = (f: Partial<Parameters<typeof h['runs:search']>[0]>) =>
+      h['runs:search']({ sort: 'created', order: 'desc', limit: 100, ...f }).then((rs) => rs.map((r) => r.id));
+    // Project "Pixels" (a, c) before "Text" (b); ties by id, newest first.
+    expect(await q({ sort: 'project', order: 'asc' })).toEqual([c, a, b]);
+    expect(await q({ sort: 'objective', order: 'asc' })).toEqual([b, c, a]); // elbo < elbo:svi < iwae:5
+    expect(await q({ sort: 'backend', order: 'asc' })).toEqual([c, b, a]);
+    expect(await q({ sort: 'started', order: 'asc' })).toEqual([b, c, a]);
+    expect(await q({ sort: 'started', order: 'desc' })).toEqual([a, c, b]);
+    expect(await q({ sort: 'starred', order: 'desc' })).toEqual([b, c, a]);
+    // A local day given with its offset: 2024-02-10 in UTC+01:00 ends at 23:00 UTC, so c (23:30 UTC) is the 11th there.
+    expect(await q({ startedFrom: '2024-02-01T00:00:00Z', startedBefore: '2024-03-01T00:00:00Z' })).toEqual([c]);
+    expect(await q({ startedFrom: '2024-02-10T00:00:00+01:00', startedBefore: '2024-02-11T00:00:00+01:00' })).toEqual([]);
+    expect(await q({ startedFrom: '2024-02-11T00:00:00+01:00', startedBefore: '2024-02-12T00:00:00+01:00' })).toEqual([c]);
+    expect(await q({ startedFrom: '2024-03-01T10:00:00.000Z' })).toEqual([a]);
+    expect(await q({ startedBefore: '2024-01-15T08:00:00.000Z' })).toEqual([]);
+  });
+
+  it('refuses a start-time filter that is not an ISO time', async () => {
+    const bad = invokeSchemas['runs:search'].safeParse({ startedFrom: 'last tuesday' });
+    expect(bad.success).toBe(false);
+    expect(invokeSchemas['runs:search'].safeParse({ startedFrom: '2024-02-11T00:00:00+01:00' }).success).toBe(true);
+  });
+
   it('deletes a run with its metrics, artifacts and files, touching nothing else', async () => {
     const a = run(ds1, 'a', { model: 'vae' });
     const b = run(ds1, 'b', { model: 'vae' });
     const preview = await h['runs:delete-preview']({ runId: a });
     expect(preview).toMatchObject({ runs: 1, metrics: 1, artifacts: 1 });
     expect(preview.files).toEqual([s.runPath(a)]);
+    // Each file or folder with its size and what it holds, for the confirmation.
+    fs.mkdirSync(path.join(s.runPath(a), 'bnn-bundle'));
+    fs.writeFileSync(path.join(s.runPath(a), 'bnn-bundle', 'weights.bin'), Buffer.alloc(1000));
+    const detailed = await h['runs:delete-preview']({ runId: a });
+    expect(detailed.entries).toEqual([{ path: s.runPath(a), bytes: 1002, fileCount: 2, isDirectory: true }]);
+    expect(detailed.bytes).toBe(1002);
     await h['runs:delete']({ runId: a });
     expect(s.repos.runs.get(a)).toBeNull();
     expect(fs.existsSync(s.runPath(a))).toBe(false);
@@ -89,7 +129,11 @@ describe('history', () => {
     run(ds2, 'other', { model: 'vae' });
     const preview = await h['datasets:delete-preview']({ datasetId: ds1 });
     expect(preview).toMatchObject({ datasets: 1, runs: 1, metrics: 1, artifacts: 1 });
-    expect(preview.bytes).toBeGreaterThanOrEqual(400);
+    expect(preview.bytes).toBe(402); // data.f32 (400 B) + the run's vae-snapshot.json (2 B)
+    expect(preview.entries.map((e) => [path.relative(s.dataDir, e.path), e.bytes, e.fileCount])).toEqual([
+      ['datasets/digits', 400, 1],
+      [`runs/${a}`, 2, 1],
+    ]);
     await h['datasets:delete']({ datasetId: ds1 });
     expect(s.repos.datasets.get(ds1)).toBeNull();
     expect(s.repos.runs.get(a)).toBeNull();

@@ -8,16 +8,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../src-shared/ipc/app-error';
 import type { Handlers } from '../../src-shared/ipc/contract';
-import type { DeletionSummary } from '../../src-shared/domain/types';
+import type { DeletionEntry, DeletionSummary } from '../../src-shared/domain/types';
 import type { Services } from './services';
 
-function sizeOf(p: string): number {
-  if (!fs.existsSync(p)) return 0;
-  const st = fs.statSync(p);
-  if (!st.isDirectory()) return st.size;
-  let n = 0;
-  for (const e of fs.readdirSync(p)) n += sizeOf(path.join(p, e));
-  return n;
+/** Bytes and file count under a path (a file counts once; symbolic links are not followed). */
+function measure(p: string): { bytes: number; fileCount: number } {
+  if (!fs.existsSync(p)) return { bytes: 0, fileCount: 0 };
+  const st = fs.lstatSync(p);
+  if (!st.isDirectory()) return { bytes: st.size, fileCount: 1 };
+  let bytes = 0;
+  let fileCount = 0;
+  for (const e of fs.readdirSync(p)) {
+    const m = measure(path.join(p, e));
+    bytes += m.bytes;
+    fileCount += m.fileCount;
+  }
+  return { bytes, fileCount };
+}
+
+function entriesOf(files: string[]): { entries: DeletionEntry[]; bytes: number } {
+  const entries = files.map((f) => ({ path: f, ...measure(f), isDirectory: fs.lstatSync(f).isDirectory() }));
+  return { entries, bytes: entries.reduce((a, e) => a + e.bytes, 0) };
 }
 
 function counts(s: Services, where: string, id: number) {
@@ -42,7 +53,7 @@ export function registerHistory(s: Services): Pick<
     getRun(runId);
     const dir = s.runPath(runId);
     const files = fs.existsSync(dir) ? [dir] : [];
-    return { runs: 1, datasets: 0, ...counts(s, 'id = ?', runId), files, bytes: files.reduce((a, f) => a + sizeOf(f), 0) };
+    return { runs: 1, datasets: 0, ...counts(s, 'id = ?', runId), files, ...entriesOf(files) };
   };
 
   const datasetPreview = (datasetId: number): DeletionSummary => {
@@ -54,7 +65,7 @@ export function registerHistory(s: Services): Pick<
       datasets: 1,
       ...counts(s, 'dataset_id = ?', datasetId),
       files,
-      bytes: files.reduce((a, f) => a + sizeOf(f), 0),
+      ...entriesOf(files),
     };
   };
 

@@ -22,11 +22,11 @@ function resolveSource(s: Services, source: ImportSource): { path: string; name:
 
 export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'import:preview' | 'import:commit' | 'datasets:rows'> {
   return {
-    'files:pick': async () => {
+    'files:pick': async ({ accept }) => {
       if (!s.pickFile) {
         throw new AppError('UNSUPPORTED', 'There is no native file dialog in browser mode', 'Use the file picker on the Import page.');
       }
-      const p = await s.pickFile();
+      const p = await s.pickFile(accept);
       return p ? s.files.register(p) : null;
     },
     'import:preview': async ({ source, delimiter }) => {

@@ -51,7 +51,7 @@ function shorten(s: string, n: number): string {
 }
 
 /** Appends an `empty` column (1 = no in-vocabulary token: θ is the prior mean) to docTopicCsv's output. */
-function withEmptyColumn(csv: string, corpus: Corpus): string {
+export function withEmptyColumn(csv: string, corpus: Corpus): string {
   const lines = csv.replace(/\n$/, '').split('\n');
   const out = lines.map((line, i) => {
     if (i === 0) return `${line},empty`;
@@ -62,7 +62,7 @@ function withEmptyColumn(csv: string, corpus: Corpus): string {
 }
 
 /** Reads one column of a CSV file (delimiter sniffed), streaming. */
-async function readCsvColumn(filePath: string, sourceName: string, column: string): Promise<string[]> {
+export async function readCsvColumn(filePath: string, sourceName: string, column: string): Promise<string[]> {
   const head = await readHead(filePath, sourceName);
   const delimiter = sniffDelimiter(head.text, head.size <= HEAD_BYTES);
   let idx = -1;

@@ -24,8 +24,10 @@ export interface Services {
   datasetPath(datasetId: number): string;
   /** Absolute folder of a run's larger files (model snapshot …). */
   runPath(runId: number): string;
-  /** Electron only: shows the native open dialog. */
-  pickFile?: () => Promise<string | null>;
+  /** Electron only: shows the native open dialog (for a CSV, or a model bundle's .zip). */
+  pickFile?: (accept?: 'csv' | 'zip') => Promise<string | null>;
+  /** Electron only: shows the native folder dialog. */
+  pickFolder?: (purpose: 'export' | 'import') => Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,8 @@ export interface CreateServicesOptions {
   dataDir: string;
   mode: 'electron' | 'browser';
   workerFactory?: WorkerFactory;
-  pickFile?: () => Promise<string | null>;
+  pickFile?: (accept?: 'csv' | 'zip') => Promise<string | null>;
+  pickFolder?: (purpose: 'export' | 'import') => Promise<string | null>;
   samplesDir?: string;
   /** Start the job runner's recovery (fail interrupted runs, re-queue queued ones). Default true. */
   recover?: boolean;
@@ -88,6 +91,7 @@ export function createServices(o: CreateServicesOptions): Services {
     datasetPath,
     runPath,
     ...(o.pickFile ? { pickFile: o.pickFile } : {}),
+    ...(o.pickFolder ? { pickFolder: o.pickFolder } : {}),
     async close() {
       await runner.shutdown();
       db.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, escapeHtml, flatten, type ReportRun } from './report';
+import { buildReport, checkSvg, escapeHtml, flatten, type ReportRun } from './report';
 import { runSpecSchema } from '../../src-shared/schemas/run-spec';
 import type { RunSummary } from '../../src-shared/domain/types';
 
@@ -47,5 +47,53 @@ describe('HTML report', () => {
     expect(flatten({ a: { b: 1, c: [1, 2] }, d: 'x' })).toEqual({ 'a.b': '1', 'a.c': '[1,2]', d: 'x' });
     // Long lists (64 feature columns) are shortened so the table stays readable.
     expect(flatten({ f: Array.from({ length: 64 }, (_, i) => i) }).f).toBe('[0,1,2,3,4,5,6,7,8,9,10,11, … (64 items)]');
+  });
+
+  it("embeds the compare view's own charts in place of its curves, keeping the model charts the view does not draw", () => {
+    const a = run(1, 'mean-field', 'meanfield', { val_elbo: -28, epochs: 2, coverage90: 0.99 }, { model: 'vae' });
+    const b = run(2, 'planar', 'planar:8', { val_elbo: -27.6, epochs: 2, coverage90: 0.88 }, { model: 'vae', family: { kind: 'planar', length: 8 } });
+    const svg = (label: string) => `<svg width="400" height="300" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300"><rect width="400" height="300" fill="#fff"></rect><text x="5" y="5">${label}</text></svg>`;
+    const viewCharts = [
+      { id: 'compare-curves', title: 'Training curves: train_elbo by wall time', svg: svg('curves') },
+      { id: 'latent-1', title: 'Latent map — #1 meanfield', svg: svg('map 1') },
+      { id: 'kl-per-dim-2', title: 'KL per dimension — #2 (as the view drew it)', svg: svg('kl 2') },
+    ];
+    const rep = buildReport({ runs: [a, b], appVersion: '0', generatedAt: 'x', versions: {}, viewCharts, title: 'Flows <vs> mean-field' });
+    // View charts first, then the report's KL chart of run 1 (run 2's is drawn by the view, so not twice); no server curves.
+    expect(rep.charts).toEqual(['compare-curves', 'latent-1', 'kl-per-dim-2', 'kl-per-dim-1']);
+    for (const c of rep.charts) expect(rep.html).toContain(`<figure data-chart="${c}">`);
+    expect(rep.html).not.toContain('data-chart="curve-train_elbo"');
+    expect(rep.html).toContain('<figcaption>Training curves: train_elbo by wall time</figcaption><svg width="400"');
+    expect(rep.html).toContain('<h1>Flows &lt;vs&gt; mean-field</h1>');
+    // The compare view's rule for the best value: none on a tie or without a side; coverage closest to its level.
+    expect(rep.html).toContain('<tr><th>epochs</th><td class="num">2</td><td class="num">2 <span class="diff">(+0)</span></td></tr>');
+    expect(rep.html).toMatch(/<th>coverage90 <span class="muted">◎ 90 %<\/span><\/th><td class="num">0\.9900<\/td><td class="num best">0\.8800/);
+    expect(rep.html).toMatch(/<th>val_elbo <span class="muted">↑<\/span><\/th><td class="num">-28<\/td><td class="num best">-27\.6000/);
+    expect(rep.html.match(/<svg /g)).toHaveLength(4);
+    // A chart id given twice is refused.
+    expect(() => buildReport({ runs: [a, b], appVersion: '0', generatedAt: 'x', versions: {}, viewCharts: [viewCharts[0]!, viewCharts[0]!] })).toThrow(/appears twice/);
+  });
+
+  it('refuses view charts that are not plain drawings: scripts, handlers, outside references', () => {
+    const ok = '<svg width="10" height="10" xmlns="http://www.w3.org/2000/svg"><style>.a{fill:red}</style><image href="data:image/png;base64,AAAA" width="1" height="1"></image><text>onload=1 &lt;script&gt;</text></svg>';
+    expect(checkSvg(`  ${ok}\n`, 'c')).toBe(ok);
+    // ECharts' own CSS comes wrapped in CDATA: unwrapped and checked like the rest.
+    expect(checkSvg('<svg><style ><![CDATA[.a{fill:red}]]></style></svg>', 'c')).toBe('<svg><style >.a{fill:red}</style></svg>');
+    expect(() => checkSvg('<svg><style><![CDATA[@import "http://x/y.css";]]></style></svg>', 'c')).toThrow(/outside resource/);
+    const bad: Array<[string, RegExp]> = [
+      ['<div>no svg</div>', /not an SVG/],
+      ['<svg><script>alert(1)</script></svg>', /<script>/],
+      ['<svg><foreignObject><div></div></foreignObject></svg>', /<foreignobject>/],
+      ['<svg><rect onclick="x()"></rect></svg>', /event handler/],
+      ['<svg><rect\nonload=x></rect></svg>', /event handler/],
+      ['<svg><image href="http://evil/x.png"></image></svg>', /outside resource/],
+      ['<svg><image xlink:href="file:///etc/passwd"></image></svg>', /outside resource/],
+      ['<svg><a href="javascript:alert(1)"></a></svg>', /<a>/],
+      ['<svg><rect style="fill:url(http://evil/)"></rect></svg>', /outside resource/],
+      ['<svg><style>@import "http://evil/x.css";</style></svg>', /outside resource/],
+      ['<!DOCTYPE svg [<!ENTITY x "y">]><svg></svg>', /not an SVG/],
+      ['<svg><!ENTITY x "y"></svg>', /declaration/],
+    ];
+    for (const [svg, why] of bad) expect(() => checkSvg(svg, 'c'), svg).toThrow(why);
   });
 });

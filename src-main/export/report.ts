@@ -5,6 +5,7 @@
  */
 import * as echarts from 'echarts';
 import type { Dataset, MetricSeries, RunSummary } from '../../src-shared/domain/types';
+import { bestIndex, coverageLevel, metricDirection } from '../../src-shared/domain/metric-direction';
 
 export interface ReportRun {
   run: RunSummary;
@@ -13,11 +14,22 @@ export interface ReportRun {
   artifacts: Record<string, unknown>;
 }
 
+/** A chart as a view drew it (ECharts' SVG renderer in the renderer process). */
+export interface ViewChart {
+  id: string;
+  title: string;
+  svg: string;
+}
+
 export interface ReportInput {
   runs: ReportRun[];
   appVersion: string;
   generatedAt: string;
   versions: Record<string, string>;
+  /** The compare view's charts as shown: embedded in place of the report's own curve charts. */
+  viewCharts?: ViewChart[];
+  /** Title instead of "Comparison of N … runs" (a saved comparison's name). */
+  title?: string;
 }
 
 export interface Report {
@@ -40,11 +52,52 @@ function svgChart(option: echarts.EChartsCoreOption, width = 760, height = 300):
   return svg;
 }
 
-/** Metrics where a smaller value is better; everything else (bounds, log-likelihoods, accuracy, coherence) is larger-better. */
-const LOWER_BETTER = /perplexity|rmse|ece|brier|seconds|loss|kl$|_se$|non_finite|skipped|khat/;
+/** SVG elements ECharts' SVG renderer writes; anything else in a view chart is refused. */
+const SVG_TAGS = new Set([
+  'svg', 'g', 'path', 'rect', 'circle', 'ellipse', 'line', 'polyline', 'polygon', 'text', 'tspan', 'image', 'defs',
+  'clippath', 'lineargradient', 'radialgradient', 'stop', 'pattern', 'style', 'title', 'desc', 'mask',
+]);
 
-export function betterIsLower(metric: string): boolean {
-  return LOWER_BETTER.test(metric);
+/**
+ * Checks an SVG handed in by the renderer before it is embedded: one <svg> element of known drawing elements, no
+ * event-handler attributes, no scripts, no external references (the report must open offline and run nothing).
+ * Returns the SVG trimmed; throws with the reason otherwise.
+ */
+export function checkSvg(svg: string, id: string): string {
+  // ECharts wraps its CSS in CDATA; unwrap it (the only declaration allowed) so the CSS is checked like the rest.
+  const t = svg.trim().replace(/(<style[^>]*>)\s*<!\[CDATA\[([^<]*?)\]\]>\s*(<\/style>)/g, '$1$2$3');
+  if (!/^<svg[\s>]/.test(t) || !t.endsWith('</svg>')) throw new Error(`Chart "${id}" is not an SVG image`);
+  if (/<!|<\?/.test(t)) throw new Error(`Chart "${id}" holds a declaration or processing instruction`);
+  const outside = (v: string) => /javascript:/i.test(v) || /url\(\s*(?!["']?\s*(?:data:|#))/i.test(v);
+  for (const m of t.matchAll(/<\/?([a-zA-Z][\w:-]*)([^>]*)>/g)) {
+    const tag = m[1]!.toLowerCase();
+    if (!SVG_TAGS.has(tag)) throw new Error(`Chart "${id}" holds a <${tag}> element`);
+    for (const a of (m[2] ?? '').matchAll(/([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/g)) {
+      const name = a[1]!.toLowerCase();
+      const value = (a[2] ?? a[3] ?? a[4] ?? '').trim();
+      if (name.startsWith('on')) throw new Error(`Chart "${id}" holds an event handler`);
+      if (((name === 'href' || name.endsWith(':href') || name === 'src') && !/^(data:|#)/i.test(value)) || outside(value)) {
+        throw new Error(`Chart "${id}" refers to an outside resource`);
+      }
+    }
+  }
+  if ([...t.matchAll(/<style[^>]*>([^<]*)<\/style>/g)].some((m) => /@import/i.test(m[1]!) || outside(m[1]!))) {
+    throw new Error(`Chart "${id}" refers to an outside resource`);
+  }
+  return t;
+}
+
+function viewChartFigures(charts: ViewChart[], ids: string[]): string {
+  const seen = new Set<string>();
+  return charts
+    .map((c) => {
+      if (seen.has(c.id)) throw new Error(`Chart id "${c.id}" appears twice`);
+      seen.add(c.id);
+      const svg = checkSvg(c.svg, c.id);
+      ids.push(c.id);
+      return `<figure data-chart="${escapeHtml(c.id)}"><figcaption>${escapeHtml(c.title)}</figcaption>${svg}</figure>`;
+    })
+    .join('');
 }
 
 /** Flattens a spec into dotted keys: { optimiser: { learningRate: 1e-3 } } → optimiser.learningRate = 0.001. */
@@ -96,12 +149,13 @@ function curveCharts(runs: ReportRun[], charts: string[]): string {
   return out;
 }
 
-function modelCharts(runs: ReportRun[], charts: string[]): string {
+/** Model-specific charts per run; ids in `skip` (drawn by the view already) are left out. */
+function modelCharts(runs: ReportRun[], charts: string[], skip: ReadonlySet<string> = new Set()): string {
   let out = '';
   runs.forEach((r, i) => {
     const tag = `${escapeHtml(r.run.name)} (#${r.run.id})`;
     const ev = r.artifacts.evaluation as { klPerDim?: number[]; activeUnits?: { count: number; total: number } } | undefined;
-    if (ev?.klPerDim?.length) {
+    if (ev?.klPerDim?.length && !skip.has(`kl-per-dim-${r.run.id}`)) {
       const id = `kl-per-dim-${r.run.id}`;
       charts.push(id);
       out += `<figure data-chart="${id}"><figcaption>KL per latent dimension — ${tag}; active units ${ev.activeUnits?.count ?? '?'}/${ev.activeUnits?.total ?? '?'}</figcaption>${svgChart({
@@ -115,7 +169,7 @@ function modelCharts(runs: ReportRun[], charts: string[]): string {
       | { band?: { feature: string; x: number[]; mean: number[]; totalSd?: number[]; sd?: number[]; epistemicSd?: number[] } | null; coverage?: { nominal: number[]; observed: number[] } | null }
       | undefined;
     const band = views?.band;
-    if (band && band.x?.length && band.mean?.length) {
+    if (band && band.x?.length && band.mean?.length && !skip.has(`band-${r.run.id}`)) {
       const sd = band.totalSd ?? band.sd ?? band.epistemicSd ?? band.mean.map(() => 0);
       const id = `band-${r.run.id}`;
       charts.push(id);
@@ -131,7 +185,7 @@ function modelCharts(runs: ReportRun[], charts: string[]): string {
       })}</figure>`;
     }
     const topics = r.artifacts.topics as { topics?: { words: string[]; prevalence: number }[] } | undefined;
-    if (topics?.topics?.length) {
+    if (topics?.topics?.length && !skip.has(`topic-prevalence-${r.run.id}`)) {
       const id = `topic-prevalence-${r.run.id}`;
       charts.push(id);
       out += `<figure data-chart="${id}"><figcaption>Topic prevalence — ${tag}</figcaption>${svgChart({
@@ -157,23 +211,35 @@ export function buildReport(input: ReportInput): Report {
   if (kinds.size > 1) throw new Error(`Runs of different model kinds cannot be compared in one report: ${[...kinds].join(', ')}`);
   const charts: string[] = [];
   const runs = input.runs;
-  const title = runs.length === 1 ? `Run: ${runs[0]!.run.name}` : `Comparison of ${runs.length} ${runs[0]!.run.model.toUpperCase()} runs`;
+  const title = input.title || (runs.length === 1 ? `Run: ${runs[0]!.run.name}` : `Comparison of ${runs.length} ${runs[0]!.run.model.toUpperCase()} runs`);
+  // The view's charts replace the report's own curves; the report's other charts are kept unless the view drew one
+  // with the same id.
+  let chartHtml: string;
+  if (input.viewCharts) {
+    const shown = viewChartFigures(input.viewCharts, charts);
+    const extra = modelCharts(runs, charts, new Set(charts));
+    chartHtml = `<div class="charts">${shown}${extra}</div>`;
+  } else {
+    chartHtml = `${curveCharts(runs, charts)}${modelCharts(runs, charts)}`;
+  }
 
   // Metrics table with differences to the first run and the best highlighted.
   const metricNames = [...new Set(runs.flatMap((r) => Object.keys(r.run.metrics)))].sort();
   const metricRows = metricNames
     .map((m) => {
       const vals = runs.map((r) => r.run.metrics[m]);
-      const finite = vals.filter((v): v is number => v !== undefined && Number.isFinite(v));
-      const best = finite.length > 1 ? (betterIsLower(m) ? Math.min(...finite) : Math.max(...finite)) : undefined;
+      // The compare view's rule: no winner on a tie or for a metric without a better side.
+      const best = bestIndex(m, vals);
+      const level = coverageLevel(m);
+      const side = level !== null ? `◎ ${Math.round(level * 100)} %` : ['↓', '', '↑'][metricDirection(m) + 1];
       const cells = vals
         .map((v, i) => {
           const base = vals[0];
           const diff = i > 0 && v !== undefined && base !== undefined ? ` <span class="diff">(${v - base >= 0 ? '+' : ''}${fmt(v - base)})</span>` : '';
-          return `<td class="num${best !== undefined && v === best ? ' best' : ''}">${fmt(v)}${diff}</td>`;
+          return `<td class="num${best === i ? ' best' : ''}">${fmt(v)}${diff}</td>`;
         })
         .join('');
-      return `<tr><th>${escapeHtml(m)}${runs.length > 1 ? ` <span class="muted">${betterIsLower(m) ? '↓' : '↑'}</span>` : ''}</th>${cells}</tr>`;
+      return `<tr><th>${escapeHtml(m)}${runs.length > 1 && side ? ` <span class="muted">${side}</span>` : ''}</th>${cells}</tr>`;
     })
     .join('');
 
@@ -223,7 +289,8 @@ dl{display:grid;grid-template-columns:110px 1fr;gap:4px 12px;margin:0}dt{color:#
 table{border-collapse:collapse;background:#fff;border:1px solid #e9ecef;border-radius:8px;width:100%}
 th,td{padding:6px 10px;border-bottom:1px solid #f1f3f5;text-align:left;vertical-align:top;overflow-wrap:anywhere}td.num{font-variant-numeric:tabular-nums;text-align:right}
 td.best{background:#ebfbee;font-weight:600}.diff{color:#868e96;font-size:12px}tr.differs{background:#fff9db}
-figure{background:#fff;border:1px solid #e9ecef;border-radius:8px;margin:0 0 14px;padding:12px}figcaption{font-weight:600;margin:0 0 6px}
+figure{background:#fff;border:1px solid #e9ecef;border-radius:8px;margin:0 0 14px;padding:12px;overflow:auto}figcaption{font-weight:600;margin:0 0 6px}
+.charts{display:flex;flex-wrap:wrap;gap:0 14px;align-items:flex-start}.charts figure{flex:1 1 auto;max-width:100%}figure svg{max-width:100%;height:auto;display:block}
 footer{color:#868e96;font-size:12px;margin:30px 0}
 </style></head><body>
 <header><span class="logo">∫</span><strong>ELBO Studio</strong><span class="muted">report</span></header>
@@ -231,7 +298,7 @@ footer{color:#868e96;font-size:12px;margin:30px 0}
 <h1>${escapeHtml(title)}</h1><p class="muted">Generated ${escapeHtml(input.generatedAt)}</p>
 <h2>Runs</h2>${facts}
 <h2>Metrics</h2><table><thead><tr><th>metric</th>${head}</tr></thead><tbody>${metricRows || '<tr><td>No final metrics.</td></tr>'}</tbody></table>
-<h2>Charts</h2>${curveCharts(runs, charts)}${modelCharts(runs, charts)}
+<h2>Charts</h2>${chartHtml}
 <h2>Configuration</h2><table><thead><tr><th>setting</th>${head}</tr></thead><tbody>${configRows}</tbody></table>
 <footer>${versions}</footer>
 </main></body></html>`;

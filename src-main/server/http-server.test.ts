@@ -79,6 +79,14 @@ describe('browser-mode HTTP server', () => {
     expect(viaCookie.status).toBe(200);
   });
 
+  it('accepts the address token over a stale cookie of another ELBO Studio on this machine (cookies ignore ports)', async () => {
+    const stale = { cookie: 'elbo_token=0123456789abcdef0123456789abcdef0123456789abcdef' };
+    expect((await request('/', { headers: stale })).status).toBe(401);
+    const r = await request(`/?token=${srv.token}`, { headers: stale });
+    expect(r.status).toBe(200);
+    expect(r.headers['set-cookie']?.[0]).toContain(`elbo_token=${srv.token}`);
+  });
+
   it('streams events to an SSE client', async () => {
     const got = await new Promise<string>((resolve, reject) => {
       const req = http.get(`${srv.url}/events`, { headers: { 'x-elbo-token': srv.token } }, (res) => {

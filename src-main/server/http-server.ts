@@ -106,7 +106,8 @@ export function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
   if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') {
     return Promise.reject(new Error(`Browser mode binds to the loopback address only, got ${host}`));
   }
-  const maxJson = o.maxJsonBytes ?? 5_000_000;
+  // A comparison report carries the view's charts as SVG (a latent map and a posterior are ~0.5 MB each, 8 runs).
+  const maxJson = o.maxJsonBytes ?? 40_000_000;
   const sseClients = new Set<http.ServerResponse>();
   let port = 0;
 
@@ -131,7 +132,9 @@ export function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
       }
       const url = new URL(req.url ?? '/', `http://${hostHeader}`);
       const queryToken = url.searchParams.get('token');
-      const presented = (req.headers['x-elbo-token'] as string | undefined) ?? readCookie(req, 'elbo_token') ?? queryToken;
+      // The token in the address wins over the cookie: cookies ignore the port, so a second ELBO Studio on this machine
+      // (another data directory) would otherwise be refused with the first one's cookie.
+      const presented = (req.headers['x-elbo-token'] as string | undefined) ?? queryToken ?? readCookie(req, 'elbo_token');
       if (!presented || !safeEqual(presented, token)) {
         sendJson(res, 401, {
           ok: false,

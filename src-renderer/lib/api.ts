@@ -37,6 +37,7 @@ const ERROR_CODES: readonly AppErrorCode[] = [
   'UNAUTHORIZED',
   'NOT_FOUND',
   'CONFLICT',
+  'FOLDER_NOT_EMPTY',
   'IMPORT_FAILED',
   'RUN_FAILED',
   'UNSUPPORTED',
@@ -298,9 +299,14 @@ export function onConnection(listener: ConnectionListener): () => void {
   return http.onConnection(listener);
 }
 
-/** Electron only: the native file dialog. Null when the user cancels. */
-export function pickFile(): Promise<PickedFile | null> {
-  return api.invoke('files:pick', {});
+/** Electron only: the native file dialog (a CSV, or a model bundle's .zip). Null when the user cancels. */
+export function pickFile(accept: 'csv' | 'zip' = 'csv'): Promise<PickedFile | null> {
+  return api.invoke('files:pick', { accept });
+}
+
+/** Electron only: the native folder dialog. Null when the user cancels. */
+export async function pickFolder(purpose: 'export' | 'import'): Promise<string | null> {
+  return (await api.invoke('files:pick-folder', { purpose }))?.path ?? null;
 }
 
 /** Browser mode only: send a file chosen with <input type=file> to the server. */

@@ -1,32 +1,7 @@
 /** Pure helpers of the compare view: which final metric is best, and where run configurations differ. */
 import type { RunSummary } from '../../src-shared/domain/types';
 
-const HIGHER = /elbo|loglik|log_lik|accuracy|auc|active_units|coverage|coherence/i;
-const LOWER = /perplexity|seconds|rmse|nll|loss|ece|error|non_finite/i;
-
-/** +1 when larger is better, −1 when smaller is better, 0 when neither (e.g. epochs, KL). */
-export function metricDirection(name: string): 1 | -1 | 0 {
-  if (LOWER.test(name)) return -1;
-  if (HIGHER.test(name)) return 1;
-  return 0;
-}
-
-/** Index of the best run for a metric (null when the metric has no direction or fewer than two runs have it). */
-export function bestIndex(name: string, values: ReadonlyArray<number | undefined>): number | null {
-  const dir = metricDirection(name);
-  if (dir === 0) return null;
-  let best: number | null = null;
-  let count = 0;
-  values.forEach((v, i) => {
-    if (v === undefined || !Number.isFinite(v)) return;
-    count++;
-    if (best === null || dir * v > dir * values[best]!) best = i;
-  });
-  if (count < 2 || best === null) return null;
-  const top = values[best]!;
-  // A tie for the top is no winner.
-  return values.filter((v) => v === top).length > 1 ? null : best;
-}
+export { bestIndex, coverageLevel, metricDirection } from '../../src-shared/domain/metric-direction';
 
 /** Flattens an object into dotted paths → printable values. */
 export function flatten(o: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
@@ -55,4 +30,23 @@ export function configRows(runs: readonly RunSummary[]): ConfigRow[] {
     return { key, values, differs: new Set(values).size > 1 };
   });
   return [...rows.filter((r) => r.differs), ...rows.filter((r) => !r.differs)];
+}
+
+/**
+ * For each topic of another run, the closest topic of the baseline run by the overlap of their top-n words
+ * (Jaccard: shared / all distinct), so topics of two fits can be read side by side. −1 when nothing is shared.
+ */
+export function matchTopics(base: ReadonlyArray<readonly string[]>, other: ReadonlyArray<readonly string[]>, n = 10): { index: number; overlap: number }[] {
+  const baseSets = base.map((w) => new Set(w.slice(0, n)));
+  return other.map((words) => {
+    const set = new Set(words.slice(0, n));
+    let best = { index: -1, overlap: 0 };
+    baseSets.forEach((b, i) => {
+      let shared = 0;
+      for (const w of set) if (b.has(w)) shared++;
+      const overlap = shared / (set.size + b.size - shared || 1);
+      if (overlap > best.overlap) best = { index: i, overlap };
+    });
+    return best;
+  });
 }

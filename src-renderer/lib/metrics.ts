@@ -1,4 +1,5 @@
-/** How final run metrics are shown: a readable label, a formatted value, ELBOs first. */
+/** How final run metrics are shown: a readable label, a formatted value, ELBOs first; each model's headline figure. */
+import type { RunSummary } from '../../src-shared/domain/types';
 import { formatDuration, formatMetric } from './format';
 
 const LABELS: Record<string, string> = {
@@ -38,4 +39,51 @@ export function metricRows(metrics: Record<string, number>): MetricRow[] {
     return a.localeCompare(b);
   });
   return names.map((n) => ({ name: n, label: label(n), value: value(n, metrics[n] ?? NaN) }));
+}
+
+/** The one figure a table shows for a run: the model's main measure of fit. */
+export interface HeadlineMetric {
+  name: string;
+  label: string;
+  value: number;
+  text: string;
+  better: 'higher' | 'lower';
+  help: string;
+}
+
+/** Per model, the candidates in order of preference: the first the run has is its headline. */
+const HEADLINES: Record<RunSummary['model'], { name: string; label: string; better: 'higher' | 'lower'; help: string }[]> = {
+  vae: [
+    { name: 'loglik', label: 'IS log-lik', better: 'higher', help: 'Importance-sampled log-likelihood of the evaluation rows (nats per row, higher is better).' },
+    { name: 'eval_elbo', label: 'Eval ELBO', better: 'higher', help: 'ELBO on the evaluation rows at the end of training (nats per row).' },
+    { name: 'val_elbo', label: 'Val ELBO', better: 'higher', help: 'Final ELBO on the validation split (nats per row).' },
+    { name: 'train_elbo', label: 'Train ELBO', better: 'higher', help: 'Final ELBO on the training split (nats per row).' },
+  ],
+  lda: [
+    { name: 'perplexity', label: 'Perplexity', better: 'lower', help: 'Held-out perplexity per word by document completion (lower is better).' },
+    { name: 'perplexity_bound', label: 'Perplexity (bound)', better: 'lower', help: 'Bound-based held-out perplexity per word.' },
+    { name: 'elbo', label: 'ELBO', better: 'higher', help: 'Final training ELBO.' },
+  ],
+  bnn: [
+    { name: 'rmse', label: 'Test RMSE', better: 'lower', help: 'Root mean squared error of the predictive mean on the test rows (target units).' },
+    { name: 'logLik', label: 'Test LL', better: 'higher', help: 'Mean log predictive density per test row (nats).' },
+    { name: 'accuracy', label: 'Accuracy', better: 'higher', help: 'Share of test rows whose most probable class is right.' },
+  ],
+  glm: [
+    { name: 'final_elbo', label: 'ELBO', better: 'higher', help: 'Final ELBO of the posterior over the coefficients.' },
+    { name: 'log_evidence', label: 'Log evidence', better: 'higher', help: 'Importance-sampled log evidence.' },
+  ],
+};
+
+/** The run's headline metric: test ELBO / IS log-likelihood for a VAE, held-out perplexity for LDA, test RMSE or LL for a BNN. */
+export function headlineMetric(run: Pick<RunSummary, 'model' | 'metrics'>): HeadlineMetric | null {
+  for (const h of HEADLINES[run.model] ?? []) {
+    const v = run.metrics[h.name];
+    if (typeof v === 'number') {
+      const se = run.metrics[`${h.name}_se`];
+      const text = typeof se === 'number' && Number.isFinite(se) ? `${formatMetric(v)} ± ${formatMetric(se)}` : formatMetric(v);
+      return { ...h, value: v, text };
+    }
+  }
+  return null;
 }

@@ -19,6 +19,12 @@ class Router {
     if (location.hash === target) this.route = parseHash(target);
     else location.hash = target;
   }
+
+  /** Changes the address in place: no new history entry, no scroll to the top (a search being typed, a filter). */
+  replace(target: string): void {
+    if (location.hash !== target) history.replaceState(history.state, '', target);
+    this.route = parseHash(target);
+  }
 }
 
 export const router = new Router();

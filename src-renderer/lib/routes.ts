@@ -1,14 +1,21 @@
 /** Hash routes (pure, tested): `#/`, `#/projects/1`, `#/projects/1/import`, `#/projects/1/train?dataset=3`, `#/runs/7`. */
+import { historyQueryString, parseHistoryQuery, type HistoryQuery } from './history-query';
+
 export type Route =
   | { name: 'home' }
   | { name: 'project'; projectId: number }
   | { name: 'import'; projectId: number }
-  | { name: 'train'; projectId: number; datasetId: number | null; preset: string | null }
+  | { name: 'train'; projectId: number; datasetId: number | null; preset: string | null; from: number | null }
   | { name: 'run'; runId: number }
   | { name: 'topics'; runId: number; tab: TopicsTab }
-  | { name: 'compare'; runIds: number[] }
+  /** `#/compare?runs=1,2`, a saved comparison `#/compare?saved=3` (its runs), or both (the saved one, runs changed). */
+  | { name: 'compare'; runIds: number[]; savedId: number | null }
   | { name: 'interpolate'; runIds: number[]; rowA: number; rowB: number }
   | { name: 'uncertainty'; runId: number; compareWith: number | null }
+  | { name: 'history'; query: HistoryQuery }
+  /** Imported model bundles (`#/models`) and one of them, to use on a new CSV (`#/models/4`). */
+  | { name: 'models' }
+  | { name: 'model'; modelId: number }
   | { name: 'notfound'; path: string };
 
 /** The tabs of a topic model's views (`#/runs/7/topics?tab=map`). */
@@ -34,7 +41,13 @@ export function parseHash(hash: string): Route {
       if (parts.length === 3 && parts[2] === 'import') return { name: 'import', projectId };
       if (parts.length === 3 && parts[2] === 'train') {
         const preset = params.get('preset');
-        return { name: 'train', projectId, datasetId: toId(params.get('dataset') ?? undefined), preset: preset && /^[\w-]{1,64}$/.test(preset) ? preset : null };
+        return {
+          name: 'train',
+          projectId,
+          datasetId: toId(params.get('dataset') ?? undefined),
+          preset: preset && /^[\w-]{1,64}$/.test(preset) ? preset : null,
+          from: toId(params.get('from') ?? undefined),
+        };
       }
     }
   }
@@ -51,9 +64,15 @@ export function parseHash(hash: string): Route {
     const runId = toId(parts[1]);
     if (runId !== null) return { name: 'uncertainty', runId, compareWith: toId(params.get('compare') ?? undefined) };
   }
+  if (parts[0] === 'history' && parts.length === 1) return { name: 'history', query: parseHistoryQuery(params) };
+  if (parts[0] === 'models' && parts.length === 1) return { name: 'models' };
+  if (parts[0] === 'models' && parts.length === 2) {
+    const modelId = toId(parts[1]);
+    if (modelId !== null) return { name: 'model', modelId };
+  }
   if (parts[0] === 'compare' && parts.length === 1) {
     const runIds = (params.get('runs') ?? '').split(',').map((x) => toId(x.trim())).filter((x): x is number => x !== null);
-    return { name: 'compare', runIds: [...new Set(runIds)].slice(0, 8) };
+    return { name: 'compare', runIds: [...new Set(runIds)].slice(0, 8), savedId: toId(params.get('saved') ?? undefined) };
   }
   if (parts[0] === 'interpolate' && parts.length === 1) {
     const runIds = (params.get('runs') ?? '').split(',').map((x) => toId(x.trim())).filter((x): x is number => x !== null);
@@ -65,19 +84,30 @@ export function parseHash(hash: string): Route {
 
 export const href = {
   home: (): string => '#/',
+  models: (): string => '#/models',
+  model: (modelId: number): string => `#/models/${modelId}`,
   project: (projectId: number): string => `#/projects/${projectId}`,
   import: (projectId: number): string => `#/projects/${projectId}/import`,
-  train: (projectId: number, datasetId?: number | null, preset?: string): string => {
+  train: (projectId: number, datasetId?: number | null, preset?: string, from?: number): string => {
     const q = new URLSearchParams();
     if (datasetId) q.set('dataset', String(datasetId));
     if (preset) q.set('preset', preset);
+    if (from) q.set('from', String(from));
     const qs = q.toString();
     return `#/projects/${projectId}/train${qs ? `?${qs}` : ''}`;
   },
   run: (runId: number): string => `#/runs/${runId}`,
   topics: (runId: number, tab: TopicsTab = 'topics'): string => `#/runs/${runId}/topics${tab === 'topics' ? '' : `?tab=${tab}`}`,
-  compare: (runIds: number[]): string => `#/compare?runs=${runIds.join(',')}`,
+  compare: (runIds: number[], savedId?: number | null): string =>
+    savedId ? `#/compare?saved=${savedId}${runIds.length ? `&runs=${runIds.join(',')}` : ''}` : `#/compare?runs=${runIds.join(',')}`,
+  savedComparison: (savedId: number): string => `#/compare?saved=${savedId}`,
+  /** The compare page without runs: saved comparisons and a run picker. */
+  compareHome: (): string => '#/compare',
   interpolate: (runIds: number[], rowA = 0, rowB = 1): string => `#/interpolate?runs=${runIds.join(',')}&a=${rowA}&b=${rowB}`,
+  history: (query: Partial<HistoryQuery> = {}): string => {
+    const qs = historyQueryString(query);
+    return `#/history${qs ? `?${qs}` : ''}`;
+  },
   uncertainty: (runId: number, compareWith?: number | null): string => `#/runs/${runId}/uncertainty${compareWith ? `?compare=${compareWith}` : ''}`,
 };
 

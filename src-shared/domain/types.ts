@@ -91,7 +91,17 @@ export interface DeletionSummary {
   artifacts: number;
   /** Files and folders on disk (dataset columns, model snapshots, bundles). */
   files: string[];
+  /** The same files and folders with their sizes (a folder: the bytes and the count of files inside it). */
+  entries: DeletionEntry[];
   bytes: number;
+}
+
+export interface DeletionEntry {
+  path: string;
+  bytes: number;
+  /** Files inside (1 for a plain file). */
+  fileCount: number;
+  isDirectory: boolean;
 }
 
 export interface MetricPoint {

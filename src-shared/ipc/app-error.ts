@@ -7,6 +7,8 @@ export type AppErrorCode =
   | 'UNAUTHORIZED'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  /** An export to a folder that already holds files, without `overwrite: true` (the UI asks, then retries). */
+  | 'FOLDER_NOT_EMPTY'
   | 'IMPORT_FAILED'
   | 'RUN_FAILED'
   | 'UNSUPPORTED'

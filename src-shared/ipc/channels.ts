@@ -5,6 +5,7 @@ export const INVOKE_CHANNELS = [
   'projects:create',
   'samples:list',
   'files:pick',
+  'files:pick-folder',
   'import:preview',
   'import:commit',
   'datasets:list',
@@ -23,6 +24,11 @@ export const INVOKE_CHANNELS = [
   'datasets:delete-preview',
   'datasets:delete',
   'runs:report',
+  'comparisons:list',
+  'comparisons:get',
+  'comparisons:save',
+  'comparisons:update',
+  'comparisons:delete',
   'text:preview',
   'lda:document',
   'lda:search',
@@ -37,6 +43,13 @@ export const INVOKE_CHANNELS = [
   'vae:manifold',
   'vae:posterior',
   'vae:row',
+  'models:export',
+  'models:import',
+  'models:list',
+  'models:get',
+  'models:delete',
+  'models:check',
+  'models:score',
 ] as const;
 
 export const EVENT_CHANNELS = ['run:status', 'run:progress', 'run:metrics', 'import:progress'] as const;

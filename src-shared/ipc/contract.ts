@@ -23,7 +23,9 @@ import type {
 } from '../domain/types';
 import type { LdaByCategory, LdaDocument, LdaExport, LdaInferResult, LdaSearchHit, TextPreview } from '../domain/lda';
 import type { BnnBand, BnnBundle, BnnPredictResult } from '../domain/bnn';
+import type { SavedComparison } from '../domain/comparison';
 import type { VaeInterpolation, VaeLatentMap, VaeManifold, VaePosterior, VaeRow } from '../domain/vae';
+import type { ImportedModel, ModelColumnCheck, ModelExportResult, ModelScoreResult } from '../domain/models';
 
 export const invokeSchemas = {
   'app:info': s.empty,
@@ -31,7 +33,9 @@ export const invokeSchemas = {
   'projects:create': s.projectsCreateArgs,
   'samples:list': s.empty,
   /** Electron only: opens the native file dialog. Browser mode uploads instead (POST /upload). */
-  'files:pick': s.empty,
+  'files:pick': s.filesPickArgs,
+  /** Electron only: the native folder dialog (browser mode types the path). */
+  'files:pick-folder': s.filesPickFolderArgs,
   'import:preview': s.importPreviewArgs,
   'import:commit': s.importCommitArgs,
   'datasets:list': s.projectIdArgs,
@@ -50,6 +54,11 @@ export const invokeSchemas = {
   'datasets:delete-preview': s.datasetIdArgs,
   'datasets:delete': s.datasetIdArgs,
   'runs:report': s.runsReportArgs,
+  'comparisons:list': s.empty,
+  'comparisons:get': s.comparisonIdArgs,
+  'comparisons:save': s.comparisonsSaveArgs,
+  'comparisons:update': s.comparisonsUpdateArgs,
+  'comparisons:delete': s.comparisonIdArgs,
   'text:preview': s.textPreviewArgs,
   'lda:document': s.ldaDocumentArgs,
   'lda:search': s.ldaSearchArgs,
@@ -64,6 +73,13 @@ export const invokeSchemas = {
   'vae:manifold': s.vaeManifoldArgs,
   'vae:posterior': s.vaePosteriorArgs,
   'vae:row': s.vaeRowArgs,
+  'models:export': s.modelsExportArgs,
+  'models:import': s.modelsImportArgs,
+  'models:list': s.empty,
+  'models:get': s.modelIdArgs,
+  'models:delete': s.modelIdArgs,
+  'models:check': s.modelsUseArgs,
+  'models:score': s.modelsUseArgs,
 } as const;
 
 export interface InvokeResults {
@@ -72,6 +88,7 @@ export interface InvokeResults {
   'projects:create': Project;
   'samples:list': SampleInfo[];
   'files:pick': PickedFile | null;
+  'files:pick-folder': { path: string } | null;
   'import:preview': ImportPreview;
   'import:commit': Dataset;
   'datasets:list': Dataset[];
@@ -90,6 +107,11 @@ export interface InvokeResults {
   'datasets:delete-preview': DeletionSummary;
   'datasets:delete': DeletionSummary;
   'runs:report': { html: string; fileName: string; charts: string[] };
+  'comparisons:list': SavedComparison[];
+  'comparisons:get': SavedComparison;
+  'comparisons:save': SavedComparison;
+  'comparisons:update': SavedComparison;
+  'comparisons:delete': SavedComparison;
   'text:preview': TextPreview;
   'lda:document': LdaDocument;
   'lda:search': LdaSearchHit[];
@@ -104,6 +126,13 @@ export interface InvokeResults {
   'vae:manifold': VaeManifold;
   'vae:posterior': VaePosterior;
   'vae:row': VaeRow;
+  'models:export': ModelExportResult;
+  'models:import': ImportedModel;
+  'models:list': ImportedModel[];
+  'models:get': ImportedModel;
+  'models:delete': { id: number; deleted: true };
+  'models:check': ModelColumnCheck;
+  'models:score': ModelScoreResult;
 }
 
 export type InvokeChannel = keyof typeof invokeSchemas;

@@ -75,13 +75,32 @@ export const runsSearchArgs = z
     backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
     starred: z.boolean().optional(),
     tag: z.string().max(100).optional(),
-    sort: z.enum(['created', 'name', 'status', 'duration', 'dataset', 'model', 'family']).default('created'),
+    /** Started (or, for a queued run, created) at or after this instant / before this instant (ISO 8601). */
+    startedFrom: z.iso.datetime({ offset: true }).optional(),
+    startedBefore: z.iso.datetime({ offset: true }).optional(),
+    sort: z
+      .enum(['created', 'name', 'status', 'duration', 'dataset', 'model', 'family', 'project', 'objective', 'backend', 'started', 'starred'])
+      .default('created'),
     order: z.enum(['asc', 'desc']).default('desc'),
     limit: z.number().int().min(1).max(10000).default(1000),
   })
   .strict();
+/** A chart as the view drew it (ECharts' SVG renderer), embedded in a report so it shows what the view shows. */
+export const reportChartSchema = z
+  .object({
+    id: z.string().regex(/^[\w.-]{1,120}$/, 'Expected a chart id of letters, digits, dots and dashes'),
+    title: z.string().max(300),
+    svg: z.string().max(8_000_000, 'A chart is at most 8 MB of SVG'),
+  })
+  .strict();
 export const runsReportArgs = z
-  .object({ runIds: z.array(id).min(1, 'Choose at least one run').max(8, 'A comparison holds at most 8 runs') })
+  .object({
+    runIds: z.array(id).min(1, 'Choose at least one run').max(8, 'A comparison holds at most 8 runs'),
+    /** The compare view's charts; when given they replace the report's own curve charts. */
+    charts: z.array(reportChartSchema).max(80, 'A report holds at most 80 charts').optional(),
+    /** A title, e.g. the saved comparison's name. */
+    title: z.string().trim().max(200).optional(),
+  })
   .strict();
 export const runsUpdateArgs = z
   .object({
@@ -162,3 +181,9 @@ export const bnnPredictArgs = z
   })
   .strict();
 export const bnnBundleArgs = z.object({ runId: id }).strict();
+
+// ── Saved comparisons (issue 7). ──
+export { comparisonIdArgs, comparisonsSaveArgs, comparisonsUpdateArgs } from './comparison';
+
+// ── Model bundles (issue 7). ──
+export { modelsExportArgs, modelsImportArgs, modelIdArgs, modelsUseArgs, filesPickFolderArgs, filesPickArgs } from './models';

@@ -90,4 +90,43 @@ ALTER TABLE runs ADD COLUMN starred INTEGER NOT NULL DEFAULT 0 CHECK (starred IN
 CREATE INDEX runs_starred ON runs(starred);
 `,
   },
+  {
+    version: 3,
+    name: 'saved-comparisons',
+    // run_ids_json keeps the saved order (the first run is the baseline). No foreign key: a deleted run stays listed
+    // so reopening the comparison can say "run N was deleted" instead of silently showing fewer runs.
+    sql: `
+CREATE TABLE comparisons (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  run_ids_json  TEXT NOT NULL CHECK (json_valid(run_ids_json) AND json_type(run_ids_json) = 'array'),
+  options_json  TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(options_json)),
+  notes         TEXT NOT NULL DEFAULT '',
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL
+);
+CREATE INDEX comparisons_updated ON comparisons(updated_at);
+`,
+  },
+  {
+    version: 4,
+    name: 'imported-models',
+    // Model bundles opened in this app (issue 7): the files live in <dataDir>/models/<id>/ (dir is relative to the
+    // data directory); summary_json is the manifest's summary shown in the list without reading the files.
+    sql: `
+CREATE TABLE models (
+  id              INTEGER PRIMARY KEY,
+  name            TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 300),
+  kind            TEXT NOT NULL CHECK (kind IN ('vae', 'lda', 'bnn')),
+  format          TEXT NOT NULL,
+  format_version  INTEGER NOT NULL CHECK (format_version >= 1),
+  summary_json    TEXT NOT NULL CHECK (json_valid(summary_json)),
+  source_name     TEXT NOT NULL,
+  dir             TEXT NOT NULL,
+  bytes           INTEGER NOT NULL DEFAULT 0 CHECK (bytes >= 0),
+  imported_at     TEXT NOT NULL
+);
+CREATE INDEX models_imported ON models(imported_at);
+`,
+  },
 ];

@@ -1,7 +1,9 @@
 import type { Db } from '../db';
 import { ArtifactsRepo } from './artifacts';
+import { ComparisonsRepo } from './comparisons';
 import { DatasetsRepo } from './datasets';
 import { MetricsRepo } from './metrics';
+import { ModelsRepo } from './models';
 import { ProjectsRepo } from './projects';
 import { RunsRepo } from './runs';
 
@@ -12,6 +14,8 @@ export interface Repos {
   runs: RunsRepo;
   metrics: MetricsRepo;
   artifacts: ArtifactsRepo;
+  comparisons: ComparisonsRepo;
+  models: ModelsRepo;
 }
 
 export function makeRepos(db: Db): Repos {
@@ -22,7 +26,9 @@ export function makeRepos(db: Db): Repos {
     runs: new RunsRepo(db),
     metrics: new MetricsRepo(db),
     artifacts: new ArtifactsRepo(db),
+    comparisons: new ComparisonsRepo(db),
+    models: new ModelsRepo(db),
   };
 }
 
-export { ArtifactsRepo, DatasetsRepo, MetricsRepo, ProjectsRepo, RunsRepo };
+export { ArtifactsRepo, ComparisonsRepo, DatasetsRepo, MetricsRepo, ModelsRepo, ProjectsRepo, RunsRepo };

@@ -110,7 +110,10 @@ export class RunsRepo {
     backend?: string;
     starred?: boolean;
     tag?: string;
-    sort?: 'created' | 'name' | 'status' | 'duration' | 'dataset' | 'model' | 'family';
+    /** ISO instants: started (a queued run: created) at or after `startedFrom` and before `startedBefore`. */
+    startedFrom?: string;
+    startedBefore?: string;
+    sort?: 'created' | 'name' | 'status' | 'duration' | 'dataset' | 'model' | 'family' | 'project' | 'objective' | 'backend' | 'started' | 'starred';
     order?: 'asc' | 'desc';
     limit?: number;
   }): RunSummary[] {
@@ -129,6 +132,10 @@ export class RunsRepo {
     for (const [col, v] of eq) if (v !== undefined) (where.push(`${col} = ?`), vals.push(v));
     if (f.starred !== undefined) (where.push('r.starred = ?'), vals.push(f.starred ? 1 : 0));
     if (f.tag) (where.push(`EXISTS (SELECT 1 FROM json_each(r.tags_json) WHERE json_each.value = ?)`), vals.push(f.tag));
+    // Times are stored as toISOString() (UTC, 'Z'): normalised the same way they compare as text.
+    const iso = (t: string) => new Date(t).toISOString();
+    if (f.startedFrom) (where.push('COALESCE(r.started_at, r.created_at) >= ?'), vals.push(iso(f.startedFrom)));
+    if (f.startedBefore) (where.push('COALESCE(r.started_at, r.created_at) < ?'), vals.push(iso(f.startedBefore)));
     const sortCol = {
       created: 'r.id',
       name: 'lower(r.name)',
@@ -137,6 +144,11 @@ export class RunsRepo {
       dataset: 'lower(d.name)',
       model: 'r.model',
       family: 'r.family',
+      project: '(SELECT lower(p.name) FROM projects p WHERE p.id = r.project_id)',
+      objective: 'r.objective',
+      backend: `COALESCE(r.backend, '')`,
+      started: 'COALESCE(r.started_at, r.created_at)',
+      starred: 'r.starred',
     }[f.sort ?? 'created'];
     const order = f.order === 'asc' ? 'ASC' : 'DESC';
     const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sortCol} ${order}, r.id DESC LIMIT ?`;

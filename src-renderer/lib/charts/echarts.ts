@@ -2,7 +2,7 @@
 import * as echarts from 'echarts/core';
 import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import { DataZoomComponent, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
-import { CanvasRenderer } from 'echarts/renderers';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import type { ComposeOption } from 'echarts/core';
 import type { BarSeriesOption, HeatmapSeriesOption, LineSeriesOption, ScatterSeriesOption } from 'echarts/charts';
 import type {
@@ -24,6 +24,8 @@ echarts.use([
   DataZoomComponent,
   VisualMapComponent,
   CanvasRenderer,
+  // Only for 'Download SVG': charts are drawn on canvas, exported through an offscreen SVG instance.
+  SVGRenderer,
 ]);
 
 export type ChartOption = ComposeOption<

@@ -2,8 +2,10 @@
  * A fitted BNN as a folder that ELBO Studio loads back to predict with uncertainty, plus the predictive-mean network
  * in TensorFlow.js layers format for use anywhere tfjs runs:
  *
- *   manifest.json      format name and version, model, task, family, architecture, preprocessing (the transform),
- *                      columns, seed, spec, metrics, file list
+ *   manifest.json      format 'elbo-studio.bnn-bundle' v2 (the bundle family: ../common/bundle.ts): app version,
+ *                      model, task, family, objective, architecture, preprocessing (the transform), columns and the
+ *                      column schema, seed, spec, metrics, backend, source run, `parts` (role → file) and `files`
+ *                      (size and SHA-256 of every other file; version 1 bundles have neither and still load)
  *   posterior.json     per layer: weight and bias means and standard deviations (I×O and O), and the exact posterior
  *                      parameters (mean-field θ, the engine family's parameters, or the SVGD particles)
  *   tfjs/model.json    a Sequential of Dense layers (tfjs-layers "layers-model" format, weights manifest)
@@ -20,7 +22,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BnnSpec } from '../../../../src-shared/schemas/bnn-spec';
 import { bnnSpecSchema } from '../../../../src-shared/schemas/bnn-spec';
-import { familyLabel } from '../../../../src-shared/schemas/run-spec';
+import { familyLabel, objectiveLabel } from '../../../../src-shared/schemas/run-spec';
+import { insideBundle, openBundleFolder, sealBundle, type BundleColumn, type BundleFileEntry, type BundleHeader, type BundleSource } from '../common/bundle';
 import { key } from '../../rng';
 import type { BnnTable, BnnTransform } from './data';
 import { encodeWithTransform } from './data';
@@ -33,11 +36,18 @@ import { bnnMetrics, predictDraws, summarise } from './predict';
 import { unflattenDense } from './kernel';
 
 export const BUNDLE_FORMAT = 'elbo-studio.bnn-bundle';
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
 
-export interface BnnManifest {
+/** Which file plays which role (version 1 kept this object under `files`). */
+export interface BnnBundleParts {
+  posterior: string;
+  tfjsModel: string;
+  tfjsWeights: string;
+}
+
+export interface BnnManifest extends Omit<BundleHeader, 'format' | 'model' | 'files'> {
   format: typeof BUNDLE_FORMAT;
-  formatVersion: typeof BUNDLE_VERSION;
+  formatVersion: number;
   model: 'bnn';
   task: BnnTransform['task'];
   family: string;
@@ -47,9 +57,27 @@ export interface BnnManifest {
   seed: number;
   spec: BnnSpec;
   metrics: BnnMetrics | Record<string, number> | null;
-  files: { posterior: string; tfjsModel: string; tfjsWeights: string };
+  parts: BnnBundleParts;
+  /** Version 2: every file with size and SHA-256; version 1: the role → file object (now `parts`). */
+  files: BundleFileEntry[] | BnnBundleParts;
   meanNetwork: { inputs: string; output: string };
   createdAt: string;
+}
+
+export interface BnnBundleMeta {
+  metrics?: BnnMetrics | Record<string, number> | null;
+  appVersion?: string;
+  backend?: string | null;
+  source?: BundleSource | null;
+}
+
+/** The columns a new CSV needs (the features, with their levels) and may have (the target, for metrics). */
+export function bnnColumnSchema(t: BnnTransform): BundleColumn[] {
+  const cols: BundleColumn[] = t.features.map((f) =>
+    f.kind === 'numeric' ? { name: f.name, role: 'feature', type: 'numeric', required: true } : { name: f.name, role: 'feature', type: f.kind === 'binary' ? 'binary' : 'categorical', levels: f.levels, required: true },
+  );
+  cols.push(t.target.kind === 'numeric' ? { name: t.target.name, role: 'target', type: 'numeric', required: false } : { name: t.target.name, role: 'target', type: 'categorical', levels: t.target.classes, required: false });
+  return cols;
 }
 
 export interface PosteriorFile {
@@ -157,8 +185,8 @@ export function tfjsArtifacts(model: BnnModel): { modelJson: Record<string, unkn
   return { modelJson, weights: Buffer.from(all.buffer, all.byteOffset, all.byteLength), layers, lastActivation };
 }
 
-/** Write the bundle folder (created if needed). Returns the manifest. */
-export function exportBnnBundle(model: BnnModel, dir: string, opts: { metrics?: BnnMetrics | Record<string, number> | null } = {}): BnnManifest {
+/** Write the bundle folder (created if needed), manifest.json last with every file's checksum. Returns the manifest. */
+export function exportBnnBundle(model: BnnModel, dir: string, opts: BnnBundleMeta = {}): BnnManifest {
   mkdirSync(join(dir, 'tfjs'), { recursive: true });
   const t = model.transform;
   const net = model.net;
@@ -172,44 +200,47 @@ export function exportBnnBundle(model: BnnModel, dir: string, opts: { metrics?: 
     net: serialiseNet(net),
   };
   const tfjs = tfjsArtifacts(model);
+  const parts: BnnBundleParts = { posterior: 'posterior.json', tfjsModel: 'tfjs/model.json', tfjsWeights: 'tfjs/weights.bin' };
   const manifest: BnnManifest = {
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_VERSION,
+    appVersion: opts.appVersion ?? 'unknown',
     model: 'bnn',
     task: t.task,
     family: familyLabel(model.spec.family),
+    familyLabel: familyLabel(model.spec.family),
+    objectiveLabel: objectiveLabel(model.spec.objective),
+    backend: opts.backend ?? null,
+    columnSchema: bnnColumnSchema(t),
+    source: opts.source ?? null,
     architecture: { sizes: net.sizes, activation: net.activation, head: net.head, form: net.form, meanFieldLayers: net.mfCount },
     preprocessing: t,
     columns: { features: t.features.map((f) => f.name), target: t.target.name, inputNames: t.inputNames },
     seed: model.spec.seed,
     spec: model.spec,
     metrics: opts.metrics ?? null,
-    files: { posterior: 'posterior.json', tfjsModel: 'tfjs/model.json', tfjsWeights: 'tfjs/weights.bin' },
+    parts,
+    files: [],
     meanNetwork: {
       inputs: `${t.inputNames.length} encoded inputs in columns.inputNames order: numeric features in their own units, binary 0/1, categorical one-hot`,
       output: t.task === 'regression' ? `predictive mean of ${t.target.name} in its own units (network at the posterior mean weights${net.form === 'svgd' ? '; exact SVGD ensemble mean' : ''})` : `class probabilities over ${JSON.stringify(t.target.kind === 'categorical' ? t.target.classes : [])}`,
     },
     createdAt: new Date().toISOString(),
   };
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   writeFileSync(join(dir, 'posterior.json'), JSON.stringify(posterior));
   writeFileSync(join(dir, 'tfjs', 'model.json'), JSON.stringify(tfjs.modelJson, null, 2));
   writeFileSync(join(dir, 'tfjs', 'weights.bin'), tfjs.weights);
-  return manifest;
+  return sealBundle(dir, manifest);
 }
 
 /** Load a bundle written by exportBnnBundle (checks format and version). Dispose with disposeNet(model.net). */
 export function loadBnnBundle(dir: string): { model: BnnModel; manifest: BnnManifest } {
-  let manifest: BnnManifest;
-  try {
-    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as BnnManifest;
-  } catch (e) {
-    throw new Error(`No BNN bundle in ${dir} (${e instanceof Error ? e.message : String(e)}); choose the folder that holds manifest.json.`);
-  }
-  if (manifest.format !== BUNDLE_FORMAT) throw new Error(`${dir}/manifest.json has format ${JSON.stringify(manifest.format)}, expected ${BUNDLE_FORMAT}; choose a BNN bundle.`);
-  if (manifest.formatVersion !== BUNDLE_VERSION) throw new Error(`BNN bundle format version ${manifest.formatVersion} is not supported (this version reads ${BUNDLE_VERSION}); export the model again.`);
+  // Format, version and (version ≥ 2) every file's size and checksum, before anything is parsed.
+  const manifest = openBundleFolder(dir, 'bnn').manifest as unknown as BnnManifest;
+  const parts: BnnBundleParts = manifest.formatVersion >= 2 ? manifest.parts : (manifest.files as BnnBundleParts);
+  if (!parts || typeof parts.posterior !== 'string') throw new Error('The bundle manifest does not name its posterior file.');
   const spec = bnnSpecSchema.parse(manifest.spec);
-  const posterior = JSON.parse(readFileSync(join(dir, manifest.files.posterior), 'utf8')) as PosteriorFile;
+  const posterior = JSON.parse(readFileSync(insideBundle(dir, parts.posterior), 'utf8')) as PosteriorFile;
   const net = deserialiseNet(posterior.net, spec);
   return { model: { spec, transform: manifest.preprocessing, net }, manifest };
 }

@@ -113,7 +113,7 @@ describe('bundle export and import', () => {
       const dir = mkdtempSync(join(tmpdir(), 'elbo-bnn-bundle-'));
       dirs.push(dir);
       const manifest = exportBnnBundle(fit.model, dir, { metrics: fit.test });
-      expect(manifest.formatVersion).toBe(1);
+      expect(manifest.formatVersion).toBe(2);
       expect(manifest.columns.target).toBe('y');
       const { model } = loadBnnBundle(dir);
       const a = predictBnnTable(fit.model, table, { seed: 9 });

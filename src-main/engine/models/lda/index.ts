@@ -30,3 +30,14 @@ export { type Coherence, topicCoherence, topIndices, perplexity, topicTerm, newt
 export { matchTopics, hungarian, cosineRows } from './match';
 export { digamma, trigamma, lgamma, logsumexp } from './special';
 export { defaultLdaWorkerFactory, type LdaWorkerFactory, type LdaWorkerLike } from './executor';
+export {
+  exportLdaBundle,
+  loadLdaBundle,
+  inferLdaTexts,
+  LDA_BUNDLE_FORMAT,
+  LDA_BUNDLE_VERSION,
+  type LdaBundleManifest,
+  type LdaBundleMeta,
+  type LdaBundlePreparation,
+  type LoadedLdaBundle,
+} from './bundle';

@@ -1,8 +1,10 @@
 /**
- * Export of a fitted VAE as a folder bundle, and loading it back.
+ * Export of a fitted VAE as a folder bundle, and loading it back (the bundle family: ../common/bundle.ts).
  *
- *   manifest.json          format version, model, family, objective, latent, architecture, likelihood,
- *                          preprocessing (the transform from raw columns), column schema, seed, metrics, app version
+ *   manifest.json          format 'elbo-studio.vae-bundle' v2: app version, model, family, objective, spec (every
+ *                          hyper-parameter), latent, architecture, likelihood, preprocessing (the transform from raw
+ *                          columns), the prepared columns and the raw column schema, seed, metrics, backend, source run,
+ *                          `parts` (role → file) and `files` (size and SHA-256 of every other file)
  *   encoder/model.json     TensorFlow.js layers model (Sequential of Dense layers): x' [B, d] → η [B, P], the
  *   encoder/weights.bin    posterior's per-row parameters in the layout `manifest.encoderOutput` lists
  *   decoder/model.json     Sequential of Dense layers: z [B, latent] → E[x' | z] (sigmoid for Bernoulli, identity for
@@ -12,33 +14,43 @@
  *
  * model.json follows tfjs-layers' `format: "layers-model"` (modelTopology = a Keras Sequential config, one
  * weightsManifest group); `tf.loadLayersModel('file://…/encoder/model.json')` loads it. Every path read from a
- * bundle is resolved inside the chosen folder; anything else is refused.
+ * bundle is resolved inside the chosen folder; anything else is refused. Version 1 bundles (no checksums, the roles
+ * under `files`) still load.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { familyLabel, objectiveLabel, type VaeSpec } from '../../../../src-shared/schemas/run-spec';
 import { key, normalTensor, uniform } from '../../rng';
+import { insideBundle, openBundleFolder, sealBundle, type BundleColumn, type BundleFileEntry, type BundleHeader, type BundleSource } from '../common/bundle';
 import { openVae, VAE_SNAPSHOT_FORMAT, type VaeModel, type VaeSnapshot } from './model';
 import type { ParamRecord, LayerActivation } from './network';
 import type { PreparedColumn, PreparedVaeData, VaeTransform } from './prepare';
 import type { SerialisedParams } from '../../families/params';
+import { scoreVae, type VaeScores } from './score';
+
+export { insideBundle };
 
 export const VAE_BUNDLE_FORMAT = 'elbo-studio.vae-bundle';
-export const VAE_BUNDLE_VERSION = 1;
+export const VAE_BUNDLE_VERSION = 2;
 
-export interface VaeBundleManifest {
+/** Which file plays which role (version 1 kept this object under `files`). */
+export interface VaeBundleParts {
+  encoder: string;
+  decoder: string;
+  posterior: string | null;
+  likelihood: string | null;
+}
+
+export interface VaeBundleManifest extends Omit<BundleHeader, 'format' | 'model' | 'files'> {
   format: typeof VAE_BUNDLE_FORMAT;
-  formatVersion: number;
-  appVersion: string;
-  createdAt: string;
   model: 'vae';
   family: VaeSpec['family'];
-  familyLabel: string;
   objective: VaeSpec['objective'];
-  objectiveLabel: string;
   estimator: VaeSpec['estimator'];
   beta: number;
+  /** Every hyper-parameter of the run (absent in version 1). */
+  spec?: VaeSpec;
   latent: { type: 'gaussian' | 'categorical'; dim: number; categories: number | null; decoderInput: number };
   architecture: { inputDim: number; hidden: number[]; activation: string };
   likelihood: { kind: string; gaussianVariance: 'learned' | 'fixed'; noiseVariance: number };
@@ -46,25 +58,24 @@ export interface VaeBundleManifest {
   preprocessing: VaeTransform;
   columns: PreparedColumn[];
   image: { width: number; height: number } | null;
-  seed: number;
   metrics: Record<string, number | null>;
   /** Encoder output layout: name → { offset, shape }. */
   encoderOutput: Array<{ name: string; offset: number; shape: number[] }>;
   decoderOutput: 'probabilities' | 'means' | 'means-and-logits';
-  files: { encoder: string; decoder: string; posterior: string | null; likelihood: string | null };
+  parts: VaeBundleParts;
+  /** Version 2: every file with size and SHA-256; version 1: the role → file object (now `parts`). */
+  files: BundleFileEntry[] | VaeBundleParts;
   /** The full model configuration (for ELBO Studio to rebuild it). */
   config: VaeSnapshot['config'];
 }
 
-/** Resolve a bundle-relative path inside root, refusing absolute paths and escapes. */
-export function insideBundle(root: string, rel: string): string {
-  if (typeof rel !== 'string' || rel === '' || isAbsolute(rel) || rel.includes('\0') || /^[a-zA-Z]:/.test(rel)) {
-    throw new Error(`Refusing bundle path "${String(rel)}": it must be a relative path inside the bundle folder.`);
-  }
-  const base = resolve(root);
-  const full = resolve(base, rel);
-  if (full !== base && !full.startsWith(base + sep)) throw new Error(`Refusing bundle path "${rel}": it leaves the bundle folder.`);
-  return full;
+/** The raw columns a VAE needs, from its prepared-column layout (binary levels unknown: read as numbers). */
+export function vaeColumnSchema(columns: PreparedColumn[]): BundleColumn[] {
+  return columns.map((c) =>
+    c.kind === 'categorical'
+      ? { name: c.name, role: 'feature', type: 'categorical', levels: c.levels ?? [], required: true }
+      : { name: c.name, role: 'feature', type: 'numeric', required: true },
+  );
 }
 
 interface LayerSpec {
@@ -191,6 +202,10 @@ export interface VaeBundleMeta {
   spec: VaeSpec;
   metrics?: Record<string, number | null>;
   appVersion: string;
+  backend?: string | null;
+  /** The raw feature columns with their dataset types and levels (default: derived from the prepared columns). */
+  columnSchema?: BundleColumn[];
+  source?: BundleSource | null;
 }
 
 /** Write the bundle into `dir` (created if needed). Returns the files written, relative to dir. */
@@ -221,6 +236,7 @@ export async function exportVaeBundle(snapshot: VaeSnapshot, dir: string, meta: 
   }
   if (snapshot.shared) await write('posterior.json', JSON.stringify({ family: c.family, shared: snapshot.shared }));
   if (noise) await write('likelihood.json', JSON.stringify({ noiseLogvar: noise }));
+  const parts: VaeBundleParts = { encoder: 'encoder/model.json', decoder: 'decoder/model.json', posterior: snapshot.shared ? 'posterior.json' : null, likelihood: noise ? 'likelihood.json' : null };
   const manifest: VaeBundleManifest = {
     format: VAE_BUNDLE_FORMAT,
     formatVersion: VAE_BUNDLE_VERSION,
@@ -233,6 +249,10 @@ export async function exportVaeBundle(snapshot: VaeSnapshot, dir: string, meta: 
     objectiveLabel: objectiveLabel(meta.spec.objective),
     estimator: meta.spec.estimator,
     beta: meta.spec.beta,
+    spec: meta.spec,
+    backend: meta.backend ?? null,
+    columnSchema: meta.columnSchema ?? vaeColumnSchema(c.columns),
+    source: meta.source ?? null,
     latent: { type: c.latentType, dim: c.latentDim, categories: c.latentType === 'categorical' ? c.categories : null, decoderInput: c.latentType === 'categorical' ? c.latentDim * c.categories : c.latentDim },
     architecture: { inputDim: c.d, hidden: c.hidden, activation: c.activation },
     likelihood: { kind: c.likelihood, gaussianVariance: c.gaussianVariance, noiseVariance: c.noiseVariance },
@@ -243,10 +263,12 @@ export async function exportVaeBundle(snapshot: VaeSnapshot, dir: string, meta: 
     metrics: meta.metrics ?? {},
     encoderOutput: layout.names.map((name) => ({ name, offset: layout.offsets[name]!, shape: layout.shapes[name]! })),
     decoderOutput: c.likelihood === 'bernoulli' ? 'probabilities' : c.likelihood === 'gaussian' ? 'means' : 'means-and-logits',
-    files: { encoder: 'encoder/model.json', decoder: 'decoder/model.json', posterior: snapshot.shared ? 'posterior.json' : null, likelihood: noise ? 'likelihood.json' : null },
+    parts,
+    files: [],
     config: c,
   };
-  await write('manifest.json', JSON.stringify(manifest, null, 2));
+  sealBundle(root, manifest);
+  files.push('manifest.json');
   return { dir: root, files };
 }
 
@@ -284,6 +306,8 @@ async function readLayersModel(root: string, rel: string): Promise<{ layers: Mod
 export interface LoadedVaeBundle {
   manifest: VaeBundleManifest;
   snapshot: VaeSnapshot;
+  /** The live model (disposed by dispose()). */
+  model: VaeModel;
   /** Raw rows (column order of manifest.columns' raw columns) → model inputs x'. */
   prepare(raw: number[][]): number[][];
   /** Posterior means E_q[z | x] for rows; `prepared` = rows are already x'. */
@@ -292,6 +316,8 @@ export interface LoadedVaeBundle {
   reconstruct(rows: number[][], opts?: { prepared?: boolean }): number[][];
   /** Decoded means of n prior draws z ~ p(z). */
   sample(n: number, seed?: number): number[][];
+  /** Posterior means and sds, and the reconstruction's log-likelihood and error, of prepared rows x' [n × d]. */
+  score(x: Float32Array, n: number, opts?: { seed?: number }): VaeScores;
   dispose(): void;
 }
 
@@ -318,14 +344,13 @@ export function applyTransform(t: VaeTransform, columns: PreparedColumn[], raw: 
 /** Load a bundle written by exportVaeBundle. */
 export async function loadVaeBundle(dir: string): Promise<LoadedVaeBundle> {
   const root = resolve(dir);
-  const manifest = JSON.parse(await readFile(insideBundle(root, 'manifest.json'), 'utf8')) as VaeBundleManifest;
-  if (manifest.format !== VAE_BUNDLE_FORMAT) throw new Error(`Not an ELBO Studio VAE bundle (format "${String(manifest.format)}").`);
-  if (!(manifest.formatVersion >= 1 && manifest.formatVersion <= VAE_BUNDLE_VERSION)) {
-    throw new Error(`This bundle has format version ${manifest.formatVersion}; this ELBO Studio reads versions 1 … ${VAE_BUNDLE_VERSION}. Update ELBO Studio.`);
-  }
+  // Format, version and (version ≥ 2) every file's size and checksum, before anything is parsed.
+  const manifest = openBundleFolder(root, 'vae').manifest as unknown as VaeBundleManifest;
+  const parts: VaeBundleParts = manifest.formatVersion >= 2 ? manifest.parts : (manifest.files as VaeBundleParts);
+  if (!parts || typeof parts.encoder !== 'string' || typeof parts.decoder !== 'string') throw new Error('The bundle manifest does not name its encoder and decoder files.');
   const c = manifest.config;
-  const enc = await readLayersModel(root, manifest.files.encoder);
-  const dec = await readLayersModel(root, manifest.files.decoder);
+  const enc = await readLayersModel(root, parts.encoder);
+  const dec = await readLayersModel(root, parts.decoder);
   const network: ParamRecord = {};
   const get = (w: Map<string, { shape: number[]; values: Float32Array }>, name: string): { shape: number[]; values: Float32Array } => {
     const v = w.get(name);
@@ -359,13 +384,13 @@ export async function loadVaeBundle(dir: string): Promise<LoadedVaeBundle> {
     network['encoder.q.weight'] = { shape: [width, P - L], values: Array.from(q) };
     network['encoder.q.bias'] = { shape: [P - L], values: Array.from(qb) };
   }
-  if (manifest.files.likelihood) {
-    const lik = JSON.parse(await readFile(insideBundle(root, manifest.files.likelihood), 'utf8')) as { noiseLogvar: number[] };
+  if (parts.likelihood) {
+    const lik = JSON.parse(await readFile(insideBundle(root, parts.likelihood), 'utf8')) as { noiseLogvar: number[] };
     network['decoder.noise_logvar'] = { shape: [c.d], values: lik.noiseLogvar };
   }
   let shared: SerialisedParams | null = null;
-  if (manifest.files.posterior) {
-    shared = (JSON.parse(await readFile(insideBundle(root, manifest.files.posterior), 'utf8')) as { shared: SerialisedParams }).shared;
+  if (parts.posterior) {
+    shared = (JSON.parse(await readFile(insideBundle(root, parts.posterior), 'utf8')) as { shared: SerialisedParams }).shared;
   }
   const snapshot: VaeSnapshot = { format: VAE_SNAPSHOT_FORMAT, config: c, network, shared, transform: manifest.preprocessing, image: manifest.image };
   const model = openVae(snapshot);
@@ -388,6 +413,7 @@ export async function loadVaeBundle(dir: string): Promise<LoadedVaeBundle> {
   return {
     manifest,
     snapshot,
+    model,
     prepare: (raw) => applyTransform(manifest.preprocessing, c.columns, raw),
     encode: (rows, o = {}) => run(() => model.posteriorMean(key(1), model.encode(prep(rows, o.prepared)))),
     reconstruct: (rows, o = {}) => run(() => model.mean(model.decode(model.posteriorMean(key(1), model.encode(prep(rows, o.prepared)))) as tf.Tensor2D)),
@@ -405,6 +431,7 @@ export async function loadVaeBundle(dir: string): Promise<LoadedVaeBundle> {
         }
         return model.mean(model.decode(z) as tf.Tensor2D);
       }),
+    score: (x, n, o = {}) => scoreVae(model, x, n, { seed: o.seed ?? manifest.seed }),
     dispose: () => model.dispose(),
   };
 }

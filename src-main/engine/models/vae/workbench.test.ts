@@ -331,8 +331,12 @@ describe('export bundle', () => {
       expect(files).toContain('manifest.json');
       expect(files).toContain('encoder/model.json');
       const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { formatVersion: number; preprocessing: unknown; metrics: unknown };
-      expect(manifest.formatVersion).toBe(1);
+      expect(manifest.formatVersion).toBe(2);
       expect(manifest.metrics).toEqual({ val_elbo: -7 });
+      // Every other file is listed with its size and SHA-256.
+      const listed = (manifest as unknown as { files: Array<{ path: string; bytes: number; sha256: string }> }).files;
+      expect(listed.map((f) => f.path).sort()).toEqual(files.filter((f) => f !== 'manifest.json').sort());
+      for (const f of listed) expect(f.sha256).toMatch(/^[a-f0-9]{64}$/);
       const b = await loadVaeBundle(out);
       const rows = Array.from({ length: 5 }, (_, i) => Array.from(data.x.subarray(i * 16, (i + 1) * 16)));
       const m = openVae(snap);
@@ -372,15 +376,38 @@ describe('export bundle', () => {
     }
   });
 
+  it('still loads a version-1 bundle (no checksums, roles under `files`) and refuses a changed weight in version 2', async () => {
+    const out = join(dir, 'v1');
+    await exportVaeBundle(trained, out, { spec: spec(), appVersion: '0.1.0' });
+    const mp = join(out, 'manifest.json');
+    const v2 = JSON.parse(await readFile(mp, 'utf8')) as Record<string, unknown>;
+    const b2 = await loadVaeBundle(out);
+    const rows = [Array.from(data.x.subarray(0, 16))];
+    const ref = b2.encode(rows, { prepared: true });
+    b2.dispose();
+    const { parts, spec: _spec, columnSchema: _cols, source: _src, backend: _be, ...rest } = v2;
+    await writeFile(mp, JSON.stringify({ ...rest, formatVersion: 1, files: parts }));
+    const b1 = await loadVaeBundle(out);
+    expect(b1.encode(rows, { prepared: true })).toEqual(ref);
+    b1.dispose();
+    // Version 2 with a flipped weight byte: refused before anything is parsed.
+    await writeFile(mp, JSON.stringify(v2));
+    const w = join(out, 'decoder', 'weights.bin');
+    const bytes = await readFile(w);
+    bytes[5] = bytes[5]! ^ 0x01;
+    await writeFile(w, bytes);
+    await expect(loadVaeBundle(out)).rejects.toThrow('Damaged bundle: file decoder/weights.bin does not match its checksum');
+  });
+
   it('refuses bundle paths that leave the folder', async () => {
     const out = join(dir, 'evil');
     await exportVaeBundle(trained, out, { spec: spec(), appVersion: '0.1.0' });
     const mp = join(out, 'manifest.json');
-    const manifest = JSON.parse(await readFile(mp, 'utf8')) as { files: { encoder: string } };
-    manifest.files.encoder = '../meanfield/encoder/model.json';
+    const manifest = JSON.parse(await readFile(mp, 'utf8')) as { parts: { encoder: string } };
+    manifest.parts.encoder = '../meanfield/encoder/model.json';
     await writeFile(mp, JSON.stringify(manifest));
     await expect(loadVaeBundle(out)).rejects.toThrow(/leaves the bundle folder/);
-    manifest.files.encoder = '/etc/passwd';
+    manifest.parts.encoder = '/etc/passwd';
     await writeFile(mp, JSON.stringify(manifest));
     await expect(loadVaeBundle(out)).rejects.toThrow(/relative path inside the bundle/);
   });

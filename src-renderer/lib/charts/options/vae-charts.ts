@@ -193,8 +193,8 @@ export interface CompareCurve {
   val: Array<[number, number]>;
 }
 
-/** Training (solid) and validation (dashed) curves of several runs overlaid. */
-export function compareCurvesOption(curves: readonly CompareCurve[], xName: string, yName: string): ChartOption {
+/** Training (solid) and validation (dashed) curves of several runs overlaid; `twinLabel` names the dashed ones. */
+export function compareCurvesOption(curves: readonly CompareCurve[], xName: string, yName: string, twinLabel = 'validation'): ChartOption {
   return {
     animation: false,
     grid: { left: 64, right: 16, top: 40, bottom: 48 },
@@ -205,7 +205,7 @@ export function compareCurvesOption(curves: readonly CompareCurve[], xName: stri
     dataZoom: [{ type: 'inside', xAxisIndex: 0 }],
     series: curves.flatMap((c) => [
       ...(c.train.length ? [{ type: 'line' as const, name: `${c.label} train`, data: c.train, showSymbol: c.train.length < 40, symbolSize: 4, lineStyle: { color: c.color, width: 2 }, itemStyle: { color: c.color } }] : []),
-      ...(c.val.length ? [{ type: 'line' as const, name: `${c.label} validation`, data: c.val, showSymbol: c.val.length < 40, symbolSize: 4, lineStyle: { color: c.color, width: 2, type: 'dashed' as const }, itemStyle: { color: c.color } }] : []),
+      ...(c.val.length ? [{ type: 'line' as const, name: `${c.label} ${twinLabel}`, data: c.val, showSymbol: c.val.length < 40, symbolSize: 4, lineStyle: { color: c.color, width: 2, type: 'dashed' as const }, itemStyle: { color: c.color } }] : []),
     ]),
   };
 }
