@@ -284,10 +284,19 @@ async function runVae(
     fs.writeFileSync(path.join(runDir, 'vae-snapshot.json'), JSON.stringify(result.snapshot));
     send({ type: 'artifact', kind: 'file', name: 'vae-snapshot', data: { file: 'vae-snapshot.json', features, valRows: result.valRows } });
   }
+  // Evaluation progress, at most four messages a second (validation rows, then the test file).
+  const evalProgress = () => {
+    let last = 0;
+    return (p: { done: number; total: number }): void => {
+      const now = Date.now();
+      if (now - last < 250) return;
+      last = now;
+      send({ type: 'progress', progress: { step: p.done, totalSteps: p.total, epoch: result.epochs, totalEpochs: spec.epochs, loss: 0, stepsPerSecond: 0, etaSeconds: 0, phase: 'evaluating' } });
+    };
+  };
   // Honest evaluation on the validation rows (or the training rows when there is no validation split).
   if (!result.stopped && !isCancelled()) {
     const evalRows = result.valRows.length >= 2 ? result.valRows : undefined;
-    let lastEval = 0;
     const evaluation = await evaluateVae(result.snapshot, data, {
       k: spec.evaluation.k,
       maxRows: spec.evaluation.rows,
@@ -297,12 +306,7 @@ async function runVae(
       gapSteps: spec.evaluation.gapSteps,
       ...(evalRows ? { rows: evalRows } : {}),
       shouldStop: isCancelled,
-      onProgress: (p) => {
-        const now = Date.now();
-        if (now - lastEval < 250) return;
-        lastEval = now;
-        send({ type: 'progress', progress: { step: p.done, totalSteps: p.total, epoch: result.epochs, totalEpochs: spec.epochs, loss: 0, stepsPerSecond: 0, etaSeconds: 0, phase: 'evaluating' } });
-      },
+      onProgress: evalProgress(),
     });
     send({ type: 'artifact', kind: 'evaluation', name: 'evaluation', data: evaluation });
     if (!evaluation.stopped) {
@@ -317,18 +321,12 @@ async function runVae(
   // The same measures on a separate test file, prepared with the training data's transform.
   if (testDatasetDir && !result.stopped && !isCancelled()) {
     const test = prepareWithSnapshot(testMatrix(ds, DatasetFile.open(testDatasetDir), features), result.snapshot);
-    let lastEval = 0;
     const ev = await evaluateVae(result.snapshot, test, {
       k: spec.evaluation.k,
       maxRows: spec.evaluation.rows,
       seed: spec.seed,
       shouldStop: isCancelled,
-      onProgress: (p) => {
-        const now = Date.now();
-        if (now - lastEval < 250) return;
-        lastEval = now;
-        send({ type: 'progress', progress: { step: p.done, totalSteps: p.total, epoch: result.epochs, totalEpochs: spec.epochs, loss: 0, stepsPerSecond: 0, etaSeconds: 0, phase: 'evaluating' } });
-      },
+      onProgress: evalProgress(),
     });
     send({ type: 'artifact', kind: 'evaluation', name: 'test-evaluation', data: ev });
     if (!ev.stopped) {
