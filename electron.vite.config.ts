@@ -18,6 +18,7 @@ export default defineConfig({
           'training.worker': resolve(__dirname, 'src-main/jobs/training.worker.ts'),
           'lda.worker': resolve(__dirname, 'src-main/engine/models/lda/lda.worker.ts'),
           'vae.replica': resolve(__dirname, 'src-main/engine/models/vae/replica.worker.ts'),
+          'import.worker': resolve(__dirname, 'src-main/data-import/import.worker.ts'),
           server: resolve(__dirname, 'src-main/server/main.ts'),
           cli: resolve(__dirname, 'src-main/cli.ts'),
         },

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { AppError } from '../../src-shared/ipc/app-error';
 import type { Handlers } from '../../src-shared/ipc/contract';
 import type { ImportSource } from '../../src-shared/schemas/api';
-import { DatasetFile, importCsv, previewCsv } from '../data-import';
+import { DatasetFile, previewCsv } from '../data-import';
+import { importCsvOffThread } from '../data-import/import-thread';
 import type { Services } from './services';
 import { SAMPLES } from './samples';
 
@@ -39,7 +40,8 @@ export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'impo
       const rel = path.join('datasets', crypto.randomBytes(12).toString('hex'));
       const dest = path.join(s.dataDir, rel);
       try {
-        const result = await importCsv(src.path, dest, {
+        // On a worker thread, so the server keeps answering while a big file is parsed.
+        const result = await importCsvOffThread(src.path, dest, {
           sourceName: src.name,
           delimiter: args.delimiter,
           columns: args.columns,
