@@ -23,7 +23,7 @@ beforeAll(() => {
 afterAll(() => s.cleanup());
 
 describe('bounded memory', () => {
-  it('imports a ~60 MB CSV in a child process with RSS growth far below the file size', { timeout: 180_000 }, () => {
+  it('imports a ~60 MB CSV in a child process with RSS growth below the file size and heap growth far below it', { timeout: 180_000 }, () => {
     const src = join(s.dir, 'big.csv');
     const gen = generateCsv(src, 60e6, 'mixed', 7);
     const size = statSync(src).size;
@@ -47,8 +47,10 @@ describe('bounded memory', () => {
         `heap peak ${(r.peakHeap / 1e6).toFixed(0)} MB`,
     );
     expect(r.rows).toBe(gen.rows);
-    // Measured here: RSS +27 MB and heap +7 MB for 60 MB, the same as for 20 MB (fixed buffers and the young generation).
-    expect(growth).toBeLessThan(size / 2);
+    // Measured here: RSS +27 MB and heap +7 MB for 60 MB, the same as for 20 MB (fixed buffers and the young generation);
+    // on a loaded machine RSS grew up to +48 MB (the young generation and allocator slack lag behind), so RSS gets a
+    // looser bound than the heap. Holding the file would need ≥ 120 MB (and crash under the 48 MB old-space cap).
+    expect(growth).toBeLessThan(size * 0.8);
     expect(r.peakHeap - r.baselineHeap).toBeLessThan(size / 4);
     const ds = DatasetFile.open(dest);
     expect(ds.rows).toBe(gen.rows);
