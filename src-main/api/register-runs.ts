@@ -3,7 +3,7 @@ import type { Handlers } from '../../src-shared/ipc/contract';
 import { familyLabel, specFamilyLabel } from '../../src-shared/schemas/run-spec';
 import type { Services } from './services';
 import { DatasetFile } from '../data-import';
-import { glmColumns } from '../jobs/execute-run';
+import { glmColumns, vaeFeatures } from '../jobs/execute-run';
 import { vaeSpecProblems } from '../engine/models/vae/validate';
 import { prepareBnnData } from '../engine/models/bnn/data';
 
@@ -44,9 +44,12 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
           const t = s.repos.datasets.get(spec.testDatasetId);
           if (!t) throw new AppError('NOT_FOUND', `No test dataset with id ${spec.testDatasetId}`);
           if (t.rows < 1) throw new AppError('BAD_REQUEST', `The test dataset "${t.name}" has no rows`);
-          const features = spec.features.length
-            ? spec.features
-            : d.schema.filter((c) => c.role === 'feature' && (c.type === 'numeric' || c.type === 'binary' || c.type === 'categorical')).map((c) => c.name);
+          let features: string[];
+          try {
+            features = vaeFeatures(d, spec);
+          } catch (e) {
+            throw new AppError('BAD_REQUEST', (e as Error).message, 'Set column roles to "feature" on import.');
+          }
           const tcols = new Map(t.schema.map((c) => [c.name, c]));
           const missing = features.filter((f) => !tcols.has(f));
           if (missing.length) {

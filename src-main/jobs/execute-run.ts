@@ -152,7 +152,7 @@ const VAE_TYPES = new Set(['numeric', 'binary', 'categorical']);
  * The feature columns a VAE models: the spec's choice, else every numeric, binary or categorical feature column
  * (categorical columns become one-hot groups under the mixed likelihood).
  */
-export function vaeFeatures(ds: DatasetFile, spec: VaeSpec): string[] {
+export function vaeFeatures(ds: Pick<DatasetFile, 'schema'>, spec: Pick<VaeSpec, 'features'>): string[] {
   const byName = new Map(ds.schema.map((c) => [c.name, c]));
   const names = spec.features.length
     ? spec.features

@@ -79,7 +79,6 @@ export class GradientPool {
   private readonly grads: Float32Array[];
   private readonly rows: Float32Array[];
   private readonly offsets: number[];
-  private readonly total: number;
   private readonly errors: string[] = [];
   private generation = 0;
 
@@ -99,7 +98,6 @@ export class GradientPool {
       this.offsets.push(off);
       off += s;
     }
-    this.total = off;
     const ctrl = new SharedArrayBuffer(CTRL_WORDS * 4);
     const values = new SharedArrayBuffer(F64_WORDS * 8);
     const params = new SharedArrayBuffer(Math.max(1, off) * 4);
@@ -117,8 +115,6 @@ export class GradientPool {
       w.on('error', (e) => {
         this.errors.push(`replica ${j}: ${e.message}`);
         Atomics.store(this.ctrl, 18 + j, 1);
-        Atomics.store(this.ctrl, 2 + j, Number.MAX_SAFE_INTEGER & 0x7fffffff);
-        Atomics.notify(this.ctrl, 2 + j);
       });
       w.on('message', (m: { error?: string }) => {
         if (m.error) this.errors.push(`replica ${j}: ${m.error}`);
@@ -207,10 +203,6 @@ export class GradientPool {
       const boundT = tf.add(tf.mul(own.boundMean ?? tf.scalar(Number.NaN), w(0)), bound) as tf.Scalar;
       return { grads, loss: lossT, boundMean: boundT };
     });
-  }
-
-  get size(): number {
-    return this.total;
   }
 
   async close(): Promise<void> {
