@@ -3,10 +3,7 @@
  * code, message and hint), with the parsing off the calling thread's event loop. Falls back to importing in-line
  * when no worker entry is found.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../engine/worker-entry';
 import { AppError, type AppErrorCode } from '../../src-shared/ipc/app-error';
 import { importCsv, type ImportOptions, type ImportProgressInfo, type ImportResult } from './import';
 
@@ -15,20 +12,11 @@ export type ImportThreadMessage =
   | { type: 'done'; result: ImportResult }
   | { type: 'error'; error: { name: string; message: string; code?: string | undefined; hint?: string | undefined } };
 
-function startWorker(data: unknown): Worker | null {
-  const here = __dirname;
-  const built = [path.join(here, 'import.worker.js'), path.join(here, '..', 'import.worker.js')].find((p) => fs.existsSync(p));
-  if (built) return new Worker(built, { workerData: data });
-  const source = path.join(here, 'import.worker.ts');
-  if (!fs.existsSync(source)) return null;
-  const tsxCjs = createRequire(path.join(here, 'import-thread.js')).resolve('tsx/cjs');
-  return new Worker(`require(${JSON.stringify(tsxCjs)}); require(${JSON.stringify(source)});`, { eval: true, workerData: data });
-}
-
 export function importCsvOffThread(filePath: string, destDir: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const { onProgress, signal, ...plain } = opts;
-  const worker = startWorker({ filePath, destDir, opts: plain });
-  if (!worker) return importCsv(filePath, destDir, opts);
+  const start = workerEntry(__dirname, 'import.worker.js', 'import.worker.ts');
+  if (!start) return importCsv(filePath, destDir, opts);
+  const worker = start({ filePath, destDir, opts: plain });
   return new Promise<ImportResult>((resolve, reject) => {
     let settled = false;
     const finish = (f: () => void): void => {

@@ -9,10 +9,7 @@
  * starts its training worker: the built `lda.worker.js` beside this module when it exists, else the `.ts` source
  * under tsx's require hook.
  */
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../../worker-entry';
 import { EStepScratch, eStep, emptyEStepResult, type CorpusArrays, type EStepResult, type LazyTopics } from './kernel';
 
 /** The lazy-topic parameters of one E-step (kernel.ts LazyTopics, less the per-thread cache). */
@@ -60,21 +57,11 @@ export interface LdaWorkerLike {
 }
 export type LdaWorkerFactory = () => LdaWorkerLike;
 
-/** The built worker beside this module if present, else the TypeScript source run under tsx. */
+/** The built worker beside this module if present, else the TypeScript source run under tsx (../../worker-entry.ts). */
 export function defaultLdaWorkerFactory(): LdaWorkerFactory {
-  const here = __dirname;
-  // In a build this module may sit in out/main/chunks/ while the worker entry is out/main/lda.worker.js.
-  const built = [path.join(here, 'lda.worker.js'), path.join(here, '..', 'lda.worker.js')].find((p) => fs.existsSync(p));
-  const source = path.join(here, 'lda.worker.ts');
-  if (built) return () => new Worker(built) as unknown as LdaWorkerLike;
-  if (fs.existsSync(source)) {
-    // `execArgv: ['--import', 'tsx']` does not register tsx inside worker threads on Node 20 (ERR_UNKNOWN_FILE_EXTENSION),
-    // so the worker evaluates a two-line CommonJS bootstrap that installs tsx's require hook, then loads the source.
-    const tsxCjs = createRequire(path.join(here, 'executor.js')).resolve('tsx/cjs');
-    const boot = `require(${JSON.stringify(tsxCjs)}); require(${JSON.stringify(source)});`;
-    return () => new Worker(boot, { eval: true }) as unknown as LdaWorkerLike;
-  }
-  throw new Error(`No LDA worker found beside ${here} (looked for lda.worker.js and .ts)`);
+  const start = workerEntry(__dirname, 'lda.worker.js', 'lda.worker.ts');
+  if (!start) throw new Error(`No LDA worker found beside ${__dirname} (looked for lda.worker.js and .ts)`);
+  return () => start() as unknown as LdaWorkerLike;
 }
 
 function sharedF64(n: number): Float64Array {

@@ -16,14 +16,12 @@
  * Per-step values (Float64): [0, 1] the step key, [2] β, [3] τ (NaN = none), [4] score baseline (NaN = none);
  * per replica j: [8 + 2j] its loss (mean over its rows), [9 + 2j] its bound mean.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { VaeSpec } from '../../../../src-shared/schemas/run-spec';
 import type { Key } from '../../rng';
 import type { VaeConfig } from './model';
+import { workerEntry } from '../../worker-entry';
 
 export const MAX_THREADS = 8;
 const CTRL_WORDS = 32;
@@ -43,15 +41,11 @@ export interface ReplicaSetup {
   sizes: number[];
 }
 
-/** Worker-thread entry beside this module (built) or the TypeScript source under tsx (development, tests). */
+/** The replica worker beside this module (built) or its TypeScript source under tsx (../../worker-entry.ts). */
 function startReplica(setup: ReplicaSetup): Worker {
-  const here = __dirname;
-  const built = [path.join(here, 'vae.replica.js'), path.join(here, '..', 'vae.replica.js')].find((p) => fs.existsSync(p));
-  if (built) return new Worker(built, { workerData: setup });
-  const source = path.join(here, 'replica.worker.ts');
-  if (!fs.existsSync(source)) throw new Error(`No VAE replica worker found beside ${here}`);
-  const tsxCjs = createRequire(path.join(here, 'parallel.js')).resolve('tsx/cjs');
-  return new Worker(`require(${JSON.stringify(tsxCjs)}); require(${JSON.stringify(source)});`, { eval: true, workerData: setup });
+  const start = workerEntry(__dirname, 'vae.replica.js', 'replica.worker.ts');
+  if (!start) throw new Error(`No VAE replica worker found beside ${__dirname}`);
+  return start(setup);
 }
 
 export interface ShardStep {

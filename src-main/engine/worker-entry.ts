@@ -1,0 +1,21 @@
+/**
+ * Finds a worker-thread entry: the bundled `<builtName>` beside the calling module or in its parent folder (a build
+ * may put the caller in out/main/chunks/ and the entry in out/main/), else the TypeScript source `<sourceName>` run
+ * under tsx. `execArgv: ['--import', 'tsx']` does not register tsx inside worker threads on Node 20
+ * (ERR_UNKNOWN_FILE_EXTENSION), so the source is loaded by a two-line CommonJS bootstrap that installs tsx's require
+ * hook first. Returns a starter, or null when neither file exists.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+export function workerEntry(here: string, builtName: string, sourceName: string): ((workerData?: unknown) => Worker) | null {
+  const built = [path.join(here, builtName), path.join(here, '..', builtName)].find((p) => fs.existsSync(p));
+  if (built) return (workerData) => new Worker(built, { workerData });
+  const source = path.join(here, sourceName);
+  if (!fs.existsSync(source)) return null;
+  const tsxCjs = createRequire(path.join(here, 'index.js')).resolve('tsx/cjs');
+  const boot = `require(${JSON.stringify(tsxCjs)}); require(${JSON.stringify(source)});`;
+  return (workerData) => new Worker(boot, { eval: true, workerData });
+}
