@@ -17,7 +17,7 @@ async function shot(page: Page, name: string) {
 test.describe.serial('compare, save, export', () => {
   let server: E2eServer;
   let vae: number[] = [];
-  let bnn: number[] = [];
+  const bnn: number[] = [];
   let savedId = 0;
   let token = '';
 

@@ -40,7 +40,6 @@ describe('bounded memory', () => {
     expect(child.status).toBe(0);
     const r = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as ProbeResult;
     const growth = r.peakRss - r.baselineRss;
-    // eslint-disable-next-line no-console
     console.log(
       `60 MB import: ${r.rows} rows in ${r.seconds.toFixed(1)} s (${(size / 1e6 / r.seconds).toFixed(1)} MB/s), ` +
         `RSS ${(r.baselineRss / 1e6).toFixed(0)} → peak ${(r.peakRss / 1e6).toFixed(0)} MB (+${(growth / 1e6).toFixed(0)} MB), ` +

@@ -232,14 +232,12 @@ async function runVae(
   const metrics = new MetricBatcher((points) => send({ type: 'metrics', points }));
   let lastProgress = 0;
   let lastStep = 0;
-  let lastEpoch = 0;
   let firstStepAt = 0;
 
   const result = await trainVae(data, spec, {
     onStep: ({ step, epoch, totalSteps, loss }) => {
       if (step === 1) firstStepAt = Date.now();
       lastStep = step;
-      lastEpoch = epoch;
       metrics.push({ step, epoch, name: 'elbo', value: -loss, wall: wall() });
       const now = Date.now();
       if (now - lastProgress >= 200 || step === totalSteps) {

@@ -124,7 +124,7 @@ export function modelFromJSON(input: unknown): LdaModel {
     try {
       value = JSON.parse(input) as unknown;
     } catch (e) {
-      throw new RangeError(`Not an LDA model file: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+      throw new RangeError(`Not an LDA model file: invalid JSON (${e instanceof Error ? e.message : String(e)})`, { cause: e });
     }
   }
   const r = ModelJsonSchema.safeParse(value);

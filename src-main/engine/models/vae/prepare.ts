@@ -130,7 +130,7 @@ function squareImage(d: number): { width: number; height: number } | null {
  * @param spec   the run spec (likelihood, scale)
  */
 export function prepareVaeData(raw: VaeData, ranges: ColumnRange[], spec: VaeSpec, columns?: VaeColumn[]): PreparedVaeData {
-  const { n, d } = raw;
+  const { d } = raw;
   if (columns && columns.length !== d) throw new Error(`Expected ${d} column descriptions (one per feature), got ${columns.length}.`);
   const hasCategorical = !!columns?.some((c) => c.type === 'categorical');
   if (spec.likelihood === 'mixed' || (spec.likelihood === 'auto' && hasCategorical)) {

@@ -90,7 +90,7 @@ export function latentMapOption(m: LatentMapInput): ChartOption {
   const data = m.points.map((p, i) => (m.colors ? [p[0], p[1], m.rows[i]!, m.colors[i]!] : [p[0], p[1], m.rows[i]!]));
   let lo = Infinity;
   let hi = -Infinity;
-  if (m.colorKind === 'numeric' && m.colors) for (const c of m.colors) if (typeof c === 'number') (lo = Math.min(lo, c)), (hi = Math.max(hi, c));
+  if (m.colorKind === 'numeric' && m.colors) for (const c of m.colors) if (typeof c === 'number') { lo = Math.min(lo, c); hi = Math.max(hi, c); }
   return {
     ...base,
     tooltip: { trigger: 'item', formatter: rowTip },
