@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chartFileName, compactSvg, optionTitle, optionToSvg, pngBase64, slug } from './export';
 import { compareCurvesOption, latentMapOption, posteriorOption } from './options/vae-charts';
 import { coverageOption } from './options/bnn-charts';
-import { checkSvg } from '../../../src-main/export/report';
+import { checkSvg } from '../../../src-shared/schemas/chart-svg';
 
 /** Every element opened is closed (or self-closed), in order: a cheap well-formedness check without a DOM. */
 function wellFormed(svg: string): boolean {
