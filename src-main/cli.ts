@@ -331,7 +331,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       ...(final.model === 'vae' ? { summary: vaeSummary(final.metrics, testDataset) } : {}),
       ...(final.model === 'glm' ? { posterior: glmPosterior(s, final.id) } : {}),
       ...(final.model === 'lda' ? ldaSummary(s, final.id) : {}),
-      ...(final.model === 'bnn' ? { splits: s.repos.artifacts.get(final.id, 'splits')?.data ?? null } : {}),
+      ...(final.model === 'bnn' ? { splits: s.repos.artifacts.payload(final.id, 'splits') } : {}),
     }) + '\n',
   );
   if (final.status !== 'completed') process.exitCode = 1;
@@ -351,9 +351,7 @@ function vaeSummary(m: Record<string, number>, testDataset: { id: number; rows: 
 }
 
 function glmPosterior(s: Services, runId: number) {
-  const a = s.repos.artifacts.get(runId, 'posterior')?.data as
-    | { model: string; names: string[]; mean: number[]; sd: number[]; noiseSigma: { mean: number; sd: number } | null; standardized: boolean; target: { centre: number; scale: number } }
-    | undefined;
+  const a = s.repos.artifacts.payload(runId, 'posterior');
   if (!a) return null;
   return {
     model: a.model,
@@ -369,9 +367,7 @@ function ldaSummary(s: Services, runId: number) {
   const get = (n: string) => series.find((m) => m.name === n);
   const ppl = get('perplexity');
   const secs = get('pass_seconds');
-  const report = s.repos.artifacts.get(runId, 'text-report')?.data as
-    | { documents: number; emptyDocuments: number; tokens: number; vocabulary: number; droppedByStopWords: number; warnings: string[] }
-    | undefined;
+  const report = s.repos.artifacts.payload(runId, 'text-report');
   return {
     perPass: (get('elbo')?.epoch ?? []).map((pass, i) => ({
       pass,

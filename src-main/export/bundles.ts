@@ -87,7 +87,7 @@ export async function writeRunBundle(s: BundleServices, runId: number, dir: stri
     if (!fs.existsSync(file)) missing('fitted VAE');
     await initBackend();
     const snapshot = JSON.parse(fs.readFileSync(file, 'utf8')) as VaeSnapshot;
-    const features = (s.repos.artifacts.get(run.id, 'vae-snapshot')?.data as { features?: string[] } | null)?.features ?? [];
+    const features = s.repos.artifacts.payload(run.id, 'vae-snapshot')?.features ?? [];
     const schema = s.repos.datasets.get(run.datasetId)?.schema ?? [];
     // The raw columns with their dataset types and levels (binary labels map to codes when a new CSV is read).
     let columnSchema: BundleColumn[] | undefined;

@@ -1,4 +1,5 @@
 /** Messages between the job runner and a training worker. Plain data: they cross postMessage. */
+import type { ArtifactMessage } from '../../src-shared/domain/artifacts';
 import type { BackendName, MetricPoint, RunProgress } from '../../src-shared/domain/types';
 import type { RunSpec } from '../../src-shared/schemas/run-spec';
 
@@ -19,7 +20,7 @@ export type FromWorker =
   | { type: 'started'; backend: BackendName; detail: string }
   | { type: 'progress'; progress: Omit<RunProgress, 'runId'> }
   | { type: 'metrics'; points: MetricPoint[] }
-  | { type: 'artifact'; kind: string; name: string; data: unknown }
+  | ArtifactMessage
   | { type: 'completed'; metrics: Record<string, number> }
   | { type: 'cancelled'; metrics: Record<string, number> }
   | { type: 'failed'; message: string };

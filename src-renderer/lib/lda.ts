@@ -8,30 +8,10 @@
  * 'topics' artifact), because the run's artifacts carry no corpus term frequencies; Σ_k (λ_kw − η) is the expected
  * count of w in the (scaled) training corpus, so this marginal matches the corpus frequencies up to that scaling.
  */
+import type { LdaModelArtifact, TopicSummary, TopicsArtifact } from '../../src-shared/domain/lda';
 
-export interface LdaModelArtifact {
-  K: number;
-  V: number;
-  vocabulary: string[];
-  alpha: number[];
-  eta: number;
-  /** λ [K × V], topic-major. */
-  lambda: number[];
-}
-
-export interface TopicSummary {
-  words: string[];
-  weights: number[];
-  prevalence: number;
-  umass: number;
-  npmi: number;
-}
-
-export interface TopicsArtifact {
-  topics: TopicSummary[];
-  trainRows: number;
-  heldoutRows: number;
-}
+/** The part of an LDA run's 'model' artifact that the topic views read. */
+export type LdaTopicModel = Pick<LdaModelArtifact, 'K' | 'V' | 'vocabulary' | 'alpha' | 'eta' | 'lambda'>;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
@@ -39,7 +19,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const isNum = (x: unknown): x is number => typeof x === 'number';
 const isNumOrNull = (x: unknown): boolean => typeof x === 'number' || x === null;
 
-export function asLdaModel(data: unknown): LdaModelArtifact | null {
+export function asLdaModel(data: unknown): LdaTopicModel | null {
   if (!isRecord(data)) return null;
   const { K, V, vocabulary, alpha, eta, lambda } = data;
   if (!isNum(K) || !isNum(V) || !isNum(eta)) return null;
@@ -67,7 +47,7 @@ export function asTopics(data: unknown): TopicsArtifact | null {
 }
 
 /** p(w|k) [K × V] (rows sum to 1). */
-export function topicWordProbabilities(m: LdaModelArtifact): Float64Array {
+export function topicWordProbabilities(m: LdaTopicModel): Float64Array {
   const { K, V, lambda } = m;
   const out = new Float64Array(K * V);
   for (let k = 0; k < K; k++) {

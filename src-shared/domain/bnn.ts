@@ -73,10 +73,40 @@ export interface BnnBundle {
   files: BnnBundleFile[];
 }
 
+/** A BNN's predictive metrics on test rows (engine models/bnn/predict.ts bnnMetrics). */
+export interface RegressionMetrics {
+  task: 'regression';
+  n: number;
+  /** Original units. */
+  rmse: number;
+  /** Mean test log-likelihood per row, original units (nats). */
+  logLik: number;
+  coverage50: number;
+  coverage90: number;
+  coverage95: number;
+  /** Mean predictive sd (original units) and its epistemic part. */
+  meanSd: number;
+  meanEpistemicSd: number;
+}
+
+export interface ClassificationMetrics {
+  task: 'classification';
+  n: number;
+  accuracy: number;
+  logLik: number;
+  brier: number;
+  ece: number;
+  coverage50: number;
+  coverage90: number;
+  coverage95: number;
+}
+
+export type BnnMetrics = RegressionMetrics | ClassificationMetrics;
+
 /** The 'views' artifact of a BNN run (engine bnnViews of the first split's model on its test rows). */
 export interface BnnViewsArtifact {
   task: 'regression' | 'classification';
-  metrics: Record<string, number | string>;
+  metrics: BnnMetrics;
   predictedVsActual: { level: number; points: Array<{ row: number; actual: number; predicted: number; lower: number; upper: number; sd: number }> } | null;
   reliability: { bins: Array<{ lower: number; upper: number; count: number; confidence: number; accuracy: number }>; ece: number } | null;
   coverage: Array<{ nominal: number; observed: number }>;
@@ -86,6 +116,6 @@ export interface BnnViewsArtifact {
 /** The 'splits' artifact: mean ± standard error of every metric over the random splits. */
 export interface BnnSplitsArtifact {
   summary: Record<string, { mean: number; se: number }>;
-  perSplit: Array<Record<string, number | string>>;
+  perSplit: BnnMetrics[];
   secondsPerSplit: number;
 }

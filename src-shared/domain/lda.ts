@@ -99,3 +99,41 @@ export interface LdaByCategory {
   /** Mean θ over all non-empty documents. */
   overall: number[];
 }
+
+/** One topic of an LDA run's 'topics' artifact: its top words and how much of the corpus it explains. */
+export interface TopicSummary {
+  words: string[];
+  /** p(w|k) of each top word. */
+  weights: number[];
+  /** The topic's share of the fitted word mass. */
+  prevalence: number;
+  /** Coherence scores; NaN (null in the stored JSON) when not measured. */
+  umass: number;
+  npmi: number;
+}
+
+/** The 'topics' artifact of an LDA run. */
+export interface TopicsArtifact {
+  topics: TopicSummary[];
+  trainRows: number;
+  heldoutRows: number;
+}
+
+/** The 'model' artifact of an LDA run: the fitted variational parameters (the engine's modelToJSON). */
+export interface LdaModelArtifact {
+  format: 'elbo-studio/lda-model';
+  version: 1;
+  K: number;
+  V: number;
+  vocabulary: string[];
+  alpha: number[];
+  eta: number;
+  /** λ [K × V], topic-major. */
+  lambda: number[];
+  /** The LDA spec and text preparation it was fitted with (read back by the engine's modelFromJSON). */
+  spec: unknown;
+  preparation: unknown;
+}
+
+/** The 'text-report' artifact of an LDA run: how its text column was prepared, and whether a stored corpus served. */
+export type TextReportArtifact = TextPreview & { cached: boolean };

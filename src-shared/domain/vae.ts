@@ -62,3 +62,25 @@ export interface VaeRow {
   columns: string[];
   values: Array<number | string | null>;
 }
+
+/**
+ * A VAE's evaluation on held-out rows (the 'evaluation' and 'test-evaluation' artifacts; engine
+ * models/vae/evaluate.ts computes it, where each measure's definition is written out).
+ */
+export interface VaeEvaluation {
+  rows: number;
+  /** Mean ELBO per row (nats), one draw per row. */
+  elbo: number;
+  logLikelihood: { k: number; mean: number; meanEss: number };
+  klPerDim: number[];
+  klTotal: number;
+  /** How klPerDim was obtained (see evaluate.ts). */
+  klMethod: 'analytic' | 'marginal-gaussian' | 'categorical';
+  activeUnits: { count: number; total: number; activity: number[]; threshold: number };
+  collapse: { collapsed: boolean; nearZero: number; total: number; message: string | null };
+  amortisationGap: { rows: number; steps: number; elboBefore: number; elboAfter: number; gap: number } | null;
+  /** Why the amortisation gap was not measured although requested. */
+  amortisationGapNote?: string;
+  stopped: boolean;
+  seconds: number;
+}

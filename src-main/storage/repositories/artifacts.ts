@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import type { ArtifactName, ArtifactPayloads } from '../../../src-shared/domain/artifacts';
 import type { Artifact } from '../../../src-shared/domain/types';
 
 interface Row {
@@ -37,6 +38,11 @@ export class ArtifactsRepo {
       createdAt: r.created_at,
       data: r.data_json === null ? null : (JSON.parse(r.data_json) as unknown),
     };
+  }
+
+  /** The stored payload of artifact `name`, typed by the shared map (null when the run has none). */
+  payload<N extends ArtifactName>(runId: number, name: N): ArtifactPayloads[N] | null {
+    return (this.get(runId, name)?.data ?? null) as ArtifactPayloads[N] | null;
   }
 
   list(runId: number): { name: string; kind: string }[] {

@@ -1,33 +1,16 @@
-/**
- * VAE workbench helpers for the renderer: the evaluation artifact's shape (mirrors the engine's VaeEvaluation, which
- * the renderer cannot import), a reader for it, and the "mean-field vs flow" matched pair.
- */
+/** VAE workbench helpers for the renderer: a reader for the evaluation artifact, and the "mean-field vs flow" matched pair. */
 import type { RunSummary } from '../../../src-shared/domain/types';
+import type { VaeEvaluation } from '../../../src-shared/domain/vae';
 import type { VaeSpec } from '../../../src-shared/schemas/run-spec';
 import { api } from '../api';
-
-export interface VaeEvaluationView {
-  rows: number;
-  elbo: number;
-  logLikelihood: { k: number; mean: number; meanEss: number };
-  klPerDim: number[];
-  klTotal: number;
-  klMethod: string;
-  activeUnits: { count: number; total: number; activity: number[]; threshold: number };
-  collapse: { collapsed: boolean; nearZero: number; total: number; message: string | null };
-  amortisationGap: { rows: number; steps: number; elboBefore: number; elboAfter: number; gap: number } | null;
-  amortisationGapNote?: string;
-  stopped: boolean;
-  seconds: number;
-}
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
-export function asEvaluation(v: unknown): VaeEvaluationView | null {
+export function asEvaluation(v: unknown): VaeEvaluation | null {
   if (!isObj(v) || typeof v.elbo !== 'number' || !Array.isArray(v.klPerDim) || !isObj(v.logLikelihood) || !isObj(v.activeUnits) || !isObj(v.collapse)) return null;
-  return v as unknown as VaeEvaluationView;
+  return v as unknown as VaeEvaluation;
 }
 
 /** Short family label: "meanfield", "planar:8", "iaf:4", "lowrank:2". */

@@ -15,6 +15,7 @@ import type { BnnTransform } from './data';
 import { MIN_HETERO_SD, denseForward, softplus } from './kernel';
 import type { BnnNet } from './model';
 import { sampleNetworks } from './model';
+import type { BnnMetrics, ClassificationMetrics, RegressionMetrics } from '../../../../src-shared/domain/bnn';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 export const COVERAGE_LEVELS = [0.5, 0.9, 0.95] as const;
@@ -162,34 +163,7 @@ export function summarise(draws: BnnDraws, t: BnnTransform): BnnSummary {
   return { task: 'classification', classes: t.target.kind === 'categorical' ? t.target.classes : [], probs, probSd, predicted, confidence };
 }
 
-export interface RegressionMetrics {
-  task: 'regression';
-  n: number;
-  /** Original units. */
-  rmse: number;
-  /** Mean test log-likelihood per row, original units (nats). */
-  logLik: number;
-  coverage50: number;
-  coverage90: number;
-  coverage95: number;
-  /** Mean predictive sd (original units) and its epistemic part. */
-  meanSd: number;
-  meanEpistemicSd: number;
-}
-
-export interface ClassificationMetrics {
-  task: 'classification';
-  n: number;
-  accuracy: number;
-  logLik: number;
-  brier: number;
-  ece: number;
-  coverage50: number;
-  coverage90: number;
-  coverage95: number;
-}
-
-export type BnnMetrics = RegressionMetrics | ClassificationMetrics;
+export type { BnnMetrics, ClassificationMetrics, RegressionMetrics };
 
 /** Central interval [lo, hi] at `level` of row i, in standardised units. */
 export function regressionInterval(draws: Extract<BnnDraws, { task: 'regression' }>, i: number, level: number): [number, number] {

@@ -24,6 +24,7 @@ import type { TensorMap } from '../../families/params';
 import { openVae, type VaeModel, type VaeSnapshot } from './model';
 import { rowsTensor } from './train';
 import type { PreparedVaeData } from './prepare';
+import type { VaeEvaluation } from '../../../../src-shared/domain/vae';
 
 export interface VaeEvalProgress {
   phase: 'elbo' | 'loglik' | 'latent' | 'gap';
@@ -49,23 +50,7 @@ export interface VaeEvalOptions {
   shouldStop?(): boolean;
 }
 
-export interface VaeEvaluation {
-  rows: number;
-  /** Mean ELBO per row (nats), one draw per row. */
-  elbo: number;
-  logLikelihood: { k: number; mean: number; meanEss: number };
-  klPerDim: number[];
-  klTotal: number;
-  /** How klPerDim was obtained (see the module comment). */
-  klMethod: 'analytic' | 'marginal-gaussian' | 'categorical';
-  activeUnits: { count: number; total: number; activity: number[]; threshold: number };
-  collapse: { collapsed: boolean; nearZero: number; total: number; message: string | null };
-  amortisationGap: { rows: number; steps: number; elboBefore: number; elboAfter: number; gap: number } | null;
-  /** Why the amortisation gap was not measured although requested. */
-  amortisationGapNote?: string;
-  stopped: boolean;
-  seconds: number;
-}
+export type { VaeEvaluation };
 
 export const MAX_EVAL_K = 5000;
 /** Floats a log-weight chunk may hold (draws × rows × widest layer) before it is split further. */

@@ -1,0 +1,75 @@
+/**
+ * What a run stores in the artifacts table: one map from artifact name to its JSON payload, as the event channels'
+ * payloads are one map in ipc/contract.ts. The training worker's artifact messages are typed by it (jobs/protocol.ts),
+ * so a payload that drifts from its type fails to compile where it is made; readers take `ArtifactPayloads[name]`.
+ * Payloads are stored as JSON: NaN comes back as null, and the renderer checks a payload (lib/artifacts.ts and the
+ * `as…` readers) before drawing it.
+ */
+import type { BnnSplitsArtifact, BnnViewsArtifact } from './bnn';
+import type { LdaModelArtifact, TextReportArtifact, TopicsArtifact } from './lda';
+import type { ReconstructionArtifact } from './types';
+import type { VaeEvaluation } from './vae';
+
+/** The 'posterior' artifact of a Bayesian linear or logistic regression run. */
+export interface GlmPosteriorArtifact {
+  model: 'linear' | 'logistic';
+  /** Coefficient names, intercept first. */
+  names: string[];
+  mean: number[];
+  sd: number[];
+  noiseSigma: { mean: number; sd: number } | null;
+  standardized: boolean;
+  /** The predictors' centring and scaling (identity when not standardised). */
+  centre: number[];
+  scale: number[];
+  target: { centre: number; scale: number };
+  /** The fitted variational family's parameters, as the engine saves them. */
+  posterior: unknown;
+}
+
+/** The 'vae-snapshot' artifact: where the fitted VAE is saved in the run's folder, and what it was fitted on. */
+export interface VaeSnapshotArtifact {
+  file: string;
+  features: string[];
+  valRows: number[];
+}
+
+/** Artifact name → payload. */
+export interface ArtifactPayloads {
+  posterior: GlmPosteriorArtifact;
+  reconstructions: ReconstructionArtifact;
+  'vae-snapshot': VaeSnapshotArtifact;
+  evaluation: VaeEvaluation;
+  'test-evaluation': VaeEvaluation;
+  'text-report': TextReportArtifact;
+  topics: TopicsArtifact;
+  model: LdaModelArtifact;
+  views: BnnViewsArtifact;
+  splits: BnnSplitsArtifact;
+  /** The BNN model bundle's folder inside the run's folder. */
+  'bnn-bundle': { dir: string };
+}
+
+export type ArtifactName = keyof ArtifactPayloads;
+
+/** The kind column stored with each artifact (several names may share a kind). */
+export const ARTIFACT_KINDS = {
+  posterior: 'posterior',
+  reconstructions: 'reconstructions',
+  'vae-snapshot': 'file',
+  evaluation: 'evaluation',
+  'test-evaluation': 'evaluation',
+  'text-report': 'text-report',
+  topics: 'topics',
+  model: 'lda-model',
+  views: 'bnn-views',
+  splits: 'bnn-splits',
+  'bnn-bundle': 'file',
+} as const satisfies Record<ArtifactName, string>;
+
+export type ArtifactKind<N extends ArtifactName = ArtifactName> = (typeof ARTIFACT_KINDS)[N];
+
+/** One artifact as the training worker sends it: the name fixes both its kind and its payload's type. */
+export type ArtifactMessage = {
+  [N in ArtifactName]: { type: 'artifact'; kind: ArtifactKind<N>; name: N; data: ArtifactPayloads[N] };
+}[ArtifactName];
