@@ -29,18 +29,24 @@ const intoMain = (folders) => `^(\\.\\./)+(src-main/)?(${folders.join('|')})(/.*
  * - renderer: runs in a sandboxed page; everything it shares with main comes from src-shared over the api client.
  * - shared: pure TypeScript both sides import (its own tsconfig also denies it DOM and Node types).
  */
-const FENCES = [
+const engineFence = (folders) => [
   {
-    files: ['src-main/engine/**'],
-    patterns: [
-      {
-        regex: intoMain(['storage', 'api', 'server', 'jobs', 'window', 'preload', 'text']),
-        message: 'The engine may not import storage, api, server, jobs, Electron glue or the text module.',
-      },
-      { regex: '^better-sqlite3$', message: 'The engine does not touch the database.' },
-      { regex: '(^|/)src-renderer(/|$)', message: 'The engine may not import the renderer.' },
-      ELECTRON,
-    ],
+    regex: intoMain(folders),
+    message: 'The engine may not import storage, api, server, jobs, Electron glue or the text module.',
+  },
+  { regex: '^better-sqlite3$', message: 'The engine does not touch the database.' },
+  { regex: '(^|/)src-renderer(/|$)', message: 'The engine may not import the renderer.' },
+  ELECTRON,
+];
+const ENGINE_OFF_LIMITS = ['storage', 'api', 'server', 'jobs', 'window', 'preload', 'text'];
+const FENCES = [
+  { files: ['src-main/engine/**'], patterns: engineFence(ENGINE_OFF_LIMITS) },
+  // The one exception: an LDA bundle applies its model to new text with the run's own preparation (tokenising, the
+  // stop-word list it ships), so it calls the text module. It belongs with the app's use of fitted models (the model
+  // service), not in the engine; when it moves there, delete this entry.
+  {
+    files: ['src-main/engine/models/lda/bundle.ts', 'src-main/engine/models/lda/bundle.test.ts'],
+    patterns: engineFence(ENGINE_OFF_LIMITS.filter((f) => f !== 'text')),
   },
   {
     files: ['src-renderer/**'],

@@ -1,6 +1,7 @@
 /**
  * Text preparation for topic models: tokenising a text column into a stored sparse document-term corpus.
- * See prepare.ts (rules and report) and corpus.ts (the CSR form and its files).
+ * See prepare.ts (rules and report) and corpus.ts (the corpus on disk; the CSR form itself is the engine's,
+ * engine/models/lda/corpus.ts, re-exported here for the app's callers).
  */
 export {
   type Corpus,

@@ -14,8 +14,28 @@
  */
 import type { TextPreview } from '../../src-shared/domain/lda';
 import { AppError } from '../../src-shared/ipc/app-error';
-import { type Corpus, GrowU32 } from './corpus';
+import type { Corpus } from './corpus';
 import { stopWordsFor } from './stopwords';
+
+/** Growable typed-array builder (amortised doubling) so preparation streams without per-token objects. */
+class GrowU32 {
+  data: Uint32Array;
+  length = 0;
+  constructor(cap = 1024) {
+    this.data = new Uint32Array(Math.max(16, cap));
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const n = new Uint32Array(this.data.length * 2);
+      n.set(this.data);
+      this.data = n;
+    }
+    this.data[this.length++] = v;
+  }
+  toArray(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
+}
 
 export interface TextPrepOptions {
   /** Stop-word language: ISO 639-1 code ('en', 'de' …), a `stopword` package name ('eng'), or 'none'. */

@@ -17,7 +17,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { prepareCorpus, stopWordsFor, type Corpus, type TextPrepOptions, type TextPrepReport } from '../../../text';
+import { prepareCorpus, stopWordsFor, type TextPrepOptions, type TextPrepReport } from '../../../text';
+import type { Corpus } from './corpus';
 import { insideBundle, openBundleFolder, sealBundle, type BundleColumn, type BundleFileEntry, type BundleHeader, type BundleSource } from '../common/bundle';
 import { topicWordCsv } from './export';
 import { inferTopics } from './infer';

@@ -18,7 +18,7 @@
  */
 import * as os from 'node:os';
 import { AppError } from '../../../../src-shared/ipc/app-error';
-import { type Corpus, completionSplit, numDocs, sharedCorpus } from '../../../text/corpus';
+import { type Corpus, completionSplit, numDocs, sharedCorpus } from './corpus';
 import { type Key, fold, gamma as gammaDraws, key, permutation, split, uniform } from '../../rng';
 import { type LazyParams, LdaExecutor, type LdaWorkerFactory } from './executor';
 import { type Coherence, newtonAlpha, newtonEta, perplexity, topIndices, topicCoherence, topicTerm } from './measures';

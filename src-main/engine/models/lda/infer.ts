@@ -6,7 +6,7 @@
  */
 import * as os from 'node:os';
 import { AppError } from '../../../../src-shared/ipc/app-error';
-import { type Corpus, numDocs, sharedCorpus } from '../../../text/corpus';
+import { type Corpus, numDocs, sharedCorpus } from './corpus';
 import { LdaExecutor, type LdaWorkerFactory } from './executor';
 import { EStepScratch, eStep } from './kernel';
 import type { LdaModel } from './model';

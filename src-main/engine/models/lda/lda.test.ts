@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../../src-shared/ipc/app-error';
-import { completionSplit, corpusFromBags, corpusFromSequences, subsetCorpus } from '../../../text/corpus';
+import { completionSplit, corpusFromBags, corpusFromSequences, subsetCorpus } from './corpus';
 import {
   completionPerplexity,
   digamma,

@@ -4,7 +4,7 @@
  *   θ_d ~ Dir(α 1_K), N_d uniform in [minLen, maxLen], z_dn ~ Cat(θ_d), w_dn ~ Cat(β_{z_dn}).
  * Dirichlet draws are normalised Gamma draws.
  */
-import { type Corpus, corpusFromSequences } from '../../../text/corpus';
+import { type Corpus, corpusFromSequences } from './corpus';
 import { fold, gamma, key, split, uniform } from '../../rng';
 
 export interface SyntheticLda {
