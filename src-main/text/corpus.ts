@@ -11,18 +11,6 @@ import * as path from 'node:path';
 import { AppError } from '../../src-shared/ipc/app-error';
 import { type Corpus, numDocs } from '../engine/models/lda/corpus';
 
-export {
-  type Corpus,
-  numDocs,
-  numTokens,
-  docLength,
-  corpusFromBags,
-  corpusFromSequences,
-  subsetCorpus,
-  completionSplit,
-  sharedCorpus,
-} from '../engine/models/lda/corpus';
-
 export const CORPUS_FORMAT = 'elbo-studio/corpus';
 export const CORPUS_VERSION = 1;
 

@@ -5,8 +5,6 @@
  */
 export {
   type Corpus,
-  CORPUS_FORMAT,
-  CORPUS_VERSION,
   numDocs,
   numTokens,
   docLength,
@@ -15,10 +13,8 @@ export {
   subsetCorpus,
   completionSplit,
   sharedCorpus,
-  validateCorpus,
-  saveCorpus,
-  loadCorpus,
-} from './corpus';
+} from '../engine/models/lda/corpus';
+export { CORPUS_FORMAT, CORPUS_VERSION, validateCorpus, saveCorpus, loadCorpus } from './corpus';
 export {
   type TextPrepOptions,
   type TextPrepReport,

@@ -14,7 +14,7 @@
  */
 import type { TextPreview } from '../../src-shared/domain/lda';
 import { AppError } from '../../src-shared/ipc/app-error';
-import type { Corpus } from './corpus';
+import type { Corpus } from '../engine/models/lda/corpus';
 import { stopWordsFor } from './stopwords';
 
 /** Growable typed-array builder (amortised doubling) so preparation streams without per-token objects. */
