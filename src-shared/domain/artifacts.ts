@@ -73,3 +73,9 @@ export type ArtifactKind<N extends ArtifactName = ArtifactName> = (typeof ARTIFA
 export type ArtifactMessage = {
   [N in ArtifactName]: { type: 'artifact'; kind: ArtifactKind<N>; name: N; data: ArtifactPayloads[N] };
 }[ArtifactName];
+
+/** The message for artifact `name`, its kind taken from ARTIFACT_KINDS (what a job's reporter sends). */
+export function artifactMessage<N extends ArtifactName>(name: N, data: ArtifactPayloads[N]): ArtifactMessage {
+  // TypeScript cannot narrow the mapped union by a generic N; the fields are tied by the signature above.
+  return { type: 'artifact', kind: ARTIFACT_KINDS[name], name, data } as ArtifactMessage;
+}
