@@ -38,6 +38,16 @@ export function formatMetric(v: number | null | undefined): string {
   return v.toPrecision(3);
 }
 
+/** "−2.515 ± 0.012": a mean with its standard error at the precision the SE allows (no ± when the SE is unknown). */
+export function formatMeanSe(mean: number | null | undefined, se: number | null | undefined): string {
+  if (mean === null || mean === undefined || !Number.isFinite(mean)) return formatMetric(mean);
+  if (se === null || se === undefined || !Number.isFinite(se)) return formatMetric(mean);
+  if (se === 0) return `${formatMetric(mean)} ± 0`;
+  // Two significant digits of the SE; the mean to the same decimal place.
+  const decimals = Math.max(0, Math.min(8, 1 - Math.floor(Math.log10(se))));
+  return `${mean.toFixed(decimals)} ± ${se.toFixed(decimals)}`;
+}
+
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '—';
   if (n < 1024) return `${n} B`;

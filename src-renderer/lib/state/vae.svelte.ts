@@ -1,25 +1,13 @@
 /**
- * VAE workbench helpers for the renderer: the evaluation artifact's shape (mirrors the engine's VaeEvaluation, which
- * the renderer cannot import), a reader for it, and the "mean-field vs flow" matched pair.
+ * VAE workbench helpers for the renderer: a reader for the evaluation artifact (typed once in src-shared) and the
+ * "mean-field vs flow" matched pair.
  */
 import type { RunSummary } from '../../../src-shared/domain/types';
+import type { VaeEvaluation } from '../../../src-shared/domain/vae';
 import type { VaeSpec } from '../../../src-shared/schemas/run-spec';
 import { api } from '../api';
 
-export interface VaeEvaluationView {
-  rows: number;
-  elbo: number;
-  logLikelihood: { k: number; mean: number; meanEss: number };
-  klPerDim: number[];
-  klTotal: number;
-  klMethod: string;
-  activeUnits: { count: number; total: number; activity: number[]; threshold: number };
-  collapse: { collapsed: boolean; nearZero: number; total: number; message: string | null };
-  amortisationGap: { rows: number; steps: number; elboBefore: number; elboAfter: number; gap: number } | null;
-  amortisationGapNote?: string;
-  stopped: boolean;
-  seconds: number;
-}
+export type VaeEvaluationView = VaeEvaluation;
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
@@ -27,7 +15,24 @@ function isObj(v: unknown): v is Record<string, unknown> {
 
 export function asEvaluation(v: unknown): VaeEvaluationView | null {
   if (!isObj(v) || typeof v.elbo !== 'number' || !Array.isArray(v.klPerDim) || !isObj(v.logLikelihood) || !isObj(v.activeUnits) || !isObj(v.collapse)) return null;
-  return v as unknown as VaeEvaluationView;
+  if (isObj(v.perRow) && Array.isArray(v.rowIds) && isObj(v.gap)) return v as unknown as VaeEvaluationView;
+  // Stored before per-row values and standard errors existed: shown without SEs (NaN), k̂ or row-level comparisons.
+  const old = v as unknown as Omit<VaeEvaluation, 'collapse'> & { collapse: { collapsed: boolean; total: number; message: string | null } };
+  const threshold = old.activeUnits.threshold;
+  return {
+    ...old,
+    rowIds: [],
+    elboSe: Number.NaN,
+    logLikelihood: { ...old.logLikelihood, se: Number.NaN },
+    gap: { mean: old.logLikelihood.mean - old.elbo, se: Number.NaN },
+    khat: null,
+    perRow: { elbo: [], logLik: [], khat: [] },
+    collapse: {
+      ...old.collapse,
+      inactiveDims: old.activeUnits.activity.flatMap((a, d) => (a > threshold ? [] : [d])),
+      negligibleKlDims: old.klPerDim.flatMap((k, d) => (k < 0.01 ? [d] : [])),
+    },
+  };
 }
 
 /** Short family label: "meanfield", "planar:8", "iaf:4", "lowrank:2". */

@@ -133,7 +133,42 @@ describe('bounds and honest evaluation', () => {
     expect(Math.abs(sum - b.klTotal)).toBeLessThan(1e-4 * Math.max(1, b.klTotal));
     expect(b.activeUnits.count).toBe(2);
     expect(b.collapse.collapsed).toBe(false);
+    expect(b.collapse.message).toBeNull();
+    // One evaluation: ELBO and log p̂(x) from the same rows and draws, so ELBO_b ≤ log p̂(x_b) on every row (Jensen),
+    // the gap is their paired difference, and every mean carries its standard error over the 100 rows.
+    expect(b.rows).toBe(100);
+    expect(b.rowIds).toEqual(rows);
+    for (let i = 0; i < b.rows; i++) expect(b.perRow.logLik[i]!).toBeGreaterThanOrEqual(b.perRow.elbo[i]! - 1e-9);
+    expect(b.gap.mean).toBeCloseTo(b.logLikelihood.mean - b.elbo, 9);
+    expect(b.gap.mean).toBeGreaterThan(0);
+    expect(b.gap.se).toBeGreaterThan(0);
+    expect(b.gap.se).toBeLessThan(b.gap.mean);
+    for (const se of [b.elboSe, b.logLikelihood.se]) expect(se).toBeGreaterThan(0);
+    // The ELBO's SE over rows is about sd(row ELBO)/√100; the data's rows differ by nats, the SE by tenths.
+    expect(b.elboSe).toBeLessThan(2);
+    // A trained 2-D mean-field q on this 2-D latent data is a good importance proposal: per-row k̂ mostly small.
+    expect(b.khat).not.toBeNull();
+    expect(b.khat!.rows).toBe(100);
+    expect(b.khat!.median).toBeLessThan(0.7);
+    expect(b.perRow.khat.length).toBe(100);
     m.dispose();
+  });
+
+  it('per-row k̂ flags a q(z|x) far from the posterior: an encoder too narrow by a factor of 30', async () => {
+    const s = structuredClone(trained);
+    // σ(x) = softplus(q) ≈ e^q for q ≪ 0: shift the sd pre-activation down so q is far too confident.
+    const qB = s.network['encoder.q.bias']!.values;
+    const qW = s.network['encoder.q.weight']!.values;
+    for (let i = 0; i < qW.length; i++) qW[i] = 0;
+    for (let d = 0; d < qB.length; d++) qB[d] = -3.5;
+    const m = openVae(s);
+    const rows = Array.from({ length: 40 }, (_, i) => i);
+    const bad = await evaluateModel(m, data, { rows, k: 1000, seed: 5 });
+    m.dispose();
+    const good = await evaluateModel(openVae(trained), data, { rows, k: 1000, seed: 5 });
+    expect(bad.khat!.shareAbove07).toBeGreaterThan(0.5);
+    expect(bad.khat!.median).toBeGreaterThan(good.khat!.median + 0.3);
+    expect(bad.gap.mean).toBeGreaterThan(good.gap.mean);
   });
 
   it('finds the active units of a model whose other dimensions are unused by construction, and flags collapse', async () => {
@@ -165,6 +200,11 @@ describe('bounds and honest evaluation', () => {
     expect(ev.activeUnits.activity.slice(2).every((a) => a < 1e-8)).toBe(true);
     expect(ev.collapse.collapsed).toBe(true);
     expect(ev.collapse.message).toMatch(/KL annealing.*free bits.*weaker decoder/);
+    // The warning agrees with the active-unit count and names every unused dimension.
+    expect(ev.collapse.inactiveDims).toEqual([2, 3, 4, 5]);
+    expect(ev.collapse.negligibleKlDims).toEqual([2, 3, 4, 5]);
+    expect(ev.collapse.message).toMatch(/4 of 6 latent dimensions are inactive \(z3, z4, z5, z6/);
+    expect(ev.collapse.message).toMatch(/2 of 6 units are active/);
   });
 
   it('measures the amortisation gap by refining q per row (ELBO gain ≥ 0)', async () => {
@@ -410,5 +450,19 @@ describe('export bundle', () => {
     manifest.parts.encoder = '/etc/passwd';
     await writeFile(mp, JSON.stringify(manifest));
     await expect(loadVaeBundle(out)).rejects.toThrow(/relative path inside the bundle/);
+  });
+});
+
+describe('collapse verdict', () => {
+  it('warns about one dead dimension of two, naming it, in agreement with the active count', async () => {
+    const { collapseVerdict } = await import('./evaluate');
+    const v = collapseVerdict([1.8, 0.004], [0.9, 1e-5]);
+    expect(v.collapsed).toBe(false);
+    expect(v.inactiveDims).toEqual([1]);
+    expect(v.negligibleKlDims).toEqual([1]);
+    expect(v.message).toMatch(/^Partly unused latent space: 1 of 2 latent dimensions are inactive \(z2/);
+    expect(v.message).toMatch(/1 of 2 units are active/);
+    expect(v.message).toMatch(/z2 carries less than 0.01 nats/);
+    expect(collapseVerdict([1, 2], [0.5, 0.6]).message).toBeNull();
   });
 });
