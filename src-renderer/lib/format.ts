@@ -1,4 +1,5 @@
 /** Small display helpers shared by the views. */
+import { formatMeanSe as sharedFormatMeanSe } from '../../src-shared/stats/format';
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
@@ -38,14 +39,9 @@ export function formatMetric(v: number | null | undefined): string {
   return v.toPrecision(3);
 }
 
-/** "−2.515 ± 0.012": a mean with its standard error at the precision the SE allows (no ± when the SE is unknown). */
+/** "−2.515 ± 0.012": a mean with its standard error (one rule for the app and the reports: src-shared/stats). */
 export function formatMeanSe(mean: number | null | undefined, se: number | null | undefined): string {
-  if (mean === null || mean === undefined || !Number.isFinite(mean)) return formatMetric(mean);
-  if (se === null || se === undefined || !Number.isFinite(se)) return formatMetric(mean);
-  if (se === 0) return `${formatMetric(mean)} ± 0`;
-  // Two significant digits of the SE; the mean to the same decimal place.
-  const decimals = Math.max(0, Math.min(8, 1 - Math.floor(Math.log10(se))));
-  return `${mean.toFixed(decimals)} ± ${se.toFixed(decimals)}`;
+  return sharedFormatMeanSe(mean, se, formatMetric);
 }
 
 export function formatBytes(n: number): string {
