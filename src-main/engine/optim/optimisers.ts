@@ -3,15 +3,16 @@
  *   Adam (Kingma & Ba 2015): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − η_t m̂/(√v̂ + ε).
  *   SGD with momentum: u ← μu + g, θ ← θ − η_t u.
  * Step sizes: constant η_t = η, or Robbins–Monro η_t = η · (τ₀ + t)^(−κ) with κ ∈ (0.5, 1] and τ₀ ≥ 0
- * (Robbins & Monro 1951; the ρ_t of Hoffman et al. 2013 when η = 1), so Σ η_t = ∞ and Σ η_t² < ∞.
+ * (Robbins & Monro 1951; the ρ_t of Hoffman et al. 2013 when η = 1), so Σ η_t = ∞ and Σ η_t² < ∞, or cosine
+ * annealing from η to η/100 over all T steps: η_t = η · (0.01 + 0.99 · ½(1 + cos(π t / T))).
  * Gradients may be clipped to a maximum global norm (Pascanu et al. 2013) before the update.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorMap, VariableMap } from '../families/params.js';
 import { newVariable } from '../families/params.js';
-import type { OptimiserSpec } from '../../../src-shared/schemas/run-spec.js';
+import type { LrScheduleSpec, OptimiserSpec } from '../../../src-shared/schemas/run-spec.js';
 
-export type LrSchedule = { kind: 'constant' } | { kind: 'robbins-monro'; tau0: number; kappa: number };
+export type LrSchedule = LrScheduleSpec;
 
 export interface OptimiserConfig {
   kind: 'adam' | 'sgd';
@@ -24,6 +25,8 @@ export interface OptimiserConfig {
   /** Clip gradients to this global L2 norm. */
   clipNorm?: number;
   schedule?: LrSchedule;
+  /** Steps the run takes (the cosine schedule's horizon). */
+  totalSteps?: number;
 }
 
 export function validateSchedule(s: LrSchedule): void {
@@ -35,18 +38,27 @@ export function validateSchedule(s: LrSchedule): void {
   }
 }
 
-/** η_t for step t = 0, 1, … */
-export function learningRateAt(t: number, lr: number, s: LrSchedule = { kind: 'constant' }): number {
-  if (s.kind === 'constant') return lr;
-  return lr * Math.pow(s.tau0 + t + 1, -s.kappa);
+/** η_t for step t = 0, 1, … of `totalSteps` (the cosine schedule needs it). */
+export function learningRateAt(t: number, lr: number, s: LrSchedule = { kind: 'constant' }, totalSteps?: number): number {
+  switch (s.kind) {
+    case 'constant':
+      return lr;
+    case 'robbins-monro':
+      return lr * Math.pow(s.tau0 + t + 1, -s.kappa);
+    case 'cosine': {
+      if (!(totalSteps !== undefined && totalSteps >= 1)) throw new RangeError(`The cosine schedule needs the run's step count, got ${totalSteps}.`);
+      return lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, totalSteps)) / totalSteps)));
+    }
+  }
 }
 
-/** From the run-spec optimiser shape. */
-export function optimiserFromSpec(spec: OptimiserSpec): OptimiserConfig {
-  const ext = spec as OptimiserSpec & { schedule?: LrSchedule };
-  const c: OptimiserConfig = { kind: spec.kind, learningRate: spec.learningRate, momentum: spec.momentum };
+/** From the run-spec optimiser shape; `totalSteps` = the steps the run will take (for the cosine schedule). */
+export function optimiserFromSpec(spec: OptimiserSpec, totalSteps?: number): OptimiserConfig {
+  const c: OptimiserConfig = { kind: spec.kind, learningRate: spec.learningRate };
+  if (spec.kind === 'sgd') c.momentum = spec.momentum;
   if (spec.clipNorm !== undefined) c.clipNorm = spec.clipNorm;
-  if (ext.schedule) c.schedule = ext.schedule;
+  if (spec.schedule.kind !== 'constant') c.schedule = spec.schedule;
+  if (totalSteps !== undefined) c.totalSteps = totalSteps;
   return c;
 }
 
@@ -62,7 +74,7 @@ export function globalNorm(grads: TensorMap): number {
 }
 
 export class Optimiser {
-  readonly config: Required<Omit<OptimiserConfig, 'clipNorm'>> & { clipNorm: number | null };
+  readonly config: Required<Omit<OptimiserConfig, 'clipNorm' | 'totalSteps'>> & { clipNorm: number | null; totalSteps: number | undefined };
   /** Number of updates applied. */
   t = 0;
   /** Moment slots over all parameters flattened in `names` order (one fused update instead of one per tensor). */
@@ -81,6 +93,9 @@ export class Optimiser {
     }
     const schedule = config.schedule ?? { kind: 'constant' };
     validateSchedule(schedule);
+    if (schedule.kind === 'cosine' && !(config.totalSteps !== undefined && config.totalSteps >= 1)) {
+      throw new RangeError(`The cosine learning-rate schedule needs totalSteps ≥ 1, got ${config.totalSteps}.`);
+    }
     this.config = {
       kind: config.kind,
       learningRate: config.learningRate,
@@ -90,6 +105,7 @@ export class Optimiser {
       epsilon: config.epsilon ?? 1e-8,
       clipNorm: config.clipNorm ?? null,
       schedule,
+      totalSteps: config.totalSteps,
     };
     this.names = Object.keys(vars);
     this.sizes = this.names.map((n) => vars[n]!.size);
@@ -98,7 +114,7 @@ export class Optimiser {
   }
 
   currentLearningRate(): number {
-    return learningRateAt(this.t, this.config.learningRate, this.config.schedule);
+    return learningRateAt(this.t, this.config.learningRate, this.config.schedule, this.config.totalSteps);
   }
 
   /**
