@@ -146,21 +146,33 @@ export function objectiveInput(kind: ObjectiveKind, samples: number | undefined,
   return { kind, samples };
 }
 
-/** Every other spec field from the form's extras. */
+/** training.anneal from the form's annealing fields. */
+export function annealInput(x: VaeExtra): Record<string, unknown> {
+  if (x.annealKind === 'linear') return { kind: 'linear', epochs: x.annealEpochs };
+  if (x.annealKind === 'cyclical') return { kind: 'cyclical', epochs: x.annealEpochs, ratio: x.annealRatio };
+  return { kind: 'none' };
+}
+
+/**
+ * Every other spec field from the form's extras. Fields that apply only with another choice (categories and
+ * temperature with categorical latents, the noise variance when it is fixed, the gap's rows and steps when the gap is
+ * measured) are left out otherwise, as the spec refuses a setting the run would not use.
+ */
 export function extraInput(x: VaeExtra): Record<string, unknown> {
+  const categorical = x.latentType === 'categorical';
   return {
-    estimator: x.estimator,
-    kl: x.kl,
-    beta: x.beta,
-    klAnneal: { kind: x.annealKind, epochs: x.annealEpochs, ratio: x.annealRatio },
-    freeBits: x.freeBits,
+    training: { beta: x.beta, anneal: annealInput(x), freeBits: x.freeBits, estimator: x.estimator, kl: x.kl },
     gaussianVariance: x.gaussianVariance,
-    noiseVariance: x.noiseVariance,
+    ...(x.gaussianVariance === 'fixed' ? { noiseVariance: x.noiseVariance } : {}),
     latentType: x.latentType,
-    categories: x.categories,
-    temperature: { initial: x.tempInitial, min: x.tempMin, rate: x.tempRate },
+    ...(categorical ? { categories: x.categories, temperature: { initial: x.tempInitial, min: x.tempMin, rate: x.tempRate } } : {}),
     patience: x.patience,
     threads: x.threads,
-    evaluation: { k: x.evalK, rows: x.evalRows, amortisationGap: x.amortisationGap, gapRows: x.gapRows, gapSteps: x.gapSteps },
+    evaluation: {
+      k: x.evalK,
+      rows: x.evalRows,
+      amortisationGap: x.amortisationGap,
+      ...(x.amortisationGap ? { gapRows: x.gapRows, gapSteps: x.gapSteps } : {}),
+    },
   };
 }
