@@ -147,7 +147,7 @@ beforeAll(async () => {
     toy.push(`${x.toFixed(4)},${(x * Math.sin(x) + 0.1 * (rnd() - 0.5)).toFixed(4)},${side < 0 ? 'left' : 'right'}`);
   }
   const bnnDs = await importCsv(A, dA, projectId, 'toy.csv', `${toy.join('\n')}\n`);
-  const bnnSpec = bnnSpecSchema.parse({ model: 'bnn', target: 'y', features: ['x', 'group'], hidden: [16], epochs: 80, batchSize: 32, optimiser: { learningRate: 0.01 }, patience: 0, validationFraction: 0, testFraction: 0.1, predictiveSamples: 40, seed: 2 });
+  const bnnSpec = bnnSpecSchema.parse({ model: 'bnn', target: 'y', features: ['x', 'group'], hidden: [16], epochs: 80, batchSize: 32, optimiser: { kind: 'adam', learningRate: 0.01 }, patience: 0, validationFraction: 0, testFraction: 0.1, predictiveSamples: 40, seed: 2 });
   const bnnRun = A.repos.runs.create({ projectId, datasetId: bnnDs, name: 'tiny bnn', spec: bnnSpec });
   const bfit = await trainBnn(prepareBnnData(DatasetFile.open(A.datasetPath(bnnDs)), bnnSpec), bnnSpec);
   exportBnnBundle(bfit.model, path.join(A.runPath(bnnRun.id), 'bnn-bundle'), { metrics: bfit.test });

@@ -144,7 +144,12 @@ export const optimiserSpecSchema = z.discriminatedUnion('kind', [
   strictObject({ kind: z.literal('sgd'), momentum: z.number().min(0).max(0.999).default(0.9), ...optimiserCommon }, OPTIMISER, {
     lrSchedule: 'use "schedule"',
   }),
-]);
+], {
+  error: (iss) =>
+    iss.code === 'invalid_union'
+      ? `Expected optimiser.kind "adam" or "sgd", got ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind ?? null)}; add "kind": "adam" (SGD: "kind": "sgd" with "momentum").`
+      : undefined,
+});
 export type OptimiserSpec = z.infer<typeof optimiserSpecSchema>;
 
 /** Adds every problem as an issue at its field's path (the refinement shared by the model schemas). */

@@ -125,8 +125,10 @@ function scheduleLearningRate(o: tf.Optimizer, spec: VaeSpec, t: number, totalSt
   const s = spec.optimiser.schedule;
   if (s.kind === 'constant') return;
   const lr = learningRateAt(t, spec.optimiser.learningRate, s, totalSteps);
-  if (o instanceof tf.SGDOptimizer) o.setLearningRate(lr);
-  else (o as unknown as { learningRate: number }).learningRate = lr;
+  // (tfjs' Optimizer instanceof is duck-typed, so test for the method itself.)
+  const sgd = o as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(lr);
+  else sgd.learningRate = lr;
 }
 
 /** Dispose an optimiser and its state (tfjs 4.22's MomentumOptimizer leaks its learning-rate scalar `c`). */
