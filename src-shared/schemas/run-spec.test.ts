@@ -103,6 +103,7 @@ describe('settings a model does not use are refused', () => {
     expect(refusal(bnnSpecSchema, { model: 'bnn', target: 'y', optimiser: { kind: 'sgd', learningRate: 0.01 } })).toContain('trained with its own Adam');
     expect(refusal(bnnSpecSchema, { model: 'bnn', target: 'y', flowMaxWeights: 50 })).toContain('flowMaxWeights = 50 applies to flow families');
     expect(refusal(bnnSpecSchema, { model: 'bnn', target: 'y', noise: 'heteroscedastic', noiseScale: 2 })).toContain('noiseScale = 2 is not used');
+    expect(refusal(bnnSpecSchema, { model: 'bnn', target: 'y', validationFraction: 0, patience: 5 })).toContain('Early stopping (patience 5) watches a validation split');
     expect(bnnSpecSchema.parse({ model: 'bnn', target: 'y', optimiser: { kind: 'adam', learningRate: 0.01, schedule: { kind: 'cosine' } } }).optimiser.schedule).toEqual({ kind: 'cosine' });
   });
 

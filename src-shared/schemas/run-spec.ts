@@ -96,15 +96,15 @@ export type AnnealSpec = z.infer<typeof annealSpecSchema>;
  */
 export const trainingSpecSchema = strictObject(
   {
-    /** Weight β on the KL term (β-VAE, Higgins et al. 2017); 1 = the true bound. */
-    beta: z.number().min(0).max(100).default(1),
-    anneal: annealSpecSchema.default({ kind: 'none' }),
-    /** Free bits λ (nats per latent dimension, Kingma et al. 2016): the KL of a dimension is not pushed below λ. */
-    freeBits: z.number().min(0).max(10).default(0),
-    /** Gradient estimator: pathwise (reparameterised) or score function (REINFORCE with a baseline; needs log q). */
-    estimator: z.enum(['reparam', 'score']).default('reparam'),
-    /** KL term: auto = closed form where the family allows (Gaussian q, ELBO), else Monte Carlo; analytic forces it. */
-    kl: z.enum(['auto', 'analytic', 'mc']).default('auto'),
+      /** Weight β on the KL term (β-VAE, Higgins et al. 2017); 1 = the true bound. */
+      beta: z.number().min(0).max(100).default(1),
+      anneal: annealSpecSchema.default({ kind: 'none' }),
+      /** Free bits λ (nats per latent dimension, Kingma et al. 2016): the KL of a dimension is not pushed below λ. */
+      freeBits: z.number().min(0).max(10).default(0),
+      /** Gradient estimator: pathwise (reparameterised) or score function (REINFORCE with a baseline; needs log q). */
+      estimator: z.enum(['reparam', 'score']).default('reparam'),
+      /** KL term: auto = closed form where the family allows (Gaussian q, ELBO), else Monte Carlo; analytic forces it. */
+      kl: z.enum(['auto', 'analytic', 'mc']).default('auto'),
   },
   { in: 'training', prefix: 'training.', noun: 'a training' },
   { klAnneal: 'use "anneal"', analyticKl: 'use "kl" ("auto", "analytic" or "mc")' },
@@ -174,69 +174,69 @@ const topLevelMoved = {
 /** The VAE spec's fields, strict but without the cross-field checks (the run form explains those itself). */
 export const vaeSpecFields = strictObject(
   {
-  model: z.literal('vae'),
-  family: familySpecSchema.default({ kind: 'meanfield' }),
-  objective: objectiveSpecSchema.default({ kind: 'elbo', samples: 1 }),
-  training: trainingSpecSchema.prefault({}),
-  latentDim: z.number().int().min(1).max(512).default(2),
-  hidden: z.array(z.number().int().min(1).max(4096)).max(6).default([128]),
-  activation: z.enum(['relu', 'tanh', 'elu']).default('relu'),
-  /** auto: Bernoulli when every feature lies in [0, 1] after scaling, mixed when a feature is categorical, else Gaussian; mixed: Gaussian numeric columns + categorical one-hot groups. */
-  likelihood: z.enum(['auto', 'bernoulli', 'gaussian', 'mixed']).default('auto'),
-  /** Pixel-like data (e.g. 0–16 or 0–255 grey levels) are divided by this before a Bernoulli likelihood; 0 = the column maximum. */
-  scale: z.number().min(0).default(0),
-  epochs: z.number().int().min(1).max(10000).default(20),
-  batchSize: z.number().int().min(1).max(65536).default(64),
-  optimiser: optimiserSpecSchema.prefault({ kind: 'adam', learningRate: 1e-3 }),
-  validationFraction: z.number().min(0).max(0.9).default(0.1),
-  /** Feature columns to model; empty = every column whose role is feature. */
-  features: z.array(z.string()).default([]),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
-  // ── VAE workbench options (issue 4); every field has a default. ──
-  /** Gaussian likelihood's variance: learned per feature, or fixed at `noiseVariance` (on standardised data). */
-  gaussianVariance: z.enum(['learned', 'fixed']).default('learned'),
-  noiseVariance: z.number().positive().max(1e4).default(1),
-  /** Latent variables: Gaussian (any family) or categorical relaxed by Gumbel-softmax (latentDim variables). */
-  latentType: z.enum(['gaussian', 'categorical']).default('gaussian'),
-  /** Categories per categorical latent variable. */
-  categories: z.number().int().min(2).max(256).default(10),
-  /** Gumbel-softmax temperature τ_t = max(min, initial · e^{−rate·t}) at step t (Jang et al. 2016). */
-  temperature: strictObject(
-    {
-      initial: z.number().positive().max(100).default(1),
-      min: z.number().positive().max(100).default(0.5),
-      rate: z.number().min(0).max(1).default(3e-4),
-    },
-    { in: 'temperature', prefix: 'temperature.', noun: 'a Gumbel-softmax temperature' },
-  ).prefault({}),
-  /** Early stopping: stop after this many epochs without a better validation ELBO (0 = off). */
-  patience: z.number().int().min(0).max(10000).default(0),
-  /**
-   * Threads computing each step's gradient (data-parallel shards of the minibatch; 1 = serial). The result depends on
-   * the thread count (each shard draws its own noise), so it is part of the spec. Used only on runs big enough to
-   * gain (training rows × columns × epochs ≥ 2·10⁷); at most one thread per 16 batch rows. Not with free bits (a
-   * floor on the whole batch's KL per dimension, which shards cannot share): that combination is refused.
-   */
-  threads: z.number().int().min(1).max(8).default(1),
-  /**
-   * A separate dataset with the same feature columns (a test file), scored at the end with the fitted model: test
-   * ELBO, importance-sampled log-likelihood, KL and active units, stored as test_* metrics beside the validation ones.
-   */
-  testDatasetId: z.number().int().positive().optional(),
-  /** Evaluation at the end of a run. */
-  evaluation: strictObject(
-    {
-      /** Importance samples per row for the log-likelihood (Burda et al. 2015). */
-      k: z.number().int().min(1).max(5000).default(1000),
-      /** Most evaluation rows (a seeded sample of the validation rows when there are more); 0 = all. */
-      rows: z.number().int().min(0).max(1_000_000).default(2000),
-      /** Refine q per row to measure the amortisation gap (Cremer et al. 2018). */
-      amortisationGap: z.boolean().default(false),
-      gapRows: z.number().int().min(1).max(10000).default(64),
-      gapSteps: z.number().int().min(1).max(10000).default(100),
-    },
-    { in: 'evaluation', prefix: 'evaluation.', noun: 'an evaluation' },
-  ).prefault({}),
+    model: z.literal('vae'),
+    family: familySpecSchema.default({ kind: 'meanfield' }),
+    objective: objectiveSpecSchema.default({ kind: 'elbo', samples: 1 }),
+    training: trainingSpecSchema.prefault({}),
+    latentDim: z.number().int().min(1).max(512).default(2),
+    hidden: z.array(z.number().int().min(1).max(4096)).max(6).default([128]),
+    activation: z.enum(['relu', 'tanh', 'elu']).default('relu'),
+    /** auto: Bernoulli when every feature lies in [0, 1] after scaling, mixed when a feature is categorical, else Gaussian; mixed: Gaussian numeric columns + categorical one-hot groups. */
+    likelihood: z.enum(['auto', 'bernoulli', 'gaussian', 'mixed']).default('auto'),
+    /** Pixel-like data (e.g. 0–16 or 0–255 grey levels) are divided by this before a Bernoulli likelihood; 0 = the column maximum. */
+    scale: z.number().min(0).default(0),
+    epochs: z.number().int().min(1).max(10000).default(20),
+    batchSize: z.number().int().min(1).max(65536).default(64),
+    optimiser: optimiserSpecSchema.prefault({ kind: 'adam', learningRate: 1e-3 }),
+    validationFraction: z.number().min(0).max(0.9).default(0.1),
+    /** Feature columns to model; empty = every column whose role is feature. */
+    features: z.array(z.string()).default([]),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    // ── VAE workbench options (issue 4); every field has a default. ──
+    /** Gaussian likelihood's variance: learned per feature, or fixed at `noiseVariance` (on standardised data). */
+    gaussianVariance: z.enum(['learned', 'fixed']).default('learned'),
+    noiseVariance: z.number().positive().max(1e4).default(1),
+    /** Latent variables: Gaussian (any family) or categorical relaxed by Gumbel-softmax (latentDim variables). */
+    latentType: z.enum(['gaussian', 'categorical']).default('gaussian'),
+    /** Categories per categorical latent variable. */
+    categories: z.number().int().min(2).max(256).default(10),
+    /** Gumbel-softmax temperature τ_t = max(min, initial · e^{−rate·t}) at step t (Jang et al. 2016). */
+    temperature: strictObject(
+      {
+        initial: z.number().positive().max(100).default(1),
+        min: z.number().positive().max(100).default(0.5),
+        rate: z.number().min(0).max(1).default(3e-4),
+      },
+      { in: 'temperature', prefix: 'temperature.', noun: 'a Gumbel-softmax temperature' },
+    ).prefault({}),
+    /** Early stopping: stop after this many epochs without a better validation ELBO (0 = off). */
+    patience: z.number().int().min(0).max(10000).default(0),
+    /**
+     * Threads computing each step's gradient (data-parallel shards of the minibatch; 1 = serial). The result depends on
+     * the thread count (each shard draws its own noise), so it is part of the spec. Used only on runs big enough to
+     * gain (training rows × columns × epochs ≥ 2·10⁷); at most one thread per 16 batch rows. Not with free bits (a
+     * floor on the whole batch's KL per dimension, which shards cannot share): that combination is refused.
+     */
+    threads: z.number().int().min(1).max(8).default(1),
+    /**
+     * A separate dataset with the same feature columns (a test file), scored at the end with the fitted model: test
+     * ELBO, importance-sampled log-likelihood, KL and active units, stored as test_* metrics beside the validation ones.
+     */
+    testDatasetId: z.number().int().positive().optional(),
+    /** Evaluation at the end of a run. */
+    evaluation: strictObject(
+      {
+        /** Importance samples per row for the log-likelihood (Burda et al. 2015). */
+        k: z.number().int().min(1).max(5000).default(1000),
+        /** Most evaluation rows (a seeded sample of the validation rows when there are more); 0 = all. */
+        rows: z.number().int().min(0).max(1_000_000).default(2000),
+        /** Refine q per row to measure the amortisation gap (Cremer et al. 2018). */
+        amortisationGap: z.boolean().default(false),
+        gapRows: z.number().int().min(1).max(10000).default(64),
+        gapSteps: z.number().int().min(1).max(10000).default(100),
+      },
+      { in: 'evaluation', prefix: 'evaluation.', noun: 'an evaluation' },
+    ).prefault({}),
   },
   { in: 'the VAE spec', prefix: '', noun: 'a VAE' },
   topLevelMoved,
@@ -251,23 +251,23 @@ export const vaeSpecSchema = vaeSpecFields.superRefine((s, ctx) => refuse(vaeSpe
  */
 export const glmSpecFields = strictObject(
   {
-  model: z.literal('glm'),
-  /** auto: logistic when the target is binary, else linear. */
-  kind: z.enum(['auto', 'linear', 'logistic']).default('auto'),
-  target: z.string().min(1, 'A GLM needs a target column'),
-  /** Predictor columns; empty = every numeric or binary feature column except the target. */
-  features: z.array(z.string()).default([]),
-  family: familySpecSchema.default({ kind: 'meanfield' }),
-  objective: objectiveSpecSchema.default({ kind: 'elbo', samples: 1 }),
-  /** Training aids; the GLM is full-batch, so annealing's epochs are steps. */
-  training: trainingSpecSchema.prefault({}),
-  optimiser: optimiserSpecSchema.prefault({ kind: 'adam', learningRate: 0.01 }),
-  steps: z.number().int().min(1).max(1_000_000).default(3000),
-  /** Prior sd of every coefficient (default 10 linear, 5 logistic). */
-  priorScale: z.number().positive().optional(),
-  /** Standardise predictors before fitting (coefficients are then per standard deviation of the predictor). */
-  standardize: z.boolean().default(true),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    model: z.literal('glm'),
+    /** auto: logistic when the target is binary, else linear. */
+    kind: z.enum(['auto', 'linear', 'logistic']).default('auto'),
+    target: z.string().min(1, 'A GLM needs a target column'),
+    /** Predictor columns; empty = every numeric or binary feature column except the target. */
+    features: z.array(z.string()).default([]),
+    family: familySpecSchema.default({ kind: 'meanfield' }),
+    objective: objectiveSpecSchema.default({ kind: 'elbo', samples: 1 }),
+    /** Training aids; the GLM is full-batch, so annealing's epochs are steps. */
+    training: trainingSpecSchema.prefault({}),
+    optimiser: optimiserSpecSchema.prefault({ kind: 'adam', learningRate: 0.01 }),
+    steps: z.number().int().min(1).max(1_000_000).default(3000),
+    /** Prior sd of every coefficient (default 10 linear, 5 logistic). */
+    priorScale: z.number().positive().optional(),
+    /** Standardise predictors before fitting (coefficients are then per standard deviation of the predictor). */
+    standardize: z.boolean().default(true),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   },
   { in: 'the GLM spec', prefix: '', noun: 'a GLM' },
   topLevelMoved,
@@ -278,16 +278,16 @@ export const glmSpecSchema = glmSpecFields.superRefine((s, ctx) => refuse(glmSpe
 /** How a text column becomes a bag-of-words corpus (stored once per dataset and these options). */
 export const textPrepSchema = strictObject(
   {
-  /** Stop-word language (ISO 639-1, e.g. en, de, fr) or none. */
-  language: z.string().min(2).max(12).default('en'),
-  extraStopWords: z.array(z.string().min(1).max(100)).max(5000).default([]),
-  minTokenLength: z.number().int().min(1).max(50).default(3),
-  /** Minimum document frequency: a count when ≥ 1, a fraction of documents when < 1. */
-  minDf: z.number().positive().default(5),
-  /** Maximum document frequency: a fraction of documents when ≤ 1, a count when > 1. */
-  maxDf: z.number().positive().default(0.5),
-  maxVocab: z.number().int().min(10).max(1_000_000).default(10_000),
-  bigrams: z.boolean().default(false),
+    /** Stop-word language (ISO 639-1, e.g. en, de, fr) or none. */
+    language: z.string().min(2).max(12).default('en'),
+    extraStopWords: z.array(z.string().min(1).max(100)).max(5000).default([]),
+    minTokenLength: z.number().int().min(1).max(50).default(3),
+    /** Minimum document frequency: a count when ≥ 1, a fraction of documents when < 1. */
+    minDf: z.number().positive().default(5),
+    /** Maximum document frequency: a fraction of documents when ≤ 1, a count when > 1. */
+    maxDf: z.number().positive().default(0.5),
+    maxVocab: z.number().int().min(10).max(1_000_000).default(10_000),
+    bigrams: z.boolean().default(false),
   },
   { in: 'prep', prefix: 'prep.', noun: 'a text-preparation' },
 );
@@ -299,27 +299,27 @@ export type TextPrepSpec = z.infer<typeof textPrepSchema>;
  */
 export const ldaSpecFields = strictObject(
   {
-  model: z.literal('lda'),
-  textColumn: z.string().min(1, 'LDA needs a text column'),
-  prep: textPrepSchema.default({ language: 'en', extraStopWords: [], minTokenLength: 3, minDf: 5, maxDf: 0.5, maxVocab: 10_000, bigrams: false }),
-  topics: z.number().int().min(2, 'Expected at least 2 topics').max(500).default(20),
-  method: z.enum(['online', 'batch']).default('online'),
-  alpha: z.union([z.enum(['symmetric', 'asymmetric']), z.number().positive()]).default('symmetric'),
-  eta: z.number().positive().optional(),
-  batchSize: z.number().int().min(1).max(100_000).default(256),
-  tau0: z.number().min(0).max(1e7).default(1024),
-  /** Step-size decay κ ∈ [0.5, 1]: Hoffman et al. prove convergence for κ ∈ (0.5, 1]; 0.5 works best in practice. */
-  kappa: z.number().min(0.5, 'Expected κ ≥ 0.5 (step sizes (τ0 + t)^−κ must decay fast enough)').max(1).default(0.5),
-  passes: z.number().int().min(1).max(1000).default(5),
-  maxEStepIter: z.number().int().min(1).max(10_000).default(100),
-  eStepTol: z.number().positive().max(1).default(1e-3),
-  optimizeAlpha: z.boolean().default(false),
-  optimizeEta: z.boolean().default(false),
-  /** Share of documents held out for perplexity (document completion); ignored when heldoutDatasetId is set. */
-  heldoutFraction: z.number().min(0).max(0.5).default(0.1),
-  /** A separate dataset (same text column) scored for held-out perplexity; training then uses every row. */
-  heldoutDatasetId: z.number().int().positive().optional(),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    model: z.literal('lda'),
+    textColumn: z.string().min(1, 'LDA needs a text column'),
+    prep: textPrepSchema.default({ language: 'en', extraStopWords: [], minTokenLength: 3, minDf: 5, maxDf: 0.5, maxVocab: 10_000, bigrams: false }),
+    topics: z.number().int().min(2, 'Expected at least 2 topics').max(500).default(20),
+    method: z.enum(['online', 'batch']).default('online'),
+    alpha: z.union([z.enum(['symmetric', 'asymmetric']), z.number().positive()]).default('symmetric'),
+    eta: z.number().positive().optional(),
+    batchSize: z.number().int().min(1).max(100_000).default(256),
+    tau0: z.number().min(0).max(1e7).default(1024),
+    /** Step-size decay κ ∈ [0.5, 1]: Hoffman et al. prove convergence for κ ∈ (0.5, 1]; 0.5 works best in practice. */
+    kappa: z.number().min(0.5, 'Expected κ ≥ 0.5 (step sizes (τ0 + t)^−κ must decay fast enough)').max(1).default(0.5),
+    passes: z.number().int().min(1).max(1000).default(5),
+    maxEStepIter: z.number().int().min(1).max(10_000).default(100),
+    eStepTol: z.number().positive().max(1).default(1e-3),
+    optimizeAlpha: z.boolean().default(false),
+    optimizeEta: z.boolean().default(false),
+    /** Share of documents held out for perplexity (document completion); ignored when heldoutDatasetId is set. */
+    heldoutFraction: z.number().min(0).max(0.5).default(0.1),
+    /** A separate dataset (same text column) scored for held-out perplexity; training then uses every row. */
+    heldoutDatasetId: z.number().int().positive().optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   },
   { in: 'the LDA spec', prefix: '', noun: 'an LDA' },
   {
@@ -367,44 +367,44 @@ export type BnnPriorSpec = z.infer<typeof bnnPriorSchema>;
 
 export const bnnSpecFields = strictObject(
   {
-  model: z.literal('bnn'),
-  /** auto: classification when the target is categorical or binary, else regression. */
-  task: z.enum(['auto', 'regression', 'classification']).default('auto'),
-  target: z.string().min(1, 'Choose a target column'),
-  /** Feature columns; empty = every column whose role is feature, except the target. */
-  features: z.array(z.string().min(1)).default([]),
-  hidden: z.array(z.number().int().min(1).max(1024)).max(4).default([50]),
-  activation: z.enum(['relu', 'tanh']).default('relu'),
-  family: familySpecSchema.default({ kind: 'meanfield' }),
-  /** Flows: over every weight when the network has at most this many (else the last layer only). */
-  flowMaxWeights: z.number().int().min(1).max(100000).default(1000),
-  /** Only the ELBO is defined for minibatched BNNs; `samples` = weight draws per step. */
-  objective: objectiveSpecSchema.default({ kind: 'elbo', samples: 1 }),
-  /** Training aids: a BNN uses β (KL tempering) only. */
-  training: trainingSpecSchema.prefault({}),
-  prior: bnnPriorSchema.default({ kind: 'gaussian', scale: 1 }),
-  /** Regression noise: learned = one σ fitted by maximising the ELBO; heteroscedastic = σ(x) from a second output; fixed = noiseScale. */
-  noise: z.enum(['learned', 'heteroscedastic', 'fixed']).default('learned'),
-  /** Noise standard deviation in the target's original units: fixed value, or the initial value when learned (default 0.5·sd(y)). */
-  noiseScale: z.number().positive().optional(),
-  epochs: z.number().int().min(1).max(100000).default(300),
-  batchSize: z.number().int().min(1).max(65536).default(32),
-  optimiser: optimiserSpecSchema.prefault({ kind: 'adam', learningRate: 1e-3 }),
-  /** Share of the training rows held out for early stopping (0 = train on all of them for `epochs`). */
-  validationFraction: z.number().min(0).max(0.5).default(0.1),
-  /** Epochs without a better validation log-likelihood before stopping (0 = never stop early). */
-  patience: z.number().int().min(0).max(10000).default(30),
-  /** Share of rows held out as the test split. */
-  testFraction: z.number().min(0).max(0.9).default(0.1),
-  /** Random train/test splits (the benchmark protocol uses 20). */
-  splits: z.number().int().min(1).max(100).default(1),
-  /** Weight draws S for the posterior predictive. */
-  predictiveSamples: z.number().int().min(1).max(5000).default(100),
-  /** Initial standard deviation of the weight posteriors. */
-  initScale: z.number().positive().max(1).default(0.01),
-  /** A categorical feature with more levels than this is rejected before training. */
-  maxLevels: z.number().int().min(2).max(100000).default(100),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    model: z.literal('bnn'),
+    /** auto: classification when the target is categorical or binary, else regression. */
+    task: z.enum(['auto', 'regression', 'classification']).default('auto'),
+    target: z.string().min(1, 'Choose a target column'),
+    /** Feature columns; empty = every column whose role is feature, except the target. */
+    features: z.array(z.string().min(1)).default([]),
+    hidden: z.array(z.number().int().min(1).max(1024)).max(4).default([50]),
+    activation: z.enum(['relu', 'tanh']).default('relu'),
+    family: familySpecSchema.default({ kind: 'meanfield' }),
+    /** Flows: over every weight when the network has at most this many (else the last layer only). */
+    flowMaxWeights: z.number().int().min(1).max(100000).default(1000),
+    /** Only the ELBO is defined for minibatched BNNs; `samples` = weight draws per step. */
+    objective: objectiveSpecSchema.default({ kind: 'elbo', samples: 1 }),
+    /** Training aids: a BNN uses β (KL tempering) only. */
+    training: trainingSpecSchema.prefault({}),
+    prior: bnnPriorSchema.default({ kind: 'gaussian', scale: 1 }),
+    /** Regression noise: learned = one σ fitted by maximising the ELBO; heteroscedastic = σ(x) from a second output; fixed = noiseScale. */
+    noise: z.enum(['learned', 'heteroscedastic', 'fixed']).default('learned'),
+    /** Noise standard deviation in the target's original units: fixed value, or the initial value when learned (default 0.5·sd(y)). */
+    noiseScale: z.number().positive().optional(),
+    epochs: z.number().int().min(1).max(100000).default(300),
+    batchSize: z.number().int().min(1).max(65536).default(32),
+    optimiser: optimiserSpecSchema.prefault({ kind: 'adam', learningRate: 1e-3 }),
+    /** Share of the training rows held out for early stopping (0 = train on all of them for `epochs`). */
+    validationFraction: z.number().min(0).max(0.5).default(0.1),
+    /** Epochs without a better validation log-likelihood before stopping (0 = never stop early). */
+    patience: z.number().int().min(0).max(10000).default(30),
+    /** Share of rows held out as the test split. */
+    testFraction: z.number().min(0).max(0.9).default(0.1),
+    /** Random train/test splits (the benchmark protocol uses 20). */
+    splits: z.number().int().min(1).max(100).default(1),
+    /** Weight draws S for the posterior predictive. */
+    predictiveSamples: z.number().int().min(1).max(5000).default(100),
+    /** Initial standard deviation of the weight posteriors. */
+    initScale: z.number().positive().max(1).default(0.01),
+    /** A categorical feature with more levels than this is rejected before training. */
+    maxLevels: z.number().int().min(2).max(100000).default(100),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   },
   { in: 'the BNN spec', prefix: '', noun: 'a BNN' },
   topLevelMoved,

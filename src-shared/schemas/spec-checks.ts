@@ -151,6 +151,9 @@ export function glmSpecProblems(spec: GlmSpec): SpecProblem[] {
   return out;
 }
 
+/** The BNN schema's default patience: left as it is, it says nothing, so it is not refused without a validation split. */
+const BNN_DEFAULT_PATIENCE = 30;
+
 /** Every problem with a BNN spec (what the BNN engine, models/bnn/train.ts, does not use is refused). */
 export function bnnSpecProblems(spec: BnnSpec): SpecProblem[] {
   const fam = spec.family.kind;
@@ -170,7 +173,10 @@ export function bnnSpecProblems(spec: BnnSpec): SpecProblem[] {
   if (fam === 'svgd' && spec.initScale !== 0.01) {
     out.push({ field: 'initScale', message: `SVGD starts its networks from He-scaled draws; initScale = ${spec.initScale} applies to the weight posteriors of the other families. Remove it.` });
   }
-  if (spec.task === 'classification' && (spec.noise !== 'learned' || spec.noiseScale !== undefined)) {
+  if (spec.validationFraction === 0 && spec.patience !== BNN_DEFAULT_PATIENCE && spec.patience > 0) {
+    out.push({ field: 'patience', message: `Early stopping (patience ${spec.patience}) watches a validation split; validationFraction is 0. Set validationFraction > 0 (e.g. 0.1), or patience 0.` });
+  }
+    if (spec.task === 'classification' && (spec.noise !== 'learned' || spec.noiseScale !== undefined)) {
     out.push({ field: 'noise', message: 'Noise settings apply to regression; a classifier has a categorical likelihood. Remove noise and noiseScale, or set task to regression.' });
   } else if (spec.noise === 'heteroscedastic' && spec.noiseScale !== undefined) {
     out.push({ field: 'noiseScale', message: `Heteroscedastic noise σ(x) is a second output of the network; noiseScale = ${spec.noiseScale} is not used. Remove it, or choose noise "learned" or "fixed".` });

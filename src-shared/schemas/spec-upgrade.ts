@@ -164,6 +164,8 @@ export function upgradeRunSpec(raw: unknown): UpgradedSpec {
     if (!['planar', 'radial', 'iaf', 'coupling'].includes(String(fam))) drop(s, 'flowMaxWeights', 'flowMaxWeights', (v) => v === 1000);
     if (fam === 'svgd') drop(s, 'initScale', 'initScale', (v) => v === 0.01);
     if (s.noise === 'heteroscedastic') drop(s, 'noiseScale', 'noiseScale');
+    // Without a validation split the BNN never stopped early.
+    if (s.validationFraction === 0) drop(s, 'patience', 'patience', (v) => v === 30 || v === 0);
   }
   if (model === 'lda') {
     if (s.method === 'batch') {

@@ -3,7 +3,7 @@
  * the renderer cannot import), a reader for it, and the "mean-field vs flow" matched pair.
  */
 import type { RunSummary } from '../../../src-shared/domain/types';
-import type { VaeSpec } from '../../../src-shared/schemas/run-spec';
+import { vaeSpecFields, type VaeSpec } from '../../../src-shared/schemas/run-spec';
 import { api } from '../api';
 
 export interface VaeEvaluationView {
@@ -49,7 +49,8 @@ export function flowFamily(kind: FlowChoice): VaeSpec['family'] {
  * mean-field and the chosen flow. Returns their ids, mean-field first.
  */
 export async function startMatchedPair(projectId: number, datasetId: number, spec: VaeSpec, flow: FlowChoice, name = ''): Promise<[RunSummary, RunSummary]> {
-  const base = { ...spec, latentType: 'gaussian' as const };
+  // Gaussian latents: the categorical-only settings go back to their defaults (the spec refuses them otherwise).
+  const base = vaeSpecFields.parse({ ...spec, latentType: 'gaussian', categories: undefined, temperature: undefined });
   const mf: VaeSpec = { ...base, family: { kind: 'meanfield' } };
   const fl: VaeSpec = { ...base, family: flowFamily(flow) };
   const prefix = name.trim() ? `${name.trim()} · ` : '';
