@@ -12,7 +12,9 @@ import { openDb } from './db';
 import { migrations } from './migrations';
 import { makeRepos } from './repositories';
 import { runsStartArgs } from '../../src-shared/schemas/api';
-import { runSpecSchema } from '../../src-shared/schemas/run-spec';
+import { bnnSpecSchema, ldaSpecSchema, runSpecSchema, vaeSpecSchema } from '../../src-shared/schemas/run-spec';
+// The run forms' pure spec ↔ form mappings (what "Open in form" in the history uses).
+import { bnnFormFromSpec, bnnSpecInput, ldaFormFromSpec, ldaSpecInput, vaeFormFromSpec, vaeSpecInput } from '../../src-renderer/lib/state/run-forms';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'v0.1.0-023d4a8.sqlite');
 
@@ -38,6 +40,10 @@ describe('a database written by v0.1.0 (023d4a8)', () => {
       ['bnn', 'meanfield', 'elbo', 'completed'],
     ]);
     for (const r of runs) {
+      // "Open in form" pre-fills the model's form from the stored spec; the form gives the same spec back.
+      if (r.spec.model === 'vae') expect(vaeSpecSchema.parse(vaeSpecInput(vaeFormFromSpec(r.spec)))).toEqual(r.spec);
+      if (r.spec.model === 'lda') expect(ldaSpecSchema.parse(ldaSpecInput(ldaFormFromSpec(r.spec)))).toEqual(r.spec);
+      if (r.spec.model === 'bnn') expect(bnnSpecSchema.parse(bnnSpecInput(bnnFormFromSpec(r.spec)))).toEqual(r.spec);
       // Stored as parsed: parsing again changes nothing.
       expect(runSpecSchema.parse(r.spec)).toEqual(r.spec);
       // Re-run sends the stored spec to runs:start, whose arguments are checked by this schema.
