@@ -12,7 +12,7 @@ import { openDb } from './db';
 import { migrations } from './migrations';
 import { makeRepos } from './repositories';
 import { runsStartArgs } from '../../src-shared/schemas/api';
-import { bnnSpecSchema, ldaSpecSchema, runSpecSchema, vaeSpecSchema } from '../../src-shared/schemas/run-spec';
+import { bnnSpecSchema, ldaSpecSchema, runSpecFields, runSpecSchema, vaeSpecSchema } from '../../src-shared/schemas/run-spec';
 // The run forms' pure spec ↔ form mappings (what "Open in form" in the history uses).
 import { bnnFormFromSpec, bnnSpecInput, ldaFormFromSpec, ldaSpecInput, vaeFormFromSpec, vaeSpecInput } from '../../src-renderer/lib/state/run-forms';
 
@@ -78,6 +78,7 @@ describe('a database written by v0.1.0 (023d4a8)', () => {
     );
     insert.run('vae aids', JSON.stringify({ ...vae, objective: { kind: 'elbo', samples: 1, beta: 4, freeBits: 2, estimator: 'score' }, beta: 2, klAnneal: { kind: 'linear', epochs: 3, ratio: 0.5 } }), 'my note', 1);
     insert.run('glm aids', JSON.stringify({ ...glm, objective: { kind: 'elbo', samples: 1, beta: 0.5, anneal: { kind: 'linear', warmup: 100 }, analyticKl: false } }), '', 2);
+    insert.run('vae refused', JSON.stringify({ ...vae, latentType: 'categorical', family: { kind: 'meanfield' }, objective: { kind: 'iwae', k: 5 } }), '', 1);
     insert.run('bnn cosine', JSON.stringify({ ...bnn, lrSchedule: 'cosine', objective: { kind: 'elbo', samples: 1, beta: 0.2 } }), '', 4);
     before.close();
 
@@ -94,6 +95,14 @@ describe('a database written by v0.1.0 (023d4a8)', () => {
     expect(g.notes).toBe('');
     const b = byName('bnn cosine');
     expect(b.spec).toMatchObject({ training: { beta: 0.2 }, optimiser: { kind: 'adam', learningRate: 0.001, schedule: { kind: 'cosine' } } });
+    // A combination the engine refused then and the checks refuse now: its fields are stored with their defaults, so
+    // the history and "Open in form" can show it, and a re-run is refused with the fix.
+    const x = byName('vae refused');
+    expect(runSpecFields.parse(x.spec)).toEqual(x.spec);
+    expect(x.spec).toMatchObject({ latentType: 'categorical', objective: { kind: 'iwae', k: 5 }, training: { beta: 1 } });
+    const rerun = runsStartArgs.safeParse({ projectId: x.projectId, datasetId: x.datasetId, spec: x.spec });
+    expect(rerun.success).toBe(false);
+    expect(rerun.error!.issues[0]!.message).toMatch(/Categorical latents are trained on the relaxed ELBO; got objective "iwae"/);
     for (const r of [v, g, b]) expect(runsStartArgs.parse({ projectId: r.projectId, datasetId: r.datasetId, spec: r.spec }).spec).toEqual(r.spec);
     db.close();
   });

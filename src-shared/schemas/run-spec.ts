@@ -416,6 +416,11 @@ export const bnnSpecSchema = bnnSpecFields.superRefine((s, ctx) => refuse(bnnSpe
 export const runSpecSchema = z.discriminatedUnion('model', [vaeSpecSchema, glmSpecSchema, ldaSpecSchema, bnnSpecSchema]);
 export type RunSpec = z.infer<typeof runSpecSchema>;
 export type RunSpecInput = z.input<typeof runSpecSchema>;
+/**
+ * Every model's fields without the cross-field checks: for reading a stored spec that today's checks refuse (its
+ * run keeps its history; "Open in form" shows the problems, and a re-run is refused with them).
+ */
+export const runSpecFields = z.discriminatedUnion('model', [vaeSpecFields, glmSpecFields, ldaSpecFields, bnnSpecFields]);
 
 /** "planar:16", "meanfield" … for tables and the CLI. */
 export function familyLabel(f: FamilySpec): string {

@@ -4,7 +4,7 @@
  * add the next number. A migration is SQL, or (for rewriting stored JSON) a function run in the same transaction.
  */
 import type { Db } from '../db';
-import { runSpecSchema, specFamilyLabel, specObjectiveLabel } from '../../../src-shared/schemas/run-spec';
+import { runSpecFields, runSpecSchema, specFamilyLabel, specObjectiveLabel } from '../../../src-shared/schemas/run-spec';
 import { upgradeRunSpec } from '../../../src-shared/schemas/spec-upgrade';
 
 export interface Migration {
@@ -17,8 +17,9 @@ export interface Migration {
 /**
  * Migration 5: every stored run spec in today's shape (src-shared/schemas/spec-upgrade.ts: the training aids in one
  * `training` block, the optimiser a union on kind, the BNN's lrSchedule as optimiser.schedule). A spec that parses is
- * stored as parsed (every default filled in) and its family and objective labels recomputed; one that does not (a
- * combination refused today) is stored upgraded as it is, and a re-run explains what to change. Settings a run did
+ * stored as parsed (every default filled in) and its family and objective labels recomputed; one whose combination
+ * today's checks refuse is stored with its fields parsed (the form lists the problems, a re-run is refused with them),
+ * and one whose fields do not parse either is stored as upgraded. Settings a run did
  * not use are dropped and named in the run's notes, so its history says what it really trained with.
  */
 export function upgradeStoredSpecs(db: Db): void {
@@ -40,14 +41,16 @@ export function upgradeStoredSpecs(db: Db): void {
     const up = upgradeRunSpec(raw);
     if (!up.changed) continue;
     const parsed = runSpecSchema.safeParse(up.spec);
-    const spec = parsed.success ? parsed.data : up.spec;
+    // Refused by today's checks: keep its fields with defaults filled in when they parse, else as upgraded.
+    const fields = parsed.success ? parsed : runSpecFields.safeParse(up.spec);
+    const spec = fields.success ? fields.data : up.spec;
     const note = up.dropped.length
       ? `Spec upgraded to the training block; settings this run did not use were removed: ${up.dropped.join(', ')}.`
       : '';
     update.run(
       JSON.stringify(spec),
-      parsed.success ? specFamilyLabel(parsed.data) : r.family,
-      parsed.success ? specObjectiveLabel(parsed.data) : r.objective,
+      fields.success ? specFamilyLabel(fields.data) : r.family,
+      fields.success ? specObjectiveLabel(fields.data) : r.objective,
       note ? (r.notes ? `${r.notes}\n\n${note}` : note) : r.notes,
       r.id,
     );
