@@ -222,6 +222,17 @@ describe('BNN form ↔ spec', () => {
     for (const spec of specs) expect(bnnSpecSchema.parse(bnnSpecInput(bnnFormFromSpec(spec)))).toEqual(spec);
   });
 
+  it('leaves out what the chosen task or family does not use, so the checked schema takes the form', () => {
+    const form = bnnFormFromSpec(everything); // a coupling flow with flowMaxWeights 500, fixed noise
+    form.family = 'fullrank';
+    form.task = 'classification';
+    const spec = bnnSpecSchema.parse(bnnSpecInput(form));
+    expect(spec).toMatchObject({ family: { kind: 'fullrank' }, noise: 'learned', flowMaxWeights: 1000, initScale: 0.05 });
+    expect(spec.noiseScale).toBeUndefined();
+    form.family = 'svgd';
+    expect(bnnSpecSchema.parse(bnnSpecInput(form)).initScale).toBe(0.01);
+  });
+
   it('changing the seed changes only the seed, and names what it keeps unseen', () => {
     const form = bnnFormFromSpec(everything);
     form.seed = 5;

@@ -463,7 +463,8 @@ function bnnFamilyInput(kind: FamilySpec['kind'], param: Num): Record<string, un
 
 export function bnnSpecInput(s: BnnFormState): Record<string, unknown> {
   const hidden = parseHidden(s.hiddenText);
-  const { family, optimiser, ...rest } = s.keep;
+  const { family, optimiser, flowMaxWeights, initScale, objective, ...rest } = s.keep;
+  const flow = s.family === 'planar' || s.family === 'radial' || s.family === 'iaf' || s.family === 'coupling';
   return {
     model: 'bnn',
     task: s.task,
@@ -476,8 +477,14 @@ export function bnnSpecInput(s: BnnFormState): Record<string, unknown> {
       s.priorKind === 'gaussian'
         ? { kind: 'gaussian', scale: num(s.priorScale) }
         : { kind: 'mixture', pi: num(s.mixPi), scale1: num(s.mixScale1), scale2: num(s.mixScale2) },
-    noise: s.noise,
-    ...(s.noise === 'fixed' || num(s.noiseScale) !== undefined ? { noiseScale: num(s.noiseScale) } : {}),
+    // Settings of another choice are left out (the spec refuses them): noise for a classifier, flowMaxWeights
+    // without a flow, initScale and weight draws (objective.samples) for SVGD.
+    ...(s.task === 'classification'
+      ? {}
+      : { noise: s.noise, ...(s.noise === 'fixed' || num(s.noiseScale) !== undefined ? { noiseScale: num(s.noiseScale) } : {}) }),
+    ...(flow && flowMaxWeights !== undefined ? { flowMaxWeights } : {}),
+    ...(s.family !== 'svgd' && initScale !== undefined ? { initScale } : {}),
+    ...(s.family !== 'svgd' && objective !== undefined ? { objective } : {}),
     epochs: num(s.epochs),
     batchSize: num(s.batchSize),
     optimiser: {
