@@ -1,6 +1,11 @@
 /**
- * What a run is: model × posterior family × objective × optimiser, validated at the edge. A run spec plus a seed and
- * a dataset reproduces a run. New models add a member to `runSpecSchema`'s union.
+ * What a run is: model × posterior family × objective × training aids × optimiser, validated at the edge. A run spec
+ * plus a seed and a dataset reproduces a run. New models add a member to `runSpecSchema`'s union.
+ *
+ * One home per concept: the objective holds its kind, samples or K and α; the training aids (β, its annealing, free
+ * bits, estimator, KL mode) live in `training`; step sizes in `optimiser`. Every object is strict (strict.ts: an
+ * unknown key is refused with the key, where it was and what to use instead), and each model refuses the settings it
+ * would not use (spec-checks.ts). Specs stored by earlier versions go through spec-upgrade.ts.
  */
 import { z } from 'zod';
 import { bnnSpecProblems, glmSpecProblems, ldaSpecProblems, vaeSpecProblems, type SpecProblem } from './spec-checks';
