@@ -161,8 +161,8 @@ export function bnnSpecProblems(spec: BnnSpec): SpecProblem[] {
   const o = spec.objective;
   if (o.kind !== 'elbo') {
     out.push({ field: 'objective', message: `A BNN is fitted with the ELBO (its KL is shared by every minibatch); got objective "${o.kind}". Choose objective elbo (samples = weight draws per step).` });
-  } else if (fam === 'svgd' && o.samples !== 1) {
-    out.push({ field: 'objective.samples', message: `SVGD moves ${spec.family.kind === 'svgd' ? spec.family.particles : ''} whole networks and draws no weights; got objective.samples = ${o.samples}. Remove it, or choose another family.` });
+  } else if (spec.family.kind === 'svgd' && o.samples !== 1) {
+    out.push({ field: 'objective.samples', message: `SVGD moves ${spec.family.particles} whole networks and draws no weights; got objective.samples = ${o.samples}. Remove it, or choose another family.` });
   }
   if (fam === 'meanfield' && spec.optimiser.kind === 'sgd') {
     out.push({ field: 'optimiser.kind', message: 'The mean-field BNN (Bayes by Backprop) is trained with its own Adam; got optimiser.kind "sgd". Use "adam", or another family.' });
