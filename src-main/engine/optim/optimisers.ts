@@ -4,7 +4,7 @@
  *   SGD with momentum: u ← μu + g, θ ← θ − η_t u.
  * Step sizes: constant η_t = η, or Robbins–Monro η_t = η · (τ₀ + t)^(−κ) with κ ∈ (0.5, 1] and τ₀ ≥ 0
  * (Robbins & Monro 1951; the ρ_t of Hoffman et al. 2013 when η = 1), so Σ η_t = ∞ and Σ η_t² < ∞, or cosine
- * annealing from η to η/100 over all T steps: η_t = η · (0.01 + 0.99 · ½(1 + cos(π t / T))).
+ * η_t = η (f + (1−f) · ½(1 + cos(π t / T))) from η down to f·η (default f = 0.01) over the run's T steps.
  * Gradients may be clipped to a maximum global norm (Pascanu et al. 2013) before the update.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,7 +12,11 @@ import type { TensorMap, VariableMap } from '../families/params.js';
 import { newVariable } from '../families/params.js';
 import type { LrScheduleSpec, OptimiserSpec } from '../../../src-shared/schemas/run-spec.js';
 
-export type LrSchedule = LrScheduleSpec;
+export type LrSchedule =
+  | { kind: 'constant' }
+  | { kind: 'robbins-monro'; tau0: number; kappa: number }
+  /** Cosine decay over `totalSteps` updates to `floor` · η (default 0.01). */
+  | { kind: 'cosine'; totalSteps: number; floor?: number };
 
 export interface OptimiserConfig {
   kind: 'adam' | 'sgd';
@@ -25,8 +29,6 @@ export interface OptimiserConfig {
   /** Clip gradients to this global L2 norm. */
   clipNorm?: number;
   schedule?: LrSchedule;
-  /** Steps the run takes (the cosine schedule's horizon). */
-  totalSteps?: number;
 }
 
 export function validateSchedule(s: LrSchedule): void {
@@ -36,29 +38,40 @@ export function validateSchedule(s: LrSchedule): void {
     }
     if (!(s.tau0 >= 0) || !Number.isFinite(s.tau0)) throw new RangeError(`Expected Robbins–Monro τ₀ ≥ 0, got ${s.tau0}; try 1 or 1024.`);
   }
+  if (s.kind === 'cosine' && !(s.totalSteps >= 1)) {
+    throw new RangeError(`Expected a cosine schedule over ≥ 1 step, got ${s.totalSteps}; pass the run's total steps.`);
+  }
 }
 
-/** η_t for step t = 0, 1, … of `totalSteps` (the cosine schedule needs it). */
-export function learningRateAt(t: number, lr: number, s: LrSchedule = { kind: 'constant' }, totalSteps?: number): number {
+/** η_t for step t = 0, 1, … */
+export function learningRateAt(t: number, lr: number, s: LrSchedule = { kind: 'constant' }): number {
   switch (s.kind) {
     case 'constant':
       return lr;
     case 'robbins-monro':
       return lr * Math.pow(s.tau0 + t + 1, -s.kappa);
     case 'cosine': {
-      if (!(totalSteps !== undefined && totalSteps >= 1)) throw new RangeError(`The cosine schedule needs the run's step count, got ${totalSteps}.`);
-      return lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, totalSteps)) / totalSteps)));
+      const f = s.floor ?? 0.01;
+      return lr * (f + (1 - f) * 0.5 * (1 + Math.cos((Math.PI * t) / Math.max(1, s.totalSteps))));
     }
   }
 }
 
-/** From the run-spec optimiser shape; `totalSteps` = the steps the run will take (for the cosine schedule). */
+/** The run spec's schedule for a run of `totalSteps` updates (the cosine schedule spans them). */
+export function runSchedule(s: LrScheduleSpec | LrSchedule, totalSteps: number): LrSchedule {
+  return s.kind === 'cosine' ? { ...s, totalSteps } : s;
+}
+
+/**
+ * From the run-spec optimiser shape: the one place a spec's optimiser settings are read. `totalSteps` = the
+ * updates the run will apply (the cosine schedule needs them).
+ */
 export function optimiserFromSpec(spec: OptimiserSpec, totalSteps?: number): OptimiserConfig {
   const c: OptimiserConfig = { kind: spec.kind, learningRate: spec.learningRate };
   if (spec.kind === 'sgd') c.momentum = spec.momentum;
   if (spec.clipNorm !== undefined) c.clipNorm = spec.clipNorm;
-  if (spec.schedule.kind !== 'constant') c.schedule = spec.schedule;
-  if (totalSteps !== undefined) c.totalSteps = totalSteps;
+  if (spec.schedule.kind === 'cosine' && totalSteps === undefined) throw new RangeError('A cosine schedule needs the run\'s total steps.');
+  if (spec.schedule.kind !== 'constant') c.schedule = runSchedule(spec.schedule, totalSteps ?? 1);
   return c;
 }
 
@@ -74,7 +87,7 @@ export function globalNorm(grads: TensorMap): number {
 }
 
 export class Optimiser {
-  readonly config: Required<Omit<OptimiserConfig, 'clipNorm' | 'totalSteps'>> & { clipNorm: number | null; totalSteps: number | undefined };
+  readonly config: Required<Omit<OptimiserConfig, 'clipNorm'>> & { clipNorm: number | null };
   /** Number of updates applied. */
   t = 0;
   /** Moment slots over all parameters flattened in `names` order (one fused update instead of one per tensor). */
@@ -93,9 +106,6 @@ export class Optimiser {
     }
     const schedule = config.schedule ?? { kind: 'constant' };
     validateSchedule(schedule);
-    if (schedule.kind === 'cosine' && !(config.totalSteps !== undefined && config.totalSteps >= 1)) {
-      throw new RangeError(`The cosine learning-rate schedule needs totalSteps ≥ 1, got ${config.totalSteps}.`);
-    }
     this.config = {
       kind: config.kind,
       learningRate: config.learningRate,
@@ -105,7 +115,6 @@ export class Optimiser {
       epsilon: config.epsilon ?? 1e-8,
       clipNorm: config.clipNorm ?? null,
       schedule,
-      totalSteps: config.totalSteps,
     };
     this.names = Object.keys(vars);
     this.sizes = this.names.map((n) => vars[n]!.size);
@@ -114,7 +123,7 @@ export class Optimiser {
   }
 
   currentLearningRate(): number {
-    return learningRateAt(this.t, this.config.learningRate, this.config.schedule, this.config.totalSteps);
+    return learningRateAt(this.t, this.config.learningRate, this.config.schedule);
   }
 
   /**

@@ -21,7 +21,7 @@ import type { BnnSpec } from '../../../../src-shared/schemas/bnn-spec';
 import { createVariables } from '../../families/params';
 import type { ParticleFamily } from '../../families/particles';
 import { svgdDirection } from '../../inference/svgd';
-import { Optimiser, globalNorm, learningRateAt, optimiserFromSpec } from '../../optim/optimisers';
+import { Optimiser, globalNorm, learningRateAt, optimiserFromSpec, runSchedule } from '../../optim/optimisers';
 import { bnnSpecProblems } from '../../../../src-shared/schemas/spec-checks';
 import type { Key } from '../../rng';
 import { fold, key, normal, permutation, split } from '../../rng';
@@ -358,7 +358,7 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
           yb[i] = yFit[r]!;
         }
         const k = fold(kNoise, step);
-        const lrNow = learningRateAt(step, lr, spec.optimiser.schedule, totalSteps);
+        const lrNow = learningRateAt(step, lr, runSchedule(spec.optimiser.schedule, totalSteps));
         adamLr = lrNow;
         // The engine's Optimiser reads its learning rate from its config at every step.
         for (const o of [blockOpt, particleOpt]) if (o) o.config.learningRate = lrNow;

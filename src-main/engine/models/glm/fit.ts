@@ -15,7 +15,7 @@ import { ParticleFamily } from '../../families/particles.js';
 import type { VariableMap } from '../../families/params.js';
 import { disposeParams, newVariable } from '../../families/params.js';
 import { makeObjective } from '../../objectives/objective.js';
-import type { OptimiserConfig } from '../../optim/optimisers.js';
+import { runSchedule, type OptimiserConfig } from '../../optim/optimisers.js';
 import { evaluateElbo, sviDispose, sviInit, sviStep } from '../../inference/svi.js';
 import { svgdDispose, svgdInit, svgdStep } from '../../inference/svgd.js';
 import { psis } from '../../diagnostics/psis.js';
@@ -125,7 +125,8 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
   const family = makeFamily(opts.family, model.dim, { initScale: opts.initScale ?? 0.1 });
   const objective = makeObjective(opts.objective, opts.training);
   // OptimiserSpec (the run-spec shape) is a subset of OptimiserConfig; its schedule runs over `steps`.
-  const optimiser: OptimiserConfig = { totalSteps: opts.steps, ...opts.optimiser };
+  const { schedule, ...rate } = opts.optimiser;
+  const optimiser: OptimiserConfig = schedule ? { ...rate, schedule: runSchedule(schedule, opts.steps) } : rate;
   const every = opts.progressEvery ?? 50;
   const history: Array<{ step: number; bound: number }> = [];
   let params: VariableMap;

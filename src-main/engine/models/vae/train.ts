@@ -22,7 +22,7 @@ import type { ReconstructionArtifact } from '../../../../src-shared/domain/types
 import { fold, key, permutation, split, type Key } from '../../rng';
 import { makeObjective, type Objective } from '../../objectives/objective';
 import { annealSteps, elboAnalytic, klWeight, weightedLogW, type AnnealSchedule } from '../../objectives/schedules';
-import { learningRateAt } from '../../optim/optimisers';
+import { learningRateAt, runSchedule } from '../../optim/optimisers';
 import { stopGradient } from '../../objectives/estimators';
 import type { TensorMap } from '../../families/params';
 import { VaeModel, type VaeConfig, type VaeSnapshot } from './model';
@@ -124,7 +124,7 @@ function makeOptimizer(spec: VaeSpec): tf.Optimizer {
 function scheduleLearningRate(o: tf.Optimizer, spec: VaeSpec, t: number, totalSteps: number): void {
   const s = spec.optimiser.schedule;
   if (s.kind === 'constant') return;
-  const lr = learningRateAt(t, spec.optimiser.learningRate, s, totalSteps);
+  const lr = learningRateAt(t, spec.optimiser.learningRate, runSchedule(s, totalSteps));
   // (tfjs' Optimizer instanceof is duck-typed, so test for the method itself.)
   const sgd = o as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
   if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(lr);
