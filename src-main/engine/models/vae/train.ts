@@ -17,7 +17,7 @@
  */
 import { GradientPool } from './parallel';
 import * as tf from '@tensorflow/tfjs-core';
-import type { VaeSpec } from '../../../../src-shared/schemas/run-spec';
+import type { TrainingSpec, VaeSpec } from '../../../../src-shared/schemas/run-spec';
 import type { ReconstructionArtifact } from '../../../../src-shared/domain/types';
 import { fold, key, permutation, split, type Key } from '../../rng';
 import { makeObjective, type Objective } from '../../objectives/objective';
@@ -167,15 +167,14 @@ export function vaeConfig(data: PreparedVaeData, spec: VaeSpec): VaeConfig {
   };
 }
 
-/** KL annealing in steps from the spec's epochs. */
-export function annealSchedule(spec: VaeSpec, stepsPerEpoch: number): AnnealSchedule {
-  return annealSteps(spec.training.anneal, stepsPerEpoch);
+/** The training aids of a VAE spec: the one place they are read from it (run-spec `training`). */
+export function vaeTrainingAids(spec: VaeSpec): TrainingSpec {
+  return spec.training;
 }
 
-/** The training aids a VAE step reads (run-spec `training`), with the closed-form-KL choice they imply. */
-export function vaeAids(spec: VaeSpec, objective: Objective): Pick<StepContext, 'estimator' | 'analytic' | 'freeBits'> & { beta: number } {
-  const t = spec.training;
-  return { estimator: t.estimator, analytic: t.kl !== 'mc' && objective.kind === 'elbo' && t.estimator === 'reparam', beta: t.beta, freeBits: t.freeBits };
+/** KL annealing in steps from the spec's epochs. */
+export function annealSchedule(spec: VaeSpec, stepsPerEpoch: number): AnnealSchedule {
+  return annealSteps(vaeTrainingAids(spec).anneal, stepsPerEpoch);
 }
 
 export interface StepContext {
@@ -347,7 +346,8 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
   const schedule = annealSchedule(spec, stepsPerEpoch);
 
   const model = new VaeModel(vaeConfig(data, spec), kInit);
-  const aids = vaeAids(spec, objective);
+  const aids = vaeTrainingAids(spec);
+  const analytic = aids.kl !== 'mc' && objective.kind === 'elbo' && aids.estimator === 'reparam';
   const vars = model.variables();
   const optimizer = makeOptimizer(spec);
   const varNames = vars.map((v) => v.name);
@@ -406,7 +406,7 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
         // Replicas start on shards 1 … T − 1 before this thread computes shard 0 (parallel.ts).
         const bounds = pool && idx.length >= pool.threads ? pool.start(vars, data.x, rowsNow, { stepKey, beta, tau, baseline }) : null;
         const xb = rowsTensor(data.x, d, bounds ? rowsNow.subarray(0, bounds[1]) : rowsNow);
-        const ctx: StepContext = { ...aids, objective, beta, tau, baseline };
+        const ctx: StepContext = { objective, estimator: aids.estimator, analytic, beta, freeBits: aids.freeBits, tau, baseline };
         let boundMean: tf.Scalar | null = null;
         let { value, grads } = optimizer.computeGradients(() => {
           const r = stepLoss(model, xb, stepKey, ctx);
