@@ -80,7 +80,7 @@ export function upgradeRunSpec(raw: unknown): UpgradedSpec {
       if (a) t.anneal = a;
       if (objective.estimator !== undefined) t.estimator = objective.estimator;
       if (objective.analyticKl === false) t.kl = 'mc';
-      delete objective.beta, delete objective.anneal, delete objective.estimator, delete objective.analyticKl;
+      for (const k of ['beta', 'anneal', 'estimator', 'analyticKl']) delete objective[k];
       // Global models never read free bits.
       drop(objective, 'freeBits', 'objective.freeBits', (v) => v === 0);
       delete objective.freeBits;
@@ -92,11 +92,11 @@ export function upgradeRunSpec(raw: unknown): UpgradedSpec {
       // The BNN read β; a score estimator was refused at start; the other aids were ignored.
       if (objective.beta !== undefined) t.beta = objective.beta;
       if (objective.estimator !== undefined) t.estimator = objective.estimator;
-      delete objective.beta, delete objective.estimator;
+      for (const k of ['beta', 'estimator']) delete objective[k];
       drop(objective, 'anneal', 'objective.anneal', (v) => isObj(v) && v.kind === 'constant');
       drop(objective, 'freeBits', 'objective.freeBits', (v) => v === 0);
       drop(objective, 'analyticKl', 'objective.analyticKl', (v) => v === true);
-      delete objective.anneal, delete objective.freeBits, delete objective.analyticKl;
+      for (const k of ['anneal', 'freeBits', 'analyticKl']) delete objective[k];
     }
     s.training = t;
   }

@@ -36,7 +36,10 @@ export function nearestKey(key: string, known: readonly string[]): string | null
   let bestD = Infinity;
   for (const k of known) {
     const d = editDistance(key, k);
-    if (d < bestD) (best = k), (bestD = d);
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
   }
   return best !== null && bestD <= Math.min(2, Math.max(1, Math.floor(key.length / 3))) ? best : null;
 }
