@@ -1,12 +1,11 @@
 /** BNN runs: target and features checked by the engine's own rules (schema first, values when stored), then splits. */
 import path from 'node:path';
 import { AppError } from '../../../src-shared/ipc/app-error';
-import type { ColumnSchema } from '../../../src-shared/domain/types';
 import type { BnnSpec } from '../../../src-shared/schemas/run-spec';
 import { DatasetFile } from '../../data-import';
 import { bnnViews, disposeNet, exportBnnBundle, fitBnnSplits } from '../../engine/models/bnn';
 import { prepareBnnData, resolveBnnColumns, type BnnTable } from '../../engine/models/bnn/data';
-import type { ModelAdapter } from './types';
+import type { DatasetInfo, ModelAdapter } from './types';
 
 /** Engine input errors keep their message and hint; anything else becomes BAD_REQUEST with a generic fix. */
 function asBadRequest(fn: () => void): void {
@@ -18,10 +17,10 @@ function asBadRequest(fn: () => void): void {
   }
 }
 
-/** A table with a header and no values, for the schema-only checks. */
-const headerOnly = (schema: ColumnSchema[]): BnnTable => ({
-  rows: 0,
-  schema,
+/** A table with a header and no values, for the schema-only checks (unknown rows pass the row-count check). */
+const headerOnly = (d: DatasetInfo): BnnTable => ({
+  rows: d.rows ?? Number.MAX_SAFE_INTEGER,
+  schema: d.schema,
   column: (): Float32Array => {
     throw new Error('header-only table');
   },
@@ -33,7 +32,7 @@ const headerOnly = (schema: ColumnSchema[]): BnnTable => ({
 export const bnnAdapter: ModelAdapter<BnnSpec> = {
   validate(spec, ctx) {
     // Column roles and types from the header (target among the features, text features, thousands of levels …).
-    asBadRequest(() => resolveBnnColumns(headerOnly(ctx.dataset.schema), spec));
+    asBadRequest(() => resolveBnnColumns(headerOnly(ctx.dataset), spec));
     // Values when the dataset is stored: a constant target, a single class, missing targets.
     if (ctx.open) asBadRequest(() => void prepareBnnData(ctx.open!(), spec, { splitIndex: 0 }));
   },
