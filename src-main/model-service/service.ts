@@ -134,7 +134,7 @@ export class ModelService {
     const p = this.pending.get(id);
     if (!p) return;
     this.settle(id, () =>
-      p.reject(new AppError('INTERNAL', `${p.op} took longer than ${Math.round(ms / 1000)} s and was stopped`, 'Use a smaller file, or split it into parts.')),
+      p.reject(new AppError('INTERNAL', `${p.op} took longer than ${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s and was stopped`, 'Use a smaller file, or split it into parts.')),
     );
     // The worker is still busy with it: start afresh so the next requests are served.
     const w = this.worker;
