@@ -1,6 +1,6 @@
 import { AppError } from '../../src-shared/ipc/app-error';
 import type { Handlers } from '../../src-shared/ipc/contract';
-import { familyLabel, specFamilyLabel } from '../../src-shared/schemas/run-spec';
+import { specFamilyLabel } from '../../src-shared/schemas/run-spec';
 import type { Services } from './services';
 import { DatasetFile } from '../data-import';
 import { secondDatasetId, validateRun } from '../jobs/adapters';
