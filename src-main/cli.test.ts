@@ -48,6 +48,11 @@ describe('elbo-studio CLI', () => {
     // BMI raises progression: a positive coefficient whose posterior excludes 0.
     const bmi = out.posterior.coefficients.bmi;
     expect(bmi.mean - 3 * bmi.sd).toBeGreaterThan(0);
+    // On the data's scale too: same sign, scaled by sd(progression) / sd(bmi), and the intercept moves to the data.
+    const raw = out.posterior.coefficientsOriginalScale;
+    expect(raw.bmi.mean).toBeGreaterThan(0);
+    expect(raw.bmi.sd / bmi.sd).toBeCloseTo(raw.bmi.mean / bmi.mean, 6);
+    expect(raw['(intercept)'].sd).toBeNull();
     const repos = makeRepos(openDb(path.join(d, 'elbo-studio.sqlite')));
     const runs = repos.runs.list();
     expect(runs).toHaveLength(1);

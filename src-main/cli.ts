@@ -383,7 +383,16 @@ function vaeSummary(m: Record<string, number>, testDataset: { id: number; rows: 
 
 function glmPosterior(s: Services, runId: number) {
   const a = s.repos.artifacts.get(runId, 'posterior')?.data as
-    | { model: string; names: string[]; mean: number[]; sd: number[]; noiseSigma: { mean: number; sd: number } | null; standardized: boolean; target: { centre: number; scale: number } }
+    | {
+        model: string;
+        names: string[];
+        mean: number[];
+        sd: number[];
+        noiseSigma: { mean: number; sd: number } | null;
+        standardized: boolean;
+        target: { centre: number; scale: number };
+        original?: { names: string[]; mean: number[]; sd: Array<number | null> } | null;
+      }
     | undefined;
   if (!a) return null;
   return {
@@ -391,6 +400,8 @@ function glmPosterior(s: Services, runId: number) {
     standardizedPredictors: a.standardized,
     ...(a.model === 'linear' && a.standardized ? { targetStandardized: a.target } : {}),
     coefficients: Object.fromEntries(a.names.map((n, i) => [n, { mean: a.mean[i], sd: a.sd[i] }])),
+    // Per unit of each predictor (and of the target): the standardised coefficients mapped back by the engine.
+    ...(a.original ? { coefficientsOriginalScale: Object.fromEntries(a.original.names.map((n, i) => [n, { mean: a.original!.mean[i], sd: a.original!.sd[i] }])) } : {}),
     ...(a.noiseSigma ? { noiseSigma: a.noiseSigma } : {}),
   };
 }

@@ -46,7 +46,7 @@ export function registerBnn(s: Services): Pick<Handlers, BnnChannels> {
     return dir;
   };
 
-  const modelOf = (runId: number): ModelRef => ({ key: `bnn-run:${runId}`, source: () => ({ kind: 'bnn-run', runId, dir: bundleDir(runId) }) });
+  const modelOf = (runId: number): ModelRef => ({ key: `run:${runId}`, source: () => ({ kind: 'bnn-run', runId, dir: bundleDir(runId) }) });
 
   return {
     'bnn:band': async (args) => {

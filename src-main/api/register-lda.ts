@@ -49,7 +49,7 @@ export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
     if (run.spec.model !== 'lda') throw new AppError('BAD_REQUEST', `Run ${runId} is a ${run.model} run, not a topic model (LDA)`, 'Open an LDA run.');
     const spec = run.spec;
     const model: ModelRef = {
-      key: `lda-run:${runId}`,
+      key: `run:${runId}`,
       source: () => {
         const art = s.repos.artifacts.get(runId, 'model');
         if (!art) {

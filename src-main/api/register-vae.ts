@@ -31,7 +31,7 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
 
   /** The run's fitted model, for the model service (read from disk by the worker on a cache miss). */
   const modelOf = (run: RunSummary): ModelRef => ({
-    key: `vae-run:${run.id}`,
+    key: `run:${run.id}`,
     source: () => {
       const file = path.join(s.runPath(run.id), 'vae-snapshot.json');
       if (!fs.existsSync(file)) {

@@ -192,6 +192,9 @@ describe('ModelService', () => {
       expect(loads.n).toBe(4);
       const stats = await two.call<{ keys: string[]; evictions: number }>('cache:stats', {});
       expect(stats).toMatchObject({ keys: ['vae-run:c', 'vae-run:b'], evictions: 2 });
+      // A deleted run or model is dropped (ids can be used again).
+      two.evict('vae-run:c');
+      expect((await two.call<{ keys: string[] }>('cache:stats', {})).keys).toEqual(['vae-run:b']);
     } finally {
       await two.close();
     }

@@ -13,7 +13,7 @@ import { workerEntry } from '../engine/worker-entry';
 import type { FromModelWorker, ModelSource, ToModelWorker, WireError } from './protocol';
 
 export interface ModelRef {
-  /** The cache key: one per fitted model ("run:12", "model:3"). */
+  /** The cache key: one per fitted model, "run:<runId>" or "model:<imported model id>" (evicted on delete). */
   key: string;
   /** Called on a cache miss only: where the worker loads the model from. Throws (NOT_FOUND …) when there is none. */
   source: () => ModelSource | Promise<ModelSource>;

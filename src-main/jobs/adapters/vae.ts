@@ -160,21 +160,23 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
       fs.writeFileSync(path.join(runDir, 'vae-snapshot.json'), JSON.stringify(result.snapshot));
       report.artifact('file', 'vae-snapshot', { file: 'vae-snapshot.json', features, valRows: result.valRows });
     }
-    const onProgress = (p: { done: number; total: number }): void =>
-      report.progress({ step: p.done, totalSteps: p.total, epoch: result.epochs, totalEpochs: spec.epochs, phase: 'evaluating' });
+    const evalOptions = {
+      k: spec.evaluation.k,
+      maxRows: spec.evaluation.rows,
+      seed: spec.seed,
+      shouldStop: isCancelled,
+      onProgress: (p: { done: number; total: number }): void =>
+        report.progress({ step: p.done, totalSteps: p.total, epoch: result.epochs, totalEpochs: spec.epochs, phase: 'evaluating' }),
+    };
     // Honest evaluation on the validation rows (or the training rows when there is no validation split).
     if (!result.stopped && !isCancelled()) {
       const evalRows = result.valRows.length >= 2 ? result.valRows : undefined;
       const evaluation = await evaluateVae(result.snapshot, data, {
-        k: spec.evaluation.k,
-        maxRows: spec.evaluation.rows,
-        seed: spec.seed,
+        ...evalOptions,
         amortisationGap: spec.evaluation.amortisationGap,
         gapRows: spec.evaluation.gapRows,
         gapSteps: spec.evaluation.gapSteps,
         ...(evalRows ? { rows: evalRows } : {}),
-        shouldStop: isCancelled,
-        onProgress,
       });
       report.artifact('evaluation', 'evaluation', evaluation);
       if (!evaluation.stopped) {
@@ -189,13 +191,7 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
     // The same measures on a separate test file, prepared with the training data's transform.
     if (secondDatasetDir && !result.stopped && !isCancelled()) {
       const test = prepareWithSnapshot(testMatrix(ds, DatasetFile.open(secondDatasetDir), features), result.snapshot);
-      const ev = await evaluateVae(result.snapshot, test, {
-        k: spec.evaluation.k,
-        maxRows: spec.evaluation.rows,
-        seed: spec.seed,
-        shouldStop: isCancelled,
-        onProgress,
-      });
+      const ev = await evaluateVae(result.snapshot, test, evalOptions);
       report.artifact('evaluation', 'test-evaluation', ev);
       if (!ev.stopped) {
         summary.test_elbo = ev.elbo;

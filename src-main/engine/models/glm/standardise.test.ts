@@ -16,7 +16,9 @@ describe('GLM standardisation', () => {
     const b2 = (-0.5 * d.scale[1]!) / t.scale;
     const b0 = (3 + 2 * d.centre[0]! - 0.5 * d.centre[1]! - t.centre) / t.scale;
     for (let n = 0; n < 40; n++) expect(d.y[n]!).toBeCloseTo(b0 + b1 * d.X[n * 2]! + b2 * d.X[n * 2 + 1]!, 4);
-    const o = unstandardiseCoefficients(['(intercept)', 'x1', 'x2'], [b0, b1, b2], [0.1, 0.2, 0.3], { centre: d.centre, scale: d.scale, target: t });
+    // A linear model's posterior also has log σ after the coefficients: it is left out.
+    const o = unstandardiseCoefficients(['(intercept)', 'x1', 'x2', 'log_sigma'], [b0, b1, b2, -1], [0.1, 0.2, 0.3, 0.1], { centre: d.centre, scale: d.scale, target: t });
+    expect(o.names).toEqual(['(intercept)', 'x1', 'x2']);
     expect(o.mean[0]).toBeCloseTo(3, 6);
     expect(o.mean[1]).toBeCloseTo(2, 6);
     expect(o.mean[2]).toBeCloseTo(-0.5, 6);

@@ -28,7 +28,8 @@ export interface GlmScaling {
 }
 
 /**
- * Coefficients on the data's own scale. `names[0]` must be "(intercept)" and the rest the predictors in fitting order.
+ * Coefficients on the data's own scale. `names[0]` must be "(intercept)", then the predictors in fitting order; any
+ * further parameters (a linear model's log σ) are not coefficients and are left out.
  * A logistic model (target not scaled) gets b_j = β_j / s_j and b₀ = β₀ − Σ β_j c_j / s_j: the log-odds per unit of x_j.
  */
 export function unstandardiseCoefficients(
@@ -38,9 +39,9 @@ export function unstandardiseCoefficients(
   s: GlmScaling,
 ): { names: string[]; mean: number[]; sd: Array<number | null> } {
   if (names[0] !== '(intercept)') throw new RangeError(`Expected "(intercept)" first among the coefficients, got "${names[0]}"`);
-  const P = names.length - 1;
-  if (s.centre.length !== P || s.scale.length !== P) {
-    throw new RangeError(`Expected ${P} predictor centres and scales, got ${s.centre.length} and ${s.scale.length}`);
+  const P = s.centre.length;
+  if (s.scale.length !== P || names.length < P + 1 || mean.length < P + 1 || sd.length < P + 1) {
+    throw new RangeError(`Expected the intercept and ${P} predictors (centres and scales: ${P} and ${s.scale.length}), got ${names.length} names`);
   }
   const t = s.target.scale;
   const outMean = new Array<number>(P + 1);
@@ -54,5 +55,5 @@ export function unstandardiseCoefficients(
   }
   outMean[0] = s.target.centre + t * (mean[0]! - shift);
   outSd[0] = null;
-  return { names: [...names], mean: outMean, sd: outSd };
+  return { names: names.slice(0, P + 1), mean: outMean, sd: outSd };
 }
