@@ -23,7 +23,6 @@ import type { Services } from './services';
 
 type BnnChannels = 'bnn:band' | 'bnn:predict' | 'bnn:bundle';
 
-export { bnnPredictionTable, csvCell, tableFromCsv, toCsv } from '../model-service/tables';
 
 export function registerBnn(s: Services): Pick<Handlers, BnnChannels> {
   const runOf = (runId: number) => {

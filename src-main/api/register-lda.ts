@@ -18,7 +18,6 @@ type LdaChannels = 'text:preview' | 'lda:document' | 'lda:search' | 'lda:infer' 
 
 const TEXT_TYPES = new Set(['text', 'categorical', 'identifier']);
 
-export { readCsvColumn, withEmptyColumn } from '../model-service/tables';
 
 export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
   let stringsCache: { key: string; cells: string[] } | null = null;

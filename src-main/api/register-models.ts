@@ -22,7 +22,6 @@ import { checkColumns, effectiveSchema, readModelColumns } from '../model-servic
 import type { ModelRef } from '../model-service/service';
 import type { Services } from './services';
 
-export { checkColumns, levelCode } from '../model-service/tables';
 
 type ModelChannels = 'files:pick-folder' | 'models:export' | 'models:import' | 'models:list' | 'models:get' | 'models:delete' | 'models:check' | 'models:score';
 

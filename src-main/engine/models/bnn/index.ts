@@ -21,3 +21,4 @@ export * from './views';
 export * from './bundle';
 export * from './splits';
 export * from './band-summary';
+export * from './table';
