@@ -55,8 +55,8 @@ export class ProgressReporter {
     const now = Date.now();
     const first = this.firstSeen.get(phase);
     if (!first) this.firstSeen.set(phase, { step: u.step, at: now });
-    const last = this.lastSent.get(phase) ?? 0;
-    if (now - last < (this.opts.progressMs ?? 200) && u.step < u.totalSteps) return;
+    const last = this.lastSent.get(phase);
+    if (last !== undefined && now - last < (this.opts.progressMs ?? 200) && u.step < u.totalSteps) return;
     this.lastSent.set(phase, now);
     let sps = 0;
     if (phase !== 'evaluating' && phase !== 'preparing') {
