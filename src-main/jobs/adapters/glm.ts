@@ -56,6 +56,7 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       data,
       family: spec.family,
       objective: spec.objective,
+      training: spec.training,
       optimiser: spec.optimiser,
       steps: spec.steps,
       seed: spec.seed,

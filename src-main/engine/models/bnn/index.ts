@@ -22,3 +22,4 @@ export * from './bundle';
 export * from './splits';
 export * from './band-summary';
 export * from './table';
+export * from './psis';
