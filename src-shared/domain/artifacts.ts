@@ -23,6 +23,11 @@ export interface GlmPosteriorArtifact {
   centre: number[];
   scale: number[];
   target: { centre: number; scale: number };
+  /**
+   * The coefficients on the data's own scale (per unit of each predictor and of the target; the intercept has no sd),
+   * when the predictors were standardised; null otherwise. Absent in runs stored before it existed.
+   */
+  original?: { names: string[]; mean: number[]; sd: Array<number | null> } | null;
   /** The fitted variational family's parameters, as the engine saves them. */
   posterior: unknown;
 }
