@@ -41,8 +41,7 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
           run.status === 'running' || run.status === 'queued' ? 'Wait until training finishes.' : 'Start a new run; the model is saved when training ends.',
         );
       }
-      const art = s.repos.artifacts.get(run.id, 'vae-snapshot');
-      const features = (art?.data as { features?: string[] } | null)?.features;
+      const features = s.repos.artifacts.payload(run.id, 'vae-snapshot')?.features;
       if (!features || features.length === 0) throw new AppError('NOT_FOUND', `Run ${run.id} does not record its feature columns`, 'Train the model again.');
       return { kind: 'vae-run', runId: run.id, snapshotFile: file, features, datasetDir: s.datasetPath(run.datasetId) };
     },
