@@ -315,7 +315,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     validateRun(parsed.data, { dataset: dataFile.info, second: (heldoutFile ?? testFile)?.info ?? null });
   } catch (e) {
     const err = e as { message: string; hint?: string };
-    throw new Error(err.hint ? `${err.message} (${err.hint})` : err.message);
+    throw new Error(err.hint ? `${err.message} (${err.hint})` : err.message, { cause: e });
   }
   const project = s.repos.projects.findByName(projectName) ?? s.repos.projects.create(projectName);
   const dataset = await importFile(dataFile, project.id);
