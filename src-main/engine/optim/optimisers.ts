@@ -183,12 +183,12 @@ export class Optimiser extends OptimiserBase {
   }
 
   /**
-   * Apply one update from gradients keyed like `vars` (already finite; the loop checks). Returns the pre-clipping
-   * global norm. Does not dispose `grads`.
+   * Apply one update from gradients keyed like `vars` (already finite; the loop checks). `norm`: their global norm
+   * if the caller has it (computed here only when clipping needs it). Does not dispose `grads`.
    */
-  apply(grads: TensorMap, norm = globalNorm(grads)): number {
-    const { step, epsHat, scale } = this.begin(norm);
-    if (this.names.length === 0) return norm;
+  apply(grads: TensorMap, norm: number | null = null): void {
+    const { step, epsHat, scale } = this.begin(norm ?? (this.config.clipNorm === null ? 0 : globalNorm(grads)));
+    if (this.names.length === 0) return;
     tf.tidy(() => {
       if (this.fused) {
         const flat = tf.concat(this.names.map((n) => (grads[n] ? tf.reshape(grads[n]!, [-1]) : tf.zeros([this.vars[n]!.size]))));
@@ -206,7 +206,6 @@ export class Optimiser extends OptimiserBase {
         });
       }
     });
-    return norm;
   }
 
   /** Update the moment slots from gradient g and return the parameter change (subtracted from θ). */

@@ -21,6 +21,7 @@ import { fold, key, permutation, split, type Key } from '../../rng';
 import { importanceLogLikelihood } from '../../diagnostics/loglik';
 import { activeUnits, klPerDimension } from '../../diagnostics/latent';
 import type { TensorMap } from '../../families/params';
+import { Optimiser } from '../../optim/optimisers';
 import { openVae, type VaeModel, type VaeSnapshot } from './model';
 import { rowsTensor } from './train';
 import type { PreparedVaeData } from './prepare';
@@ -283,7 +284,7 @@ export async function amortisationGapOf(
   const x = rowsTensor(data.x, data.d, rows);
   const h0 = tf.tidy(() => m.encode(x));
   const eta = tf.variable(h0, true);
-  const opt = tf.train.adam(o.learningRate);
+  const opt = new Optimiser({ kind: 'adam', learningRate: o.learningRate, epsilon: 1e-7 }, { eta });
   const [kBefore, kSteps] = split(o.key, 2) as [Key, Key];
   const measure = (): number => {
     const v = tf.tidy(() => tf.mean(m.elbo(kBefore, x, 256, eta)));
@@ -295,7 +296,9 @@ export async function amortisationGapOf(
     const elboBefore = measure();
     for (let t = 0; t < o.steps; t++) {
       const kt = fold(kSteps, t);
-      opt.minimize(() => tf.neg(tf.mean(m.elbo(kt, x, 16, eta))) as tf.Scalar, false, [eta]);
+      const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(m.elbo(kt, x, 16, eta))) as tf.Scalar, [eta]);
+      opt.apply({ eta: grads[eta.name]! });
+      tf.dispose([value, ...Object.values(grads)]);
       if (t % 10 === 9) {
         o.onProgress?.(t + 1, o.steps);
         await tick();
