@@ -11,11 +11,11 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { key } from '../rng.js';
 import type { ParticleFamily, SvgdKernel } from '../families/particles.js';
 import type { VariableMap } from '../families/params.js';
-import { disposeParams, need } from '../families/params.js';
+import { need } from '../families/params.js';
 import type { OptimiserConfig } from '../optim/optimisers.js';
 import { Optimiser } from '../optim/optimisers.js';
-import type { StepOutcome, Trainable } from './train-loop.js';
-import { TrainLoop } from './train-loop.js';
+import type { StepOutcome, VariableTrainable } from './train-loop.js';
+import { Stepper } from './train-loop.js';
 
 /** Median of the off-diagonal pairwise squared distances, from [N, N] values. */
 function medianSq(d2: Float32Array | Float64Array, N: number): number {
@@ -69,7 +69,7 @@ export interface SvgdConfig {
  * SVGD as a step function on the one loop: the step computes −φ (a descent direction) and its mean per-particle
  * norm; commit hands −φ to the optimiser. The reported loss is the score's (or the mean ‖φ‖ when it has none).
  */
-export class SvgdTrainable implements Trainable<Float32Array> {
+export class SvgdTrainable implements VariableTrainable<Float32Array> {
   lastPhiNorm = NaN;
   lastBandwidth = NaN;
 
@@ -128,19 +128,9 @@ export function svgdTrainable(config: SvgdConfig): SvgdTrainable {
 }
 
 /** SVGD driven one step at a time (tests, benchmarks). */
-export class SvgdState {
-  readonly loop: TrainLoop<Float32Array>;
-  constructor(readonly trainable: SvgdTrainable) {
-    this.loop = new TrainLoop(trainable, { epochs: Infinity, learningRate: trainable.optimiser.config.learningRate });
-  }
-  get params(): VariableMap {
-    return this.trainable.params;
-  }
-  get optimiser(): Optimiser {
-    return this.trainable.optimiser;
-  }
-  get step(): number {
-    return this.loop.step;
+export class SvgdState extends Stepper<SvgdTrainable, Float32Array> {
+  constructor(trainable: SvgdTrainable) {
+    super(trainable, { learningRate: trainable.optimiser.config.learningRate });
   }
 }
 
@@ -155,6 +145,5 @@ export function svgdStep(state: SvgdState): { step: number; phiNorm: number; ban
 }
 
 export function svgdDispose(state: SvgdState): void {
-  state.optimiser.dispose();
-  disposeParams(state.params);
+  state.dispose();
 }

@@ -17,8 +17,8 @@ import { lossAndGrads, nextBaseline } from '../objectives/estimators.js';
 import { klWeight } from '../objectives/schedules.js';
 import type { OptimiserConfig } from '../optim/optimisers.js';
 import { Optimiser, globalNorm } from '../optim/optimisers.js';
-import type { StepInput, StepOutcome, Trainable } from './train-loop.js';
-import { TrainLoop } from './train-loop.js';
+import type { StepInput, StepOutcome, VariableTrainable } from './train-loop.js';
+import { Stepper } from './train-loop.js';
 
 export { NonFiniteError } from './train-loop.js';
 
@@ -45,7 +45,7 @@ export interface SviStepResult {
 }
 
 /** The global model's step on the loop: loss, bound and gradients at fold(runKey, t); the update on commit. */
-export class SviTrainable implements Trainable<null> {
+export class SviTrainable implements VariableTrainable<null> {
   baseline: number | null = null;
   lastBound = NaN;
   /** β and η of the last step (for progress). */
@@ -81,33 +81,15 @@ export class SviTrainable implements Trainable<null> {
 }
 
 /** SVI driven one step at a time (tests, benchmarks); fitGlm runs the same trainable through the loop. */
-export class SviState {
-  readonly loop: TrainLoop<null>;
-
-  constructor(readonly trainable: SviTrainable) {
-    this.loop = new TrainLoop(trainable, {
-      epochs: Infinity,
-      maxConsecutiveNonFinite: trainable.config.maxConsecutiveNonFinite,
-      learningRate: trainable.config.optimiser.learningRate,
-    });
+export class SviState extends Stepper<SviTrainable, null> {
+  constructor(trainable: SviTrainable) {
+    super(trainable, { maxConsecutiveNonFinite: trainable.config.maxConsecutiveNonFinite, learningRate: trainable.config.optimiser.learningRate });
   }
   get config(): SviConfig {
     return this.trainable.config;
   }
-  get params(): VariableMap {
-    return this.trainable.params;
-  }
-  get optimiser(): Optimiser {
-    return this.trainable.optimiser;
-  }
   get runKey(): Key {
     return this.trainable.runKey;
-  }
-  get step(): number {
-    return this.loop.step;
-  }
-  get skipped(): number {
-    return this.loop.nonFiniteSteps;
   }
   get lastBound(): number {
     return this.trainable.lastBound;
@@ -165,6 +147,5 @@ export function evaluateElbo(family: Family, params: VariableMap, model: GlobalM
 }
 
 export function sviDispose(state: SviState): void {
-  state.optimiser.dispose();
-  disposeParams(state.params);
+  state.dispose();
 }

@@ -18,6 +18,8 @@
  */
 import type { Key } from '../rng.js';
 import { fold, permutation } from '../rng.js';
+import type { VariableMap } from '../families/params.js';
+import { disposeParams } from '../families/params.js';
 
 /** A run stopped because training went astray; `kind` says how (issue 14 adds an exploding bound). */
 export class DivergenceError extends Error {
@@ -338,5 +340,44 @@ export function runLoopSync<S>(loop: TrainLoop<S>): LoopSummary {
   } catch (e) {
     loop.dispose();
     throw e;
+  }
+}
+
+/** A trainable over tfjs variables with its own optimiser (global models, SVGD particles). */
+export interface VariableTrainable<Snap = unknown> extends Trainable<Snap> {
+  readonly params: VariableMap;
+  readonly optimiser: { dispose(): void };
+}
+
+/** Dispose a variable trainable's optimiser state and parameters. */
+export function releaseTrainable(t: VariableTrainable): void {
+  t.optimiser.dispose();
+  disposeParams(t.params);
+}
+
+/** A variable trainable driven one step at a time (sviStep, svgdStep: tests, benchmarks) on a loop without end. */
+export class Stepper<T extends VariableTrainable<Snap>, Snap = unknown> {
+  readonly loop: TrainLoop<Snap>;
+  constructor(
+    readonly trainable: T,
+    config: Omit<LoopConfig, 'epochs'> = {},
+  ) {
+    this.loop = new TrainLoop(trainable, { ...config, epochs: Infinity });
+  }
+  get params(): VariableMap {
+    return this.trainable.params;
+  }
+  get optimiser(): T['optimiser'] {
+    return this.trainable.optimiser;
+  }
+  /** Steps taken (skipped ones included). */
+  get step(): number {
+    return this.loop.step;
+  }
+  get skipped(): number {
+    return this.loop.nonFiniteSteps;
+  }
+  dispose(): void {
+    releaseTrainable(this.trainable);
   }
 }

@@ -98,7 +98,7 @@ describe('optimisers', () => {
     for (let t = 0; t < 50; t++) {
       const g = tf.tensor(Float32Array.from(normal(key(200 + t), 600), (v) => v * (t % 7 === 0 ? 1e-4 : 1)), [20, 30]);
       opt.apply({ w: g });
-      ref.applyGradients({ [theirs.name]: g });
+      ref.applyGradients([{ name: theirs.name, tensor: g }]);
       g.dispose();
     }
     const a = mine.w!.dataSync();

@@ -19,7 +19,7 @@ import type { OptimiserConfig } from '../../optim/optimisers.js';
 import { optimiserFromSpec } from '../../optim/optimisers.js';
 import { evaluateElbo, sviTrainable } from '../../inference/svi.js';
 import { svgdTrainable } from '../../inference/svgd.js';
-import { TrainLoop, runLoopSync } from '../../inference/train-loop.js';
+import { TrainLoop, releaseTrainable, runLoopSync } from '../../inference/train-loop.js';
 import { psis } from '../../diagnostics/psis.js';
 import { importanceLogLikelihood } from '../../diagnostics/loglik.js';
 import type { GlobalModel } from '../common/model.js';
@@ -143,10 +143,7 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
   try {
     if (family instanceof ParticleFamily) {
       const tr = svgdTrainable({ family, logProb: (z) => model.logJoint(z), seed: opts.seed, optimiser });
-      dispose = () => {
-        tr.optimiser.dispose();
-        disposeParams(tr.params);
-      };
+      dispose = () => releaseTrainable(tr);
       params = tr.params;
       try {
         const loop: TrainLoop = new TrainLoop(tr, { epochs: opts.steps, learningRate: optimiser.learningRate, onStep: (r) => progress(r.step, tr.lastPhiNorm, loop.nonFiniteSteps) });
@@ -159,10 +156,7 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
       const tr = sviTrainable({ family, model, objective, optimiser, seed: opts.seed });
       const st = tr.params;
       params = st;
-      dispose = () => {
-        tr.optimiser.dispose();
-        disposeParams(st);
-      };
+      dispose = () => releaseTrainable(tr);
       // Polyak–Ruppert averaging over the last `fraction` of the steps.
       const avgFrom = fraction > 0 ? Math.floor(opts.steps * (1 - fraction)) : Infinity;
       const avg: Record<string, tf.Variable> = {};

@@ -18,9 +18,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { FamilySpec } from '../../../../src-shared/schemas/run-spec';
 import { uniformTensor, type Key } from '../../rng';
 import { makeFamily, LowRankGaussian, TransformedGaussian, type Family } from '../../families';
-import { AffineDiagonal, AffineTril } from '../../bijectors/affine';
 import { klGaussianToDiag } from '../../objectives/kl';
-import { scope, sizeOf, unpackEncoder, type ShapeMap, type TensorMap } from '../../families/params';
+import { sizeOf, unpackEncoder, type ShapeMap, type TensorMap } from '../../families/params';
 
 export interface EncoderLayout {
   /** Per-datum parameter names in the encoder output's order (sorted). */
@@ -129,12 +128,9 @@ export class GaussianPosterior {
       const d = tf.add(tf.softplus(tf.add(p.diag!, Math.log(Math.expm1(this.family.initScale)))), 1e-6);
       return tf.sqrt(tf.add(tf.sum(tf.square(W), -1), tf.square(d))) as tf.Tensor2D;
     }
-    const tg = this.family as TransformedGaussian;
-    if (tg.flow.layers.length > 0) return null;
-    const bp = scope(p, 'base.');
-    if (tg.base instanceof AffineDiagonal) return tg.base.scale(bp) as tf.Tensor2D;
-    const L = (tg.base as AffineTril).tril(bp);
-    return tf.sqrt(tf.sum(tf.square(L), -1)) as tf.Tensor2D;
+    const q = this.family.gaussian?.(p);
+    if (!q) return null;
+    return (q.tril ? tf.sqrt(tf.sum(tf.square(q.tril), -1)) : q.scale) as tf.Tensor2D;
   }
 
   /** Whether the posterior mean equals the location (no flow). */
