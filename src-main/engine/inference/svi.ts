@@ -18,7 +18,7 @@ import { klWeight } from '../objectives/schedules.js';
 import type { OptimiserConfig } from '../optim/optimisers.js';
 import { Optimiser, globalNorm } from '../optim/optimisers.js';
 import type { StepInput, StepOutcome, VariableTrainable } from './train-loop.js';
-import { Stepper } from './train-loop.js';
+import { MAX_NONFINITE_STREAK, Stepper } from './train-loop.js';
 
 export { NonFiniteError } from './train-loop.js';
 
@@ -101,7 +101,7 @@ export function sviTrainable(config: SviConfig): SviTrainable {
   const { family, model } = config;
   if (!family.trainableBySvi) throw new Error(`The ${family.kind} family is not fitted by SVI; run inference/svgd.ts instead.`);
   if (family.dim !== model.dim) throw new RangeError(`Family dim ${family.dim} differs from model dim ${model.dim}; build the family with makeFamily(spec, model.dim).`);
-  const max = config.maxConsecutiveNonFinite ?? 20;
+  const max = config.maxConsecutiveNonFinite ?? MAX_NONFINITE_STREAK;
   if (!Number.isInteger(max) || max < 1) throw new RangeError(`Expected maxConsecutiveNonFinite ≥ 1, got ${max}`);
   const [kInit, kRun] = split(key(config.seed), 2);
   const params = config.initialParams ?? family.init(kInit!, 'global');

@@ -21,7 +21,8 @@ import { fold, key, permutation, split, type Key } from '../../rng';
 import { importanceLogLikelihood } from '../../diagnostics/loglik';
 import { activeUnits, klPerDimension } from '../../diagnostics/latent';
 import type { TensorMap } from '../../families/params';
-import { Optimiser } from '../../optim/optimisers';
+import { Optimiser, globalNorm } from '../../optim/optimisers';
+import { TrainLoop, runLoop, type Trainable } from '../../inference/train-loop';
 import { openVae, type VaeModel, type VaeSnapshot } from './model';
 import { rowsTensor } from './train';
 import type { PreparedVaeData } from './prepare';
@@ -294,16 +295,22 @@ export async function amortisationGapOf(
   };
   try {
     const elboBefore = measure();
-    for (let t = 0; t < o.steps; t++) {
-      const kt = fold(kSteps, t);
-      const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(m.elbo(kt, x, 16, eta))) as tf.Scalar, [eta]);
-      opt.apply({ eta: grads[eta.name]! });
-      tf.dispose([value, ...Object.values(grads)]);
-      if (t % 10 === 9) {
-        o.onProgress?.(t + 1, o.steps);
-        await tick();
-      }
-    }
+    // Refinement steps on the one loop (non-finite steps skipped, yielding to the event loop).
+    const refine: Trainable = {
+      step: ({ step }) => {
+        const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(m.elbo(fold(kSteps, step), x, 16, eta))) as tf.Scalar, [eta]);
+        const g = { eta: grads[eta.name]! };
+        const loss = value.dataSync()[0]!;
+        value.dispose();
+        const norm = globalNorm(g);
+        const commit = (): void => {
+          opt.apply(g, norm);
+          tf.dispose(g.eta);
+        };
+        return { loss, gradNorm: norm, commit, discard: () => tf.dispose(g.eta) };
+      },
+    };
+    await runLoop(new TrainLoop(refine, { epochs: o.steps, learningRate: o.learningRate, onStep: (r) => r.step % 10 === 9 && o.onProgress?.(r.step + 1, o.steps) }));
     const elboAfter = measure();
     return { rows: rows.length, steps: o.steps, elboBefore, elboAfter, gap: elboAfter - elboBefore };
   } finally {
