@@ -181,8 +181,10 @@ describe('train loop', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
-  it('rejects early stopping without a checkpoint score, and a bad streak limit', () => {
+  it('rejects early stopping without a checkpoint score or a snapshot, and a bad streak limit', () => {
     expect(() => new TrainLoop(new Walker(), { epochs: 1, earlyStopping: { patience: 3, restoreBest: true } })).toThrow(/Early stopping needs an evaluate\(\)/);
     expect(() => new TrainLoop(new Walker(), { epochs: 1, maxConsecutiveNonFinite: 0 })).toThrow('Expected maxConsecutiveNonFinite ≥ 1, got 0');
+    const bare: Trainable = { step: (s) => new Walker().step(s) };
+    expect(() => new TrainLoop(bare, { epochs: 1, evaluate: () => 0, earlyStopping: { patience: 1, restoreBest: true } })).toThrow(/restoreBest needs a trainable with snapshot\(\) and restore\(\)/);
   });
 });

@@ -189,6 +189,9 @@ export class TrainLoop<Snap = unknown> {
     if (es && (es.restoreBest || es.patience > 0) && !config.evaluate) {
       throw new Error('Early stopping needs an evaluate() checkpoint score; pass evaluate or drop earlyStopping.');
     }
+    if (es?.restoreBest && !(trainable.snapshot && trainable.restore)) {
+      throw new Error('restoreBest needs a trainable with snapshot() and restore(); add them or set restoreBest false.');
+    }
   }
 
   get finished(): boolean {
