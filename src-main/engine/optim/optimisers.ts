@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorMap, VariableMap } from '../families/params.js';
 import { newVariable } from '../families/params.js';
-import type { OptimiserSpec } from '../../../src-shared/schemas/run-spec.js';
+import type { LrScheduleSpec, OptimiserSpec } from '../../../src-shared/schemas/run-spec.js';
 
 export type LrSchedule =
   | { kind: 'constant' }
@@ -64,17 +64,22 @@ export function learningRateAt(t: number, lr: number, s: LrSchedule = { kind: 'c
   }
 }
 
+/** The run spec's schedule for a run of `totalSteps` updates (the cosine schedule spans them). */
+export function runSchedule(s: LrScheduleSpec | LrSchedule, totalSteps: number): LrSchedule {
+  return s.kind === 'cosine' ? { ...s, totalSteps } : s;
+}
+
 /**
- * From the run-spec optimiser shape. The one place a spec's optimiser settings are read (the spec's shape may
- * change; only this function follows it). `schedule` overrides the spec's own (e.g. the BNN's cosine).
+ * From the run-spec optimiser shape: the one place a spec's optimiser settings are read. `totalSteps` = the
+ * updates the run will apply (the cosine schedule needs them).
  */
-export function optimiserFromSpec(spec: OptimiserSpec, overrides: Partial<OptimiserConfig> = {}): OptimiserConfig {
-  const ext = spec as OptimiserSpec & { schedule?: LrSchedule; momentum?: number };
+export function optimiserFromSpec(spec: OptimiserSpec, totalSteps?: number): OptimiserConfig {
   const c: OptimiserConfig = { kind: spec.kind, learningRate: spec.learningRate };
-  if (ext.momentum !== undefined) c.momentum = ext.momentum;
+  if (spec.kind === 'sgd') c.momentum = spec.momentum;
   if (spec.clipNorm !== undefined) c.clipNorm = spec.clipNorm;
-  if (ext.schedule) c.schedule = ext.schedule;
-  return { ...c, ...overrides };
+  if (spec.schedule.kind === 'cosine' && totalSteps === undefined) throw new RangeError('A cosine schedule needs the run\'s total steps.');
+  if (spec.schedule.kind !== 'constant') c.schedule = runSchedule(spec.schedule, totalSteps ?? 1);
+  return c;
 }
 
 /** Global L2 norm of a set of gradients (a float64 number; NaN/∞ if any entry is). */

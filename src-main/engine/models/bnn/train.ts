@@ -23,6 +23,7 @@ import type { ParticleFamily } from '../../families/particles';
 import { SvgdTrainable, type SvgdScore } from '../../inference/svgd';
 import { TrainLoop, runLoop, type StepOutcome, type Trainable } from '../../inference/train-loop';
 import { FlatOptimiser, Optimiser, globalNorm, optimiserFromSpec, vectorNorm, type OptimiserConfig } from '../../optim/optimisers';
+import { bnnSpecProblems } from '../../../../src-shared/schemas/spec-checks';
 import type { Key } from '../../rng';
 import { fold, key, normal, permutation, split } from '../../rng';
 import { blockDim, blockLoss, makeBlock } from './block';
@@ -61,17 +62,6 @@ export interface BnnTrainResult {
 
 const VAL_SAMPLES = 20;
 
-/** The training aids of a BNN spec: the one place they are read from it. */
-export function bnnTrainingAids(spec: BnnSpec): { beta: number; estimator: 'reparam' | 'score' } {
-  const aids = spec.objective as { beta?: number; estimator?: 'reparam' | 'score' };
-  return { beta: aids.beta ?? 1, estimator: aids.estimator ?? 'reparam' };
-}
-
-/** The optimiser of a BNN spec (the one place it is read): its cosine schedule runs over all the run's steps. */
-export function bnnOptimiser(spec: BnnSpec, totalSteps: number): OptimiserConfig {
-  return optimiserFromSpec(spec.optimiser, spec.lrSchedule === 'cosine' ? { schedule: { kind: 'cosine', totalSteps } } : {});
-}
-
 /** The posterior form and the number of mean-field layers a spec means for layer widths `sizes`. */
 export function posteriorLayout(spec: BnnSpec, sizes: number[]): { form: PosteriorForm; mfCount: number } {
   const L = sizes.length - 1;
@@ -108,17 +98,24 @@ export function elboTerms(net: BnnNet, xb: Float64Array, yb: ArrayLike<number>, 
   return { nllPerDatum, klPerDatum: kl / N, kl, loss: nllPerDatum + kl / N };
 }
 
+/** The training aids of a BNN spec: the one place they are read from it (run-spec `training`; a BNN uses β). */
+export function bnnTrainingAids(spec: BnnSpec): { beta: number; estimator: 'reparam' | 'score' } {
+  return { beta: spec.training.beta, estimator: spec.training.estimator };
+}
+
+/** The optimiser of a BNN spec (the one place it is read): its schedule runs over all the run's steps. */
+export function bnnOptimiser(spec: BnnSpec, totalSteps: number): OptimiserConfig {
+  return optimiserFromSpec(spec.optimiser, totalSteps);
+}
+
 /** Train on data.trainRows (validation carved from them) and evaluate on data.testRows. */
 export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = {}): Promise<BnnTrainResult> {
-  if (spec.objective.kind !== 'elbo') {
-    throw new BnnInputError('unsupported', `A BNN is fitted with the ELBO (its KL is shared by every minibatch); got objective ${spec.objective.kind}`, 'Choose objective elbo (samples = weight draws per step).');
-  }
-  const aids = bnnTrainingAids(spec);
-  if (aids.estimator === 'score') {
-    throw new BnnInputError('unsupported', 'A BNN is trained with pathwise gradients (local reparameterisation); got estimator "score"', 'Remove estimator or set it to "reparam".');
-  }
+  // What a BNN cannot train or would ignore (spec-checks.ts, also refused by bnnSpecSchema).
+  const problem = bnnSpecProblems(spec)[0];
+  if (problem) throw new BnnInputError('unsupported', `${problem.field}: ${problem.message}`, 'Change the setting named above.');
+  if (spec.objective.kind !== 'elbo') throw new Error('unreachable');
   /** KL weight β (1 = the ELBO; Higgins et al. 2017 style tempering otherwise). */
-  const beta = aids.beta;
+  const beta = bnnTrainingAids(spec).beta;
   const t0 = performance.now();
   const S = spec.objective.samples;
   const head: Head = data.task === 'classification' ? 'categorical' : spec.noise === 'heteroscedastic' ? 'heteroscedastic' : 'gaussian';

@@ -18,11 +18,11 @@
  */
 import { GradientPool } from './parallel';
 import * as tf from '@tensorflow/tfjs-core';
-import type { VaeSpec } from '../../../../src-shared/schemas/run-spec';
+import type { TrainingSpec, VaeSpec } from '../../../../src-shared/schemas/run-spec';
 import type { ReconstructionArtifact } from '../../../../src-shared/domain/types';
 import { fold, key, permutation, split, type Key } from '../../rng';
 import { makeObjective, type Objective } from '../../objectives/objective';
-import { elboAnalytic, klWeight, weightedLogW, type AnnealSchedule } from '../../objectives/schedules';
+import { annealSteps, elboAnalytic, klWeight, weightedLogW, type AnnealSchedule } from '../../objectives/schedules';
 import { nextBaseline, scoreSurrogate, stopGradient } from '../../objectives/estimators';
 import type { TensorMap, VariableMap } from '../../families/params';
 import { Optimiser, optimiserFromSpec, type OptimiserConfig } from '../../optim/optimisers';
@@ -97,7 +97,7 @@ export const VAE_DIGITS_PRESET = {
   hidden: [128],
   epochs: 30,
   batchSize: 32,
-  optimiser: { kind: 'adam', learningRate: 3e-3, momentum: 0.9 },
+  optimiser: { kind: 'adam', learningRate: 3e-3, schedule: { kind: 'constant' } },
 } satisfies Partial<VaeSpec>;
 
 export { MAX_NONFINITE_STREAK };
@@ -107,23 +107,12 @@ export const EVAL_CHUNK = 1024;
 export const EVAL_MAX_ROWS = 10_000;
 const RECONSTRUCTION_ROWS = 8;
 
-/** The training aids of a VAE spec: the one place they are read from it. */
-export function vaeTrainingAids(spec: VaeSpec): {
-  beta: number;
-  anneal: VaeSpec['klAnneal'];
-  freeBits: number;
-  estimator: 'reparam' | 'score';
-  kl: 'auto' | 'analytic' | 'mc';
-} {
-  return { beta: spec.beta, anneal: spec.klAnneal, freeBits: spec.freeBits, estimator: spec.estimator, kl: spec.kl };
-}
-
 /**
- * The optimiser of a VAE spec: the one place it is read. ε = 1e-7 as tf.train.adam (the float32 backend's ε), which
- * the VAE used before the engine's optimiser, so its figures stay put.
+ * The optimiser of a VAE spec for a run of `totalSteps` updates: the one place it is read. ε = 1e-7 as
+ * tf.train.adam (the float32 backend's ε), which the VAE used before the engine's optimiser, so its figures stay put.
  */
-export function vaeOptimiser(spec: VaeSpec): OptimiserConfig {
-  return optimiserFromSpec(spec.optimiser, { epsilon: 1e-7 });
+export function vaeOptimiser(spec: VaeSpec, totalSteps: number): OptimiserConfig {
+  return { ...optimiserFromSpec(spec.optimiser, totalSteps), epsilon: 1e-7 };
 }
 
 /** X_sub[i, :] = X[rows[i], :] as a [rows, d] tensor. */
@@ -153,13 +142,14 @@ export function vaeConfig(data: PreparedVaeData, spec: VaeSpec): VaeConfig {
   };
 }
 
+/** The training aids of a VAE spec: the one place they are read from it (run-spec `training`). */
+export function vaeTrainingAids(spec: VaeSpec): TrainingSpec {
+  return spec.training;
+}
+
 /** KL annealing in steps from the spec's epochs. */
 export function annealSchedule(spec: VaeSpec, stepsPerEpoch: number): AnnealSchedule {
-  const a = vaeTrainingAids(spec).anneal;
-  const steps = Math.max(1, Math.round(a.epochs * stepsPerEpoch));
-  if (a.kind === 'linear') return { kind: 'linear', warmup: steps };
-  if (a.kind === 'cyclical') return { kind: 'cyclical', period: steps, ratio: a.ratio };
-  return { kind: 'constant' };
+  return annealSteps(vaeTrainingAids(spec).anneal, stepsPerEpoch);
 }
 
 export interface StepContext {
@@ -185,8 +175,8 @@ export function setParallelMinWork(n: number = PARALLEL_MIN_WORK): void {
 }
 
 /** The gradient threads a run uses: spec.threads when the run is big enough, at most one per 16 batch rows. */
-export function parallelThreads(spec: Pick<VaeSpec, 'threads' | 'freeBits' | 'epochs'>, nTrain: number, d: number, batchSize: number): number {
-  if (spec.threads <= 1 || spec.freeBits > 0 || nTrain * d * spec.epochs < parallelMinWork) return 1;
+export function parallelThreads(spec: Pick<VaeSpec, 'threads' | 'training' | 'epochs'>, nTrain: number, d: number, batchSize: number): number {
+  if (spec.threads <= 1 || spec.training.freeBits > 0 || nTrain * d * spec.epochs < parallelMinWork) return 1;
   return Math.max(1, Math.min(spec.threads, Math.floor(batchSize / 16)));
 }
 
@@ -325,7 +315,7 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
   const model = new VaeModel(vaeConfig(data, spec), kInit);
   const analytic = aids.kl !== 'mc' && objective.kind === 'elbo' && aids.estimator === 'reparam';
   const vars = model.variables();
-  const optConfig = vaeOptimiser(spec);
+  const optConfig = vaeOptimiser(spec, totalSteps);
   let optimiser: Optimiser | null = null;
   let pool: GradientPool | null = null;
   // The per-epoch training ELBO on at most EVAL_MAX_ROWS rows (a fixed sample), so big data stay cheap to monitor.
