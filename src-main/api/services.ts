@@ -10,6 +10,7 @@ import { JobRunner, type WorkerFactory } from '../jobs/job-runner';
 import { EventBus } from './events';
 import { FileRegistry } from './files';
 import { findSamplesDir } from './samples';
+import { ModelService } from '../model-service/service';
 
 export interface Services {
   mode: 'electron' | 'browser';
@@ -18,6 +19,8 @@ export interface Services {
   repos: Repos;
   events: EventBus;
   runner: JobRunner;
+  /** Every use of a fitted model on rows (views, inference, predictions, scoring), on its worker thread. */
+  models: ModelService;
   files: FileRegistry;
   samplesDir: string;
   /** Absolute folder of a dataset's stored files. */
@@ -79,6 +82,7 @@ export function createServices(o: CreateServicesOptions): Services {
     ...(o.workerFactory ? { workerFactory: o.workerFactory } : {}),
   });
   if (o.recover !== false) runner.recover();
+  const models = new ModelService();
   const services: Services = {
     mode: o.mode,
     version: appVersion(),
@@ -86,6 +90,7 @@ export function createServices(o: CreateServicesOptions): Services {
     repos,
     events,
     runner,
+    models,
     files: new FileRegistry(path.join(o.dataDir, 'uploads')),
     samplesDir: o.samplesDir ?? findSamplesDir(),
     datasetPath,
@@ -94,6 +99,7 @@ export function createServices(o: CreateServicesOptions): Services {
     ...(o.pickFolder ? { pickFolder: o.pickFolder } : {}),
     async close() {
       await runner.shutdown();
+      await models.close();
       db.close();
     },
   };

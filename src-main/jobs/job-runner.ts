@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { EventBus } from '../api/events';
 import type { Repos } from '../storage/repositories';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol';
+import { secondDatasetId } from './adapters';
 
 export interface WorkerLike {
   postMessage(msg: ToWorker): void;
@@ -165,17 +166,13 @@ export class JobRunner {
     if (!run || run.status !== 'queued') return;
     let worker: WorkerLike;
     try {
+      const second = secondDatasetId(run.spec);
       worker = this.factory({
         runId,
         spec: run.spec,
         datasetDir: this.opts.datasetDir(run.datasetId),
         runDir: this.opts.runDir ? this.opts.runDir(runId) : '',
-        ...(run.spec.model === 'lda' && run.spec.heldoutDatasetId !== undefined
-          ? { heldoutDatasetDir: this.opts.datasetDir(run.spec.heldoutDatasetId) }
-          : {}),
-        ...(run.spec.model === 'vae' && run.spec.testDatasetId !== undefined
-          ? { heldoutDatasetDir: this.opts.datasetDir(run.spec.testDatasetId) }
-          : {}),
+        ...(second !== undefined ? { heldoutDatasetDir: this.opts.datasetDir(second) } : {}),
       });
     } catch (e) {
       this.opts.repos.runs.finish(runId, 'failed', `Could not start the training worker: ${(e as Error).message}`);
