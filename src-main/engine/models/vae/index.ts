@@ -34,6 +34,8 @@ export {
   splitRows,
   vaeConfig,
   annealSchedule,
+  vaeTrainingAids,
+  vaeOptimiser,
   stepLoss,
   meanElbo,
   meanElboRows,
