@@ -11,19 +11,14 @@
 import type { Coherence } from './measures';
 import { topIndices } from './measures';
 import { digamma } from './special';
+import type { TopicSummary } from '../../../../src-shared/domain/lda';
 
 /** The document boundaries of a corpus (docPtr[d] … docPtr[d + 1] − 1 index the tokens of document d). */
 interface DocPtr {
   docPtr: ArrayLike<number>;
 }
 
-export interface TopicSummary {
-  words: string[];
-  weights: number[];
-  prevalence: number;
-  umass: number;
-  npmi: number;
-}
+export type { TopicSummary };
 
 /** Each topic's share of the corpus's tokens under λ (uniform when λ carries no mass beyond the prior η). */
 export function topicPrevalence(lambda: Float64Array, K: number, V: number, eta: number): number[] {
