@@ -9,6 +9,7 @@ import { makeRepos, type Repos } from '../storage/repositories';
 import { JobRunner, type WorkerFactory } from '../jobs/job-runner';
 import { EventBus } from './events';
 import { FileRegistry } from './files';
+import { Confirmations } from './confirmations';
 import { findSamplesDir } from './samples';
 
 export interface Services {
@@ -19,6 +20,8 @@ export interface Services {
   events: EventBus;
   runner: JobRunner;
   files: FileRegistry;
+  /** Tokens that confirm overwriting or deleting files outside the data directory (issued by a refusal). */
+  confirmations: Confirmations;
   samplesDir: string;
   /** Absolute folder of a dataset's stored files. */
   datasetPath(datasetId: number): string;
@@ -87,6 +90,7 @@ export function createServices(o: CreateServicesOptions): Services {
     events,
     runner,
     files: new FileRegistry(path.join(o.dataDir, 'uploads')),
+    confirmations: new Confirmations(),
     samplesDir: o.samplesDir ?? findSamplesDir(),
     datasetPath,
     runPath,

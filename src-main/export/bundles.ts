@@ -36,12 +36,15 @@ import { disposeNet, exportBnnBundle, loadBnnBundle } from '../engine/models/bnn
 import { exportLdaBundle, loadLdaBundle, modelFromJSON } from '../engine/models/lda';
 import { exportLayersModelToOnnx } from './onnx';
 import { safeUnzip, zipFolder } from './zip';
+import { Confirmations } from '../api/confirmations';
 
 export interface BundleServices {
   repos: Repos;
   dataDir: string;
   version: string;
   runPath(runId: number): string;
+  /** Issues and checks the tokens that confirm overwriting a folder outside the data directory. */
+  confirmations?: Confirmations;
 }
 
 const MAX_ZIP_BYTES = 1024 ** 3;
@@ -194,12 +197,29 @@ function checkTarget(s: BundleServices, folder: string): string {
   return target;
 }
 
+/** What a folder holds (every path, size and modification time), hashed: a confirmation is for this state only. */
+function folderFingerprint(folder: string): string {
+  const h = crypto.createHash('sha256');
+  const held = folderHolds(folder, 100_000);
+  for (const rel of held.files.sort()) {
+    const st = fs.lstatSync(path.join(folder, ...rel.split('/')));
+    h.update(`${rel}\0${st.size}\0${st.mtimeMs}\n`);
+  }
+  h.update(String(held.count));
+  return h.digest('hex');
+}
+
+/** Without a Services (the CLI, tests), one store per process. */
+const processConfirmations = new Confirmations();
+
 /**
- * Writes a run's bundle to a folder on this machine. Refuses (FOLDER_NOT_EMPTY) when the folder already holds files
- * and overwrite is false. The bundle is built in a hidden folder next to the target and renamed into place; with
- * overwrite, the old folder is moved aside first and removed only after the new one is in place.
+ * Writes a run's bundle to a folder on this machine. Refuses (FOLDER_NOT_EMPTY) when the folder already holds files,
+ * with a confirmToken in the refusal: only `overwrite` with that token, for that folder, while it holds the same
+ * files, replaces it (the check is here, not only in the UI). The bundle is built in a hidden folder next to the
+ * target and renamed into place; with overwrite, the old folder is moved aside first and removed only after the new
+ * one is in place.
  */
-export async function exportRunBundleToFolder(s: BundleServices, runId: number, folder: string, overwrite: boolean): Promise<{ folder: string; files: string[]; replaced: number }> {
+export async function exportRunBundleToFolder(s: BundleServices, runId: number, folder: string, overwrite: boolean, confirmToken?: string): Promise<{ folder: string; files: string[]; replaced: number }> {
   bundleableRun(s, runId);
   const target = checkTarget(s, folder);
   let replaced = 0;
@@ -207,9 +227,19 @@ export async function exportRunBundleToFolder(s: BundleServices, runId: number, 
     const st = fs.lstatSync(target);
     if (st.isSymbolicLink() || !st.isDirectory()) throw new AppError('BAD_REQUEST', `${target} exists and is not a folder`, 'Choose a folder path (a new one is created).');
     const held = folderHolds(target, 8);
-    if (held.count > 0 && !overwrite) {
-      const list = held.files.join(', ') + (held.count > held.files.length ? `, … ${held.count - held.files.length} more` : '');
-      throw new AppError('FOLDER_NOT_EMPTY', `Folder ${target} already holds ${held.count} file${held.count === 1 ? '' : 's'} (${list})`, 'Overwrite replaces everything in that folder with the bundle; or choose an empty or new folder.');
+    if (held.count > 0) {
+      const confirmations = s.confirmations ?? processConfirmations;
+      const fingerprint = folderFingerprint(target);
+      if (!overwrite || !confirmations.consume(confirmToken, 'models:export', target, fingerprint)) {
+        const list = held.files.join(', ') + (held.count > held.files.length ? `, … ${held.count - held.files.length} more` : '');
+        const why = !overwrite ? '' : confirmToken ? ' (the confirmation is spent, expired, or the folder changed since)' : ' (overwrite needs the confirmToken of this answer)';
+        throw new AppError(
+          'FOLDER_NOT_EMPTY',
+          `Folder ${target} already holds ${held.count} file${held.count === 1 ? '' : 's'} (${list})${why}`,
+          'Overwrite replaces everything in that folder with the bundle; or choose an empty or new folder.',
+          { confirmToken: confirmations.issue('models:export', target, fingerprint) },
+        );
+      }
     }
     replaced = held.count;
   }
