@@ -62,6 +62,7 @@ async function main() {
 }
 
 main().catch((e: unknown) => {
-  console.error(`ELBO Studio could not start: ${(e as Error).message}`);
+  const hint = (e as { hint?: unknown }).hint;
+  console.error(`ELBO Studio could not start: ${(e as Error).message}${typeof hint === 'string' ? `\n${hint}` : ''}`);
   process.exit(1);
 });

@@ -44,6 +44,7 @@ const ERROR_CODES: readonly AppErrorCode[] = [
   'IMPORT_FAILED',
   'RUN_FAILED',
   'UNSUPPORTED',
+  'STORAGE',
   'INTERNAL',
 ];
 

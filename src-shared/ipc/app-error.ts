@@ -12,6 +12,8 @@ export type AppErrorCode =
   | 'IMPORT_FAILED'
   | 'RUN_FAILED'
   | 'UNSUPPORTED'
+  /** The data directory cannot be used: full disk, read-only, damaged database (the message names the path and fix). */
+  | 'STORAGE'
   | 'INTERNAL';
 
 export interface AppErrorData {
