@@ -79,6 +79,7 @@ export function createServices(o: CreateServicesOptions): Services {
     events,
     datasetDir: datasetPath,
     runDir: runPath,
+    dataDir: o.dataDir,
     ...(o.workerFactory ? { workerFactory: o.workerFactory } : {}),
   });
   if (o.recover !== false) runner.recover();
