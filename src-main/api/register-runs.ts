@@ -6,6 +6,7 @@ import { DatasetFile } from '../data-import';
 import { glmColumns, vaeFeatures } from '../jobs/execute-run';
 import { vaeSpecProblems } from '../engine/models/vae/validate';
 import { prepareBnnData } from '../engine/models/bnn/data';
+import { datasetShape, estimateRunMemory, memoryRefusal, runMemoryBudget } from '../jobs/memory-estimate';
 
 export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:get' | 'runs:start' | 'runs:cancel' | 'runs:metrics' | 'runs:artifact'> {
   const getRun = (runId: number) => {
@@ -99,6 +100,12 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
           throw new AppError('BAD_REQUEST', (e as Error).message, 'Choose a numeric or two-valued target and numeric predictors.');
         }
       }
+      // Refuse, with the figure and the fix, a run that cannot fit in memory (before a worker takes the machine down).
+      const testId = spec.model === 'vae' ? spec.testDatasetId : spec.model === 'lda' ? spec.heldoutDatasetId : undefined;
+      const t = testId !== undefined ? s.repos.datasets.get(testId) : null;
+      const estimate = estimateRunMemory(spec, datasetShape(d.schema, d.rows, spec), t ? datasetShape(t.schema, t.rows, spec) : undefined);
+      const tooBig = memoryRefusal(estimate, runMemoryBudget());
+      if (tooBig) throw new AppError('BAD_REQUEST', tooBig.message, tooBig.hint);
       const run = s.repos.runs.create({
         projectId,
         datasetId,
