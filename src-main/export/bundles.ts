@@ -35,7 +35,8 @@ import { exportVaeBundle, loadVaeBundle, type VaeSnapshot } from '../engine/mode
 import { disposeNet, exportBnnBundle, loadBnnBundle } from '../engine/models/bnn';
 import { exportLdaBundle, loadLdaBundle, modelFromJSON } from '../engine/models/lda';
 import { exportLayersModelToOnnx } from './onnx';
-import { safeUnzip, zipFolder } from './zip';
+import { isArchiverJunk, zipFolder } from './zip';
+import { unzipBundleOffThread } from './unzip-thread';
 import { Confirmations } from '../api/confirmations';
 
 export interface BundleServices {
@@ -358,6 +359,20 @@ async function tryLoad(kind: ModelKind, dir: string): Promise<void> {
   }
 }
 
+/** A checksummed bundle (its manifest lists files) may hold nothing else; older formats list none. */
+function refuseUnlisted(dir: string, listed: { path: string }[]): void {
+  if (listed.length === 0) return;
+  const allowed = new Set([MANIFEST_FILE, ...listed.map((f) => f.path)]);
+  const extra = listBundleFiles(dir).filter((rel) => !allowed.has(rel) && !isArchiverJunk(rel));
+  if (extra.length) {
+    throw new BundleError(
+      'UNSAFE_PATH',
+      `Refusing the bundle: manifest.json does not list ${extra.length === 1 ? 'the file' : `${extra.length} files:`} ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ' …' : ''}`,
+      'A bundle holds only the files its manifest lists; export the model again, or remove the extra files.',
+    );
+  }
+}
+
 export type BundleSourceArg = { zipPath: string; name: string } | { folder: string };
 
 /** Imports a bundle (.zip or folder) into <dataDir>/models/<id>/ and records it. */
@@ -373,9 +388,9 @@ export async function importBundle(s: BundleServices, source: BundleSourceArg): 
       sourceName = source.name;
       const size = fs.statSync(source.zipPath).size;
       if (size > MAX_ZIP_BYTES) throw new BundleError('DAMAGED', `${source.name} has ${(size / 1024 ** 2).toFixed(0)} MB; a model bundle is at most ${MAX_ZIP_BYTES / 1024 ** 2} MB.`, 'Choose the .zip ELBO Studio exported.');
-      safeUnzip(new Uint8Array(fs.readFileSync(source.zipPath)), work);
+      await unzipBundleOffThread(source.zipPath, work);
       bundleDir = bundleRoot(work);
-      openBundleFolder(bundleDir);
+      refuseUnlisted(bundleDir, openBundleFolder(bundleDir).files);
       fs.renameSync(bundleDir, ready);
     } else {
       if (!path.isAbsolute(source.folder)) throw new AppError('BAD_REQUEST', `"${source.folder}" is not a full folder path`, 'Give the whole path of the bundle folder (the one holding manifest.json).');
@@ -389,7 +404,7 @@ export async function importBundle(s: BundleServices, source: BundleSourceArg): 
       if (!st.isDirectory()) throw new AppError('BAD_REQUEST', `${folder} is a file, not a folder`, 'For a .zip, use "Upload .zip"; otherwise give the folder holding manifest.json.');
       sourceName = folder;
       bundleDir = bundleRoot(folder);
-      openBundleFolder(bundleDir); // refuse early, before copying anything
+      refuseUnlisted(bundleDir, openBundleFolder(bundleDir).files); // refuse early, before copying anything
       // Copy file by file (listBundleFiles refuses symbolic links), then check the copy: it is what is kept.
       for (const rel of listBundleFiles(bundleDir)) {
         const dest = path.join(ready, ...rel.split('/'));
