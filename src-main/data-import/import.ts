@@ -19,7 +19,7 @@ import {
   STR_INDEX_FILE,
   type DatasetMeta,
 } from './format';
-import { MAX_CATEGORICAL_LEVELS, isMissing, orderLevels } from './infer';
+import { MAX_CATEGORICAL_LEVELS, isMissing, isNonFinite, orderLevels, parseDecimalComma } from './infer';
 import { lineOfRecord, readRecords, sha256Hasher } from './records';
 import { readSample } from './sample';
 import type { DelimiterOption } from './sniff';
@@ -66,6 +66,8 @@ interface PlannedColumn {
   role: ColumnRole;
   /** Index in the source record. */
   src: number;
+  /** Numbers written with a decimal comma (inferred for this column). */
+  decimalComma: boolean;
   /**
    * f32: used numeric, binary, categorical. str: text and identifier columns, used or ignored (ids stay visible in the
    * table view at the cost of their text). none: ignored numeric, binary and categorical columns are not stored.
@@ -74,7 +76,7 @@ interface PlannedColumn {
 }
 
 /** Applies the user's choices to the inferred columns. */
-function planColumns(headers: string[], inferred: { name: string; type: ColumnType; role: ColumnRole }[], choices: ColumnChoice[]): PlannedColumn[] {
+function planColumns(headers: string[], inferred: { name: string; type: ColumnType; role: ColumnRole; decimalComma?: boolean }[], choices: ColumnChoice[]): PlannedColumn[] {
   const byName = new Map<string, ColumnChoice>();
   for (const c of choices) {
     if (!headers.includes(c.name)) {
@@ -93,7 +95,7 @@ function planColumns(headers: string[], inferred: { name: string; type: ColumnTy
     const valued = type === 'numeric' || type === 'binary' || type === 'categorical';
     const store: PlannedColumn['store'] = role !== 'ignore' ? (valued ? 'f32' : 'str') : valued ? 'none' : 'str';
     // The wizard sends every column's type; one equal to the inference still counts as inferred.
-    return { name, type, role, src, store, inferred: choice?.type === undefined || choice.type === inf?.type };
+    return { name, type, role, src, store, inferred: choice?.type === undefined || choice.type === inf?.type, decimalComma: type === 'numeric' && inf?.decimalComma === true };
   });
 }
 
@@ -206,7 +208,7 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
     showRows: 0,
     ...(signal ? { signal } : {}),
   });
-  const { delimiter } = sample;
+  const { delimiter, encoding } = sample;
   const plan = planColumns(sample.headers, sample.columns, opts.columns ?? []);
   const fCols = plan.filter((c) => c.store === 'f32');
   const sCols = plan.filter((c) => c.store === 'str');
@@ -227,6 +229,11 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
   const sSrc = Int32Array.from(sCols.map((c) => c.src));
   const sMissing = new Float64Array(nS);
   const scratch = new Float64Array(nF);
+  const dcomma = Uint8Array.from(fCols.map((c) => (c.decimalComma ? 1 : 0)));
+  // Numeric and 0/1 columns read Inf, ?, 1e400 … as missing; counted here and named in a warning.
+  const gapsOk = Uint8Array.from(fCols.map((c) => (c.type === 'numeric' || c.type === 'binary' ? 1 : 0)));
+  const nonFinite = new Float64Array(nF);
+  const firstNonFinite: ({ value: string; index: number } | null)[] = fCols.map(() => null);
   const scratchLevel: string[] = new Array<string>(nF).fill('');
 
   // Block buffer: R rows of every float column, column-major within the block.
@@ -277,7 +284,7 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
   let header = true;
   const dropMissing = policy === 'drop';
   const missingCell = isMissing; // a local binding: no module-getter call per cell in the CommonJS build
-  const recordOpts = { delimiter, sourceName };
+  const recordOpts = { delimiter, sourceName, encoding };
   const lineOf = (index: number): Promise<number> => lineOfRecord(filePath, recordOpts, index);
   for await (const rec of readRecords(filePath, {
     ...recordOpts,
@@ -306,7 +313,20 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
             scratch[k] = v;
             continue;
           }
-          if (!missingCell(cell)) throw notANumber(await lineOf(rec.index), fCols[k] as PlannedColumn, cell);
+          if (dcomma[k] === 1) {
+            const d = parseDecimalComma(cell);
+            if (d - d === 0) {
+              scratch[k] = d;
+              continue;
+            }
+          }
+          if (isNonFinite(cell)) {
+            nonFinite[k] = (nonFinite[k] as number) + 1;
+            firstNonFinite[k] ??= { value: cell.trim(), index: rec.index };
+          } else if (!missingCell(cell)) throw notANumber(await lineOf(rec.index), fCols[k] as PlannedColumn, cell);
+        } else if (gapsOk[k] === 1 && isNonFinite(cell)) {
+          nonFinite[k] = (nonFinite[k] as number) + 1;
+          firstNonFinite[k] ??= { value: cell.trim(), index: rec.index };
         } else if (!missingCell(cell)) {
           scratch[k] = 0;
           scratchLevel[k] = cell.trim();
@@ -508,7 +528,26 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
     }
     return base;
   });
-  const preprocessing: Preprocessing = { missing: policy, standardize, droppedRows: dropped, delimiter };
+  const warnings: string[] = [];
+  for (let k = 0; k < nF; k++) {
+    const first = firstNonFinite[k];
+    if (!first) continue;
+    const n = nonFinite[k] as number;
+    warnings.push(
+      `Column "${(fCols[k] as PlannedColumn).name}": ${n} value${n === 1 ? ' is' : 's are'} not a finite number (e.g. ${showValue(first.value)} on line ${await lineOf(first.index)}); ` +
+        `${n === 1 ? 'it was' : 'they were'} read as missing (${policy === 'drop' ? 'rows dropped' : 'imputed'}).`,
+    );
+  }
+  const commaCols = fCols.filter((c) => c.decimalComma).map((c) => c.name);
+  const preprocessing: Preprocessing = {
+    missing: policy,
+    standardize,
+    droppedRows: dropped,
+    delimiter,
+    ...(encoding !== 'utf-8' ? { encoding } : {}),
+    ...(commaCols.length ? { decimalComma: commaCols } : {}),
+    ...(warnings.length ? { warnings } : {}),
+  };
   const contentHash = hasher.hex();
   const meta: DatasetMeta = {
     format: FORMAT_NAME,
