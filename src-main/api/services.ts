@@ -11,6 +11,7 @@ import { EventBus } from './events';
 import { FileRegistry } from './files';
 import { Confirmations } from './confirmations';
 import { findSamplesDir } from './samples';
+import { sweepDataDir } from '../storage/sweep';
 
 export interface Services {
   mode: 'electron' | 'browser';
@@ -83,6 +84,23 @@ export function createServices(o: CreateServicesOptions): Services {
     ...(o.workerFactory ? { workerFactory: o.workerFactory } : {}),
   });
   if (o.recover !== false) runner.recover();
+  // Leftovers of killed or failed work: unfinished imports, temporary files, abandoned uploads (another live process
+  // sharing the data directory keeps its own).
+  const files = new FileRegistry(path.join(o.dataDir, 'uploads'));
+  try {
+    sweepDataDir(o.dataDir, repos.datasets.dirs());
+    files.sweep();
+  } catch {
+    /* tried again at the next start */
+  }
+  const sweepTimer = setInterval(() => {
+    try {
+      files.sweep();
+    } catch {
+      /* next time */
+    }
+  }, 3600_000);
+  sweepTimer.unref();
   const services: Services = {
     mode: o.mode,
     version: appVersion(),
@@ -90,7 +108,7 @@ export function createServices(o: CreateServicesOptions): Services {
     repos,
     events,
     runner,
-    files: new FileRegistry(path.join(o.dataDir, 'uploads')),
+    files,
     confirmations: new Confirmations(),
     samplesDir: o.samplesDir ?? findSamplesDir(),
     datasetPath,
@@ -98,6 +116,7 @@ export function createServices(o: CreateServicesOptions): Services {
     ...(o.pickFile ? { pickFile: o.pickFile } : {}),
     ...(o.pickFolder ? { pickFolder: o.pickFolder } : {}),
     async close() {
+      clearInterval(sweepTimer);
       await runner.shutdown();
       db.close();
     },

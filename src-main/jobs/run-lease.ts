@@ -20,32 +20,33 @@ export const LEASE_STALE_MS = 120_000;
 /** How often an owner touches its leases. */
 export const LEASE_HEARTBEAT_MS = 15_000;
 
-export function takeLease(runDir: string): void {
+/** `file` names the lease inside `runDir` (default owner.json; an import in progress uses datasets/<id>.importing). */
+export function takeLease(runDir: string, file = FILE): void {
   fs.mkdirSync(runDir, { recursive: true });
   const lease: Lease = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
-  const tmp = path.join(runDir, `${FILE}.${process.pid}.tmp`);
+  const tmp = path.join(runDir, `${file}.${process.pid}.tmp`);
   fs.writeFileSync(tmp, JSON.stringify(lease));
-  fs.renameSync(tmp, path.join(runDir, FILE));
+  fs.renameSync(tmp, path.join(runDir, file));
 }
 
-export function touchLease(runDir: string): void {
+export function touchLease(runDir: string, file = FILE): void {
   const now = new Date();
   try {
-    fs.utimesSync(path.join(runDir, FILE), now, now);
+    fs.utimesSync(path.join(runDir, file), now, now);
   } catch {
     /* the run was deleted meanwhile */
   }
 }
 
 /** Removes the lease if this process holds it. */
-export function dropLease(runDir: string): void {
-  const l = readLease(runDir);
-  if (l && l.pid === process.pid && l.host === os.hostname()) fs.rmSync(path.join(runDir, FILE), { force: true });
+export function dropLease(runDir: string, file = FILE): void {
+  const l = readLease(runDir, file);
+  if (l && l.pid === process.pid && l.host === os.hostname()) fs.rmSync(path.join(runDir, file), { force: true });
 }
 
-export function readLease(runDir: string): (Lease & { touchedMs: number }) | null {
+export function readLease(runDir: string, file = FILE): (Lease & { touchedMs: number }) | null {
   try {
-    const file = path.join(runDir, FILE);
+    file = path.join(runDir, file);
     const l = JSON.parse(fs.readFileSync(file, 'utf8')) as Lease;
     if (typeof l.pid !== 'number' || typeof l.host !== 'string') return null;
     return { ...l, touchedMs: fs.statSync(file).mtimeMs };
@@ -64,8 +65,8 @@ function pidAlive(pid: number): boolean {
 }
 
 /** The lease, when another live process holds it (same host: its pid exists; any host: touched recently). */
-export function heldElsewhere(runDir: string, now = Date.now(), staleMs = LEASE_STALE_MS): Lease | null {
-  const l = readLease(runDir);
+export function heldElsewhere(runDir: string, now = Date.now(), staleMs = LEASE_STALE_MS, file = FILE): Lease | null {
+  const l = readLease(runDir, file);
   if (!l) return null;
   if (l.host === os.hostname() && l.pid === process.pid) return null;
   if (now - l.touchedMs > staleMs) return null;
