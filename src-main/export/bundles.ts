@@ -379,8 +379,9 @@ export type BundleSourceArg = { zipPath: string; name: string } | { folder: stri
 export async function importBundle(s: BundleServices, source: BundleSourceArg): Promise<ImportedModel> {
   const root = modelsRoot(s);
   fs.mkdirSync(root, { recursive: true });
-  const work = path.join(root, `.import-${rand()}`);
-  const ready = path.join(root, `.ready-${rand()}`);
+  // The pid in the name lets the next start remove them at once if this process is killed mid-import.
+  const work = path.join(root, `.import-${process.pid}-${rand()}`);
+  const ready = path.join(root, `.ready-${process.pid}-${rand()}`);
   try {
     let bundleDir: string;
     let sourceName: string;
@@ -444,7 +445,7 @@ export function importedModelDir(s: BundleServices, id: number): string {
 /** Deletes an imported model: its folder is moved aside, the row deleted, then the folder removed. */
 export function deleteImportedModel(s: BundleServices, id: number): void {
   const dir = importedModelDir(s, id);
-  const trash = path.join(modelsRoot(s), `.trash-${id}-${rand()}`);
+  const trash = path.join(modelsRoot(s), `.trash-${id}-${process.pid}-${rand()}`);
   const had = fs.existsSync(dir);
   if (had) fs.renameSync(dir, trash);
   try {
@@ -457,8 +458,9 @@ export function deleteImportedModel(s: BundleServices, id: number): void {
 }
 
 /**
- * Removes what an interrupted import or delete left in <dataDir>/models: folders no row refers to, once they are older
- * than `minAgeMs` (another process sharing the data directory — the CLI and the app — may be importing right now).
+ * Removes what an interrupted import or delete left in <dataDir>/models: folders no row refers to — at once when the
+ * process named in a working folder's name (.import-<pid>-…, .ready-<pid>-…) is gone, else once they are older than
+ * `minAgeMs` (another process sharing the data directory — the CLI and the app — may be importing right now).
  */
 export function sweepModelsDir(s: BundleServices, minAgeMs = 3600_000): string[] {
   const root = modelsRoot(s);
@@ -466,9 +468,21 @@ export function sweepModelsDir(s: BundleServices, minAgeMs = 3600_000): string[]
   const known = new Set(s.repos.models.dirs().map((d) => path.resolve(s.dataDir, d)));
   const removed: string[] = [];
   const now = Date.now();
+  const ownerGone = (name: string): boolean => {
+    const m = /^\.(?:import|ready|trash-\d+)-(\d+)-[0-9a-f]+$/.exec(name);
+    if (!m) return false;
+    const pid = Number(m[1]);
+    if (pid === process.pid) return false;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  };
   for (const e of fs.readdirSync(root)) {
     const full = path.join(root, e);
-    if (!known.has(full) && now - fs.lstatSync(full).mtimeMs >= minAgeMs) {
+    if (!known.has(full) && (ownerGone(e) || now - fs.lstatSync(full).mtimeMs >= minAgeMs)) {
       fs.rmSync(full, { recursive: true, force: true });
       removed.push(e);
     }

@@ -102,6 +102,8 @@ export class JobRunner {
     const runDir = this.opts.runDir;
     const elsewhere = runDir ? (id: number) => heldElsewhere(runDir(id)) !== null : () => false;
     const { failed, queued } = this.opts.repos.runs.recoverAfterRestart(elsewhere);
+    // The dead owner's leases go with its runs.
+    if (runDir) for (const id of failed) fs.rmSync(path.join(runDir(id), 'owner.json'), { force: true });
     for (const id of queued) this.enqueue(id);
     return { failed, requeued: queued };
   }
