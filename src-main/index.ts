@@ -8,9 +8,10 @@ import { IPC_EVENT, IPC_INVOKE } from '../src-shared/ipc/channels';
 import { eventChannels } from '../src-shared/ipc/contract';
 import { createDispatcher, createHandlers } from './api/dispatcher';
 import { createServices, resolveDataDir } from './api/services';
-import { createMainWindow, isTrustedSender } from './window/create-window';
+import { createMainWindow, isTrustedSender, registerAppScheme } from './window/create-window';
 
 const devUrl = process.env.ELECTRON_RENDERER_URL;
+registerAppScheme(); // before 'ready', as Electron requires
 
 async function main() {
   await app.whenReady();
