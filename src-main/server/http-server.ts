@@ -45,7 +45,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
+/** Content types of the renderer's files (also served by Electron's app:// handler). */
+export const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',

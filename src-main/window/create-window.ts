@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BrowserWindow, protocol, session, shell, type WebContents } from 'electron';
-import { CSP } from '../server/http-server';
+import { CSP, MIME } from '../server/http-server';
 
 /** The renderer's origin in the packaged app. */
 export const APP_SCHEME = 'app';
@@ -30,18 +30,6 @@ export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.wasm': 'application/wasm',
-  '.woff2': 'font/woff2',
-};
 
 /** The answer to an app:// request: a file inside `root` (the built renderer), with the CSP; nothing outside it. */
 export function appResponse(root: string, requestUrl: string): Response {
