@@ -32,9 +32,9 @@ export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'impo
       const p = await s.pickFile(accept);
       return p ? s.files.register(p) : null;
     },
-    'import:preview': async ({ source, delimiter }) => {
+    'import:preview': async ({ source, delimiter, encoding }) => {
       const src = resolveSource(s, source);
-      return previewCsv(src.path, src.name, { delimiter });
+      return previewCsv(src.path, src.name, { delimiter, encoding });
     },
     'import:commit': async (args) => {
       if (!s.repos.projects.get(args.projectId)) throw new AppError('NOT_FOUND', `No project with id ${args.projectId}`);
@@ -52,6 +52,7 @@ export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'impo
         const result = await importCsvOffThread(src.path, dest, {
           sourceName: src.name,
           delimiter: args.delimiter,
+          encoding: args.encoding,
           columns: args.columns,
           missing: args.missing,
           standardize: args.standardize,

@@ -85,8 +85,13 @@ describe('bad input: a clear IMPORT_FAILED naming line and column, and no datase
     const head = Buffer.from(lines.join('\n') + '\n', 'utf8');
     expect(head.length).toBeGreaterThan(64 * 1024);
     const content = Buffer.concat([head, Buffer.from('late,Z\xfcrich\n', 'latin1'), Buffer.from('last,Bern\n')]);
-    const err = await expectFailedImport(s, content, /is not valid UTF-8 text: the byte at line 4002 \(byte \d+ of the file\) is not UTF-8/, {}, /windows-1252/);
+    const err = await expectFailedImport(s, content, /is not valid UTF-8 text: the byte at line 4002 \(byte \d+ of the file\) is not UTF-8/, {}, /Windows-1252/);
     expect(err.message).not.toContain('\ufffd');
+    // The fix the hint names: choose the encoding.
+    const f = s.file('late-ok.csv', content);
+    const r = await importCsv(f, dest('chosen'), { encoding: 'windows-1252', columns: [{ name: 'city', type: 'categorical', role: 'feature' }] });
+    expect(r.schema.find((c) => c.name === 'city')?.levels).toEqual(['Bern', 'Zurich', 'Zürich']);
+    expect(r.preprocessing.encoding).toBe('windows-1252');
   });
 
   it('names UTF-16 files', async () => {

@@ -22,13 +22,15 @@ import {
 import { MAX_CATEGORICAL_LEVELS, isMissing, isNonFinite, orderLevels, parseDecimalComma } from './infer';
 import { lineOfRecord, readRecords, sha256Hasher } from './records';
 import { readSample } from './sample';
-import type { DelimiterOption } from './sniff';
+import type { DelimiterOption, EncodingOption } from './sniff';
 
 /** ImportProgress without the importId, which the API layer adds. rows: rows kept so far. */
 export type ImportProgressInfo = Omit<ImportProgress, 'importId'>;
 
 export interface ImportOptions {
   delimiter?: DelimiterOption;
+  /** auto (default): UTF-8, or windows-1252 when the file's head is not UTF-8. */
+  encoding?: EncodingOption;
   /** Overrides of the inferred type and role, by column name; columns not listed keep the inferred ones. */
   columns?: ColumnChoice[];
   missing?: 'drop' | 'impute';
@@ -205,6 +207,7 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
   const standardize = opts.standardize ?? false;
   const sample = await readSample(filePath, sourceName, {
     ...(opts.delimiter ? { delimiter: opts.delimiter } : {}),
+    ...(opts.encoding ? { encoding: opts.encoding } : {}),
     showRows: 0,
     ...(signal ? { signal } : {}),
   });

@@ -107,7 +107,7 @@ export async function lineAtOffset(filePath: string, offset: number): Promise<nu
 async function invalidUtf8Error(filePath: string, sourceName: string, offset: number): Promise<Error> {
   return importError(
     `"${sourceName}" is not valid UTF-8 text: the byte at line ${await lineAtOffset(filePath, offset)} (byte ${offset + 1} of the file) is not UTF-8`,
-    'Save the file as UTF-8 (e.g. "CSV UTF-8" in Excel) and import it again, or import it with encoding windows-1252 if it was written as Latin-1 / Windows-1252.',
+    'Save the file as UTF-8 (e.g. "CSV UTF-8" in Excel) and import it again, or choose the encoding Windows-1252 (Latin-1) if it was written that way.',
   );
 }
 
