@@ -33,6 +33,13 @@ describe('run memory estimate', () => {
     expect(r.hint).toMatch(/Lower the batch size \(65536\) or the IWAE\/Rényi K \(5000\)/);
   });
 
+  it('lets the Fashion-MNIST benchmark (60,000 × 784, K = 1,000 on all 10,000 test rows) through on a 4 GB machine', () => {
+    const spec = vaeSpecSchema.parse({ model: 'vae', hidden: [512], latentDim: 20, batchSize: 128, evaluation: { k: 1000, rows: 0 }, family: { kind: 'iaf', length: 4 } });
+    const est = estimateRunMemory(spec, { rows: 60_000, inputDim: 784 }, { rows: 10_000, inputDim: 784 });
+    expect(est.bytes).toBeLessThan(1.5 * GB);
+    expect(memoryRefusal(est, runMemoryBudget({}, 4 * GB))).toBeNull();
+  });
+
   it('grows with each setting that costs memory', () => {
     const base = vaeSpecSchema.parse({ model: 'vae' });
     const b = estimateRunMemory(base, digits).bytes;

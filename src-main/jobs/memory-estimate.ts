@@ -49,6 +49,8 @@ const F32 = 4;
 const RUNTIME_BYTES = 300 * 1024 ** 2;
 /** Forward activations kept for the backward pass, their gradients, and temporaries. */
 const BACKPROP = 3;
+/** The VAE evaluation's chunk bound (engine/models/vae/evaluate.ts CHUNK_BUDGET). */
+const EVAL_CHUNK_FLOATS = 4_000_000;
 /** Weights, gradient, Adam's m and v. */
 const PARAM_COPIES = 4;
 
@@ -87,11 +89,13 @@ export function estimateRunMemory(spec: RunSpec, data: DatasetShape, test?: Data
       fix: `lower the batch size (${spec.batchSize}) or the ${spec.objective.kind === 'elbo' ? 'ELBO samples' : 'IWAE/Rényi K'} (${samples})`,
     });
     const evalRows = spec.evaluation.rows === 0 ? data.rows : Math.min(spec.evaluation.rows, data.rows);
-    const evalChunk = Math.min(Math.max(1, evalRows), batch);
     const k = spec.evaluation.k;
+    // The engine evaluates in chunks of at most EVAL_CHUNK_FLOATS (rows × draws × widest layer); per-row results stay.
+    const widest = Math.max(2 * D, ...h, 2 * z);
+    const chunkFloats = Math.min(Math.max(1, evalRows) * Math.min(k, 100) * widest, EVAL_CHUNK_FLOATS);
     parts.push({
       what: `the final evaluation (K = ${k.toLocaleString('en')} samples per row)`,
-      bytes: (evalChunk * k * (sum(h) + 2 * D + z) + evalRows * (2 * z + 4)) * F32 * 2,
+      bytes: chunkFloats * F32 * BACKPROP + evalRows * (2 * z + 4) * F32,
       fix: `lower the evaluation K (${k}) or rows (${spec.evaluation.rows})`,
     });
   } else if (spec.model === 'lda') {
