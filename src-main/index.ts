@@ -58,5 +58,8 @@ async function main() {
 
 main().catch((e: unknown) => {
   console.error(e);
+  // A read-only data directory, a full disk or a damaged database: say why, with the fix, before quitting.
+  const hint = (e as { hint?: unknown }).hint;
+  dialog.showErrorBox('ELBO Studio cannot start', `${(e as Error).message ?? String(e)}${typeof hint === 'string' ? `\n\n${hint}` : ''}`);
   app.quit();
 });
