@@ -96,15 +96,18 @@ export function lockDown(contents: WebContents, devUrl: string | undefined) {
   contents.on('will-attach-webview', (e) => e.preventDefault());
 }
 
+let appSchemeHandled = false;
+
 export function createMainWindow(devUrl: string | undefined): BrowserWindow {
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  if (!devUrl) {
+  if (!devUrl && !appSchemeHandled) {
     const root = path.join(__dirname, '../renderer');
     protocol.handle(APP_SCHEME, (req) => appResponse(root, req.url));
+    appSchemeHandled = true; // a second window (macOS re-activation) reuses the handler
   }
   const win = new BrowserWindow({
     width: 1280,
