@@ -197,6 +197,13 @@ export async function importCsv(filePath: string, destDir: string, opts: ImportO
     if (opts.signal?.aborted && !(e instanceof AppError)) throw cancelledError();
     if (e instanceof AppError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw importError(`The disk holding ${destDir} is full; the unfinished import of "${sourceName}" was removed`, 'Free some disk space (or start ELBO Studio with --data-dir on a disk with room), then import again.');
+    }
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+      throw importError(`Cannot write the imported dataset to ${destDir} (${msg})`, 'Make the data directory writable, or start ELBO Studio with --data-dir on a folder you can write.');
+    }
     throw importError(`Import of "${sourceName}" failed: ${msg}`, 'Check free disk space and that the file is readable, then try again.');
   }
 }

@@ -265,6 +265,14 @@ describe('a full disk', () => {
       const { Readable } = await import('node:stream');
       await expect(s.files.upload('x.csv', Readable.from([Buffer.alloc(256 * 1024, 65)]))).rejects.toMatchObject({ message: expect.stringMatching(/is full/) });
       expect(fs.readdirSync(path.join(dataDir, 'uploads'))).toEqual([]);
+      // So does an import: it says the disk is full, names where, and removes what it had written.
+      const imp = await dispatch('import:commit', { importId: 'full-disk', projectId: p.id, source: { sampleId: 'digits' }, name: 'digits' });
+      expect(imp.ok).toBe(false);
+      if (!imp.ok) {
+        expect(imp.error.message).toMatch(/disk holding .*datasets.* is full|disk holding the data directory .* is full/);
+        expect(imp.error.hint).toMatch(/Free some disk space|Free some space/);
+      }
+      expect(fs.readdirSync(path.join(dataDir, 'datasets'))).toEqual(['d']);
       // Space freed: the run records its true cause (not "Interrupted").
       fs.rmSync(filler);
       const t0 = Date.now();

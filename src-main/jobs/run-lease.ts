@@ -25,8 +25,13 @@ export function takeLease(runDir: string, file = FILE): void {
   fs.mkdirSync(runDir, { recursive: true });
   const lease: Lease = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
   const tmp = path.join(runDir, `${file}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(lease));
-  fs.renameSync(tmp, path.join(runDir, file));
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(lease));
+    fs.renameSync(tmp, path.join(runDir, file));
+  } catch (e) {
+    fs.rmSync(tmp, { force: true }); // a full disk: leave no half-written lease
+    throw e;
+  }
 }
 
 export function touchLease(runDir: string, file = FILE): void {
