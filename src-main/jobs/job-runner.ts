@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { EventBus } from '../api/events';
 import type { Repos } from '../storage/repositories';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol';
@@ -27,7 +27,7 @@ export type WorkerFactory = (input: WorkerInput) => WorkerLike;
  * A worker thread running a TypeScript entry in development (tests, browser mode, CLI): a tiny CommonJS bootstrap
  * registers tsx and requires the entry, because Node 20 does not pass `--import tsx` on to worker threads.
  */
-export function tsWorker(entry: string, workerData: object, resourceLimits?: import('node:worker_threads').ResourceLimits): Worker {
+export function tsWorker(entry: string, workerData: object, resourceLimits?: ResourceLimits): Worker {
   return new Worker(path.join(__dirname, 'ts-worker-bootstrap.cjs'), {
     workerData: { ...workerData, __tsEntry: entry },
     ...(resourceLimits ? { resourceLimits } : {}),
