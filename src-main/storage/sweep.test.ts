@@ -31,6 +31,7 @@ describe('sweep of leftovers at start', () => {
     mk('datasets/gone.deleting-12-34/data.f32');
     mk('runs/5.deleting-12-34/x.json');
     mk('runs/6/owner.json.77.tmp');
+    mk('.write-test-99999999');
     const dead = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
     await new Promise((r) => dead.on('exit', r));
     const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
@@ -39,7 +40,7 @@ describe('sweep of leftovers at start', () => {
       lease(path.join(ds, 'live.importing'), live.pid!);
       const removed = sweepDataDir(data, ['datasets/kept']).sort();
       expect(removed).toEqual(
-        ['datasets/gone.deleting-12-34', 'datasets/kept/meta.json.tmp', 'datasets/killed', 'datasets/killed.importing', 'runs/5.deleting-12-34', 'runs/6/owner.json.77.tmp'].map((p) => p.split('/').join(path.sep)),
+        ['.write-test-99999999', 'datasets/gone.deleting-12-34', 'datasets/kept/meta.json.tmp', 'datasets/killed', 'datasets/killed.importing', 'runs/5.deleting-12-34', 'runs/6/owner.json.77.tmp'].map((p) => p.split('/').join(path.sep)),
       );
       expect(fs.readdirSync(ds).sort()).toEqual(['fresh-no-lease', 'kept', 'live', 'live.importing']);
       // A folder without a lease is removed once it is old (an import by an older version, or killed before its lease).

@@ -5,6 +5,7 @@
  *   *.tmp in a dataset      a temporary file of an import that did finish
  *   *.deleting-*            a delete killed between moving files aside and removing them
  *   *.tmp beside leases     a lease write cut short
+ *   .write-test-<pid>       openDb's probe of a process killed in between
  * A folder another live process is importing into (the CLI on the same data directory) is left alone.
  */
 import fs from 'node:fs';
@@ -47,6 +48,11 @@ export function sweepDataDir(dataDir: string, knownDatasetDirs: Iterable<string>
       rm(full);
       if (hadLease) rm(path.join(datasets, lease));
     }
+  }
+  // openDb's write probe, if a process died between writing and removing it.
+  for (const name of list(dataDir)) {
+    const m = /^\.write-test-(\d+)$/.exec(name);
+    if (m && Number(m[1]) !== process.pid) rm(path.join(dataDir, name));
   }
   const runs = path.join(dataDir, 'runs');
   for (const name of list(runs)) {
