@@ -91,7 +91,7 @@ function canonical(over: Record<string, unknown> = {}): VaeSpec {
     batchSize: 128,
     epochs: 1,
     validationFraction: 0,
-    optimiser: { kind: 'adam', learningRate: 1e-3, momentum: 0.9 },
+    optimiser: { kind: 'adam', learningRate: 1e-3 },
     seed: 1,
     ...over,
   });

@@ -38,9 +38,27 @@ describe('elbo-studio CLI', () => {
     expect(e.stderr).toMatch(/Target column "nope" is not in this dataset/);
   });
 
+  it('refuses a training aid or optimiser setting the model would not use, naming the fix', () => {
+    const d = tmp();
+    const data = path.join(root, 'resources/samples/diabetes.csv');
+    const glm = ['fit', '--data', data, '--model', 'glm', '--target', 'progression'];
+    const a = cli([...glm, '--free-bits', '1'], d);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/training\.freeBits: A GLM has no free bits/);
+    const b = cli([...glm, '--momentum', '0.5'], d);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/--momentum applies to SGD; add --optimiser sgd/);
+    const c = cli(['fit', '--data', data, '--model', 'bnn', '--target', 'progression', '--objective', 'iwae:3'], d);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/A BNN is fitted with the ELBO/);
+    const e = cli(['fit', '--data', data, '--model', 'lda', '--text-column', 'x', '--beta', '2'], d);
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/--beta does not apply to --model lda/);
+  });
+
   it('fits a GLM, prints a JSON summary and records the run in the database', () => {
     const d = tmp();
-    const r = cli(['fit', '--data', path.join(root, 'resources/samples/diabetes.csv'), '--model', 'glm', '--target', 'progression', '--family', 'meanfield', '--steps', '400', '--seed', '3'], d);
+    const r = cli(['fit', '--data', path.join(root, 'resources/samples/diabetes.csv'), '--model', 'glm', '--target', 'progression', '--family', 'meanfield', '--steps', '400', '--seed', '3', '--anneal', 'linear:50', '--clip-norm', '1000'], d);
     expect(r.stderr).toMatch(/step 400\/400/);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out).toMatchObject({ status: 'completed', model: 'glm', family: 'meanfield', seed: 3 });
@@ -52,6 +70,8 @@ describe('elbo-studio CLI', () => {
     const runs = repos.runs.list();
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 'completed', model: 'glm' });
+    // The flags land in the training block and the optimiser (GLM: one annealing epoch = one step).
+    expect(runs[0]!.spec).toMatchObject({ training: { beta: 1, anneal: { kind: 'linear', epochs: 50 } }, optimiser: { kind: 'adam', learningRate: 0.01, clipNorm: 1000 } });
     repos.db.close();
   });
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDispatcher, createHandlers } from './api/dispatcher';
 import { createServices, resolveDataDir, type Services } from './api/services';
-import { parseFamily, parseObjective } from '../src-shared/schemas/labels';
+import { parseAnneal, parseFamily, parseObjective, parseSchedule } from '../src-shared/schemas/labels';
 import { runSpecSchema, type RunSpecInput } from '../src-shared/schemas/run-spec';
 import type { RunSummary } from '../src-shared/domain/types';
 
@@ -54,7 +54,18 @@ Model (fit):
   --likelihood auto|bernoulli|gaussian
   --epochs N            passes over the training rows (default 20)
   --batch N             minibatch size (default 64)
-  --lr X                Adam learning rate (default 0.001)
+  --lr X                learning rate (default 0.001; glm 0.01)
+  --optimiser adam|sgd  vae, glm, bnn: optimiser (default adam)
+  --momentum M          sgd: momentum (default 0.9)
+  --schedule NAME       learning-rate schedule: constant (default), cosine (to lr/100 over all steps),
+                        robbins-monro:TAU0:KAPPA (lr·(TAU0 + t)^−KAPPA, KAPPA in (0.5, 1])
+  --clip-norm X         clip gradients to this global norm
+Training aids (vae, glm; a bnn uses --beta only; a model refuses an aid it does not use):
+  --beta B              weight on the KL term (default 1)
+  --anneal NAME         KL annealing of β: none (default), linear:EPOCHS, cyclical:EPOCHS[:RATIO] (glm: epochs = steps)
+  --free-bits L         vae: free bits, nats per latent dimension (default 0)
+  --estimator reparam|score   gradient estimator (default reparam)
+  --kl auto|analytic|mc       KL term: closed form where the family allows (auto), forced, or Monte Carlo
   --val F               validation fraction (default 0.1)
   --seed N              seed of every random draw (default 1)
   --eval-k K            vae: importance samples for the held-out log-likelihood (default 1000, at most 5000)
@@ -98,6 +109,7 @@ const KNOWN_FIT = new Set([
   'activation', 'likelihood', 'epochs', 'batch', 'lr', 'val', 'seed', 'backend', 'name', 'target', 'kind', 'steps',
   'text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'eval-k', 'export',
   'splits', 'test-fraction', 'heldout', 'test', 'eval-rows', 'threads',
+  'optimiser', 'momentum', 'schedule', 'clip-norm', 'beta', 'anneal', 'free-bits', 'estimator', 'kl',
 ]);
 
 function numberOpt(opts: Opts, name: string, int = true): number | undefined {
@@ -193,10 +205,39 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--hidden expects widths like 128 or 256,128, got "${opts.get('hidden')}"`);
     return v;
   });
+  const optimiserKind = opts.get('optimiser') ?? 'adam';
+  if (optimiserKind !== 'adam' && optimiserKind !== 'sgd') throw new Error(`--optimiser must be adam or sgd, got "${optimiserKind}".`);
+  if (opts.has('momentum') && optimiserKind !== 'sgd') throw new Error('--momentum applies to SGD; add --optimiser sgd, or drop --momentum (Adam keeps its own moment estimates).');
+  const optimiserFlags = ['lr', 'optimiser', 'momentum', 'schedule', 'clip-norm'].some((k) => opts.has(k));
+  const lr = numberOpt(opts, 'lr', false) ?? (model === 'glm' ? 0.01 : undefined);
+  const optimiser = {
+    kind: optimiserKind,
+    ...(lr !== undefined ? { learningRate: lr } : {}),
+    ...(optimiserKind === 'sgd' && numberOpt(opts, 'momentum', false) !== undefined ? { momentum: numberOpt(opts, 'momentum', false) } : {}),
+    ...(opts.has('schedule') ? { schedule: parseSchedule(opts.get('schedule')!) } : {}),
+    ...(numberOpt(opts, 'clip-norm', false) !== undefined ? { clipNorm: numberOpt(opts, 'clip-norm', false) } : {}),
+  } as { kind: 'adam' };
+  const estimator = opts.get('estimator');
+  if (estimator !== undefined && estimator !== 'reparam' && estimator !== 'score') throw new Error(`--estimator must be reparam or score, got "${estimator}".`);
+  const kl = opts.get('kl');
+  if (kl !== undefined && kl !== 'auto' && kl !== 'analytic' && kl !== 'mc') throw new Error(`--kl must be auto, analytic or mc, got "${kl}".`);
+  const training = {
+    ...(numberOpt(opts, 'beta', false) !== undefined ? { beta: numberOpt(opts, 'beta', false) } : {}),
+    ...(opts.has('anneal') ? { anneal: parseAnneal(opts.get('anneal')!) } : {}),
+    ...(numberOpt(opts, 'free-bits', false) !== undefined ? { freeBits: numberOpt(opts, 'free-bits', false) } : {}),
+    ...(estimator !== undefined ? { estimator: estimator as 'reparam' | 'score' } : {}),
+    ...(kl !== undefined ? { kl: kl as 'auto' | 'analytic' | 'mc' } : {}),
+  };
+  if (model === 'lda') {
+    for (const k of ['family', 'objective', 'optimiser', 'momentum', 'schedule', 'clip-norm', 'lr', 'beta', 'anneal', 'free-bits', 'estimator', 'kl']) {
+      if (opts.has(k)) throw new Error(`--${k} does not apply to --model lda (closed-form variational updates; see --method, --passes). See --help.`);
+    }
+  }
   const common = {
     family: parseFamily(opts.get('family') ?? 'meanfield'),
     objective: parseObjective(opts.get('objective') ?? 'elbo'),
-    ...(numberOpt(opts, 'lr', false) !== undefined ? { optimiser: { kind: 'adam' as const, learningRate: numberOpt(opts, 'lr', false) } } : {}),
+    ...(optimiserFlags ? { optimiser } : {}),
+    ...(Object.keys(training).length ? { training } : {}),
     ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
   };
   const method = opts.get('method');
@@ -260,8 +301,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
         };
   const parsed = runSpecSchema.safeParse(specInput);
   if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw new Error(`Invalid option: ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid options: ${parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')}`);
   }
 
   const done = new Promise<RunSummary>((resolve) => {

@@ -56,7 +56,7 @@ describe('contract and dispatcher', () => {
   it('validates a run spec: flow length, learning rate, seed', async () => {
     const bad = await dispatch('runs:start', {
       projectId: 1, datasetId: 1,
-      spec: { model: 'vae', family: { kind: 'planar', length: 0 }, optimiser: { learningRate: -1 } },
+      spec: { model: 'vae', family: { kind: 'planar', length: 0 }, optimiser: { kind: 'adam', learningRate: -1 } },
     });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.message).toMatch(/flow length ≥ 1/);

@@ -56,7 +56,7 @@ beforeAll(async () => {
 
   // A tiny fitted model, stored where the worker puts it (without a worker).
   await initBackend();
-  const spec = bnnSpecSchema.parse({ model: 'bnn', target: 'y', features: ['x'], hidden: [20], epochs: 150, batchSize: 32, optimiser: { learningRate: 0.01 }, patience: 0, validationFraction: 0, testFraction: 0.1, predictiveSamples: 50, seed: 2 });
+  const spec = bnnSpecSchema.parse({ model: 'bnn', target: 'y', features: ['x'], hidden: [20], epochs: 150, batchSize: 32, optimiser: { kind: 'adam', learningRate: 0.01 }, patience: 0, validationFraction: 0, testFraction: 0.1, predictiveSamples: 50, seed: 2 });
   const run = s.repos.runs.create({ projectId, datasetId, name: 'tiny bnn', spec });
   runId = run.id;
   const data = prepareBnnData(DatasetFile.open(s.datasetPath(datasetId)), spec);
@@ -166,7 +166,7 @@ describe('bnn:predict (classification, categorical feature)', () => {
       rows.push(`${x},${['a', 'b', 'c'][i % 3]},${x > 0 ? '=yes' : 'no'}`);
     }
     const dsId = await importCsv('cls.csv', `${rows.join('\n')}\n`);
-    const spec = bnnSpecSchema.parse({ model: 'bnn', task: 'classification', target: 'label', features: ['x', 'g'], hidden: [8], epochs: 60, batchSize: 16, optimiser: { learningRate: 0.02 }, patience: 0, validationFraction: 0, testFraction: 0.2, predictiveSamples: 30, seed: 1 });
+    const spec = bnnSpecSchema.parse({ model: 'bnn', task: 'classification', target: 'label', features: ['x', 'g'], hidden: [8], epochs: 60, batchSize: 16, optimiser: { kind: 'adam', learningRate: 0.02 }, patience: 0, validationFraction: 0, testFraction: 0.2, predictiveSamples: 30, seed: 1 });
     const run = s.repos.runs.create({ projectId, datasetId: dsId, name: 'cls', spec });
     const data = prepareBnnData(DatasetFile.open(s.datasetPath(dsId)), spec);
     const fit = await trainBnn(data, spec);

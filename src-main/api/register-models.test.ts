@@ -147,7 +147,7 @@ beforeAll(async () => {
     toy.push(`${x.toFixed(4)},${(x * Math.sin(x) + 0.1 * (rnd() - 0.5)).toFixed(4)},${side < 0 ? 'left' : 'right'}`);
   }
   const bnnDs = await importCsv(A, dA, projectId, 'toy.csv', `${toy.join('\n')}\n`);
-  const bnnSpec = bnnSpecSchema.parse({ model: 'bnn', target: 'y', features: ['x', 'group'], hidden: [16], epochs: 80, batchSize: 32, optimiser: { learningRate: 0.01 }, patience: 0, validationFraction: 0, testFraction: 0.1, predictiveSamples: 40, seed: 2 });
+  const bnnSpec = bnnSpecSchema.parse({ model: 'bnn', target: 'y', features: ['x', 'group'], hidden: [16], epochs: 80, batchSize: 32, optimiser: { kind: 'adam', learningRate: 0.01 }, patience: 0, validationFraction: 0, testFraction: 0.1, predictiveSamples: 40, seed: 2 });
   const bnnRun = A.repos.runs.create({ projectId, datasetId: bnnDs, name: 'tiny bnn', spec: bnnSpec });
   const bfit = await trainBnn(prepareBnnData(DatasetFile.open(A.datasetPath(bnnDs)), bnnSpec), bnnSpec);
   exportBnnBundle(bfit.model, path.join(A.runPath(bnnRun.id), 'bnn-bundle'), { metrics: bfit.test });
@@ -468,13 +468,16 @@ describe('using an imported model', () => {
     expect(B.repos.models.get(m.id)).toBeNull();
     expect(fail(await dB('models:score', { modelId: m.id, fileId: fileIn(B, files.bnn) })).code).toBe('NOT_FOUND');
 
-    // A version-1 bundle as ELBO Studio wrote it before checksums: roles under `files`, no `parts`.
+    // A version-1 bundle as ELBO Studio wrote it before checksums: roles under `files`, no `parts`, and the run spec
+    // in its old shape (β on the objective, Adam with a momentum, the BNN's lrSchedule), read through upgradeRunSpec.
     const old = path.join(work, 'bundles', 'v1');
     ok(await dA('models:export', { runId: runs.bnn, to: { kind: 'folder', folder: old } }));
     const mp = path.join(old, 'manifest.json');
     const man = JSON.parse(fs.readFileSync(mp, 'utf8')) as Record<string, unknown>;
     const { parts, columnSchema: _c, source: _s, ...rest } = man;
-    fs.writeFileSync(mp, JSON.stringify({ ...rest, formatVersion: 1, files: parts }));
+    const { training: _t, optimiser, objective, ...spec } = rest.spec as Record<string, Record<string, unknown>>;
+    const oldSpec = { ...spec, objective: { ...objective, beta: 1 }, optimiser: { kind: 'adam', learningRate: optimiser!.learningRate, momentum: 0.9 }, lrSchedule: 'constant' };
+    fs.writeFileSync(mp, JSON.stringify({ ...rest, spec: oldSpec, formatVersion: 1, files: parts }));
     const v1 = ok<ImportedModel>(await dB('models:import', { source: { folder: old } }));
     expect(v1.summary).toMatchObject({ formatVersion: 1, checksummed: false });
     expect(v1.summary.columns.map((c) => c.name)).toEqual(['x', 'group', 'y']);

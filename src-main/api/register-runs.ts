@@ -4,7 +4,6 @@ import { familyLabel, specFamilyLabel } from '../../src-shared/schemas/run-spec'
 import type { Services } from './services';
 import { DatasetFile } from '../data-import';
 import { glmColumns, vaeFeatures } from '../jobs/execute-run';
-import { vaeSpecProblems } from '../engine/models/vae/validate';
 import { prepareBnnData } from '../engine/models/bnn/data';
 import { datasetShape, estimateRunMemory, memoryRefusal, runMemoryBudget } from '../jobs/memory-estimate';
 
@@ -23,11 +22,8 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
       if (d.projectId !== projectId) {
         throw new AppError('BAD_REQUEST', `Dataset ${datasetId} belongs to project ${d.projectId}, not ${projectId}`);
       }
+      // The spec's cross-field problems (spec-checks.ts) were refused when runSpecSchema parsed the request.
       if (spec.model === 'vae') {
-        const problems = vaeSpecProblems(spec);
-        if (problems.length) {
-          throw new AppError('BAD_REQUEST', problems.map((p) => `${p.field}: ${p.message}`).join('; '), 'Change the settings named above.');
-        }
         const cols = new Map(d.schema.map((c) => [c.name, c]));
         for (const f of spec.features) {
           const c = cols.get(f);

@@ -5,7 +5,8 @@
  */
 import * as echarts from 'echarts';
 import type { Dataset, MetricSeries, RunSummary } from '../../src-shared/domain/types';
-import { bestIndex, coverageLevel, metricDirection } from '../../src-shared/domain/metric-direction';
+import { coverageLevel, estimateDifference, metricDirection, metricEstimate, rankMetric, shownMetricNames } from '../../src-shared/domain/metric-direction';
+import { formatMeanSe as formatMeanSeWith } from '../../src-shared/stats/format';
 
 export interface ReportRun {
   run: RunSummary;
@@ -199,7 +200,10 @@ function modelCharts(runs: ReportRun[], charts: string[], skip: ReadonlySet<stri
   return out;
 }
 
-function fmt(v: number | undefined): string {
+const formatMeanSe = (m: number, se: number): string => formatMeanSeWith(m, se, fmt);
+
+function fmt(v: number | null | undefined): string {
+  if (v === null) return '—';
   if (v === undefined || !Number.isFinite(v)) return '—';
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : Number.isInteger(v) ? String(v) : v.toFixed(4);
@@ -224,22 +228,26 @@ export function buildReport(input: ReportInput): Report {
   }
 
   // Metrics table with differences to the first run and the best highlighted.
-  const metricNames = [...new Set(runs.flatMap((r) => Object.keys(r.run.metrics)))].sort();
+  const metricNames = shownMetricNames(runs.flatMap((r) => Object.keys(r.run.metrics)));
   const metricRows = metricNames
     .map((m) => {
-      const vals = runs.map((r) => r.run.metrics[m]);
-      // The compare view's rule: no winner on a tie or for a metric without a better side.
-      const best = bestIndex(m, vals);
+      const est = runs.map((r) => metricEstimate(m, r.run.metrics, r.artifacts));
+      // The compare view's rule: a winner only beyond 2 SE of every other run (paired on shared rows where kept).
+      const rank = rankMetric(m, est);
       const level = coverageLevel(m);
       const side = level !== null ? `◎ ${Math.round(level * 100)} %` : ['↓', '', '↑'][metricDirection(m) + 1];
-      const cells = vals
-        .map((v, i) => {
-          const base = vals[0];
-          const diff = i > 0 && v !== undefined && base !== undefined ? ` <span class="diff">(${v - base >= 0 ? '+' : ''}${fmt(v - base)})</span>` : '';
-          return `<td class="num${best === i ? ' best' : ''}">${fmt(v)}${diff}</td>`;
+      const note = rank.reason === 'within-noise' ? ' <span class="muted">within noise</span>' : rank.reason === 'no-standard-error' ? ' <span class="muted">no SE: not ranked</span>' : '';
+      const cells = est
+        .map((e, i) => {
+          const d = i > 0 ? estimateDifference(e, est[0]!) : null;
+          const diffText = d
+            ? ` <span class="diff">(${d.diff >= 0 ? '+' : '−'}${d.se !== null ? formatMeanSe(Math.abs(d.diff), d.se) : fmt(Math.abs(d.diff))}${d.pairedRows !== null ? `, paired on ${d.pairedRows} rows` : ''}${d.withinNoise ? ', within noise' : ''})</span>`
+            : '';
+          const value = e.value !== undefined && e.se !== undefined ? formatMeanSe(e.value, e.se) : fmt(e.value);
+          return `<td class="num${rank.best === i ? ' best' : ''}">${value}${diffText}</td>`;
         })
         .join('');
-      return `<tr><th>${escapeHtml(m)}${runs.length > 1 && side ? ` <span class="muted">${side}</span>` : ''}</th>${cells}</tr>`;
+      return `<tr><th>${escapeHtml(m)}${runs.length > 1 && side ? ` <span class="muted">${side}</span>` : ''}${runs.length > 1 ? note : ''}</th>${cells}</tr>`;
     })
     .join('');
 

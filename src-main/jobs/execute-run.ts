@@ -112,6 +112,7 @@ async function runGlm(spec: GlmSpec, datasetDir: string, send: (m: FromWorker) =
     data,
     family: spec.family,
     objective: spec.objective,
+    training: spec.training,
     optimiser: spec.optimiser,
     steps: spec.steps,
     seed: spec.seed,

@@ -46,7 +46,8 @@ export function migrate(db: Db, migrations: Migration[]): number[] {
   for (const m of sorted) {
     if (done.has(m.version)) continue;
     db.transaction(() => {
-      db.exec(m.sql);
+      if (m.sql) db.exec(m.sql);
+      m.run?.(db);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         m.version,
         m.name,

@@ -1,7 +1,7 @@
 /** Pure helpers of the compare view: which final metric is best, and where run configurations differ. */
 import type { RunSummary } from '../../src-shared/domain/types';
 
-export { bestIndex, coverageLevel, metricDirection } from '../../src-shared/domain/metric-direction';
+export { bestIndex, coverageLevel, estimateDifference, metricDirection, metricEstimate, rankMetric, shownMetricNames } from '../../src-shared/domain/metric-direction';
 
 /** Flattens an object into dotted paths → printable values. */
 export function flatten(o: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {

@@ -25,3 +25,13 @@ describe('format', () => {
     expect(errorText('x')).toEqual({ message: 'x' });
   });
 });
+
+describe('formatMeanSe', async () => {
+  const { formatMeanSe } = await import('./format');
+  it('rounds the mean to the precision of its standard error', () => {
+    expect(formatMeanSe(-2.51534, 0.01234)).toBe('-2.515 ± 0.012');
+    expect(formatMeanSe(1234.5, 27)).toBe('1235 ± 27');
+    expect(formatMeanSe(0.5, Number.NaN)).toBe('0.500');
+    expect(formatMeanSe(0.5, 0)).toBe('0.500 ± 0');
+  });
+});

@@ -1,4 +1,5 @@
 /** Small display helpers shared by the views. */
+import { formatMeanSe as sharedFormatMeanSe } from '../../src-shared/stats/format';
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
@@ -36,6 +37,11 @@ export function formatMetric(v: number | null | undefined): string {
   if (a >= 10) return v.toFixed(2);
   if (a >= 1) return v.toFixed(3);
   return v.toPrecision(3);
+}
+
+/** "−2.515 ± 0.012": a mean with its standard error (one rule for the app and the reports: src-shared/stats). */
+export function formatMeanSe(mean: number | null | undefined, se: number | null | undefined): string {
+  return sharedFormatMeanSe(mean, se, formatMetric);
 }
 
 export function formatBytes(n: number): string {

@@ -62,3 +62,44 @@ export interface VaeRow {
   columns: string[];
   values: Array<number | string | null>;
 }
+
+/**
+ * A VAE run's end-of-run evaluation (engine: models/vae/evaluate.ts), stored as the `evaluation` / `test-evaluation`
+ * artifact: every figure from the same rows and the same K importance draws, each mean with its standard error.
+ */
+export interface VaeEvaluation {
+  /** Rows evaluated. */
+  rows: number;
+  /** Which rows of the prepared matrix (sorted), so two runs can be compared on the rows they share. */
+  rowIds: number[];
+  /** Mean ELBO per row (nats) from the same K draws as the log-likelihood, and its standard error over rows. */
+  elbo: number;
+  elboSe: number;
+  logLikelihood: { k: number; mean: number; se: number; meanEss: number };
+  /** log p̂(x) − ELBO on the same rows and draws (≥ 0 row by row), paired mean ± SE. */
+  gap: { mean: number; se: number };
+  /** PSIS k̂ of each row's K importance ratios; null when K < 5 (no tail to fit). */
+  khat: { median: number; p90: number; max: number; shareAbove05: number; shareAbove07: number; rows: number } | null;
+  /** Per-row values aligned with rowIds (nats; k̂ null where its tail could not be fitted). */
+  perRow: { elbo: number[]; logLik: number[]; khat: Array<number | null> };
+  klPerDim: number[];
+  klTotal: number;
+  /** How klPerDim was obtained (see the module comment). */
+  klMethod: 'analytic' | 'marginal-gaussian' | 'categorical';
+  activeUnits: { count: number; total: number; activity: number[]; threshold: number };
+  collapse: {
+    collapsed: boolean;
+    /** Inactive dimensions (0-based), activity ≤ threshold: total − activeUnits.count of them. */
+    inactiveDims: number[];
+    /** Dimensions (0-based) whose KL is below 0.01 nats. */
+    negligibleKlDims: number[];
+    total: number;
+    message: string | null;
+  };
+  amortisationGap: { rows: number; steps: number; elboBefore: number; elboAfter: number; gap: number } | null;
+  /** Why the amortisation gap was not measured although requested. */
+  amortisationGapNote?: string;
+  stopped: boolean;
+  seconds: number;
+}
+

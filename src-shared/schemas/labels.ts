@@ -1,5 +1,5 @@
 /** Parses the short labels used by the CLI and tables ("planar:16", "iwae:5", "renyi:0.5:5") into specs. */
-import { familySpecSchema, objectiveSpecSchema, type FamilySpec, type ObjectiveSpec } from './run-spec';
+import { annealSpecSchema, familySpecSchema, lrScheduleSpecSchema, objectiveSpecSchema, type AnnealSpec, type FamilySpec, type LrScheduleSpec, type ObjectiveSpec } from './run-spec';
 
 function num(part: string | undefined, what: string, label: string): number | undefined {
   if (part === undefined || part === '') return undefined;
@@ -53,5 +53,30 @@ export function parseObjective(label: string): ObjectiveSpec {
   if (!r.success) {
     throw new Error(`Unknown or invalid objective "${label}": ${r.error.issues[0]?.message ?? ''}. Use elbo[:S], iwae:K or renyi:α:K.`);
   }
+  return r.data;
+}
+
+/** "none", "linear:E", "cyclical:E[:RATIO]" (E in epochs) → training.anneal. */
+export function parseAnneal(label: string): AnnealSpec {
+  const [kind, a, b] = label.trim().toLowerCase().split(':');
+  const raw: Record<string, unknown> = { kind };
+  if (kind === 'linear' || kind === 'cyclical') raw.epochs = num(a, 'epochs', label);
+  if (kind === 'cyclical' && b !== undefined) raw.ratio = num(b, 'ramp ratio', label);
+  const r = annealSpecSchema.safeParse(raw);
+  if (!r.success) throw new Error(`Unknown or invalid annealing "${label}": ${r.error.issues[0]?.message ?? ''}. Use none, linear:EPOCHS or cyclical:EPOCHS[:RATIO].`);
+  return r.data;
+}
+
+/** "constant", "cosine", "robbins-monro:TAU0:KAPPA" → optimiser.schedule. */
+export function parseSchedule(label: string): LrScheduleSpec {
+  const [kind, a, b] = label.trim().toLowerCase().split(':');
+  const raw: Record<string, unknown> = { kind };
+  if (kind === 'robbins-monro') {
+    raw.tau0 = num(a, 'τ0', label);
+    raw.kappa = num(b, 'κ', label);
+  }
+  for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
+  const r = lrScheduleSpecSchema.safeParse(raw);
+  if (!r.success) throw new Error(`Unknown or invalid schedule "${label}": ${r.error.issues[0]?.message ?? ''}. Use constant, cosine or robbins-monro:TAU0:KAPPA.`);
   return r.data;
 }

@@ -9,6 +9,7 @@ import type { Key } from '../rng.js';
 import type { Family } from '../families/family.js';
 import type { TensorMap } from '../families/params.js';
 import type { GlobalModel } from '../models/common/model.js';
+import { meanSe } from '../../../src-shared/stats/mean-se.js';
 
 /** KL per latent dimension, averaged over data, from μ and σ [B, D] (float arrays, row-major). */
 export function klPerDimension(mu: ArrayLike<number>, sigma: ArrayLike<number>, B: number, D: number): Float64Array {
@@ -45,11 +46,8 @@ export function monteCarloKl(family: Family, params: TensorMap, model: GlobalMod
   });
   const v = t.dataSync();
   t.dispose();
-  let m = 0;
-  for (const x of v) m += x / v.length;
-  let s2 = 0;
-  for (const x of v) s2 += (x - m) ** 2 / (v.length - 1);
-  return { kl: m, se: Math.sqrt(s2 / v.length) };
+  const { mean, se } = meanSe(v);
+  return { kl: mean, se };
 }
 
 /**

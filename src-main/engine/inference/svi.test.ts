@@ -42,7 +42,7 @@ describe('SVI', () => {
     const sf = sviInit({
       family: makeFamily({ kind: 'meanfield' }, 2),
       model: target,
-      objective: makeObjective({ kind: 'elbo', samples: 4, estimator: 'score' } as never),
+      objective: makeObjective({ kind: 'elbo', samples: 4 }, { estimator: 'score' }),
       optimiser: { kind: 'sgd', learningRate: 0.01, clipNorm: 5, schedule: { kind: 'robbins-monro', tau0: 10, kappa: 0.7 } },
       seed: 1,
     });
@@ -92,7 +92,7 @@ describe('SVI', () => {
     const state = sviInit({
       family: makeFamily({ kind: 'meanfield' }, 2),
       model,
-      objective: makeObjective({ kind: 'elbo', samples: 2, anneal: { kind: 'linear', warmup: 4 } }),
+      objective: makeObjective({ kind: 'elbo', samples: 2 }, { anneal: { kind: 'linear', epochs: 4 } }),
       optimiser: { kind: 'adam', learningRate: 0.01 },
       seed: 1,
     });

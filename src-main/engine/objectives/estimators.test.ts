@@ -8,7 +8,6 @@ import { key } from '../rng.js';
 import { makeFamily } from '../families/index.js';
 import { disposeParams } from '../families/params.js';
 import { makeObjective } from './objective.js';
-import type { ObjectiveSpec } from '../../../src-shared/schemas/run-spec.js';
 import { gaussianTarget } from '../models/common/targets.js';
 import { gradientVariance } from '../diagnostics/grad-variance.js';
 
@@ -28,7 +27,7 @@ describe('gradient estimators', () => {
         params,
         model: target,
         // analyticKl off so both estimate the same Monte Carlo ELBO gradient
-        objective: makeObjective({ kind: 'elbo', samples: 4, estimator, analyticKl: false } as ObjectiveSpec),
+        objective: makeObjective({ kind: 'elbo', samples: 4 }, { estimator, kl: 'mc' }),
         repeats: 300,
         key: key(estimator === 'score' ? 2 : 3),
       });

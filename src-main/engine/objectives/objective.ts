@@ -1,11 +1,12 @@
 /**
- * `makeObjective(spec)`: the bound a run maximises, built from the run-spec shape ({ kind: 'iwae', k: 5 } …).
- * Every objective draws `samples` z per datum and reduces logW [S, B] to a per-datum bound [B] (bounds.ts).
+ * `makeObjective(spec, training)`: the bound a run maximises, built from the run-spec shapes ({ kind: 'iwae', k: 5 }
+ * and the training aids). Every objective draws `samples` z per datum and reduces logW [S, B] to a per-datum bound
+ * [B] (bounds.ts).
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ObjectiveSpec } from '../../../src-shared/schemas/run-spec.js';
+import type { ObjectiveSpec, TrainingSpec } from '../../../src-shared/schemas/run-spec.js';
 import { elboBound, iwaeBound, renyiBound } from './bounds.js';
-import type { AnnealSchedule } from './schedules.js';
+import { annealSteps, type AnnealSchedule } from './schedules.js';
 
 export type EstimatorKind = 'reparam' | 'score';
 
@@ -23,25 +24,20 @@ export interface Objective {
   bound(logW: tf.Tensor): tf.Tensor;
 }
 
-interface Aids {
-  beta?: number;
-  anneal?: AnnealSchedule;
-  freeBits?: number;
-  estimator?: EstimatorKind;
-  analyticKl?: boolean;
-}
-
-export function makeObjective(spec: ObjectiveSpec): Objective {
-  const aids = spec as ObjectiveSpec & Aids;
-  const beta = aids.beta ?? 1;
+/**
+ * The objective with its training aids (run-spec `training`; absent fields take the schema's defaults).
+ * `stepsPerEpoch` converts annealing's epochs into steps (1 for full-batch models such as the GLM).
+ */
+export function makeObjective(spec: ObjectiveSpec, training: Partial<TrainingSpec> = {}, stepsPerEpoch = 1): Objective {
+  const beta = training.beta ?? 1;
   if (!(beta >= 0)) throw new RangeError(`Expected β ≥ 0, got ${beta}`);
-  const freeBits = aids.freeBits ?? 0;
+  const freeBits = training.freeBits ?? 0;
   if (!(freeBits >= 0)) throw new RangeError(`Expected free bits ≥ 0 nats, got ${freeBits}`);
   const common = {
     beta,
-    anneal: aids.anneal ?? ({ kind: 'constant' } as AnnealSchedule),
+    anneal: annealSteps(training.anneal ?? { kind: 'none' }, stepsPerEpoch),
     freeBits,
-    estimator: aids.estimator ?? 'reparam',
+    estimator: training.estimator ?? 'reparam',
   };
   const count = (n: number, what: string): number => {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`Expected ${what} ≥ 1, got ${n}`);
@@ -54,7 +50,7 @@ export function makeObjective(spec: ObjectiveSpec): Objective {
         kind: 'elbo',
         label: spec.samples > 1 ? `elbo:${spec.samples}` : 'elbo',
         samples: count(spec.samples, 'ELBO samples'),
-        analyticKl: aids.analyticKl ?? true,
+        analyticKl: training.kl !== 'mc',
         bound: elboBound,
       };
     case 'iwae':

@@ -6,11 +6,20 @@
  *   Free bits (Kingma et al. 2016, eq. 15): Σ_d max(λ, E_batch KL_d), a floor on the KL each latent coordinate pays.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { AnnealSpec } from '../../../src-shared/schemas/run-spec.js';
 
+/** KL annealing in steps (the run spec's `training.anneal` counts epochs; annealSteps converts). */
 export type AnnealSchedule =
   | { kind: 'constant' }
   | { kind: 'linear'; warmup: number }
   | { kind: 'cyclical'; period: number; ratio?: number };
+
+/** training.anneal (epochs) → the schedule in steps; at least one step. */
+export function annealSteps(a: AnnealSpec, stepsPerEpoch: number): AnnealSchedule {
+  if (a.kind === 'none') return { kind: 'constant' };
+  const steps = Math.max(1, Math.round(a.epochs * stepsPerEpoch));
+  return a.kind === 'linear' ? { kind: 'linear', warmup: steps } : { kind: 'cyclical', period: steps, ratio: a.ratio };
+}
 
 export function klWeight(step: number, beta = 1, schedule: AnnealSchedule = { kind: 'constant' }): number {
   if (!(beta >= 0)) throw new RangeError(`Expected β ≥ 0, got ${beta}`);

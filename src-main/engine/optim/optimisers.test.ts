@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { createVariables, disposeParams } from '../families/params.js';
-import { Optimiser, globalNorm, learningRateAt } from './optimisers.js';
+import { Optimiser, globalNorm, learningRateAt, optimiserFromSpec, runSchedule } from './optimisers.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -28,6 +28,13 @@ describe('optimisers', () => {
     }
     expect(learningRateAt(0, 1, { kind: 'robbins-monro', tau0: 9, kappa: 0.5 })).toBeCloseTo(10 ** -0.5);
     expect(learningRateAt(90, 2, { kind: 'robbins-monro', tau0: 9, kappa: 1 })).toBeCloseTo(0.02);
+    // Cosine: from η at t = 0 through η·0.505 half-way to η/100 at the last step.
+    const cosine = runSchedule({ kind: 'cosine' }, 100);
+    expect(learningRateAt(0, 2, cosine)).toBeCloseTo(2);
+    expect(learningRateAt(50, 2, cosine)).toBeCloseTo(2 * 0.505);
+    expect(learningRateAt(100, 2, cosine)).toBeCloseTo(0.02);
+    expect(() => new Optimiser({ kind: 'adam', learningRate: 1, schedule: { kind: 'cosine', totalSteps: 0 } }, {})).toThrow(/cosine schedule over ≥ 1 step, got 0/);
+    expect(() => optimiserFromSpec({ kind: 'adam', learningRate: 1, schedule: { kind: 'cosine' } })).toThrow(/needs the run's total steps/);
     expect(() => new Optimiser({ kind: 'sgd', learningRate: 1, schedule: { kind: 'robbins-monro', tau0: 1, kappa: 1.2 } }, {})).toThrow(/κ in \(0\.5, 1\], got 1\.2/);
     expect(() => new Optimiser({ kind: 'adam', learningRate: 0 }, {})).toThrow('Expected a learning rate > 0, got 0; try 1e-2 for Adam.');
   });

@@ -3,15 +3,20 @@
  *   Adam (Kingma & Ba 2015): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − η_t m̂/(√v̂ + ε).
  *   SGD with momentum: u ← μu + g, θ ← θ − η_t u.
  * Step sizes: constant η_t = η, or Robbins–Monro η_t = η · (τ₀ + t)^(−κ) with κ ∈ (0.5, 1] and τ₀ ≥ 0
- * (Robbins & Monro 1951; the ρ_t of Hoffman et al. 2013 when η = 1), so Σ η_t = ∞ and Σ η_t² < ∞.
+ * (Robbins & Monro 1951; the ρ_t of Hoffman et al. 2013 when η = 1), so Σ η_t = ∞ and Σ η_t² < ∞, or cosine
+ * η_t = η (f + (1−f) · ½(1 + cos(π t / T))) from η down to f·η (default f = 0.01) over the run's T steps.
  * Gradients may be clipped to a maximum global norm (Pascanu et al. 2013) before the update.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorMap, VariableMap } from '../families/params.js';
 import { newVariable } from '../families/params.js';
-import type { OptimiserSpec } from '../../../src-shared/schemas/run-spec.js';
+import type { LrScheduleSpec, OptimiserSpec } from '../../../src-shared/schemas/run-spec.js';
 
-export type LrSchedule = { kind: 'constant' } | { kind: 'robbins-monro'; tau0: number; kappa: number };
+export type LrSchedule =
+  | { kind: 'constant' }
+  | { kind: 'robbins-monro'; tau0: number; kappa: number }
+  /** Cosine decay over `totalSteps` updates to `floor` · η (default 0.01). */
+  | { kind: 'cosine'; totalSteps: number; floor?: number };
 
 export interface OptimiserConfig {
   kind: 'adam' | 'sgd';
@@ -33,20 +38,40 @@ export function validateSchedule(s: LrSchedule): void {
     }
     if (!(s.tau0 >= 0) || !Number.isFinite(s.tau0)) throw new RangeError(`Expected Robbins–Monro τ₀ ≥ 0, got ${s.tau0}; try 1 or 1024.`);
   }
+  if (s.kind === 'cosine' && !(s.totalSteps >= 1)) {
+    throw new RangeError(`Expected a cosine schedule over ≥ 1 step, got ${s.totalSteps}; pass the run's total steps.`);
+  }
 }
 
 /** η_t for step t = 0, 1, … */
 export function learningRateAt(t: number, lr: number, s: LrSchedule = { kind: 'constant' }): number {
-  if (s.kind === 'constant') return lr;
-  return lr * Math.pow(s.tau0 + t + 1, -s.kappa);
+  switch (s.kind) {
+    case 'constant':
+      return lr;
+    case 'robbins-monro':
+      return lr * Math.pow(s.tau0 + t + 1, -s.kappa);
+    case 'cosine': {
+      const f = s.floor ?? 0.01;
+      return lr * (f + (1 - f) * 0.5 * (1 + Math.cos((Math.PI * t) / Math.max(1, s.totalSteps))));
+    }
+  }
 }
 
-/** From the run-spec optimiser shape. */
-export function optimiserFromSpec(spec: OptimiserSpec): OptimiserConfig {
-  const ext = spec as OptimiserSpec & { schedule?: LrSchedule };
-  const c: OptimiserConfig = { kind: spec.kind, learningRate: spec.learningRate, momentum: spec.momentum };
+/** The run spec's schedule for a run of `totalSteps` updates (the cosine schedule spans them). */
+export function runSchedule(s: LrScheduleSpec | LrSchedule, totalSteps: number): LrSchedule {
+  return s.kind === 'cosine' ? { ...s, totalSteps } : s;
+}
+
+/**
+ * From the run-spec optimiser shape: the one place a spec's optimiser settings are read. `totalSteps` = the
+ * updates the run will apply (the cosine schedule needs them).
+ */
+export function optimiserFromSpec(spec: OptimiserSpec, totalSteps?: number): OptimiserConfig {
+  const c: OptimiserConfig = { kind: spec.kind, learningRate: spec.learningRate };
+  if (spec.kind === 'sgd') c.momentum = spec.momentum;
   if (spec.clipNorm !== undefined) c.clipNorm = spec.clipNorm;
-  if (ext.schedule) c.schedule = ext.schedule;
+  if (spec.schedule.kind === 'cosine' && totalSteps === undefined) throw new RangeError('A cosine schedule needs the run\'s total steps.');
+  if (spec.schedule.kind !== 'constant') c.schedule = runSchedule(spec.schedule, totalSteps ?? 1);
   return c;
 }
 

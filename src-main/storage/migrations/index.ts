@@ -1,12 +1,60 @@
 /**
  * Numbered migrations, applied in order at start inside one transaction each. They live in TypeScript (not .sql
  * files) so the bundled main process carries them without a runtime file lookup. Never edit a shipped migration:
- * add the next number.
+ * add the next number. A migration is SQL, or (for rewriting stored JSON) a function run in the same transaction.
  */
+import type { Db } from '../db';
+import { runSpecFields, runSpecSchema, specFamilyLabel, specObjectiveLabel } from '../../../src-shared/schemas/run-spec';
+import { upgradeRunSpec } from '../../../src-shared/schemas/spec-upgrade';
+
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
+  sql?: string;
+  run?: (db: Db) => void;
+}
+
+/**
+ * Migration 5: every stored run spec in today's shape (src-shared/schemas/spec-upgrade.ts: the training aids in one
+ * `training` block, the optimiser a union on kind, the BNN's lrSchedule as optimiser.schedule). A spec that parses is
+ * stored as parsed (every default filled in) and its family and objective labels recomputed; one whose combination
+ * today's checks refuse is stored with its fields parsed (the form lists the problems, a re-run is refused with them),
+ * and one whose fields do not parse either is stored as upgraded. Settings a run did
+ * not use are dropped and named in the run's notes, so its history says what it really trained with.
+ */
+export function upgradeStoredSpecs(db: Db): void {
+  const rows = db.prepare('SELECT id, spec_json, family, objective, notes FROM runs').all() as {
+    id: number;
+    spec_json: string;
+    family: string;
+    objective: string;
+    notes: string;
+  }[];
+  const update = db.prepare('UPDATE runs SET spec_json = ?, family = ?, objective = ?, notes = ? WHERE id = ?');
+  for (const r of rows) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(r.spec_json);
+    } catch {
+      continue;
+    }
+    const up = upgradeRunSpec(raw);
+    if (!up.changed) continue;
+    const parsed = runSpecSchema.safeParse(up.spec);
+    // Refused by today's checks: keep its fields with defaults filled in when they parse, else as upgraded.
+    const fields = parsed.success ? parsed : runSpecFields.safeParse(up.spec);
+    const spec = fields.success ? fields.data : up.spec;
+    const note = up.dropped.length
+      ? `Spec upgraded to the training block; settings this run did not use were removed: ${up.dropped.join(', ')}.`
+      : '';
+    update.run(
+      JSON.stringify(spec),
+      fields.success ? specFamilyLabel(fields.data) : r.family,
+      fields.success ? specObjectiveLabel(fields.data) : r.objective,
+      note ? (r.notes ? `${r.notes}\n\n${note}` : note) : r.notes,
+      r.id,
+    );
+  }
 }
 
 export const migrations: Migration[] = [
@@ -128,5 +176,10 @@ CREATE TABLE models (
 );
 CREATE INDEX models_imported ON models(imported_at);
 `,
+  },
+  {
+    version: 5,
+    name: 'run-spec-training-block',
+    run: upgradeStoredSpecs,
   },
 ];

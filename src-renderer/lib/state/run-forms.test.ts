@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bnnSpecSchema, ldaSpecSchema, vaeSpecSchema, type FamilySpec } from '../../../src-shared/schemas/run-spec';
+import { bnnSpecSchema, ldaSpecSchema, vaeSpecFields, vaeSpecSchema, type FamilySpec } from '../../../src-shared/schemas/run-spec';
 import {
   bnnFormDefaults,
   bnnFormFromSpec,
@@ -14,7 +14,9 @@ import {
   vaeSpecInput,
 } from './run-forms';
 
-const vae = (x: Record<string, unknown>) => vaeSpecSchema.parse({ model: 'vae', ...x });
+// The VAE form validates fields with vaeSpecFields and lists the cross-field problems itself (VaeForm), so the
+// mapping is tested on fields: `everything` sets every field, which no single runnable VAE does.
+const vae = (x: Record<string, unknown>) => vaeSpecFields.parse({ model: 'vae', ...x });
 const lda = (x: Record<string, unknown>) => ldaSpecSchema.parse({ model: 'lda', textColumn: 'text', ...x });
 const bnn = (x: Record<string, unknown>) => bnnSpecSchema.parse({ model: 'bnn', target: 'y', ...x });
 
@@ -32,11 +34,12 @@ const FAMILIES: FamilySpec[] = [
 describe('VAE form ↔ spec', () => {
   const everything = vae({
     family: { kind: 'iaf', length: 3, hidden: 32 },
-    objective: { kind: 'renyi', alpha: 0.3, k: 7, beta: 0.5, freeBits: 0.1, estimator: 'score', analyticKl: false, anneal: { kind: 'linear', warmup: 10 } },
+    objective: { kind: 'renyi', alpha: 0.3, k: 7 },
+    training: { beta: 2, anneal: { kind: 'cyclical', epochs: 3, ratio: 0.25 }, freeBits: 0.5, estimator: 'score', kl: 'mc' },
     latentDim: 5,
     hidden: [64, 32],
     activation: 'tanh',
-    likelihood: 'gaussian',
+    likelihood: 'auto',
     scale: 16,
     epochs: 3,
     batchSize: 16,
@@ -44,11 +47,6 @@ describe('VAE form ↔ spec', () => {
     validationFraction: 0.2,
     features: ['p2', 'p1'],
     seed: 42,
-    estimator: 'score',
-    kl: 'mc',
-    beta: 2,
-    klAnneal: { kind: 'cyclical', epochs: 3, ratio: 0.25 },
-    freeBits: 0.5,
     gaussianVariance: 'fixed',
     noiseVariance: 0.3,
     latentType: 'categorical',
@@ -64,6 +62,25 @@ describe('VAE form ↔ spec', () => {
     expect(vaeSpecSchema.parse(vaeSpecInput(vaeFormDefaults()))).toEqual(vae({}));
   });
 
+  it('round-trips a runnable spec with every training aid under the checked schema', () => {
+    const spec = vaeSpecSchema.parse({
+      model: 'vae',
+      objective: { kind: 'elbo', samples: 2 },
+      training: { beta: 4, anneal: { kind: 'linear', epochs: 2.5 }, freeBits: 2, estimator: 'score', kl: 'mc' },
+      optimiser: { kind: 'adam', learningRate: 0.01, schedule: { kind: 'cosine' } },
+    });
+    expect(vaeSpecSchema.parse(vaeSpecInput(vaeFormFromSpec(spec)))).toEqual(spec);
+  });
+
+  it('leaves out settings that apply only with another choice, so the checked schema takes the form', () => {
+    const form = vaeFormDefaults();
+    form.extra.categories = 20; // categorical-only, latents are Gaussian
+    form.extra.noiseVariance = 0.5; // fixed-variance only, the variance is learned
+    form.extra.gapRows = 8; // amortisation-gap only, the gap is off
+    form.features = ['a'];
+    expect(vaeSpecSchema.safeParse(vaeSpecInput(form)).success).toBe(true);
+  });
+
   it('round-trips every field, every family and every objective', () => {
     const specs = [
       vae({}),
@@ -73,18 +90,18 @@ describe('VAE form ↔ spec', () => {
       vae({ objective: { kind: 'iwae', k: 9 } }),
       vae({ objective: { kind: 'renyi', alpha: -1, k: 3 }, hidden: [] }),
     ];
-    for (const spec of specs) expect(vaeSpecSchema.parse(vaeSpecInput(vaeFormFromSpec(spec)))).toEqual(spec);
+    for (const spec of specs) expect(vaeSpecFields.parse(vaeSpecInput(vaeFormFromSpec(spec)))).toEqual(spec);
   });
 
   it('changing one field in the form changes only that field', () => {
     const form = vaeFormFromSpec(everything);
     form.epochs = 7;
     form.seed = 3;
-    expect(vaeSpecSchema.parse(vaeSpecInput(form))).toEqual({ ...everything, epochs: 7, seed: 3 });
+    expect(vaeSpecFields.parse(vaeSpecInput(form))).toEqual({ ...everything, epochs: 7, seed: 3 });
     const other = vaeFormFromSpec(everything);
     other.family = 'planar';
     other.extra.flowLength = 12;
-    expect(vaeSpecSchema.parse(vaeSpecInput(other)).family).toEqual({ kind: 'planar', length: 12 });
+    expect(vaeSpecFields.parse(vaeSpecInput(other)).family).toEqual({ kind: 'planar', length: 12 });
   });
 
   it('reads hidden widths, and leaves out what it cannot read (the form reports it as a field error)', () => {
@@ -107,12 +124,6 @@ describe('VAE form ↔ spec', () => {
       'optimiser.schedule.kind = robbins-monro',
       'optimiser.schedule.tau0 = 2',
       'optimiser.schedule.kappa = 0.7',
-      'objective.beta = 0.5',
-      'objective.anneal.kind = linear',
-      'objective.anneal.warmup = 10',
-      'objective.freeBits = 0.1',
-      'objective.estimator = score',
-      'objective.analyticKl = false',
       'testDatasetId = 9',
     ]);
   });
@@ -123,7 +134,7 @@ describe('LDA form ↔ spec', () => {
     textColumn: 'body',
     prep: { language: 'de', extraStopWords: ['said', 'also'], minTokenLength: 2, minDf: 0.01, maxDf: 0.9, maxVocab: 500, bigrams: true },
     topics: 7,
-    method: 'batch',
+    method: 'online',
     alpha: 0.05,
     eta: 0.02,
     batchSize: 64,
@@ -134,7 +145,6 @@ describe('LDA form ↔ spec', () => {
     eStepTol: 0.01,
     optimizeAlpha: true,
     optimizeEta: true,
-    heldoutFraction: 0.2,
     heldoutDatasetId: 4,
     seed: 77,
   });
@@ -155,6 +165,14 @@ describe('LDA form ↔ spec', () => {
     form.passes = 9;
     expect(ldaSpecSchema.parse(ldaSpecInput(form))).toEqual({ ...everything, passes: 9 });
   });
+
+  it('batch EM leaves out the online settings, which the spec refuses there', () => {
+    const form = ldaFormFromSpec(lda({}));
+    form.method = 'batch';
+    form.tau0 = 10;
+    expect(ldaSpecSchema.parse(ldaSpecInput(form))).toEqual(lda({ method: 'batch' }));
+    expect(() => lda({ method: 'batch', tau0: 10 })).toThrow('tau0 = 10 applies to online SVI');
+  });
 });
 
 describe('BNN form ↔ spec', () => {
@@ -172,8 +190,8 @@ describe('BNN form ↔ spec', () => {
     noiseScale: 0.7,
     epochs: 12,
     batchSize: 8,
-    optimiser: { kind: 'sgd', learningRate: 0.02, momentum: 0.8 },
-    lrSchedule: 'cosine',
+    optimiser: { kind: 'sgd', learningRate: 0.02, momentum: 0.8, schedule: { kind: 'cosine' } },
+    training: { beta: 0.5 },
     validationFraction: 0.2,
     patience: 4,
     testFraction: 0.3,
@@ -196,10 +214,23 @@ describe('BNN form ↔ spec', () => {
     const specs = [
       bnn({}),
       everything,
-      bnn({ noise: 'heteroscedastic', noiseScale: 2, task: 'classification' }),
+      bnn({ noise: 'heteroscedastic', task: 'regression' }),
+      bnn({ task: 'classification' }),
+      bnn({ family: { kind: 'fullrank' }, optimiser: { kind: 'adam', learningRate: 0.01, schedule: { kind: 'robbins-monro', tau0: 3, kappa: 0.6 } } }),
       ...FAMILIES.map((family) => bnn({ family })),
     ];
     for (const spec of specs) expect(bnnSpecSchema.parse(bnnSpecInput(bnnFormFromSpec(spec)))).toEqual(spec);
+  });
+
+  it('leaves out what the chosen task or family does not use, so the checked schema takes the form', () => {
+    const form = bnnFormFromSpec(everything); // a coupling flow with flowMaxWeights 500, fixed noise
+    form.family = 'fullrank';
+    form.task = 'classification';
+    const spec = bnnSpecSchema.parse(bnnSpecInput(form));
+    expect(spec).toMatchObject({ family: { kind: 'fullrank' }, noise: 'learned', flowMaxWeights: 1000, initScale: 0.05 });
+    expect(spec.noiseScale).toBeUndefined();
+    form.family = 'svgd';
+    expect(bnnSpecSchema.parse(bnnSpecInput(form)).initScale).toBe(0.01);
   });
 
   it('changing the seed changes only the seed, and names what it keeps unseen', () => {
@@ -212,6 +243,7 @@ describe('BNN form ↔ spec', () => {
       'optimiser.kind = sgd',
       'optimiser.momentum = 0.8',
       'objective.samples = 3',
+      'training.beta = 0.5',
       'flowMaxWeights = 500',
       'initScale = 0.05',
       'maxLevels = 20',

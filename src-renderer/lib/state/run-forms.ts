@@ -4,7 +4,7 @@
  * Settings a form does not show (an SGD optimiser from the CLI, a BNN's objective, an LDA held-out dataset …) ride
  * along in `keep`, so `schema.parse(xSpecInput(xFormFromSpec(spec)))` gives the spec back field for field.
  */
-import type { BnnSpec, FamilySpec, LdaRunSpec, OptimiserSpec, VaeSpec } from '../../../src-shared/schemas/run-spec';
+import type { BnnSpec, FamilySpec, LdaRunSpec, OptimiserSpec, TrainingSpec, VaeSpec } from '../../../src-shared/schemas/run-spec';
 import { flatten } from '../compare';
 import { defaultVaeExtra, extraInput, familyInput, objectiveInput, type VaeExtra } from './vae.svelte';
 
@@ -25,6 +25,10 @@ export function parseHidden(text: string): number[] | string {
   }
   return out;
 }
+
+/** An optimiser without its learning rate (what a form keeps when it shows only the rate). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type OptimiserKeep = DistributiveOmit<OptimiserSpec, 'learningRate' | 'schedule'> & { schedule?: OptimiserSpec['schedule'] };
 
 /** The family object for the form's kind, over what the original run had for that kind (params the form lacks). */
 function mergeFamily(kept: FamilySpec | undefined, made: Record<string, unknown>): Record<string, unknown> {
@@ -53,10 +57,9 @@ export interface VaeFormState {
   keep: VaeKeep;
 }
 
-/** What the VAE form does not show: the optimiser beyond its learning rate, the objective's own training aids, a family's other parameters. */
+/** What the VAE form does not show: the optimiser beyond its learning rate, a family's other parameters. */
 export interface VaeKeep {
-  optimiser: Omit<OptimiserSpec, 'learningRate'> | { kind: 'adam' };
-  objectiveAids: Partial<Pick<VaeSpec['objective'], 'beta' | 'anneal' | 'freeBits' | 'estimator' | 'analyticKl'>>;
+  optimiser: OptimiserKeep;
   family?: FamilySpec;
   /** A separate test dataset (set from the CLI's --test); carried into a re-run from the form. */
   testDatasetId?: number;
@@ -87,7 +90,7 @@ export function vaeFormDefaults(preset?: VaeFormPreset | null): VaeFormState {
     objective: 'elbo',
     mcSamples: 1,
     extra: defaultVaeExtra(),
-    keep: { optimiser: { kind: 'adam' }, objectiveAids: {} },
+    keep: { optimiser: { kind: 'adam' } },
   };
 }
 
@@ -101,14 +104,15 @@ export function vaeFormFromSpec(spec: VaeSpec): VaeFormState {
   const o = spec.objective;
   if (o.kind === 'iwae' || o.kind === 'renyi') x.iwaeK = o.k;
   if (o.kind === 'renyi') x.renyiAlpha = o.alpha;
+  const t = spec.training;
   Object.assign(x, {
-    estimator: spec.estimator,
-    kl: spec.kl,
-    beta: spec.beta,
-    annealKind: spec.klAnneal.kind,
-    annealEpochs: spec.klAnneal.epochs,
-    annealRatio: spec.klAnneal.ratio,
-    freeBits: spec.freeBits,
+    estimator: t.estimator,
+    kl: t.kl,
+    beta: t.beta,
+    annealKind: t.anneal.kind,
+    annealEpochs: t.anneal.kind === 'none' ? x.annealEpochs : t.anneal.epochs,
+    annealRatio: t.anneal.kind === 'cyclical' ? t.anneal.ratio : x.annealRatio,
+    freeBits: t.freeBits,
     gaussianVariance: spec.gaussianVariance,
     noiseVariance: spec.noiseVariance,
     latentType: spec.latentType,
@@ -125,10 +129,6 @@ export function vaeFormFromSpec(spec: VaeSpec): VaeFormState {
     gapSteps: spec.evaluation.gapSteps,
   } satisfies Partial<VaeExtra>);
   const { learningRate, ...optimiser } = spec.optimiser;
-  const objectiveAids: VaeKeep['objectiveAids'] = {};
-  for (const k of ['beta', 'anneal', 'freeBits', 'estimator', 'analyticKl'] as const) {
-    if (o[k] !== undefined) (objectiveAids as Record<string, unknown>)[k] = o[k];
-  }
   return {
     ...d,
     features: [...spec.features],
@@ -146,7 +146,7 @@ export function vaeFormFromSpec(spec: VaeSpec): VaeFormState {
     objective: o.kind,
     mcSamples: o.kind === 'elbo' ? o.samples : 1,
     extra: x,
-    keep: { optimiser, objectiveAids, family: f, ...(spec.testDatasetId !== undefined ? { testDatasetId: spec.testDatasetId } : {}) },
+    keep: { optimiser, family: f, ...(spec.testDatasetId !== undefined ? { testDatasetId: spec.testDatasetId } : {}) },
   };
 }
 
@@ -156,13 +156,14 @@ export function vaeSpecInput(s: VaeFormState): Record<string, unknown> {
   return {
     model: 'vae',
     family: mergeFamily(s.keep.family, familyInput(s.family, s.extra)),
-    objective: { ...s.keep.objectiveAids, ...objectiveInput(s.objective, num(s.mcSamples), s.extra) },
+    objective: objectiveInput(s.objective, num(s.mcSamples), s.extra),
     ...extraInput(s.extra),
     latentDim: num(s.latentDim),
     hidden: typeof hidden === 'string' ? undefined : hidden,
     activation: s.activation,
     likelihood: s.likelihood,
-    scale: num(s.scale),
+    // A Gaussian likelihood standardises; the Bernoulli divisor does not apply (the spec refuses it there).
+    ...(s.likelihood === 'gaussian' ? {} : { scale: num(s.scale) }),
     epochs: num(s.epochs),
     batchSize: num(s.batchSize),
     optimiser: { ...s.keep.optimiser, learningRate: num(s.learningRate) },
@@ -287,15 +288,15 @@ export function ldaSpecInput(s: LdaFormState): Record<string, unknown> {
     method: s.method,
     alpha: s.alphaKind === 'number' ? num(s.alphaValue) : s.alphaKind,
     ...(num(s.eta) !== undefined ? { eta: s.eta } : {}),
-    batchSize: num(s.batchSize),
-    tau0: num(s.tau0),
-    kappa: num(s.kappa),
+    // Online SVI's minibatch and step sizes; batch EM has none (the spec refuses them there).
+    ...(s.method === 'online' ? { batchSize: num(s.batchSize), tau0: num(s.tau0), kappa: num(s.kappa) } : {}),
     passes: num(s.passes),
     maxEStepIter: num(s.maxEStepIter),
     eStepTol: num(s.eStepTol),
     optimizeAlpha: s.optimizeAlpha,
     optimizeEta: s.optimizeEta,
-    heldoutFraction: num(s.heldoutFraction),
+    // A held-out dataset replaces the held-out share.
+    ...(s.keep.heldoutDatasetId === undefined ? { heldoutFraction: num(s.heldoutFraction) } : {}),
     ...s.keep,
     seed: num(s.seed),
   };
@@ -322,7 +323,8 @@ export interface BnnFormState {
   epochs: Num;
   batchSize: Num;
   learningRate: Num;
-  lrSchedule: BnnSpec['lrSchedule'];
+  /** The form's schedules (optimiser.schedule); a Robbins–Monro schedule from the CLI rides along in keep.optimiser. */
+  lrSchedule: 'constant' | 'cosine';
   validationFraction: Num;
   patience: Num;
   testFraction: Num;
@@ -335,8 +337,9 @@ export interface BnnFormState {
 /** What the BNN form does not show. */
 export interface BnnKeep {
   family?: FamilySpec;
-  optimiser?: Omit<OptimiserSpec, 'learningRate'>;
+  optimiser?: OptimiserKeep;
   objective?: BnnSpec['objective'];
+  training?: TrainingSpec;
   flowMaxWeights?: number;
   initScale?: number;
   maxLevels?: number;
@@ -401,7 +404,8 @@ export function bnnFormDefaults(preset?: BnnFormPreset | null, columns?: { targe
 
 export function bnnFormFromSpec(spec: BnnSpec): BnnFormState {
   const d = bnnFormDefaults();
-  const { learningRate, ...optimiser } = spec.optimiser;
+  const { learningRate, schedule, ...rest } = spec.optimiser;
+  const optimiser: OptimiserKeep = schedule.kind === 'robbins-monro' ? { ...rest, schedule } : rest;
   const p = spec.prior;
   return {
     target: spec.target,
@@ -421,7 +425,7 @@ export function bnnFormFromSpec(spec: BnnSpec): BnnFormState {
     epochs: spec.epochs,
     batchSize: spec.batchSize,
     learningRate,
-    lrSchedule: spec.lrSchedule,
+    lrSchedule: schedule.kind === 'cosine' ? 'cosine' : 'constant',
     validationFraction: spec.validationFraction,
     patience: spec.patience,
     testFraction: spec.testFraction,
@@ -432,6 +436,7 @@ export function bnnFormFromSpec(spec: BnnSpec): BnnFormState {
       family: spec.family,
       optimiser,
       objective: spec.objective,
+      training: spec.training,
       flowMaxWeights: spec.flowMaxWeights,
       initScale: spec.initScale,
       maxLevels: spec.maxLevels,
@@ -458,7 +463,8 @@ function bnnFamilyInput(kind: FamilySpec['kind'], param: Num): Record<string, un
 
 export function bnnSpecInput(s: BnnFormState): Record<string, unknown> {
   const hidden = parseHidden(s.hiddenText);
-  const { family, optimiser, ...rest } = s.keep;
+  const { family, optimiser, flowMaxWeights, initScale, objective, ...rest } = s.keep;
+  const flow = s.family === 'planar' || s.family === 'radial' || s.family === 'iaf' || s.family === 'coupling';
   return {
     model: 'bnn',
     task: s.task,
@@ -471,12 +477,21 @@ export function bnnSpecInput(s: BnnFormState): Record<string, unknown> {
       s.priorKind === 'gaussian'
         ? { kind: 'gaussian', scale: num(s.priorScale) }
         : { kind: 'mixture', pi: num(s.mixPi), scale1: num(s.mixScale1), scale2: num(s.mixScale2) },
-    noise: s.noise,
-    ...(s.noise === 'fixed' || num(s.noiseScale) !== undefined ? { noiseScale: num(s.noiseScale) } : {}),
+    // Settings of another choice are left out (the spec refuses them): noise for a classifier, flowMaxWeights
+    // without a flow, initScale and weight draws (objective.samples) for SVGD.
+    ...(s.task === 'classification'
+      ? {}
+      : { noise: s.noise, ...(s.noise === 'fixed' || num(s.noiseScale) !== undefined ? { noiseScale: num(s.noiseScale) } : {}) }),
+    ...(flow && flowMaxWeights !== undefined ? { flowMaxWeights } : {}),
+    ...(s.family !== 'svgd' && initScale !== undefined ? { initScale } : {}),
+    ...(s.family !== 'svgd' && objective !== undefined ? { objective } : {}),
     epochs: num(s.epochs),
     batchSize: num(s.batchSize),
-    optimiser: { ...(optimiser ?? { kind: 'adam' }), learningRate: num(s.learningRate) },
-    lrSchedule: s.lrSchedule,
+    optimiser: {
+      ...(optimiser ?? { kind: 'adam' }),
+      learningRate: num(s.learningRate),
+      ...(s.lrSchedule === 'cosine' ? { schedule: { kind: 'cosine' } } : {}),
+    },
     validationFraction: num(s.validationFraction),
     patience: num(s.patience),
     testFraction: num(s.testFraction),
@@ -503,9 +518,9 @@ export function keptSettings(model: 'vae' | 'lda' | 'bnn', keep: VaeKeep | LdaFo
   if (model === 'lda') return differing(flatten(keep), {});
   if (model === 'vae') {
     const k = keep as VaeKeep;
-    const flat = flatten({ optimiser: k.optimiser, objective: k.objectiveAids, ...(k.testDatasetId !== undefined ? { testDatasetId: k.testDatasetId } : {}) });
+    const flat = flatten({ optimiser: k.optimiser, ...(k.testDatasetId !== undefined ? { testDatasetId: k.testDatasetId } : {}) });
     const fam = k.family?.kind === 'svgd' ? flatten({ family: k.family }) : {};
-    return differing({ ...flat, ...fam }, { 'optimiser.kind': 'adam', 'optimiser.momentum': '0.9', 'family.kind': 'svgd' });
+    return differing({ ...flat, ...fam }, { 'optimiser.kind': 'adam', 'optimiser.momentum': '0.9', 'optimiser.schedule.kind': 'constant', 'family.kind': 'svgd' });
   }
   const k = keep as BnnKeep;
   const f = k.family;
@@ -523,6 +538,11 @@ export function keptSettings(model: 'vae' | 'lda' | 'bnn', keep: VaeKeep | LdaFo
       'optimiser.momentum': '0.9',
       'objective.kind': 'elbo',
       'objective.samples': '1',
+      'training.beta': '1',
+      'training.anneal.kind': 'none',
+      'training.freeBits': '0',
+      'training.estimator': 'reparam',
+      'training.kl': 'auto',
       flowMaxWeights: '1000',
       initScale: '0.01',
       maxLevels: '100',

@@ -1,25 +1,13 @@
 /**
- * VAE workbench helpers for the renderer: the evaluation artifact's shape (mirrors the engine's VaeEvaluation, which
- * the renderer cannot import), a reader for it, and the "mean-field vs flow" matched pair.
+ * VAE workbench helpers for the renderer: a reader for the evaluation artifact (typed once in src-shared) and the
+ * "mean-field vs flow" matched pair.
  */
 import type { RunSummary } from '../../../src-shared/domain/types';
-import type { VaeSpec } from '../../../src-shared/schemas/run-spec';
+import type { VaeEvaluation } from '../../../src-shared/domain/vae';
+import { vaeSpecFields, type VaeSpec } from '../../../src-shared/schemas/run-spec';
 import { api } from '../api';
 
-export interface VaeEvaluationView {
-  rows: number;
-  elbo: number;
-  logLikelihood: { k: number; mean: number; meanEss: number };
-  klPerDim: number[];
-  klTotal: number;
-  klMethod: string;
-  activeUnits: { count: number; total: number; activity: number[]; threshold: number };
-  collapse: { collapsed: boolean; nearZero: number; total: number; message: string | null };
-  amortisationGap: { rows: number; steps: number; elboBefore: number; elboAfter: number; gap: number } | null;
-  amortisationGapNote?: string;
-  stopped: boolean;
-  seconds: number;
-}
+export type VaeEvaluationView = VaeEvaluation;
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
@@ -27,7 +15,24 @@ function isObj(v: unknown): v is Record<string, unknown> {
 
 export function asEvaluation(v: unknown): VaeEvaluationView | null {
   if (!isObj(v) || typeof v.elbo !== 'number' || !Array.isArray(v.klPerDim) || !isObj(v.logLikelihood) || !isObj(v.activeUnits) || !isObj(v.collapse)) return null;
-  return v as unknown as VaeEvaluationView;
+  if (isObj(v.perRow) && Array.isArray(v.rowIds) && isObj(v.gap)) return v as unknown as VaeEvaluationView;
+  // Stored before per-row values and standard errors existed: shown without SEs (NaN), k̂ or row-level comparisons.
+  const old = v as unknown as Omit<VaeEvaluation, 'collapse'> & { collapse: { collapsed: boolean; total: number; message: string | null } };
+  const threshold = old.activeUnits.threshold;
+  return {
+    ...old,
+    rowIds: [],
+    elboSe: Number.NaN,
+    logLikelihood: { ...old.logLikelihood, se: Number.NaN },
+    gap: { mean: old.logLikelihood.mean - old.elbo, se: Number.NaN },
+    khat: null,
+    perRow: { elbo: [], logLik: [], khat: [] },
+    collapse: {
+      ...old.collapse,
+      inactiveDims: old.activeUnits.activity.flatMap((a, d) => (a > threshold ? [] : [d])),
+      negligibleKlDims: old.klPerDim.flatMap((k, d) => (k < 0.01 ? [d] : [])),
+    },
+  };
 }
 
 /** Short family label: "meanfield", "planar:8", "iaf:4", "lowrank:2". */
@@ -49,7 +54,8 @@ export function flowFamily(kind: FlowChoice): VaeSpec['family'] {
  * mean-field and the chosen flow. Returns their ids, mean-field first.
  */
 export async function startMatchedPair(projectId: number, datasetId: number, spec: VaeSpec, flow: FlowChoice, name = ''): Promise<[RunSummary, RunSummary]> {
-  const base = { ...spec, latentType: 'gaussian' as const };
+  // Gaussian latents: the categorical-only settings go back to their defaults (the spec refuses them otherwise).
+  const base = vaeSpecFields.parse({ ...spec, latentType: 'gaussian', categories: undefined, temperature: undefined });
   const mf: VaeSpec = { ...base, family: { kind: 'meanfield' } };
   const fl: VaeSpec = { ...base, family: flowFamily(flow) };
   const prefix = name.trim() ? `${name.trim()} · ` : '';
@@ -146,21 +152,33 @@ export function objectiveInput(kind: ObjectiveKind, samples: number | undefined,
   return { kind, samples };
 }
 
-/** Every other spec field from the form's extras. */
+/** training.anneal from the form's annealing fields. */
+export function annealInput(x: VaeExtra): Record<string, unknown> {
+  if (x.annealKind === 'linear') return { kind: 'linear', epochs: x.annealEpochs };
+  if (x.annealKind === 'cyclical') return { kind: 'cyclical', epochs: x.annealEpochs, ratio: x.annealRatio };
+  return { kind: 'none' };
+}
+
+/**
+ * Every other spec field from the form's extras. Fields that apply only with another choice (categories and
+ * temperature with categorical latents, the noise variance when it is fixed, the gap's rows and steps when the gap is
+ * measured) are left out otherwise, as the spec refuses a setting the run would not use.
+ */
 export function extraInput(x: VaeExtra): Record<string, unknown> {
+  const categorical = x.latentType === 'categorical';
   return {
-    estimator: x.estimator,
-    kl: x.kl,
-    beta: x.beta,
-    klAnneal: { kind: x.annealKind, epochs: x.annealEpochs, ratio: x.annealRatio },
-    freeBits: x.freeBits,
+    training: { beta: x.beta, anneal: annealInput(x), freeBits: x.freeBits, estimator: x.estimator, kl: x.kl },
     gaussianVariance: x.gaussianVariance,
-    noiseVariance: x.noiseVariance,
+    ...(x.gaussianVariance === 'fixed' ? { noiseVariance: x.noiseVariance } : {}),
     latentType: x.latentType,
-    categories: x.categories,
-    temperature: { initial: x.tempInitial, min: x.tempMin, rate: x.tempRate },
+    ...(categorical ? { categories: x.categories, temperature: { initial: x.tempInitial, min: x.tempMin, rate: x.tempRate } } : {}),
     patience: x.patience,
     threads: x.threads,
-    evaluation: { k: x.evalK, rows: x.evalRows, amortisationGap: x.amortisationGap, gapRows: x.gapRows, gapSteps: x.gapSteps },
+    evaluation: {
+      k: x.evalK,
+      rows: x.evalRows,
+      amortisationGap: x.amortisationGap,
+      ...(x.amortisationGap ? { gapRows: x.gapRows, gapSteps: x.gapSteps } : {}),
+    },
   };
 }

@@ -21,7 +21,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BnnSpec } from '../../../../src-shared/schemas/bnn-spec';
-import { bnnSpecSchema } from '../../../../src-shared/schemas/bnn-spec';
+import { bnnSpecFields } from '../../../../src-shared/schemas/bnn-spec';
 import { familyLabel, objectiveLabel } from '../../../../src-shared/schemas/run-spec';
 import { insideBundle, openBundleFolder, sealBundle, type BundleColumn, type BundleFileEntry, type BundleHeader, type BundleSource } from '../common/bundle';
 import { key } from '../../rng';
@@ -239,7 +239,7 @@ export function loadBnnBundle(dir: string): { model: BnnModel; manifest: BnnMani
   const manifest = openBundleFolder(dir, 'bnn').manifest as unknown as BnnManifest;
   const parts: BnnBundleParts = manifest.formatVersion >= 2 ? manifest.parts : (manifest.files as BnnBundleParts);
   if (!parts || typeof parts.posterior !== 'string') throw new Error('The bundle manifest does not name its posterior file.');
-  const spec = bnnSpecSchema.parse(manifest.spec);
+  const spec = bnnSpecFields.parse(manifest.spec);
   const posterior = JSON.parse(readFileSync(insideBundle(dir, parts.posterior), 'utf8')) as PosteriorFile;
   const net = deserialiseNet(posterior.net, spec);
   return { model: { spec, transform: manifest.preprocessing, net }, manifest };

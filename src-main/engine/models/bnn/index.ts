@@ -20,3 +20,4 @@ export * from './train';
 export * from './views';
 export * from './bundle';
 export * from './splits';
+export * from './psis';

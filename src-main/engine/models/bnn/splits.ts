@@ -14,10 +14,7 @@ import type { BnnMetrics } from './predict';
 import type { BnnCallbacks, BnnTrainResult } from './train';
 import { trainBnn } from './train';
 
-export interface MeanSe {
-  mean: number;
-  se: number;
-}
+import { meanSe, type MeanSe } from '../../../../src-shared/stats/mean-se';
 
 export interface BnnSplitsResult {
   splits: number;
@@ -28,13 +25,6 @@ export interface BnnSplitsResult {
   secondsPerSplit: number;
   /** The first split's fitted model and data (for views and export); the caller disposes it with disposeNet. */
   first: { model: BnnModel; data: BnnData; result: BnnTrainResult };
-}
-
-export function meanSe(v: number[]): MeanSe {
-  const n = v.length;
-  const m = v.reduce((a, b) => a + b, 0) / n;
-  const s2 = n > 1 ? v.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1) : 0;
-  return { mean: m, se: Math.sqrt(s2 / n) };
 }
 
 /** Fit `spec.splits` splits; `onSplit` after each (e.g. progress lines), callbacks forwarded to every fit. */

@@ -21,7 +21,8 @@ import type { BnnSpec } from '../../../../src-shared/schemas/bnn-spec';
 import { createVariables } from '../../families/params';
 import type { ParticleFamily } from '../../families/particles';
 import { svgdDirection } from '../../inference/svgd';
-import { Optimiser, globalNorm, optimiserFromSpec } from '../../optim/optimisers';
+import { Optimiser, globalNorm, learningRateAt, optimiserFromSpec, type OptimiserConfig } from '../../optim/optimisers';
+import { bnnSpecProblems } from '../../../../src-shared/schemas/spec-checks';
 import type { Key } from '../../rng';
 import { fold, key, normal, permutation, split } from '../../rng';
 import { blockDim, blockLoss, makeBlock } from './block';
@@ -99,17 +100,24 @@ export function elboTerms(net: BnnNet, xb: Float64Array, yb: ArrayLike<number>, 
   return { nllPerDatum, klPerDatum: kl / N, kl, loss: nllPerDatum + kl / N };
 }
 
+/** The training aids of a BNN spec: the one place they are read from it (run-spec `training`; a BNN uses β). */
+export function bnnTrainingAids(spec: BnnSpec): { beta: number; estimator: 'reparam' | 'score' } {
+  return { beta: spec.training.beta, estimator: spec.training.estimator };
+}
+
+/** The optimiser of a BNN spec (the one place it is read): its schedule runs over all the run's steps. */
+export function bnnOptimiser(spec: BnnSpec, totalSteps: number): OptimiserConfig {
+  return optimiserFromSpec(spec.optimiser, totalSteps);
+}
+
 /** Train on data.trainRows (validation carved from them) and evaluate on data.testRows. */
 export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = {}): Promise<BnnTrainResult> {
-  if (spec.objective.kind !== 'elbo') {
-    throw new BnnInputError('unsupported', `A BNN is fitted with the ELBO (its KL is shared by every minibatch); got objective ${spec.objective.kind}`, 'Choose objective elbo (samples = weight draws per step).');
-  }
-  const aids = spec.objective as { beta?: number; estimator?: string };
-  if (aids.estimator === 'score') {
-    throw new BnnInputError('unsupported', 'A BNN is trained with pathwise gradients (local reparameterisation); got estimator "score"', 'Remove estimator or set it to "reparam".');
-  }
+  // What a BNN cannot train or would ignore (spec-checks.ts, also refused by bnnSpecSchema).
+  const problem = bnnSpecProblems(spec)[0];
+  if (problem) throw new BnnInputError('unsupported', `${problem.field}: ${problem.message}`, 'Change the setting named above.');
+  if (spec.objective.kind !== 'elbo') throw new Error('unreachable');
   /** KL weight β (1 = the ELBO; Higgins et al. 2017 style tempering otherwise). */
-  const beta = aids.beta ?? 1;
+  const beta = bnnTrainingAids(spec).beta;
   const t0 = performance.now();
   const S = spec.objective.samples;
   const head: Head = data.task === 'classification' ? 'categorical' : spec.noise === 'heteroscedastic' ? 'heteroscedastic' : 'gaussian';
@@ -150,9 +158,10 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
   params.set(mfInit(layout, fold(kInit, 0), spec.initScale, act));
   params[layout.size] = inverseSoftplus(initSigma);
   const theta = params.subarray(0, layout.size);
-  const lr = spec.optimiser.learningRate;
-  const adam = new FlatAdam(params.length, lr, spec.optimiser.clipNorm ?? null);
-  const optConfig = optimiserFromSpec(spec.optimiser);
+  // The step size follows the schedule here (set on every optimiser each step), so the configs carry none.
+  const { schedule: lrSchedule, ...optConfig } = bnnOptimiser(spec, totalSteps);
+  const lr = optConfig.learningRate;
+  const adam = new FlatAdam(params.length, lr, optConfig.clipNorm ?? null);
 
   const net: BnnNet = { sizes, activation: act, head, form, mfCount: layout.layers.length, layout, theta, block: null, particles: null, noiseSd: head === 'gaussian' ? (fixedSigma ?? initSigma) : null };
   let blockOpt: Optimiser | null = null;
@@ -359,7 +368,7 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
           yb[i] = yFit[r]!;
         }
         const k = fold(kNoise, step);
-        const lrNow = spec.lrSchedule === 'cosine' ? lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * step) / Math.max(1, totalSteps)))) : lr;
+        const lrNow = learningRateAt(step, lr, lrSchedule);
         adamLr = lrNow;
         // The engine's Optimiser reads its learning rate from its config at every step.
         for (const o of [blockOpt, particleOpt]) if (o) o.config.learningRate = lrNow;

@@ -19,6 +19,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../../src-shared/ipc/app-error';
+import { upgradeRunSpec } from '../../../../src-shared/schemas/spec-upgrade';
 
 export type BundleKind = 'vae' | 'lda' | 'bnn';
 
@@ -211,6 +212,8 @@ export function readBundleManifest(dir: string, expect?: BundleKind): ReadManife
   if (!checksummed && v >= firstChecksummed) {
     throw new BundleError('BAD_MANIFEST', 'Damaged bundle: manifest.json has no list of files and checksums.', REEXPORT_HINT);
   }
+  // A run spec written by an earlier version is read in today's shape (the same upgrade as the history database's).
+  if ('spec' in m) m.spec = upgradeRunSpec(m.spec).spec;
   return { manifest: m as ReadManifest['manifest'], kind: info.kind, checksummed };
 }
 

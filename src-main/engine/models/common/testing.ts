@@ -9,12 +9,5 @@ export function read(fn: () => tf.Tensor): Float64Array {
   return v;
 }
 
-/** Mean and standard error of an array. */
-export function meanSe(x: ArrayLike<number>): { mean: number; se: number; sd: number } {
-  const n = x.length;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += x[i]! / n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (x[i]! - m) ** 2 / (n - 1);
-  return { mean: m, sd: Math.sqrt(v), se: Math.sqrt(v / n) };
-}
+/** Mean and standard error of an array (one home: src-shared/stats). */
+export { meanSe } from '../../../../src-shared/stats/mean-se';

@@ -5,7 +5,7 @@
  * q against the exact log joint, the importance-sampled log evidence, the loss history and the saved posterior.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { FamilySpec, ObjectiveSpec, OptimiserSpec } from '../../../../src-shared/schemas/run-spec.js';
+import type { FamilySpec, ObjectiveSpec, OptimiserSpec, TrainingSpec } from '../../../../src-shared/schemas/run-spec.js';
 import { activeBackend } from '../../backend.js';
 import { fold, key } from '../../rng.js';
 import { makeFamily } from '../../families/index.js';
@@ -15,8 +15,7 @@ import { ParticleFamily } from '../../families/particles.js';
 import type { VariableMap } from '../../families/params.js';
 import { disposeParams, newVariable } from '../../families/params.js';
 import { makeObjective } from '../../objectives/objective.js';
-import type { OptimiserConfig } from '../../optim/optimisers.js';
-import { optimiserFromSpec } from '../../optim/optimisers.js';
+import { runSchedule, type OptimiserConfig } from '../../optim/optimisers.js';
 import { evaluateElbo, sviDispose, sviInit, sviStep } from '../../inference/svi.js';
 import { svgdDispose, svgdInit, svgdStep } from '../../inference/svgd.js';
 import { psis } from '../../diagnostics/psis.js';
@@ -36,6 +35,8 @@ export interface FitGlmOptions {
   noise?: NoiseSpec;
   family: FamilySpec;
   objective: ObjectiveSpec;
+  /** Training aids (β, annealing in steps — full-batch, so an epoch is a step —, estimator, KL mode); default none. */
+  training?: Partial<TrainingSpec>;
   optimiser: OptimiserSpec | OptimiserConfig;
   steps: number;
   seed: number;
@@ -122,9 +123,10 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
   if (!Number.isInteger(opts.steps) || opts.steps < 1) throw new RangeError(`Expected steps ≥ 1, got ${opts.steps}`);
   const model = buildGlmModel(opts);
   const family = makeFamily(opts.family, model.dim, { initScale: opts.initScale ?? 0.1 });
-  const objective = makeObjective(opts.objective);
-  // OptimiserSpec (the run-spec shape) is a subset of OptimiserConfig; extra fields (schedule, betas) pass through.
-  const optimiser: OptimiserConfig = { ...optimiserFromSpec(opts.optimiser as OptimiserSpec), ...(opts.optimiser as OptimiserConfig) };
+  const objective = makeObjective(opts.objective, opts.training);
+  // OptimiserSpec (the run-spec shape) is a subset of OptimiserConfig; its schedule runs over `steps`.
+  const { schedule, ...rate } = opts.optimiser;
+  const optimiser: OptimiserConfig = schedule ? { ...rate, schedule: runSchedule(schedule, opts.steps) } : rate;
   const every = opts.progressEvery ?? 50;
   const history: Array<{ step: number; bound: number }> = [];
   let params: VariableMap;

@@ -7,8 +7,10 @@
  * batch quality after one pass, while sklearn/gensim's τ0 = 10, κ = 0.7 plateaus near the unigram baseline.
  */
 import { z } from 'zod';
+import { strictObject } from '../../../../src-shared/schemas/strict';
 
-export const LdaSpecSchema = z.object({
+/** Strict, like every spec: an unknown setting is refused with the nearest known one, not dropped. */
+export const LdaSpecSchema = strictObject({
   /** K, the number of topics. */
   topics: z.number().int().min(1).max(1000).default(10),
   method: z.enum(['batch', 'online']).default('online'),
@@ -36,7 +38,7 @@ export const LdaSpecSchema = z.object({
    * near-uniform start often falls into (on the synthetic tests: 8 of 8 seeds recover the topics vs 1–2 of 6).
    */
   init: z.enum(['random', 'seeded']).default('seeded'),
-});
+}, { in: 'the LDA settings', prefix: '', noun: 'an LDA fitting' });
 
 export type LdaSpec = z.output<typeof LdaSpecSchema>;
 export type LdaSpecInput = z.input<typeof LdaSpecSchema>;

@@ -47,7 +47,7 @@ export interface VaeBundleManifest extends Omit<BundleHeader, 'format' | 'model'
   model: 'vae';
   family: VaeSpec['family'];
   objective: VaeSpec['objective'];
-  estimator: VaeSpec['estimator'];
+  estimator: VaeSpec['training']['estimator'];
   beta: number;
   /** Every hyper-parameter of the run (absent in version 1). */
   spec?: VaeSpec;
@@ -247,8 +247,8 @@ export async function exportVaeBundle(snapshot: VaeSnapshot, dir: string, meta: 
     familyLabel: c.latentType === 'categorical' ? `gumbel-softmax:${c.latentDim}x${c.categories}` : familyLabel(c.family),
     objective: meta.spec.objective,
     objectiveLabel: objectiveLabel(meta.spec.objective),
-    estimator: meta.spec.estimator,
-    beta: meta.spec.beta,
+    estimator: meta.spec.training.estimator,
+    beta: meta.spec.training.beta,
     spec: meta.spec,
     backend: meta.backend ?? null,
     columnSchema: meta.columnSchema ?? vaeColumnSchema(c.columns),

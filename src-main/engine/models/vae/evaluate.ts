@@ -1,19 +1,25 @@
 /**
- * Honest evaluation of a fitted VAE on held-out rows:
+ * Honest evaluation of a fitted VAE on held-out rows — every figure from one set of rows and one set of K draws:
  *
- *   ELBO            mean_x [E_q log p(x|z) − KL(q(z|x) ‖ p(z))]  (β = 1, closed-form KL where there is one)
- *   log-likelihood  log p(x) ≈ log (1/K) Σ_k p(x, z_k) / q(z_k|x),  z_k ~ q(·|x)  (Burda et al. 2015, §5), with
- *                   K = 1,000 by default (≤ 5,000), computed by the engine's chunked estimator
- *                   (diagnostics/loglik.ts) over chunks of rows and draws, so memory stays bounded;
+ *   log-likelihood  log p(x_b) ≈ log (1/K) Σ_k w_kb,  log w_kb = log p(x_b, z_kb) − log q(z_kb|x_b),  z_kb ~ q(·|x_b)
+ *                   (Burda et al. 2015, §5), K = 1,000 by default (≤ 5,000), computed by the engine's chunked
+ *                   estimator (diagnostics/loglik.ts) over chunks of rows and draws, so memory stays bounded;
+ *   ELBO            (1/K) Σ_k log w_kb on the same draws (β = 1), so ELBO_b ≤ log p̂(x_b) row by row;
+ *   gap             log p̂(x) − ELBO, the inference gap (Cremer, Li & Duvenaud 2018: approximation + amortisation),
+ *                   as a paired mean over rows with its standard error;
+ *   PSIS k̂ per row  of the K importance ratios (Yao et al. 2018): k̂ > 0.7 means q(z|x_b) is too far from p(z|x_b)
+ *                   for log p̂(x_b) to be trusted; the distribution and the share of rows above 0.5 and 0.7;
  *   KL per latent dimension  KL_d = mean_x KL(q(z_d|x) ‖ N(0, 1)) — exact for mean-field (it sums to the total
  *                   KL); for the other families the marginal of z_d is moment-matched by a Gaussian (flows: from
  *                   draws), so the bars show where the information sits but need not sum to the total KL, which
  *                   is then estimated by Monte Carlo, mean_s [log q(z_s|x) − log p(z_s)];
  *   active units    A_d = Cov_x(E_q[z_d | x]) > 0.01 (Burda et al. 2015, §5.2; diagnostics/latent.ts);
- *   collapse        flagged when more than half of the dimensions carry < 0.05 nats of KL;
+ *   collapse        every inactive dimension is named (and every one with KL < 0.01 nats); "collapsed" when more than
+ *                   half are inactive, so the warning always agrees with the active-unit count;
  *   amortisation gap  for a sample of rows, q's per-row parameters η start at the encoder's output and are
  *                   refined by Adam on the ELBO with the decoder fixed; the gap is the mean ELBO gain
  *                   (Cremer, Li & Duvenaud 2018, "Inference Suboptimality in Variational Autoencoders").
+ * Every mean carries its standard error over the evaluated rows (src-shared/stats).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -23,10 +29,14 @@ import { activeUnits, klPerDimension } from '../../diagnostics/latent';
 import type { TensorMap } from '../../families/params';
 import { openVae, type VaeModel, type VaeSnapshot } from './model';
 import { rowsTensor } from './train';
+import { meanSe, pairedDifference, quantile } from '../../../../src-shared/stats/mean-se';
+import type { VaeEvaluation } from '../../../../src-shared/domain/vae';
+
+export type { VaeEvaluation };
 import type { PreparedVaeData } from './prepare';
 
 export interface VaeEvalProgress {
-  phase: 'elbo' | 'loglik' | 'latent' | 'gap';
+  phase: 'loglik' | 'latent' | 'gap';
   /** Work done and total in this phase (rows, or draws × rows for the log-likelihood). */
   done: number;
   total: number;
@@ -49,28 +59,13 @@ export interface VaeEvalOptions {
   shouldStop?(): boolean;
 }
 
-export interface VaeEvaluation {
-  rows: number;
-  /** Mean ELBO per row (nats), one draw per row. */
-  elbo: number;
-  logLikelihood: { k: number; mean: number; meanEss: number };
-  klPerDim: number[];
-  klTotal: number;
-  /** How klPerDim was obtained (see the module comment). */
-  klMethod: 'analytic' | 'marginal-gaussian' | 'categorical';
-  activeUnits: { count: number; total: number; activity: number[]; threshold: number };
-  collapse: { collapsed: boolean; nearZero: number; total: number; message: string | null };
-  amortisationGap: { rows: number; steps: number; elboBefore: number; elboAfter: number; gap: number } | null;
-  /** Why the amortisation gap was not measured although requested. */
-  amortisationGapNote?: string;
-  stopped: boolean;
-  seconds: number;
-}
-
 export const MAX_EVAL_K = 5000;
 /** Floats a log-weight chunk may hold (draws × rows × widest layer) before it is split further. */
 const CHUNK_BUDGET = 4_000_000;
-const NEAR_ZERO_KL = 0.05;
+/** KL (nats) below which a latent dimension carries no information worth naming. */
+export const NEGLIGIBLE_KL = 0.01;
+/** Activity Cov_x(E[z_d|x]) above which a unit counts as active (Burda et al. 2015). */
+export const ACTIVITY_THRESHOLD = 0.01;
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -81,21 +76,51 @@ function readValues(fn: () => tf.Tensor): Float32Array {
   return v;
 }
 
-/** Collapse verdict and the remedies text. */
-export function collapseVerdict(klPerDim: readonly number[], active: number): VaeEvaluation['collapse'] {
-  const total = klPerDim.length;
-  const nearZero = klPerDim.filter((v) => v < NEAR_ZERO_KL).length;
-  const collapsed = nearZero > total / 2;
+/** Latent dimension d as the pages name it (1-based). */
+const dimName = (d: number): string => `z${d + 1}`;
+
+/**
+ * Collapse verdict from the activities and KLs of the same rows: names every inactive dimension and every dimension
+ * with negligible KL, so it always agrees with the active-unit count shown beside it.
+ */
+export function collapseVerdict(klPerDim: readonly number[], activity: readonly number[], threshold = ACTIVITY_THRESHOLD): VaeEvaluation['collapse'] {
+  const total = activity.length;
+  const inactiveDims = activity.flatMap((a, d) => (a > threshold ? [] : [d]));
+  const negligibleKlDims = klPerDim.flatMap((v, d) => (v < NEGLIGIBLE_KL ? [d] : []));
+  const collapsed = inactiveDims.length > total / 2;
+  let message: string | null = null;
+  if (inactiveDims.length > 0 || negligibleKlDims.length > 0) {
+    const active = total - inactiveDims.length;
+    const parts: string[] = [];
+    if (inactiveDims.length > 0) {
+      parts.push(
+        `${inactiveDims.length} of ${total} latent dimensions are inactive (${inactiveDims.map(dimName).join(', ')}: ` +
+          `their posterior mean hardly varies across rows, Cov_x E[z|x] ≤ ${threshold}), so ${active} of ${total} units are active`,
+      );
+    }
+    if (negligibleKlDims.length > 0) {
+      parts.push(`${negligibleKlDims.map(dimName).join(', ')} carr${negligibleKlDims.length === 1 ? 'ies' : 'y'} less than ${NEGLIGIBLE_KL} nats of KL (q equals the prior there)`);
+    }
+    message =
+      `${collapsed ? 'Posterior collapse: ' : 'Partly unused latent space: '}${parts.join('; ')}. The decoder ignores ` +
+      `${inactiveDims.length + negligibleKlDims.length > 1 ? 'these dimensions' : 'this dimension'}. Remedies: KL annealing (a linear warm-up over a few epochs, or ` +
+      `cyclical), free bits (λ ≈ 0.1–0.5 nats per dimension), or a weaker decoder (fewer or narrower hidden layers)` +
+      `${collapsed ? '' : '; or fewer latent dimensions, if the rest already explain the data'}.`;
+  }
+  return { collapsed, inactiveDims, negligibleKlDims, total, message };
+}
+
+/** Summary of per-row k̂ (NaN rows left out); null when none could be fitted. */
+export function khatSummary(khat: ArrayLike<number>): VaeEvaluation['khat'] {
+  const v = Array.from(khat).filter(Number.isFinite);
+  if (v.length === 0) return null;
   return {
-    collapsed,
-    nearZero,
-    total,
-    message: collapsed
-      ? `Posterior collapse: ${nearZero} of ${total} latent dimensions carry less than ${NEAR_ZERO_KL} nats of KL ` +
-        `(${active} of ${total} units active), so the decoder ignores them. Remedies: KL annealing (a linear warm-up ` +
-        `over a few epochs, or cyclical), free bits (λ ≈ 0.1–0.5 nats per dimension), or a weaker decoder (fewer or ` +
-        `narrower hidden layers).`
-      : null,
+    median: quantile(v, 0.5),
+    p90: quantile(v, 0.9),
+    max: Math.max(...v),
+    shareAbove05: v.filter((k) => k > 0.5).length / v.length,
+    shareAbove07: v.filter((k) => k > 0.7).length / v.length,
+    rows: v.length,
   };
 }
 
@@ -125,46 +150,40 @@ export async function evaluateModel(m: VaeModel, data: PreparedVaeData, opts: Va
   if (data.d !== m.config.d) throw new Error(`The data have ${data.d} prepared columns, the model ${m.config.d}; prepare the data with the run's settings.`);
   const rows = pickRows(data.n, opts);
   if (rows.length < 2) throw new Error(`Evaluation needs at least 2 rows, got ${rows.length}.`);
-  const [kElbo, kIs, kLat, kGap] = split(key(opts.seed ?? 1), 4) as [Key, Key, Key, Key];
+  const [, kIs, kLat, kGap] = split(key(opts.seed ?? 1), 4) as [Key, Key, Key, Key];
   const widest = Math.max(m.config.d, ...m.config.hidden, m.posterior.dim);
   let stopped = false;
   const stop = (): boolean => (stopped = stopped || !!opts.shouldStop?.());
 
-  // ELBO, one draw per row, in chunks.
-  const rowChunk = Math.max(1, Math.min(1024, Math.floor(CHUNK_BUDGET / (4 * widest))));
-  let elboSum = 0;
-  for (let s = 0, c = 0; s < rows.length; s += rowChunk, c++) {
-    const part = rows.slice(s, s + rowChunk);
-    const x = rowsTensor(data.x, data.d, part);
-    const v = tf.tidy(() => tf.sum(m.elbo(fold(kElbo, c), x)));
-    elboSum += v.dataSync()[0]!;
-    tf.dispose([x, v]);
-    opts.onProgress?.({ phase: 'elbo', done: Math.min(rows.length, s + rowChunk), total: rows.length });
-    await tick();
-  }
-  const elbo = elboSum / rows.length;
-
-  // Importance-sampled log-likelihood: rows in chunks, draws in chunks inside the engine estimator.
+  // Importance-sampled log-likelihood, ELBO and k̂ from the same draws: rows in chunks, draws in chunks inside the
+  // engine estimator.
   const drawChunk = Math.min(K, 100);
-  const isRows = Math.max(1, Math.min(rows.length, Math.floor(CHUNK_BUDGET / (drawChunk * widest))));
-  let llSum = 0;
+  const isRows = Math.max(1, Math.min(rows.length, Math.floor(CHUNK_BUDGET / (drawChunk * widest)), Math.floor(CHUNK_BUDGET / K)));
+  const llRow = new Float64Array(rows.length).fill(Number.NaN);
+  const elboRow = new Float64Array(rows.length).fill(Number.NaN);
+  const khatRow = new Float64Array(rows.length).fill(Number.NaN);
   let essSum = 0;
   let done = 0;
   for (let s = 0, c = 0; s < rows.length && !stop(); s += isRows, c++) {
     const part = rows.slice(s, s + isRows);
     const x = rowsTensor(data.x, data.d, part);
     const h = tf.tidy(() => m.encode(x));
-    const r = importanceLogLikelihood((kk, n) => tf.tidy(() => m.logWeights(kk, x, n, h)), { k: K, chunk: drawChunk, key: fold(kIs, c) });
+    const r = importanceLogLikelihood((kk, n) => tf.tidy(() => m.logWeights(kk, x, n, h)), { k: K, chunk: drawChunk, key: fold(kIs, c), khat: true });
     tf.dispose([x, h]);
     for (let i = 0; i < part.length; i++) {
-      llSum += r.perDatum[i]!;
+      llRow[s + i] = r.perDatum[i]!;
+      elboRow[s + i] = r.elbo[i]!;
+      khatRow[s + i] = r.khat![i]!;
       essSum += r.ess[i]!;
     }
     done += part.length;
     opts.onProgress?.({ phase: 'loglik', done, total: rows.length });
     await tick();
   }
-  const logLikelihood = { k: K, mean: done ? llSum / done : Number.NaN, meanEss: done ? essSum / done : Number.NaN };
+  const ll = meanSe(llRow.subarray(0, done));
+  const el = meanSe(elboRow.subarray(0, done));
+  const gapD = pairedDifference(llRow.subarray(0, done), elboRow.subarray(0, done));
+  const logLikelihood = { k: K, mean: ll.mean, se: ll.se, meanEss: done ? essSum / done : Number.NaN };
 
   // Latent statistics: posterior means (activity), per-dimension KL, total KL.
   const lat = await latentStats(m, data, rows, kLat, opts);
@@ -186,15 +205,30 @@ export async function evaluateModel(m: VaeModel, data: PreparedVaeData, opts: Va
     }
   }
   const au = activeUnits(lat.means, lat.n, lat.dim);
+  // A categorical variable's activity is the total variance of its probability vector across rows (the sum over its
+  // categories), so units are counted per variable, as its KL is.
+  const perVariable = m.posterior.kind === 'categorical' ? m.posterior.categories : 1;
+  const activity = Array.from({ length: lat.dim / perVariable }, (_, v) => {
+    let a = 0;
+    for (let c = 0; c < perVariable; c++) a += au.activity[v * perVariable + c]!;
+    return a;
+  });
+  const activeCount = activity.filter((a) => a > ACTIVITY_THRESHOLD).length;
+  const finiteOrNull = (v: Float64Array): Array<number | null> => Array.from(v.subarray(0, done), (x) => (Number.isFinite(x) ? x : null));
   return {
-    rows: rows.length,
-    elbo,
+    rows: done,
+    rowIds: rows.slice(0, done),
+    elbo: el.mean,
+    elboSe: el.se,
     logLikelihood,
+    gap: { mean: gapD.mean, se: gapD.se },
+    khat: khatSummary(khatRow.subarray(0, done)),
+    perRow: { elbo: Array.from(elboRow.subarray(0, done)), logLik: Array.from(llRow.subarray(0, done)), khat: finiteOrNull(khatRow) },
     klPerDim: lat.klPerDim,
     klTotal: lat.klTotal,
     klMethod: lat.method,
-    activeUnits: { count: au.active, total: lat.dim, activity: Array.from(au.activity), threshold: 0.01 },
-    collapse: collapseVerdict(lat.klPerDim, au.active),
+    activeUnits: { count: activeCount, total: activity.length, activity, threshold: ACTIVITY_THRESHOLD },
+    collapse: collapseVerdict(lat.klPerDim, activity),
     amortisationGap,
     ...(amortisationGapNote ? { amortisationGapNote } : {}),
     stopped,

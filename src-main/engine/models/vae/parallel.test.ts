@@ -2,7 +2,7 @@
 // (shard j ≥ 1 drawing noise from fold(stepKey, j)), and a multi-threaded run is reproducible.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { vaeSpecSchema } from '../../../../src-shared/schemas/run-spec';
+import { trainingSpecSchema, vaeSpecSchema } from '../../../../src-shared/schemas/run-spec';
 import { initBackend } from '../../backend';
 import { makeObjective } from '../../objectives/objective';
 import { fold, key, uniform } from '../../rng';
@@ -29,7 +29,7 @@ describe('shards', () => {
   });
 
   it('uses threads only on big runs, never with free bits, at most one per 16 batch rows', () => {
-    const s = (threads: number, freeBits = 0, epochs = 1) => ({ threads, freeBits, epochs });
+    const s = (threads: number, freeBits = 0, epochs = 1) => ({ threads, training: trainingSpecSchema.parse({ freeBits }), epochs });
     expect(parallelThreads(s(4), 60_000, 784, 128)).toBe(4);
     expect(parallelThreads(s(4), 1_797, 64, 64)).toBe(1);
     expect(parallelThreads(s(4, 0.5), 60_000, 784, 128)).toBe(1);

@@ -10,7 +10,7 @@ import { makeObjective } from '../../objectives/objective';
 import { fold, key, type Key } from '../../rng';
 import { VaeModel } from './model';
 import type { ReplicaSetup } from './parallel';
-import { stepLoss, type StepContext } from './train';
+import { stepLoss, vaeTrainingAids, type StepContext } from './train';
 
 async function main(): Promise<void> {
   const setup = workerData as ReplicaSetup;
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     return;
   }
   const objective = makeObjective(spec.objective);
-  const analytic = spec.kl !== 'mc' && objective.kind === 'elbo' && spec.estimator === 'reparam';
+  const aids = vaeTrainingAids(spec);
+  const analytic = aids.kl !== 'mc' && objective.kind === 'elbo' && aids.estimator === 'reparam';
   const d = setup.config.d;
   // Generation 0 is "nothing yet": a step published while this thread was starting is seen at once.
   let seen = 0;
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
       const stepKey: Key = [values[0]!, values[1]!];
       const tau = Number.isNaN(values[3]!) ? null : values[3]!;
       const baseline = Number.isNaN(values[4]!) ? null : values[4]!;
-      const ctx: StepContext = { objective, estimator: spec.estimator, analytic, beta: values[2]!, freeBits: 0, tau, baseline };
+      const ctx: StepContext = { objective, estimator: aids.estimator, analytic, beta: values[2]!, freeBits: 0, tau, baseline };
       tf.tidy(() => {
         vars.forEach((v, i) => v.assign(tf.tensor(params.subarray(offsets[i]!, offsets[i]! + v.size), v.shape)));
       });

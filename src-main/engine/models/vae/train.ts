@@ -17,11 +17,12 @@
  */
 import { GradientPool } from './parallel';
 import * as tf from '@tensorflow/tfjs-core';
-import type { VaeSpec } from '../../../../src-shared/schemas/run-spec';
+import type { TrainingSpec, VaeSpec } from '../../../../src-shared/schemas/run-spec';
 import type { ReconstructionArtifact } from '../../../../src-shared/domain/types';
 import { fold, key, permutation, split, type Key } from '../../rng';
 import { makeObjective, type Objective } from '../../objectives/objective';
-import { elboAnalytic, klWeight, weightedLogW, type AnnealSchedule } from '../../objectives/schedules';
+import { annealSteps, elboAnalytic, klWeight, weightedLogW, type AnnealSchedule } from '../../objectives/schedules';
+import { learningRateAt, runSchedule } from '../../optim/optimisers';
 import { stopGradient } from '../../objectives/estimators';
 import type { TensorMap } from '../../families/params';
 import { VaeModel, type VaeConfig, type VaeSnapshot } from './model';
@@ -94,7 +95,7 @@ export const VAE_DIGITS_PRESET = {
   hidden: [128],
   epochs: 30,
   batchSize: 32,
-  optimiser: { kind: 'adam', learningRate: 3e-3, momentum: 0.9 },
+  optimiser: { kind: 'adam', learningRate: 3e-3, schedule: { kind: 'constant' } },
 } satisfies Partial<VaeSpec>;
 
 /** Consecutive non-finite steps after which training is declared diverged. */
@@ -113,6 +114,21 @@ function makeOptimizer(spec: VaeSpec): tf.Optimizer {
   const o = spec.optimiser;
   if (o.kind === 'adam') return tf.train.adam(o.learningRate);
   return o.momentum > 0 ? tf.train.momentum(o.learningRate, o.momentum) : tf.train.sgd(o.learningRate);
+}
+
+/**
+ * The step size of `optimiser.schedule` at step t of totalSteps, set on a tfjs optimiser (Adam reads `learningRate`
+ * at each update; SGD and momentum keep it as a scalar that setLearningRate replaces). A constant schedule is left
+ * alone, so such runs are unchanged.
+ */
+function scheduleLearningRate(o: tf.Optimizer, spec: VaeSpec, t: number, totalSteps: number): void {
+  const s = spec.optimiser.schedule;
+  if (s.kind === 'constant') return;
+  const lr = learningRateAt(t, spec.optimiser.learningRate, runSchedule(s, totalSteps));
+  // (tfjs' Optimizer instanceof is duck-typed, so test for the method itself.)
+  const sgd = o as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(lr);
+  else sgd.learningRate = lr;
 }
 
 /** Dispose an optimiser and its state (tfjs 4.22's MomentumOptimizer leaks its learning-rate scalar `c`). */
@@ -151,13 +167,14 @@ export function vaeConfig(data: PreparedVaeData, spec: VaeSpec): VaeConfig {
   };
 }
 
+/** The training aids of a VAE spec: the one place they are read from it (run-spec `training`). */
+export function vaeTrainingAids(spec: VaeSpec): TrainingSpec {
+  return spec.training;
+}
+
 /** KL annealing in steps from the spec's epochs. */
 export function annealSchedule(spec: VaeSpec, stepsPerEpoch: number): AnnealSchedule {
-  const a = spec.klAnneal;
-  const steps = Math.max(1, Math.round(a.epochs * stepsPerEpoch));
-  if (a.kind === 'linear') return { kind: 'linear', warmup: steps };
-  if (a.kind === 'cyclical') return { kind: 'cyclical', period: steps, ratio: a.ratio };
-  return { kind: 'constant' };
+  return annealSteps(vaeTrainingAids(spec).anneal, stepsPerEpoch);
 }
 
 export interface StepContext {
@@ -183,8 +200,8 @@ export function setParallelMinWork(n: number = PARALLEL_MIN_WORK): void {
 }
 
 /** The gradient threads a run uses: spec.threads when the run is big enough, at most one per 16 batch rows. */
-export function parallelThreads(spec: Pick<VaeSpec, 'threads' | 'freeBits' | 'epochs'>, nTrain: number, d: number, batchSize: number): number {
-  if (spec.threads <= 1 || spec.freeBits > 0 || nTrain * d * spec.epochs < parallelMinWork) return 1;
+export function parallelThreads(spec: Pick<VaeSpec, 'threads' | 'training' | 'epochs'>, nTrain: number, d: number, batchSize: number): number {
+  if (spec.threads <= 1 || spec.training.freeBits > 0 || nTrain * d * spec.epochs < parallelMinWork) return 1;
   return Math.max(1, Math.min(spec.threads, Math.floor(batchSize / 16)));
 }
 
@@ -329,7 +346,8 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
   const schedule = annealSchedule(spec, stepsPerEpoch);
 
   const model = new VaeModel(vaeConfig(data, spec), kInit);
-  const analytic = spec.kl !== 'mc' && objective.kind === 'elbo' && spec.estimator === 'reparam';
+  const aids = vaeTrainingAids(spec);
+  const analytic = aids.kl !== 'mc' && objective.kind === 'elbo' && aids.estimator === 'reparam';
   const vars = model.variables();
   const optimizer = makeOptimizer(spec);
   const varNames = vars.map((v) => v.name);
@@ -380,14 +398,15 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
         const idx = order.subarray(b * batchSize, Math.min(nTrain, (b + 1) * batchSize));
         for (let i = 0; i < idx.length; i++) batchRows[i] = trainRows[idx[i]!]!;
         const stepKey = fold(kNoise, step);
-        const beta = klWeight(step, spec.beta, schedule);
+        const beta = klWeight(step, aids.beta, schedule);
+        scheduleLearningRate(optimizer, spec, step, totalSteps);
         const tau = spec.latentType === 'categorical' ? gumbelTemperature(step, spec.temperature) : null;
         step++;
         const rowsNow = batchRows.subarray(0, idx.length);
         // Replicas start on shards 1 … T − 1 before this thread computes shard 0 (parallel.ts).
         const bounds = pool && idx.length >= pool.threads ? pool.start(vars, data.x, rowsNow, { stepKey, beta, tau, baseline }) : null;
         const xb = rowsTensor(data.x, d, bounds ? rowsNow.subarray(0, bounds[1]) : rowsNow);
-        const ctx: StepContext = { objective, estimator: spec.estimator, analytic, beta, freeBits: spec.freeBits, tau, baseline };
+        const ctx: StepContext = { objective, estimator: aids.estimator, analytic, beta, freeBits: aids.freeBits, tau, baseline };
         let boundMean: tf.Scalar | null = null;
         let { value, grads } = optimizer.computeGradients(() => {
           const r = stepLoss(model, xb, stepKey, ctx);
@@ -418,7 +437,7 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
         bm?.dispose();
         if (Number.isFinite(lossValue) && Number.isFinite(norm) && Number.isFinite(bound)) {
           streak = 0;
-          if (spec.estimator === 'score') baseline = baseline === null ? bound : 0.9 * baseline + 0.1 * bound;
+          if (aids.estimator === 'score') baseline = baseline === null ? bound : 0.9 * baseline + 0.1 * bound;
           const clip = spec.optimiser.clipNorm;
           if (clip !== undefined && norm > clip) {
             const scaled = tf.tidy(() => {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../backend';
 import { key, normal, split } from '../../rng';
-import { vaeSpecSchema, type VaeSpec } from '../../../../src-shared/schemas/run-spec';
+import { vaeSpecFields, type VaeSpec } from '../../../../src-shared/schemas/run-spec';
 import {
   bernoulliLogLik,
   bernoulliLogLikReference,
@@ -19,8 +19,9 @@ import {
   type VaeData,
 } from './index';
 
+/** A spec's fields, unchecked, so the engine's own refusal of a bad combination is what a test sees. */
 function spec(over: Record<string, unknown> = {}): VaeSpec {
-  return vaeSpecSchema.parse({ model: 'vae', ...over });
+  return vaeSpecFields.parse({ model: 'vae', ...over });
 }
 
 function rangesOf(raw: VaeData): ColumnRange[] {
@@ -262,7 +263,7 @@ describe('trainVae', () => {
   it('rejects invalid combinations before training, and unprepared data', async () => {
     const data = gaussianData();
     await expect(trainVae(data, spec({ family: { kind: 'svgd' } }))).rejects.toThrow(/not for VAEs.*meanfield/);
-    await expect(trainVae(data, spec({ family: { kind: 'planar', length: 4 }, kl: 'analytic' }))).rejects.toThrow(/no closed form; set kl to auto or mc/);
+    await expect(trainVae(data, spec({ family: { kind: 'planar', length: 4 }, training: { kl: 'analytic' } }))).rejects.toThrow(/no closed form; set training.kl to auto or mc/);
     const bad: PreparedVaeData = { ...data, likelihood: 'bernoulli', transform: { kind: 'scale', divisor: 1 } };
     await expect(trainVae(bad, spec())).rejects.toThrow(/Bernoulli likelihood needs values in \[0, 1\]/);
   });
@@ -346,6 +347,22 @@ describe('trainVae', () => {
     // 14 steps of length ≤ 0.5 · 1e-7 cannot move the bound; unclipped steps (even 25× shorter) move it a lot.
     expect(Math.abs(clipped.trainElbo - frozen.trainElbo)).toBeLessThan(1e-3);
     expect(Math.abs(free.trainElbo - frozen.trainElbo)).toBeGreaterThan(0.5);
+  });
+
+  it('follows optimiser.schedule (a Robbins–Monro or cosine step size), with Adam and with SGD', async () => {
+    const data = gaussianData();
+    const base = { latentDim: 2, hidden: [16], epochs: 1, batchSize: 16, seed: 5 };
+    for (const kind of ['adam', 'sgd'] as const) {
+      const opt = (schedule: Record<string, unknown>) => ({ kind, learningRate: kind === 'adam' ? 0.05 : 0.02, schedule });
+      const frozen = await trainVae(data, spec({ ...base, optimiser: { kind, learningRate: 1e-9 } }));
+      const constant = await trainVae(data, spec({ ...base, optimiser: opt({ kind: 'constant' }) }));
+      // η (τ0 + t)^−κ with τ0 = 10⁹, κ = 1: steps of ~10⁻¹¹ · η cannot move the bound; the constant rate does.
+      const decayed = await trainVae(data, spec({ ...base, optimiser: opt({ kind: 'robbins-monro', tau0: 1e9, kappa: 1 }) }));
+      expect(Math.abs(decayed.trainElbo - frozen.trainElbo)).toBeLessThan(1e-3);
+      expect(Math.abs(constant.trainElbo - frozen.trainElbo)).toBeGreaterThan(0.1);
+      const cosine = await trainVae(data, spec({ ...base, optimiser: opt({ kind: 'cosine' }) }));
+      expect(cosine.trainElbo).not.toBe(constant.trainElbo);
+    }
   });
 
   it('skips non-finite steps and gives up after 20 in a row with the learning rate in the message', async () => {

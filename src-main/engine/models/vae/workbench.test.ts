@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../backend';
 import { key, normal, split, uniform, type Key } from '../../rng';
-import { vaeSpecSchema, type VaeSpec } from '../../../../src-shared/schemas/run-spec';
+import { vaeSpecFields, type VaeSpec } from '../../../../src-shared/schemas/run-spec';
 import { iwaeBound } from '../../objectives/bounds';
 import {
   evaluateModel,
@@ -30,8 +30,9 @@ import {
   type VaeSnapshot,
 } from './index';
 
+/** A spec's fields, unchecked, so the engine's own refusal of a bad combination is what a test sees. */
 function spec(over: Record<string, unknown> = {}): VaeSpec {
-  return vaeSpecSchema.parse({ model: 'vae', ...over });
+  return vaeSpecFields.parse({ model: 'vae', ...over });
 }
 
 /** Binary data from a 2-D latent: p_j = σ(z·a_j + b_j), n × d, from the engine rng. */
@@ -51,7 +52,7 @@ function binaryData(n: number, d: number, seed: number): PreparedVaeData {
   return prepareVaeData({ x, n, d }, ranges, spec());
 }
 
-const tiny = { hidden: [16], latentDim: 2, batchSize: 50, epochs: 1, optimiser: { kind: 'adam', learningRate: 3e-3, momentum: 0.9 } };
+const tiny = { hidden: [16], latentDim: 2, batchSize: 50, epochs: 1, optimiser: { kind: 'adam', learningRate: 3e-3 } };
 let data: PreparedVaeData;
 let trained: VaeSnapshot;
 let trainedRes: Awaited<ReturnType<typeof trainVae>>;
@@ -60,7 +61,7 @@ let dir = '';
 beforeAll(async () => {
   await initBackend();
   data = binaryData(200, 16, 3);
-  trainedRes = await trainVae(data, spec({ ...tiny, epochs: 30, batchSize: 20, seed: 2, optimiser: { kind: 'adam', learningRate: 1e-2, momentum: 0.9 } }));
+  trainedRes = await trainVae(data, spec({ ...tiny, epochs: 30, batchSize: 20, seed: 2, optimiser: { kind: 'adam', learningRate: 1e-2 } }));
   if (process.env.VAE_REPORT === '1') console.log('fixture', trainedRes.trainElbo, trainedRes.valElbo);
   trained = trainedRes.snapshot;
   dir = await mkdtemp(join(tmpdir(), 'vae-bundle-'));
@@ -81,10 +82,10 @@ describe('every posterior family and objective trains without NaN', () => {
     ['coupling:2', { family: { kind: 'coupling', length: 2, hidden: 8 } }],
     ['iwae:4', { objective: { kind: 'iwae', k: 4 } }],
     ['renyi:0.5', { objective: { kind: 'renyi', alpha: 0.5, k: 4 } }],
-    ['score, elbo:4', { estimator: 'score', objective: { kind: 'elbo', samples: 4 } }],
-    ['score, iaf, S = 1', { estimator: 'score', family: { kind: 'iaf', length: 1, hidden: 8 } }],
-    ['β, linear annealing, free bits', { beta: 2, klAnneal: { kind: 'linear', epochs: 0.5 }, freeBits: 0.2 }],
-    ['cyclical annealing, MC KL, planar free bits', { family: { kind: 'planar', length: 2 }, klAnneal: { kind: 'cyclical', epochs: 0.5 }, freeBits: 0.1 }],
+    ['score, elbo:4', { training: { estimator: 'score' }, objective: { kind: 'elbo', samples: 4 } }],
+    ['score, iaf, S = 1', { training: { estimator: 'score' }, family: { kind: 'iaf', length: 1, hidden: 8 } }],
+    ['β, linear annealing, free bits', { training: { beta: 2, anneal: { kind: 'linear', epochs: 0.5 }, freeBits: 0.2 } }],
+    ['cyclical annealing, MC KL, planar free bits', { family: { kind: 'planar', length: 2 }, training: { anneal: { kind: 'cyclical', epochs: 0.5 }, freeBits: 0.1 } }],
     ['categorical Gumbel-softmax', { latentType: 'categorical', latentDim: 3, categories: 4 }],
   ];
   for (const [label, over] of cases) {
@@ -133,7 +134,42 @@ describe('bounds and honest evaluation', () => {
     expect(Math.abs(sum - b.klTotal)).toBeLessThan(1e-4 * Math.max(1, b.klTotal));
     expect(b.activeUnits.count).toBe(2);
     expect(b.collapse.collapsed).toBe(false);
+    expect(b.collapse.message).toBeNull();
+    // One evaluation: ELBO and log p̂(x) from the same rows and draws, so ELBO_b ≤ log p̂(x_b) on every row (Jensen),
+    // the gap is their paired difference, and every mean carries its standard error over the 100 rows.
+    expect(b.rows).toBe(100);
+    expect(b.rowIds).toEqual(rows);
+    for (let i = 0; i < b.rows; i++) expect(b.perRow.logLik[i]!).toBeGreaterThanOrEqual(b.perRow.elbo[i]! - 1e-9);
+    expect(b.gap.mean).toBeCloseTo(b.logLikelihood.mean - b.elbo, 9);
+    expect(b.gap.mean).toBeGreaterThan(0);
+    expect(b.gap.se).toBeGreaterThan(0);
+    expect(b.gap.se).toBeLessThan(b.gap.mean);
+    for (const se of [b.elboSe, b.logLikelihood.se]) expect(se).toBeGreaterThan(0);
+    // The ELBO's SE over rows is about sd(row ELBO)/√100; the data's rows differ by nats, the SE by tenths.
+    expect(b.elboSe).toBeLessThan(2);
+    // A trained 2-D mean-field q on this 2-D latent data is a good importance proposal: per-row k̂ mostly small.
+    expect(b.khat).not.toBeNull();
+    expect(b.khat!.rows).toBe(100);
+    expect(b.khat!.median).toBeLessThan(0.7);
+    expect(b.perRow.khat.length).toBe(100);
     m.dispose();
+  });
+
+  it('per-row k̂ flags a q(z|x) far from the posterior: an encoder too narrow by a factor of 30', async () => {
+    const s = structuredClone(trained);
+    // σ(x) = softplus(q) ≈ e^q for q ≪ 0: shift the sd pre-activation down so q is far too confident.
+    const qB = s.network['encoder.q.bias']!.values;
+    const qW = s.network['encoder.q.weight']!.values;
+    for (let i = 0; i < qW.length; i++) qW[i] = 0;
+    for (let d = 0; d < qB.length; d++) qB[d] = -3.5;
+    const m = openVae(s);
+    const rows = Array.from({ length: 40 }, (_, i) => i);
+    const bad = await evaluateModel(m, data, { rows, k: 1000, seed: 5 });
+    m.dispose();
+    const good = await evaluateModel(openVae(trained), data, { rows, k: 1000, seed: 5 });
+    expect(bad.khat!.shareAbove07).toBeGreaterThan(0.5);
+    expect(bad.khat!.median).toBeGreaterThan(good.khat!.median + 0.3);
+    expect(bad.gap.mean).toBeGreaterThan(good.gap.mean);
   });
 
   it('finds the active units of a model whose other dimensions are unused by construction, and flags collapse', async () => {
@@ -165,6 +201,11 @@ describe('bounds and honest evaluation', () => {
     expect(ev.activeUnits.activity.slice(2).every((a) => a < 1e-8)).toBe(true);
     expect(ev.collapse.collapsed).toBe(true);
     expect(ev.collapse.message).toMatch(/KL annealing.*free bits.*weaker decoder/);
+    // The warning agrees with the active-unit count and names every unused dimension.
+    expect(ev.collapse.inactiveDims).toEqual([2, 3, 4, 5]);
+    expect(ev.collapse.negligibleKlDims).toEqual([2, 3, 4, 5]);
+    expect(ev.collapse.message).toMatch(/4 of 6 latent dimensions are inactive \(z3, z4, z5, z6/);
+    expect(ev.collapse.message).toMatch(/2 of 6 units are active/);
   });
 
   it('measures the amortisation gap by refining q per row (ELBO gain ≥ 0)', async () => {
@@ -262,7 +303,7 @@ describe('categorical latents (Gumbel-softmax)', () => {
 describe('training control and validation', () => {
   it('early stopping stops and keeps the best validation epoch', async () => {
     const small = binaryData(60, 16, 8);
-    const res = await trainVae(small, spec({ hidden: [32], latentDim: 4, epochs: 300, batchSize: 20, patience: 2, validationFraction: 0.3, optimiser: { kind: 'adam', learningRate: 1e-2, momentum: 0.9 } }));
+    const res = await trainVae(small, spec({ hidden: [32], latentDim: 4, epochs: 300, batchSize: 20, patience: 2, validationFraction: 0.3, optimiser: { kind: 'adam', learningRate: 1e-2 } }));
     expect(res.earlyStopped).toBe(true);
     expect(res.epochs).toBeLessThan(300);
     const best = Math.max(...res.history.map((h) => h.valElbo!));
@@ -273,12 +314,12 @@ describe('training control and validation', () => {
   it('rejects invalid combinations with messages naming the fix', async () => {
     const msg = (over: Record<string, unknown>): string => vaeSpecProblems(spec(over)).map((p) => p.message).join(' | ');
     expect(msg({})).toBe('');
-    expect(msg({ family: { kind: 'iaf', length: 2 }, kl: 'analytic' })).toMatch(/no closed form; set kl to auto or mc/);
+    expect(msg({ family: { kind: 'iaf', length: 2 }, training: { kl: 'analytic' } })).toMatch(/no closed form; set training.kl to auto or mc/);
     expect(msg({ objective: { kind: 'renyi', alpha: -0.5, k: 5 } })).toMatch(/α ≥ 0.*got -0.5.*Use α in \[0, 1\)/);
     expect(msg({ latentType: 'categorical', family: { kind: 'planar', length: 2 } })).toMatch(/Set family to meanfield/);
-    expect(msg({ estimator: 'score', family: { kind: 'radial', length: 2 } })).toMatch(/Use estimator reparam/);
+    expect(msg({ training: { estimator: 'score' }, family: { kind: 'radial', length: 2 } })).toMatch(/Use training.estimator reparam/);
     expect(msg({ family: { kind: 'svgd' } })).toMatch(/not for VAEs/);
-    expect(msg({ freeBits: 0.5, objective: { kind: 'iwae', k: 5 } })).toMatch(/Set free bits to 0 or objective to elbo/);
+    expect(msg({ training: { freeBits: 0.5 }, objective: { kind: 'iwae', k: 5 } })).toMatch(/Set training.freeBits to 0 or objective to elbo/);
     expect(msg({ patience: 3, validationFraction: 0 })).toMatch(/set a validation fraction > 0/);
     await expect(trainVae(data, spec({ objective: { kind: 'renyi', alpha: -1, k: 2 } }))).rejects.toThrow(/Rényi α ≥ 0/);
   });
@@ -309,7 +350,7 @@ describe('mixed tabular data', () => {
     expect(p.d).toBe(5);
     expect(p.columns!.map((c) => [c.kind, c.start, c.size])).toEqual([['gaussian', 0, 1], ['categorical', 1, 3], ['gaussian', 4, 1]]);
     expect(() => prepareVaeData({ x, n, d: 3 }, ranges, spec({ likelihood: 'gaussian' }), cols)).toThrow(/Choose likelihood "mixed"/);
-    const res = await trainVae(p, spec({ hidden: [16], latentDim: 2, epochs: 5, batchSize: 20, optimiser: { kind: 'adam', learningRate: 1e-2, momentum: 0.9 } }));
+    const res = await trainVae(p, spec({ hidden: [16], latentDim: 2, epochs: 5, batchSize: 20, optimiser: { kind: 'adam', learningRate: 1e-2 } }));
     expect(res.nonFiniteSteps).toBe(0);
     expect(Number.isFinite(res.valElbo!)).toBe(true);
     // A separate file with the same columns is prepared with the training statistics, not its own.
@@ -410,5 +451,19 @@ describe('export bundle', () => {
     manifest.parts.encoder = '/etc/passwd';
     await writeFile(mp, JSON.stringify(manifest));
     await expect(loadVaeBundle(out)).rejects.toThrow(/relative path inside the bundle/);
+  });
+});
+
+describe('collapse verdict', () => {
+  it('warns about one dead dimension of two, naming it, in agreement with the active count', async () => {
+    const { collapseVerdict } = await import('./evaluate');
+    const v = collapseVerdict([1.8, 0.004], [0.9, 1e-5]);
+    expect(v.collapsed).toBe(false);
+    expect(v.inactiveDims).toEqual([1]);
+    expect(v.negligibleKlDims).toEqual([1]);
+    expect(v.message).toMatch(/^Partly unused latent space: 1 of 2 latent dimensions are inactive \(z2/);
+    expect(v.message).toMatch(/1 of 2 units are active/);
+    expect(v.message).toMatch(/z2 carries less than 0.01 nats/);
+    expect(collapseVerdict([1, 2], [0.5, 0.6]).message).toBeNull();
   });
 });

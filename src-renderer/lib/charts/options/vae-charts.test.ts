@@ -30,3 +30,19 @@ describe('vae chart options', () => {
     expect(data[0]!.itemStyle.color).not.toBe(data[1]!.itemStyle.color);
   });
 });
+
+describe('shared posterior axes', () => {
+  it('spans every panel’s grid, and every panel draws on it', async () => {
+    const { posteriorExtent, posteriorOption, unionExtent } = await import('./vae-charts');
+    const a = { x: [-1, 0, 1], y: [-2, 0, 2], density: [[0, 1, 0], [1, 2, 1], [0, 1, 0]], samples: [] };
+    const b = { x: [0, 2, 4], y: [-1, 0, 1], density: [[0, 1, 0], [1, 2, 1], [0, 1, 0]], samples: [] };
+    expect(posteriorExtent(a)).toEqual({ x: [-1.5, 1.5], y: [-3, 3] });
+    const u = unionExtent([posteriorExtent(a), null, posteriorExtent(b)])!;
+    expect(u).toEqual({ x: [-1.5, 5], y: [-3, 3] });
+    for (const p of [a, b]) {
+      const o = posteriorOption({ ...p, extent: u }) as { xAxis: { min: number; max: number }; yAxis: { min: number; max: number } };
+      expect([o.xAxis.min, o.xAxis.max, o.yAxis.min, o.yAxis.max]).toEqual([-1.5, 5, -3, 3]);
+    }
+    expect(unionExtent([null])).toBeNull();
+  });
+});

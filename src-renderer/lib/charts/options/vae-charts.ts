@@ -109,9 +109,31 @@ export interface PosteriorInput {
   samples: ReadonlyArray<readonly [number, number]>;
   title?: string;
   /** Shared axis extents so two panels are comparable. */
-  extent?: { x: [number, number]; y: [number, number] } | null;
+  extent?: PosteriorExtent | null;
   /** Plot area in pixels (the chart size minus the grid margins), to size the density cells. */
   plot?: { w: number; h: number };
+}
+
+export interface PosteriorExtent {
+  x: [number, number];
+  y: [number, number];
+}
+
+/** The range a posterior grid covers (cell edges, not centres). */
+export function posteriorExtent(p: Pick<PosteriorInput, 'x' | 'y'>): PosteriorExtent {
+  const dx = p.x.length > 1 ? p.x[1]! - p.x[0]! : 1;
+  const dy = p.y.length > 1 ? p.y[1]! - p.y[0]! : 1;
+  return { x: [p.x[0]! - dx / 2, p.x[p.x.length - 1]! + dx / 2], y: [p.y[0]! - dy / 2, p.y[p.y.length - 1]! + dy / 2] };
+}
+
+/** The smallest range holding every panel's range (null when there is none). */
+export function unionExtent(list: ReadonlyArray<PosteriorExtent | null | undefined>): PosteriorExtent | null {
+  const got = list.filter((e): e is PosteriorExtent => !!e);
+  if (got.length === 0) return null;
+  return {
+    x: [Math.min(...got.map((e) => e.x[0])), Math.max(...got.map((e) => e.x[1]))],
+    y: [Math.min(...got.map((e) => e.y[0])), Math.max(...got.map((e) => e.y[1]))],
+  };
 }
 
 /** Grid margins of the posterior chart (the panel subtracts them from its size). */
@@ -127,7 +149,7 @@ export function posteriorOption(p: PosteriorInput): ChartOption {
   }));
   const dx = p.x.length > 1 ? p.x[1]! - p.x[0]! : 1;
   const dy = p.y.length > 1 ? p.y[1]! - p.y[0]! : 1;
-  const ext = p.extent ?? { x: [p.x[0]! - dx / 2, p.x[p.x.length - 1]! + dx / 2], y: [p.y[0]! - dy / 2, p.y[p.y.length - 1]! + dy / 2] };
+  const ext = p.extent ?? posteriorExtent(p);
   return {
     animation: false,
     grid: POSTERIOR_GRID,
