@@ -20,6 +20,7 @@ import { initBackend, type BackendPreference } from '../src-main/engine/backend'
 import { fastMatMulActive, setFastMatMul } from '../src-main/engine/kernels/fast-matmul';
 import { fold, key, normalTensor } from '../src-main/engine/rng';
 import { makeObjective } from '../src-main/engine/objectives/objective';
+import { Optimiser } from '../src-main/engine/optim/optimisers';
 import { vaeSpecSchema, type VaeSpec } from '../src-shared/schemas/run-spec';
 import {
   evaluateVae,
@@ -110,6 +111,20 @@ interface StepTiming {
   steps: number;
 }
 
+/** The engine's Adam as trainVae uses it (optim/optimisers.ts), with a minimize(f) → loss for the step timings. */
+function engineAdam(vars: tf.Variable[]): { minimize(f: () => tf.Scalar, vars: tf.Variable[]): tf.Scalar; dispose(): void } {
+  const opt = new Optimiser({ kind: 'adam', learningRate: 1e-3, epsilon: 1e-7 }, Object.fromEntries(vars.map((v) => [v.name, v])));
+  return {
+    minimize(f, list) {
+      const { value, grads } = tf.variableGrads(f, list);
+      opt.apply(grads);
+      tf.dispose(grads);
+      return value;
+    },
+    dispose: () => opt.dispose(),
+  };
+}
+
 /** Time `steps` optimiser steps of trainVae (after 3 warm-up steps), stopping there. */
 async function timeSteps(data: PreparedVaeData, spec: VaeSpec, steps: number): Promise<StepTiming> {
   const stamps: number[] = [];
@@ -125,7 +140,7 @@ async function timeSteps(data: PreparedVaeData, spec: VaeSpec, steps: number): P
 /** Profile one step: kernel time by op (tf.profile), data feeding, and the rest (graph building, tidy, dispose). */
 async function profileStep(data: PreparedVaeData, spec: VaeSpec): Promise<{ wallMs: number; kernelMs: number; feedMs: number; feedGatherMs: number; byKernel: Array<{ name: string; ms: number; count: number }> }> {
   const model = new VaeModel(vaeConfig(data, spec), key(1));
-  const opt = tf.train.adam(1e-3);
+  const opt = engineAdam(model.variables());
   const trainX = rowsTensor(data.x, data.d, Array.from({ length: Math.min(data.n, 10_000) }, (_, i) => i));
   const objective = makeObjective(spec.objective);
   const vars = model.variables();
@@ -134,7 +149,7 @@ async function profileStep(data: PreparedVaeData, spec: VaeSpec): Promise<{ wall
     const xb = rowsTensor(data.x, data.d, idx);
     const loss = opt.minimize(() => {
       return stepLoss(model, xb, fold(key(2), t), { objective, estimator: 'reparam', analytic: true, beta: 1, freeBits: 0, tau: null, baseline: null }).loss;
-    }, true, vars);
+    }, vars);
     loss?.dataSync();
     loss?.dispose();
     xb.dispose();
@@ -191,7 +206,7 @@ async function abSteps(
 ): Promise<{ fast: number; autodiff: number; gatherFeed: number; tfjsGemm: number | null }> {
   const simd = fastMatMulActive();
   const model = new VaeModel(vaeConfig(data, spec), key(1));
-  const opt = tf.train.adam(1e-3);
+  const opt = engineAdam(model.variables());
   const objective = makeObjective(spec.objective);
   const vars = model.variables();
   const resident = rowsTensor(data.x, data.d, Array.from({ length: Math.min(data.n, 20_000) }, (_, i) => i));
@@ -201,7 +216,6 @@ async function abSteps(
     const xb = viaGather ? (tf.gather(resident, tf.tensor1d(idx, 'int32')) as tf.Tensor2D) : rowsTensor(data.x, data.d, idx);
     const loss = opt.minimize(
       () => stepLoss(model, xb, fold(key(2), t), { objective, estimator: 'reparam', analytic: true, beta: 1, freeBits: 0, tau: null, baseline: null }).loss,
-      true,
       vars,
     );
     loss?.dataSync();

@@ -66,6 +66,11 @@ describe('elbo-studio CLI', () => {
     // BMI raises progression: a positive coefficient whose posterior excludes 0.
     const bmi = out.posterior.coefficients.bmi;
     expect(bmi.mean - 3 * bmi.sd).toBeGreaterThan(0);
+    // On the data's scale too: same sign, scaled by sd(progression) / sd(bmi), and the intercept moves to the data.
+    const raw = out.posterior.coefficientsOriginalScale;
+    expect(raw.bmi.mean).toBeGreaterThan(0);
+    expect(raw.bmi.sd / bmi.sd).toBeCloseTo(raw.bmi.mean / bmi.mean, 6);
+    expect(raw['(intercept)'].sd).toBeNull();
     const repos = makeRepos(openDb(path.join(d, 'elbo-studio.sqlite')));
     const runs = repos.runs.list();
     expect(runs).toHaveLength(1);
@@ -140,5 +145,38 @@ describe('elbo-studio CLI', () => {
     const bad = cli(['fit', '--data', data, '--model', 'bnn', '--target', 'progression', '--features', 'progression,bmi'], d);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/include the target column "progression"/);
+  });
+
+  it('leaves no dataset behind when the spec is refused, on the header or on the stored values', () => {
+    const d = tmp();
+    const diabetes = path.join(root, 'resources/samples/diabetes.csv');
+    const stored = () => {
+      if (!fs.existsSync(path.join(d, 'elbo-studio.sqlite'))) return { datasets: 0, runs: 0, files: 0 };
+      const repos = makeRepos(openDb(path.join(d, 'elbo-studio.sqlite')));
+      const n = { datasets: (repos.db.prepare('SELECT COUNT(*) AS n FROM datasets').get() as { n: number }).n, runs: repos.runs.list().length };
+      repos.db.close();
+      const dir = path.join(d, 'datasets');
+      return { ...n, files: fs.existsSync(dir) ? fs.readdirSync(dir).length : 0 };
+    };
+    // Refused on the header: no such target, a VAE test file without the model's columns, no such text column.
+    const a = cli(['fit', '--data', diabetes, '--model', 'glm', '--target', 'nope'], d);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/Target column "nope" is not in this dataset/);
+    const other = path.join(d, 'other.csv');
+    fs.writeFileSync(other, 'p,q\n1,2\n3,4\n');
+    const b = cli(['fit', '--data', diabetes, '--model', 'vae', '--test', other, '--epochs', '1'], d);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/test dataset "other.csv \(test\)" lacks \d+ of the \d+ feature columns: age/);
+    const c = cli(['fit', '--data', diabetes, '--model', 'lda', '--text-column', 'notes'], d);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/Text column "notes" is not in dataset "diabetes.csv"/);
+    expect(stored()).toEqual({ datasets: 0, runs: 0, files: 0 });
+    // Refused on the values, which only the stored dataset shows (a constant target): the import is undone.
+    const flat = path.join(d, 'flat.csv');
+    fs.writeFileSync(flat, `x,y\n${Array.from({ length: 30 }, (_, i) => `${(i % 6) + 0.5},5`).join('\n')}\n`);
+    const e = cli(['fit', '--data', flat, '--model', 'bnn', '--target', 'y', '--epochs', '1'], d);
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/Target "y" is constant/);
+    expect(stored()).toEqual({ datasets: 0, runs: 0, files: 0 });
   });
 });

@@ -11,8 +11,9 @@ import path from 'node:path';
 import { createDispatcher, createHandlers } from './api/dispatcher';
 import { createServices, resolveDataDir, type Services } from './api/services';
 import { parseAnneal, parseFamily, parseObjective, parseSchedule } from '../src-shared/schemas/labels';
-import { runSpecSchema, type RunSpecInput } from '../src-shared/schemas/run-spec';
-import type { RunSummary } from '../src-shared/domain/types';
+import { runSpecSchema, type RunSpec, type RunSpecInput } from '../src-shared/schemas/run-spec';
+import type { ColumnRole, ColumnType, RunSummary } from '../src-shared/domain/types';
+import { validateRun, type DatasetInfo } from './jobs/adapters';
 
 const HELP = `ELBO Studio command line
 
@@ -156,19 +157,20 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   if (opts.has('backend')) process.env.ELBO_STUDIO_BACKEND = opts.get('backend');
   const dispatch = createDispatcher(createHandlers(s));
   const projectName = opts.get('project') ?? 'CLI';
-  const project = s.repos.projects.findByName(projectName) ?? s.repos.projects.create(projectName);
 
   const ignore = new Set(list(opts, 'ignore') ?? []);
   const features = list(opts, 'features');
-  const importFile = async (file: string, name: string) => {
+  // A header sniff (import:preview reads a sample; nothing is stored) with the roles the options give, so the spec is
+  // checked against the file's columns before any dataset is created.
+  const sniff = async (file: string, name: string) => {
     const picked = s.files.register(path.resolve(file));
-    const preview = await unwrap<{ columns: { name: string; type: string; role: string }[] }>(
+    const preview = await unwrap<{ columns: { name: string; type: ColumnType; role: ColumnRole; missing: number }[] }>(
       dispatch('import:preview', { source: { fileId: picked.fileId } }),
     );
     const columns = preview.columns.map((c) => ({
       name: c.name,
-      type: c.name === opts.get('text-column') ? 'text' : c.type,
-      role: ignore.has(c.name)
+      type: (c.name === opts.get('text-column') ? 'text' : c.type) as ColumnType,
+      role: (ignore.has(c.name)
         ? 'ignore'
         : c.name === opts.get('target')
           ? 'label'
@@ -176,8 +178,14 @@ async function fit(s: Services, opts: Opts): Promise<void> {
             ? 'text'
             : features
               ? features.includes(c.name) ? 'feature' : c.role === 'feature' ? 'ignore' : c.role
-              : c.role,
+              : c.role) as ColumnRole,
     }));
+    const info: DatasetInfo = { name, rows: null, schema: columns.map((c, i) => ({ ...c, missing: preview.columns[i]!.missing })) };
+    return { file, name, fileId: picked.fileId, columns, info };
+  };
+  type Sniffed = Awaited<ReturnType<typeof sniff>>;
+  const imported: number[] = [];
+  const importFile = async (f: Sniffed, projectId: number) => {
     const importId = crypto.randomBytes(8).toString('hex');
     let lastImportLog = 0;
     const offImport = s.events.on('import:progress', (p) => {
@@ -188,17 +196,18 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     });
     try {
       const ds = await unwrap<{ id: number; name: string; rows: number }>(
-        dispatch('import:commit', { importId, projectId: project.id, source: { fileId: picked.fileId }, name, columns }),
+        dispatch('import:commit', { importId, projectId, source: { fileId: f.fileId }, name: f.name, columns: f.columns }),
       );
-      process.stderr.write(`imported ${ds.rows} rows of ${path.basename(file)} as dataset ${ds.id}\n`);
+      imported.push(ds.id);
+      process.stderr.write(`imported ${ds.rows} rows of ${path.basename(f.file)} as dataset ${ds.id}\n`);
       return ds;
     } finally {
       offImport();
     }
   };
-  const dataset = await importFile(data, path.basename(data));
-  const heldoutDataset = model === 'lda' && opts.has('heldout') ? await importFile(opts.get('heldout')!, `${path.basename(opts.get('heldout')!)} (held-out)`) : null;
-  const testDataset = model === 'vae' && opts.has('test') ? await importFile(opts.get('test')!, `${path.basename(opts.get('test')!)} (test)`) : null;
+  const dataFile = await sniff(data, path.basename(data));
+  const heldoutFile = model === 'lda' && opts.has('heldout') ? await sniff(opts.get('heldout')!, `${path.basename(opts.get('heldout')!)} (held-out)`) : null;
+  const testFile = model === 'vae' && opts.has('test') ? await sniff(opts.get('test')!, `${path.basename(opts.get('test')!)} (test)`) : null;
 
   const hidden = list(opts, 'hidden')?.map((h) => {
     const v = Number(h);
@@ -265,7 +274,6 @@ async function fit(s: Services, opts: Opts): Promise<void> {
           ...(method ? { method } : {}),
           ...(numberOpt(opts, 'passes') !== undefined ? { passes: numberOpt(opts, 'passes') } : {}),
           ...(numberOpt(opts, 'heldout-fraction', false) !== undefined ? { heldoutFraction: numberOpt(opts, 'heldout-fraction', false) } : {}),
-          ...(heldoutDataset ? { heldoutDatasetId: heldoutDataset.id } : {}),
           ...(opts.has('language') ? { prep: { language: opts.get('language')!, extraStopWords: [], minTokenLength: 3, minDf: 5, maxDf: 0.5, maxVocab: 10_000, bigrams: false } } : {}),
           ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
         }
@@ -296,13 +304,29 @@ async function fit(s: Services, opts: Opts): Promise<void> {
                 },
               }
             : {}),
-          ...(testDataset ? { testDatasetId: testDataset.id } : {}),
           ...(numberOpt(opts, 'threads') !== undefined ? { threads: numberOpt(opts, 'threads') } : {}),
         };
   const parsed = runSpecSchema.safeParse(specInput);
   if (!parsed.success) {
     throw new Error(`Invalid options: ${parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')}`);
   }
+  // The model's own checks against the files' headers, before anything is imported: a refused run leaves nothing.
+  try {
+    validateRun(parsed.data, { dataset: dataFile.info, second: (heldoutFile ?? testFile)?.info ?? null });
+  } catch (e) {
+    const err = e as { message: string; hint?: string };
+    throw new Error(err.hint ? `${err.message} (${err.hint})` : err.message);
+  }
+  const project = s.repos.projects.findByName(projectName) ?? s.repos.projects.create(projectName);
+  const dataset = await importFile(dataFile, project.id);
+  const heldoutDataset = heldoutFile ? await importFile(heldoutFile, project.id) : null;
+  const testDataset = testFile ? await importFile(testFile, project.id) : null;
+  const spec: RunSpec =
+    parsed.data.model === 'lda' && heldoutDataset
+      ? { ...parsed.data, heldoutDatasetId: heldoutDataset.id }
+      : parsed.data.model === 'vae' && testDataset
+        ? { ...parsed.data, testDatasetId: testDataset.id }
+        : parsed.data;
 
   const done = new Promise<RunSummary>((resolve) => {
     s.events.on('run:status', (r) => {
@@ -326,9 +350,16 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   s.events.on('run:metrics', ({ points }) => {
     for (const p of points) if (p.name !== 'elbo') process.stderr.write(`epoch ${p.epoch}: ${p.name} ${p.value.toFixed(3)}\n`);
   });
-  const run = await unwrap<RunSummary>(
-    dispatch('runs:start', { projectId: project.id, datasetId: dataset.id, spec: parsed.data, ...(opts.has('name') ? { name: opts.get('name') } : {}) }),
-  );
+  let run: RunSummary;
+  try {
+    run = await unwrap<RunSummary>(
+      dispatch('runs:start', { projectId: project.id, datasetId: dataset.id, spec, ...(opts.has('name') ? { name: opts.get('name') } : {}) }),
+    );
+  } catch (e) {
+    // Refused on the stored values (a check the header could not make): the datasets imported for it go again.
+    for (const id of imported) await dispatch('datasets:delete', { datasetId: id });
+    throw e;
+  }
   process.stderr.write(`run ${run.id} queued\n`);
   const final = await done;
   let exported: string[] | null = null;
@@ -392,7 +423,16 @@ function vaeSummary(m: Record<string, number>, testDataset: { id: number; rows: 
 
 function glmPosterior(s: Services, runId: number) {
   const a = s.repos.artifacts.get(runId, 'posterior')?.data as
-    | { model: string; names: string[]; mean: number[]; sd: number[]; noiseSigma: { mean: number; sd: number } | null; standardized: boolean; target: { centre: number; scale: number } }
+    | {
+        model: string;
+        names: string[];
+        mean: number[];
+        sd: number[];
+        noiseSigma: { mean: number; sd: number } | null;
+        standardized: boolean;
+        target: { centre: number; scale: number };
+        original?: { names: string[]; mean: number[]; sd: Array<number | null> } | null;
+      }
     | undefined;
   if (!a) return null;
   return {
@@ -400,6 +440,8 @@ function glmPosterior(s: Services, runId: number) {
     standardizedPredictors: a.standardized,
     ...(a.model === 'linear' && a.standardized ? { targetStandardized: a.target } : {}),
     coefficients: Object.fromEntries(a.names.map((n, i) => [n, { mean: a.mean[i], sd: a.sd[i] }])),
+    // Per unit of each predictor (and of the target): the standardised coefficients mapped back by the engine.
+    ...(a.original ? { coefficientsOriginalScale: Object.fromEntries(a.original.names.map((n, i) => [n, { mean: a.original!.mean[i], sd: a.original!.sd[i] }])) } : {}),
     ...(a.noiseSigma ? { noiseSigma: a.noiseSigma } : {}),
   };
 }

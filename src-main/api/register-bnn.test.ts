@@ -8,7 +8,7 @@ import { DatasetFile } from '../data-import';
 import { initBackend } from '../engine/backend';
 import { disposeNet, exportBnnBundle, prepareBnnData, trainBnn } from '../engine/models/bnn';
 import { createDispatcher, createHandlers, type DispatchResult } from './dispatcher';
-import { csvCell } from './register-bnn';
+import { csvCell } from '../model-service/tables';
 import { createServices, type Services } from './services';
 
 let s: Services;

@@ -131,6 +131,8 @@ export function registerHistory(s: Services): Pick<
       removeWith(summary.files, () => {
         s.repos.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
       });
+      // Run ids can be used again after a delete: the model service must not keep serving this run's model.
+      s.models.evict(`run:${runId}`);
       return summary;
     },
     'datasets:delete-preview': async ({ datasetId }) => datasetPreview(datasetId),
@@ -149,6 +151,7 @@ export function registerHistory(s: Services): Pick<
       removeWith(summary.files, () => {
         s.repos.db.prepare('DELETE FROM datasets WHERE id = ?').run(datasetId);
       });
+      for (const id of runIds) s.models.evict(`run:${id}`);
       return summary;
     },
   };

@@ -12,6 +12,7 @@ import { FileRegistry } from './files';
 import { Confirmations } from './confirmations';
 import { findSamplesDir } from './samples';
 import { sweepDataDir } from '../storage/sweep';
+import { ModelService } from '../model-service/service';
 
 export interface Services {
   mode: 'electron' | 'browser';
@@ -20,6 +21,8 @@ export interface Services {
   repos: Repos;
   events: EventBus;
   runner: JobRunner;
+  /** Every use of a fitted model on rows (views, inference, predictions, scoring), on its worker thread. */
+  models: ModelService;
   files: FileRegistry;
   /** Tokens that confirm overwriting or deleting files outside the data directory (issued by a refusal). */
   confirmations: Confirmations;
@@ -101,6 +104,7 @@ export function createServices(o: CreateServicesOptions): Services {
     }
   }, 3600_000);
   sweepTimer.unref();
+  const models = new ModelService();
   const services: Services = {
     mode: o.mode,
     version: appVersion(),
@@ -108,6 +112,7 @@ export function createServices(o: CreateServicesOptions): Services {
     repos,
     events,
     runner,
+    models,
     files,
     confirmations: new Confirmations(),
     samplesDir: o.samplesDir ?? findSamplesDir(),
@@ -118,6 +123,7 @@ export function createServices(o: CreateServicesOptions): Services {
     async close() {
       clearInterval(sweepTimer);
       await runner.shutdown();
+      await models.close();
       db.close();
     },
   };

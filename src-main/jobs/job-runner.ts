@@ -12,6 +12,7 @@ import type { FromWorker, ToWorker, WorkerInput } from './protocol';
 import { describeStorageError } from '../storage/storage-errors';
 import { dropLease, heldElsewhere, LEASE_HEARTBEAT_MS, takeLease, touchLease } from './run-lease';
 import { trainingResourceLimits } from './memory-estimate';
+import { secondDatasetId } from './adapters';
 
 export interface WorkerLike {
   postMessage(msg: ToWorker): void;
@@ -215,17 +216,13 @@ export class JobRunner {
     if (!run || run.status !== 'queued') return;
     let worker: WorkerLike;
     try {
+      const second = secondDatasetId(run.spec);
       worker = this.factory({
         runId,
         spec: run.spec,
         datasetDir: this.opts.datasetDir(run.datasetId),
         runDir: this.opts.runDir ? this.opts.runDir(runId) : '',
-        ...(run.spec.model === 'lda' && run.spec.heldoutDatasetId !== undefined
-          ? { heldoutDatasetDir: this.opts.datasetDir(run.spec.heldoutDatasetId) }
-          : {}),
-        ...(run.spec.model === 'vae' && run.spec.testDatasetId !== undefined
-          ? { heldoutDatasetDir: this.opts.datasetDir(run.spec.testDatasetId) }
-          : {}),
+        ...(second !== undefined ? { heldoutDatasetDir: this.opts.datasetDir(second) } : {}),
       });
     } catch (e) {
       this.finish(runId, 'failed', `Could not start the training worker: ${(e as Error).message}`);

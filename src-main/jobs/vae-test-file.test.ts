@@ -11,7 +11,7 @@ import { DatasetFile, importCsv } from '../data-import';
 import { vaeSpecSchema } from '../../src-shared/schemas/run-spec';
 import { initBackend } from '../engine/backend';
 import { evaluateVae, prepareWithSnapshot, type VaeSnapshot } from '../engine/models/vae';
-import { testMatrix } from './execute-run';
+import { testMatrix } from './adapters/vae';
 
 let s: Services;
 let dir: string;

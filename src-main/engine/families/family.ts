@@ -30,6 +30,9 @@ export interface SavedPosterior {
   params: SerialisedParams;
 }
 
+/** q as an exact Gaussian: location [..., D] and a diagonal scale [..., D] or a lower-triangular factor [..., D, D]. */
+export type GaussianForm = { loc: tf.Tensor; scale: tf.Tensor; tril?: undefined } | { loc: tf.Tensor; tril: tf.Tensor; scale?: undefined };
+
 export interface Family {
   readonly kind: FamilyKind;
   readonly dim: number;
@@ -46,6 +49,12 @@ export interface Family {
   logProb(params: TensorMap, z: tf.Tensor): tf.Tensor;
   sampleAmortised(k: Key, shared: TensorMap, h: tf.Tensor, n: number): FamilySample;
   logProbAmortised(shared: TensorMap, h: tf.Tensor, z: tf.Tensor): tf.Tensor;
+  /**
+   * Capability for a closed-form KL: 'diagonal' or 'tril' when q is exactly Gaussian (no flow), else null. With it,
+   * `gaussian(params)` gives loc and scale / tril from global parameters or from {...shared, ...unpackEncoder(h)}.
+   */
+  readonly gaussianForm?: 'diagonal' | 'tril' | null;
+  gaussian?(params: TensorMap): GaussianForm | null;
   /** Mean and marginal standard deviations of a global posterior, if known in closed form (else estimated). */
   moments(k: Key, params: TensorMap, n?: number): { mean: Float64Array; sd: Float64Array };
 }

@@ -11,7 +11,7 @@ import { fold, normalTensor, split } from '../rng.js';
 import { AffineDiagonal, AffineTril } from '../bijectors/affine.js';
 import type { Bijector } from '../bijectors/base.js';
 import { Chain } from '../bijectors/base.js';
-import type { Family, FamilyForm, FamilyKind, FamilySample } from './family.js';
+import type { Family, FamilyForm, FamilyKind, FamilySample, GaussianForm } from './family.js';
 import { checkCount, sampleMoments, standardNormalLogProb } from './family.js';
 import type { ShapeMap, TensorMap, VariableMap } from './params.js';
 import { createVariables, prefixed, scope, totalSize, unpackEncoder } from './params.js';
@@ -22,6 +22,7 @@ export class TransformedGaussian implements Family {
   readonly amortisedSize: number;
   readonly base: AffineDiagonal | AffineTril;
   readonly flow: Chain;
+  readonly gaussianForm: 'diagonal' | 'tril' | null;
 
   constructor(
     readonly kind: FamilyKind,
@@ -33,6 +34,7 @@ export class TransformedGaussian implements Family {
     this.base = opts.fullRank ? new AffineTril(dim, s) : new AffineDiagonal(dim, s);
     this.flow = new Chain(dim, opts.layers ?? []);
     this.hasLogProb = this.flow.hasInverse;
+    this.gaussianForm = this.flow.layers.length > 0 ? null : opts.fullRank ? 'tril' : 'diagonal';
     this.amortisedSize = totalSize(this.localShapes());
   }
 
@@ -76,6 +78,12 @@ export class TransformedGaussian implements Family {
     const eps = this.base.inverse(x, bp);
     const ldb = this.base.forwardLogDetJacobian(eps, bp);
     return tf.sub(tf.sub(standardNormalLogProb(eps), ldb), ldf);
+  }
+  gaussian(params: TensorMap): GaussianForm | null {
+    if (!this.gaussianForm) return null;
+    const bp = scope(params, 'base.');
+    const loc = bp.loc!;
+    return this.base instanceof AffineTril ? { loc, tril: this.base.tril(bp) } : { loc, scale: this.base.scale(bp) };
   }
   sample(k: Key, params: TensorMap, n: number): FamilySample {
     return this.run(k, params, [], n);

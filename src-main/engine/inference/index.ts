@@ -19,6 +19,7 @@ export * from '../objectives/estimators.js';
 export * from '../optim/optimisers.js';
 export * from './svi.js';
 export * from './svgd.js';
+export * from './train-loop.js';
 export * from '../diagnostics/psis.js';
 export * from '../diagnostics/loglik.js';
 export * from '../diagnostics/latent.js';

@@ -8,13 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { Key } from '../rng.js';
 import { key } from '../rng.js';
 import type { ParticleFamily, SvgdKernel } from '../families/particles.js';
 import type { VariableMap } from '../families/params.js';
-import { disposeParams, need } from '../families/params.js';
+import { need } from '../families/params.js';
 import type { OptimiserConfig } from '../optim/optimisers.js';
 import { Optimiser } from '../optim/optimisers.js';
+import type { StepOutcome, VariableTrainable } from './train-loop.js';
+import { Stepper } from './train-loop.js';
 
 /** Median of the off-diagonal pairwise squared distances, from [N, N] values. */
 function medianSq(d2: Float32Array | Float64Array, N: number): number {
@@ -49,70 +50,100 @@ export function svgdDirection(x: tf.Tensor, score: tf.Tensor, kernel: SvgdKernel
   return { phi: tf.div(tf.add(drive, repulse), N), bandwidth: h };
 }
 
+/** ∇ log p at the particles x [N, D] → [N, D], and a loss to report (e.g. −mean log-likelihood; NaN if none). */
+export type SvgdScore = (x: tf.Tensor) => { score: tf.Tensor; loss: number };
+
 export interface SvgdConfig {
   family: ParticleFamily;
-  /** log p(θ [N, D]) → [N] (a GlobalModel's logJoint). */
-  logProb: (theta: tf.Tensor) => tf.Tensor;
+  /** log p(θ [N, D]) → [N] (a GlobalModel's logJoint); its gradient is the score unless `score` is given. */
+  logProb?: (theta: tf.Tensor) => tf.Tensor;
+  /** The score computed elsewhere (the BNN's float64 kernel); takes precedence over logProb. */
+  score?: SvgdScore;
   optimiser?: OptimiserConfig;
   seed: number;
   /** Start from these particles instead of the family's initialisation. */
   initialParams?: VariableMap;
 }
 
-export interface SvgdState {
-  readonly config: SvgdConfig;
-  readonly params: VariableMap;
-  readonly optimiser: Optimiser;
-  readonly key: Key;
-  step: number;
-  lastPhiNorm: number;
-  lastBandwidth: number;
-}
+/**
+ * SVGD as a step function on the one loop: the step computes −φ (a descent direction) and its mean per-particle
+ * norm; commit hands −φ to the optimiser. The reported loss is the score's (or the mean ‖φ‖ when it has none).
+ */
+export class SvgdTrainable implements VariableTrainable<Float32Array> {
+  lastPhiNorm = NaN;
+  lastBandwidth = NaN;
 
-export function svgdInit(config: SvgdConfig): SvgdState {
-  const k = key(config.seed);
-  const params = config.initialParams ?? config.family.init(k);
-  return {
-    config,
-    params,
-    optimiser: new Optimiser(config.optimiser ?? { kind: 'adam', learningRate: 0.05 }, params),
-    key: k,
-    step: 0,
-    lastPhiNorm: NaN,
-    lastBandwidth: NaN,
-  };
-}
+  constructor(
+    readonly config: SvgdConfig,
+    readonly params: VariableMap,
+    readonly optimiser: Optimiser,
+  ) {}
 
-/** One SVGD update; returns ‖φ‖ (mean over particles) and skips the update if φ is not finite. */
-export function svgdStep(state: SvgdState): { step: number; phiNorm: number; bandwidth: number; skipped: boolean } {
-  const x = need(state.params, 'particles');
-  let bandwidth = NaN;
-  const phi = tf.tidy(() => {
-    const score = tf.grad((t: tf.Tensor) => tf.sum(state.config.logProb(t)))(x);
-    const r = svgdDirection(x, score, state.config.family.kernel);
-    bandwidth = r.bandwidth;
-    return tf.neg(r.phi);
-  });
-  const nT = tf.tidy(() => tf.mean(tf.sqrt(tf.sum(tf.square(phi), 1))));
-  const phiNorm = nT.dataSync()[0]!;
-  nT.dispose();
-  const step = state.step++;
-  const skipped = !Number.isFinite(phiNorm);
-  if (!skipped) state.optimiser.apply({ particles: phi });
-  phi.dispose();
-  state.lastPhiNorm = phiNorm;
-  state.lastBandwidth = bandwidth;
-  return { step, phiNorm, bandwidth, skipped };
-}
+  private scoreOf(x: tf.Tensor): { score: tf.Tensor; loss: number } {
+    if (this.config.score) return this.config.score(x);
+    const logProb = this.config.logProb;
+    if (!logProb) throw new Error('SVGD needs logProb or score; pass the model\'s logJoint as logProb.');
+    return { score: tf.grad((t: tf.Tensor) => tf.sum(logProb(t)))(x), loss: NaN };
+  }
 
-export function svgdRun(state: SvgdState, steps: number, onProgress?: (r: { step: number; phiNorm: number }) => void, every = 50): void {
-  for (let i = 0; i < steps; i++) {
-    const r = svgdStep(state);
-    if (onProgress && (r.step % every === 0 || i === steps - 1)) onProgress(r);
+  step(): StepOutcome {
+    const x = need(this.params, 'particles');
+    let bandwidth = NaN;
+    let loss = NaN;
+    const phi = tf.tidy(() => {
+      const s = this.scoreOf(x);
+      loss = s.loss;
+      const r = svgdDirection(x, s.score, this.config.family.kernel);
+      bandwidth = r.bandwidth;
+      return tf.neg(r.phi);
+    });
+    const nT = tf.tidy(() => tf.mean(tf.sqrt(tf.sum(tf.square(phi), 1))));
+    const phiNorm = nT.dataSync()[0]!;
+    nT.dispose();
+    this.lastPhiNorm = phiNorm;
+    this.lastBandwidth = bandwidth;
+    return {
+      loss: Number.isNaN(loss) && !this.config.score ? phiNorm : loss,
+      gradNorm: phiNorm,
+      commit: () => {
+        this.optimiser.apply({ particles: phi });
+        phi.dispose();
+      },
+      discard: () => phi.dispose(),
+    };
+  }
+
+  snapshot(): Float32Array {
+    return Float32Array.from(need(this.params, 'particles').dataSync());
+  }
+  restore(s: Float32Array): void {
+    const p = need(this.params, 'particles') as tf.Variable;
+    tf.tidy(() => p.assign(tf.tensor(s, p.shape)));
   }
 }
 
+export function svgdTrainable(config: SvgdConfig): SvgdTrainable {
+  const params = config.initialParams ?? config.family.init(key(config.seed));
+  return new SvgdTrainable(config, params, new Optimiser(config.optimiser ?? { kind: 'adam', learningRate: 0.05 }, params));
+}
+
+/** SVGD driven one step at a time (tests, benchmarks). */
+export class SvgdState extends Stepper<SvgdTrainable, Float32Array> {
+  constructor(trainable: SvgdTrainable) {
+    super(trainable, { learningRate: trainable.optimiser.config.learningRate });
+  }
+}
+
+export function svgdInit(config: SvgdConfig): SvgdState {
+  return new SvgdState(svgdTrainable(config));
+}
+
+/** One SVGD update on the loop; returns ‖φ‖ (mean over particles); a non-finite φ is skipped and counted. */
+export function svgdStep(state: SvgdState): { step: number; phiNorm: number; bandwidth: number; skipped: boolean } {
+  const r = state.loop.advance()!;
+  return { step: r.step, phiNorm: state.trainable.lastPhiNorm, bandwidth: state.trainable.lastBandwidth, skipped: r.skipped };
+}
+
 export function svgdDispose(state: SvgdState): void {
-  state.optimiser.dispose();
-  disposeParams(state.params);
+  state.dispose();
 }

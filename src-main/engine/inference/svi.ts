@@ -1,9 +1,9 @@
 /**
- * Stochastic variational inference on explicit state (the loop kept apart from family and bound, as Pyro's SVI):
+ * Stochastic variational inference for a global model (models/common/model.ts) on the one loop (train-loop.ts):
  *   φ_{t+1} = φ_t − η_t · clip(ĝ_t),  ĝ_t an unbiased estimate of −∇_φ L(φ_t) from `objective.samples` draws
- * keyed by fold(runKey, t). A step whose loss or gradient is not finite is skipped (parameters untouched) and
- * counted; after `maxConsecutiveNonFinite` such steps in a row the run stops with NonFiniteError. Global models
- * only (models/common/model.ts); amortised models build their loss from the same families and bounds.
+ * keyed by fold(runKey, t) (objectives/estimators.ts: pathwise or score function on logW [S, 1]). The loop skips
+ * and counts non-finite steps and stops after `maxConsecutiveNonFinite` in a row with NonFiniteError. Parameters:
+ * the family's variables φ; the loop knows no family or bound (Pyro's SVI).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Key } from '../rng.js';
@@ -13,24 +13,14 @@ import type { VariableMap } from '../families/params.js';
 import { disposeParams } from '../families/params.js';
 import type { GlobalModel } from '../models/common/model.js';
 import type { Objective } from '../objectives/objective.js';
-import { lossAndGrads } from '../objectives/estimators.js';
+import { lossAndGrads, nextBaseline } from '../objectives/estimators.js';
 import { klWeight } from '../objectives/schedules.js';
 import type { OptimiserConfig } from '../optim/optimisers.js';
 import { Optimiser, globalNorm } from '../optim/optimisers.js';
+import type { StepInput, StepOutcome, VariableTrainable } from './train-loop.js';
+import { MAX_NONFINITE_STREAK, Stepper } from './train-loop.js';
 
-export class NonFiniteError extends Error {
-  constructor(
-    readonly steps: number,
-    readonly atStep: number,
-    detail: string,
-  ) {
-    super(
-      `${steps} steps in a row (up to step ${atStep}) gave a non-finite loss or gradient (${detail}); the run was stopped ` +
-        'before writing NaNs. Lower the learning rate, set clipNorm (e.g. 10), or check the model for log(0) / overflow.',
-    );
-    this.name = 'NonFiniteError';
-  }
-}
+export { NonFiniteError } from './train-loop.js';
 
 export interface SviConfig {
   family: Family;
@@ -44,18 +34,6 @@ export interface SviConfig {
   initialParams?: VariableMap;
 }
 
-export interface SviState {
-  readonly config: SviConfig;
-  readonly params: VariableMap;
-  readonly optimiser: Optimiser;
-  readonly runKey: Key;
-  step: number;
-  skipped: number;
-  consecutiveSkipped: number;
-  baseline: number | null;
-  lastBound: number;
-}
-
 export interface SviStepResult {
   step: number;
   bound: number;
@@ -66,52 +44,85 @@ export interface SviStepResult {
   beta: number;
 }
 
-export function sviInit(config: SviConfig): SviState {
+/** The global model's step on the loop: loss, bound and gradients at fold(runKey, t); the update on commit. */
+export class SviTrainable implements VariableTrainable<null> {
+  baseline: number | null = null;
+  lastBound = NaN;
+  /** β and η of the last step (for progress). */
+  beta = 1;
+  learningRate = NaN;
+
+  constructor(
+    readonly config: SviConfig,
+    readonly params: VariableMap,
+    readonly optimiser: Optimiser,
+    readonly runKey: Key,
+  ) {}
+
+  step({ step }: StepInput): StepOutcome {
+    const { family, model, objective } = this.config;
+    this.beta = klWeight(step, objective.beta, objective.anneal);
+    this.learningRate = this.optimiser.currentLearningRate();
+    const r = lossAndGrads(fold(this.runKey, step), this.params, { family, model, objective, beta: this.beta, baseline: this.baseline });
+    const gradNorm = globalNorm(r.grads);
+    return {
+      loss: r.loss,
+      bound: r.bound,
+      gradNorm,
+      commit: () => {
+        this.optimiser.apply(r.grads, gradNorm);
+        disposeParams(r.grads);
+        this.lastBound = r.bound;
+        this.baseline = nextBaseline(this.baseline, r.bound);
+      },
+      discard: () => disposeParams(r.grads),
+    };
+  }
+}
+
+/** SVI driven one step at a time (tests, benchmarks); fitGlm runs the same trainable through the loop. */
+export class SviState extends Stepper<SviTrainable, null> {
+  constructor(trainable: SviTrainable) {
+    super(trainable, { maxConsecutiveNonFinite: trainable.config.maxConsecutiveNonFinite, learningRate: trainable.config.optimiser.learningRate });
+  }
+  get config(): SviConfig {
+    return this.trainable.config;
+  }
+  get runKey(): Key {
+    return this.trainable.runKey;
+  }
+  get lastBound(): number {
+    return this.trainable.lastBound;
+  }
+}
+
+/** The trainable of a global model: validated family and model, initial parameters, optimiser, run key. */
+export function sviTrainable(config: SviConfig): SviTrainable {
   const { family, model } = config;
   if (!family.trainableBySvi) throw new Error(`The ${family.kind} family is not fitted by SVI; run inference/svgd.ts instead.`);
   if (family.dim !== model.dim) throw new RangeError(`Family dim ${family.dim} differs from model dim ${model.dim}; build the family with makeFamily(spec, model.dim).`);
-  const max = config.maxConsecutiveNonFinite ?? 20;
+  const max = config.maxConsecutiveNonFinite ?? MAX_NONFINITE_STREAK;
   if (!Number.isInteger(max) || max < 1) throw new RangeError(`Expected maxConsecutiveNonFinite ≥ 1, got ${max}`);
   const [kInit, kRun] = split(key(config.seed), 2);
   const params = config.initialParams ?? family.init(kInit!, 'global');
-  return {
-    config,
-    params,
-    optimiser: new Optimiser(config.optimiser, params),
-    runKey: kRun!,
-    step: 0,
-    skipped: 0,
-    consecutiveSkipped: 0,
-    baseline: null,
-    lastBound: NaN,
-  };
+  let optimiser: Optimiser;
+  try {
+    optimiser = new Optimiser(config.optimiser, params);
+  } catch (e) {
+    if (!config.initialParams) disposeParams(params);
+    throw e;
+  }
+  return new SviTrainable(config, params, optimiser, kRun!);
+}
+
+export function sviInit(config: SviConfig): SviState {
+  return new SviState(sviTrainable(config));
 }
 
 export function sviStep(state: SviState): SviStepResult {
-  const { family, model, objective } = state.config;
-  const beta = klWeight(state.step, objective.beta, objective.anneal);
-  const k = fold(state.runKey, state.step);
-  const learningRate = state.optimiser.currentLearningRate();
-  const r = lossAndGrads(k, state.params, { family, model, objective, beta, baseline: state.baseline });
-  const gradNorm = globalNorm(r.grads);
-  const finite = Number.isFinite(r.loss) && Number.isFinite(r.bound) && Number.isFinite(gradNorm);
-  const step = state.step;
-  state.step += 1;
-  if (!finite) {
-    disposeParams(r.grads);
-    state.skipped += 1;
-    state.consecutiveSkipped += 1;
-    if (state.consecutiveSkipped >= (state.config.maxConsecutiveNonFinite ?? 20)) {
-      throw new NonFiniteError(state.consecutiveSkipped, step, `loss ${r.loss}, bound ${r.bound}, gradient norm ${gradNorm}`);
-    }
-    return { step, bound: r.bound, loss: r.loss, gradNorm, skipped: true, learningRate, beta };
-  }
-  state.consecutiveSkipped = 0;
-  state.optimiser.apply(r.grads, gradNorm);
-  disposeParams(r.grads);
-  state.lastBound = r.bound;
-  state.baseline = state.baseline === null ? r.bound : 0.9 * state.baseline + 0.1 * r.bound;
-  return { step, bound: r.bound, loss: r.loss, gradNorm, skipped: false, learningRate, beta };
+  const t = state.trainable;
+  const r = state.loop.advance()!;
+  return { step: r.step, bound: r.bound, loss: r.loss, gradNorm: r.gradNorm ?? NaN, skipped: r.skipped, learningRate: t.learningRate, beta: t.beta };
 }
 
 /**
@@ -136,21 +147,5 @@ export function evaluateElbo(family: Family, params: VariableMap, model: GlobalM
 }
 
 export function sviDispose(state: SviState): void {
-  state.optimiser.dispose();
-  disposeParams(state.params);
-}
-
-/** Run `steps` SVI steps with an optional progress callback every `every` steps. */
-export function sviRun(
-  state: SviState,
-  steps: number,
-  onProgress?: (r: SviStepResult) => void,
-  every = 50,
-): SviStepResult | null {
-  let last: SviStepResult | null = null;
-  for (let i = 0; i < steps; i++) {
-    last = sviStep(state);
-    if (onProgress && (last.step % every === 0 || i === steps - 1)) onProgress(last);
-  }
-  return last;
+  state.dispose();
 }

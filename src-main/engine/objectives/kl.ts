@@ -5,6 +5,7 @@
  * The tensor forms are differentiable (used by analytic-KL ELBOs); the float64 form is a reference.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { GaussianForm } from '../families/family.js';
 import { cholesky, cholSolve, logDetSpd } from '../models/common/linalg.js';
 
 /** Per-coordinate KL(N(μ, σ²) ‖ N(0, 1)) [..., D]. */
@@ -32,6 +33,16 @@ export function klTrilDiag(mu: tf.Tensor, L: tf.Tensor, m: tf.Tensor | number, s
   const eye = tf.eye(D);
   const logDiag = tf.sum(tf.mul(eye, tf.log(tf.add(tf.abs(L), tf.sub(1, eye)))), [-2, -1]);
   return tf.mul(0.5, tf.add(tf.sub(tf.add(trace, maha), D), tf.sub(tf.sum(tf.log(s2), -1), tf.mul(2, logDiag))));
+}
+
+/**
+ * KL(q ‖ N(m, diag s²)) for an exactly Gaussian q (Family.gaussian): per coordinate [..., D] for a diagonal scale
+ * (perDim, null for a full factor) and the total [...].
+ */
+export function klGaussianToDiag(q: GaussianForm, m: tf.Tensor | number, s: tf.Tensor | number): { perDim: tf.Tensor | null; total: tf.Tensor } {
+  if (q.tril) return { perDim: null, total: klTrilDiag(q.loc, q.tril, m, s) };
+  const perDim = m === 0 && s === 1 ? klNormalStd(q.loc, q.scale) : klNormalDiag(q.loc, q.scale, m, s);
+  return { perDim, total: tf.sum(perDim, -1) };
 }
 
 /** Reference KL between full-covariance Gaussians in float64 (row-major covariances). */

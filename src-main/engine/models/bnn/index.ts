@@ -20,4 +20,6 @@ export * from './train';
 export * from './views';
 export * from './bundle';
 export * from './splits';
+export * from './band-summary';
+export * from './table';
 export * from './psis';

@@ -422,37 +422,6 @@ export function headLoss(out: Float64Array, y: ArrayLike<number>, B: number, hea
   return { loglik, gOut, gSigma };
 }
 
-/** Adam (Kingma & Ba 2015) on a flat float64 vector, with optional global-norm clipping. */
-export class FlatAdam {
-  private readonly m: Float64Array;
-  private readonly v: Float64Array;
-  t = 0;
-  constructor(size: number, readonly lr: number, readonly clipNorm: number | null = null, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly eps = 1e-8) {
-    this.m = new Float64Array(size);
-    this.v = new Float64Array(size);
-  }
-  /** θ ← θ − η m̂/(√v̂ + ε); returns the pre-clipping gradient norm (no update when it is not finite). */
-  step(theta: Float64Array, g: Float64Array, lr = this.lr): number {
-    let n2 = 0;
-    for (let i = 0; i < g.length; i++) n2 += g[i]! * g[i]!;
-    const norm = Math.sqrt(n2);
-    if (!Number.isFinite(norm)) return norm;
-    const sc = this.clipNorm !== null && norm > this.clipNorm ? this.clipNorm / norm : 1;
-    this.t += 1;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const c1 = 1 - Math.pow(b1, this.t);
-    const c2 = 1 - Math.pow(b2, this.t);
-    for (let i = 0; i < g.length; i++) {
-      const gi = g[i]! * sc;
-      this.m[i] = b1 * this.m[i]! + (1 - b1) * gi;
-      this.v[i] = b2 * this.v[i]! + (1 - b2) * gi * gi;
-      theta[i]! -= (lr * (this.m[i]! / c1)) / (Math.sqrt(this.v[i]! / c2) + this.eps);
-    }
-    return norm;
-  }
-}
-
 /** Flatten dense layers as W (row-major) then b per layer: the order of the block and particle vectors. */
 export function flattenDense(layers: Dense[]): Float64Array {
   const n = layers.reduce((a, L) => a + L.I * L.O + L.O, 0);

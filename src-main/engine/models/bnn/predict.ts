@@ -9,6 +9,7 @@
  * score (1/n) Σ_i Σ_c (p̄_ic − 1[y_i = c])², expected calibration error over 15 equal-width confidence bins
  * (Guo et al. 2017), and coverage of the smallest class sets holding ≥ the nominal probability.
  */
+import { normalQuantile } from '../vae/views';
 import type { Key } from '../../rng';
 import { key } from '../../rng';
 import type { BnnTransform } from './data';
@@ -76,22 +77,51 @@ export function normalCdf(z: number): number {
   return z >= 0 ? 1 - 0.5 * r : 0.5 * r;
 }
 
-/** Quantile p of the mixture (1/S) Σ_s N(μ_s, σ_s²) of row i, by bisection. */
+/**
+ * Quantile p of the mixture (1/S) Σ_s N(μ_s, σ_s²) of row i: safeguarded Newton on F(x) − p with F′ the mixture
+ * density, started at the moment-matched normal's quantile, inside the bracket [min μ − 9σ, max μ + 9σ], falling back
+ * to bisection when a step leaves the bracket. Row i's S components are gathered first (draws are stored [S × n], so
+ * reading them in place strides n apart). A few evaluations of F instead of 50 bisections: the intervals of 200,000
+ * rows (4 quantiles each, S = 20) took 66 s by bisection.
+ */
 export function mixtureQuantile(mu: Float64Array, sigma: Float64Array, n: number, S: number, i: number, p: number): number {
+  const m = new Float64Array(S);
+  const sd = new Float64Array(S);
   let lo = Infinity;
   let hi = -Infinity;
   for (let s = 0; s < S; s++) {
-    lo = Math.min(lo, mu[s * n + i]! - 9 * sigma[s * n + i]!);
-    hi = Math.max(hi, mu[s * n + i]! + 9 * sigma[s * n + i]!);
+    m[s] = mu[s * n + i]!;
+    sd[s] = sigma[s * n + i]!;
+    lo = Math.min(lo, m[s]! - 9 * sd[s]!);
+    hi = Math.max(hi, m[s]! + 9 * sd[s]!);
   }
-  for (let it = 0; it < 50; it++) {
-    const mid = 0.5 * (lo + hi);
+  const tol = 1e-12 * Math.max(1, Math.abs(lo), Math.abs(hi));
+  let mean = 0;
+  let second = 0;
+  for (let s = 0; s < S; s++) {
+    mean += m[s]! / S;
+    second += (sd[s]! * sd[s]! + m[s]! * m[s]!) / S;
+  }
+  let x = mean + Math.sqrt(Math.max(0, second - mean * mean)) * normalQuantile(Math.min(1 - 1e-12, Math.max(1e-12, p)));
+  if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
+  for (let it = 0; it < 200 && hi - lo > tol; it++) {
     let F = 0;
-    for (let s = 0; s < S; s++) F += normalCdf((mid - mu[s * n + i]!) / sigma[s * n + i]!);
-    if (F / S < p) lo = mid;
-    else hi = mid;
+    let f = 0;
+    for (let s = 0; s < S; s++) {
+      const z = (x - m[s]!) / sd[s]!;
+      F += normalCdf(z);
+      f += Math.exp(-0.5 * z * z) / (sd[s]! * 2.5066282746310002);
+    }
+    const g = F / S - p;
+    if (g < 0) lo = x;
+    else hi = x;
+    if (Math.abs(g) < 1e-15) return x;
+    let next = f > 0 ? x - g / (f / S) : Number.NaN;
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    if (Math.abs(next - x) <= tol) return next;
+    x = next;
   }
-  return 0.5 * (lo + hi);
+  return x;
 }
 
 export interface RegressionSummary {

@@ -20,8 +20,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { BnnSpec } from '../../../../src-shared/schemas/bnn-spec';
 import { createVariables } from '../../families/params';
 import type { ParticleFamily } from '../../families/particles';
-import { svgdDirection } from '../../inference/svgd';
-import { Optimiser, globalNorm, learningRateAt, optimiserFromSpec, type OptimiserConfig } from '../../optim/optimisers';
+import { SvgdTrainable, type SvgdScore } from '../../inference/svgd';
+import { TrainLoop, runLoop, type StepOutcome, type Trainable } from '../../inference/train-loop';
+import { FlatOptimiser, Optimiser, globalNorm, optimiserFromSpec, vectorNorm, type OptimiserConfig } from '../../optim/optimisers';
 import { bnnSpecProblems } from '../../../../src-shared/schemas/spec-checks';
 import type { Key } from '../../rng';
 import { fold, key, normal, permutation, split } from '../../rng';
@@ -29,7 +30,7 @@ import { blockDim, blockLoss, makeBlock } from './block';
 import type { BnnData } from './data';
 import { BnnInputError } from './data';
 import type { Head } from './kernel';
-import { FlatAdam, denseBackward, denseForward, headLoss, inverseSoftplus, logPrior, mfBackward, mfForward, mfInit, mfKl, mfLayout, mfOutput, sigmoid, softplus, unflattenDense } from './kernel';
+import { denseBackward, denseForward, headLoss, inverseSoftplus, logPrior, mfBackward, mfForward, mfInit, mfKl, mfLayout, mfOutput, sigmoid, softplus, unflattenDense } from './kernel';
 import type { BnnModel, BnnNet, PosteriorForm } from './model';
 import { layerShapes, restoreBlock, snapshotBlock } from './model';
 import type { BnnMetrics } from './predict';
@@ -59,10 +60,7 @@ export interface BnnTrainResult {
   test: BnnMetrics | null;
 }
 
-const YIELD_MS = 25;
-const MAX_NONFINITE_STREAK = 20;
 const VAL_SAMPLES = 20;
-const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** The posterior form and the number of mean-field layers a spec means for layer widths `sizes`. */
 export function posteriorLayout(spec: BnnSpec, sizes: number[]): { form: PosteriorForm; mfCount: number } {
@@ -158,10 +156,8 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
   params.set(mfInit(layout, fold(kInit, 0), spec.initScale, act));
   params[layout.size] = inverseSoftplus(initSigma);
   const theta = params.subarray(0, layout.size);
-  // The step size follows the schedule here (set on every optimiser each step), so the configs carry none.
-  const { schedule: lrSchedule, ...optConfig } = bnnOptimiser(spec, totalSteps);
-  const lr = optConfig.learningRate;
-  const adam = new FlatAdam(params.length, lr, optConfig.clipNorm ?? null);
+  const optConfig = bnnOptimiser(spec, totalSteps);
+  const flat = new FlatOptimiser(optConfig, params.length);
 
   const net: BnnNet = { sizes, activation: act, head, form, mfCount: layout.layers.length, layout, theta, block: null, particles: null, noiseSd: head === 'gaussian' ? (fixedSigma ?? initSigma) : null };
   let blockOpt: Optimiser | null = null;
@@ -217,25 +213,14 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
   };
 
   const grad = new Float64Array(params.length);
-  let adamLr = lr;
   const history: BnnTrainResult['history'] = { epoch: [], loss: [], valLogLik: [] };
-  let best = -Infinity;
-  let bestEpoch = 0;
-  let bestParams: Float64Array | null = null;
-  let bestBlock: Record<string, Float32Array> | null = null;
-  let bestNoise: number | null = null;
-  let bestParticles: Float64Array | null = null;
-  let stopped = false;
-  let earlyStopped = false;
-  let epochsDone = 0;
-  let step = 0;
-  let streak = 0;
-  let nonFinite = 0;
-  let lastYield = performance.now();
   const xb = new Float64Array(B * data.d);
   const yb = new Float64Array(B);
+  /** Rows of the current minibatch (set by the trainable before each form's step). */
+  let rows = B;
 
-  const mfStep = (rows: number, k: Key): number => {
+  /** Mean-field layers in float64 (kernel.ts): LRT draws, hand-written backward, the flat optimiser. */
+  const mfStep = (k: Key): StepOutcome => {
     grad.fill(0);
     const xs = rows === B ? xb : xb.subarray(0, rows * data.d);
     const ys = rows === B ? yb : yb.subarray(0, rows);
@@ -251,13 +236,12 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       if (learnNoise) grad[layout.size]! += hr.gSigma * sc * sigmoid(params[layout.size]!);
     }
     const kl = mfKl(params, layout, spec.prior, fold(k, 0xfff), beta / N, grad);
-    const loss = -ll / (rows * S) + (beta * kl) / N;
-    if (!Number.isFinite(loss)) return NaN;
-    const norm = adam.step(params, grad, adamLr);
-    return Number.isFinite(norm) ? loss : NaN;
+    const norm = vectorNorm(grad);
+    return { loss: -ll / (rows * S) + (beta * kl) / N, gradNorm: norm, commit: () => flat.apply(params, grad, norm), discard: () => {} };
   };
 
-  const blockStep = (rows: number, k: Key): number => {
+  /** A block posterior (engine family, tfjs) over the last layers, mean-field float64 layers below it. */
+  const blockStep = (k: Key): StepOutcome => {
     const block = net.block!;
     const xs = xb.subarray(0, rows * data.d);
     const ys = yb.subarray(0, rows);
@@ -270,47 +254,56 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
     hT.dispose();
     const yT = tf.tensor1d(Float32Array.from(ys));
     const varList: tf.Variable[] = [...Object.values(block.params), ...(noiseVar ? [noiseVar] : []), hVar];
-    let loss = NaN;
+    const named: Record<string, tf.Tensor> = {};
+    const owned: tf.Tensor[] = [];
     try {
       const { value, grads } = tf.variableGrads(() => {
         const sigma = noiseVar ? tf.add(tf.softplus(noiseVar), 1e-6) : (fixedSigma ?? 1);
         return blockLoss(block, block.params, hVar, yT, fold(k, 2), { S, N, klWeight: beta, head, sigma, prior: spec.prior, activation: act }).loss;
       }, varList);
-      loss = value.dataSync()[0]!;
+      let loss = value.dataSync()[0]!;
       value.dispose();
-      const named: Record<string, tf.Tensor> = {};
-      const zeros: tf.Tensor[] = [];
+      owned.push(...Object.values(grads));
       const gradOf = (v: tf.Variable): tf.Tensor => {
         const g = grads[v.name];
         if (g) return g;
         const z = tf.zerosLike(v);
-        zeros.push(z);
+        owned.push(z);
         return z;
       };
       for (const [n, v] of Object.entries(block.params)) named[n] = gradOf(v);
       if (noiseVar) named['noise.rho'] = gradOf(noiseVar);
       const gH = grads[hVar.name];
-      const norm = globalNorm(named);
-      if (Number.isFinite(loss) && Number.isFinite(norm)) {
-        if (cache && gH) {
-          const gh = Float64Array.from(gH.dataSync());
-          mfBackward(params, layout, cache, gh, act, grad);
-          loss += (beta * mfKl(params, layout, spec.prior, fold(k, 3), beta / N, grad)) / N;
-          adam.step(params, grad, adamLr);
-        }
-        blockOpt!.apply(named, norm);
-      } else loss = NaN;
-      tf.dispose(Object.values(grads));
-      tf.dispose(zeros);
+      const blockNorm = globalNorm(named);
+      let mfNorm = 0;
+      const mf = cache && gH && Number.isFinite(loss) && Number.isFinite(blockNorm);
+      if (mf) {
+        mfBackward(params, layout, cache, Float64Array.from(gH.dataSync()), act, grad);
+        loss += (beta * mfKl(params, layout, spec.prior, fold(k, 3), beta / N, grad)) / N;
+        mfNorm = vectorNorm(grad);
+      }
+      return {
+        loss,
+        gradNorm: Math.hypot(blockNorm, mfNorm),
+        // Each part clipped by its own norm, as two optimisers over disjoint parameters.
+        commit: () => {
+          if (mf) flat.apply(params, grad, mfNorm);
+          blockOpt!.apply(named, blockNorm);
+          tf.dispose(owned);
+        },
+        discard: () => tf.dispose(owned),
+      };
+    } catch (e) {
+      tf.dispose(owned);
+      throw e;
     } finally {
       hVar.dispose();
       yT.dispose();
     }
-    return loss;
   };
 
-  const svgdStep = (rows: number): number => {
-    const P = particleVars!.particles!;
+  /** SVGD's score per network (Liu & Wang 2016, §5): ∇ log p(w) + (N/B) Σ_b ∇ log p(y_b | x_b, w), in float64. */
+  const svgdScore: SvgdScore = (P) => {
     const { count, dim } = net.particles!;
     const vals = P.dataSync();
     const score = new Float32Array(count * dim);
@@ -333,87 +326,59 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       }
       if (learnNoise) score[p * dim + dim - 1] = -scale * hr.gSigma * sigma - row[dim - 1]!; // log σ ~ N(0, 1)
     }
-    const loss = -llTotal / (rows * count);
-    if (!Number.isFinite(loss)) return NaN;
-    const negPhi = tf.tidy(() => {
-      const sT = tf.tensor2d(score, [count, dim]);
-      return tf.neg(svgdDirection(P, sT, particleFamily!.kernel).phi);
-    });
-    const norm = globalNorm({ particles: negPhi });
-    if (Number.isFinite(norm)) particleOpt!.apply({ particles: negPhi }, norm);
-    negPhi.dispose();
-    return Number.isFinite(norm) ? loss : NaN;
+    return { score: tf.tensor2d(score, [count, dim]), loss: -llTotal / (rows * count) };
+  };
+  const svgd = form === 'svgd' ? new SvgdTrainable({ family: particleFamily!, score: svgdScore, seed: spec.seed }, particleVars!, particleOpt!) : null;
+
+  interface BnnSnap {
+    params: Float64Array;
+    block: Record<string, Float32Array> | null;
+    noise: number | null;
+    particles: Float32Array | null;
+  }
+  const trainable: Trainable<BnnSnap> = {
+    step: ({ step, rows: idx }) => {
+      rows = idx!.length;
+      for (let i = 0; i < rows; i++) {
+        const r = idx![i]!;
+        xb.set(xFit.subarray(r * data.d, (r + 1) * data.d), i * data.d);
+        yb[i] = yFit[r]!;
+      }
+      const k = fold(kNoise, step);
+      return form === 'meanfield' ? mfStep(k) : form === 'block' ? blockStep(k) : svgd!.step();
+    },
+    snapshot: () => ({
+      params: Float64Array.from(params),
+      block: snapshotBlock(net.block),
+      noise: noiseVar ? noiseVar.dataSync()[0]! : null,
+      particles: svgd ? svgd.snapshot() : null,
+    }),
+    restore: (b) => {
+      params.set(b.params);
+      restoreBlock(net.block, b.block);
+      if (noiseVar && b.noise !== null) tf.tidy(() => noiseVar!.assign(tf.scalar(b.noise!)));
+      if (svgd && b.particles) svgd.restore(b.particles);
+    },
   };
 
   try {
-    outer: for (let epoch = 1; epoch <= spec.epochs; epoch++) {
-      const te = performance.now();
-      const order = permutation(fold(kShuffle, epoch), N);
-      let lossSum = 0;
-      let lossCount = 0;
-      for (let b = 0; b < stepsPerEpoch; b++) {
-        if (performance.now() - lastYield >= YIELD_MS) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-        }
-        if (cb.shouldStop?.()) {
-          stopped = true;
-          break outer;
-        }
-        const start = b * B;
-        const rows = Math.min(B, N - start);
-        for (let i = 0; i < rows; i++) {
-          const r = order[start + i]!;
-          xb.set(xFit.subarray(r * data.d, (r + 1) * data.d), i * data.d);
-          yb[i] = yFit[r]!;
-        }
-        const k = fold(kNoise, step);
-        const lrNow = learningRateAt(step, lr, lrSchedule);
-        adamLr = lrNow;
-        // The engine's Optimiser reads its learning rate from its config at every step.
-        for (const o of [blockOpt, particleOpt]) if (o) o.config.learningRate = lrNow;
-        step++;
-        const loss = form === 'meanfield' ? mfStep(rows, k) : form === 'block' ? blockStep(rows, k) : svgdStep(rows);
-        if (Number.isFinite(loss)) {
-          streak = 0;
-          lossSum += loss;
-          lossCount++;
-        } else {
-          nonFinite++;
-          streak++;
-          if (streak >= MAX_NONFINITE_STREAK) {
-            throw new Error(`Training diverged: the loss or gradient was not finite for ${MAX_NONFINITE_STREAK} steps in a row; lower the learning rate (now ${lr}) or set clipNorm (e.g. 10).`);
-          }
-        }
-        cb.onStep?.({ step, epoch, totalSteps, loss });
-      }
-      epochsDone = epoch;
-      const val = evaluateVal();
-      history.epoch.push(epoch);
-      history.loss.push(lossCount ? lossSum / lossCount : Number.NaN);
-      history.valLogLik.push(val);
-      cb.onEpoch?.({ epoch, loss: lossCount ? lossSum / lossCount : Number.NaN, valLogLik: val, noiseSd: net.noiseSd === null ? null : net.noiseSd * sy, seconds: (performance.now() - te) / 1000 });
-      if (val !== null && val > best) {
-        best = val;
-        bestEpoch = epoch;
-        bestParams = Float64Array.from(params);
-        bestBlock = snapshotBlock(net.block);
-        bestNoise = noiseVar ? noiseVar.dataSync()[0]! : null;
-        bestParticles = net.particles ? Float64Array.from(net.particles.values) : null;
-      }
-      if (val !== null && spec.patience > 0 && epoch - bestEpoch >= spec.patience) {
-        earlyStopped = true;
-        break;
-      }
-    }
-    if (bestParams) {
-      params.set(bestParams);
-      restoreBlock(net.block, bestBlock);
-      if (noiseVar && bestNoise !== null) tf.tidy(() => noiseVar!.assign(tf.scalar(bestNoise!)));
-      if (particleVars && bestParticles) tf.tidy(() => particleVars!.particles!.assign(tf.tensor2d(Float32Array.from(bestParticles!), [net.particles!.count, net.particles!.dim])));
-    } else bestEpoch = epochsDone;
+    const loop = new TrainLoop(trainable, {
+      epochs: spec.epochs,
+      batches: { n: N, batchSize: B, shuffleKey: kShuffle },
+      learningRate: optConfig.learningRate,
+      evaluate: () => evaluateVal(),
+      earlyStopping: { patience: spec.patience, restoreBest: true },
+      shouldStop: cb.shouldStop,
+      onStep: (r) => cb.onStep?.({ step: r.step + 1, epoch: r.epoch, totalSteps, loss: r.skipped ? Number.NaN : r.loss }),
+      onEpoch: (e) => {
+        history.epoch.push(e.epoch);
+        history.loss.push(e.meanLoss);
+        history.valLogLik.push(e.score);
+        cb.onEpoch?.({ epoch: e.epoch, loss: e.meanLoss, valLogLik: e.score, noiseSd: net.noiseSd === null ? null : net.noiseSd * sy, seconds: e.seconds });
+      },
+    });
+    const summary = await runLoop(loop);
     syncNet();
-    if (net.particles && bestParticles) net.particles.values = bestParticles;
     net.theta = Float64Array.from(theta);
     const model: BnnModel = { spec, transform: data.transform, net };
     let test: BnnMetrics | null = null;
@@ -422,7 +387,18 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       const draws = predictDraws(net, xt, data.testRows.length, { samples: spec.predictiveSamples, key: fold(kEval, 1) });
       test = bnnMetrics(draws, data.transform, Float64Array.from(data.testRows, (r) => data.yRaw[r]!));
     }
-    return { model, stopped, earlyStopped, epochs: epochsDone, bestEpoch, steps: step, seconds: (performance.now() - t0) / 1000, nonFiniteSteps: nonFinite, history, test };
+    return {
+      model,
+      stopped: summary.stopped,
+      earlyStopped: summary.earlyStopped,
+      epochs: summary.epochs,
+      bestEpoch: summary.bestEpoch,
+      steps: summary.steps,
+      seconds: (performance.now() - t0) / 1000,
+      nonFiniteSteps: summary.nonFiniteSteps,
+      history,
+      test,
+    };
   } catch (e) {
     if (net.block) for (const v of Object.values(net.block.params)) v.dispose();
     throw e;

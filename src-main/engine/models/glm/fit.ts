@@ -16,8 +16,9 @@ import type { VariableMap } from '../../families/params.js';
 import { disposeParams, newVariable } from '../../families/params.js';
 import { makeObjective } from '../../objectives/objective.js';
 import { runSchedule, type OptimiserConfig } from '../../optim/optimisers.js';
-import { evaluateElbo, sviDispose, sviInit, sviStep } from '../../inference/svi.js';
-import { svgdDispose, svgdInit, svgdStep } from '../../inference/svgd.js';
+import { evaluateElbo, sviTrainable } from '../../inference/svi.js';
+import { svgdTrainable } from '../../inference/svgd.js';
+import { TrainLoop, releaseTrainable, runLoopSync } from '../../inference/train-loop.js';
 import { psis } from '../../diagnostics/psis.js';
 import { importanceLogLikelihood } from '../../diagnostics/loglik.js';
 import type { GlobalModel } from '../common/model.js';
@@ -129,55 +130,63 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
   const optimiser: OptimiserConfig = schedule ? { ...rate, schedule: runSchedule(schedule, opts.steps) } : rate;
   const every = opts.progressEvery ?? 50;
   const history: Array<{ step: number; bound: number }> = [];
+  const fraction = opts.averageFraction ?? 0.25;
+  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`Expected averageFraction in [0, 1], got ${fraction}`);
   let params: VariableMap;
   let skipped = 0;
   let dispose: () => void;
+  // One step per "epoch" (full batch) on the one loop; SVGD is its own step function on it.
+  const progress = (step: number, bound: number, skippedSoFar: number): void => {
+    if (step % every === 0 || step === opts.steps - 1) {
+      history.push({ step, bound });
+      opts.onProgress?.({ step: step + 1, steps: opts.steps, bound, skipped: skippedSoFar });
+    }
+  };
   try {
     if (family instanceof ParticleFamily) {
-      const st = svgdInit({ family, logProb: (z) => model.logJoint(z), seed: opts.seed, optimiser });
-      for (let i = 0; i < opts.steps; i++) {
-        const r = svgdStep(st);
-        if (r.skipped) skipped++;
-        if (r.step % every === 0 || i === opts.steps - 1) {
-          history.push({ step: r.step, bound: r.phiNorm });
-          opts.onProgress?.({ step: r.step + 1, steps: opts.steps, bound: r.phiNorm, skipped });
-        }
+      const tr = svgdTrainable({ family, logProb: (z) => model.logJoint(z), seed: opts.seed, optimiser });
+      dispose = () => releaseTrainable(tr);
+      params = tr.params;
+      try {
+        const loop: TrainLoop = new TrainLoop(tr, { epochs: opts.steps, learningRate: optimiser.learningRate, onStep: (r) => progress(r.step, tr.lastPhiNorm, loop.nonFiniteSteps) });
+        skipped = runLoopSync(loop).nonFiniteSteps;
+      } catch (e) {
+        dispose();
+        throw e;
       }
-      params = st.params;
-      dispose = () => svgdDispose(st);
     } else {
-      const st = sviInit({ family, model, objective, optimiser, seed: opts.seed });
-      const fraction = opts.averageFraction ?? 0.25;
-      if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`Expected averageFraction in [0, 1], got ${fraction}`);
+      const tr = sviTrainable({ family, model, objective, optimiser, seed: opts.seed });
+      const st = tr.params;
+      params = st;
+      dispose = () => releaseTrainable(tr);
+      // Polyak–Ruppert averaging over the last `fraction` of the steps.
       const avgFrom = fraction > 0 ? Math.floor(opts.steps * (1 - fraction)) : Infinity;
       const avg: Record<string, tf.Variable> = {};
       let count = 0;
       try {
-        for (let i = 0; i < opts.steps; i++) {
-          const r = sviStep(st);
-          if (i >= avgFrom && !r.skipped) {
-            count++;
-            for (const [n, v] of Object.entries(st.params)) {
-              const a = avg[n];
-              if (!a) avg[n] = newVariable(tf.clone(v), false);
-              else tf.tidy(() => a.assign(tf.add(a, tf.div(tf.sub(v, a), count))));
+        const loop: TrainLoop = new TrainLoop(tr, {
+          epochs: opts.steps,
+          learningRate: optimiser.learningRate,
+          onStep: (r) => {
+            if (r.step >= avgFrom && !r.skipped) {
+              count++;
+              for (const [n, v] of Object.entries(st)) {
+                const a = avg[n];
+                if (!a) avg[n] = newVariable(tf.clone(v), false);
+                else tf.tidy(() => a.assign(tf.add(a, tf.div(tf.sub(v, a), count))));
+              }
             }
-          }
-          if (r.step % every === 0 || i === opts.steps - 1) {
-            history.push({ step: r.step, bound: r.bound });
-            opts.onProgress?.({ step: r.step + 1, steps: opts.steps, bound: r.bound, skipped: st.skipped });
-          }
-        }
-        if (count > 0) for (const [n, v] of Object.entries(st.params)) v.assign(avg[n]!);
+            progress(r.step, r.bound, loop.nonFiniteSteps);
+          },
+        });
+        skipped = runLoopSync(loop).nonFiniteSteps;
+        if (count > 0) for (const [n, v] of Object.entries(st)) v.assign(avg[n]!);
       } catch (e) {
-        sviDispose(st);
+        dispose();
         throw e;
       } finally {
         disposeParams(avg);
       }
-      skipped = st.skipped;
-      params = st.params;
-      dispose = () => sviDispose(st);
     }
   } catch (e) {
     model.dispose?.();

@@ -1,2 +1,3 @@
 export * from './models.js';
 export * from './fit.js';
+export * from './standardise.js';

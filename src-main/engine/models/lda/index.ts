@@ -41,3 +41,15 @@ export {
   type LdaBundlePreparation,
   type LoadedLdaBundle,
 } from './bundle';
+export {
+  topicPrevalence,
+  topicSummaries,
+  expectedLogBeta,
+  expectedLogTheta,
+  wordTopic,
+  isEmptyDoc,
+  dominantTopic,
+  meanTopicProportions,
+  prevalenceByCategory,
+  type TopicSummary,
+} from './summary';

@@ -27,6 +27,8 @@ import { fold, key, permutation, split, type Key } from '../../rng';
 import { importanceLogLikelihood } from '../../diagnostics/loglik';
 import { activeUnits, klPerDimension } from '../../diagnostics/latent';
 import type { TensorMap } from '../../families/params';
+import { Optimiser, globalNorm } from '../../optim/optimisers';
+import { TrainLoop, runLoop, type Trainable } from '../../inference/train-loop';
 import { openVae, type VaeModel, type VaeSnapshot } from './model';
 import { rowsTensor } from './train';
 import { meanSe, pairedDifference, quantile } from '../../../../src-shared/stats/mean-se';
@@ -317,7 +319,7 @@ export async function amortisationGapOf(
   const x = rowsTensor(data.x, data.d, rows);
   const h0 = tf.tidy(() => m.encode(x));
   const eta = tf.variable(h0, true);
-  const opt = tf.train.adam(o.learningRate);
+  const opt = new Optimiser({ kind: 'adam', learningRate: o.learningRate, epsilon: 1e-7 }, { eta });
   const [kBefore, kSteps] = split(o.key, 2) as [Key, Key];
   const measure = (): number => {
     const v = tf.tidy(() => tf.mean(m.elbo(kBefore, x, 256, eta)));
@@ -327,14 +329,22 @@ export async function amortisationGapOf(
   };
   try {
     const elboBefore = measure();
-    for (let t = 0; t < o.steps; t++) {
-      const kt = fold(kSteps, t);
-      opt.minimize(() => tf.neg(tf.mean(m.elbo(kt, x, 16, eta))) as tf.Scalar, false, [eta]);
-      if (t % 10 === 9) {
-        o.onProgress?.(t + 1, o.steps);
-        await tick();
-      }
-    }
+    // Refinement steps on the one loop (non-finite steps skipped, yielding to the event loop).
+    const refine: Trainable = {
+      step: ({ step }) => {
+        const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(m.elbo(fold(kSteps, step), x, 16, eta))) as tf.Scalar, [eta]);
+        const g = { eta: grads[eta.name]! };
+        const loss = value.dataSync()[0]!;
+        value.dispose();
+        const norm = globalNorm(g);
+        const commit = (): void => {
+          opt.apply(g, norm);
+          tf.dispose(g.eta);
+        };
+        return { loss, gradNorm: norm, commit, discard: () => tf.dispose(g.eta) };
+      },
+    };
+    await runLoop(new TrainLoop(refine, { epochs: o.steps, learningRate: o.learningRate, onStep: (r) => r.step % 10 === 9 && o.onProgress?.(r.step + 1, o.steps) }));
     const elboAfter = measure();
     return { rows: rows.length, steps: o.steps, elboBefore, elboAfter, gap: elboAfter - elboBefore };
   } finally {

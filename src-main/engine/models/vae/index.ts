@@ -34,6 +34,8 @@ export {
   splitRows,
   vaeConfig,
   annealSchedule,
+  vaeTrainingAids,
+  vaeOptimiser,
   stepLoss,
   meanElbo,
   meanElboRows,
@@ -48,6 +50,7 @@ export { evaluateVae, evaluateModel, latentStats, amortisationGapOf, collapseVer
 export type { VaeEvaluation, VaeEvalOptions, VaeEvalProgress } from './evaluate';
 export { latentMap, interpolate, manifoldGrid, posteriorDensity, pca, slerp, lerp, decodeMeans, normalQuantile, kde2 } from './views';
 export type { LatentMap, Interpolation, ManifoldGrid, PosteriorDensity, PcaResult, ModelLike } from './views';
+export { normaliseGridDensity } from './density';
 export { exportVaeBundle, loadVaeBundle, applyTransform, prepareWithSnapshot, insideBundle, vaeColumnSchema, VAE_BUNDLE_FORMAT, VAE_BUNDLE_VERSION } from './bundle';
 export type { VaeBundleManifest, VaeBundleMeta, VaeBundleParts, LoadedVaeBundle } from './bundle';
 export { scoreVae } from './score';

@@ -18,9 +18,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { FamilySpec } from '../../../../src-shared/schemas/run-spec';
 import { uniformTensor, type Key } from '../../rng';
 import { makeFamily, LowRankGaussian, TransformedGaussian, type Family } from '../../families';
-import { AffineDiagonal, AffineTril } from '../../bijectors/affine';
-import { klNormalStd, klTrilDiag } from '../../objectives/kl';
-import { scope, sizeOf, unpackEncoder, type ShapeMap, type TensorMap } from '../../families/params';
+import { klGaussianToDiag } from '../../objectives/kl';
+import { sizeOf, unpackEncoder, type ShapeMap, type TensorMap } from '../../families/params';
 
 export interface EncoderLayout {
   /** Per-datum parameter names in the encoder output's order (sorted). */
@@ -76,8 +75,8 @@ export class GaussianPosterior {
     this.family = makeFamily(spec, dim, { form: 'amortised' });
     const shapes = localShapesOf(this.family);
     this.layout = layoutOf(shapes, this.family instanceof LowRankGaussian ? 'loc' : 'base.loc');
-    const tg = this.family instanceof TransformedGaussian ? this.family : null;
-    this.analyticKl = tg && tg.flow.layers.length === 0 ? (tg.base instanceof AffineTril ? 'total' : 'perDim') : null;
+    const form = this.family.gaussianForm ?? null;
+    this.analyticKl = form === 'tril' ? 'total' : form === 'diagonal' ? 'perDim' : null;
   }
 
   /** Encoder output h [B, P] in the family's layout from the μ head [B, D] and the other head [B, P − D]. */
@@ -109,16 +108,10 @@ export class GaussianPosterior {
 
   /** Closed-form KL to N(0, I): per dimension [B, D] (meanfield) or total [B] (fullrank); null for other families. */
   kl(h: tf.Tensor2D): { perDim: tf.Tensor2D | null; total: tf.Tensor1D } | null {
-    if (!this.analyticKl) return null;
-    const tg = this.family as TransformedGaussian;
-    const p = scope(unpackEncoder(h, this.layout.shapes), 'base.');
-    const loc = p.loc!;
-    if (tg.base instanceof AffineDiagonal) {
-      const perDim = klNormalStd(loc, tg.base.scale(p)) as tf.Tensor2D;
-      return { perDim, total: tf.sum(perDim, -1) as tf.Tensor1D };
-    }
-    const L = (tg.base as AffineTril).tril(p);
-    return { perDim: null, total: klTrilDiag(loc, L, 0, 1) as tf.Tensor1D };
+    const q = this.analyticKl ? this.family.gaussian?.(unpackEncoder(h, this.layout.shapes)) : null;
+    if (!q) return null;
+    const kl = klGaussianToDiag(q, 0, 1);
+    return { perDim: kl.perDim as tf.Tensor2D | null, total: kl.total as tf.Tensor1D };
   }
 
   /** Location [B, D] (the posterior mean for flow-free families; the base mean for flows). */
@@ -135,12 +128,9 @@ export class GaussianPosterior {
       const d = tf.add(tf.softplus(tf.add(p.diag!, Math.log(Math.expm1(this.family.initScale)))), 1e-6);
       return tf.sqrt(tf.add(tf.sum(tf.square(W), -1), tf.square(d))) as tf.Tensor2D;
     }
-    const tg = this.family as TransformedGaussian;
-    if (tg.flow.layers.length > 0) return null;
-    const bp = scope(p, 'base.');
-    if (tg.base instanceof AffineDiagonal) return tg.base.scale(bp) as tf.Tensor2D;
-    const L = (tg.base as AffineTril).tril(bp);
-    return tf.sqrt(tf.sum(tf.square(L), -1)) as tf.Tensor2D;
+    const q = this.family.gaussian?.(p);
+    if (!q) return null;
+    return (q.tril ? tf.sqrt(tf.sum(tf.square(q.tril), -1)) : q.scale) as tf.Tensor2D;
   }
 
   /** Whether the posterior mean equals the location (no flow). */

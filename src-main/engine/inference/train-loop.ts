@@ -1,0 +1,386 @@
+/**
+ * The one training loop (the loop kept apart from family, bound and optimiser, as Pyro's `SVI`): for epoch e = 1..E,
+ * the rows 0..n−1 in the order permutation(fold(shuffleKey, e), n) are cut into minibatches of B (the last one
+ * shorter), and each step t asks the model's `Trainable` for its loss, bound and gradients on one minibatch, then
+ * lets it apply them:
+ *   φ_{t+1} = update(φ_t, ĝ_t),   ĝ_t a stochastic gradient of −L(φ_t) on minibatch b_t.
+ * Without minibatches (global models: GLM, SVGD particles) an epoch is one full-batch step.
+ *
+ * The loop owns what every model shares: yielding to the event loop at least every `yieldMs` (so a worker hears
+ * "cancel"), `shouldStop`, the non-finite policy (a step whose loss, bound or gradient norm is not finite is
+ * discarded — parameters untouched — and counted; `maxConsecutiveNonFinite` in a row throw one NonFiniteError naming
+ * the step, the values and the fix), the end-of-epoch checkpoint (`evaluate` → a score, higher is better), early
+ * stopping with patience and the restore of the best snapshot, and progress (onStep, onEpoch).
+ *
+ * Hooks for run verdicts (convergence over a window of bounds as Stan's ADVI, Kucukelbir et al. 2017 §3.4;
+ * "bound explodes" divergence; gradient-variance readouts): `bounds` keeps every step's bound (NaN when skipped);
+ * onStep may throw a DivergenceError to stop a run; `evaluate` receives the loop at each checkpoint.
+ */
+import type { Key } from '../rng.js';
+import { fold, permutation } from '../rng.js';
+import type { VariableMap } from '../families/params.js';
+import { disposeParams } from '../families/params.js';
+
+/** A run stopped because training went astray; `kind` says how (issue 14 adds an exploding bound). */
+export class DivergenceError extends Error {
+  constructor(
+    readonly kind: 'non-finite' | 'exploded',
+    readonly atStep: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DivergenceError';
+  }
+}
+
+/** `steps` steps in a row up to `atStep` (0-based) gave a non-finite loss, bound or gradient. */
+export class NonFiniteError extends DivergenceError {
+  constructor(
+    readonly steps: number,
+    atStep: number,
+    readonly last: { loss: number; bound: number | undefined; gradNorm: number | null },
+    learningRate: number | undefined,
+  ) {
+    const lr = learningRate === undefined ? '' : ` (now ${learningRate})`;
+    const bound = last.bound === undefined ? '' : `, bound ${last.bound}`;
+    const norm = last.gradNorm === null ? '' : `, gradient norm ${last.gradNorm}`;
+    super(
+      'non-finite',
+      atStep,
+      `Training diverged: the loss was not finite for ${steps} steps in a row; lower the learning rate${lr} or set ` +
+        `clipNorm (e.g. 10), or check the model for log(0) / overflow. Step ${atStep} gave loss ${last.loss}${bound}${norm}; ` +
+        'the run was stopped before writing NaNs.',
+    );
+    this.name = 'NonFiniteError';
+  }
+}
+
+/** What a model computed at one step; the gradients wait inside until the loop commits or discards them. */
+export interface StepOutcome {
+  /** The minimised loss (per datum or per batch, as the model reports it). */
+  loss: number;
+  /** The bound this step estimates (omitted where there is none, e.g. SVGD). */
+  bound?: number;
+  /** Global L2 norm of the gradient (NaN/∞ when an entry is); null when the model checked only finiteness. */
+  gradNorm: number | null;
+  /** With gradNorm null: whether every gradient entry is finite. */
+  gradFinite?: boolean;
+  /** Apply the update (called only for a finite step). */
+  commit(): void;
+  /** Drop the gradients (a non-finite step). */
+  discard(): void;
+}
+
+export interface StepInput {
+  /** 0-based step index over the run. */
+  step: number;
+  /** 1-based epoch. */
+  epoch: number;
+  /** This minibatch's row indices into 0..n−1 (a view, valid during the call); null for a full-batch step. */
+  rows: Int32Array | null;
+}
+
+/** A model as the loop sees it. Snapshots are only taken when early stopping keeps the best epoch. */
+export interface Trainable<Snap = unknown> {
+  step(s: StepInput): StepOutcome;
+  snapshot?(): Snap;
+  restore?(s: Snap): void;
+  disposeSnapshot?(s: Snap): void;
+}
+
+export interface StepReport {
+  step: number;
+  epoch: number;
+  loss: number;
+  bound: number;
+  gradNorm: number | null;
+  skipped: boolean;
+}
+
+export interface EpochReport {
+  epoch: number;
+  /** Mean loss over the epoch's finite steps (NaN if none). */
+  meanLoss: number;
+  /** The checkpoint's score (null without evaluation). */
+  score: number | null;
+  /** Wall time of the epoch including evaluation, and of its steps alone. */
+  seconds: number;
+  stepSeconds: number;
+}
+
+export interface LoopConfig {
+  /** Epochs (or, without minibatches, steps); Infinity runs until stopped (steps driven by `advance`). */
+  epochs: number;
+  /** Seeded minibatches over n rows; omitted: one full-batch step per epoch. */
+  batches?: { n: number; batchSize: number; shuffleKey: Key };
+  /** Non-finite steps in a row before the run stops (default 20). */
+  maxConsecutiveNonFinite?: number;
+  /** The learning rate, named in the divergence message. */
+  learningRate?: number;
+  /** Checkpoint after each epoch: a score to maximise (e.g. validation ELBO), or null. */
+  evaluate?(epoch: number, loop: TrainLoop): number | null;
+  /**
+   * Early stopping on the checkpoint score: stop after `patience` epochs without a better score (0 = never stop
+   * early); with `restoreBest` the parameters of the best epoch are snapshotted and restored at the end.
+   */
+  earlyStopping?: { patience: number; restoreBest: boolean };
+  /** After every step (skipped ones too, before a divergence error). May throw to stop the run. */
+  onStep?(r: StepReport): void;
+  onEpoch?(r: EpochReport): void;
+  /** Checked before every step; true ends the run (stopped). */
+  shouldStop?(): boolean;
+  /** Longest stretch without yielding to the event loop, in ms (async driver; default 25). */
+  yieldMs?: number;
+}
+
+export interface LoopSummary {
+  steps: number;
+  /** Epochs completed. */
+  epochs: number;
+  nonFiniteSteps: number;
+  stopped: boolean;
+  earlyStopped: boolean;
+  /** Epoch whose parameters are kept (the best score with restoreBest, else the last completed). */
+  bestEpoch: number;
+  bestScore: number | null;
+  epochSeconds: number[];
+  stepSeconds: number[];
+}
+
+export const MAX_NONFINITE_STREAK = 20;
+export const YIELD_MS = 25;
+
+export class TrainLoop<Snap = unknown> {
+  step = 0;
+  /** Epochs completed. */
+  epoch = 0;
+  nonFiniteSteps = 0;
+  streak = 0;
+  stopped = false;
+  earlyStopped = false;
+  /** Every step's bound (NaN for skipped steps and models without one): the window for convergence checks. */
+  readonly bounds: number[] = [];
+  readonly epochSeconds: number[] = [];
+  readonly stepSeconds: number[] = [];
+  private best: { epoch: number; score: number; snap: Snap | null } | null = null;
+  private order: Int32Array | null = null;
+  private batch = 0;
+  private readonly stepsPerEpoch: number;
+  private readonly maxStreak: number;
+  private epochStart = 0;
+  private lossSum = 0;
+  private lossCount = 0;
+  private done = false;
+
+  constructor(
+    readonly trainable: Trainable<Snap>,
+    readonly config: LoopConfig,
+  ) {
+    const b = config.batches;
+    if (!(config.epochs >= 0)) throw new RangeError(`Expected epochs ≥ 0, got ${config.epochs}`);
+    if (b && !(Number.isInteger(b.batchSize) && b.batchSize >= 1)) throw new RangeError(`Expected a batch size ≥ 1, got ${b.batchSize}`);
+    if (b && !(b.n >= 1)) throw new RangeError(`Expected at least one training row, got ${b.n}`);
+    this.stepsPerEpoch = b ? Math.ceil(b.n / Math.min(b.batchSize, b.n)) : 1;
+    this.maxStreak = config.maxConsecutiveNonFinite ?? MAX_NONFINITE_STREAK;
+    if (!Number.isInteger(this.maxStreak) || this.maxStreak < 1) {
+      throw new RangeError(`Expected maxConsecutiveNonFinite ≥ 1, got ${this.maxStreak}`);
+    }
+    const es = config.earlyStopping;
+    if (es && (es.restoreBest || es.patience > 0) && !config.evaluate) {
+      throw new Error('Early stopping needs an evaluate() checkpoint score; pass evaluate or drop earlyStopping.');
+    }
+    if (es?.restoreBest && !(trainable.snapshot && trainable.restore)) {
+      throw new Error('restoreBest needs a trainable with snapshot() and restore(); add them or set restoreBest false.');
+    }
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /**
+   * One step (and, when it closes an epoch, the checkpoint). Returns the step's report, or null once the run has
+   * ended (all epochs, early stop, or shouldStop). Throws NonFiniteError on a streak of non-finite steps.
+   */
+  advance(): StepReport | null {
+    if (this.done) return null;
+    if (this.epoch >= this.config.epochs) return this.end();
+    if (this.config.shouldStop?.()) {
+      this.stopped = true;
+      return this.end();
+    }
+    const c = this.config;
+    const epoch = this.epoch + 1;
+    if (this.batch === 0) {
+      this.epochStart = performance.now();
+      this.lossSum = 0;
+      this.lossCount = 0;
+      if (c.batches) this.order = permutation(fold(c.batches.shuffleKey, epoch), c.batches.n);
+    }
+    let rows: Int32Array | null = null;
+    if (c.batches && this.order) {
+      const B = Math.min(c.batches.batchSize, c.batches.n);
+      rows = this.order.subarray(this.batch * B, Math.min(c.batches.n, (this.batch + 1) * B));
+    }
+    const step = this.step;
+    const out = this.trainable.step({ step, epoch, rows });
+    this.step += 1;
+    const finite =
+      Number.isFinite(out.loss) &&
+      (out.bound === undefined || Number.isFinite(out.bound)) &&
+      (out.gradNorm !== null ? Number.isFinite(out.gradNorm) : out.gradFinite !== false);
+    if (finite) {
+      out.commit();
+      this.streak = 0;
+      this.lossSum += out.loss;
+      this.lossCount += 1;
+    } else {
+      out.discard();
+      this.nonFiniteSteps += 1;
+      this.streak += 1;
+    }
+    const bound = out.bound ?? Number.NaN;
+    this.bounds.push(finite ? bound : Number.NaN);
+    const report: StepReport = { step, epoch, loss: out.loss, bound, gradNorm: out.gradNorm, skipped: !finite };
+    c.onStep?.(report);
+    if (this.streak >= this.maxStreak) {
+      this.done = true;
+      throw new NonFiniteError(this.streak, step, { loss: out.loss, bound: out.bound, gradNorm: out.gradNorm }, c.learningRate);
+    }
+    this.batch += 1;
+    if (this.batch >= this.stepsPerEpoch) this.endEpoch(epoch);
+    return report;
+  }
+
+  private endEpoch(epoch: number): void {
+    const c = this.config;
+    this.batch = 0;
+    const tSteps = performance.now();
+    const score = c.evaluate ? c.evaluate(epoch, this) : null;
+    const seconds = (performance.now() - this.epochStart) / 1000;
+    const stepSeconds = (tSteps - this.epochStart) / 1000;
+    this.epoch = epoch;
+    this.epochSeconds.push(seconds);
+    this.stepSeconds.push(stepSeconds);
+    c.onEpoch?.({ epoch, meanLoss: this.lossCount ? this.lossSum / this.lossCount : Number.NaN, score, seconds, stepSeconds });
+    const es = c.earlyStopping;
+    if (!es || score === null || Number.isNaN(score)) return;
+    if (!this.best || score > this.best.score) {
+      if (this.best?.snap != null) this.trainable.disposeSnapshot?.(this.best.snap);
+      this.best = { epoch, score, snap: es.restoreBest && this.trainable.snapshot ? this.trainable.snapshot() : null };
+    } else if (es.patience > 0 && epoch - this.best.epoch >= es.patience) {
+      this.earlyStopped = true;
+      this.end();
+    }
+  }
+
+  private end(): null {
+    this.done = true;
+    return null;
+  }
+
+  /**
+   * End the run: restore the best snapshot (when one was kept and is not the last epoch) and summarise. Safe to call
+   * after a throw (it then only releases the snapshot).
+   */
+  finish(): LoopSummary {
+    this.done = true;
+    const best = this.best;
+    let bestEpoch = this.epoch;
+    if (best && best.snap !== null) {
+      if (best.epoch !== this.epoch) this.trainable.restore?.(best.snap);
+      bestEpoch = best.epoch;
+      this.trainable.disposeSnapshot?.(best.snap);
+      best.snap = null;
+    }
+    return {
+      steps: this.step,
+      epochs: this.epoch,
+      nonFiniteSteps: this.nonFiniteSteps,
+      stopped: this.stopped,
+      earlyStopped: this.earlyStopped,
+      bestEpoch,
+      bestScore: best ? best.score : null,
+      epochSeconds: [...this.epochSeconds],
+      stepSeconds: [...this.stepSeconds],
+    };
+  }
+
+  /** Release a kept snapshot without restoring it (a failed run). */
+  dispose(): void {
+    if (this.best?.snap != null) this.trainable.disposeSnapshot?.(this.best.snap);
+    if (this.best) this.best.snap = null;
+    this.done = true;
+  }
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Run a loop to its end, yielding to the event loop at least every `yieldMs` (workers, the app). */
+export async function runLoop<S>(loop: TrainLoop<S>): Promise<LoopSummary> {
+  const yieldMs = loop.config.yieldMs ?? YIELD_MS;
+  let lastYield = performance.now();
+  try {
+    for (;;) {
+      if (performance.now() - lastYield >= yieldMs) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+      if (loop.advance() === null) break;
+    }
+    return loop.finish();
+  } catch (e) {
+    loop.dispose();
+    throw e;
+  }
+}
+
+/** Run a loop to its end without yielding (synchronous callers: fitGlm, tests). */
+export function runLoopSync<S>(loop: TrainLoop<S>): LoopSummary {
+  try {
+    while (loop.advance() !== null);
+    return loop.finish();
+  } catch (e) {
+    loop.dispose();
+    throw e;
+  }
+}
+
+/** A trainable over tfjs variables with its own optimiser (global models, SVGD particles). */
+export interface VariableTrainable<Snap = unknown> extends Trainable<Snap> {
+  readonly params: VariableMap;
+  readonly optimiser: { dispose(): void };
+}
+
+/** Dispose a variable trainable's optimiser state and parameters. */
+export function releaseTrainable(t: VariableTrainable): void {
+  t.optimiser.dispose();
+  disposeParams(t.params);
+}
+
+/** A variable trainable driven one step at a time (sviStep, svgdStep: tests, benchmarks) on a loop without end. */
+export class Stepper<T extends VariableTrainable<Snap>, Snap = unknown> {
+  readonly loop: TrainLoop<Snap>;
+  constructor(
+    readonly trainable: T,
+    config: Omit<LoopConfig, 'epochs'> = {},
+  ) {
+    this.loop = new TrainLoop(trainable, { ...config, epochs: Infinity });
+  }
+  get params(): VariableMap {
+    return this.trainable.params;
+  }
+  get optimiser(): T['optimiser'] {
+    return this.trainable.optimiser;
+  }
+  /** Steps taken (skipped ones included). */
+  get step(): number {
+    return this.loop.step;
+  }
+  get skipped(): number {
+    return this.loop.nonFiniteSteps;
+  }
+  dispose(): void {
+    releaseTrainable(this.trainable);
+  }
+}

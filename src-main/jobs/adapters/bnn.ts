@@ -1,0 +1,83 @@
+/** BNN runs: target and features checked by the engine's own rules (schema first, values when stored), then splits. */
+import path from 'node:path';
+import { AppError } from '../../../src-shared/ipc/app-error';
+import type { BnnSpec } from '../../../src-shared/schemas/run-spec';
+import { DatasetFile } from '../../data-import';
+import { bnnViews, disposeNet, exportBnnBundle, fitBnnSplits } from '../../engine/models/bnn';
+import { prepareBnnData, resolveBnnColumns, type BnnTable } from '../../engine/models/bnn/data';
+import type { DatasetInfo, ModelAdapter } from './types';
+
+/** Engine input errors keep their message and hint; anything else becomes BAD_REQUEST with a generic fix. */
+function asBadRequest(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new AppError('BAD_REQUEST', (e as Error).message, 'Check the target and feature columns.');
+  }
+}
+
+/** A table with a header and no values, for the schema-only checks (unknown rows pass the row-count check). */
+const headerOnly = (d: DatasetInfo): BnnTable => ({
+  rows: d.rows ?? Number.MAX_SAFE_INTEGER,
+  schema: d.schema,
+  column: (): Float32Array => {
+    throw new Error('header-only table');
+  },
+  strings: (): string[] => {
+    throw new Error('header-only table');
+  },
+});
+
+export const bnnAdapter: ModelAdapter<BnnSpec> = {
+  validate(spec, ctx) {
+    // Column roles and types from the header (target among the features, text features, thousands of levels …).
+    asBadRequest(() => resolveBnnColumns(headerOnly(ctx.dataset), spec));
+    // Values when the dataset is stored: a constant target, a single class, missing targets.
+    if (ctx.open) asBadRequest(() => void prepareBnnData(ctx.open!(), spec, { splitIndex: 0 }));
+  },
+
+  secondDatasetId: () => undefined,
+
+  async run({ spec, datasetDir, runDir }, report, isCancelled) {
+    const ds = DatasetFile.open(datasetDir);
+    let stepsPerSplit = 0;
+    const fit = await fitBnnSplits(ds, spec, {
+      callbacks: (split) => ({
+        shouldStop: isCancelled,
+        onStep: ({ step, epoch, totalSteps, loss }) => {
+          stepsPerSplit = totalSteps;
+          if (split === 0 && Number.isFinite(loss) && (step % 5 === 0 || step === totalSteps)) report.metric(step, epoch, 'loss', loss);
+          report.progress({ step: split * totalSteps + step, totalSteps: spec.splits * totalSteps, epoch, totalEpochs: spec.epochs, loss });
+        },
+        onEpoch: ({ epoch, loss, valLogLik, noiseSd }) => {
+          if (split !== 0) return;
+          const step = epoch * Math.max(1, Math.round(stepsPerSplit / spec.epochs));
+          report.metric(step, epoch, 'epoch_loss', loss);
+          if (valLogLik !== null) report.metric(step, epoch, 'val_loglik', valLogLik);
+          if (noiseSd !== null) report.metric(step, epoch, 'noise_sd', noiseSd);
+        },
+      }),
+      onSplit: (split, m) => {
+        for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && Number.isFinite(v)) report.metric(split + 1, 0, `split_${k}`, v);
+        report.flush();
+      },
+    });
+    try {
+      report.artifact('bnn-views', 'views', bnnViews(fit.first.model, fit.first.data));
+      report.artifact('bnn-splits', 'splits', { summary: fit.summary, perSplit: fit.perSplit, secondsPerSplit: fit.secondsPerSplit });
+      if (runDir) {
+        exportBnnBundle(fit.first.model, path.join(runDir, 'bnn-bundle'), { metrics: fit.perSplit[0] ?? null });
+        report.artifact('file', 'bnn-bundle', { dir: 'bnn-bundle' });
+      }
+    } finally {
+      disposeNet(fit.first.model.net);
+    }
+    const summary: Record<string, number> = { splits: fit.splits, seconds_per_split: fit.secondsPerSplit };
+    for (const [k, v] of Object.entries(fit.summary)) {
+      summary[k] = v.mean;
+      if (fit.splits > 1) summary[`${k}_se`] = v.se;
+    }
+    report.finish(isCancelled() ? 'cancelled' : 'completed', summary);
+  },
+};
