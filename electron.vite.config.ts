@@ -19,6 +19,7 @@ export default defineConfig({
           'lda.worker': resolve(__dirname, 'src-main/engine/models/lda/lda.worker.ts'),
           'vae.replica': resolve(__dirname, 'src-main/engine/models/vae/replica.worker.ts'),
           'import.worker': resolve(__dirname, 'src-main/data-import/import.worker.ts'),
+          'unzip.worker': resolve(__dirname, 'src-main/export/unzip.worker.ts'),
           'model.worker': resolve(__dirname, 'src-main/model-service/model.worker.ts'),
           server: resolve(__dirname, 'src-main/server/main.ts'),
           cli: resolve(__dirname, 'src-main/cli.ts'),

@@ -81,12 +81,12 @@ test.describe.serial('Bayesian neural networks', () => {
     await page.goto(server.openUrl);
     const token = new URL(server.openUrl).searchParams.get('token')!;
     const call = async (channel: string, args: unknown) => {
-      const r = await page.request.post(`${server.url}/api/${channel}`, { headers: { 'x-elbo-token': token }, data: args });
+      const r = await page.request.post(`${server.url}/api/${channel}`, { headers: { 'x-elbo-token': token, origin: server.url }, data: args });
       const body = (await r.json()) as { ok: boolean; result: unknown };
       return body.result as Record<string, unknown>;
     };
     const rows = ['x,c,y', ...Array.from({ length: 40 }, (_, i) => `${i},7,${(i * 0.37) % 3}`)].join('\n');
-    const up = await page.request.post(`${server.url}/upload?name=constant.csv`, { headers: { 'x-elbo-token': token, 'content-type': 'application/octet-stream' }, data: Buffer.from(`${rows}\n`) });
+    const up = await page.request.post(`${server.url}/upload?name=constant.csv`, { headers: { 'x-elbo-token': token, origin: server.url, 'content-type': 'application/octet-stream' }, data: Buffer.from(`${rows}\n`) });
     const picked = ((await up.json()) as { result: { fileId: string } }).result;
     const projects = (await call('projects:list', {})) as unknown as Array<{ id: number }>;
     const projectId = projects[0]!.id;

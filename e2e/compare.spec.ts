@@ -22,7 +22,7 @@ test.describe.serial('compare, save, export', () => {
   let token = '';
 
   const call = async (page: Page, channel: string, args: unknown) => {
-    const r = await page.request.post(`${server.url}/api/${channel}`, { headers: { 'x-elbo-token': token }, data: args });
+    const r = await page.request.post(`${server.url}/api/${channel}`, { headers: { 'x-elbo-token': token, origin: server.url }, data: args });
     const body = (await r.json()) as { ok: boolean; result: unknown; error?: { message: string } };
     if (!body.ok) throw new Error(`${channel}: ${body.error?.message}`);
     return body.result;

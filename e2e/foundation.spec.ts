@@ -93,7 +93,7 @@ test.describe.serial('foundation', () => {
     // It genuinely learned: the final validation ELBO is far above the first epoch's.
     const series = (await page.evaluate(async (id) => {
       const token = sessionStorage.getItem('elbo-studio-token') ?? '';
-      const r = await fetch(`/api/runs:metrics`, { method: 'POST', headers: { 'x-elbo-token': token }, body: JSON.stringify({ runId: id, names: ['val_elbo'] }) });
+      const r = await fetch(`/api/runs:metrics`, { method: 'POST', headers: { 'x-elbo-token': token, 'content-type': 'application/json' }, body: JSON.stringify({ runId: id, names: ['val_elbo'] }) });
       return (await r.json()).result;
     }, completedRun)) as { value: number[] }[];
     const val = series[0]!.value;

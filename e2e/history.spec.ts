@@ -175,7 +175,7 @@ test.describe.serial('history browser', () => {
     const spec = async (id: number) =>
       page.evaluate(async (runId) => {
         const token = sessionStorage.getItem('elbo-studio-token') ?? '';
-        const r = await fetch('/api/runs:get', { method: 'POST', headers: { 'x-elbo-token': token }, body: JSON.stringify({ runId }) });
+        const r = await fetch('/api/runs:get', { method: 'POST', headers: { 'x-elbo-token': token, 'content-type': 'application/json' }, body: JSON.stringify({ runId }) });
         return (await r.json()).result as { spec: unknown; seed: number; datasetId: number };
       }, id);
     const [orig, again] = [await spec(beta), await spec(rerun)];

@@ -478,6 +478,7 @@ async function main() {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`elbo-studio: ${(e as Error).message}\n`);
+  const hint = (e as { hint?: unknown }).hint;
+  process.stderr.write(`elbo-studio: ${(e as Error).message}${typeof hint === 'string' ? `\n${hint}` : ''}\n`);
   process.exit(2);
 });

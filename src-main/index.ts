@@ -8,9 +8,10 @@ import { IPC_EVENT, IPC_INVOKE } from '../src-shared/ipc/channels';
 import { eventChannels } from '../src-shared/ipc/contract';
 import { createDispatcher, createHandlers } from './api/dispatcher';
 import { createServices, resolveDataDir } from './api/services';
-import { createMainWindow, isTrustedSender } from './window/create-window';
+import { createMainWindow, isTrustedSender, registerAppScheme } from './window/create-window';
 
 const devUrl = process.env.ELECTRON_RENDERER_URL;
+registerAppScheme(); // before 'ready', as Electron requires
 
 async function main() {
   await app.whenReady();
@@ -57,5 +58,8 @@ async function main() {
 
 main().catch((e: unknown) => {
   console.error(e);
+  // A read-only data directory, a full disk or a damaged database: say why, with the fix, before quitting.
+  const hint = (e as { hint?: unknown }).hint;
+  dialog.showErrorBox('ELBO Studio cannot start', `${(e as Error).message ?? String(e)}${typeof hint === 'string' ? `\n\n${hint}` : ''}`);
   app.quit();
 });

@@ -16,11 +16,24 @@ import { registerBnn } from './register-bnn';
 import { registerComparisons } from './register-comparisons';
 import { registerModels } from './register-models';
 import type { Services } from './services';
+import { describeStorageError } from '../storage/storage-errors';
 
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: AppErrorData; status: number };
 
 export function createHandlers(s: Services): Handlers {
-  return { ...registerProjects(s), ...registerImport(s), ...registerRuns(s), ...registerHistory(s), ...registerExport(s), ...registerLda(s), ...registerVae(s), ...registerBnn(s), ...registerComparisons(s), ...registerModels(s) };
+  const all: Handlers = { ...registerProjects(s), ...registerImport(s), ...registerRuns(s), ...registerHistory(s), ...registerExport(s), ...registerLda(s), ...registerVae(s), ...registerBnn(s), ...registerComparisons(s), ...registerModels(s) };
+  // A full disk, a read-only data directory or a damaged database: say so, with the path and the fix.
+  const wrapped: Record<string, (a: unknown) => Promise<unknown>> = {};
+  for (const [channel, handler] of Object.entries(all) as [string, (a: unknown) => Promise<unknown>][]) {
+    wrapped[channel] = async (a) => {
+      try {
+        return await handler(a);
+      } catch (e) {
+        throw describeStorageError(e, s.dataDir) ?? e;
+      }
+    };
+  }
+  return wrapped as unknown as Handlers;
 }
 
 function formatIssues(error: z.ZodError): string {
@@ -39,6 +52,7 @@ const statusOf: Record<string, number> = {
   IMPORT_FAILED: 422,
   RUN_FAILED: 422,
   UNSUPPORTED: 422,
+  STORAGE: 507,
   INTERNAL: 500,
 };
 

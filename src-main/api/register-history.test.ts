@@ -160,4 +160,19 @@ describe('history', () => {
     expect(fs.existsSync(path.join(s.runPath(a), 'vae-snapshot.json'))).toBe(true);
     expect(s.repos.runs.get(a)).not.toBeNull();
   });
+
+  it('refuses to delete a dataset a queued or running run reads as its test or held-out set', async () => {
+    const test = dataset(s.repos.datasets.get(ds1)!.projectId, 'digits-test');
+    const r = s.repos.runs.create({ projectId: s.repos.datasets.get(ds1)!.projectId, datasetId: ds1, name: 'scored on a test file', spec: runSpecSchema.parse({ model: 'vae', testDatasetId: test }) });
+    s.repos.runs.markRunning(r.id, 'wasm');
+    await expect(h['datasets:delete']({ datasetId: test })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/Run \d+ \("scored on a test file"\) is running and reads this dataset as its test or held-out set/),
+    });
+    expect(s.repos.datasets.get(test)).not.toBeNull();
+    expect(fs.existsSync(path.join(s.dataDir, 'datasets', 'digits-test', 'data.f32'))).toBe(true);
+    s.repos.runs.finish(r.id, 'completed', null);
+    await h['datasets:delete']({ datasetId: test });
+    expect(s.repos.datasets.get(test)).toBeNull();
+  });
 });

@@ -92,6 +92,20 @@ export function registerHistory(s: Services): Pick<
     for (const [, aside] of moved) fs.rmSync(aside, { recursive: true, force: true });
   };
 
+  /** Every dataset id a spec names (testDatasetId, heldoutDatasetId, … wherever the spec keeps them). */
+  const datasetIdsIn = (spec: unknown): number[] => {
+    const out: number[] = [];
+    const walk = (v: unknown): void => {
+      if (!v || typeof v !== 'object') return;
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (/DatasetId$/.test(k) && typeof x === 'number') out.push(x);
+        else walk(x);
+      }
+    };
+    walk(spec);
+    return out;
+  };
+
   const refuseActive = (ids: number[], what: string) => {
     for (const id of ids) {
       const r = s.repos.runs.get(id);
@@ -125,6 +139,14 @@ export function registerHistory(s: Services): Pick<
     'datasets:delete': async ({ datasetId }) => {
       const runIds = (s.repos.db.prepare('SELECT id FROM runs WHERE dataset_id = ?').all(datasetId) as { id: number }[]).map((r) => r.id);
       refuseActive(runIds, 'its dataset');
+      // A queued or running run may read this dataset as its test or held-out set.
+      const active = s.repos.db.prepare(`SELECT id FROM runs WHERE status IN ('queued', 'running')`).all() as { id: number }[];
+      for (const { id } of active) {
+        const r = s.repos.runs.get(id);
+        if (r && datasetIdsIn(r.spec).includes(datasetId) && r.datasetId !== datasetId) {
+          throw new AppError('CONFLICT', `Run ${id} ("${r.name}") is ${r.status} and reads this dataset as its test or held-out set; it cannot be deleted while it trains`, 'Cancel the run first, or wait until it finishes.');
+        }
+      }
       const summary = datasetPreview(datasetId);
       removeWith(summary.files, () => {
         s.repos.db.prepare('DELETE FROM datasets WHERE id = ?').run(datasetId);

@@ -8,6 +8,8 @@ import { DatasetFile, previewCsv } from '../data-import';
 import { importCsvOffThread } from '../data-import/import-thread';
 import type { Services } from './services';
 import { SAMPLES } from './samples';
+import { dropLease, takeLease } from '../jobs/run-lease';
+import { IMPORT_LEASE_SUFFIX } from '../storage/sweep';
 
 function resolveSource(s: Services, source: ImportSource): { path: string; name: string } {
   if ('sampleId' in source) {
@@ -30,20 +32,27 @@ export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'impo
       const p = await s.pickFile(accept);
       return p ? s.files.register(p) : null;
     },
-    'import:preview': async ({ source, delimiter }) => {
+    'import:preview': async ({ source, delimiter, encoding }) => {
       const src = resolveSource(s, source);
-      return previewCsv(src.path, src.name, { delimiter });
+      return previewCsv(src.path, src.name, { delimiter, encoding });
     },
     'import:commit': async (args) => {
       if (!s.repos.projects.get(args.projectId)) throw new AppError('NOT_FOUND', `No project with id ${args.projectId}`);
       const src = resolveSource(s, args.source);
-      const rel = path.join('datasets', crypto.randomBytes(12).toString('hex'));
+      const id = crypto.randomBytes(12).toString('hex');
+      const rel = path.join('datasets', id);
       const dest = path.join(s.dataDir, rel);
+      // The lease tells a sweep in another process (the CLI, the app started meanwhile) that this folder is ours;
+      // if this process is killed, the next start removes the half-written folder at once.
+      const datasetsDir = path.join(s.dataDir, 'datasets');
+      const lease = `${id}${IMPORT_LEASE_SUFFIX}`;
+      takeLease(datasetsDir, lease);
       try {
         // On a worker thread, so the server keeps answering while a big file is parsed.
         const result = await importCsvOffThread(src.path, dest, {
           sourceName: src.name,
           delimiter: args.delimiter,
+          encoding: args.encoding,
           columns: args.columns,
           missing: args.missing,
           standardize: args.standardize,
@@ -72,6 +81,8 @@ export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'impo
       } catch (e) {
         fs.rmSync(dest, { recursive: true, force: true });
         throw e;
+      } finally {
+        dropLease(datasetsDir, lease);
       }
     },
     'datasets:rows': async ({ datasetId, offset, limit }) => {

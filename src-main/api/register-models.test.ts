@@ -38,7 +38,7 @@ function ok<T>(r: DispatchResult): T {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r.result as T;
 }
-function fail(r: DispatchResult): { code: string; message: string; hint?: string } {
+function fail(r: DispatchResult): { code: string; message: string; hint?: string; confirmToken?: string } {
   if (r.ok) throw new Error(`expected a failure, got ${JSON.stringify(r.result).slice(0, 200)}`);
   return r.error;
 }
@@ -313,10 +313,27 @@ describe('export to a folder', () => {
     // Nothing touched, nothing left beside it.
     expect(fs.readFileSync(path.join(target, 'manifest.json'), 'utf8')).toBe(before);
     expect(fs.readdirSync(path.dirname(target))).toEqual(['bnn-model']);
-    const second = ok<ModelExportResult>(await dA('models:export', { runId: runs.bnn, to: { kind: 'folder', folder: target, overwrite: true } }));
-    expect(second).toMatchObject({ kind: 'folder', replaced: 6 });
+    // overwrite alone is not enough: the handler wants the refusal's token, for this folder, once.
+    const bare = fail(await dA('models:export', { runId: runs.bnn, to: { kind: 'folder', folder: target, overwrite: true } }));
+    expect(bare.code).toBe('FOLDER_NOT_EMPTY');
+    expect(bare.message).toMatch(/overwrite needs the confirmToken/);
+    expect(refused.confirmToken).toMatch(/^[a-f0-9]{32}$/);
+    const other = path.join(work, 'exports', 'other');
+    fs.mkdirSync(other, { recursive: true });
+    fs.writeFileSync(path.join(other, 'keep.txt'), 'mine');
+    const wrongFolder = fail(await dA('models:export', { runId: runs.bnn, to: { kind: 'folder', folder: other, overwrite: true, confirmToken: refused.confirmToken } }));
+    expect(wrongFolder.code).toBe('FOLDER_NOT_EMPTY'); // a token confirms its own folder only (and is spent now)
+    expect(fs.readFileSync(path.join(other, 'keep.txt'), 'utf8')).toBe('mine');
+    // A token for a state the folder has left (a file added since the preview) is refused.
+    const stale = fail(await dA('models:export', { runId: runs.bnn, to: { kind: 'folder', folder: target } }));
+    fs.writeFileSync(path.join(target, 'later.txt'), 'added after the preview');
+    const changed = fail(await dA('models:export', { runId: runs.bnn, to: { kind: 'folder', folder: target, overwrite: true, confirmToken: stale.confirmToken } }));
+    expect(changed.message).toMatch(/7 files.*folder changed since/);
+    expect(fs.existsSync(path.join(target, 'later.txt'))).toBe(true);
+    const second = ok<ModelExportResult>(await dA('models:export', { runId: runs.bnn, to: { kind: 'folder', folder: target, overwrite: true, confirmToken: changed.confirmToken } }));
+    expect(second).toMatchObject({ kind: 'folder', replaced: 7 });
     expect(fs.existsSync(path.join(target, 'notes.txt'))).toBe(false);
-    expect(fs.readdirSync(path.dirname(target))).toEqual(['bnn-model']);
+    expect(fs.readdirSync(path.dirname(target)).sort()).toEqual(['bnn-model', 'other']);
     // And the folder imports on the other machine.
     const m = ok<ImportedModel>(await dB('models:import', { source: { folder: target } }));
     expect(m.sourceName).toBe(target);

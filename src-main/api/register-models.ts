@@ -58,7 +58,7 @@ export function registerModels(s: Services): Pick<Handlers, ModelChannels> {
         const z = await exportRunBundleZip(s, runId);
         return { kind: 'zip', fileName: z.fileName, bytes: z.zip.length, base64: Buffer.from(z.zip).toString('base64'), files: z.files };
       }
-      const r = await exportRunBundleToFolder(s, runId, to.folder, to.overwrite);
+      const r = await exportRunBundleToFolder(s, runId, to.folder, to.overwrite, to.confirmToken);
       return { kind: 'folder', folder: r.folder, files: r.files, replaced: r.replaced };
     },
 

@@ -9,7 +9,9 @@ import { makeRepos, type Repos } from '../storage/repositories';
 import { JobRunner, type WorkerFactory } from '../jobs/job-runner';
 import { EventBus } from './events';
 import { FileRegistry } from './files';
+import { Confirmations } from './confirmations';
 import { findSamplesDir } from './samples';
+import { sweepDataDir } from '../storage/sweep';
 import { ModelService } from '../model-service/service';
 
 export interface Services {
@@ -22,6 +24,8 @@ export interface Services {
   /** Every use of a fitted model on rows (views, inference, predictions, scoring), on its worker thread. */
   models: ModelService;
   files: FileRegistry;
+  /** Tokens that confirm overwriting or deleting files outside the data directory (issued by a refusal). */
+  confirmations: Confirmations;
   samplesDir: string;
   /** Absolute folder of a dataset's stored files. */
   datasetPath(datasetId: number): string;
@@ -79,9 +83,27 @@ export function createServices(o: CreateServicesOptions): Services {
     events,
     datasetDir: datasetPath,
     runDir: runPath,
+    dataDir: o.dataDir,
     ...(o.workerFactory ? { workerFactory: o.workerFactory } : {}),
   });
   if (o.recover !== false) runner.recover();
+  // Leftovers of killed or failed work: unfinished imports, temporary files, abandoned uploads (another live process
+  // sharing the data directory keeps its own).
+  const files = new FileRegistry(path.join(o.dataDir, 'uploads'));
+  try {
+    sweepDataDir(o.dataDir, repos.datasets.dirs());
+    files.sweep();
+  } catch {
+    /* tried again at the next start */
+  }
+  const sweepTimer = setInterval(() => {
+    try {
+      files.sweep();
+    } catch {
+      /* next time */
+    }
+  }, 3600_000);
+  sweepTimer.unref();
   const models = new ModelService();
   const services: Services = {
     mode: o.mode,
@@ -91,13 +113,15 @@ export function createServices(o: CreateServicesOptions): Services {
     events,
     runner,
     models,
-    files: new FileRegistry(path.join(o.dataDir, 'uploads')),
+    files,
+    confirmations: new Confirmations(),
     samplesDir: o.samplesDir ?? findSamplesDir(),
     datasetPath,
     runPath,
     ...(o.pickFile ? { pickFile: o.pickFile } : {}),
     ...(o.pickFolder ? { pickFolder: o.pickFolder } : {}),
     async close() {
+      clearInterval(sweepTimer);
       await runner.shutdown();
       await models.close();
       db.close();

@@ -12,11 +12,14 @@ export type ImportThreadMessage =
   | { type: 'done'; result: ImportResult }
   | { type: 'error'; error: { name: string; message: string; code?: string | undefined; hint?: string | undefined } };
 
+const IMPORT_HEAP_MB = 1024;
+
 export function importCsvOffThread(filePath: string, destDir: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const { onProgress, signal, ...plain } = opts;
   const start = workerEntry(__dirname, 'import.worker.js', 'import.worker.ts');
   if (!start) return importCsv(filePath, destDir, opts);
-  const worker = start({ filePath, destDir, opts: plain });
+  // The import streams in bounded blocks (memory.test.ts holds it to a 48 MB old space); the cap stops a runaway.
+  const worker = start({ filePath, destDir, opts: plain }, { maxOldGenerationSizeMb: IMPORT_HEAP_MB });
   return new Promise<ImportResult>((resolve, reject) => {
     let settled = false;
     const finish = (f: () => void): void => {

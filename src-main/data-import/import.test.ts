@@ -68,9 +68,30 @@ describe('bad input: a clear IMPORT_FAILED naming line and column, and no datase
     await expectImportError(() => previewCsv(f, 'photo.csv'), /"photo\.csv" is not a text file/);
   });
 
-  it('rejects text that is not UTF-8', async () => {
-    const latin1 = Buffer.from('name,city\nann,Montr\xe9al\n', 'latin1');
-    await expectFailedImport(s, latin1, /is not valid UTF-8 text \(invalid byte at line 2, byte 20\)/, {}, /UTF-8/);
+  it('reads a file that is not UTF-8 from its first bytes as windows-1252, and says so', async () => {
+    const latin1 = Buffer.from('name;city;t\nann;Montr\xe9al;1\nbo;Z\xfcrich;2\n', 'latin1');
+    const f = s.file('latin1.csv', latin1);
+    const p = await previewCsv(f, 'latin1.csv');
+    expect(p.rows).toEqual([['ann', 'Montréal', '1'], ['bo', 'Zürich', '2']]);
+    expect(p.warnings.join('\n')).toMatch(/"latin1\.csv" is not UTF-8; it was read as windows-1252/);
+    const r = await importCsv(f, dest(), { columns: [{ name: 'city', type: 'categorical', role: 'feature' }] });
+    expect(r.preprocessing.encoding).toBe('windows-1252');
+    expect(r.schema.find((c) => c.name === 'city')?.levels).toEqual(['Montréal', 'Zürich']);
+  });
+
+  it('checks the whole file as UTF-8: a bad byte after the first 64 KB fails naming its line, nothing becomes U+FFFD', async () => {
+    const lines = ['name,city'];
+    for (let i = 0; i < 4000; i++) lines.push(`person${i},Zurich`);
+    const head = Buffer.from(lines.join('\n') + '\n', 'utf8');
+    expect(head.length).toBeGreaterThan(64 * 1024);
+    const content = Buffer.concat([head, Buffer.from('late,Z\xfcrich\n', 'latin1'), Buffer.from('last,Bern\n')]);
+    const err = await expectFailedImport(s, content, /is not valid UTF-8 text: the byte at line 4002 \(byte \d+ of the file\) is not UTF-8/, {}, /Windows-1252/);
+    expect(err.message).not.toContain('\ufffd');
+    // The fix the hint names: choose the encoding.
+    const f = s.file('late-ok.csv', content);
+    const r = await importCsv(f, dest('chosen'), { encoding: 'windows-1252', columns: [{ name: 'city', type: 'categorical', role: 'feature' }] });
+    expect(r.schema.find((c) => c.name === 'city')?.levels).toEqual(['Bern', 'Zurich', 'Zürich']);
+    expect(r.preprocessing.encoding).toBe('windows-1252');
   });
 
   it('names UTF-16 files', async () => {
@@ -567,5 +588,59 @@ describe('standardisation', () => {
     expect(col(2)).toEqual(Array.from({ length: 100 }, (_, i) => i % 2)); // binary untouched
     expect(ds.matrix(['x'])).toEqual(ds.matrix(['x'], { standardize: true })); // default follows the flag
     expect(ds.matrix(['x'], { standardize: false })[0]).toBe(10);
+  });
+});
+
+describe('numbers and lines as they come from spreadsheets', () => {
+  it('reads decimal commas in a semicolon file as numbers, and says so', async () => {
+    const f = s.file('de.csv', 'x;y;name\n1,5;2,25;a\n-0,75;1.234,5;b\n3;4;c\n');
+    const p = await previewCsv(f, 'de.csv');
+    expect(p.columns[0]).toMatchObject({ type: 'numeric', decimalComma: true });
+    expect(p.columns[1]).toMatchObject({ type: 'numeric', decimalComma: true });
+    expect(p.warnings.join('\n')).toMatch(/Columns "x", "y" use a decimal comma \(1,5 = 1\.5\) and are read as numbers/);
+    const r = await importCsv(f, dest());
+    expect(r.preprocessing.decimalComma).toEqual(['x', 'y']);
+    const ds = DatasetFile.open(dest());
+    expect(Array.from(ds.column('x'))).toEqual([1.5, -0.75, 3]);
+    expect(Array.from(ds.column('y'))).toEqual([2.25, 1234.5, 4]);
+  });
+
+  it('keeps commas as delimiters in a comma file (no decimal-comma guessing)', async () => {
+    const p = await previewCsv(s.file('en.csv', 'x,y\n1,5\n2,6\n'), 'en.csv');
+    expect(p.columns.map((c) => c.decimalComma)).toEqual([undefined, undefined]);
+  });
+
+  it('reads ?, Inf, -Infinity, #DIV/0! and 1e400 in a numeric column as missing, named in a warning, never a change of type', async () => {
+    const lines = ['v,w'];
+    for (let i = 0; i < 40; i++) lines.push(`${i === 3 ? '?' : i === 7 ? 'Inf' : i === 9 ? '1e400' : i === 11 ? '-Infinity' : i === 13 ? '#DIV/0!' : (i * 0.37).toFixed(2)},${i % 3}`);
+    const f = s.file('gaps.csv', lines.join('\n'));
+    const p = await previewCsv(f, 'gaps.csv');
+    expect(p.columns[0]).toMatchObject({ type: 'numeric', missing: 5 });
+    expect(p.warnings.join('\n')).toMatch(/Column "v": 5 sampled values are not a finite number \(e\.g\. "\?" on line 5\); they are read as missing/);
+    const r = await importCsv(f, dest(), { missing: 'impute' });
+    expect(r.schema[0]).toMatchObject({ name: 'v', type: 'numeric', missing: 5 });
+    expect(r.preprocessing.warnings?.join('\n')).toMatch(/Column "v": 5 values are not a finite number \(e\.g\. "\?" on line 5\); they were read as missing \(imputed\)/);
+    const col = Array.from(DatasetFile.open(dest()).column('v'));
+    expect(col.every(Number.isFinite)).toBe(true);
+  });
+
+  it('names non-finite values found after the sample too, instead of failing the import', async () => {
+    const lines = ['v'];
+    for (let i = 0; i < 3000; i++) lines.push(i === 2500 ? 'inf' : String(i / 10));
+    const r = await importCsv(s.file('late.csv', lines.join('\n')), dest());
+    expect(r.rows).toBe(2999);
+    expect(r.preprocessing.warnings?.[0]).toMatch(/1 value is not a finite number \(e\.g\. "inf" on line 2502\); it was read as missing \(rows dropped\)/);
+  });
+
+  it('keeps "?" as a level of a word column', async () => {
+    const p = await previewCsv(s.file('w.csv', 'c\nred\n?\nblue\nred\n'), 'w.csv');
+    expect(p.columns[0]).toMatchObject({ type: 'categorical', missing: 0 });
+  });
+
+  it('reads mixed CRLF and LF line endings as one file', async () => {
+    const f = s.file('mixed.csv', 'a,b,c\r\n1,2,3\n4,5,6\r\n7,8,9\n');
+    const r = await importCsv(f, dest());
+    expect(r.rows).toBe(3);
+    expect(Array.from(DatasetFile.open(dest()).column('c'))).toEqual([3, 6, 9]);
   });
 });

@@ -19,16 +19,18 @@ import {
   STR_INDEX_FILE,
   type DatasetMeta,
 } from './format';
-import { MAX_CATEGORICAL_LEVELS, isMissing, orderLevels } from './infer';
+import { MAX_CATEGORICAL_LEVELS, isMissing, isNonFinite, orderLevels, parseDecimalComma } from './infer';
 import { lineOfRecord, readRecords, sha256Hasher } from './records';
 import { readSample } from './sample';
-import type { DelimiterOption } from './sniff';
+import type { DelimiterOption, EncodingOption } from './sniff';
 
 /** ImportProgress without the importId, which the API layer adds. rows: rows kept so far. */
 export type ImportProgressInfo = Omit<ImportProgress, 'importId'>;
 
 export interface ImportOptions {
   delimiter?: DelimiterOption;
+  /** auto (default): UTF-8, or windows-1252 when the file's head is not UTF-8. */
+  encoding?: EncodingOption;
   /** Overrides of the inferred type and role, by column name; columns not listed keep the inferred ones. */
   columns?: ColumnChoice[];
   missing?: 'drop' | 'impute';
@@ -66,6 +68,8 @@ interface PlannedColumn {
   role: ColumnRole;
   /** Index in the source record. */
   src: number;
+  /** Numbers written with a decimal comma (inferred for this column). */
+  decimalComma: boolean;
   /**
    * f32: used numeric, binary, categorical. str: text and identifier columns, used or ignored (ids stay visible in the
    * table view at the cost of their text). none: ignored numeric, binary and categorical columns are not stored.
@@ -74,7 +78,7 @@ interface PlannedColumn {
 }
 
 /** Applies the user's choices to the inferred columns. */
-function planColumns(headers: string[], inferred: { name: string; type: ColumnType; role: ColumnRole }[], choices: ColumnChoice[]): PlannedColumn[] {
+function planColumns(headers: string[], inferred: { name: string; type: ColumnType; role: ColumnRole; decimalComma?: boolean }[], choices: ColumnChoice[]): PlannedColumn[] {
   const byName = new Map<string, ColumnChoice>();
   for (const c of choices) {
     if (!headers.includes(c.name)) {
@@ -93,7 +97,7 @@ function planColumns(headers: string[], inferred: { name: string; type: ColumnTy
     const valued = type === 'numeric' || type === 'binary' || type === 'categorical';
     const store: PlannedColumn['store'] = role !== 'ignore' ? (valued ? 'f32' : 'str') : valued ? 'none' : 'str';
     // The wizard sends every column's type; one equal to the inference still counts as inferred.
-    return { name, type, role, src, store, inferred: choice?.type === undefined || choice.type === inf?.type };
+    return { name, type, role, src, store, inferred: choice?.type === undefined || choice.type === inf?.type, decimalComma: type === 'numeric' && inf?.decimalComma === true };
   });
 }
 
@@ -193,6 +197,13 @@ export async function importCsv(filePath: string, destDir: string, opts: ImportO
     if (opts.signal?.aborted && !(e instanceof AppError)) throw cancelledError();
     if (e instanceof AppError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw importError(`The disk holding ${destDir} is full; the unfinished import of "${sourceName}" was removed`, 'Free some disk space (or start ELBO Studio with --data-dir on a disk with room), then import again.');
+    }
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+      throw importError(`Cannot write the imported dataset to ${destDir} (${msg})`, 'Make the data directory writable, or start ELBO Studio with --data-dir on a folder you can write.');
+    }
     throw importError(`Import of "${sourceName}" failed: ${msg}`, 'Check free disk space and that the file is readable, then try again.');
   }
 }
@@ -203,10 +214,11 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
   const standardize = opts.standardize ?? false;
   const sample = await readSample(filePath, sourceName, {
     ...(opts.delimiter ? { delimiter: opts.delimiter } : {}),
+    ...(opts.encoding ? { encoding: opts.encoding } : {}),
     showRows: 0,
     ...(signal ? { signal } : {}),
   });
-  const { delimiter } = sample;
+  const { delimiter, encoding } = sample;
   const plan = planColumns(sample.headers, sample.columns, opts.columns ?? []);
   const fCols = plan.filter((c) => c.store === 'f32');
   const sCols = plan.filter((c) => c.store === 'str');
@@ -227,6 +239,11 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
   const sSrc = Int32Array.from(sCols.map((c) => c.src));
   const sMissing = new Float64Array(nS);
   const scratch = new Float64Array(nF);
+  const dcomma = Uint8Array.from(fCols.map((c) => (c.decimalComma ? 1 : 0)));
+  // Numeric and 0/1 columns read Inf, ?, 1e400 … as missing; counted here and named in a warning.
+  const gapsOk = Uint8Array.from(fCols.map((c) => (c.type === 'numeric' || c.type === 'binary' ? 1 : 0)));
+  const nonFinite = new Float64Array(nF);
+  const firstNonFinite: ({ value: string; index: number } | null)[] = fCols.map(() => null);
   const scratchLevel: string[] = new Array<string>(nF).fill('');
 
   // Block buffer: R rows of every float column, column-major within the block.
@@ -277,7 +294,7 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
   let header = true;
   const dropMissing = policy === 'drop';
   const missingCell = isMissing; // a local binding: no module-getter call per cell in the CommonJS build
-  const recordOpts = { delimiter, sourceName };
+  const recordOpts = { delimiter, sourceName, encoding };
   const lineOf = (index: number): Promise<number> => lineOfRecord(filePath, recordOpts, index);
   for await (const rec of readRecords(filePath, {
     ...recordOpts,
@@ -306,7 +323,20 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
             scratch[k] = v;
             continue;
           }
-          if (!missingCell(cell)) throw notANumber(await lineOf(rec.index), fCols[k] as PlannedColumn, cell);
+          if (dcomma[k] === 1) {
+            const d = parseDecimalComma(cell);
+            if (d - d === 0) {
+              scratch[k] = d;
+              continue;
+            }
+          }
+          if (isNonFinite(cell)) {
+            nonFinite[k] = (nonFinite[k] as number) + 1;
+            firstNonFinite[k] ??= { value: cell.trim(), index: rec.index };
+          } else if (!missingCell(cell)) throw notANumber(await lineOf(rec.index), fCols[k] as PlannedColumn, cell);
+        } else if (gapsOk[k] === 1 && isNonFinite(cell)) {
+          nonFinite[k] = (nonFinite[k] as number) + 1;
+          firstNonFinite[k] ??= { value: cell.trim(), index: rec.index };
         } else if (!missingCell(cell)) {
           scratch[k] = 0;
           scratchLevel[k] = cell.trim();
@@ -508,7 +538,26 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
     }
     return base;
   });
-  const preprocessing: Preprocessing = { missing: policy, standardize, droppedRows: dropped, delimiter };
+  const warnings: string[] = [];
+  for (let k = 0; k < nF; k++) {
+    const first = firstNonFinite[k];
+    if (!first) continue;
+    const n = nonFinite[k] as number;
+    warnings.push(
+      `Column "${(fCols[k] as PlannedColumn).name}": ${n} value${n === 1 ? ' is' : 's are'} not a finite number (e.g. ${showValue(first.value)} on line ${await lineOf(first.index)}); ` +
+        `${n === 1 ? 'it was' : 'they were'} read as missing (${policy === 'drop' ? 'rows dropped' : 'imputed'}).`,
+    );
+  }
+  const commaCols = fCols.filter((c) => c.decimalComma).map((c) => c.name);
+  const preprocessing: Preprocessing = {
+    missing: policy,
+    standardize,
+    droppedRows: dropped,
+    delimiter,
+    ...(encoding !== 'utf-8' ? { encoding } : {}),
+    ...(commaCols.length ? { decimalComma: commaCols } : {}),
+    ...(warnings.length ? { warnings } : {}),
+  };
   const contentHash = hasher.hex();
   const meta: DatasetMeta = {
     format: FORMAT_NAME,

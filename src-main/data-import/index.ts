@@ -4,7 +4,7 @@
  */
 import type { ImportPreview } from '../../src-shared/domain/types';
 import { readSample } from './sample';
-import type { DelimiterOption } from './sniff';
+import type { DelimiterOption, EncodingOption } from './sniff';
 
 export { importCsv, type ImportOptions, type ImportResult, type ImportProgressInfo } from './import';
 export { DatasetFile } from './dataset-file';
@@ -15,7 +15,7 @@ export { MAX_CATEGORICAL_LEVELS } from './infer';
 export async function previewCsv(
   filePath: string,
   sourceName: string,
-  opts: { delimiter?: DelimiterOption; showRows?: number; sampleRows?: number; signal?: AbortSignal } = {},
+  opts: { delimiter?: DelimiterOption; showRows?: number; sampleRows?: number; signal?: AbortSignal; encoding?: EncodingOption } = {},
 ): Promise<ImportPreview> {
   const s = await readSample(filePath, sourceName, { showRows: opts.showRows ?? 20, sampleRows: opts.sampleRows ?? 2000, ...opts });
   return {

@@ -14,6 +14,29 @@ export function isMissing(cell: string): boolean {
   return MISSING_TOKENS.has(cell.trim().toLowerCase());
 }
 
+/** Spreadsheet and statistics-package stand-ins for "no number": read as missing in a numeric column, and named. */
+const NON_FINITE_TOKENS = new Set(['?', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity', '#n/a', '#div/0!', '#value!', '#num!', '#null!', '#ref!']);
+const NUMBER_SHAPE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * A cell that stands for a non-finite or unknown number: Inf, -Infinity, ?, #DIV/0! …, or a number too large for a
+ * double (1e400). A numeric column reads these as missing and says so, rather than turning categorical.
+ */
+export function isNonFinite(cell: string): boolean {
+  const c = cell.trim();
+  if (c.length === 0 || c.length > 400) return false;
+  if (NON_FINITE_TOKENS.has(c.toLowerCase())) return true;
+  return NUMBER_SHAPE.test(c) && !Number.isFinite(Number(c));
+}
+
+/** A number written with a decimal comma: 1,5 · -0,25 · 1.234,5 (dots as thousands separators). */
+const DECIMAL_COMMA = /^[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+$/;
+
+export function parseDecimalComma(cell: string): number {
+  const c = cell.trim();
+  return DECIMAL_COMMA.test(c) ? Number(c.replace(/\./g, '').replace(',', '.')) : Number.NaN;
+}
+
 /** A finite decimal number (as JavaScript's Number() reads it); whitespace-only is not a number. */
 export function parseNumber(cell: string): number {
   const v = Number(cell);
@@ -94,8 +117,17 @@ export class ColumnInference {
   private counter = true;
   private prev = Number.NaN;
   private first: number[] = [];
+  private nonFinite = 0;
+  private firstNonFinite: { value: string; line: number } | null = null;
+  private commaDecimals = 0;
+  private dotDecimals = 0;
+  private firstComma: string | null = null;
 
-  constructor(readonly name: string) {}
+  /** commaDecimals: the file's delimiter is not ',', so "1,5" may be a number with a decimal comma. */
+  constructor(
+    readonly name: string,
+    private readonly commaDecimals_ = false,
+  ) {}
 
   add(raw: string, line: number): void {
     this.n++;
@@ -103,16 +135,30 @@ export class ColumnInference {
       this.missing++;
       return;
     }
-    const cell = raw.trim();
-    const c = this.counts.get(cell);
-    if (c !== undefined) this.counts.set(cell, c + 1);
-    else if (this.counts.size < MAX_TRACKED_DISTINCT) this.counts.set(cell, 1);
+    if (isNonFinite(raw)) {
+      this.nonFinite++;
+      this.firstNonFinite ??= { value: raw.trim(), line };
+      return;
+    }
+    const cell0 = raw.trim();
+    let cell = cell0;
+    if (this.commaDecimals_) {
+      const dc = parseDecimalComma(cell0);
+      if (!Number.isNaN(dc)) {
+        this.commaDecimals++;
+        this.firstComma ??= cell0;
+        cell = String(dc);
+      } else if (/^[+-]?\d*\.\d+$/.test(cell0)) this.dotDecimals++;
+    }
+    const c = this.counts.get(cell0);
+    if (c !== undefined) this.counts.set(cell0, c + 1);
+    else if (this.counts.size < MAX_TRACKED_DISTINCT) this.counts.set(cell0, 1);
     else this.overflow = true;
-    this.totalLen += cell.length;
-    if (cell.includes(' ')) this.withSpaces++;
+    this.totalLen += cell0.length;
+    if (cell0.includes(' ')) this.withSpaces++;
     const v = parseNumber(cell);
     if (Number.isNaN(v)) {
-      this.firstNonNumeric ??= { value: cell, line };
+      this.firstNonNumeric ??= { value: cell0, line };
       this.counter = false;
       return;
     }
@@ -125,17 +171,32 @@ export class ColumnInference {
   }
 
   result(): { column: InferredColumn; warning?: string } {
-    const { name, n, missing, numeric, integers } = this;
-    const present = n - missing;
-    const distinct = this.counts.size;
+    const { name, n, numeric, integers } = this;
+    // Inf, ?, 1e400 … among numbers: missing values of a numeric column (named in a warning). Among words: values.
+    const numericWithGaps = this.nonFinite > 0 && numeric > 0 && numeric + this.nonFinite === n - this.missing;
+    if (this.nonFinite > 0 && !numericWithGaps) {
+      this.firstNonNumeric ??= this.firstNonFinite;
+      this.counter = false;
+    }
+    const missing = numericWithGaps ? this.missing + this.nonFinite : this.missing;
+    const present = numericWithGaps ? numeric : n - this.missing;
+    const distinct = this.counts.size + (numericWithGaps ? 0 : Math.min(this.nonFinite, 1));
+    // Decimal commas, when every number that has a fraction uses one (a dot elsewhere makes "1,500" ambiguous).
+    const decimalComma = this.commaDecimals > 0 && this.dotDecimals === 0;
     const make = (type: ColumnType, reason: string, role?: ColumnRole): InferredColumn => ({
       name,
       type,
       role: role ?? suggestedRole(name, type),
       missing,
       distinct,
-      reason,
+      reason: decimalComma && type === 'numeric' ? `${reason} (decimal comma, e.g. ${showValue(this.firstComma ?? '')})` : reason,
+      ...(decimalComma && type === 'numeric' ? { decimalComma: true } : {}),
     });
+    const gapsWarning =
+      numericWithGaps && this.nonFinite > 0 && this.firstNonFinite
+        ? `Column "${name}": ${this.nonFinite} sampled value${this.nonFinite === 1 ? ' is' : 's are'} not a finite number ` +
+          `(e.g. ${showValue(this.firstNonFinite.value)} on line ${this.firstNonFinite.line}); ${this.nonFinite === 1 ? 'it is' : 'they are'} read as missing.`
+        : undefined;
     const withWarning = (column: InferredColumn, warning: string | undefined): { column: InferredColumn; warning?: string } =>
       warning ? { column, warning } : { column };
     if (present === 0) return { column: make('text', `all ${n} sampled values are missing`, 'ignore') };
@@ -146,14 +207,14 @@ export class ColumnInference {
       };
     }
     if (numeric === present) {
-      if (distinct === 2 && this.zeroOne === present) return { column: make('binary', 'the values are only 0 and 1') };
+      if (distinct === 2 && this.zeroOne === present) return withWarning(make('binary', 'the values are only 0 and 1'), gapsWarning);
       if (CATEGORY_NAME.test(name) && integers === present && distinct <= 50) {
-        return { column: make('categorical', `"${name}" holds ${distinct} distinct whole numbers, read as classes`) };
+        return withWarning(make('categorical', `"${name}" holds ${distinct} distinct whole numbers, read as classes`), gapsWarning);
       }
-      if (unique && integers === present && present >= 20 && this.counter) {
+      if (unique && integers === present && present >= 20 && this.counter && !numericWithGaps) {
         return { column: make('identifier', `the values count rows (${this.first.join(', ')}, …)`) };
       }
-      return { column: make('numeric', `all ${present} sampled values are numbers`) };
+      return withWarning(make('numeric', `all ${present} sampled values are numbers`), gapsWarning);
     }
     let warning: string | undefined;
     if (numeric / present >= 0.9 && this.firstNonNumeric) {

@@ -3,7 +3,8 @@ import type { InferredColumn } from '../../src-shared/domain/types';
 import { importError } from './errors';
 import { ColumnInference, checkHeaders } from './infer';
 import { readRecords } from './records';
-import { readHead, sniffDelimiter, HEAD_BYTES, type Delimiter, type DelimiterOption } from './sniff';
+import { readHead, sniffDelimiter, HEAD_BYTES, type Delimiter, type DelimiterOption, type EncodingOption } from './sniff';
+import type { TextEncodingName } from './records';
 
 export interface CsvSample {
   size: number;
@@ -15,14 +16,16 @@ export interface CsvSample {
   sampledRows: number;
   columns: InferredColumn[];
   warnings: string[];
+  encoding: TextEncodingName;
 }
 
 export async function readSample(
   filePath: string,
   sourceName: string,
-  opts: { delimiter?: DelimiterOption; showRows?: number; sampleRows?: number; signal?: AbortSignal },
+  opts: { delimiter?: DelimiterOption; showRows?: number; sampleRows?: number; signal?: AbortSignal; encoding?: EncodingOption },
 ): Promise<CsvSample> {
-  const head = await readHead(filePath, sourceName);
+  const head = await readHead(filePath, sourceName, opts.encoding ?? 'auto');
+  const encoding = head.encoding;
   const delimiter: Delimiter =
     opts.delimiter === undefined || opts.delimiter === 'auto' ? sniffDelimiter(head.text, head.size <= HEAD_BYTES) : opts.delimiter;
   const showRows = Math.max(0, opts.showRows ?? 20);
@@ -32,11 +35,11 @@ export async function readSample(
   const rows: string[][] = [];
   let inference: ColumnInference[] = [];
   let count = 0;
-  for await (const rec of readRecords(filePath, { delimiter, sourceName, ...(opts.signal ? { signal: opts.signal } : {}) })) {
+  for await (const rec of readRecords(filePath, { delimiter, sourceName, encoding, ...(opts.signal ? { signal: opts.signal } : {}) })) {
     if (headers === null) {
       headers = checkHeaders(rec.fields, rec.line);
       headerLine = rec.line;
-      inference = headers.map((h) => new ColumnInference(h));
+      inference = headers.map((h) => new ColumnInference(h, delimiter !== ','));
       continue;
     }
     if (rows.length < showRows) rows.push(rec.fields);
@@ -55,6 +58,9 @@ export async function readSample(
     );
   }
   const warnings: string[] = [];
+  if (encoding !== 'utf-8') {
+    warnings.push(`"${sourceName}" is not UTF-8; it was read as ${encoding} (Western European, e.g. saved by Excel as "CSV"). Check that accented letters look right below.`);
+  }
   const columns = inference.map((inf) => {
     const { column, warning } = inf.result();
     if (warning) warnings.push(warning);
@@ -65,5 +71,9 @@ export async function readSample(
   } else if (headers.length === 1) {
     warnings.push('Only one column was found; if the file uses another delimiter, choose it.');
   }
-  return { size: head.size, delimiter, headers, headerLine, rows, sampledRows: Math.min(count, sampleRows), columns, warnings };
+  const comma = columns.filter((c) => c.decimalComma).map((c) => `"${c.name}"`);
+  if (comma.length) {
+    warnings.push(`${comma.length === 1 ? 'Column' : 'Columns'} ${comma.slice(0, 8).join(', ')}${comma.length > 8 ? ' …' : ''} use${comma.length === 1 ? 's' : ''} a decimal comma (1,5 = 1.5) and ${comma.length === 1 ? 'is' : 'are'} read as numbers.`);
+  }
+  return { size: head.size, delimiter, headers, headerLine, rows, sampledRows: Math.min(count, sampleRows), columns, warnings, encoding };
 }

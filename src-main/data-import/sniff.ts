@@ -1,6 +1,7 @@
 /** First look at a file: empty, binary or not UTF-8, and which delimiter it uses. */
 import { open, stat } from 'node:fs/promises';
 import { importError } from './errors';
+import { firstInvalidUtf8, type TextEncodingName } from './records';
 
 export type Delimiter = ',' | ';' | '\t' | '|';
 export type DelimiterOption = 'auto' | Delimiter;
@@ -9,12 +10,20 @@ export const HEAD_BYTES = 64 * 1024;
 
 export interface FileHead {
   size: number;
-  /** The first HEAD_BYTES (or fewer) bytes decoded as UTF-8, BOM removed. */
+  /** The first HEAD_BYTES (or fewer) bytes decoded, BOM removed. */
   text: string;
+  /** utf-8, or windows-1252 when `encoding` allowed detecting it (the head is not UTF-8). */
+  encoding: TextEncodingName;
 }
 
-/** Reads the first 64 KB and rejects empty, binary (NUL bytes) and non-UTF-8 files. */
-export async function readHead(filePath: string, sourceName: string): Promise<FileHead> {
+export type EncodingOption = 'auto' | TextEncodingName;
+
+/**
+ * Reads the first 64 KB and rejects empty and binary (NUL bytes) files. Text that is not UTF-8 is refused with the
+ * line of the first bad byte — unless `encoding` is 'auto' (then it is read as windows-1252, the superset of
+ * Latin-1 that Excel writes on Western Windows) or 'windows-1252'.
+ */
+export async function readHead(filePath: string, sourceName: string, encoding: EncodingOption = 'utf-8'): Promise<FileHead> {
   let size: number;
   try {
     const st = await stat(filePath);
@@ -45,10 +54,16 @@ export async function readHead(filePath: string, sourceName: string): Promise<Fi
     );
   }
   let text: string;
+  if (encoding === 'windows-1252') {
+    text = new TextDecoder('windows-1252').decode(buf);
+    if (text.trim() === '') throw importError(`"${sourceName}" is empty (only whitespace)`, 'Pick a CSV file with a header line and at least one row.');
+    return { size, text, encoding };
+  }
   try {
     // stream: true tolerates a multi-byte character cut at the 64 KB boundary.
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buf, { stream: buf.length < size });
   } catch {
+    if (encoding === 'auto') return readHead(filePath, sourceName, 'windows-1252');
     const bad = firstInvalidUtf8(buf);
     throw importError(
       `"${sourceName}" is not valid UTF-8 text (invalid byte at line ${lineAt(buf, bad)}, byte ${bad + 1})`,
@@ -56,28 +71,13 @@ export async function readHead(filePath: string, sourceName: string): Promise<Fi
     );
   }
   if (text.trim() === '') throw importError(`"${sourceName}" is empty (only whitespace)`, 'Pick a CSV file with a header line and at least one row.');
-  return { size, text };
+  return { size, text, encoding: 'utf-8' };
 }
 
 function lineAt(buf: Buffer, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < buf.length; i++) if (buf[i] === 0x0a) line++;
   return line;
-}
-
-function firstInvalidUtf8(buf: Buffer): number {
-  let i = 0;
-  while (i < buf.length) {
-    const b = buf[i] ?? 0;
-    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
-    if (len === 0) return i;
-    for (let k = 1; k < len; k++) {
-      if (i + k >= buf.length) return buf.length; // cut at the end of the head: not an error
-      if (((buf[i + k] ?? 0) & 0xc0) !== 0x80) return i;
-    }
-    i += len;
-  }
-  return 0;
 }
 
 /**

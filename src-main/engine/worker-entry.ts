@@ -8,14 +8,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
-export function workerEntry(here: string, builtName: string, sourceName: string): ((workerData?: unknown) => Worker) | null {
+export function workerEntry(
+  here: string,
+  builtName: string,
+  sourceName: string,
+): ((workerData?: unknown, resourceLimits?: ResourceLimits) => Worker) | null {
   const built = [path.join(here, builtName), path.join(here, '..', builtName)].find((p) => fs.existsSync(p));
-  if (built) return (workerData) => new Worker(built, { workerData });
+  const limits = (r?: ResourceLimits) => (r ? { resourceLimits: r } : {});
+  if (built) return (workerData, r) => new Worker(built, { workerData, ...limits(r) });
   const source = path.join(here, sourceName);
   if (!fs.existsSync(source)) return null;
   const tsxCjs = createRequire(path.join(here, 'index.js')).resolve('tsx/cjs');
   const boot = `require(${JSON.stringify(tsxCjs)}); require(${JSON.stringify(source)});`;
-  return (workerData) => new Worker(boot, { eval: true, workerData });
+  return (workerData, r) => new Worker(boot, { eval: true, workerData, ...limits(r) });
 }

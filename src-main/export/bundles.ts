@@ -35,13 +35,17 @@ import { exportVaeBundle, loadVaeBundle, type VaeSnapshot } from '../engine/mode
 import { disposeNet, exportBnnBundle, loadBnnBundle } from '../engine/models/bnn';
 import { exportLdaBundle, loadLdaBundle, modelFromJSON } from '../engine/models/lda';
 import { exportLayersModelToOnnx } from './onnx';
-import { safeUnzip, zipFolder } from './zip';
+import { isArchiverJunk, zipFolder } from './zip';
+import { unzipBundleOffThread } from './unzip-thread';
+import { Confirmations } from '../api/confirmations';
 
 export interface BundleServices {
   repos: Repos;
   dataDir: string;
   version: string;
   runPath(runId: number): string;
+  /** Issues and checks the tokens that confirm overwriting a folder outside the data directory. */
+  confirmations?: Confirmations;
 }
 
 const MAX_ZIP_BYTES = 1024 ** 3;
@@ -194,12 +198,29 @@ function checkTarget(s: BundleServices, folder: string): string {
   return target;
 }
 
+/** What a folder holds (every path, size and modification time), hashed: a confirmation is for this state only. */
+function folderFingerprint(folder: string): string {
+  const h = crypto.createHash('sha256');
+  const held = folderHolds(folder, 100_000);
+  for (const rel of held.files.sort()) {
+    const st = fs.lstatSync(path.join(folder, ...rel.split('/')));
+    h.update(`${rel}\0${st.size}\0${st.mtimeMs}\n`);
+  }
+  h.update(String(held.count));
+  return h.digest('hex');
+}
+
+/** Without a Services (the CLI, tests), one store per process. */
+const processConfirmations = new Confirmations();
+
 /**
- * Writes a run's bundle to a folder on this machine. Refuses (FOLDER_NOT_EMPTY) when the folder already holds files
- * and overwrite is false. The bundle is built in a hidden folder next to the target and renamed into place; with
- * overwrite, the old folder is moved aside first and removed only after the new one is in place.
+ * Writes a run's bundle to a folder on this machine. Refuses (FOLDER_NOT_EMPTY) when the folder already holds files,
+ * with a confirmToken in the refusal: only `overwrite` with that token, for that folder, while it holds the same
+ * files, replaces it (the check is here, not only in the UI). The bundle is built in a hidden folder next to the
+ * target and renamed into place; with overwrite, the old folder is moved aside first and removed only after the new
+ * one is in place.
  */
-export async function exportRunBundleToFolder(s: BundleServices, runId: number, folder: string, overwrite: boolean): Promise<{ folder: string; files: string[]; replaced: number }> {
+export async function exportRunBundleToFolder(s: BundleServices, runId: number, folder: string, overwrite: boolean, confirmToken?: string): Promise<{ folder: string; files: string[]; replaced: number }> {
   bundleableRun(s, runId);
   const target = checkTarget(s, folder);
   let replaced = 0;
@@ -207,9 +228,19 @@ export async function exportRunBundleToFolder(s: BundleServices, runId: number, 
     const st = fs.lstatSync(target);
     if (st.isSymbolicLink() || !st.isDirectory()) throw new AppError('BAD_REQUEST', `${target} exists and is not a folder`, 'Choose a folder path (a new one is created).');
     const held = folderHolds(target, 8);
-    if (held.count > 0 && !overwrite) {
-      const list = held.files.join(', ') + (held.count > held.files.length ? `, … ${held.count - held.files.length} more` : '');
-      throw new AppError('FOLDER_NOT_EMPTY', `Folder ${target} already holds ${held.count} file${held.count === 1 ? '' : 's'} (${list})`, 'Overwrite replaces everything in that folder with the bundle; or choose an empty or new folder.');
+    if (held.count > 0) {
+      const confirmations = s.confirmations ?? processConfirmations;
+      const fingerprint = folderFingerprint(target);
+      if (!overwrite || !confirmations.consume(confirmToken, 'models:export', target, fingerprint)) {
+        const list = held.files.join(', ') + (held.count > held.files.length ? `, … ${held.count - held.files.length} more` : '');
+        const why = !overwrite ? '' : confirmToken ? ' (the confirmation is spent, expired, or the folder changed since)' : ' (overwrite needs the confirmToken of this answer)';
+        throw new AppError(
+          'FOLDER_NOT_EMPTY',
+          `Folder ${target} already holds ${held.count} file${held.count === 1 ? '' : 's'} (${list})${why}`,
+          'Overwrite replaces everything in that folder with the bundle; or choose an empty or new folder.',
+          { confirmToken: confirmations.issue('models:export', target, fingerprint) },
+        );
+      }
     }
     replaced = held.count;
   }
@@ -328,14 +359,29 @@ async function tryLoad(kind: ModelKind, dir: string): Promise<void> {
   }
 }
 
+/** A checksummed bundle (its manifest lists files) may hold nothing else; older formats list none. */
+function refuseUnlisted(dir: string, listed: { path: string }[]): void {
+  if (listed.length === 0) return;
+  const allowed = new Set([MANIFEST_FILE, ...listed.map((f) => f.path)]);
+  const extra = listBundleFiles(dir).filter((rel) => !allowed.has(rel) && !isArchiverJunk(rel));
+  if (extra.length) {
+    throw new BundleError(
+      'UNSAFE_PATH',
+      `Refusing the bundle: manifest.json does not list ${extra.length === 1 ? 'the file' : `${extra.length} files:`} ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ' …' : ''}`,
+      'A bundle holds only the files its manifest lists; export the model again, or remove the extra files.',
+    );
+  }
+}
+
 export type BundleSourceArg = { zipPath: string; name: string } | { folder: string };
 
 /** Imports a bundle (.zip or folder) into <dataDir>/models/<id>/ and records it. */
 export async function importBundle(s: BundleServices, source: BundleSourceArg): Promise<ImportedModel> {
   const root = modelsRoot(s);
   fs.mkdirSync(root, { recursive: true });
-  const work = path.join(root, `.import-${rand()}`);
-  const ready = path.join(root, `.ready-${rand()}`);
+  // The pid in the name lets the next start remove them at once if this process is killed mid-import.
+  const work = path.join(root, `.import-${process.pid}-${rand()}`);
+  const ready = path.join(root, `.ready-${process.pid}-${rand()}`);
   try {
     let bundleDir: string;
     let sourceName: string;
@@ -343,9 +389,9 @@ export async function importBundle(s: BundleServices, source: BundleSourceArg): 
       sourceName = source.name;
       const size = fs.statSync(source.zipPath).size;
       if (size > MAX_ZIP_BYTES) throw new BundleError('DAMAGED', `${source.name} has ${(size / 1024 ** 2).toFixed(0)} MB; a model bundle is at most ${MAX_ZIP_BYTES / 1024 ** 2} MB.`, 'Choose the .zip ELBO Studio exported.');
-      safeUnzip(new Uint8Array(fs.readFileSync(source.zipPath)), work);
+      await unzipBundleOffThread(source.zipPath, work);
       bundleDir = bundleRoot(work);
-      openBundleFolder(bundleDir);
+      refuseUnlisted(bundleDir, openBundleFolder(bundleDir).files);
       fs.renameSync(bundleDir, ready);
     } else {
       if (!path.isAbsolute(source.folder)) throw new AppError('BAD_REQUEST', `"${source.folder}" is not a full folder path`, 'Give the whole path of the bundle folder (the one holding manifest.json).');
@@ -359,7 +405,7 @@ export async function importBundle(s: BundleServices, source: BundleSourceArg): 
       if (!st.isDirectory()) throw new AppError('BAD_REQUEST', `${folder} is a file, not a folder`, 'For a .zip, use "Upload .zip"; otherwise give the folder holding manifest.json.');
       sourceName = folder;
       bundleDir = bundleRoot(folder);
-      openBundleFolder(bundleDir); // refuse early, before copying anything
+      refuseUnlisted(bundleDir, openBundleFolder(bundleDir).files); // refuse early, before copying anything
       // Copy file by file (listBundleFiles refuses symbolic links), then check the copy: it is what is kept.
       for (const rel of listBundleFiles(bundleDir)) {
         const dest = path.join(ready, ...rel.split('/'));
@@ -399,7 +445,7 @@ export function importedModelDir(s: BundleServices, id: number): string {
 /** Deletes an imported model: its folder is moved aside, the row deleted, then the folder removed. */
 export function deleteImportedModel(s: BundleServices, id: number): void {
   const dir = importedModelDir(s, id);
-  const trash = path.join(modelsRoot(s), `.trash-${id}-${rand()}`);
+  const trash = path.join(modelsRoot(s), `.trash-${id}-${process.pid}-${rand()}`);
   const had = fs.existsSync(dir);
   if (had) fs.renameSync(dir, trash);
   try {
@@ -412,8 +458,9 @@ export function deleteImportedModel(s: BundleServices, id: number): void {
 }
 
 /**
- * Removes what an interrupted import or delete left in <dataDir>/models: folders no row refers to, once they are older
- * than `minAgeMs` (another process sharing the data directory — the CLI and the app — may be importing right now).
+ * Removes what an interrupted import or delete left in <dataDir>/models: folders no row refers to — at once when the
+ * process named in a working folder's name (.import-<pid>-…, .ready-<pid>-…) is gone, else once they are older than
+ * `minAgeMs` (another process sharing the data directory — the CLI and the app — may be importing right now).
  */
 export function sweepModelsDir(s: BundleServices, minAgeMs = 3600_000): string[] {
   const root = modelsRoot(s);
@@ -421,9 +468,21 @@ export function sweepModelsDir(s: BundleServices, minAgeMs = 3600_000): string[]
   const known = new Set(s.repos.models.dirs().map((d) => path.resolve(s.dataDir, d)));
   const removed: string[] = [];
   const now = Date.now();
+  const ownerGone = (name: string): boolean => {
+    const m = /^\.(?:import|ready|trash-\d+)-(\d+)-[0-9a-f]+$/.exec(name);
+    if (!m) return false;
+    const pid = Number(m[1]);
+    if (pid === process.pid) return false;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  };
   for (const e of fs.readdirSync(root)) {
     const full = path.join(root, e);
-    if (!known.has(full) && now - fs.lstatSync(full).mtimeMs >= minAgeMs) {
+    if (!known.has(full) && (ownerGone(e) || now - fs.lstatSync(full).mtimeMs >= minAgeMs)) {
       fs.rmSync(full, { recursive: true, force: true });
       removed.push(e);
     }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { BundleError } from '../engine/models/common/bundle';
-import { checkEntryName, crc32, listZipEntries, safeUnzip, zipFolder } from './zip';
+import { checkEntryName, crc32, listZipEntries, safeUnzip, unzipBundle, zipFolder } from './zip';
+import { unzipBundleOffThread } from './unzip-thread';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-zip-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -111,5 +112,53 @@ describe('safeUnzip reports damage', () => {
 
   it('crc32 matches the standard check value', () => {
     expect(crc32(strToU8('123456789'))).toBe(0xcbf43926);
+  });
+});
+
+describe('bundle zips: caps, ratio, unlisted files, off the main thread', () => {
+  const manifest = (files: { path: string; bytes: number }[]) => strToU8(JSON.stringify({ format: 'elbo-studio.lda-bundle', formatVersion: 1, files: files.map((f) => ({ ...f, sha256: '0'.repeat(64) })) }));
+
+  it('refuses a zip bomb (a 32 MB entry of zeros packed into kilobytes) before writing anything', () => {
+    const bomb = zipSync({ 'b/manifest.json': manifest([]), 'b/padding.bin': new Uint8Array(32 * 1024 ** 2) }, { level: 9 });
+    expect(bomb.length).toBeLessThan(100_000);
+    const dest = path.join(work, 'out');
+    const e = refusal(() => unzipBundle(bomb, dest));
+    expect(e.message).toMatch(/Refusing zip entry "b\/padding\.bin": it unpacks \d+× \(\d+ bytes → 32 MB\).*zip bomb/);
+    expect(fs.existsSync(dest)).toBe(false);
+  });
+
+  it('refuses more entries or more unpacked bytes than the caps', () => {
+    const many: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 30; i++) many[`f${i}.txt`] = strToU8('x');
+    expect(refusal(() => unzipBundle(zipSync(many), path.join(work, 'o1'), { maxEntries: 20, maxBytes: 1e9, maxRatio: 200, ratioFloorBytes: 1e6 })).message).toMatch(/30 entries; a model bundle has at most 20/);
+    const big = zipSync({ 'a.bin': new Uint8Array(3 * 1024 ** 2).map((_, i) => (i * 7919) % 251) }, { level: 0 });
+    expect(refusal(() => unzipBundle(big, path.join(work, 'o2'), { maxEntries: 10, maxBytes: 1024 ** 2, maxRatio: 200, ratioFloorBytes: 1e6 })).message).toMatch(/unpack to more than 1 MB/);
+  });
+
+  it('refuses a file the manifest does not list, naming it, and writes nothing', () => {
+    const zip = zipSync({ 'm/manifest.json': manifest([{ path: 'lambda.bin', bytes: 3 }]), 'm/lambda.bin': strToU8('abc'), 'm/extra.bin': strToU8('sneaky') });
+    const dest = path.join(work, 'out');
+    const e = refusal(() => unzipBundle(zip, dest));
+    expect(e.message).toMatch(/manifest\.json does not list the file m\/extra\.bin/);
+    expect(fs.existsSync(dest)).toBe(false);
+  });
+
+  it('unpacks a listed bundle, skipping macOS bookkeeping entries', () => {
+    const zip = zipSync({ 'm/manifest.json': manifest([{ path: 'lambda.bin', bytes: 3 }]), 'm/lambda.bin': strToU8('abc'), '__MACOSX/m/._lambda.bin': strToU8('rsrc') });
+    const dest = path.join(work, 'out');
+    expect(unzipBundle(zip, dest)).toEqual(['m/lambda.bin', 'm/manifest.json']);
+    expect(tree(dest)).toEqual(['m', 'm/lambda.bin', 'm/manifest.json']);
+  });
+
+  it('unpacks on a worker thread with the same results and the same refusals', async () => {
+    const good = path.join(work, 'good.zip');
+    fs.writeFileSync(good, zipSync({ 'm/manifest.json': manifest([{ path: 'lambda.bin', bytes: 3 }]), 'm/lambda.bin': strToU8('abc') }));
+    expect(await unzipBundleOffThread(good, path.join(work, 'g'))).toEqual(['m/lambda.bin', 'm/manifest.json']);
+    const bad = path.join(work, 'bad.zip');
+    fs.writeFileSync(bad, zipSync({ 'm/manifest.json': manifest([]), 'm/x.bin': new Uint8Array(8 * 1024 ** 2) }, { level: 9 }));
+    const e = await unzipBundleOffThread(bad, path.join(work, 'b')).then(() => null, (err: unknown) => err);
+    expect(e).toBeInstanceOf(BundleError);
+    expect((e as BundleError).message).toMatch(/zip bomb/);
+    expect(fs.existsSync(path.join(work, 'b'))).toBe(false);
   });
 });

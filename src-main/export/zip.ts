@@ -17,9 +17,18 @@ export interface ZipLimits {
   maxEntries: number;
   /** Sum of the entries' uncompressed sizes. */
   maxBytes: number;
+  /**
+   * Largest uncompressed / compressed ratio of an entry over `ratioFloorBytes` (a zip bomb packs gigabytes of
+   * repeated bytes into kilobytes; model weights and CSV text compress by at most ~10×).
+   */
+  maxRatio: number;
+  ratioFloorBytes: number;
 }
 
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 10_000, maxBytes: 2 * 1024 ** 3 };
+export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 10_000, maxBytes: 1024 ** 3, maxRatio: 200, ratioFloorBytes: 1024 ** 2 };
+
+/** Entries of archivers' own bookkeeping (macOS Finder), skipped rather than written. */
+export const isArchiverJunk = (rel: string): boolean => rel.split('/')[0] === '__MACOSX' || rel.split('/').pop() === '.DS_Store';
 
 const SAFE_HINT = 'Paths from a bundle can never write outside the chosen folder; use a bundle exported by ELBO Studio.';
 const DAMAGED_HINT = 'The zip file is damaged or incomplete; download or copy it again, or export the model again.';
@@ -139,13 +148,12 @@ export function crc32(data: Uint8Array): number {
  * Extracts a zip into destDir (created; it should be a new, empty folder). Every entry is checked first (see the file
  * header); nothing is written unless all pass. Returns the files written, '/'-separated and relative to destDir.
  */
-export function safeUnzip(buf: Uint8Array, destDir: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): string[] {
+export function safeUnzip(buf: Uint8Array, destDir: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS, keep: (rel: string) => boolean = () => true): string[] {
   const entries = listZipEntries(buf);
-  if (entries.length > limits.maxEntries) damaged(`it has ${entries.length} entries; a model bundle has at most ${limits.maxEntries}.`);
+  checkZipLimits(entries, limits);
   const plan = new Map<string, ZipEntry>();
   const dirs = new Set<string>();
   const lower = new Set<string>();
-  let total = 0;
   for (const e of entries) {
     const rel = checkEntryName(e.raw);
     if (e.symlink) throw new BundleError('UNSAFE_PATH', `Refusing zip entry "${e.raw}": it is a symbolic link.`, SAFE_HINT);
@@ -155,10 +163,9 @@ export function safeUnzip(buf: Uint8Array, destDir: string, limits: ZipLimits = 
       continue;
     }
     if (!rel) throw new BundleError('UNSAFE_PATH', `Refusing zip entry "${e.raw}": it has no file name.`, SAFE_HINT);
+    if (!keep(rel)) continue;
     const key = rel.toLowerCase();
     if (lower.has(key)) throw new BundleError('UNSAFE_PATH', `Refusing zip entry "${e.raw}": the zip holds it twice.`, SAFE_HINT);
-    total += e.size;
-    if (total > limits.maxBytes) damaged(`its files unpack to more than ${(limits.maxBytes / 1024 ** 2).toFixed(0)} MB.`);
     lower.add(key);
     plan.set(rel, e);
   }
@@ -171,7 +178,7 @@ export function safeUnzip(buf: Uint8Array, destDir: string, limits: ZipLimits = 
   }
   let data: Record<string, Uint8Array>;
   try {
-    data = unzipSync(buf, { filter: (f) => !f.name.endsWith('/') && !f.name.endsWith('\\') });
+    data = unzipSync(buf, { filter: (f) => !f.name.endsWith('/') && !f.name.endsWith('\\') && plan.has(checkEntryName(f.name)) });
   } catch (e) {
     return damaged(`it does not unpack (${(e as Error).message}).`);
   }
@@ -196,4 +203,58 @@ export function safeUnzip(buf: Uint8Array, destDir: string, limits: ZipLimits = 
     written.push(rel);
   }
   return written.sort();
+}
+
+const mbOf = (b: number): string => `${(b / 1024 ** 2).toFixed(0)} MB`;
+
+/** Entry count, total unpacked size and compression ratio, from the central directory, before anything unpacks. */
+export function checkZipLimits(entries: ZipEntry[], limits: ZipLimits): void {
+  if (entries.length > limits.maxEntries) damaged(`it has ${entries.length} entries; a model bundle has at most ${limits.maxEntries}.`);
+  let total = 0;
+  for (const e of entries) {
+    total += e.size;
+    if (total > limits.maxBytes) damaged(`its files unpack to more than ${mbOf(limits.maxBytes)}.`);
+    if (e.size > limits.ratioFloorBytes && e.size > limits.maxRatio * Math.max(1, e.compressedSize)) {
+      throw new BundleError(
+        'DAMAGED',
+        `Refusing zip entry "${e.raw.slice(0, 200)}": it unpacks ${(e.size / Math.max(1, e.compressedSize)).toFixed(0)}× (${e.compressedSize} bytes → ${mbOf(e.size)}), more than the ${limits.maxRatio}× a model bundle can reach — a zip bomb.`,
+        'Use a bundle exported by ELBO Studio.',
+      );
+    }
+  }
+}
+
+/**
+ * Unpacks a model bundle's zip: the limits above, then the manifest read from the zip itself, and any file the
+ * manifest does not list refused before a byte of it is written (a bundle of the checksummed formats lists every
+ * file; older formats without a list are unpacked under the size limits only). Archivers' bookkeeping (__MACOSX,
+ * .DS_Store) is skipped.
+ */
+export function unzipBundle(buf: Uint8Array, destDir: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): string[] {
+  const entries = listZipEntries(buf);
+  checkZipLimits(entries, limits);
+  const files = entries.filter((e) => !e.dir).map((e) => ({ e, rel: checkEntryName(e.raw) })).filter((f) => f.rel && !isArchiverJunk(f.rel));
+  const manifest = files.find((f) => f.rel === 'manifest.json') ?? files.find((f) => /^[^/]+\/manifest\.json$/.test(f.rel));
+  if (manifest) {
+    const prefix = manifest.rel.slice(0, -'manifest.json'.length);
+    let listed: unknown;
+    try {
+      const raw = unzipSync(buf, { filter: (f) => f.name === manifest.e.raw })[manifest.e.raw];
+      listed = raw ? (JSON.parse(new TextDecoder().decode(raw)) as { files?: unknown }).files : undefined;
+    } catch {
+      listed = undefined; // a manifest that does not parse is reported by the full check after unpacking
+    }
+    if (Array.isArray(listed)) {
+      const allowed = new Set([manifest.rel, ...listed.map((f) => `${prefix}${String((f as { path?: unknown })?.path ?? '')}`)]);
+      const extra = files.filter((f) => !allowed.has(f.rel));
+      if (extra.length) {
+        throw new BundleError(
+          'UNSAFE_PATH',
+          `Refusing the bundle: manifest.json does not list ${extra.length === 1 ? 'the file' : `${extra.length} files:`} ${extra.slice(0, 5).map((f) => `${f.rel} (${mbOf(f.e.size)})`).join(', ')}${extra.length > 5 ? ' …' : ''}`,
+          'A bundle holds only the files its manifest lists; export the model again, or remove the extra files.',
+        );
+      }
+    }
+  }
+  return safeUnzip(buf, destDir, limits, (rel) => !isArchiverJunk(rel));
 }

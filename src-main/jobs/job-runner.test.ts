@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBus } from '../api/events';
 import { openDb } from '../storage/db';
 import { makeRepos, type Repos } from '../storage/repositories';
 import { JobRunner, type WorkerLike } from './job-runner';
+import { readLease } from './run-lease';
 import { vaeSpecSchema } from '../../src-shared/schemas/run-spec';
 import type { RunStatus } from '../../src-shared/domain/types';
 
@@ -127,5 +129,74 @@ describe('JobRunner', () => {
     expect((await waitFor(repos, queued.id, ['completed', 'failed'])).status).toBe('completed');
     await runner.whenIdle();
     repos.db.close();
+  });
+
+  it('a full disk while recording metrics fails the run with that cause (path and fix), never the process', async () => {
+    const { repos, runner, newRun, dir } = setup();
+    const runnerFull = new JobRunner({ repos, events: new EventBus(), datasetDir: () => dir, runDir: (id) => path.join(dir, 'runs', String(id)), workerFactory: factory, dataDir: dir });
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const append = repos.metrics.append.bind(repos.metrics);
+    const finish = repos.runs.finish.bind(repos.runs);
+    let finishFailures = 2;
+    repos.metrics.append = () => {
+      throw full;
+    };
+    repos.runs.finish = (...a: Parameters<typeof finish>) => {
+      if (finishFailures-- > 0) throw full; // the final state cannot be written at first either
+      finish(...a);
+    };
+    const run = newRun(999);
+    runnerFull.enqueue(run.id);
+    await runnerFull.whenIdle();
+    // Not yet written: held in memory, the lease kept so no other process calls it "Interrupted".
+    expect(runnerFull.pendingFinishes().get(run.id)?.error).toMatch(/disk holding the data directory .* is full/);
+    expect(readLease(path.join(dir, 'runs', String(run.id)))?.pid).toBe(process.pid);
+    repos.metrics.append = append;
+    const r = await waitFor(repos, run.id, ['failed', 'completed'], 10_000);
+    expect(r.error).toContain(`Training stopped: The disk holding the data directory ${dir} is full`);
+    expect(r.error).toMatch(/Free some space/);
+    expect(runnerFull.pendingFinishes().size).toBe(0);
+    expect(readLease(path.join(dir, 'runs', String(run.id)))).toBeNull();
+    await runnerFull.shutdown();
+    void runner;
+  });
+
+  it('after a restart, leaves alone the runs another live process (the CLI) holds the lease of', async () => {
+    const first = setup();
+    const runDir = (id: number) => path.join(first.dir, 'runs', String(id));
+    const cliRun = first.newRun(1);
+    const cliQueued = first.newRun(1);
+    const orphan = first.newRun(1);
+    first.repos.runs.markRunning(cliRun.id, 'cpu');
+    first.repos.runs.markRunning(orphan.id, 'cpu');
+    // A live "CLI" process holds two leases; a dead one held the third.
+    const cli = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const dead = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    await new Promise((r) => dead.on('exit', r));
+    const write = (id: number, pid: number) => {
+      fs.mkdirSync(runDir(id), { recursive: true });
+      fs.writeFileSync(path.join(runDir(id), 'owner.json'), JSON.stringify({ pid, host: os.hostname(), since: new Date().toISOString() }));
+    };
+    try {
+      write(cliRun.id, cli.pid!);
+      write(cliQueued.id, cli.pid!);
+      write(orphan.id, dead.pid!);
+      const runner = new JobRunner({ repos: first.repos, events: new EventBus(), datasetDir: () => first.dir, runDir, workerFactory: factory });
+      const rec = runner.recover();
+      expect(rec.failed).toEqual([orphan.id]);
+      expect(rec.requeued).toEqual([]);
+      expect(first.repos.runs.get(cliRun.id)!.status).toBe('running');
+      expect(first.repos.runs.get(cliQueued.id)!.status).toBe('queued');
+      expect(first.repos.runs.get(orphan.id)!.error).toMatch(/Interrupted/);
+      // Once the CLI is gone, its runs are the app's to settle.
+      cli.kill('SIGKILL');
+      await new Promise((r) => cli.on('exit', r));
+      const again = new JobRunner({ repos: first.repos, events: new EventBus(), datasetDir: () => first.dir, runDir, workerFactory: factory }).recover();
+      expect(again.failed).toEqual([cliRun.id]);
+      expect(again.requeued).toEqual([cliQueued.id]);
+      await runner.shutdown();
+    } finally {
+      cli.kill('SIGKILL');
+    }
   });
 });

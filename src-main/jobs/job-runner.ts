@@ -5,10 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { EventBus } from '../api/events';
 import type { Repos } from '../storage/repositories';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol';
+import { describeStorageError } from '../storage/storage-errors';
+import { dropLease, heldElsewhere, LEASE_HEARTBEAT_MS, takeLease, touchLease } from './run-lease';
+import { trainingResourceLimits } from './memory-estimate';
 import { secondDatasetId } from './adapters';
 
 export interface WorkerLike {
@@ -25,8 +28,11 @@ export type WorkerFactory = (input: WorkerInput) => WorkerLike;
  * A worker thread running a TypeScript entry in development (tests, browser mode, CLI): a tiny CommonJS bootstrap
  * registers tsx and requires the entry, because Node 20 does not pass `--import tsx` on to worker threads.
  */
-export function tsWorker(entry: string, workerData: object): Worker {
-  return new Worker(path.join(__dirname, 'ts-worker-bootstrap.cjs'), { workerData: { ...workerData, __tsEntry: entry } });
+export function tsWorker(entry: string, workerData: object, resourceLimits?: ResourceLimits): Worker {
+  return new Worker(path.join(__dirname, 'ts-worker-bootstrap.cjs'), {
+    workerData: { ...workerData, __tsEntry: entry },
+    ...(resourceLimits ? { resourceLimits } : {}),
+  });
 }
 
 /** The worker script: the bundled .js beside this file in a build, else the .ts source run through tsx. */
@@ -35,11 +41,13 @@ export function defaultWorkerFactory(): WorkerFactory {
   // In a build this code may sit in out/main/chunks/ while the worker entry is out/main/training.worker.js.
   const built = [path.join(here, 'training.worker.js'), path.join(here, '..', 'training.worker.js')].find((p) => fs.existsSync(p));
   const source = path.join(here, 'training.worker.ts');
+  // A worker's JavaScript heap is capped (tensors live outside it and are bounded by the estimate at runs:start), so
+  // a runaway run fails with ERR_WORKER_OUT_OF_MEMORY instead of taking the whole process and machine with it.
   if (built) {
-    return (input) => new Worker(built, { workerData: input }) as unknown as WorkerLike;
+    return (input) => new Worker(built, { workerData: input, resourceLimits: trainingResourceLimits() }) as unknown as WorkerLike;
   }
   if (fs.existsSync(source)) {
-    return (input) => tsWorker(source, input) as unknown as WorkerLike;
+    return (input) => tsWorker(source, input, trainingResourceLimits()) as unknown as WorkerLike;
   }
   throw new Error(`No training worker found beside ${here} (looked for training.worker.js and .ts)`);
 }
@@ -64,6 +72,8 @@ export interface JobRunnerOptions {
   concurrency?: number;
   /** Grace period for a worker to stop on cancel before it is terminated. */
   cancelGraceMs?: number;
+  /** The data directory, named in storage failures (a full disk, a read-only folder). */
+  dataDir?: string;
 }
 
 export class JobRunner {
@@ -74,6 +84,10 @@ export class JobRunner {
   private readonly graceMs: number;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
+  /** Final states the database could not take yet (a full disk): retried until they are written. */
+  private readonly unwritten = new Map<number, { status: 'completed' | 'failed' | 'cancelled'; error: string | null; metrics?: Record<string, number> }>();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: JobRunnerOptions) {
     this.factory = opts.workerFactory ?? defaultWorkerFactory();
@@ -81,17 +95,42 @@ export class JobRunner {
     this.graceMs = opts.cancelGraceMs ?? 5000;
   }
 
-  /** At start: fail runs a killed app left running, queue again the ones still queued. */
+  /**
+   * At start: fail runs a killed process left running, queue again the ones still queued — except those another
+   * live process (the CLI, a second app on the same data directory) holds the lease of.
+   */
   recover(): { failed: number[]; requeued: number[] } {
-    const { failed, queued } = this.opts.repos.runs.recoverAfterRestart();
+    const runDir = this.opts.runDir;
+    const elsewhere = runDir ? (id: number) => heldElsewhere(runDir(id)) !== null : () => false;
+    const { failed, queued } = this.opts.repos.runs.recoverAfterRestart(elsewhere);
+    // The dead owner's leases go with its runs.
+    if (runDir) for (const id of failed) fs.rmSync(path.join(runDir(id), 'owner.json'), { force: true });
     for (const id of queued) this.enqueue(id);
     return { failed, requeued: queued };
   }
 
   enqueue(runId: number): void {
     if (this.stopped) throw new Error('The job runner has stopped');
+    this.lease(runId, 'take');
     this.queue.push(runId);
     this.pump();
+  }
+
+  private lease(runId: number, op: 'take' | 'drop'): void {
+    const runDir = this.opts.runDir;
+    if (!runDir) return;
+    try {
+      if (op === 'take') takeLease(runDir(runId));
+      else dropLease(runDir(runId));
+    } catch {
+      /* a lease only protects against another process's recovery; a full disk must not stop the run here */
+    }
+    if (!this.heartbeat && op === 'take') {
+      this.heartbeat = setInterval(() => {
+        for (const id of [...this.queue, ...this.active.keys(), ...this.unwritten.keys()]) touchLease(runDir(id));
+      }, LEASE_HEARTBEAT_MS);
+      this.heartbeat.unref();
+    }
   }
 
   isActive(runId: number): boolean {
@@ -104,6 +143,7 @@ export class JobRunner {
     if (qi >= 0) {
       this.queue.splice(qi, 1);
       this.opts.repos.runs.finish(runId, 'cancelled', null);
+      this.lease(runId, 'drop');
       this.publishStatus(runId);
       this.notifyIdle();
       return true;
@@ -139,10 +179,20 @@ export class JobRunner {
   /** Stops all work: running runs are marked failed (the app is closing), the queue is kept for the next start. */
   async shutdown(): Promise<void> {
     this.stopped = true;
+    for (const id of this.queue) this.lease(id, 'drop');
     this.queue.length = 0;
     const all = [...this.active.values()];
     for (const a of all) this.settle(a, 'failed', 'Interrupted: ELBO Studio was closed while this run was training.', {});
     await Promise.all(all.map((a) => a.worker.terminate().catch(() => 0)));
+    this.writeUnwritten();
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.retryTimer = this.heartbeat = null;
+  }
+
+  /** Final states not yet written because of a storage failure (run id → status and cause). */
+  pendingFinishes(): ReadonlyMap<number, { status: string; error: string | null }> {
+    return this.unwritten;
   }
 
   private pump(): void {
@@ -175,7 +225,7 @@ export class JobRunner {
         ...(second !== undefined ? { heldoutDatasetDir: this.opts.datasetDir(second) } : {}),
       });
     } catch (e) {
-      this.opts.repos.runs.finish(runId, 'failed', `Could not start the training worker: ${(e as Error).message}`);
+      this.finish(runId, 'failed', `Could not start the training worker: ${(e as Error).message}`);
       this.publishStatus(runId);
       return;
     }
@@ -193,8 +243,24 @@ export class JobRunner {
     });
   }
 
+  /**
+   * A message from a worker. A storage failure while recording it (a full disk in MetricsRepo.append, a read-only
+   * database) ends the run with that cause, named with the path and the fix; it never escapes into the event loop,
+   * where it would kill the server.
+   */
   private onMessage(a: Active, msg: FromWorker): void {
     if (a.settled) return;
+    try {
+      this.record(a, msg);
+    } catch (e) {
+      const storage = this.opts.dataDir ? describeStorageError(e, this.opts.dataDir) : null;
+      const why = storage ? `${storage.message}. ${storage.hint ?? ''}`.trim() : `Recording the run failed: ${(e as Error).message.split('\n')[0]}`;
+      this.settle(a, 'failed', `Training stopped: ${why}`, {});
+      void a.worker.terminate().catch(() => 0);
+    }
+  }
+
+  private record(a: Active, msg: FromWorker): void {
     const { repos, events } = this.opts;
     switch (msg.type) {
       case 'started':
@@ -228,16 +294,61 @@ export class JobRunner {
     a.settled = true;
     if (a.killTimer) clearTimeout(a.killTimer);
     const final = a.cancelRequested && status === 'completed' ? 'cancelled' : status;
-    this.opts.repos.runs.finish(a.runId, final, error, Object.keys(metrics).length ? metrics : undefined);
     this.active.delete(a.runId);
+    this.finish(a.runId, final, error, Object.keys(metrics).length ? metrics : undefined);
     this.publishStatus(a.runId);
     // Let the worker exit on its own after a final message; make sure it does.
     setTimeout(() => void a.worker.terminate().catch(() => 0), 1000).unref();
     this.pump();
   }
 
+  /**
+   * Writes a final state; when the database cannot take it (a full disk) the state is kept and retried every two
+   * seconds, so the run records its true cause once space is freed (the lease stays held meanwhile, so no other
+   * process calls it "Interrupted").
+   */
+  private finish(runId: number, status: 'completed' | 'failed' | 'cancelled', error: string | null, metrics?: Record<string, number>): void {
+    try {
+      this.opts.repos.runs.finish(runId, status, error, metrics);
+      this.unwritten.delete(runId);
+      this.lease(runId, 'drop');
+    } catch (e) {
+      const storage = this.opts.dataDir ? describeStorageError(e, this.opts.dataDir) : null;
+      const cause = error ?? (storage ? `${storage.message}. ${storage.hint ?? ''}`.trim() : null);
+      this.unwritten.set(runId, { status, error: cause, ...(metrics ? { metrics } : {}) });
+      if (!this.retryTimer) {
+        this.retryTimer = setInterval(() => this.writeUnwritten(), 2000);
+        this.retryTimer.unref();
+      }
+    }
+  }
+
+  private writeUnwritten(): void {
+    for (const [runId, u] of [...this.unwritten]) {
+      try {
+        this.opts.repos.runs.finish(runId, u.status, u.error, u.metrics);
+        this.unwritten.delete(runId);
+        this.lease(runId, 'drop');
+        this.publishStatus(runId);
+      } catch {
+        /* still no room: next time */
+      }
+    }
+    if (this.unwritten.size === 0 && this.retryTimer) {
+      clearInterval(this.retryTimer);
+      this.retryTimer = null;
+    }
+  }
+
   private publishStatus(runId: number): void {
-    const r = this.opts.repos.runs.get(runId);
-    if (r) this.opts.events.emit('run:status', r);
+    try {
+      const r = this.opts.repos.runs.get(runId);
+      if (!r) return;
+      const u = this.unwritten.get(runId);
+      // Until the database takes it, tell the UI the state it will hold.
+      this.opts.events.emit('run:status', u ? { ...r, status: u.status, error: u.error } : r);
+    } catch {
+      /* the database cannot be read (damaged): nothing to publish */
+    }
   }
 }

@@ -10,6 +10,7 @@
 import type { Worker } from 'node:worker_threads';
 import { AppError, type AppErrorCode } from '../../src-shared/ipc/app-error';
 import { workerEntry } from '../engine/worker-entry';
+import { trainingResourceLimits } from '../jobs/memory-estimate';
 import type { FromModelWorker, ModelSource, ToModelWorker, WireError } from './protocol';
 
 export interface ModelRef {
@@ -92,7 +93,8 @@ export class ModelService {
     else {
       const start = workerEntry(__dirname, 'model.worker.js', 'model.worker.ts');
       if (!start) throw new AppError('INTERNAL', `No model worker found beside ${__dirname} (model.worker.js or .ts)`, 'Reinstall ELBO Studio.');
-      w = start({ maxEntries: this.opts.maxEntries ?? 6, maxBytes: this.opts.maxBytes ?? 1 << 30 });
+      // The same heap cap as a training worker (issue 16, item 3): a runaway scoring job fails, not the process.
+      w = start({ maxEntries: this.opts.maxEntries ?? 6, maxBytes: this.opts.maxBytes ?? 1 << 30 }, trainingResourceLimits());
     }
     // An idle worker must not keep the process (the CLI, a test) alive.
     w.unref();

@@ -1,8 +1,13 @@
 /**
  * Browser mode's transport: the built renderer, `POST /api/<channel>`, `POST /upload` and server-sent events on
- * `/events`, bound to 127.0.0.1 only. Every request must carry the per-launch token (header `x-elbo-token`, the
- * `elbo_token` cookie set when the page is opened with `?token=`, or `?token=` itself); without it the answer is 401
+ * `/events`, bound to 127.0.0.1 only. Every request must carry the per-launch token; without it the answer is 401
  * and nothing is touched. The Host header must name the loopback address (no DNS rebinding).
+ *
+ * Reads (the page, its assets, `/events`) accept the token from the `elbo_token` cookie or `?token=`. Requests that
+ * act (`/api/*`, `/upload`) need more, because cookies ignore ports and any page on 127.0.0.1 could send them: the
+ * token in the `x-elbo-token` header, an `Origin` naming this server (or, without Origin, `Sec-Fetch-Site:
+ * same-origin`), and for `/api/*` a `Content-Type: application/json` body. A page on another origin can set neither
+ * the header nor the content type without a CORS preflight, which this server never grants.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -13,7 +18,7 @@ import { eventChannels } from '../../src-shared/ipc/contract';
 import { AppError, toAppError } from '../../src-shared/ipc/app-error';
 import type { Dispatch } from '../api/dispatcher';
 import type { EventBus } from '../api/events';
-import type { FileRegistry } from '../api/files';
+import { UploadTooLargeError, type FileRegistry } from '../api/files';
 
 export interface HttpServerOptions {
   dispatch: Dispatch;
@@ -25,7 +30,11 @@ export interface HttpServerOptions {
   host?: string;
   /** Largest JSON body accepted (uploads are streamed and not limited by this). */
   maxJsonBytes?: number;
+  /** Largest upload accepted (default 1 GiB; `--max-upload-mb` / ELBO_STUDIO_MAX_UPLOAD_MB in `npm run serve`). */
+  maxUploadBytes?: number;
 }
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 1024 ** 3;
 
 export interface RunningServer {
   url: string;
@@ -36,7 +45,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
+/** Content types of the renderer's files (also served by Electron's app:// handler). */
+export const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -67,15 +77,81 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown) {
   res.end(data);
 }
 
+/** decodeURIComponent that answers a malformed `%` escape with a 400 naming it instead of a URIError. */
+function decodePath(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new AppError('BAD_REQUEST', `Malformed %-escape in the address: ${s.slice(0, 200)}`, 'Encode "%" as %25 (use encodeURIComponent).');
+  }
+}
+
 function readCookie(req: http.IncomingMessage, name: string): string | null {
   const raw = req.headers.cookie;
   if (!raw) return null;
   for (const part of raw.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return null;
+    }
   }
   return null;
 }
+
+/**
+ * Why a request that acts (an API call, an upload) is refused, or null when it may proceed: the token must come in
+ * the header (a cookie is sent by any page on 127.0.0.1, whatever its port), the request must come from this
+ * server's own origin, and API bodies must be JSON (a cross-origin form or `text/plain` fetch cannot send that
+ * without a preflight).
+ */
+export function refuseAction(
+  headers: http.IncomingHttpHeaders,
+  ownOrigin: string,
+  token: string,
+  needJson: boolean,
+): { status: number; message: string; hint: string } | null {
+  const headerToken = headers['x-elbo-token'];
+  if (typeof headerToken !== 'string' || !safeEqual(headerToken, token)) {
+    return {
+      status: 401,
+      message: 'Missing or wrong x-elbo-token header: requests that act need the token in a header, not a cookie',
+      hint: 'Use the ELBO Studio page opened from the URL `npm run serve` printed; it sends the header.',
+    };
+  }
+  const origin = headers.origin;
+  const site = headers['sec-fetch-site'];
+  if (origin !== undefined) {
+    if (origin.toLowerCase() !== ownOrigin) {
+      return {
+        status: 403,
+        message: `Cross-origin request refused: Origin ${origin} is not ${ownOrigin}`,
+        hint: 'Only the ELBO Studio page served by this server may call it.',
+      };
+    }
+  } else if (site !== 'same-origin') {
+    return {
+      status: 403,
+      message: `Request refused: no Origin header and Sec-Fetch-Site is ${site === undefined ? 'missing' : `"${String(site)}"`}`,
+      hint: `Send Origin: ${ownOrigin} (browsers do this by themselves for the ELBO Studio page).`,
+    };
+  }
+  if (needJson) {
+    const type = String(headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      return {
+        status: 415,
+        message: `Content-Type ${type || '(none)'} refused: API requests must be application/json`,
+        hint: 'Send the arguments as a JSON object with Content-Type: application/json.',
+      };
+    }
+  }
+  return null;
+}
+
+const mb = (bytes: number): string => `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 ** 2 ? 1 : 0)} MB`;
 
 function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
@@ -108,6 +184,7 @@ export function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
   }
   // A comparison report carries the view's charts as SVG (a latent map and a posterior are ~0.5 MB each, 8 runs).
   const maxJson = o.maxJsonBytes ?? 40_000_000;
+  const maxUpload = o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const sseClients = new Set<http.ServerResponse>();
   let port = 0;
 
@@ -149,13 +226,23 @@ export function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
       if (queryToken) {
         res.setHeader('Set-Cookie', `elbo_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
       }
+      const acts = url.pathname.startsWith('/api/') || url.pathname === '/upload';
+      if (acts && req.method === 'POST') {
+        const refused = refuseAction(req.headers, `http://${hostHeader}`, token, url.pathname !== '/upload');
+        if (refused) {
+          const code = refused.status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST';
+          sendJson(res, refused.status, { ok: false, error: { code, message: refused.message, hint: refused.hint } });
+          req.resume();
+          return;
+        }
+      }
 
       if (url.pathname.startsWith('/api/')) {
         if (req.method !== 'POST') {
           sendJson(res, 405, { ok: false, error: { code: 'BAD_REQUEST', message: `Use POST for ${url.pathname}` } });
           return;
         }
-        const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+        const channel = decodePath(url.pathname.slice('/api/'.length));
         let args: unknown;
         try {
           args = await readJson(req, maxJson);
@@ -175,11 +262,24 @@ export function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
           return;
         }
         const name = url.searchParams.get('name') ?? 'upload.csv';
+        const declared = Number(req.headers['content-length'] ?? NaN);
+        if (Number.isFinite(declared) && declared > maxUpload) {
+          sendJson(res, 413, {
+            ok: false,
+            error: {
+              code: 'BAD_REQUEST',
+              message: `${name} has ${mb(declared)}; uploads are limited to ${mb(maxUpload)}`,
+              hint: 'Restart `npm run serve` with --max-upload-mb N (or ELBO_STUDIO_MAX_UPLOAD_MB) to allow larger files.',
+            },
+          });
+          req.resume();
+          return;
+        }
         try {
-          const picked = await o.files.upload(name, req);
+          const picked = await o.files.upload(name, req, maxUpload);
           sendJson(res, 200, { ok: true, result: picked });
         } catch (e) {
-          sendJson(res, 400, { ok: false, error: toAppError(e) });
+          sendJson(res, e instanceof UploadTooLargeError ? 413 : 400, { ok: false, error: toAppError(e) });
         }
         return;
       }
@@ -202,7 +302,9 @@ export function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
       }
       serveStatic(o.staticDir, url.pathname, res);
     } catch (e) {
-      sendJson(res, 500, { ok: false, error: toAppError(e) });
+      const error = toAppError(e);
+      if (!res.headersSent) sendJson(res, error.code === 'BAD_REQUEST' ? 400 : 500, { ok: false, error });
+      else res.end();
     }
   });
 
@@ -236,7 +338,7 @@ function serveStatic(root: string | null, pathname: string, res: http.ServerResp
     res.end('The user interface is not built. Run `npm run serve` (it builds it) or `npm run build:renderer`.');
     return;
   }
-  let rel = decodeURIComponent(pathname);
+  let rel = decodePath(pathname);
   if (rel === '/' || rel === '') rel = '/index.html';
   const file = path.resolve(root, '.' + rel);
   if (!file.startsWith(path.resolve(root) + path.sep)) {

@@ -5,6 +5,7 @@
  *   --port N         (or ELBO_STUDIO_PORT) default 5183; 0 picks a free port
  *   --static DIR     the built renderer (default out/renderer)
  *   --token T        (or ELBO_STUDIO_TOKEN) fixed token, for tests; default random per launch
+ *   --max-upload-mb N (or ELBO_STUDIO_MAX_UPLOAD_MB) largest CSV or bundle upload; default 1024
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -30,9 +31,15 @@ async function main() {
   }
   const staticDir = path.resolve(arg('static') ?? path.resolve(__dirname, '../../out/renderer'));
   const token = arg('token') ?? process.env.ELBO_STUDIO_TOKEN;
+  const uploadRaw = arg('max-upload-mb') ?? process.env.ELBO_STUDIO_MAX_UPLOAD_MB;
+  const uploadMb = uploadRaw === undefined ? 1024 : Number(uploadRaw);
+  if (!Number.isFinite(uploadMb) || uploadMb <= 0) {
+    console.error(`--max-upload-mb must be a positive number of megabytes, got ${uploadRaw}`);
+    process.exit(2);
+  }
   let server;
   try {
-    server = await startHttpServer({ dispatch, events: services.events, files: services.files, staticDir, port, ...(token ? { token } : {}) });
+    server = await startHttpServer({ dispatch, events: services.events, files: services.files, staticDir, port, maxUploadBytes: Math.round(uploadMb * 1024 ** 2), ...(token ? { token } : {}) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`Port ${port} is in use; pass --port 0 for a free one, or --port N.`);
@@ -55,6 +62,7 @@ async function main() {
 }
 
 main().catch((e: unknown) => {
-  console.error(`ELBO Studio could not start: ${(e as Error).message}`);
+  const hint = (e as { hint?: unknown }).hint;
+  console.error(`ELBO Studio could not start: ${(e as Error).message}${typeof hint === 'string' ? `\n${hint}` : ''}`);
   process.exit(1);
 });

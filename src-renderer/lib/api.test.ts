@@ -18,4 +18,12 @@ describe('toApiError', () => {
     expect(e.code).toBe('NOT_FOUND');
     expect(e.hint).toBe('h');
   });
+  it('keeps the confirmToken of a FOLDER_NOT_EMPTY refusal and knows the STORAGE code', () => {
+    const token = 'ab'.repeat(16);
+    const e = toApiError({ code: 'FOLDER_NOT_EMPTY', message: 'Folder /x already holds 2 files', confirmToken: token });
+    expect(e.code).toBe('FOLDER_NOT_EMPTY');
+    expect(e.confirmToken).toBe(token);
+    const s = toApiError({ code: 'STORAGE', message: 'The disk holding the data directory /d is full', hint: 'Free some space' });
+    expect(s.code).toBe('STORAGE');
+  });
 });

@@ -24,11 +24,14 @@ declare global {
 export class ApiError extends Error implements AppErrorData {
   readonly code: AppErrorCode;
   readonly hint?: string;
+  /** FOLDER_NOT_EMPTY: send back with `overwrite: true` once the user has confirmed. */
+  readonly confirmToken?: string;
   constructor(data: AppErrorData) {
     super(data.message);
     this.name = 'ApiError';
     this.code = data.code;
     if (data.hint !== undefined) this.hint = data.hint;
+    if (data.confirmToken !== undefined) this.confirmToken = data.confirmToken;
   }
 }
 
@@ -41,6 +44,7 @@ const ERROR_CODES: readonly AppErrorCode[] = [
   'IMPORT_FAILED',
   'RUN_FAILED',
   'UNSUPPORTED',
+  'STORAGE',
   'INTERNAL',
 ];
 
@@ -51,7 +55,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function asErrorData(v: unknown): AppErrorData | null {
   if (!isRecord(v) || typeof v.message !== 'string') return null;
   const code = typeof v.code === 'string' && (ERROR_CODES as readonly string[]).includes(v.code) ? (v.code as AppErrorCode) : 'INTERNAL';
-  return typeof v.hint === 'string' ? { code, message: v.message, hint: v.hint } : { code, message: v.message };
+  const data: AppErrorData = typeof v.hint === 'string' ? { code, message: v.message, hint: v.hint } : { code, message: v.message };
+  return typeof v.confirmToken === 'string' ? { ...data, confirmToken: v.confirmToken } : data;
 }
 
 /** Any thrown value → ApiError, so views can always show `message` and `hint`. */

@@ -32,6 +32,12 @@ export interface Preprocessing {
   standardize: boolean;
   droppedRows: number;
   delimiter: string;
+  /** The source's text encoding when it was not UTF-8 (windows-1252). */
+  encoding?: string;
+  /** Numeric columns read with a decimal comma. */
+  decimalComma?: string[];
+  /** What the import changed and names: non-finite values read as missing beyond the preview's sample, … */
+  warnings?: string[];
 }
 
 export interface Project {
@@ -141,6 +147,8 @@ export interface InferredColumn {
   distinct: number;
   /** Why the type was inferred, e.g. "all 20 values are numbers". */
   reason: string;
+  /** Numbers written with a decimal comma (1,5 = 1.5), in a file whose delimiter is not a comma. */
+  decimalComma?: boolean;
 }
 
 export interface ImportPreview {

@@ -12,6 +12,8 @@ export const importSourceSchema = z.union([
 export type ImportSource = z.infer<typeof importSourceSchema>;
 
 export const delimiterSchema = z.enum(['auto', ',', ';', '\t', '|']);
+/** auto: UTF-8, or windows-1252 (Latin-1) when the file's first 64 KB are not UTF-8. */
+export const encodingSchema = z.enum(['auto', 'utf-8', 'windows-1252']);
 
 export const columnChoiceSchema = z
   .object({
@@ -23,7 +25,7 @@ export const columnChoiceSchema = z
 export type ColumnChoice = z.infer<typeof columnChoiceSchema>;
 
 export const importPreviewArgs = z
-  .object({ source: importSourceSchema, delimiter: delimiterSchema.default('auto') })
+  .object({ source: importSourceSchema, delimiter: delimiterSchema.default('auto'), encoding: encodingSchema.default('auto') })
   .strict();
 
 export const importCommitArgs = z
@@ -33,6 +35,7 @@ export const importCommitArgs = z
     source: importSourceSchema,
     name: z.string().trim().min(1, 'A dataset needs a name').max(200),
     delimiter: delimiterSchema.default('auto'),
+    encoding: encodingSchema.default('auto'),
     /** One entry per source column, in source order; omitted columns keep their inferred type and role. */
     columns: z.array(columnChoiceSchema).default([]),
     missing: z.enum(['drop', 'impute']).default('drop'),

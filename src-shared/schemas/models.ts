@@ -10,8 +10,18 @@ export const modelsExportArgs = z
     runId: id,
     to: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('zip') }).strict(),
-      /** A folder on the machine the app runs on; refused with FOLDER_NOT_EMPTY when it holds files, unless overwrite. */
-      z.object({ kind: z.literal('folder'), folder, overwrite: z.boolean().default(false) }).strict(),
+      /**
+       * A folder on the machine the app runs on; refused with FOLDER_NOT_EMPTY when it holds files. That refusal
+       * carries a confirmToken: only `overwrite: true` with that token replaces the folder.
+       */
+      z
+        .object({
+          kind: z.literal('folder'),
+          folder,
+          overwrite: z.boolean().default(false),
+          confirmToken: z.string().regex(/^[a-f0-9]{32}$/, 'Expected the confirmToken of a FOLDER_NOT_EMPTY answer').optional(),
+        })
+        .strict(),
     ]),
   })
   .strict();

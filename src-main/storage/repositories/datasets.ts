@@ -56,6 +56,11 @@ export class DatasetsRepo {
     return r ? toDataset(r) : null;
   }
 
+  /** Every dataset's folder (relative to the data directory), for the sweep of orphans. */
+  dirs(): string[] {
+    return (this.db.prepare('SELECT data_dir FROM datasets').all() as { data_dir: string }[]).map((r) => r.data_dir);
+  }
+
   /** Where the dataset's columnar files live (relative to the data directory). */
   dataDir(id: number): string | null {
     const r = this.db.prepare('SELECT data_dir FROM datasets WHERE id = ?').get(id) as { data_dir: string } | undefined;

@@ -171,21 +171,28 @@ export class RunsRepo {
       .run(status, error, now(), metrics ? JSON.stringify(metrics) : null, id);
   }
 
-  /** At start: runs a killed app left running are failed; queued ones are returned to be queued again. */
-  recoverAfterRestart(): { failed: number[]; queued: number[] } {
-    const running = (this.db.prepare(`SELECT id FROM runs WHERE status = 'running'`).all() as { id: number }[]).map(
-      (r) => r.id,
+  /**
+   * At start: runs a killed app left running are failed; queued ones are returned to be queued again. Runs that
+   * `ownedElsewhere` says another live process trains or queued (the CLI on the same data directory) are left alone.
+   */
+  recoverAfterRestart(ownedElsewhere: (id: number) => boolean = () => false): { failed: number[]; queued: number[] } {
+    const running = (this.db.prepare(`SELECT id FROM runs WHERE status = 'running'`).all() as { id: number }[])
+      .map((r) => r.id)
+      .filter((id) => !ownedElsewhere(id));
+    const fail = this.db.prepare(
+      `UPDATE runs SET status = 'failed', finished_at = ?,
+       error = 'Interrupted: ELBO Studio stopped while this run was training. Re-run it to train again.'
+       WHERE id = ? AND status = 'running'`,
     );
-    this.db
-      .prepare(
-        `UPDATE runs SET status = 'failed', finished_at = ?,
-         error = 'Interrupted: ELBO Studio stopped while this run was training. Re-run it to train again.'
-         WHERE status = 'running'`,
-      )
-      .run(now());
+    const at = now();
+    this.db.transaction(() => {
+      for (const id of running) fail.run(at, id);
+    })();
     const queued = (
       this.db.prepare(`SELECT id FROM runs WHERE status = 'queued' ORDER BY id`).all() as { id: number }[]
-    ).map((r) => r.id);
+    )
+      .map((r) => r.id)
+      .filter((id) => !ownedElsewhere(id));
     return { failed: running, queued };
   }
 }

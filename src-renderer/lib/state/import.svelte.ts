@@ -26,6 +26,7 @@ export class ImportWizard {
   /** The file being uploaded (browser mode), shown while it travels. */
   uploading = $state<{ name: string; bytes: number } | null>(null);
   delimiter = $state<Delimiter>('auto');
+  encoding = $state<'auto' | 'utf-8' | 'windows-1252'>('auto');
   preview = $state<ImportPreview | null>(null);
   columns = $state<ColumnDraft[]>([]);
   missing = $state<'drop' | 'impute'>('drop');
@@ -102,7 +103,7 @@ export class ImportWizard {
     this.error = null;
     this.busy = 'previewing';
     try {
-      const preview = await api.invoke('import:preview', { source: this.source, delimiter: this.delimiter });
+      const preview = await api.invoke('import:preview', { source: this.source, delimiter: this.delimiter, encoding: this.encoding });
       this.preview = preview;
       this.columns = preview.columns.map((c) => ({ name: c.name, type: c.type, role: c.role, inferred: c }));
       if (!this.name) this.name = stem(preview.sourceName);
@@ -132,6 +133,7 @@ export class ImportWizard {
         source: this.source,
         name: this.name,
         delimiter: this.delimiter,
+        encoding: this.encoding,
         columns: this.columns.map((c) => ({ name: c.name, type: c.type, role: c.role })),
         missing: this.missing,
         standardize: this.standardize,
