@@ -104,7 +104,12 @@ function child(mode: string, dataDir: string, file: string): Child {
   let out = '';
   const waiters: { line: string; resolve: () => void }[] = [];
   const check = () => {
-    for (const w of [...waiters]) if (out.split('\n').includes(w.line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...waiters]) {
+      if (out.split('\n').includes(w.line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
   };
   proc.stdout!.on('data', (d) => ((out += String(d)), check()));
   proc.stderr!.on('data', (d) => (out += String(d)));
