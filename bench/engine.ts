@@ -67,7 +67,13 @@ export async function benchEngine(): Promise<Record<string, unknown>> {
   const results: Array<{ family: string; objective: string; stepsPerSecond: number; steps: number }> = [];
   for (const f of FAMILIES) {
     for (const o of OBJECTIVES) {
-      const state = sviInit({ family: makeFamily(f, model.dim), model, objective: makeObjective(o), optimiser: { kind: 'adam', learningRate: 0.01 }, seed: 1 });
+      const state = sviInit({
+        family: makeFamily(f, model.dim),
+        model,
+        objective: makeObjective(o),
+        optimiser: { kind: 'adam', learningRate: 0.01 },
+        seed: 1,
+      });
       const r = timeSteps(() => void sviStep(state), budget);
       sviDispose(state);
       results.push({ family: familyLabel(f), objective: objectiveLabel(o), ...r });

@@ -24,7 +24,13 @@ import { type Corpus, numDocs, numTokens, prepareCorpus, subsetCorpus } from '..
 const REFERENCE_DOCS = 38_235;
 const TARGET_PERPLEXITY = 1_700;
 const PEERS = [
-  { name: 'gensim LdaModel (τ0=1024, κ=0.5, chunk 256), REFERENCE.md', final: 1774, best: 1691, seconds: 58, toTarget: 7 },
+  {
+    name: 'gensim LdaModel (τ0=1024, κ=0.5, chunk 256), REFERENCE.md',
+    final: 1774,
+    best: 1691,
+    seconds: 58,
+    toTarget: 7,
+  },
   { name: 'sklearn online (τ0=1024, κ=0.5), REFERENCE.md', final: 1758, best: 1709, seconds: 37, toTarget: null },
   { name: 'sklearn batch VB, REFERENCE.md', final: 1649, best: 1645, seconds: 69, toTarget: 40 },
 ];
@@ -95,7 +101,10 @@ function fortunes(): { docs: string[]; source: string } {
   const base = rows.map((r) => r.text ?? '');
   const docs: string[] = [];
   while (docs.length < REFERENCE_DOCS) docs.push(...base);
-  return { docs: docs.slice(0, REFERENCE_DOCS), source: `resources/samples/fortunes.csv replicated (${base.length} texts)` };
+  return {
+    docs: docs.slice(0, REFERENCE_DOCS),
+    source: `resources/samples/fortunes.csv replicated (${base.length} texts)`,
+  };
 }
 
 function fmt(x: number | null | undefined, d = 0): string {
@@ -142,7 +151,9 @@ export async function main(): Promise<void> {
     if (!forced) {
       console.log('Debian apt lists with long descriptions not found (run `apt-get update -o Acquire::Languages=en`);');
     }
-    console.log('using resources/samples/fortunes.csv replicated (held-out texts repeat training texts) — figures are NOT');
+    console.log(
+      'using resources/samples/fortunes.csv replicated (held-out texts repeat training texts) — figures are NOT',
+    );
     console.log('comparable to REFERENCE.md.');
     src = fortunes();
   }
@@ -209,7 +220,10 @@ export async function main(): Promise<void> {
     console.log('\nScaling: one online pass on 25 %, 50 %, 100 % of the training documents');
     for (const fraction of [0.25, 0.5, 1]) {
       const rowsN = Math.round(numDocs(train) * fraction);
-      const sub = subsetCorpus(train, Array.from({ length: rowsN }, (_, i) => i));
+      const sub = subsetCorpus(
+        train,
+        Array.from({ length: rowsN }, (_, i) => i),
+      );
       const f = await fitLda(sub, { ...spec, method: 'online', passes: 1, tau0: 1024, kappa: 0.5, batchSize });
       const cpu = f.history.reduce((a, h) => a + h.cpuSeconds, 0);
       scaling.push({ fraction, docs: rowsN, tokens: numTokens(sub), seconds: f.seconds, cpuSeconds: cpu });
@@ -220,8 +234,15 @@ export async function main(): Promise<void> {
     }
   }
 
-  console.log(`\nMachine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (wall times suffer when it exceeds the CPU count; CPU seconds less so)`);
-  console.log('| implementation | train s (cpu s) | s/pass (median) | held-out perplexity final / best | s to ≤ 1,700 (cpu s) | UMass | NPMI |');
+  console.log(
+    `\nMachine: ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (wall times suffer when it exceeds the CPU count; CPU seconds less so)`,
+  );
+  console.log(
+    '| implementation | train s (cpu s) | s/pass (median) | held-out perplexity final / best | s to ≤ 1,700 (cpu s) | UMass | NPMI |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const sp = [...(r.secondsPerPass as number[])].sort((a, b) => a - b);

@@ -112,8 +112,14 @@ interface StepTiming {
 }
 
 /** The engine's Adam as trainVae uses it (optim/optimisers.ts), with a minimize(f) → loss for the step timings. */
-function engineAdam(vars: tf.Variable[]): { minimize(f: () => tf.Scalar, vars: tf.Variable[]): tf.Scalar; dispose(): void } {
-  const opt = new Optimiser({ kind: 'adam', learningRate: 1e-3, epsilon: 1e-7 }, Object.fromEntries(vars.map((v) => [v.name, v])));
+function engineAdam(vars: tf.Variable[]): {
+  minimize(f: () => tf.Scalar, vars: tf.Variable[]): tf.Scalar;
+  dispose(): void;
+} {
+  const opt = new Optimiser(
+    { kind: 'adam', learningRate: 1e-3, epsilon: 1e-7 },
+    Object.fromEntries(vars.map((v) => [v.name, v])),
+  );
   return {
     minimize(f, list) {
       const { value, grads } = tf.variableGrads(f, list);
@@ -128,27 +134,52 @@ function engineAdam(vars: tf.Variable[]): { minimize(f: () => tf.Scalar, vars: t
 /** Time `steps` optimiser steps of trainVae (after 3 warm-up steps), stopping there. */
 async function timeSteps(data: PreparedVaeData, spec: VaeSpec, steps: number): Promise<StepTiming> {
   const stamps: number[] = [];
-  await trainVae(data, { ...spec, epochs: 1 }, {
-    onStep: () => stamps.push(performance.now()),
-    shouldStop: () => stamps.length >= steps + 3,
-  });
+  await trainVae(
+    data,
+    { ...spec, epochs: 1 },
+    {
+      onStep: () => stamps.push(performance.now()),
+      shouldStop: () => stamps.length >= steps + 3,
+    },
+  );
   const first = stamps[2]!;
   const last = stamps[stamps.length - 1]!;
   return { msPerStep: (last - first) / (stamps.length - 3), steps: stamps.length - 3 };
 }
 
 /** Profile one step: kernel time by op (tf.profile), data feeding, and the rest (graph building, tidy, dispose). */
-async function profileStep(data: PreparedVaeData, spec: VaeSpec): Promise<{ wallMs: number; kernelMs: number; feedMs: number; feedGatherMs: number; byKernel: Array<{ name: string; ms: number; count: number }> }> {
+async function profileStep(
+  data: PreparedVaeData,
+  spec: VaeSpec,
+): Promise<{
+  wallMs: number;
+  kernelMs: number;
+  feedMs: number;
+  feedGatherMs: number;
+  byKernel: Array<{ name: string; ms: number; count: number }>;
+}> {
   const model = new VaeModel(vaeConfig(data, spec), key(1));
   const opt = engineAdam(model.variables());
-  const trainX = rowsTensor(data.x, data.d, Array.from({ length: Math.min(data.n, 10_000) }, (_, i) => i));
+  const trainX = rowsTensor(
+    data.x,
+    data.d,
+    Array.from({ length: Math.min(data.n, 10_000) }, (_, i) => i),
+  );
   const objective = makeObjective(spec.objective);
   const vars = model.variables();
   const runStep = (t: number): void => {
     const idx = Int32Array.from({ length: 128 }, (_, i) => (t * 128 + i) % trainX.shape[0]);
     const xb = rowsTensor(data.x, data.d, idx);
     const loss = opt.minimize(() => {
-      return stepLoss(model, xb, fold(key(2), t), { objective, estimator: 'reparam', analytic: true, beta: 1, freeBits: 0, tau: null, baseline: null }).loss;
+      return stepLoss(model, xb, fold(key(2), t), {
+        objective,
+        estimator: 'reparam',
+        analytic: true,
+        beta: 1,
+        freeBits: 0,
+        tau: null,
+        baseline: null,
+      }).loss;
     }, vars);
     loss?.dataSync();
     loss?.dispose();
@@ -209,13 +240,28 @@ async function abSteps(
   const opt = engineAdam(model.variables());
   const objective = makeObjective(spec.objective);
   const vars = model.variables();
-  const resident = rowsTensor(data.x, data.d, Array.from({ length: Math.min(data.n, 20_000) }, (_, i) => i));
+  const resident = rowsTensor(
+    data.x,
+    data.d,
+    Array.from({ length: Math.min(data.n, 20_000) }, (_, i) => i),
+  );
   let t = 0;
   const step = (viaGather: boolean): void => {
     const idx = Int32Array.from({ length: 128 }, (_, i) => ((t * 128 + i) * 7919) % resident.shape[0]);
-    const xb = viaGather ? (tf.gather(resident, tf.tensor1d(idx, 'int32')) as tf.Tensor2D) : rowsTensor(data.x, data.d, idx);
+    const xb = viaGather
+      ? (tf.gather(resident, tf.tensor1d(idx, 'int32')) as tf.Tensor2D)
+      : rowsTensor(data.x, data.d, idx);
     const loss = opt.minimize(
-      () => stepLoss(model, xb, fold(key(2), t), { objective, estimator: 'reparam', analytic: true, beta: 1, freeBits: 0, tau: null, baseline: null }).loss,
+      () =>
+        stepLoss(model, xb, fold(key(2), t), {
+          objective,
+          estimator: 'reparam',
+          analytic: true,
+          beta: 1,
+          freeBits: 0,
+          tau: null,
+          baseline: null,
+        }).loss,
       vars,
     );
     loss?.dataSync();
@@ -223,7 +269,12 @@ async function abSteps(
     xb.dispose();
     t++;
   };
-  const times = { fast: [] as number[], autodiff: [] as number[], gatherFeed: [] as number[], tfjsGemm: [] as number[] };
+  const times = {
+    fast: [] as number[],
+    autodiff: [] as number[],
+    gatherFeed: [] as number[],
+    tfjsGemm: [] as number[],
+  };
   // [variant, dense gradients, feed via tf.gather, SIMD GEMM kernel]
   const variants: Array<[keyof typeof times, boolean | 'auto', boolean, boolean]> = [
     ['fast', 'auto', false, simd],
@@ -293,10 +344,15 @@ async function speed(): Promise<void> {
     console.log(
       `${name} A/B (median ms/step, interleaved blocks): custom gradients + host batches ${ab.fast.toFixed(1)}, ` +
         `tfjs autodiff ${ab.autodiff.toFixed(1)} (${(ab.autodiff / ab.fast).toFixed(2)}×), tf.gather feeding ${ab.gatherFeed.toFixed(1)} (${(ab.gatherFeed / ab.fast).toFixed(2)}×)` +
-        (ab.tfjsGemm !== null ? `, tfjs' own GEMM kernel instead of the SIMD one ${ab.tfjsGemm.toFixed(1)} (${(ab.tfjsGemm / ab.fast).toFixed(2)}×)` : ''),
+        (ab.tfjsGemm !== null
+          ? `, tfjs' own GEMM kernel instead of the SIMD one ${ab.tfjsGemm.toFixed(1)} (${(ab.tfjsGemm / ab.fast).toFixed(2)}×)`
+          : ''),
     );
     // "Before" = the best step without this round's lever: tfjs' own GEMM when the SIMD kernel is in use.
-    const before = { msPerStep: ab.tfjsGemm ?? ab.autodiff, what: ab.tfjsGemm !== null ? "tfjs' GEMM" : 'tfjs autodiff' };
+    const before = {
+      msPerStep: ab.tfjsGemm ?? ab.autodiff,
+      what: ab.tfjsGemm !== null ? "tfjs' GEMM" : 'tfjs autodiff',
+    };
     let secondsPerEpoch: number;
     let msPerStep: number;
     let extrapolated: boolean;
@@ -305,30 +361,49 @@ async function speed(): Promise<void> {
       msPerStep = t.msPerStep;
       secondsPerEpoch = (msPerStep * stepsPerEpoch) / 1000;
       extrapolated = true;
-      console.log(`${name}: timed ${t.steps} steps and extrapolated to ${stepsPerEpoch} (a whole epoch would take ~${secondsPerEpoch.toFixed(0)} s).`);
+      console.log(
+        `${name}: timed ${t.steps} steps and extrapolated to ${stepsPerEpoch} (a whole epoch would take ~${secondsPerEpoch.toFixed(0)} s).`,
+      );
     } else {
       const res = await trainVae(data, spec);
       secondsPerEpoch = res.stepSecondsPerEpoch;
       msPerStep = (secondsPerEpoch * 1000) / stepsPerEpoch;
       extrapolated = false;
-      console.log(`${name}: one full epoch, ${stepsPerEpoch} steps, train ELBO after it ${res.trainElbo.toFixed(2)} nats (10,000-row sample).`);
+      console.log(
+        `${name}: one full epoch, ${stepsPerEpoch} steps, train ELBO after it ${res.trainElbo.toFixed(2)} nats (10,000-row sample).`,
+      );
     }
     // The same epoch with data-parallel gradient threads (parallel.ts), one per core up to --threads (default 4).
-    let parallel: { threads: number; secondsPerEpoch: number; msPerStep: number; ratioToPytorch: number; trainElbo: number } | null = null;
+    let parallel: {
+      threads: number;
+      secondsPerEpoch: number;
+      msPerStep: number;
+      ratioToPytorch: number;
+      trainElbo: number;
+    } | null = null;
     const threads = Math.min(Number(arg('--threads') ?? 4), availableParallelism());
     if (b !== 'cpu' && threads > 1) {
       const pspec = { ...spec, threads };
       const res = await trainVae(data, pspec);
       const sec = res.stepSecondsPerEpoch;
-      parallel = { threads, secondsPerEpoch: sec, msPerStep: (sec * 1000) / stepsPerEpoch, ratioToPytorch: sec / PYTORCH_S_PER_EPOCH, trainElbo: res.trainElbo };
-      console.log(`${name}, ${threads} gradient threads: one full epoch in ${sec.toFixed(1)} s, train ELBO after it ${res.trainElbo.toFixed(2)} nats.`);
+      parallel = {
+        threads,
+        secondsPerEpoch: sec,
+        msPerStep: (sec * 1000) / stepsPerEpoch,
+        ratioToPytorch: sec / PYTORCH_S_PER_EPOCH,
+        trainElbo: res.trainElbo,
+      };
+      console.log(
+        `${name}, ${threads} gradient threads: one full epoch in ${sec.toFixed(1)} s, train ELBO after it ${res.trainElbo.toFixed(2)} nats.`,
+      );
     }
     const prof = await profileStep(data, spec);
     console.log(
       `${name} profile of one step: wall ${prof.wallMs.toFixed(1)} ms, kernels ${prof.kernelMs.toFixed(1)} ms, ` +
         `data feeding (host batch copy + upload + host ε) ${prof.feedMs.toFixed(2)} ms (was ${prof.feedGatherMs.toFixed(2)} ms with tf.gather from a resident tensor), rest (graph, tape, tidy, dispose) ${Math.max(0, prof.wallMs - prof.kernelMs).toFixed(1)} ms`,
     );
-    for (const k of prof.byKernel.slice(0, 8)) console.log(`    ${k.name.padEnd(22)} ${k.ms.toFixed(2).padStart(8)} ms  ×${k.count}`);
+    for (const k of prof.byKernel.slice(0, 8))
+      console.log(`    ${k.name.padEnd(22)} ${k.ms.toFixed(2).padStart(8)} ms  ×${k.count}`);
     rows.push({
       backend: name,
       secondsPerEpoch,
@@ -340,19 +415,36 @@ async function speed(): Promise<void> {
       speedup: before.msPerStep / ab.fast,
       ab,
       parallel,
-      profile: { wallMs: prof.wallMs, kernelMs: prof.kernelMs, feedMs: prof.feedMs, feedGatherMs: prof.feedGatherMs, top: prof.byKernel.slice(0, 6) },
+      profile: {
+        wallMs: prof.wallMs,
+        kernelMs: prof.kernelMs,
+        feedMs: prof.feedMs,
+        feedGatherMs: prof.feedGatherMs,
+        top: prof.byKernel.slice(0, 6),
+      },
     });
   }
   console.log('');
-  console.log(`load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this shared machine (the PyTorch figure is from a quiet one).`);
-  console.log('backend      s/epoch   ms/step   × PyTorch (3.31 s, 1 thread)   before ms/step (A/B)            speed-up (A/B)');
+  console.log(
+    `load average now ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on this shared machine (the PyTorch figure is from a quiet one).`,
+  );
+  console.log(
+    'backend      s/epoch   ms/step   × PyTorch (3.31 s, 1 thread)   before ms/step (A/B)            speed-up (A/B)',
+  );
   for (const r of rows) {
     console.log(
       `${String(r.backend).padEnd(10)} ${(r.secondsPerEpoch as number).toFixed(1).padStart(8)}${r.extrapolated ? '*' : ' '} ${(r.msPerStep as number).toFixed(1).padStart(8)}   ${(r.ratioToPytorch as number).toFixed(1).padStart(8)}×                     ${(r.beforeMsPerStep as number).toFixed(1).padStart(8)} (${String(r.beforeWhat).padEnd(13)})    ${(r.speedup as number).toFixed(2)}×`,
     );
   }
   for (const r of rows) {
-    const p = r.parallel as { threads: number; secondsPerEpoch: number; msPerStep: number; ratioToPytorch: number } | null;
+    const p = r.parallel as {
+      threads: number;
+      secondsPerEpoch: number;
+      msPerStep: number;
+      ratioToPytorch: number;
+    } | null;
     if (p) {
       const label = `${String(r.backend)}×${p.threads}`;
       console.log(
@@ -361,7 +453,17 @@ async function speed(): Promise<void> {
     }
   }
   if (rows.some((r) => r.extrapolated)) console.log('* extrapolated from timed steps');
-  console.log(JSON.stringify({ bench: 'vae', loadAverage: loadavg()[0], synthetic: raw.synthetic, rows: data.n, stepsPerEpoch, pytorchSecondsPerEpoch: PYTORCH_S_PER_EPOCH, results: rows }));
+  console.log(
+    JSON.stringify({
+      bench: 'vae',
+      loadAverage: loadavg()[0],
+      synthetic: raw.synthetic,
+      rows: data.n,
+      stepsPerEpoch,
+      pytorchSecondsPerEpoch: PYTORCH_S_PER_EPOCH,
+      results: rows,
+    }),
+  );
 }
 
 async function quality(): Promise<void> {
@@ -374,10 +476,18 @@ async function quality(): Promise<void> {
   const spec = canonical({ epochs, family: parseFamily(fam) });
   const train = prepare(trainRaw, spec);
   const test = prepare(testRaw, spec);
-  console.log(`quality: ${fam}, ${epochs} epochs on ${backend.name}${trainRaw.synthetic ? ' (SYNTHETIC data: Fashion-MNIST missing)' : ''}`);
-  const res = await trainVae(train, spec, { onEpoch: (e) => console.log(`  epoch ${e.epoch}: train ELBO ${e.trainElbo.toFixed(2)} (${e.seconds.toFixed(1)} s)`) });
+  console.log(
+    `quality: ${fam}, ${epochs} epochs on ${backend.name}${trainRaw.synthetic ? ' (SYNTHETIC data: Fashion-MNIST missing)' : ''}`,
+  );
+  const res = await trainVae(train, spec, {
+    onEpoch: (e) => console.log(`  epoch ${e.epoch}: train ELBO ${e.trainElbo.toFixed(2)} (${e.seconds.toFixed(1)} s)`),
+  });
   const m = openVae(res.snapshot);
-  const x = rowsTensor(test.x, test.d, Array.from({ length: test.n }, (_, i) => i));
+  const x = rowsTensor(
+    test.x,
+    test.d,
+    Array.from({ length: test.n }, (_, i) => i),
+  );
   const testElbo = meanElbo(m, x, key(99));
   x.dispose();
   m.dispose();
@@ -387,16 +497,35 @@ async function quality(): Promise<void> {
     k: 1000,
     maxRows: llRows,
     onProgress: (p) => {
-      if (p.phase === 'loglik' && p.done % 200 < 40) process.stdout.write(`\r  IS log-likelihood: ${p.done}/${p.total} rows`);
+      if (p.phase === 'loglik' && p.done % 200 < 40)
+        process.stdout.write(`\r  IS log-likelihood: ${p.done}/${p.total} rows`);
     },
   });
   process.stdout.write('\n');
   const ref = PYTORCH_QUALITY[fam];
   console.log(`test ELBO (10,000 images)      ${testElbo.toFixed(2)}${ref ? `   PyTorch ${ref.elbo}` : ''}`);
-  console.log(`test LL, K = 1000 (${fullLl ? 'all 10,000' : 'seeded 1,000-image subset'})   ${ev.logLikelihood.mean.toFixed(2)}${ref ? `   PyTorch ${ref.ll} (all 10,000)` : ''}   (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-  console.log(`active units ${ev.activeUnits.count}/${ev.activeUnits.total}, KL ${ev.klTotal.toFixed(2)} (${ev.klMethod}), ${res.secondsPerEpoch.toFixed(1)} s/epoch`);
   console.log(
-    JSON.stringify({ bench: 'vae-quality', family: fam, epochs, backend: backend.name, synthetic: trainRaw.synthetic, testElbo, testLl: ev.logLikelihood.mean, llRows: ev.rows, k: 1000, activeUnits: ev.activeUnits.count, kl: ev.klTotal, secondsPerEpoch: res.secondsPerEpoch, pytorch: ref ?? null }),
+    `test LL, K = 1000 (${fullLl ? 'all 10,000' : 'seeded 1,000-image subset'})   ${ev.logLikelihood.mean.toFixed(2)}${ref ? `   PyTorch ${ref.ll} (all 10,000)` : ''}   (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+  );
+  console.log(
+    `active units ${ev.activeUnits.count}/${ev.activeUnits.total}, KL ${ev.klTotal.toFixed(2)} (${ev.klMethod}), ${res.secondsPerEpoch.toFixed(1)} s/epoch`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'vae-quality',
+      family: fam,
+      epochs,
+      backend: backend.name,
+      synthetic: trainRaw.synthetic,
+      testElbo,
+      testLl: ev.logLikelihood.mean,
+      llRows: ev.rows,
+      k: 1000,
+      activeUnits: ev.activeUnits.count,
+      kl: ev.klTotal,
+      secondsPerEpoch: res.secondsPerEpoch,
+      pytorch: ref ?? null,
+    }),
   );
 }
 

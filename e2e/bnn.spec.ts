@@ -81,16 +81,27 @@ test.describe.serial('Bayesian neural networks', () => {
     await page.goto(server.openUrl);
     const token = new URL(server.openUrl).searchParams.get('token')!;
     const call = async (channel: string, args: unknown) => {
-      const r = await page.request.post(`${server.url}/api/${channel}`, { headers: { 'x-elbo-token': token, origin: server.url }, data: args });
+      const r = await page.request.post(`${server.url}/api/${channel}`, {
+        headers: { 'x-elbo-token': token, origin: server.url },
+        data: args,
+      });
       const body = (await r.json()) as { ok: boolean; result: unknown };
       return body.result as Record<string, unknown>;
     };
     const rows = ['x,c,y', ...Array.from({ length: 40 }, (_, i) => `${i},7,${(i * 0.37) % 3}`)].join('\n');
-    const up = await page.request.post(`${server.url}/upload?name=constant.csv`, { headers: { 'x-elbo-token': token, origin: server.url, 'content-type': 'application/octet-stream' }, data: Buffer.from(`${rows}\n`) });
+    const up = await page.request.post(`${server.url}/upload?name=constant.csv`, {
+      headers: { 'x-elbo-token': token, origin: server.url, 'content-type': 'application/octet-stream' },
+      data: Buffer.from(`${rows}\n`),
+    });
     const picked = ((await up.json()) as { result: { fileId: string } }).result;
     const projects = (await call('projects:list', {})) as unknown as Array<{ id: number }>;
     const projectId = projects[0]!.id;
-    const ds = await call('import:commit', { importId: 'bnn-constant', projectId, source: { fileId: picked.fileId }, name: 'constant' });
+    const ds = await call('import:commit', {
+      importId: 'bnn-constant',
+      projectId,
+      source: { fileId: picked.fileId },
+      name: 'constant',
+    });
     await page.goto(`${server.openUrl.split('?')[0]}#/projects/${projectId}/train?dataset=${String(ds.id)}`);
     await page.getByTestId('model-select').selectOption('bnn');
     await expect(page.getByTestId('bnn-form')).toBeVisible();
@@ -153,7 +164,10 @@ test.describe.serial('Bayesian neural networks', () => {
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
     await page.getByTestId('open-uncertainty').click();
     await expect(page.getByTestId('compare-select')).toBeVisible();
-    const value = await page.getByTestId('compare-select').locator('option', { hasText: 'toy_gap mean-field' }).getAttribute('value');
+    const value = await page
+      .getByTestId('compare-select')
+      .locator('option', { hasText: 'toy_gap mean-field' })
+      .getAttribute('value');
     await page.getByTestId('compare-select').selectOption(value!);
     await expect(page.getByTestId('band-chart-1')).toBeVisible({ timeout: 30_000 });
     await expect(page.getByTestId('band-summary-1')).toContainText('×');

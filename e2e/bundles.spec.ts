@@ -58,8 +58,17 @@ test.describe.serial('model bundles', () => {
     zipPath = path.join(work, file.suggestedFilename());
     await file.saveAs(zipPath);
     await expect(page.getByTestId('bundle-done')).toContainText(/Downloaded elbo-studio-vae-run-\d+-.+\.zip/);
-    const entries = Object.keys(unzipSync(new Uint8Array(fs.readFileSync(zipPath)))).map((e) => e.split('/').slice(1).join('/'));
-    for (const f of ['manifest.json', 'encoder/model.json', 'encoder/weights.bin', 'decoder/weights.bin', 'onnx/encoder.onnx']) expect(entries).toContain(f);
+    const entries = Object.keys(unzipSync(new Uint8Array(fs.readFileSync(zipPath)))).map((e) =>
+      e.split('/').slice(1).join('/'),
+    );
+    for (const f of [
+      'manifest.json',
+      'encoder/model.json',
+      'encoder/weights.bin',
+      'decoder/weights.bin',
+      'onnx/encoder.onnx',
+    ])
+      expect(entries).toContain(f);
 
     // To a folder: written; the second time the folder holds files, so it asks before overwriting.
     const folder = path.join(work, 'saved', 'digits-vae');
@@ -93,7 +102,13 @@ test.describe.serial('model bundles', () => {
     // A CSV without the model's columns: the check names them, nothing is scored.
     const partial = path.join(work, 'partial.csv');
     const lines = fs.readFileSync(digits, 'utf8').trim().split('\n');
-    fs.writeFileSync(partial, `${lines.slice(0, 30).map((l) => l.split(',').slice(0, 10).join(',')).join('\n')}\n`);
+    fs.writeFileSync(
+      partial,
+      `${lines
+        .slice(0, 30)
+        .map((l) => l.split(',').slice(0, 10).join(','))
+        .join('\n')}\n`,
+    );
     await page.getByTestId('score-file').setInputFiles(partial);
     await expect(page.getByTestId('column-check-bad')).toBeVisible({ timeout: 30_000 });
     await expect(page.getByTestId('column-problem').first()).toContainText('Missing 54 columns: p10, p11');
@@ -125,7 +140,9 @@ test.describe.serial('model bundles', () => {
     await shot(page, 'models');
   });
 
-  test('BNN and LDA bundles too: predictions with intervals and topic proportions on the other machine', async ({ page }) => {
+  test('BNN and LDA bundles too: predictions with intervals and topic proportions on the other machine', async ({
+    page,
+  }) => {
     test.setTimeout(300_000);
     const exportZip = async (): Promise<string> => {
       await page.getByTestId('bundle-export').click();
@@ -162,7 +179,9 @@ test.describe.serial('model bundles', () => {
     await page.goto(`${b!.openUrl}#/models`);
     await page.getByTestId('model-zip').setInputFiles(bnnZip);
     await expect(page).toHaveURL(/#\/models\/\d+$/, { timeout: 60_000 });
-    await page.getByTestId('score-file').setInputFiles(path.resolve(__dirname, '..', 'resources', 'samples', 'toy_gap.csv'));
+    await page
+      .getByTestId('score-file')
+      .setInputFiles(path.resolve(__dirname, '..', 'resources', 'samples', 'toy_gap.csv'));
     await expect(page.getByTestId('score-result')).toBeVisible({ timeout: 60_000 });
     await expect(page.getByTestId('score-table').locator('thead')).toContainText('lower_95');
     await expect(page.getByTestId('score-intervals')).toBeVisible();
@@ -170,11 +189,16 @@ test.describe.serial('model bundles', () => {
     await shot(page, 'bnn-score');
 
     // The LDA: a new file whose text column has another name; the column is found and topics inferred.
-    const lines = fs.readFileSync(path.resolve(__dirname, '..', 'resources', 'samples', 'fortunes.csv'), 'utf8').split(/\r?\n/);
+    const lines = fs
+      .readFileSync(path.resolve(__dirname, '..', 'resources', 'samples', 'fortunes.csv'), 'utf8')
+      .split(/\r?\n/);
     const header = lines[0]!.split(',');
     const textAt = header.indexOf('text');
     const newTexts = path.join(work, 'new-texts.csv');
-    fs.writeFileSync(newTexts, [header.map((h, i) => (i === textAt ? 'message' : h)).join(','), ...lines.slice(4001, 4201)].join('\n'));
+    fs.writeFileSync(
+      newTexts,
+      [header.map((h, i) => (i === textAt ? 'message' : h)).join(','), ...lines.slice(4001, 4201)].join('\n'),
+    );
     await page.goto(`${b!.openUrl}#/models`);
     await page.getByTestId('model-zip').setInputFiles(ldaZip);
     await expect(page).toHaveURL(/#\/models\/\d+$/, { timeout: 60_000 });
@@ -197,7 +221,10 @@ test.describe.serial('model bundles', () => {
     await expect(page.getByTestId('models-table')).toBeVisible();
     const before = await page.getByTestId('models-table').locator('tbody tr').count();
     await page.getByTestId('model-zip').setInputFiles(damaged);
-    await expect(page.getByTestId('model-import-error')).toContainText('Damaged bundle: file encoder/weights.bin does not match its checksum', { timeout: 30_000 });
+    await expect(page.getByTestId('model-import-error')).toContainText(
+      'Damaged bundle: file encoder/weights.bin does not match its checksum',
+      { timeout: 30_000 },
+    );
     await expect(page.getByTestId('model-import-error-hint')).toContainText('Export the model again');
     await expect(page).toHaveURL(/#\/models$/);
     await expect(page.getByTestId('models-table').locator('tbody tr')).toHaveCount(before);
@@ -212,7 +239,9 @@ test.describe.serial('model bundles', () => {
     await page.getByTestId('model-delete-yes').click();
     await expect(page.getByTestId('model-deleted')).toBeVisible();
     await expect(page.getByTestId('models-table').locator('tbody tr')).toHaveCount(rowsBefore - 1);
-    expect(fs.readdirSync(path.join(b!.dataDir, 'models')).filter((d) => !d.startsWith('.'))).toHaveLength(dirsBefore.length - 1);
+    expect(fs.readdirSync(path.join(b!.dataDir, 'models')).filter((d) => !d.startsWith('.'))).toHaveLength(
+      dirsBefore.length - 1,
+    );
   });
 
   test('the run page still shows its model after all of this (export changed nothing)', async ({ page }) => {

@@ -22,7 +22,10 @@ test.describe.serial('compare, save, export', () => {
   let token = '';
 
   const call = async (page: Page, channel: string, args: unknown) => {
-    const r = await page.request.post(`${server.url}/api/${channel}`, { headers: { 'x-elbo-token': token, origin: server.url }, data: args });
+    const r = await page.request.post(`${server.url}/api/${channel}`, {
+      headers: { 'x-elbo-token': token, origin: server.url },
+      data: args,
+    });
     const body = (await r.json()) as { ok: boolean; result: unknown; error?: { message: string } };
     if (!body.ok) throw new Error(`${channel}: ${body.error?.message}`);
     return body.result;
@@ -69,7 +72,9 @@ test.describe.serial('compare, save, export', () => {
     await page.getByTestId('add-run').selectOption(String(third));
     await expect(page).toHaveURL(new RegExp(`runs=${pair.join(',')},${third}$`));
     vae = [...pair, third];
-    await expect(page.getByTestId('compare-runs').locator('[data-status="completed"]')).toHaveCount(3, { timeout: 150_000 });
+    await expect(page.getByTestId('compare-runs').locator('[data-status="completed"]')).toHaveCount(3, {
+      timeout: 150_000,
+    });
     for (const id of vae) await expect(page.getByTestId(`latent-chart-${id}`)).toBeVisible({ timeout: 60_000 });
   });
 
@@ -156,7 +161,12 @@ test.describe.serial('compare, save, export', () => {
     // Parses as SVG and holds the chart: legend entries of every run, the axis name.
     const parsed = await page.evaluate((t) => {
       const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
-      return { error: doc.getElementsByTagName('parsererror').length, root: doc.documentElement.nodeName, width: doc.documentElement.getAttribute('width'), text: doc.documentElement.textContent ?? '' };
+      return {
+        error: doc.getElementsByTagName('parsererror').length,
+        root: doc.documentElement.nodeName,
+        width: doc.documentElement.getAttribute('width'),
+        text: doc.documentElement.textContent ?? '',
+      };
     }, text);
     expect(parsed).toMatchObject({ error: 0, root: 'svg', width: String(size.w) });
     for (const id of vae) expect(parsed.text).toContain(`#${id} `);
@@ -166,8 +176,13 @@ test.describe.serial('compare, save, export', () => {
     const map = page.getByTestId(`latent-chart-${vae[0]}`);
     await map.scrollIntoViewIfNeeded();
     await map.hover();
-    const [mapSvg] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`latent-chart-${vae[0]}-tools`).getByTestId('chart-svg').click()]);
-    expect(mapSvg.suggestedFilename()).toMatch(new RegExp(`^compare-${vae.join('-')}-latent-map-${vae[0]}-meanfield\\.svg$`));
+    const [mapSvg] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId(`latent-chart-${vae[0]}-tools`).getByTestId('chart-svg').click(),
+    ]);
+    expect(mapSvg.suggestedFilename()).toMatch(
+      new RegExp(`^compare-${vae.join('-')}-latent-map-${vae[0]}-meanfield\\.svg$`),
+    );
     expect(fs.readFileSync((await mapSvg.path())!, 'utf8').length).toBeGreaterThan(20_000);
   });
 
@@ -177,9 +192,20 @@ test.describe.serial('compare, save, export', () => {
     for (const id of vae) await expect(page.getByTestId(`posterior-chart-${id}`)).toBeVisible({ timeout: 30_000 });
     await expect(page.getByTestId(`latent-chart-${vae[2]}`)).toBeVisible();
     await page.waitForTimeout(800);
-    const shown = await page.locator('.echart[data-chart-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-chart-id')!));
-    expect(shown).toEqual(expect.arrayContaining(['compare-curves-chart', ...vae.map((id) => `latent-chart-${id}`), ...vae.map((id) => `posterior-chart-${id}`)]));
-    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-report').click()]);
+    const shown = await page
+      .locator('.echart[data-chart-id]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-chart-id')!));
+    expect(shown).toEqual(
+      expect.arrayContaining([
+        'compare-curves-chart',
+        ...vae.map((id) => `latent-chart-${id}`),
+        ...vae.map((id) => `posterior-chart-${id}`),
+      ]),
+    );
+    const [dl] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      page.getByTestId('export-report').click(),
+    ]);
     const html = fs.readFileSync((await dl.path())!, 'utf8');
     for (const id of shown) expect(html, id).toContain(`<figure data-chart="${id}">`);
     expect(html).toContain('<h1>Flows vs mean-field (tiny)</h1>');
@@ -191,7 +217,9 @@ test.describe.serial('compare, save, export', () => {
     await page.goto(server.openUrl);
     await call(page, 'runs:delete', { runId: vae[2] });
     await page.goto(`${server.url}/#/compare?saved=${savedId}`);
-    await expect(page.getByTestId('deleted-runs')).toContainText(`Run #${vae[2]} was deleted after this comparison was saved`);
+    await expect(page.getByTestId('deleted-runs')).toContainText(
+      `Run #${vae[2]} was deleted after this comparison was saved`,
+    );
     await expect(page.getByTestId('compare-runs').locator('[data-run-id]')).toHaveCount(2);
     await expect(page.getByTestId('save-state')).toHaveText('Unsaved changes');
     await page.getByTestId('toggle-saved').click();
@@ -200,7 +228,10 @@ test.describe.serial('compare, save, export', () => {
     await page.getByTestId('drop-deleted').click();
     await expect(page.getByTestId('deleted-runs')).toHaveCount(0);
     await expect(page.getByTestId(`saved-missing-${savedId}`)).toHaveCount(0);
-    const c = (await call(page, 'comparisons:get', { comparisonId: savedId })) as { runIds: number[]; missingRunIds: number[] };
+    const c = (await call(page, 'comparisons:get', { comparisonId: savedId })) as {
+      runIds: number[];
+      missingRunIds: number[];
+    };
     expect(c).toMatchObject({ runIds: vae.slice(0, 2), missingRunIds: [] });
   });
 
@@ -209,7 +240,10 @@ test.describe.serial('compare, save, export', () => {
     await page.getByTestId('sample-toy_gap').click();
     await expect(page.getByTestId('bnn-form')).toBeVisible({ timeout: 60_000 });
     const formUrl = page.url();
-    for (const [name, hidden] of [['gap 50', '50'], ['gap 20', '20']] as const) {
+    for (const [name, hidden] of [
+      ['gap 50', '50'],
+      ['gap 20', '20'],
+    ] as const) {
       await page.goto(formUrl);
       await expect(page.getByTestId('bnn-form')).toBeVisible({ timeout: 30_000 });
       await page.getByTestId('bnn-epochs').fill('60');
@@ -220,7 +254,9 @@ test.describe.serial('compare, save, export', () => {
       bnn.push(Number(new URL(page.url()).hash.match(/runs\/(\d+)/)![1]));
     }
     await page.goto(`${server.url}/#/compare?runs=${bnn.join(',')}`);
-    await expect(page.getByTestId('compare-runs').locator('[data-status="completed"]')).toHaveCount(2, { timeout: 120_000 });
+    await expect(page.getByTestId('compare-runs').locator('[data-status="completed"]')).toHaveCount(2, {
+      timeout: 120_000,
+    });
     await expect(page.getByTestId('compare-bnn')).toBeVisible();
     await expect(page.getByTestId('compare-coverage-chart')).toBeVisible();
     for (const id of bnn) await expect(page.getByTestId(`compare-pva-${id}`)).toBeVisible();
@@ -230,14 +266,28 @@ test.describe.serial('compare, save, export', () => {
     await page.waitForTimeout(800);
     await shot(page, '05-bnn');
     // The report of this comparison holds the same charts (the bands under the report's own ids, not twice).
-    const shown = await page.locator('.echart[data-chart-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-chart-id')!));
-    expect(shown).toEqual(expect.arrayContaining(['compare-curves-chart', 'compare-coverage-chart', ...bnn.map((id) => `compare-pva-${id}`), ...bnn.map((id) => `band-${id}`)]));
-    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-report').click()]);
+    const shown = await page
+      .locator('.echart[data-chart-id]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-chart-id')!));
+    expect(shown).toEqual(
+      expect.arrayContaining([
+        'compare-curves-chart',
+        'compare-coverage-chart',
+        ...bnn.map((id) => `compare-pva-${id}`),
+        ...bnn.map((id) => `band-${id}`),
+      ]),
+    );
+    const [dl] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      page.getByTestId('export-report').click(),
+    ]);
     const html = fs.readFileSync((await dl.path())!, 'utf8');
     for (const id of shown) expect(html.split(`<figure data-chart="${id}">`).length - 1, id).toBe(1);
   });
 
-  test('runs of different kinds get a clear message; the compare page lists saved comparisons and picks runs', async ({ page }) => {
+  test('runs of different kinds get a clear message; the compare page lists saved comparisons and picks runs', async ({
+    page,
+  }) => {
     await page.goto(server.openUrl);
     await page.goto(`${server.url}/#/compare?runs=${vae[0]},${bnn[0]},${bnn[1]}`);
     const mixed = page.getByTestId('compare-mixed');

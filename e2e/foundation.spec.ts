@@ -93,7 +93,11 @@ test.describe.serial('foundation', () => {
     // It genuinely learned: the final validation ELBO is far above the first epoch's.
     const series = (await page.evaluate(async (id) => {
       const token = sessionStorage.getItem('elbo-studio-token') ?? '';
-      const r = await fetch(`/api/runs:metrics`, { method: 'POST', headers: { 'x-elbo-token': token, 'content-type': 'application/json' }, body: JSON.stringify({ runId: id, names: ['val_elbo'] }) });
+      const r = await fetch(`/api/runs:metrics`, {
+        method: 'POST',
+        headers: { 'x-elbo-token': token, 'content-type': 'application/json' },
+        body: JSON.stringify({ runId: id, names: ['val_elbo'] }),
+      });
       return (await r.json()).result;
     }, completedRun)) as { value: number[] }[];
     const val = series[0]!.value;
@@ -105,7 +109,8 @@ test.describe.serial('foundation', () => {
     const reportPath = path.join(shots, 'report-run.html');
     await download.saveAs(reportPath);
     const html = fs.readFileSync(reportPath, 'utf8');
-    for (const chart of ['curve-train_elbo', 'curve-val_elbo', 'kl-per-dim-']) expect(html).toContain(`data-chart="${chart}`);
+    for (const chart of ['curve-train_elbo', 'curve-val_elbo', 'kl-per-dim-'])
+      expect(html).toContain(`data-chart="${chart}`);
     expect(html).not.toMatch(/<script|src="http/);
     const offline = await page.context().newPage();
     await offline.goto(`file://${reportPath}`);

@@ -63,7 +63,11 @@ test.describe.serial('history browser', () => {
     const rows = page.getByTestId('history-row');
     await expect(rows).toHaveCount(2);
     for (const id of [alpha, beta]) {
-      await expect(page.locator(`[data-testid="history-row"][data-run-id="${id}"]`)).toHaveAttribute('data-status', 'completed', { timeout: 90_000 });
+      await expect(page.locator(`[data-testid="history-row"][data-run-id="${id}"]`)).toHaveAttribute(
+        'data-status',
+        'completed',
+        { timeout: 90_000 },
+      );
     }
     // Every column is filled: project, dataset, model, family, objective, backend, and the headline metric.
     const row = page.locator(`[data-testid="history-row"][data-run-id="${alpha}"]`);
@@ -122,7 +126,8 @@ test.describe.serial('history browser', () => {
     await expect(page.getByTestId('history-search')).toHaveValue('');
 
     // Sort by name both ways, and by the star.
-    const order = () => page.getByTestId('history-row').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-run-id'))));
+    const order = () =>
+      page.getByTestId('history-row').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-run-id'))));
     await page.getByTestId('sort-name').click();
     await expect(page).toHaveURL(/sort=name&order=asc/);
     await expect.poll(order).toEqual([alpha, beta]);
@@ -141,7 +146,9 @@ test.describe.serial('history browser', () => {
     await expect(page.getByTestId('rename-error')).toHaveText('A run needs a name');
     await page.getByTestId('rename-input').fill('alpha VAE seed 3');
     await page.getByTestId('rename-input').press('Enter');
-    await expect(page.locator(`[data-testid="history-row"][data-run-id="${alpha}"]`).getByTestId('run-link')).toHaveText('alpha VAE seed 3');
+    await expect(
+      page.locator(`[data-testid="history-row"][data-run-id="${alpha}"]`).getByTestId('run-link'),
+    ).toHaveText('alpha VAE seed 3');
     await shot(page, '05-sorted');
   });
 
@@ -175,7 +182,11 @@ test.describe.serial('history browser', () => {
     const spec = async (id: number) =>
       page.evaluate(async (runId) => {
         const token = sessionStorage.getItem('elbo-studio-token') ?? '';
-        const r = await fetch('/api/runs:get', { method: 'POST', headers: { 'x-elbo-token': token, 'content-type': 'application/json' }, body: JSON.stringify({ runId }) });
+        const r = await fetch('/api/runs:get', {
+          method: 'POST',
+          headers: { 'x-elbo-token': token, 'content-type': 'application/json' },
+          body: JSON.stringify({ runId }),
+        });
         return (await r.json()).result as { spec: unknown; seed: number; datasetId: number };
       }, id);
     const [orig, again] = [await spec(beta), await spec(rerun)];
@@ -211,7 +222,9 @@ test.describe.serial('history browser', () => {
     await expect(dialog.getByTestId('delete-file')).toHaveCount(1);
     await expect(dialog.getByTestId('delete-file')).toContainText(runDir);
     await expect(dialog.getByTestId('delete-file')).toContainText(/\d+(\.\d)? (B|KB|MB)/);
-    await expect(dialog.getByTestId('delete-metrics')).toContainText(/[1-9][\d,]* metric points and [1-9]\d* artifacts?/);
+    await expect(dialog.getByTestId('delete-metrics')).toContainText(
+      /[1-9][\d,]* metric points and [1-9]\d* artifacts?/,
+    );
     await shot(page, '09-delete-run');
     // Cancel first: nothing goes.
     await dialog.getByTestId('delete-cancel').click();

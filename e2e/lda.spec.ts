@@ -36,7 +36,9 @@ test.describe.serial('topic models (LDA)', () => {
 
     // Bad input is explained before anything starts.
     await page.getByTestId('min-token-length').fill('45');
-    await expect(page.getByTestId('preview-error')).toContainText(/No word passes the filters|stop word or too short/, { timeout: 30_000 });
+    await expect(page.getByTestId('preview-error')).toContainText(/No word passes the filters|stop word or too short/, {
+      timeout: 30_000,
+    });
     await expect(page.getByTestId('preview-error-hint')).toBeVisible();
     await page.getByTestId('kappa').fill('0.2');
     await page.getByTestId('start-run').click();
@@ -67,7 +69,9 @@ test.describe.serial('topic models (LDA)', () => {
     // Move the relevance slider to λ = 0.2: the ranked words change.
     await page.getByTestId('relevance-slider').fill('0.2');
     await expect(page.getByTestId('lambda-value')).toHaveText('0.20');
-    await expect.poll(async () => page.getByTestId('topics-table').locator('tbody tr').first().innerText()).not.toBe(before);
+    await expect
+      .poll(async () => page.getByTestId('topics-table').locator('tbody tr').first().innerText())
+      .not.toBe(before);
     await page.getByTestId('topics-table').locator('tbody tr').nth(2).click();
     await expect(page.getByTestId('topic-select')).toHaveValue('2');
     await shot(page, '04-topics-relevance');
@@ -109,7 +113,9 @@ test.describe.serial('topic models (LDA)', () => {
     const saved = path.join(shots, 'lda-downloads', d.suggestedFilename());
     fs.mkdirSync(path.dirname(saved), { recursive: true });
     await d.saveAs(saved);
-    expect(fs.readFileSync(saved, 'utf8').split('\n')[0]).toBe('word_id,word,topic_1,topic_2,topic_3,topic_4,topic_5,topic_6,topic_7,topic_8');
+    expect(fs.readFileSync(saved, 'utf8').split('\n')[0]).toBe(
+      'word_id,word,topic_1,topic_2,topic_3,topic_4,topic_5,topic_6,topic_7,topic_8',
+    );
     const modelDownload = page.waitForEvent('download');
     await page.getByTestId('export-model').click();
     expect((await modelDownload).suggestedFilename()).toMatch(/model\.json$/);
@@ -140,9 +146,22 @@ test.describe.serial('topic models (LDA)', () => {
     const second = (await page.evaluate(async (id) => {
       const token = sessionStorage.getItem('elbo-studio-token') ?? '';
       const post = async (ch: string, body: unknown) =>
-        (await (await fetch(`/api/${ch}`, { method: 'POST', headers: { 'x-elbo-token': token, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()).result;
+        (
+          await (
+            await fetch(`/api/${ch}`, {
+              method: 'POST',
+              headers: { 'x-elbo-token': token, 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            })
+          ).json()
+        ).result;
       const r = await post('runs:get', { runId: id });
-      const started = await post('runs:start', { projectId: r.projectId, datasetId: r.datasetId, name: 'fortunes K=8 batch', spec: { ...r.spec, method: 'batch' } });
+      const started = await post('runs:start', {
+        projectId: r.projectId,
+        datasetId: r.datasetId,
+        name: 'fortunes K=8 batch',
+        spec: { ...r.spec, method: 'batch' },
+      });
       return started.id as number;
     }, first)) as number;
     await page.goto(`${server.url}/#/runs/${second}`);

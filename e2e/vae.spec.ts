@@ -75,7 +75,9 @@ test.describe.serial('vae workbench', () => {
     await page.goto(server.openUrl);
     await page.goto(compareUrl);
     await expect(page.getByTestId('compare-curves-chart')).toBeVisible();
-    await expect(page.getByTestId('compare-metrics').locator('td[data-best="true"]').first()).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('compare-metrics').locator('td[data-best="true"]').first()).toBeVisible({
+      timeout: 30_000,
+    });
     await expect(page.getByTestId('compare-config')).toContainText('family.kind');
     await page.getByTestId('compare-x-wall').click();
     await page.waitForTimeout(500);
@@ -95,7 +97,8 @@ test.describe.serial('vae workbench', () => {
     await shotOf(page, 'compare-latent', 'latent-maps');
     await shotOf(page, 'compare-posterior', 'posterior');
     await page.getByTestId('manifold-toggle').check();
-    for (const id of runIds) await expect(page.getByTestId(`manifold-${id}`).locator('canvas')).toBeVisible({ timeout: 30_000 });
+    for (const id of runIds)
+      await expect(page.getByTestId(`manifold-${id}`).locator('canvas')).toBeVisible({ timeout: 30_000 });
     await page.waitForTimeout(500);
     await shotOf(page, 'compare-interpolation', 'interpolation');
   });
@@ -111,9 +114,23 @@ test.describe.serial('vae workbench', () => {
     const chart = page.getByTestId(`latent-chart-${runIds[0]}`);
     await expect(chart).toBeVisible();
     const box = (await chart.boundingBox())!;
-    for (const [fx, fy] of [[0.5, 0.5], [0.45, 0.55], [0.55, 0.45], [0.4, 0.4], [0.6, 0.6], [0.5, 0.4], [0.5, 0.6]] as const) {
+    for (const [fx, fy] of [
+      [0.5, 0.5],
+      [0.45, 0.55],
+      [0.55, 0.45],
+      [0.4, 0.4],
+      [0.6, 0.6],
+      [0.5, 0.4],
+      [0.5, 0.6],
+    ] as const) {
       await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
-      if (await page.getByTestId('latent-row').isVisible().catch(() => false)) break;
+      if (
+        await page
+          .getByTestId('latent-row')
+          .isVisible()
+          .catch(() => false)
+      )
+        break;
       await page.waitForTimeout(300);
     }
     if (await page.getByTestId('latent-row').isVisible()) {

@@ -121,7 +121,9 @@ function wat() {
   for (let r = 0; r < MR; r++) {
     inner.push(`(local.set $a (v128.load32_splat offset=${4 * r} (local.get $pa)))`);
     for (let v = 0; v < NV; v++) {
-      inner.push(`(local.set $c${r}_${v} (f32x4.add (local.get $c${r}_${v}) (f32x4.mul (local.get $a) (local.get $b${v}))))`);
+      inner.push(
+        `(local.set $c${r}_${v} (f32x4.add (local.get $c${r}_${v}) (f32x4.mul (local.get $a) (local.get $b${v}))))`,
+      );
     }
   }
   const epilogue = [];
@@ -153,7 +155,9 @@ function wat() {
   }
   const biasLoads = [];
   for (let v = 0; v < NV; v++) {
-    biasLoads.push(`(local.set $bias${v} (v128.load offset=${16 * v} (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))`);
+    biasLoads.push(
+      `(local.set $bias${v} (v128.load offset=${16 * v} (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))`,
+    );
   }
   push(`  (func (export "gemm") (param $ap i32) (param $bp i32) (param $c i32) (param $M i32) (param $N i32) (param $K i32)
       (param $bias i32) (param $act i32) (param $tmp i32)

@@ -20,11 +20,15 @@ function newestMtime(dir) {
 
 const stale =
   !fs.existsSync(out) ||
-  Math.max(newestMtime(path.join(root, 'src-renderer')), newestMtime(path.join(root, 'src-shared'))) > fs.statSync(out).mtimeMs;
+  Math.max(newestMtime(path.join(root, 'src-renderer')), newestMtime(path.join(root, 'src-shared'))) >
+    fs.statSync(out).mtimeMs;
 if (stale || process.argv.includes('--rebuild')) {
   console.log('Building the user interface …');
   const vite = path.join(root, 'node_modules', '.bin', 'vite');
-  const r = spawnSync(vite, ['build', '--config', 'vite.renderer.config.mts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(vite, ['build', '--config', 'vite.renderer.config.mts', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 const args = process.argv.slice(2).filter((a) => a !== '--rebuild');

@@ -13,7 +13,10 @@ function findElectron() {
   const pathFile = path.join(dir, 'path.txt');
   const locate = () => {
     if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
-      const p = path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH, process.platform === 'win32' ? 'electron.exe' : 'electron');
+      const p = path.join(
+        process.env.ELECTRON_OVERRIDE_DIST_PATH,
+        process.platform === 'win32' ? 'electron.exe' : 'electron',
+      );
       return fs.existsSync(p) ? p : null;
     }
     if (!fs.existsSync(pathFile)) return null;
@@ -29,10 +32,17 @@ function findElectron() {
 }
 const electronPath = findElectron();
 if (!electronPath) {
-  console.error('Electron\'s binary is not installed on this machine (its download failed or is blocked): run `npm run serve` for browser mode, or see README "Troubleshooting".');
+  console.error(
+    'Electron\'s binary is not installed on this machine (its download failed or is blocked): run `npm run serve` for browser mode, or see README "Troubleshooting".',
+  );
   process.exit(1);
 }
-const bin = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'electron-vite.cmd' : 'electron-vite');
+const bin = path.join(
+  root,
+  'node_modules',
+  '.bin',
+  process.platform === 'win32' ? 'electron-vite.cmd' : 'electron-vite',
+);
 const build = spawnSync(bin, ['build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 const r = spawnSync(electronPath, ['.', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });

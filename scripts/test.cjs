@@ -25,7 +25,9 @@ if (only !== 'e2e') {
     totals.failed += j.numFailedTests;
     totals.skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
     // A test file that failed to load has no tests but fails the suite.
-    const brokenFiles = (j.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+    const brokenFiles = (j.testResults ?? []).filter(
+      (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+    ).length;
     totals.failed += brokenFiles;
   } else {
     totals.failed += 1;
@@ -34,7 +36,10 @@ if (only !== 'e2e') {
 }
 
 if (only !== 'unit') {
-  const b = spawnSync(bin('vite'), ['build', '--config', 'vite.renderer.config.mts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  const b = spawnSync(bin('vite'), ['build', '--config', 'vite.renderer.config.mts', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (b.status !== 0) {
     console.error('The renderer did not build; end-to-end tests cannot run.');
     totals.failed += 1;

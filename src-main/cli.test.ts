@@ -10,14 +10,27 @@ import { loadLdaBundle } from './engine/models/lda';
 
 const root = path.resolve(__dirname, '..');
 const cli = (args: string[], dataDir: string) =>
-  spawnSync(process.execPath, [path.join(root, 'bin/elbo-studio.cjs'), ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 240_000 });
+  spawnSync(process.execPath, [path.join(root, 'bin/elbo-studio.cjs'), ...args, '--data-dir', dataDir], {
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-cli-'));
 
 describe('elbo-studio CLI', () => {
   it('explains every option in --help', () => {
     const r = spawnSync(process.execPath, [path.join(root, 'bin/elbo-studio.cjs'), '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    for (const opt of ['--data', '--model', '--target', '--family', '--objective', '--seed', '--epochs', '--steps', '--data-dir']) {
+    for (const opt of [
+      '--data',
+      '--model',
+      '--target',
+      '--family',
+      '--objective',
+      '--seed',
+      '--epochs',
+      '--steps',
+      '--data-dir',
+    ]) {
       expect(r.stdout).toContain(opt);
     }
   });
@@ -58,7 +71,28 @@ describe('elbo-studio CLI', () => {
 
   it('fits a GLM, prints a JSON summary and records the run in the database', () => {
     const d = tmp();
-    const r = cli(['fit', '--data', path.join(root, 'resources/samples/diabetes.csv'), '--model', 'glm', '--target', 'progression', '--family', 'meanfield', '--steps', '400', '--seed', '3', '--anneal', 'linear:50', '--clip-norm', '1000'], d);
+    const r = cli(
+      [
+        'fit',
+        '--data',
+        path.join(root, 'resources/samples/diabetes.csv'),
+        '--model',
+        'glm',
+        '--target',
+        'progression',
+        '--family',
+        'meanfield',
+        '--steps',
+        '400',
+        '--seed',
+        '3',
+        '--anneal',
+        'linear:50',
+        '--clip-norm',
+        '1000',
+      ],
+      d,
+    );
     expect(r.stderr).toMatch(/step 400\/400/);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out).toMatchObject({ status: 'completed', model: 'glm', family: 'meanfield', seed: 3 });
@@ -76,13 +110,33 @@ describe('elbo-studio CLI', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 'completed', model: 'glm' });
     // The flags land in the training block and the optimiser (GLM: one annealing epoch = one step).
-    expect(runs[0]!.spec).toMatchObject({ training: { beta: 1, anneal: { kind: 'linear', epochs: 50 } }, optimiser: { kind: 'adam', learningRate: 0.01, clipNorm: 1000 } });
+    expect(runs[0]!.spec).toMatchObject({
+      training: { beta: 1, anneal: { kind: 'linear', epochs: 50 } },
+      optimiser: { kind: 'adam', learningRate: 0.01, clipNorm: 1000 },
+    });
     repos.db.close();
   });
 
   it('fits LDA topics on the fortunes sample and reports held-out perplexity per pass', () => {
     const d = tmp();
-    const r = cli(['fit', '--data', path.join(root, 'resources/samples/fortunes.csv'), '--model', 'lda', '--text-column', 'text', '--topics', '8', '--passes', '2', '--seed', '1'], d);
+    const r = cli(
+      [
+        'fit',
+        '--data',
+        path.join(root, 'resources/samples/fortunes.csv'),
+        '--model',
+        'lda',
+        '--text-column',
+        'text',
+        '--topics',
+        '8',
+        '--passes',
+        '2',
+        '--seed',
+        '1',
+      ],
+      d,
+    );
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out).toMatchObject({ status: 'completed', model: 'lda', objective: 'elbo:svi' });
     expect(out.perPass).toHaveLength(2);
@@ -107,22 +161,57 @@ describe('elbo-studio CLI', () => {
     fs.writeFileSync(train, [header, ...lines.slice(1, 3001)].join('\n'));
     fs.writeFileSync(held, [header, ...lines.slice(3001, 3301), '999999,test,"=HYPERLINK(""http://x"")"'].join('\n'));
     const out = path.join(d, 'export');
-    const r = cli(['fit', '--data', train, '--model', 'lda', '--text-column', 'text', '--topics', '5', '--passes', '1', '--heldout', held, '--export', out], d);
+    const r = cli(
+      [
+        'fit',
+        '--data',
+        train,
+        '--model',
+        'lda',
+        '--text-column',
+        'text',
+        '--topics',
+        '5',
+        '--passes',
+        '1',
+        '--heldout',
+        held,
+        '--export',
+        out,
+      ],
+      d,
+    );
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(res.status).toBe('completed');
     // 300 fortunes are scored; the last row keeps no vocabulary word and is counted out, not fed in.
     expect(res.metrics.heldout_documents).toBe(300);
     expect(res.perPass[0].heldoutPerplexity).toBeGreaterThan(1);
-    for (const f of ['topic-word.csv', 'vocabulary.csv', 'doc-topic.csv', 'model.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    for (const f of ['topic-word.csv', 'vocabulary.csv', 'doc-topic.csv', 'model.json'])
+      expect(fs.existsSync(path.join(out, f))).toBe(true);
     const topicWord = fs.readFileSync(path.join(out, 'topic-word.csv'), 'utf8').split('\n');
     expect(topicWord[0]).toBe('word_id,word,topic_1,topic_2,topic_3,topic_4,topic_5');
     const docTopic = fs.readFileSync(path.join(out, 'doc-topic.csv'), 'utf8').trim().split('\n');
     expect(docTopic).toHaveLength(3001);
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).vocabulary.length).toBe(res.metrics.vocabulary);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).vocabulary.length).toBe(
+      res.metrics.vocabulary,
+    );
     // The same bundle the app exports: a manifest listing every file with its checksum, and it loads back.
     const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ format: 'elbo-studio.lda-bundle', formatVersion: 1, K: 5, V: res.metrics.vocabulary });
-    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual(['doc-topic.csv', 'lambda.bin', 'model.json', 'stopwords.json', 'topic-word.csv', 'vocabulary.csv', 'vocabulary.json']);
+    expect(manifest).toMatchObject({
+      format: 'elbo-studio.lda-bundle',
+      formatVersion: 1,
+      K: 5,
+      V: res.metrics.vocabulary,
+    });
+    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual([
+      'doc-topic.csv',
+      'lambda.bin',
+      'model.json',
+      'stopwords.json',
+      'topic-word.csv',
+      'vocabulary.csv',
+      'vocabulary.json',
+    ]);
     expect(loadLdaBundle(out).model.K).toBe(5);
   });
 
@@ -130,19 +219,44 @@ describe('elbo-studio CLI', () => {
     const d = tmp();
     const out = path.join(d, 'bundle');
     const data = path.join(root, 'resources/samples/diabetes.csv');
-    const r = cli(['fit', '--data', data, '--model', 'bnn', '--target', 'progression', '--epochs', '40', '--export', out, '--seed', '2'], d);
+    const r = cli(
+      [
+        'fit',
+        '--data',
+        data,
+        '--model',
+        'bnn',
+        '--target',
+        'progression',
+        '--epochs',
+        '40',
+        '--export',
+        out,
+        '--seed',
+        '2',
+      ],
+      d,
+    );
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(res).toMatchObject({ status: 'completed', model: 'bnn', family: 'meanfield' });
     // Better than predicting the mean (the target's sd is about 77) and calibrated enough to cover most test points.
     expect(res.metrics.rmse).toBeLessThan(70);
     expect(res.metrics.coverage95).toBeGreaterThan(0.7);
-    for (const f of ['manifest.json', 'posterior.json', path.join('tfjs', 'model.json'), path.join('onnx', 'predictive-mean.onnx')]) {
+    for (const f of [
+      'manifest.json',
+      'posterior.json',
+      path.join('tfjs', 'model.json'),
+      path.join('onnx', 'predictive-mean.onnx'),
+    ]) {
       expect(fs.existsSync(path.join(out, f))).toBe(true);
     }
     const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ format: 'elbo-studio.bnn-bundle', formatVersion: 2, source: { runId: res.run } });
     expect(manifest.files.map((f: { path: string }) => f.path)).toContain('onnx/predictive-mean.onnx');
-    const bad = cli(['fit', '--data', data, '--model', 'bnn', '--target', 'progression', '--features', 'progression,bmi'], d);
+    const bad = cli(
+      ['fit', '--data', data, '--model', 'bnn', '--target', 'progression', '--features', 'progression,bmi'],
+      d,
+    );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/include the target column "progression"/);
   });
@@ -153,7 +267,10 @@ describe('elbo-studio CLI', () => {
     const stored = () => {
       if (!fs.existsSync(path.join(d, 'elbo-studio.sqlite'))) return { datasets: 0, runs: 0, files: 0 };
       const repos = makeRepos(openDb(path.join(d, 'elbo-studio.sqlite')));
-      const n = { datasets: (repos.db.prepare('SELECT COUNT(*) AS n FROM datasets').get() as { n: number }).n, runs: repos.runs.list().length };
+      const n = {
+        datasets: (repos.db.prepare('SELECT COUNT(*) AS n FROM datasets').get() as { n: number }).n,
+        runs: repos.runs.list().length,
+      };
       repos.db.close();
       const dir = path.join(d, 'datasets');
       return { ...n, files: fs.existsSync(dir) ? fs.readdirSync(dir).length : 0 };

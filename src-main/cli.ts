@@ -106,11 +106,51 @@ function parseArgs(argv: string[]): { cmd: string; opts: Opts } {
 }
 
 const KNOWN_FIT = new Set([
-  'data', 'data-dir', 'project', 'model', 'features', 'ignore', 'family', 'objective', 'latent', 'hidden',
-  'activation', 'likelihood', 'epochs', 'batch', 'lr', 'val', 'seed', 'backend', 'name', 'target', 'kind', 'steps',
-  'text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'eval-k', 'export',
-  'splits', 'test-fraction', 'heldout', 'test', 'eval-rows', 'threads',
-  'optimiser', 'momentum', 'schedule', 'clip-norm', 'beta', 'anneal', 'free-bits', 'estimator', 'kl',
+  'data',
+  'data-dir',
+  'project',
+  'model',
+  'features',
+  'ignore',
+  'family',
+  'objective',
+  'latent',
+  'hidden',
+  'activation',
+  'likelihood',
+  'epochs',
+  'batch',
+  'lr',
+  'val',
+  'seed',
+  'backend',
+  'name',
+  'target',
+  'kind',
+  'steps',
+  'text-column',
+  'topics',
+  'method',
+  'passes',
+  'heldout-fraction',
+  'language',
+  'eval-k',
+  'export',
+  'splits',
+  'test-fraction',
+  'heldout',
+  'test',
+  'eval-rows',
+  'threads',
+  'optimiser',
+  'momentum',
+  'schedule',
+  'clip-norm',
+  'beta',
+  'anneal',
+  'free-bits',
+  'estimator',
+  'kl',
 ]);
 
 function numberOpt(opts: Opts, name: string, int = true): number | undefined {
@@ -125,10 +165,17 @@ function numberOpt(opts: Opts, name: string, int = true): number | undefined {
 
 function list(opts: Opts, name: string): string[] | undefined {
   const raw = opts.get(name);
-  return raw === undefined ? undefined : raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw === undefined
+    ? undefined
+    : raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
-async function unwrap<T>(p: Promise<{ ok: true; result: unknown } | { ok: false; error: { message: string; hint?: string } }>): Promise<T> {
+async function unwrap<T>(
+  p: Promise<{ ok: true; result: unknown } | { ok: false; error: { message: string; hint?: string } }>,
+): Promise<T> {
   const r = await p;
   if (!r.ok) throw new Error(r.error.hint ? `${r.error.message} (${r.error.hint})` : r.error.message);
   return r.result as T;
@@ -141,18 +188,36 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   const data = opts.get('data');
   if (!data) throw new Error('fit needs --data FILE.csv');
   const model = opts.get('model') ?? 'vae';
-  if (model !== 'vae' && model !== 'glm' && model !== 'lda' && model !== 'bnn') throw new Error(`--model must be vae, glm, lda or bnn, got "${model}".`);
-  if ((model === 'glm' || model === 'bnn') && !opts.get('target')) throw new Error(`--model ${model} needs --target COLUMN (the column to predict).`);
-  if (model === 'lda' && !opts.get('text-column')) throw new Error('--model lda needs --text-column COLUMN (the column holding the documents).');
+  if (model !== 'vae' && model !== 'glm' && model !== 'lda' && model !== 'bnn')
+    throw new Error(`--model must be vae, glm, lda or bnn, got "${model}".`);
+  if ((model === 'glm' || model === 'bnn') && !opts.get('target'))
+    throw new Error(`--model ${model} needs --target COLUMN (the column to predict).`);
+  if (model === 'lda' && !opts.get('text-column'))
+    throw new Error('--model lda needs --text-column COLUMN (the column holding the documents).');
   const only: Record<string, string[]> = {
-    vae: ['latent', 'hidden', 'activation', 'likelihood', 'epochs', 'batch', 'val', 'eval-k', 'eval-rows', 'test', 'threads', 'export'],
+    vae: [
+      'latent',
+      'hidden',
+      'activation',
+      'likelihood',
+      'epochs',
+      'batch',
+      'val',
+      'eval-k',
+      'eval-rows',
+      'test',
+      'threads',
+      'export',
+    ],
     glm: ['target', 'kind', 'steps'],
     lda: ['text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'heldout', 'export'],
     bnn: ['target', 'hidden', 'activation', 'epochs', 'batch', 'val', 'splits', 'test-fraction', 'export'],
   };
   for (const [m, keys] of Object.entries(only)) {
     if (m === model) continue;
-    for (const k of keys) if (opts.has(k) && !only[model]!.includes(k)) throw new Error(`--${k} does not apply to --model ${model}. See --help.`);
+    for (const k of keys)
+      if (opts.has(k) && !only[model]!.includes(k))
+        throw new Error(`--${k} does not apply to --model ${model}. See --help.`);
   }
   if (opts.has('backend')) process.env.ELBO_STUDIO_BACKEND = opts.get('backend');
   const dispatch = createDispatcher(createHandlers(s));
@@ -177,10 +242,18 @@ async function fit(s: Services, opts: Opts): Promise<void> {
           : c.name === opts.get('text-column')
             ? 'text'
             : features
-              ? features.includes(c.name) ? 'feature' : c.role === 'feature' ? 'ignore' : c.role
+              ? features.includes(c.name)
+                ? 'feature'
+                : c.role === 'feature'
+                  ? 'ignore'
+                  : c.role
               : c.role) as ColumnRole,
     }));
-    const info: DatasetInfo = { name, rows: null, schema: columns.map((c, i) => ({ ...c, missing: preview.columns[i]!.missing })) };
+    const info: DatasetInfo = {
+      name,
+      rows: null,
+      schema: columns.map((c, i) => ({ ...c, missing: preview.columns[i]!.missing })),
+    };
     return { file, name, fileId: picked.fileId, columns, info };
   };
   type Sniffed = Awaited<ReturnType<typeof sniff>>;
@@ -191,12 +264,20 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     const offImport = s.events.on('import:progress', (p) => {
       if (p.importId === importId && Date.now() - lastImportLog > 1000) {
         lastImportLog = Date.now();
-        process.stderr.write(`import: ${p.rows} rows, ${(p.bytesRead / 1e6).toFixed(1)} / ${(p.totalBytes / 1e6).toFixed(1)} MB\n`);
+        process.stderr.write(
+          `import: ${p.rows} rows, ${(p.bytesRead / 1e6).toFixed(1)} / ${(p.totalBytes / 1e6).toFixed(1)} MB\n`,
+        );
       }
     });
     try {
       const ds = await unwrap<{ id: number; name: string; rows: number }>(
-        dispatch('import:commit', { importId, projectId, source: { fileId: f.fileId }, name: f.name, columns: f.columns }),
+        dispatch('import:commit', {
+          importId,
+          projectId,
+          source: { fileId: f.fileId },
+          name: f.name,
+          columns: f.columns,
+        }),
       );
       imported.push(ds.id);
       process.stderr.write(`imported ${ds.rows} rows of ${path.basename(f.file)} as dataset ${ds.id}\n`);
@@ -206,30 +287,45 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     }
   };
   const dataFile = await sniff(data, path.basename(data));
-  const heldoutFile = model === 'lda' && opts.has('heldout') ? await sniff(opts.get('heldout')!, `${path.basename(opts.get('heldout')!)} (held-out)`) : null;
-  const testFile = model === 'vae' && opts.has('test') ? await sniff(opts.get('test')!, `${path.basename(opts.get('test')!)} (test)`) : null;
+  const heldoutFile =
+    model === 'lda' && opts.has('heldout')
+      ? await sniff(opts.get('heldout')!, `${path.basename(opts.get('heldout')!)} (held-out)`)
+      : null;
+  const testFile =
+    model === 'vae' && opts.has('test')
+      ? await sniff(opts.get('test')!, `${path.basename(opts.get('test')!)} (test)`)
+      : null;
 
   const hidden = list(opts, 'hidden')?.map((h) => {
     const v = Number(h);
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--hidden expects widths like 128 or 256,128, got "${opts.get('hidden')}"`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new Error(`--hidden expects widths like 128 or 256,128, got "${opts.get('hidden')}"`);
     return v;
   });
   const optimiserKind = opts.get('optimiser') ?? 'adam';
-  if (optimiserKind !== 'adam' && optimiserKind !== 'sgd') throw new Error(`--optimiser must be adam or sgd, got "${optimiserKind}".`);
-  if (opts.has('momentum') && optimiserKind !== 'sgd') throw new Error('--momentum applies to SGD; add --optimiser sgd, or drop --momentum (Adam keeps its own moment estimates).');
+  if (optimiserKind !== 'adam' && optimiserKind !== 'sgd')
+    throw new Error(`--optimiser must be adam or sgd, got "${optimiserKind}".`);
+  if (opts.has('momentum') && optimiserKind !== 'sgd')
+    throw new Error(
+      '--momentum applies to SGD; add --optimiser sgd, or drop --momentum (Adam keeps its own moment estimates).',
+    );
   const optimiserFlags = ['lr', 'optimiser', 'momentum', 'schedule', 'clip-norm'].some((k) => opts.has(k));
   const lr = numberOpt(opts, 'lr', false) ?? (model === 'glm' ? 0.01 : undefined);
   const optimiser = {
     kind: optimiserKind,
     ...(lr !== undefined ? { learningRate: lr } : {}),
-    ...(optimiserKind === 'sgd' && numberOpt(opts, 'momentum', false) !== undefined ? { momentum: numberOpt(opts, 'momentum', false) } : {}),
+    ...(optimiserKind === 'sgd' && numberOpt(opts, 'momentum', false) !== undefined
+      ? { momentum: numberOpt(opts, 'momentum', false) }
+      : {}),
     ...(opts.has('schedule') ? { schedule: parseSchedule(opts.get('schedule')!) } : {}),
     ...(numberOpt(opts, 'clip-norm', false) !== undefined ? { clipNorm: numberOpt(opts, 'clip-norm', false) } : {}),
   } as { kind: 'adam' };
   const estimator = opts.get('estimator');
-  if (estimator !== undefined && estimator !== 'reparam' && estimator !== 'score') throw new Error(`--estimator must be reparam or score, got "${estimator}".`);
+  if (estimator !== undefined && estimator !== 'reparam' && estimator !== 'score')
+    throw new Error(`--estimator must be reparam or score, got "${estimator}".`);
   const kl = opts.get('kl');
-  if (kl !== undefined && kl !== 'auto' && kl !== 'analytic' && kl !== 'mc') throw new Error(`--kl must be auto, analytic or mc, got "${kl}".`);
+  if (kl !== undefined && kl !== 'auto' && kl !== 'analytic' && kl !== 'mc')
+    throw new Error(`--kl must be auto, analytic or mc, got "${kl}".`);
   const training = {
     ...(numberOpt(opts, 'beta', false) !== undefined ? { beta: numberOpt(opts, 'beta', false) } : {}),
     ...(opts.has('anneal') ? { anneal: parseAnneal(opts.get('anneal')!) } : {}),
@@ -238,8 +334,24 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     ...(kl !== undefined ? { kl: kl as 'auto' | 'analytic' | 'mc' } : {}),
   };
   if (model === 'lda') {
-    for (const k of ['family', 'objective', 'optimiser', 'momentum', 'schedule', 'clip-norm', 'lr', 'beta', 'anneal', 'free-bits', 'estimator', 'kl']) {
-      if (opts.has(k)) throw new Error(`--${k} does not apply to --model lda (closed-form variational updates; see --method, --passes). See --help.`);
+    for (const k of [
+      'family',
+      'objective',
+      'optimiser',
+      'momentum',
+      'schedule',
+      'clip-norm',
+      'lr',
+      'beta',
+      'anneal',
+      'free-bits',
+      'estimator',
+      'kl',
+    ]) {
+      if (opts.has(k))
+        throw new Error(
+          `--${k} does not apply to --model lda (closed-form variational updates; see --method, --passes). See --help.`,
+        );
     }
   }
   const common = {
@@ -250,7 +362,8 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
   };
   const method = opts.get('method');
-  if (method !== undefined && method !== 'online' && method !== 'batch') throw new Error(`--method must be online or batch, got "${method}".`);
+  if (method !== undefined && method !== 'online' && method !== 'batch')
+    throw new Error(`--method must be online or batch, got "${method}".`);
   const specInput: RunSpecInput =
     model === 'bnn'
       ? {
@@ -264,51 +377,71 @@ async function fit(s: Services, opts: Opts): Promise<void> {
           ...(numberOpt(opts, 'batch') !== undefined ? { batchSize: numberOpt(opts, 'batch') } : {}),
           ...(numberOpt(opts, 'val', false) !== undefined ? { validationFraction: numberOpt(opts, 'val', false) } : {}),
           ...(numberOpt(opts, 'splits') !== undefined ? { splits: numberOpt(opts, 'splits') } : {}),
-          ...(numberOpt(opts, 'test-fraction', false) !== undefined ? { testFraction: numberOpt(opts, 'test-fraction', false) } : {}),
+          ...(numberOpt(opts, 'test-fraction', false) !== undefined
+            ? { testFraction: numberOpt(opts, 'test-fraction', false) }
+            : {}),
         }
       : model === 'lda'
-      ? {
-          model: 'lda',
-          textColumn: opts.get('text-column')!,
-          ...(numberOpt(opts, 'topics') !== undefined ? { topics: numberOpt(opts, 'topics') } : {}),
-          ...(method ? { method } : {}),
-          ...(numberOpt(opts, 'passes') !== undefined ? { passes: numberOpt(opts, 'passes') } : {}),
-          ...(numberOpt(opts, 'heldout-fraction', false) !== undefined ? { heldoutFraction: numberOpt(opts, 'heldout-fraction', false) } : {}),
-          ...(opts.has('language') ? { prep: { language: opts.get('language')!, extraStopWords: [], minTokenLength: 3, minDf: 5, maxDf: 0.5, maxVocab: 10_000, bigrams: false } } : {}),
-          ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
-        }
-      : model === 'glm'
-      ? {
-          model: 'glm',
-          target: opts.get('target')!,
-          ...(opts.has('kind') ? { kind: opts.get('kind') as 'auto' } : {}),
-          ...(features ? { features } : {}),
-          ...(numberOpt(opts, 'steps') !== undefined ? { steps: numberOpt(opts, 'steps') } : {}),
-          ...common,
-        }
-      : {
-          model: 'vae',
-          ...common,
-          ...(numberOpt(opts, 'latent') !== undefined ? { latentDim: numberOpt(opts, 'latent') } : {}),
-          ...(hidden ? { hidden } : {}),
-          ...(opts.has('activation') ? { activation: opts.get('activation') as 'relu' } : {}),
-          ...(opts.has('likelihood') ? { likelihood: opts.get('likelihood') as 'auto' } : {}),
-          ...(numberOpt(opts, 'epochs') !== undefined ? { epochs: numberOpt(opts, 'epochs') } : {}),
-          ...(numberOpt(opts, 'batch') !== undefined ? { batchSize: numberOpt(opts, 'batch') } : {}),
-          ...(numberOpt(opts, 'val', false) !== undefined ? { validationFraction: numberOpt(opts, 'val', false) } : {}),
-          ...(numberOpt(opts, 'eval-k') !== undefined || numberOpt(opts, 'eval-rows') !== undefined
-            ? {
-                evaluation: {
-                  ...(numberOpt(opts, 'eval-k') !== undefined ? { k: numberOpt(opts, 'eval-k') } : {}),
-                  ...(numberOpt(opts, 'eval-rows') !== undefined ? { rows: numberOpt(opts, 'eval-rows') } : {}),
-                },
-              }
-            : {}),
-          ...(numberOpt(opts, 'threads') !== undefined ? { threads: numberOpt(opts, 'threads') } : {}),
-        };
+        ? {
+            model: 'lda',
+            textColumn: opts.get('text-column')!,
+            ...(numberOpt(opts, 'topics') !== undefined ? { topics: numberOpt(opts, 'topics') } : {}),
+            ...(method ? { method } : {}),
+            ...(numberOpt(opts, 'passes') !== undefined ? { passes: numberOpt(opts, 'passes') } : {}),
+            ...(numberOpt(opts, 'heldout-fraction', false) !== undefined
+              ? { heldoutFraction: numberOpt(opts, 'heldout-fraction', false) }
+              : {}),
+            ...(opts.has('language')
+              ? {
+                  prep: {
+                    language: opts.get('language')!,
+                    extraStopWords: [],
+                    minTokenLength: 3,
+                    minDf: 5,
+                    maxDf: 0.5,
+                    maxVocab: 10_000,
+                    bigrams: false,
+                  },
+                }
+              : {}),
+            ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
+          }
+        : model === 'glm'
+          ? {
+              model: 'glm',
+              target: opts.get('target')!,
+              ...(opts.has('kind') ? { kind: opts.get('kind') as 'auto' } : {}),
+              ...(features ? { features } : {}),
+              ...(numberOpt(opts, 'steps') !== undefined ? { steps: numberOpt(opts, 'steps') } : {}),
+              ...common,
+            }
+          : {
+              model: 'vae',
+              ...common,
+              ...(numberOpt(opts, 'latent') !== undefined ? { latentDim: numberOpt(opts, 'latent') } : {}),
+              ...(hidden ? { hidden } : {}),
+              ...(opts.has('activation') ? { activation: opts.get('activation') as 'relu' } : {}),
+              ...(opts.has('likelihood') ? { likelihood: opts.get('likelihood') as 'auto' } : {}),
+              ...(numberOpt(opts, 'epochs') !== undefined ? { epochs: numberOpt(opts, 'epochs') } : {}),
+              ...(numberOpt(opts, 'batch') !== undefined ? { batchSize: numberOpt(opts, 'batch') } : {}),
+              ...(numberOpt(opts, 'val', false) !== undefined
+                ? { validationFraction: numberOpt(opts, 'val', false) }
+                : {}),
+              ...(numberOpt(opts, 'eval-k') !== undefined || numberOpt(opts, 'eval-rows') !== undefined
+                ? {
+                    evaluation: {
+                      ...(numberOpt(opts, 'eval-k') !== undefined ? { k: numberOpt(opts, 'eval-k') } : {}),
+                      ...(numberOpt(opts, 'eval-rows') !== undefined ? { rows: numberOpt(opts, 'eval-rows') } : {}),
+                    },
+                  }
+                : {}),
+              ...(numberOpt(opts, 'threads') !== undefined ? { threads: numberOpt(opts, 'threads') } : {}),
+            };
   const parsed = runSpecSchema.safeParse(specInput);
   if (!parsed.success) {
-    throw new Error(`Invalid options: ${parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')}`);
+    throw new Error(
+      `Invalid options: ${parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')}`,
+    );
   }
   // The model's own checks against the files' headers, before anything is imported: a refused run leaves nothing.
   try {
@@ -348,12 +481,18 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     }
   });
   s.events.on('run:metrics', ({ points }) => {
-    for (const p of points) if (p.name !== 'elbo') process.stderr.write(`epoch ${p.epoch}: ${p.name} ${p.value.toFixed(3)}\n`);
+    for (const p of points)
+      if (p.name !== 'elbo') process.stderr.write(`epoch ${p.epoch}: ${p.name} ${p.value.toFixed(3)}\n`);
   });
   let run: RunSummary;
   try {
     run = await unwrap<RunSummary>(
-      dispatch('runs:start', { projectId: project.id, datasetId: dataset.id, spec, ...(opts.has('name') ? { name: opts.get('name') } : {}) }),
+      dispatch('runs:start', {
+        projectId: project.id,
+        datasetId: dataset.id,
+        spec,
+        ...(opts.has('name') ? { name: opts.get('name') } : {}),
+      }),
     );
   } catch (e) {
     // Refused on the stored values (a check the header could not make): the datasets imported for it go again.
@@ -376,7 +515,11 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       if (model === 'lda') {
         // Beside the bundle: the vocabulary with corpus frequencies, θ of every training row and the model as one
         // JSON file (listed and checksummed in the manifest like the rest).
-        for (const [kind, file] of [['vocabulary', 'vocabulary.csv'], ['doc-topic', 'doc-topic.csv'], ['model', 'model.json']] as const) {
+        for (const [kind, file] of [
+          ['vocabulary', 'vocabulary.csv'],
+          ['doc-topic', 'doc-topic.csv'],
+          ['model', 'model.json'],
+        ] as const) {
           const out = await unwrap<{ text: string }>(dispatch('lda:export', { runId: final.id, kind }));
           fs.writeFileSync(path.join(dir, file), out.text);
           exported.push(path.join(dir, file));
@@ -413,9 +556,22 @@ function vaeSummary(m: Record<string, number>, testDataset: { id: number; rows: 
   const v = (k: string): number | null => (typeof m[k] === 'number' ? m[k]! : null);
   return {
     trainElbo: v('train_elbo'),
-    validation: { elbo: v('eval_elbo'), logLikelihood: v('loglik'), k: v('loglik_k'), activeUnits: v('active_units'), kl: v('kl') },
+    validation: {
+      elbo: v('eval_elbo'),
+      logLikelihood: v('loglik'),
+      k: v('loglik_k'),
+      activeUnits: v('active_units'),
+      kl: v('kl'),
+    },
     test: testDataset
-      ? { dataset: testDataset.id, rows: v('test_rows'), elbo: v('test_elbo'), logLikelihood: v('test_loglik'), activeUnits: v('test_active_units'), kl: v('test_kl') }
+      ? {
+          dataset: testDataset.id,
+          rows: v('test_rows'),
+          elbo: v('test_elbo'),
+          logLikelihood: v('test_loglik'),
+          activeUnits: v('test_active_units'),
+          kl: v('test_kl'),
+        }
       : null,
     secondsPerEpoch: v('seconds_per_epoch'),
   };
@@ -430,7 +586,13 @@ function glmPosterior(s: Services, runId: number) {
     ...(a.model === 'linear' && a.standardized ? { targetStandardized: a.target } : {}),
     coefficients: Object.fromEntries(a.names.map((n, i) => [n, { mean: a.mean[i], sd: a.sd[i] }])),
     // Per unit of each predictor (and of the target): the standardised coefficients mapped back by the engine.
-    ...(a.original ? { coefficientsOriginalScale: Object.fromEntries(a.original.names.map((n, i) => [n, { mean: a.original!.mean[i], sd: a.original!.sd[i] }])) } : {}),
+    ...(a.original
+      ? {
+          coefficientsOriginalScale: Object.fromEntries(
+            a.original.names.map((n, i) => [n, { mean: a.original!.mean[i], sd: a.original!.sd[i] }]),
+          ),
+        }
+      : {}),
     ...(a.noiseSigma ? { noiseSigma: a.noiseSigma } : {}),
   };
 }
@@ -449,7 +611,14 @@ function ldaSummary(s: Services, runId: number) {
       seconds: secs?.value[i] ?? null,
     })),
     text: report
-      ? { documents: report.documents, emptyDocuments: report.emptyDocuments, tokens: report.tokens, vocabulary: report.vocabulary, droppedByStopWords: report.droppedByStopWords, warnings: report.warnings }
+      ? {
+          documents: report.documents,
+          emptyDocuments: report.emptyDocuments,
+          tokens: report.tokens,
+          vocabulary: report.vocabulary,
+          droppedByStopWords: report.droppedByStopWords,
+          warnings: report.warnings,
+        }
       : null,
   };
 }

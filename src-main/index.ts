@@ -22,7 +22,10 @@ async function main() {
     mode: 'electron',
     samplesDir: app.isPackaged ? path.join(process.resourcesPath, 'samples') : undefined,
     pickFile: async (accept = 'csv') => {
-      const filters = accept === 'zip' ? [{ name: 'ELBO Studio model bundle', extensions: ['zip'] }] : [{ name: 'CSV', extensions: ['csv', 'tsv', 'txt'] }];
+      const filters =
+        accept === 'zip'
+          ? [{ name: 'ELBO Studio model bundle', extensions: ['zip'] }]
+          : [{ name: 'CSV', extensions: ['csv', 'tsv', 'txt'] }];
       const opts = { properties: ['openFile' as const], filters };
       const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
       return r.canceled ? null : (r.filePaths[0] ?? null);
@@ -43,7 +46,8 @@ async function main() {
     if (!isTrustedSender(url, devUrl) || event.sender !== win?.webContents) {
       return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Request from an untrusted frame refused' } };
     }
-    if (typeof channel !== 'string') return { ok: false, error: { code: 'BAD_REQUEST', message: 'Channel must be a string' } };
+    if (typeof channel !== 'string')
+      return { ok: false, error: { code: 'BAD_REQUEST', message: 'Channel must be a string' } };
     const out = await dispatch(channel, args);
     return out.ok ? { ok: true, result: out.result } : { ok: false, error: out.error };
   });
@@ -60,6 +64,9 @@ main().catch((e: unknown) => {
   console.error(e);
   // A read-only data directory, a full disk or a damaged database: say why, with the fix, before quitting.
   const hint = (e as { hint?: unknown }).hint;
-  dialog.showErrorBox('ELBO Studio cannot start', `${(e as Error).message ?? String(e)}${typeof hint === 'string' ? `\n\n${hint}` : ''}`);
+  dialog.showErrorBox(
+    'ELBO Studio cannot start',
+    `${(e as Error).message ?? String(e)}${typeof hint === 'string' ? `\n\n${hint}` : ''}`,
+  );
   app.quit();
 });

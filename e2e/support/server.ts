@@ -23,7 +23,12 @@ export async function startServer(dataDir: string): Promise<E2eServer> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(root, 'src-main/server/main.ts'), '--data-dir', dataDir, '--port', '0'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ELBO_STUDIO_BACKEND: process.env.ELBO_STUDIO_BACKEND ?? '' } },
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, ELBO_STUDIO_BACKEND: process.env.ELBO_STUDIO_BACKEND ?? '' },
+    },
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const openUrl = await new Promise<string>((resolve, reject) => {

@@ -73,7 +73,13 @@ export async function readCsvColumns(
         const index = headers.indexOf(w.name);
         if (index < 0 || seen.has(w.name)) continue;
         seen.add(w.name);
-        picked.push({ index, raw: w.raw === true, nums: w.numeric ? new GrowF32() : null, strs: [], data: { name: w.name, numeric: w.numeric, values: [], missing: 0, firstMissing: 0, bad: null, badCount: 0 } });
+        picked.push({
+          index,
+          raw: w.raw === true,
+          nums: w.numeric ? new GrowF32() : null,
+          strs: [],
+          data: { name: w.name, numeric: w.numeric, values: [], missing: 0, firstMissing: 0, bad: null, badCount: 0 },
+        });
         if (w.numeric) numericCols++;
       }
       continue;
@@ -86,7 +92,11 @@ export async function readCsvColumns(
     rows++;
     if (rows > opts.maxRows || rows * numericCols > maxCells) {
       const limit = Math.min(opts.maxRows, Math.floor(maxCells / Math.max(1, numericCols)));
-      throw new AppError('BAD_REQUEST', `"${sourceName}" has more than ${limit.toLocaleString('en')} rows (with ${numericCols} numeric columns to read)`, 'Split it into smaller files and score them one at a time.');
+      throw new AppError(
+        'BAD_REQUEST',
+        `"${sourceName}" has more than ${limit.toLocaleString('en')} rows (with ${numericCols} numeric columns to read)`,
+        'Split it into smaller files and score them one at a time.',
+      );
     }
     for (const p of picked) {
       const cell = rec.fields[p.index] ?? '';
@@ -115,8 +125,18 @@ export async function readCsvColumns(
       }
     }
   }
-  if (headers === null) throw new AppError('BAD_REQUEST', `"${sourceName}" is empty`, 'Choose a CSV file with a header row and one row per example.');
-  if (rows === 0) throw new AppError('BAD_REQUEST', `"${sourceName}" has a header but no rows`, 'Add the rows to score below the header.');
+  if (headers === null)
+    throw new AppError(
+      'BAD_REQUEST',
+      `"${sourceName}" is empty`,
+      'Choose a CSV file with a header row and one row per example.',
+    );
+  if (rows === 0)
+    throw new AppError(
+      'BAD_REQUEST',
+      `"${sourceName}" has a header but no rows`,
+      'Add the rows to score below the header.',
+    );
   for (const p of picked) p.data.values = p.nums ? p.nums.done() : p.strs;
   return { headers, rows, columns: new Map(picked.map((p) => [p.data.name, p.data])), truncated };
 }

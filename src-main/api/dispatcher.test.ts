@@ -13,7 +13,13 @@ const logs: string[] = [];
 
 beforeAll(() => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-dispatch-'));
-  s = createServices({ dataDir: dir, mode: 'browser', workerFactory: () => { throw new Error('no workers in this test'); } });
+  s = createServices({
+    dataDir: dir,
+    mode: 'browser',
+    workerFactory: () => {
+      throw new Error('no workers in this test');
+    },
+  });
   dispatch = createDispatcher(createHandlers(s), (m) => logs.push(m));
 });
 afterAll(async () => {
@@ -55,7 +61,8 @@ describe('contract and dispatcher', () => {
 
   it('validates a run spec: flow length, learning rate, seed', async () => {
     const bad = await dispatch('runs:start', {
-      projectId: 1, datasetId: 1,
+      projectId: 1,
+      datasetId: 1,
       spec: { model: 'vae', family: { kind: 'planar', length: 0 }, optimiser: { kind: 'adam', learningRate: -1 } },
     });
     expect(bad.ok).toBe(false);
@@ -65,7 +72,15 @@ describe('contract and dispatcher', () => {
   it('reports a missing object as NOT_FOUND, and an unexpected failure as INTERNAL without internals', async () => {
     const r = await dispatch('runs:get', { runId: 12345 });
     expect(r).toMatchObject({ ok: false, status: 404, error: { code: 'NOT_FOUND', message: 'No run with id 12345' } });
-    const broken = createDispatcher({ ...createHandlers(s), 'projects:list': async () => { throw new TypeError('x is undefined'); } }, (m) => logs.push(m));
+    const broken = createDispatcher(
+      {
+        ...createHandlers(s),
+        'projects:list': async () => {
+          throw new TypeError('x is undefined');
+        },
+      },
+      (m) => logs.push(m),
+    );
     const b = await broken('projects:list', {});
     expect(b).toMatchObject({ ok: false, status: 500, error: { code: 'INTERNAL' } });
     expect(logs.some((l) => l.includes('TypeError'))).toBe(true);

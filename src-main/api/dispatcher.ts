@@ -21,7 +21,18 @@ import { describeStorageError } from '../storage/storage-errors';
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: AppErrorData; status: number };
 
 export function createHandlers(s: Services): Handlers {
-  const all: Handlers = { ...registerProjects(s), ...registerImport(s), ...registerRuns(s), ...registerHistory(s), ...registerExport(s), ...registerLda(s), ...registerVae(s), ...registerBnn(s), ...registerComparisons(s), ...registerModels(s) };
+  const all: Handlers = {
+    ...registerProjects(s),
+    ...registerImport(s),
+    ...registerRuns(s),
+    ...registerHistory(s),
+    ...registerExport(s),
+    ...registerLda(s),
+    ...registerVae(s),
+    ...registerBnn(s),
+    ...registerComparisons(s),
+    ...registerModels(s),
+  };
   // A full disk, a read-only data directory or a damaged database: say so, with the path and the fix.
   const wrapped: Record<string, (a: unknown) => Promise<unknown>> = {};
   for (const [channel, handler] of Object.entries(all) as [string, (a: unknown) => Promise<unknown>][]) {
@@ -59,13 +70,21 @@ const statusOf: Record<string, number> = {
 export function createDispatcher(handlers: Handlers, log: (msg: string) => void = (m) => console.error(m)) {
   return async function dispatch(channel: string, rawArgs: unknown): Promise<DispatchResult> {
     if (!isInvokeChannel(channel)) {
-      const e = new AppError('NOT_FOUND', `Unknown request "${channel}"`, 'The UI and the main process are from different versions; restart the app.');
+      const e = new AppError(
+        'NOT_FOUND',
+        `Unknown request "${channel}"`,
+        'The UI and the main process are from different versions; restart the app.',
+      );
       return { ok: false, error: e.toJSON(), status: 404 };
     }
     const schema = invokeSchemas[channel] as z.ZodType;
     const parsed = schema.safeParse(rawArgs ?? {});
     if (!parsed.success) {
-      const e = new AppError('BAD_REQUEST', `Invalid arguments for ${channel}: ${formatIssues(parsed.error)}`, 'Check the values you entered.');
+      const e = new AppError(
+        'BAD_REQUEST',
+        `Invalid arguments for ${channel}: ${formatIssues(parsed.error)}`,
+        'Check the values you entered.',
+      );
       return { ok: false, error: e.toJSON(), status: 400 };
     }
     try {

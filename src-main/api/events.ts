@@ -15,7 +15,10 @@ export class EventBus {
     return () => this.ee.off(event, listener);
   }
   /** Every event, for transports that forward all of them. */
-  onAny(listener: <E extends EventChannel>(event: E, payload: EventPayloads[E]) => void, channels: readonly EventChannel[]): () => void {
+  onAny(
+    listener: <E extends EventChannel>(event: E, payload: EventPayloads[E]) => void,
+    channels: readonly EventChannel[],
+  ): () => void {
     const offs = channels.map((c) => this.on(c, (p) => listener(c, p)));
     return () => offs.forEach((off) => off());
   }

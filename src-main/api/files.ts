@@ -43,7 +43,11 @@ export class FileRegistry {
    * (cut off, too large, disk full) leaves nothing behind.
    */
   async upload(name: string, body: Readable, maxBytes = Infinity): Promise<PickedFile> {
-    const safeName = path.basename(name).replace(/[\u0000-\u001f]/g, '').slice(0, 255) || 'upload.csv';
+    const safeName =
+      path
+        .basename(name)
+        .replace(/[\u0000-\u001f]/g, '')
+        .slice(0, 255) || 'upload.csv';
     fs.mkdirSync(this.uploadDir, { recursive: true });
     const fileId = crypto.randomBytes(16).toString('hex');
     const dest = path.join(this.uploadDir, fileId);
@@ -52,7 +56,13 @@ export class FileRegistry {
       transform(chunk: Buffer, _enc, cb) {
         seen += chunk.length;
         if (seen > maxBytes) {
-          cb(new UploadTooLargeError('BAD_REQUEST', `${safeName} is larger than the upload limit of ${mb(maxBytes)}`, 'Restart `npm run serve` with --max-upload-mb N (or ELBO_STUDIO_MAX_UPLOAD_MB) to allow larger files.'));
+          cb(
+            new UploadTooLargeError(
+              'BAD_REQUEST',
+              `${safeName} is larger than the upload limit of ${mb(maxBytes)}`,
+              'Restart `npm run serve` with --max-upload-mb N (or ELBO_STUDIO_MAX_UPLOAD_MB) to allow larger files.',
+            ),
+          );
         } else cb(null, chunk);
       },
     });
@@ -63,9 +73,17 @@ export class FileRegistry {
       if (e instanceof AppError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC') {
-        throw new AppError('BAD_REQUEST', `The disk holding ${this.uploadDir} is full; the upload of ${safeName} was removed`, 'Free some disk space, then upload again.');
+        throw new AppError(
+          'BAD_REQUEST',
+          `The disk holding ${this.uploadDir} is full; the upload of ${safeName} was removed`,
+          'Free some disk space, then upload again.',
+        );
       }
-      throw new AppError('BAD_REQUEST', `The upload of ${safeName} did not complete: ${(e as Error).message}`, 'Try again.');
+      throw new AppError(
+        'BAD_REQUEST',
+        `The upload of ${safeName} did not complete: ${(e as Error).message}`,
+        'Try again.',
+      );
     }
     const bytes = fs.statSync(dest).size;
     this.files.set(fileId, { path: dest, name: safeName, bytes, upload: true, at: Date.now() });
@@ -112,7 +130,11 @@ export class FileRegistry {
   resolve(fileId: string): Entry {
     const e = this.files.get(fileId);
     if (!e) {
-      throw new AppError('NOT_FOUND', `No chosen file with id ${fileId}`, 'Choose the file again (choices are forgotten when the app restarts).');
+      throw new AppError(
+        'NOT_FOUND',
+        `No chosen file with id ${fileId}`,
+        'Choose the file again (choices are forgotten when the app restarts).',
+      );
     }
     return e;
   }

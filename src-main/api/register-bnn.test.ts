@@ -27,7 +27,7 @@ function ok<T>(r: DispatchResult): T {
 function toyRows(n: number): string[] {
   const out = ['x,y,group'];
   let u = 12345;
-  const rand = () => ((u = (u * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (u = (u * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < n; i++) {
     const side = i % 2 === 0 ? -1 : 1;
     const x = side * (1 + 2 * rand());
@@ -41,22 +41,52 @@ async function importCsv(name: string, text: string): Promise<number> {
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   const picked = s.files.register(file);
-  const preview = ok<{ columns: { name: string; type: string; role: string }[] }>(await dispatch('import:preview', { source: { fileId: picked.fileId } }));
+  const preview = ok<{ columns: { name: string; type: string; role: string }[] }>(
+    await dispatch('import:preview', { source: { fileId: picked.fileId } }),
+  );
   const columns = preview.columns.map((c) => ({ name: c.name, type: c.type, role: c.role }));
-  const d = ok<{ id: number }>(await dispatch('import:commit', { importId: `bnn-${name}`, projectId, source: { fileId: picked.fileId }, name, columns }));
+  const d = ok<{ id: number }>(
+    await dispatch('import:commit', {
+      importId: `bnn-${name}`,
+      projectId,
+      source: { fileId: picked.fileId },
+      name,
+      columns,
+    }),
+  );
   return d.id;
 }
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-bnn-api-'));
-  s = createServices({ dataDir: dir, mode: 'browser', recover: false, workerFactory: () => { throw new Error('no workers in this test'); } });
+  s = createServices({
+    dataDir: dir,
+    mode: 'browser',
+    recover: false,
+    workerFactory: () => {
+      throw new Error('no workers in this test');
+    },
+  });
   dispatch = createDispatcher(createHandlers(s), () => {});
   projectId = ok<{ id: number }>(await dispatch('projects:create', { name: 'BNN' })).id;
   datasetId = await importCsv('toy.csv', `${toyRows(200).join('\n')}\n`);
 
   // A tiny fitted model, stored where the worker puts it (without a worker).
   await initBackend();
-  const spec = bnnSpecSchema.parse({ model: 'bnn', target: 'y', features: ['x'], hidden: [20], epochs: 150, batchSize: 32, optimiser: { kind: 'adam', learningRate: 0.01 }, patience: 0, validationFraction: 0, testFraction: 0.1, predictiveSamples: 50, seed: 2 });
+  const spec = bnnSpecSchema.parse({
+    model: 'bnn',
+    target: 'y',
+    features: ['x'],
+    hidden: [20],
+    epochs: 150,
+    batchSize: 32,
+    optimiser: { kind: 'adam', learningRate: 0.01 },
+    patience: 0,
+    validationFraction: 0,
+    testFraction: 0.1,
+    predictiveSamples: 50,
+    seed: 2,
+  });
   const run = s.repos.runs.create({ projectId, datasetId, name: 'tiny bnn', spec });
   runId = run.id;
   const data = prepareBnnData(DatasetFile.open(s.datasetPath(datasetId)), spec);
@@ -82,7 +112,9 @@ describe('bnn:band', () => {
     expect(band.dataRange[1]).toBeGreaterThan(2.5);
     expect(band.points.x.length).toBe(200);
     const sd = band.epistemicSd!;
-    const onData = band.x.map((x, i) => (Math.abs(x) > 1.2 && Math.abs(x) < 2.8 ? sd[i]! : NaN)).filter(Number.isFinite);
+    const onData = band.x
+      .map((x, i) => (Math.abs(x) > 1.2 && Math.abs(x) < 2.8 ? sd[i]! : NaN))
+      .filter(Number.isFinite);
     const far = band.x.map((x, i) => (Math.abs(x) > 7 ? sd[i]! : NaN)).filter(Number.isFinite);
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     expect(far.length).toBeGreaterThan(5);
@@ -166,7 +198,21 @@ describe('bnn:predict (classification, categorical feature)', () => {
       rows.push(`${x},${['a', 'b', 'c'][i % 3]},${x > 0 ? '=yes' : 'no'}`);
     }
     const dsId = await importCsv('cls.csv', `${rows.join('\n')}\n`);
-    const spec = bnnSpecSchema.parse({ model: 'bnn', task: 'classification', target: 'label', features: ['x', 'g'], hidden: [8], epochs: 60, batchSize: 16, optimiser: { kind: 'adam', learningRate: 0.02 }, patience: 0, validationFraction: 0, testFraction: 0.2, predictiveSamples: 30, seed: 1 });
+    const spec = bnnSpecSchema.parse({
+      model: 'bnn',
+      task: 'classification',
+      target: 'label',
+      features: ['x', 'g'],
+      hidden: [8],
+      epochs: 60,
+      batchSize: 16,
+      optimiser: { kind: 'adam', learningRate: 0.02 },
+      patience: 0,
+      validationFraction: 0,
+      testFraction: 0.2,
+      predictiveSamples: 30,
+      seed: 1,
+    });
     const run = s.repos.runs.create({ projectId, datasetId: dsId, name: 'cls', spec });
     const data = prepareBnnData(DatasetFile.open(s.datasetPath(dsId)), spec);
     const fit = await trainBnn(data, spec);

@@ -23,12 +23,16 @@ import type { Services } from './services';
 
 type BnnChannels = 'bnn:band' | 'bnn:predict' | 'bnn:bundle';
 
-
 export function registerBnn(s: Services): Pick<Handlers, BnnChannels> {
   const runOf = (runId: number) => {
     const run = s.repos.runs.get(runId);
     if (!run) throw new AppError('NOT_FOUND', `No run with id ${runId}`);
-    if (run.spec.model !== 'bnn') throw new AppError('BAD_REQUEST', `Run ${runId} is a ${run.model} run, not a Bayesian neural network`, 'Open a BNN run.');
+    if (run.spec.model !== 'bnn')
+      throw new AppError(
+        'BAD_REQUEST',
+        `Run ${runId} is a ${run.model} run, not a Bayesian neural network`,
+        'Open a BNN run.',
+      );
     return run;
   };
 
@@ -39,13 +43,18 @@ export function registerBnn(s: Services): Pick<Handlers, BnnChannels> {
       throw new AppError(
         'NOT_FOUND',
         `Run ${runId} has no fitted BNN bundle yet (status: ${run.status})`,
-        run.status === 'running' || run.status === 'queued' ? 'Wait until the run completes.' : 'Start a new run; only completed runs store a model.',
+        run.status === 'running' || run.status === 'queued'
+          ? 'Wait until the run completes.'
+          : 'Start a new run; only completed runs store a model.',
       );
     }
     return dir;
   };
 
-  const modelOf = (runId: number): ModelRef => ({ key: `run:${runId}`, source: () => ({ kind: 'bnn-run', runId, dir: bundleDir(runId) }) });
+  const modelOf = (runId: number): ModelRef => ({
+    key: `run:${runId}`,
+    source: () => ({ kind: 'bnn-run', runId, dir: bundleDir(runId) }),
+  });
 
   return {
     'bnn:band': async (args) => {
@@ -84,12 +93,20 @@ export function registerBnn(s: Services): Pick<Handlers, BnnChannels> {
           else if (e.isFile()) {
             const buf = fs.readFileSync(path.join(dir, r));
             const text = /\.json$/i.test(e.name);
-            files.push({ path: r, mime: text ? 'application/json' : 'application/octet-stream', encoding: text ? 'utf8' : 'base64', content: text ? buf.toString('utf8') : buf.toString('base64'), bytes: buf.length });
+            files.push({
+              path: r,
+              mime: text ? 'application/json' : 'application/octet-stream',
+              encoding: text ? 'utf8' : 'base64',
+              content: text ? buf.toString('utf8') : buf.toString('base64'),
+              bytes: buf.length,
+            });
           }
         }
       };
       walk('');
-      files.sort((a, b) => (a.path === 'manifest.json' ? -1 : b.path === 'manifest.json' ? 1 : a.path.localeCompare(b.path)));
+      files.sort((a, b) =>
+        a.path === 'manifest.json' ? -1 : b.path === 'manifest.json' ? 1 : a.path.localeCompare(b.path),
+      );
       return { runId, name: `run-${runId}-${slug(run.name)}-bnn-bundle`, files };
     },
   };

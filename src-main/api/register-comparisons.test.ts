@@ -32,13 +32,26 @@ async function fails(channel: string, args: unknown) {
 }
 
 beforeEach(() => {
-  s = createServices({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-cmp-')), mode: 'browser', workerFactory: () => { throw new Error('none'); } });
+  s = createServices({
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-cmp-')),
+    mode: 'browser',
+    workerFactory: () => {
+      throw new Error('none');
+    },
+  });
   dispatch = createDispatcher(createHandlers(s), () => {});
   const p = s.repos.projects.create('Pixels');
   fs.mkdirSync(path.join(s.dataDir, 'datasets/digits'), { recursive: true });
   ds = s.repos.datasets.create({
-    projectId: p.id, name: 'digits', sourceName: 'digits.csv', contentHash: 'h', rows: 10, schema: [],
-    preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' }, dataDir: 'datasets/digits', bytes: 0,
+    projectId: p.id,
+    name: 'digits',
+    sourceName: 'digits.csv',
+    contentHash: 'h',
+    rows: 10,
+    schema: [],
+    preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' },
+    dataDir: 'datasets/digits',
+    bytes: 0,
   }).id;
 });
 afterEach(async () => {
@@ -57,8 +70,19 @@ describe('saved comparisons', () => {
     const a = run('mean-field', { model: 'vae' });
     const b = run('planar', { model: 'vae', family: { kind: 'planar', length: 8 } });
     const c = run('iaf', { model: 'vae', family: { kind: 'iaf', length: 2 } });
-    const saved = await ok<SavedComparison>('comparisons:save', { name: '  Flows vs mean-field ', runIds: [b, a], options: { axis: 'wall', metric: 'train_elbo', colorBy: 'label' } });
-    expect(saved).toMatchObject({ name: 'Flows vs mean-field', runIds: [b, a], options: { axis: 'wall', metric: 'train_elbo', colorBy: 'label' }, notes: '', missingRunIds: [], model: 'vae' });
+    const saved = await ok<SavedComparison>('comparisons:save', {
+      name: '  Flows vs mean-field ',
+      runIds: [b, a],
+      options: { axis: 'wall', metric: 'train_elbo', colorBy: 'label' },
+    });
+    expect(saved).toMatchObject({
+      name: 'Flows vs mean-field',
+      runIds: [b, a],
+      options: { axis: 'wall', metric: 'train_elbo', colorBy: 'label' },
+      notes: '',
+      missingRunIds: [],
+      model: 'vae',
+    });
     expect(saved.runNames).toEqual({ [a]: 'mean-field', [b]: 'planar' });
     const second = await ok<SavedComparison>('comparisons:save', { name: 'All three', runIds: [a, b, c] });
     expect(second.options).toEqual({});
@@ -68,8 +92,18 @@ describe('saved comparisons', () => {
     expect(reopened).toEqual(saved);
 
     await new Promise((r) => setTimeout(r, 5));
-    const updated = await ok<SavedComparison>('comparisons:update', { comparisonId: saved.id, runIds: [b, a, c], options: { axis: 'step' }, notes: 'IAF added' });
-    expect(updated).toMatchObject({ name: 'Flows vs mean-field', runIds: [b, a, c], options: { axis: 'step' }, notes: 'IAF added' });
+    const updated = await ok<SavedComparison>('comparisons:update', {
+      comparisonId: saved.id,
+      runIds: [b, a, c],
+      options: { axis: 'step' },
+      notes: 'IAF added',
+    });
+    expect(updated).toMatchObject({
+      name: 'Flows vs mean-field',
+      runIds: [b, a, c],
+      options: { axis: 'step' },
+      notes: 'IAF added',
+    });
     expect(updated.updatedAt > saved.updatedAt).toBe(true);
     expect(updated.createdAt).toBe(saved.createdAt);
     expect((await ok<SavedComparison[]>('comparisons:list', {}))[0]!.id).toBe(saved.id);
@@ -80,7 +114,10 @@ describe('saved comparisons', () => {
     expect(deleted.id).toBe(saved.id);
     expect((await ok<SavedComparison[]>('comparisons:list', {})).map((x) => x.id)).toEqual([second.id]);
     const gone = await fails('comparisons:get', { comparisonId: saved.id });
-    expect(gone).toMatchObject({ status: 404, error: { code: 'NOT_FOUND', message: `No saved comparison with id ${saved.id}` } });
+    expect(gone).toMatchObject({
+      status: 404,
+      error: { code: 'NOT_FOUND', message: `No saved comparison with id ${saved.id}` },
+    });
     expect(await fails('comparisons:update', { comparisonId: saved.id, name: 'x' })).toMatchObject({ status: 404 });
     expect(await fails('comparisons:delete', { comparisonId: saved.id })).toMatchObject({ status: 404 });
   });
@@ -93,15 +130,25 @@ describe('saved comparisons', () => {
     expect(unknown.error).toMatchObject({ code: 'NOT_FOUND', message: 'No run with id 999' });
     const mixed = await fails('comparisons:save', { name: 'x', runIds: [a, b, lda] });
     expect(mixed.error.code).toBe('BAD_REQUEST');
-    expect(mixed.error.message).toBe(`Runs of different model kinds cannot be saved as one comparison: vae (#${a}, #${b}), lda (#${lda})`);
+    expect(mixed.error.message).toBe(
+      `Runs of different model kinds cannot be saved as one comparison: vae (#${a}, #${b}), lda (#${lda})`,
+    );
     expect((await fails('comparisons:save', { name: 'x', runIds: [a, a] })).error.message).toMatch(/appears twice/);
     expect((await fails('comparisons:save', { name: 'x', runIds: [a] })).error.message).toMatch(/at least two runs/);
-    expect((await fails('comparisons:save', { name: 'x', runIds: [1, 2, 3, 4, 5, 6, 7, 8, 9] })).error.message).toMatch(/at most 8 runs/);
+    expect((await fails('comparisons:save', { name: 'x', runIds: [1, 2, 3, 4, 5, 6, 7, 8, 9] })).error.message).toMatch(
+      /at most 8 runs/,
+    );
     expect((await fails('comparisons:save', { name: '   ', runIds: [a, b] })).error.message).toMatch(/needs a name/);
-    expect((await fails('comparisons:save', { name: 'x', runIds: [a, b], options: { axis: 'time' } })).error.message).toMatch(/options\.axis/);
-    expect((await fails('comparisons:save', { name: 'x', runIds: [a, b], options: { zoom: 3 } })).error.message).toMatch(/options/);
+    expect(
+      (await fails('comparisons:save', { name: 'x', runIds: [a, b], options: { axis: 'time' } })).error.message,
+    ).toMatch(/options\.axis/);
+    expect(
+      (await fails('comparisons:save', { name: 'x', runIds: [a, b], options: { zoom: 3 } })).error.message,
+    ).toMatch(/options/);
     const saved = await ok<SavedComparison>('comparisons:save', { name: 'ok', runIds: [a, b] });
-    expect((await fails('comparisons:update', { comparisonId: saved.id, runIds: [a, lda] })).error.message).toMatch(/different model kinds/);
+    expect((await fails('comparisons:update', { comparisonId: saved.id, runIds: [a, lda] })).error.message).toMatch(
+      /different model kinds/,
+    );
     // Nothing half-saved.
     expect(await ok<SavedComparison[]>('comparisons:list', {})).toHaveLength(1);
     expect((await ok<SavedComparison>('comparisons:get', { comparisonId: saved.id })).runIds).toEqual([a, b]);
@@ -119,7 +166,9 @@ describe('saved comparisons', () => {
     expect(reopened.runNames).toEqual({ [a]: 'a', [c]: 'c' });
     expect((await ok<SavedComparison[]>('comparisons:list', {}))[0]!.missingRunIds).toEqual([b]);
     // Saving the deleted run again is refused by name; removing it from the comparison clears the notice.
-    expect((await fails('comparisons:update', { comparisonId: saved.id, runIds: [a, b, c] })).error.message).toBe(`No run with id ${b}`);
+    expect((await fails('comparisons:update', { comparisonId: saved.id, runIds: [a, b, c] })).error.message).toBe(
+      `No run with id ${b}`,
+    );
     const fixed = await ok<SavedComparison>('comparisons:update', { comparisonId: saved.id, runIds: [a, c] });
     expect(fixed).toMatchObject({ runIds: [a, c], missingRunIds: [] });
     // Deleting the dataset takes every run: the comparison stays, says all its runs went, and has no model kind.
@@ -131,10 +180,20 @@ describe('saved comparisons', () => {
   it('reads stored options leniently: fields this version does not know are dropped, not fatal', async () => {
     const a = run('a', { model: 'vae' });
     const b = run('b', { model: 'vae' });
-    const saved = await ok<SavedComparison>('comparisons:save', { name: 'x', runIds: [a, b], options: { axis: 'epoch' } });
-    s.repos.db.prepare('UPDATE comparisons SET options_json = ? WHERE id = ?').run(JSON.stringify({ axis: 'epoch', futureThing: 1, metric: 42 }), saved.id);
-    expect((await ok<SavedComparison>('comparisons:get', { comparisonId: saved.id })).options).toEqual({ axis: 'epoch' });
+    const saved = await ok<SavedComparison>('comparisons:save', {
+      name: 'x',
+      runIds: [a, b],
+      options: { axis: 'epoch' },
+    });
+    s.repos.db
+      .prepare('UPDATE comparisons SET options_json = ? WHERE id = ?')
+      .run(JSON.stringify({ axis: 'epoch', futureThing: 1, metric: 42 }), saved.id);
+    expect((await ok<SavedComparison>('comparisons:get', { comparisonId: saved.id })).options).toEqual({
+      axis: 'epoch',
+    });
     // The table refuses a run list that is not a JSON array.
-    expect(() => s.repos.db.prepare('UPDATE comparisons SET run_ids_json = ? WHERE id = ?').run('{"a":1}', saved.id)).toThrow(/CHECK/);
+    expect(() =>
+      s.repos.db.prepare('UPDATE comparisons SET run_ids_json = ? WHERE id = ?').run('{"a":1}', saved.id),
+    ).toThrow(/CHECK/);
   });
 });

@@ -8,12 +8,18 @@ import type { Handlers } from '../../src-shared/ipc/contract';
 import type { SavedComparison } from '../../src-shared/domain/comparison';
 import type { Services } from './services';
 
-type ComparisonChannels = 'comparisons:list' | 'comparisons:get' | 'comparisons:save' | 'comparisons:update' | 'comparisons:delete';
+type ComparisonChannels =
+  'comparisons:list' | 'comparisons:get' | 'comparisons:save' | 'comparisons:update' | 'comparisons:delete';
 
 export function registerComparisons(s: Services): Pick<Handlers, ComparisonChannels> {
   const get = (comparisonId: number): SavedComparison => {
     const c = s.repos.comparisons.get(comparisonId);
-    if (!c) throw new AppError('NOT_FOUND', `No saved comparison with id ${comparisonId}`, 'It may have been deleted; pick one from the list of saved comparisons.');
+    if (!c)
+      throw new AppError(
+        'NOT_FOUND',
+        `No saved comparison with id ${comparisonId}`,
+        'It may have been deleted; pick one from the list of saved comparisons.',
+      );
     return c;
   };
 
@@ -22,12 +28,21 @@ export function registerComparisons(s: Services): Pick<Handlers, ComparisonChann
     const kinds = new Map<string, number[]>();
     for (const id of runIds) {
       const r = s.repos.runs.get(id);
-      if (!r) throw new AppError('NOT_FOUND', `No run with id ${id}`, 'It may have been deleted; remove it from the comparison and save again.');
+      if (!r)
+        throw new AppError(
+          'NOT_FOUND',
+          `No run with id ${id}`,
+          'It may have been deleted; remove it from the comparison and save again.',
+        );
       kinds.set(r.model, [...(kinds.get(r.model) ?? []), id]);
     }
     if (kinds.size > 1) {
       const list = [...kinds].map(([k, ids]) => `${k} (${ids.map((i) => `#${i}`).join(', ')})`).join(', ');
-      throw new AppError('BAD_REQUEST', `Runs of different model kinds cannot be saved as one comparison: ${list}`, 'Keep the runs of one model kind.');
+      throw new AppError(
+        'BAD_REQUEST',
+        `Runs of different model kinds cannot be saved as one comparison: ${list}`,
+        'Keep the runs of one model kind.',
+      );
     }
   };
 

@@ -31,12 +31,14 @@ export function registerExport(s: Services): Pick<Handlers, 'runs:report'> {
         });
       } catch (e) {
         const message = (e as Error).message;
-        throw new AppError('BAD_REQUEST', message, /kinds/.test(message) ? 'Compare runs of one model kind.' : 'Export the report again from the compare view.');
+        throw new AppError(
+          'BAD_REQUEST',
+          message,
+          /kinds/.test(message) ? 'Compare runs of one model kind.' : 'Export the report again from the compare view.',
+        );
       }
       const fileName =
-        runIds.length === 1
-          ? `elbo-studio-run-${runIds[0]}.html`
-          : `elbo-studio-compare-${runIds.join('-')}.html`;
+        runIds.length === 1 ? `elbo-studio-run-${runIds[0]}.html` : `elbo-studio-compare-${runIds.join('-')}.html`;
       return { html: report.html, fileName, charts: report.charts };
     },
   };

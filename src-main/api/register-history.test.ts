@@ -17,13 +17,25 @@ function dataset(projectId: number, name: string) {
   fs.mkdirSync(path.join(s.dataDir, rel), { recursive: true });
   fs.writeFileSync(path.join(s.dataDir, rel, 'data.f32'), Buffer.alloc(400));
   return s.repos.datasets.create({
-    projectId, name, sourceName: `${name}.csv`, contentHash: 'h', rows: 10, schema: [],
-    preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' }, dataDir: rel, bytes: 400,
+    projectId,
+    name,
+    sourceName: `${name}.csv`,
+    contentHash: 'h',
+    rows: 10,
+    schema: [],
+    preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' },
+    dataDir: rel,
+    bytes: 400,
   }).id;
 }
 
 function run(datasetId: number, name: string, spec: unknown, status: 'completed' | 'failed' = 'completed') {
-  const r = s.repos.runs.create({ projectId: s.repos.datasets.get(datasetId)!.projectId, datasetId, name, spec: runSpecSchema.parse(spec) });
+  const r = s.repos.runs.create({
+    projectId: s.repos.datasets.get(datasetId)!.projectId,
+    datasetId,
+    name,
+    spec: runSpecSchema.parse(spec),
+  });
   s.repos.runs.markRunning(r.id, 'wasm');
   s.repos.metrics.append(r.id, [{ step: 1, epoch: 1, name: 'elbo', value: -3, wall: 0.1 }]);
   s.repos.artifacts.put(r.id, 'x', 'x', { a: 1 });
@@ -34,7 +46,13 @@ function run(datasetId: number, name: string, spec: unknown, status: 'completed'
 }
 
 beforeEach(() => {
-  s = createServices({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-hist-')), mode: 'browser', workerFactory: () => { throw new Error('none'); } });
+  s = createServices({
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-hist-')),
+    mode: 'browser',
+    workerFactory: () => {
+      throw new Error('none');
+    },
+  });
   h = registerHistory(s);
   const p1 = s.repos.projects.create('Pixels');
   const p2 = s.repos.projects.create('Text');
@@ -52,7 +70,7 @@ describe('history', () => {
     const b = run(ds1, 'flow VAE', { model: 'vae', family: { kind: 'planar', length: 8 } }, 'failed');
     const c = run(ds2, 'topics K=20', { model: 'lda', textColumn: 'text' });
     await h['runs:update']({ runId: a, notes: 'the one that worked 100%', tags: ['keep', 'paper'], starred: true });
-    const q = (f: Parameters<typeof h['runs:search']>[0]) => h['runs:search'](f).then((rs) => rs.map((r) => r.id));
+    const q = (f: Parameters<(typeof h)['runs:search']>[0]) => h['runs:search'](f).then((rs) => rs.map((r) => r.id));
     expect(await q({ sort: 'created', order: 'desc', limit: 100 })).toEqual([c, b, a]);
     expect(await q({ query: 'FLOW', sort: 'created', order: 'desc', limit: 100 })).toEqual([b]);
     expect(await q({ query: 'worked', sort: 'created', order: 'desc', limit: 100 })).toEqual([a]);
@@ -66,20 +84,26 @@ describe('history', () => {
     expect(await q({ family: 'planar:8', sort: 'created', order: 'desc', limit: 100 })).toEqual([b]);
     expect(await q({ sort: 'name', order: 'asc', limit: 100 })).toEqual([a, b, c]);
     const updated = await h['runs:update']({ runId: a, name: 'renamed' });
-    expect(updated).toMatchObject({ name: 'renamed', notes: 'the one that worked 100%', tags: ['keep', 'paper'], starred: true });
+    expect(updated).toMatchObject({
+      name: 'renamed',
+      notes: 'the one that worked 100%',
+      tags: ['keep', 'paper'],
+      starred: true,
+    });
   });
 
   it('sorts by project, objective, backend, start and star, and filters by a start-time range', async () => {
     const a = run(ds1, 'a', { model: 'vae', objective: { kind: 'iwae', k: 5 } });
     const b = run(ds2, 'b', { model: 'vae' });
     const c = run(ds1, 'c', { model: 'lda', textColumn: 'text' });
-    const at = (id: number, iso: string) => s.repos.db.prepare('UPDATE runs SET started_at = ? WHERE id = ?').run(iso, id);
+    const at = (id: number, iso: string) =>
+      s.repos.db.prepare('UPDATE runs SET started_at = ? WHERE id = ?').run(iso, id);
     at(a, '2024-03-01T10:00:00.000Z');
     at(b, '2024-01-15T08:00:00.000Z');
     at(c, '2024-02-10T23:30:00.000Z');
     s.repos.db.prepare(`UPDATE runs SET backend = 'cpu' WHERE id = ?`).run(c);
     await h['runs:update']({ runId: b, starred: true });
-    const q = (f: Partial<Parameters<typeof h['runs:search']>[0]>) =>
+    const q = (f: Partial<Parameters<(typeof h)['runs:search']>[0]>) =>
       h['runs:search']({ sort: 'created', order: 'desc', limit: 100, ...f }).then((rs) => rs.map((r) => r.id));
     // Project "Pixels" (a, c) before "Text" (b); ties by id, newest first.
     expect(await q({ sort: 'project', order: 'asc' })).toEqual([c, a, b]);
@@ -90,8 +114,12 @@ describe('history', () => {
     expect(await q({ sort: 'starred', order: 'desc' })).toEqual([b, c, a]);
     // A local day given with its offset: 2024-02-10 in UTC+01:00 ends at 23:00 UTC, so c (23:30 UTC) is the 11th there.
     expect(await q({ startedFrom: '2024-02-01T00:00:00Z', startedBefore: '2024-03-01T00:00:00Z' })).toEqual([c]);
-    expect(await q({ startedFrom: '2024-02-10T00:00:00+01:00', startedBefore: '2024-02-11T00:00:00+01:00' })).toEqual([]);
-    expect(await q({ startedFrom: '2024-02-11T00:00:00+01:00', startedBefore: '2024-02-12T00:00:00+01:00' })).toEqual([c]);
+    expect(await q({ startedFrom: '2024-02-10T00:00:00+01:00', startedBefore: '2024-02-11T00:00:00+01:00' })).toEqual(
+      [],
+    );
+    expect(await q({ startedFrom: '2024-02-11T00:00:00+01:00', startedBefore: '2024-02-12T00:00:00+01:00' })).toEqual([
+      c,
+    ]);
     expect(await q({ startedFrom: '2024-03-01T10:00:00.000Z' })).toEqual([a]);
     expect(await q({ startedBefore: '2024-01-15T08:00:00.000Z' })).toEqual([]);
   });
@@ -139,12 +167,19 @@ describe('history', () => {
     expect(s.repos.runs.get(a)).toBeNull();
     expect(fs.existsSync(path.join(s.dataDir, 'datasets/digits'))).toBe(false);
     expect(fs.existsSync(path.join(s.dataDir, 'datasets/fortunes'))).toBe(true);
-    const orphans = s.repos.db.prepare('SELECT COUNT(*) AS n FROM metrics WHERE run_id NOT IN (SELECT id FROM runs)').get() as { n: number };
+    const orphans = s.repos.db
+      .prepare('SELECT COUNT(*) AS n FROM metrics WHERE run_id NOT IN (SELECT id FROM runs)')
+      .get() as { n: number };
     expect(orphans.n).toBe(0);
   });
 
   it('refuses to delete a run that is still training, and keeps its files', async () => {
-    const r = s.repos.runs.create({ projectId: 1, datasetId: ds1, name: 'live', spec: runSpecSchema.parse({ model: 'vae' }) });
+    const r = s.repos.runs.create({
+      projectId: 1,
+      datasetId: ds1,
+      name: 'live',
+      spec: runSpecSchema.parse({ model: 'vae' }),
+    });
     s.repos.runs.markRunning(r.id, 'wasm');
     fs.mkdirSync(s.runPath(r.id), { recursive: true });
     await expect(h['runs:delete']({ runId: r.id })).rejects.toMatchObject({ code: 'CONFLICT' });
@@ -163,11 +198,18 @@ describe('history', () => {
 
   it('refuses to delete a dataset a queued or running run reads as its test or held-out set', async () => {
     const test = dataset(s.repos.datasets.get(ds1)!.projectId, 'digits-test');
-    const r = s.repos.runs.create({ projectId: s.repos.datasets.get(ds1)!.projectId, datasetId: ds1, name: 'scored on a test file', spec: runSpecSchema.parse({ model: 'vae', testDatasetId: test }) });
+    const r = s.repos.runs.create({
+      projectId: s.repos.datasets.get(ds1)!.projectId,
+      datasetId: ds1,
+      name: 'scored on a test file',
+      spec: runSpecSchema.parse({ model: 'vae', testDatasetId: test }),
+    });
     s.repos.runs.markRunning(r.id, 'wasm');
     await expect(h['datasets:delete']({ datasetId: test })).rejects.toMatchObject({
       code: 'CONFLICT',
-      message: expect.stringMatching(/Run \d+ \("scored on a test file"\) is running and reads this dataset as its test or held-out set/),
+      message: expect.stringMatching(
+        /Run \d+ \("scored on a test file"\) is running and reads this dataset as its test or held-out set/,
+      ),
     });
     expect(s.repos.datasets.get(test)).not.toBeNull();
     expect(fs.existsSync(path.join(s.dataDir, 'datasets', 'digits-test', 'data.f32'))).toBe(true);

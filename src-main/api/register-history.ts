@@ -39,7 +39,9 @@ function counts(s: Services, where: string, id: number) {
   };
 }
 
-export function registerHistory(s: Services): Pick<
+export function registerHistory(
+  s: Services,
+): Pick<
   Handlers,
   'runs:search' | 'runs:update' | 'runs:delete-preview' | 'runs:delete' | 'datasets:delete-preview' | 'datasets:delete'
 > {
@@ -58,7 +60,9 @@ export function registerHistory(s: Services): Pick<
 
   const datasetPreview = (datasetId: number): DeletionSummary => {
     if (!s.repos.datasets.get(datasetId)) throw new AppError('NOT_FOUND', `No dataset with id ${datasetId}`);
-    const runIds = (s.repos.db.prepare('SELECT id FROM runs WHERE dataset_id = ?').all(datasetId) as { id: number }[]).map((r) => r.id);
+    const runIds = (
+      s.repos.db.prepare('SELECT id FROM runs WHERE dataset_id = ?').all(datasetId) as { id: number }[]
+    ).map((r) => r.id);
     const files = [s.datasetPath(datasetId), ...runIds.map((id) => s.runPath(id))].filter((f) => fs.existsSync(f));
     return {
       runs: runIds.length,
@@ -110,7 +114,11 @@ export function registerHistory(s: Services): Pick<
     for (const id of ids) {
       const r = s.repos.runs.get(id);
       if (r && (r.status === 'running' || r.status === 'queued')) {
-        throw new AppError('CONFLICT', `Run ${id} ("${r.name}") is ${r.status}; ${what} cannot be deleted while it trains`, 'Cancel the run first.');
+        throw new AppError(
+          'CONFLICT',
+          `Run ${id} ("${r.name}") is ${r.status}; ${what} cannot be deleted while it trains`,
+          'Cancel the run first.',
+        );
       }
     }
   };
@@ -137,14 +145,22 @@ export function registerHistory(s: Services): Pick<
     },
     'datasets:delete-preview': async ({ datasetId }) => datasetPreview(datasetId),
     'datasets:delete': async ({ datasetId }) => {
-      const runIds = (s.repos.db.prepare('SELECT id FROM runs WHERE dataset_id = ?').all(datasetId) as { id: number }[]).map((r) => r.id);
+      const runIds = (
+        s.repos.db.prepare('SELECT id FROM runs WHERE dataset_id = ?').all(datasetId) as { id: number }[]
+      ).map((r) => r.id);
       refuseActive(runIds, 'its dataset');
       // A queued or running run may read this dataset as its test or held-out set.
-      const active = s.repos.db.prepare(`SELECT id FROM runs WHERE status IN ('queued', 'running')`).all() as { id: number }[];
+      const active = s.repos.db.prepare(`SELECT id FROM runs WHERE status IN ('queued', 'running')`).all() as {
+        id: number;
+      }[];
       for (const { id } of active) {
         const r = s.repos.runs.get(id);
         if (r && datasetIdsIn(r.spec).includes(datasetId) && r.datasetId !== datasetId) {
-          throw new AppError('CONFLICT', `Run ${id} ("${r.name}") is ${r.status} and reads this dataset as its test or held-out set; it cannot be deleted while it trains`, 'Cancel the run first, or wait until it finishes.');
+          throw new AppError(
+            'CONFLICT',
+            `Run ${id} ("${r.name}") is ${r.status} and reads this dataset as its test or held-out set; it cannot be deleted while it trains`,
+            'Cancel the run first, or wait until it finishes.',
+          );
         }
       }
       const summary = datasetPreview(datasetId);

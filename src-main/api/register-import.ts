@@ -15,7 +15,11 @@ function resolveSource(s: Services, source: ImportSource): { path: string; name:
   if ('sampleId' in source) {
     const sample = SAMPLES.find((x) => x.id === source.sampleId);
     if (!sample) {
-      throw new AppError('NOT_FOUND', `No sample named "${source.sampleId}"`, `Samples: ${SAMPLES.map((x) => x.id).join(', ')}`);
+      throw new AppError(
+        'NOT_FOUND',
+        `No sample named "${source.sampleId}"`,
+        `Samples: ${SAMPLES.map((x) => x.id).join(', ')}`,
+      );
     }
     return { path: path.join(s.samplesDir, sample.fileName), name: sample.fileName };
   }
@@ -23,11 +27,17 @@ function resolveSource(s: Services, source: ImportSource): { path: string; name:
   return { path: f.path, name: f.name };
 }
 
-export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'import:preview' | 'import:commit' | 'datasets:rows'> {
+export function registerImport(
+  s: Services,
+): Pick<Handlers, 'files:pick' | 'import:preview' | 'import:commit' | 'datasets:rows'> {
   return {
     'files:pick': async ({ accept }) => {
       if (!s.pickFile) {
-        throw new AppError('UNSUPPORTED', 'There is no native file dialog in browser mode', 'Use the file picker on the Import page.');
+        throw new AppError(
+          'UNSUPPORTED',
+          'There is no native file dialog in browser mode',
+          'Use the file picker on the Import page.',
+        );
       }
       const p = await s.pickFile(accept);
       return p ? s.files.register(p) : null;
@@ -37,7 +47,8 @@ export function registerImport(s: Services): Pick<Handlers, 'files:pick' | 'impo
       return previewCsv(src.path, src.name, { delimiter, encoding });
     },
     'import:commit': async (args) => {
-      if (!s.repos.projects.get(args.projectId)) throw new AppError('NOT_FOUND', `No project with id ${args.projectId}`);
+      if (!s.repos.projects.get(args.projectId))
+        throw new AppError('NOT_FOUND', `No project with id ${args.projectId}`);
       const src = resolveSource(s, args.source);
       const id = crypto.randomBytes(12).toString('hex');
       const rel = path.join('datasets', id);

@@ -16,8 +16,20 @@ let datasetId = 0;
 let runId = 0;
 
 // Two clear themes (pets, space) plus an empty cell, a cell of stop words and a formula-like word.
-const PETS = ['cat dog kitten puppy', 'dog puppy leash bark', 'cat kitten purr whiskers', 'puppy bark dog leash', 'kitten purr cat whiskers'];
-const SPACE = ['rocket orbit planet moon', 'planet star orbit galaxy', 'moon rocket launch orbit', 'galaxy star planet telescope', 'telescope star galaxy moon'];
+const PETS = [
+  'cat dog kitten puppy',
+  'dog puppy leash bark',
+  'cat kitten purr whiskers',
+  'puppy bark dog leash',
+  'kitten purr cat whiskers',
+];
+const SPACE = [
+  'rocket orbit planet moon',
+  'planet star orbit galaxy',
+  'moon rocket launch orbit',
+  'galaxy star planet telescope',
+  'telescope star galaxy moon',
+];
 
 function csvOf(rows: string[][]): string {
   return `${rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n')}\n`;
@@ -30,7 +42,14 @@ function ok<T>(r: DispatchResult): T {
 
 beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-lda-api-'));
-  s = createServices({ dataDir: dir, mode: 'browser', recover: false, workerFactory: () => { throw new Error('no workers in this test'); } });
+  s = createServices({
+    dataDir: dir,
+    mode: 'browser',
+    recover: false,
+    workerFactory: () => {
+      throw new Error('no workers in this test');
+    },
+  });
   dispatch = createDispatcher(createHandlers(s), () => {});
   const rows: string[][] = [['id', 'category', 'text']];
   let id = 1;
@@ -45,13 +64,36 @@ beforeAll(async () => {
   fs.writeFileSync(file, csvOf(rows));
   const project = ok<{ id: number }>(await dispatch('projects:create', { name: 'LDA' }));
   const picked = s.files.register(file);
-  const preview = ok<{ columns: { name: string; type: string; role: string }[] }>(await dispatch('import:preview', { source: { fileId: picked.fileId } }));
-  const columns = preview.columns.map((c) => ({ name: c.name, type: c.name === 'text' ? 'text' : c.name === 'category' ? 'categorical' : c.type, role: c.name === 'text' ? 'text' : c.role }));
-  const d = ok<{ id: number }>(await dispatch('import:commit', { importId: 'lda-test-1', projectId: project.id, source: { fileId: picked.fileId }, name: 'tiny', columns }));
+  const preview = ok<{ columns: { name: string; type: string; role: string }[] }>(
+    await dispatch('import:preview', { source: { fileId: picked.fileId } }),
+  );
+  const columns = preview.columns.map((c) => ({
+    name: c.name,
+    type: c.name === 'text' ? 'text' : c.name === 'category' ? 'categorical' : c.type,
+    role: c.name === 'text' ? 'text' : c.role,
+  }));
+  const d = ok<{ id: number }>(
+    await dispatch('import:commit', {
+      importId: 'lda-test-1',
+      projectId: project.id,
+      source: { fileId: picked.fileId },
+      name: 'tiny',
+      columns,
+    }),
+  );
   datasetId = d.id;
 
   // A tiny fitted model, stored as the job runner would (without a worker).
-  const spec = ldaSpecSchema.parse({ model: 'lda', textColumn: 'text', topics: 2, method: 'batch', passes: 30, heldoutFraction: 0, prep: { minDf: 1, maxDf: 1, minTokenLength: 3 }, seed: 3 });
+  const spec = ldaSpecSchema.parse({
+    model: 'lda',
+    textColumn: 'text',
+    topics: 2,
+    method: 'batch',
+    passes: 30,
+    heldoutFraction: 0,
+    prep: { minDf: 1, maxDf: 1, minTokenLength: 3 },
+    seed: 3,
+  });
   const run = s.repos.runs.create({ projectId: project.id, datasetId, name: 'tiny lda', spec });
   runId = run.id;
   const dsDir = s.datasetPath(datasetId);
@@ -70,7 +112,9 @@ afterAll(async () => {
 
 describe('text:preview', () => {
   it('reports vocabulary, top words, lengths, empty documents and warnings', async () => {
-    const r = ok<TextPreview>(await dispatch('text:preview', { datasetId, textColumn: 'text', prep: { minDf: 1, maxDf: 1 } }));
+    const r = ok<TextPreview>(
+      await dispatch('text:preview', { datasetId, textColumn: 'text', prep: { minDf: 1, maxDf: 1 } }),
+    );
     expect(r.documents).toBe(63);
     expect(r.blankDocuments).toBe(1);
     expect(r.emptyDocuments).toBe(2); // the blank cell and the stop-word-only cell
@@ -127,9 +171,20 @@ describe('lda:document', () => {
 describe('lda:infer', () => {
   it('infers the proportions of a new CSV with the model vocabulary and counts empty rows', async () => {
     const file = path.join(s.dataDir, 'new.csv');
-    fs.writeFileSync(file, csvOf([['n', 'body'], ['1', 'kitten cat purr'], ['2', 'galaxy telescope star'], ['3', ''], ['4', 'zzz qqq unknown']]));
+    fs.writeFileSync(
+      file,
+      csvOf([
+        ['n', 'body'],
+        ['1', 'kitten cat purr'],
+        ['2', 'galaxy telescope star'],
+        ['3', ''],
+        ['4', 'zzz qqq unknown'],
+      ]),
+    );
     const picked = s.files.register(file);
-    const r = ok<LdaInferResult>(await dispatch('lda:infer', { runId, source: { fileId: picked.fileId }, textColumn: 'body' }));
+    const r = ok<LdaInferResult>(
+      await dispatch('lda:infer', { runId, source: { fileId: picked.fileId }, textColumn: 'body' }),
+    );
     expect(r.documents).toBe(4);
     expect(r.emptyDocuments).toBe(2);
     expect(r.emptyRows).toEqual([2, 3]);

@@ -18,7 +18,6 @@ type LdaChannels = 'text:preview' | 'lda:document' | 'lda:search' | 'lda:infer' 
 
 const TEXT_TYPES = new Set(['text', 'categorical', 'identifier']);
 
-
 export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
   let stringsCache: { key: string; cells: string[] } | null = null;
 
@@ -34,9 +33,18 @@ export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
     const d = s.repos.datasets.get(datasetId);
     if (!d) throw new AppError('NOT_FOUND', `No dataset with id ${datasetId}`);
     const c = d.schema.find((x) => x.name === column);
-    if (!c) throw new AppError('BAD_REQUEST', `Column "${column}" is not in dataset "${d.name}"`, `Columns: ${d.schema.map((x) => x.name).join(', ')}`);
+    if (!c)
+      throw new AppError(
+        'BAD_REQUEST',
+        `Column "${column}" is not in dataset "${d.name}"`,
+        `Columns: ${d.schema.map((x) => x.name).join(', ')}`,
+      );
     if (!TEXT_TYPES.has(c.type)) {
-      throw new AppError('BAD_REQUEST', `Column "${column}" is ${c.type}, not text`, 'Choose the column that holds the documents, or import it again with type text.');
+      throw new AppError(
+        'BAD_REQUEST',
+        `Column "${column}" is ${c.type}, not text`,
+        'Choose the column that holds the documents, or import it again with type text.',
+      );
     }
     return d;
   };
@@ -45,7 +53,12 @@ export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
   const load = (runId: number): { run: RunSummary & { spec: { model: 'lda' } }; model: ModelRef } => {
     const run = s.repos.runs.get(runId);
     if (!run) throw new AppError('NOT_FOUND', `No run with id ${runId}`);
-    if (run.spec.model !== 'lda') throw new AppError('BAD_REQUEST', `Run ${runId} is a ${run.model} run, not a topic model (LDA)`, 'Open an LDA run.');
+    if (run.spec.model !== 'lda')
+      throw new AppError(
+        'BAD_REQUEST',
+        `Run ${runId} is a ${run.model} run, not a topic model (LDA)`,
+        'Open an LDA run.',
+      );
     const spec = run.spec;
     const model: ModelRef = {
       key: `run:${runId}`,
@@ -55,7 +68,9 @@ export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
           throw new AppError(
             'NOT_FOUND',
             `Run ${runId} has no fitted model yet (status: ${run.status})`,
-            run.status === 'running' || run.status === 'queued' ? 'Wait until the run completes.' : 'Start a new run; only completed runs store a model.',
+            run.status === 'running' || run.status === 'queued'
+              ? 'Wait until the run completes.'
+              : 'Start a new run; only completed runs store a model.',
           );
         }
         return { kind: 'lda-run', runId, json: art.data, spec, datasetDir: s.datasetPath(run.datasetId) };
@@ -104,9 +119,18 @@ export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
       const { run, model } = load(runId);
       const d = s.repos.datasets.get(run.datasetId);
       const col = d?.schema.find((x) => x.name === column);
-      if (!d || !col) throw new AppError('BAD_REQUEST', `Column "${column}" is not in the run's dataset`, d ? `Columns: ${d.schema.map((x) => x.name).join(', ')}` : undefined);
+      if (!d || !col)
+        throw new AppError(
+          'BAD_REQUEST',
+          `Column "${column}" is not in the run's dataset`,
+          d ? `Columns: ${d.schema.map((x) => x.name).join(', ')}` : undefined,
+        );
       if (col.type !== 'categorical' && col.type !== 'binary') {
-        throw new AppError('BAD_REQUEST', `Column "${column}" is ${col.type}; prevalence by category needs a categorical column`, 'Choose a column with a few repeated values.');
+        throw new AppError(
+          'BAD_REQUEST',
+          `Column "${column}" is ${col.type}; prevalence by category needs a categorical column`,
+          'Choose a column with a few repeated values.',
+        );
       }
       return s.models.call('lda:by-category', { runId, column }, model);
     },

@@ -22,8 +22,15 @@ import { checkColumns, effectiveSchema, readModelColumns } from '../model-servic
 import type { ModelRef } from '../model-service/service';
 import type { Services } from './services';
 
-
-type ModelChannels = 'files:pick-folder' | 'models:export' | 'models:import' | 'models:list' | 'models:get' | 'models:delete' | 'models:check' | 'models:score';
+type ModelChannels =
+  | 'files:pick-folder'
+  | 'models:export'
+  | 'models:import'
+  | 'models:list'
+  | 'models:get'
+  | 'models:delete'
+  | 'models:check'
+  | 'models:score';
 
 const CHECK_ROWS = 2000;
 
@@ -36,7 +43,12 @@ export function registerModels(s: Services): Pick<Handlers, ModelChannels> {
 
   const modelOf = (modelId: number) => {
     const m = s.repos.models.get(modelId);
-    if (!m) throw new AppError('NOT_FOUND', `No imported model with id ${modelId}`, 'Open one from the Models page, or import the bundle again.');
+    if (!m)
+      throw new AppError(
+        'NOT_FOUND',
+        `No imported model with id ${modelId}`,
+        'Open one from the Models page, or import the bundle again.',
+      );
     return m;
   };
 
@@ -48,7 +60,12 @@ export function registerModels(s: Services): Pick<Handlers, ModelChannels> {
 
   return {
     'files:pick-folder': async ({ purpose }) => {
-      if (!s.pickFolder) throw new AppError('UNSUPPORTED', 'There is no native folder dialog in browser mode', 'Type the folder path instead.');
+      if (!s.pickFolder)
+        throw new AppError(
+          'UNSUPPORTED',
+          'There is no native folder dialog in browser mode',
+          'Type the folder path instead.',
+        );
       const p = await s.pickFolder(purpose);
       return p ? { path: p } : null;
     },
@@ -56,7 +73,13 @@ export function registerModels(s: Services): Pick<Handlers, ModelChannels> {
     'models:export': async ({ runId, to }) => {
       if (to.kind === 'zip') {
         const z = await exportRunBundleZip(s, runId);
-        return { kind: 'zip', fileName: z.fileName, bytes: z.zip.length, base64: Buffer.from(z.zip).toString('base64'), files: z.files };
+        return {
+          kind: 'zip',
+          fileName: z.fileName,
+          bytes: z.zip.length,
+          base64: Buffer.from(z.zip).toString('base64'),
+          files: z.files,
+        };
       }
       const r = await exportRunBundleToFolder(s, runId, to.folder, to.overwrite, to.confirmToken);
       return { kind: 'folder', folder: r.folder, files: r.files, replaced: r.replaced };
@@ -89,7 +112,11 @@ export function registerModels(s: Services): Pick<Handlers, ModelChannels> {
       const m = modelOf(modelId);
       const f = s.files.resolve(fileId);
       const schema = effectiveSchema(m.kind, m.summary.columns, textColumn);
-      const csv = await readModelColumns(schema, f, { maxRows: Number.MAX_SAFE_INTEGER, stopAfter: CHECK_ROWS, allText: m.kind === 'lda' });
+      const csv = await readModelColumns(schema, f, {
+        maxRows: Number.MAX_SAFE_INTEGER,
+        stopAfter: CHECK_ROWS,
+        allText: m.kind === 'lda',
+      });
       const columns = checkColumns(m.kind, schema, csv);
       let textCandidates: string[] = [];
       if (m.kind === 'lda') {
@@ -102,7 +129,13 @@ export function registerModels(s: Services): Pick<Handlers, ModelChannels> {
           const len = filled.reduce((a, x) => a + x.length, 0) / Math.max(1, filled.length);
           return { h, ok: filled.length > 0 && wordy / filled.length > 0.5, len };
         });
-        textCandidates = [...(trained && csv.headers.includes(trained) ? [trained] : []), ...scored.filter((x) => x.ok && x.h !== trained).sort((a, b) => b.len - a.len).map((x) => x.h)];
+        textCandidates = [
+          ...(trained && csv.headers.includes(trained) ? [trained] : []),
+          ...scored
+            .filter((x) => x.ok && x.h !== trained)
+            .sort((a, b) => b.len - a.len)
+            .map((x) => x.h),
+        ];
       }
       const out: ModelColumnCheck = {
         modelId,

@@ -4,7 +4,12 @@ import { activeBackend } from '../engine/backend';
 import type { Services } from './services';
 import { SAMPLES } from './samples';
 
-export function registerProjects(s: Services): Pick<Handlers, 'app:info' | 'projects:list' | 'projects:create' | 'samples:list' | 'datasets:list' | 'datasets:get'> {
+export function registerProjects(
+  s: Services,
+): Pick<
+  Handlers,
+  'app:info' | 'projects:list' | 'projects:create' | 'samples:list' | 'datasets:list' | 'datasets:get'
+> {
   return {
     'app:info': async () => ({ version: s.version, mode: s.mode, dataDir: s.dataDir, backend: activeBackend() }),
     'projects:list': async () => s.repos.projects.list(),

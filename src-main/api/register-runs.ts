@@ -6,7 +6,9 @@ import { DatasetFile } from '../data-import';
 import { secondDatasetId, validateRun } from '../jobs/adapters';
 import { datasetShape, estimateRunMemory, memoryRefusal, runMemoryBudget } from '../jobs/memory-estimate';
 
-export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:get' | 'runs:start' | 'runs:cancel' | 'runs:metrics' | 'runs:artifact'> {
+export function registerRuns(
+  s: Services,
+): Pick<Handlers, 'runs:list' | 'runs:get' | 'runs:start' | 'runs:cancel' | 'runs:metrics' | 'runs:artifact'> {
   const getRun = (runId: number) => {
     const r = s.repos.runs.get(runId);
     if (!r) throw new AppError('NOT_FOUND', `No run with id ${runId}`);
@@ -25,11 +27,19 @@ export function registerRuns(s: Services): Pick<Handlers, 'runs:list' | 'runs:ge
       const secondId = secondDatasetId(spec);
       const second = secondId === undefined ? null : s.repos.datasets.get(secondId);
       if (secondId !== undefined && !second) {
-        throw new AppError('NOT_FOUND', `No ${spec.model === 'lda' ? 'held-out' : 'test'} dataset with id ${secondId}`, 'Import the file again, or leave it out.');
+        throw new AppError(
+          'NOT_FOUND',
+          `No ${spec.model === 'lda' ? 'held-out' : 'test'} dataset with id ${secondId}`,
+          'Import the file again, or leave it out.',
+        );
       }
       validateRun(spec, { dataset: d, second, open: () => DatasetFile.open(s.datasetPath(datasetId)) });
       // Refuse, with the figure and the fix, a run that cannot fit in memory (before a worker takes the machine down).
-      const estimate = estimateRunMemory(spec, datasetShape(d.schema, d.rows, spec), second ? datasetShape(second.schema, second.rows, spec) : undefined);
+      const estimate = estimateRunMemory(
+        spec,
+        datasetShape(d.schema, d.rows, spec),
+        second ? datasetShape(second.schema, second.rows, spec) : undefined,
+      );
       const tooBig = memoryRefusal(estimate, runMemoryBudget());
       if (tooBig) throw new AppError('BAD_REQUEST', tooBig.message, tooBig.hint);
       const run = s.repos.runs.create({

@@ -27,36 +27,82 @@ function ok<T>(r: DispatchResult): T {
 beforeAll(async () => {
   await initBackend({ preference: 'cpu' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-vae-api-'));
-  s = createServices({ dataDir: dir, mode: 'browser', recover: false, workerFactory: () => { throw new Error('no workers in this test'); } });
+  s = createServices({
+    dataDir: dir,
+    mode: 'browser',
+    recover: false,
+    workerFactory: () => {
+      throw new Error('no workers in this test');
+    },
+  });
   dispatch = createDispatcher(createHandlers(s), () => {});
   // 60 rows of two noisy prototypes in [0, 1] plus a label column.
   const lines = [['label', ...FEATURES].join(',')];
   let u = 7;
-  const rnd = () => ((u = (u * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (u = (u * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 60; i++) {
     const k = i % 2;
     const proto = k === 0 ? [0.9, 0.8, 0.9, 0.1, 0.2, 0.1] : [0.1, 0.2, 0.1, 0.9, 0.8, 0.9];
-    lines.push([k === 0 ? 'left' : 'right', ...proto.map((p) => Math.min(1, Math.max(0, p + 0.1 * (rnd() - 0.5))).toFixed(3))].join(','));
+    lines.push(
+      [
+        k === 0 ? 'left' : 'right',
+        ...proto.map((p) => Math.min(1, Math.max(0, p + 0.1 * (rnd() - 0.5))).toFixed(3)),
+      ].join(','),
+    );
   }
   const file = path.join(dir, 'tiny.csv');
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   const project = ok<{ id: number }>(await dispatch('projects:create', { name: 'VAE' }));
   const picked = s.files.register(file);
-  const preview = ok<{ columns: { name: string; type: string; role: string }[] }>(await dispatch('import:preview', { source: { fileId: picked.fileId } }));
-  const columns = preview.columns.map((c) => ({ name: c.name, type: c.name === 'label' ? 'categorical' : 'numeric', role: c.name === 'label' ? 'label' : 'feature' }));
-  const d = ok<{ id: number }>(await dispatch('import:commit', { importId: 'vae-test-1', projectId: project.id, source: { fileId: picked.fileId }, name: 'tiny', columns }));
+  const preview = ok<{ columns: { name: string; type: string; role: string }[] }>(
+    await dispatch('import:preview', { source: { fileId: picked.fileId } }),
+  );
+  const columns = preview.columns.map((c) => ({
+    name: c.name,
+    type: c.name === 'label' ? 'categorical' : 'numeric',
+    role: c.name === 'label' ? 'label' : 'feature',
+  }));
+  const d = ok<{ id: number }>(
+    await dispatch('import:commit', {
+      importId: 'vae-test-1',
+      projectId: project.id,
+      source: { fileId: picked.fileId },
+      name: 'tiny',
+      columns,
+    }),
+  );
   const ds = DatasetFile.open(s.datasetPath(d.id));
   const raw = { x: ds.matrix(FEATURES, { standardize: false }), n: ds.rows, d: FEATURES.length };
   const ranges = FEATURES.map((n) => ds.schema.find((c) => c.name === n)!.stats!);
   const vaeCols = FEATURES.map((name) => ({ name, type: 'numeric' as const }));
-  const train = async (label: string, latentDim: number, family: { kind: 'meanfield' } | { kind: 'iaf'; length: number }) => {
-    const spec = vaeSpecSchema.parse({ model: 'vae', latentDim, hidden: [8], epochs: 3, batchSize: 16, likelihood: 'bernoulli', scale: 1, family, validationFraction: 0.2, seed: 2, evaluation: { k: 10 } });
+  const train = async (
+    label: string,
+    latentDim: number,
+    family: { kind: 'meanfield' } | { kind: 'iaf'; length: number },
+  ) => {
+    const spec = vaeSpecSchema.parse({
+      model: 'vae',
+      latentDim,
+      hidden: [8],
+      epochs: 3,
+      batchSize: 16,
+      likelihood: 'bernoulli',
+      scale: 1,
+      family,
+      validationFraction: 0.2,
+      seed: 2,
+      evaluation: { k: 10 },
+    });
     const data = prepareVaeData(raw, ranges, spec, vaeCols);
     const result = await trainVae(data, spec, {});
     const run = s.repos.runs.create({ projectId: project.id, datasetId: d.id, name: label, spec });
     fs.mkdirSync(s.runPath(run.id), { recursive: true });
     fs.writeFileSync(path.join(s.runPath(run.id), 'vae-snapshot.json'), JSON.stringify(result.snapshot));
-    s.repos.artifacts.put(run.id, 'file', 'vae-snapshot', { file: 'vae-snapshot.json', features: FEATURES, valRows: result.valRows });
+    s.repos.artifacts.put(run.id, 'file', 'vae-snapshot', {
+      file: 'vae-snapshot.json',
+      features: FEATURES,
+      valRows: result.valRows,
+    });
     s.repos.runs.markRunning(run.id, 'cpu');
     s.repos.runs.finish(run.id, 'completed', null, { train_elbo: result.trainElbo });
     runs[label] = run.id;
@@ -65,7 +111,12 @@ beforeAll(async () => {
   await train('mf2', 2, { kind: 'meanfield' });
   snapshot3 = await train('mf3', 3, { kind: 'meanfield' });
   await train('iaf2', 2, { kind: 'iaf', length: 2 });
-  const lda = s.repos.runs.create({ projectId: project.id, datasetId: d.id, name: 'not a vae', spec: ldaSpecSchema.parse({ model: 'lda', textColumn: 'label', topics: 2 }) });
+  const lda = s.repos.runs.create({
+    projectId: project.id,
+    datasetId: d.id,
+    name: 'not a vae',
+    spec: ldaSpecSchema.parse({ model: 'lda', textColumn: 'label', topics: 2 }),
+  });
   ldaRun = lda.id;
 }, 120_000);
 
@@ -117,14 +168,19 @@ describe('vae:latent-map', () => {
 
 describe('vae:interpolate', () => {
   it('decodes the two rows’ posterior means at the endpoints', async () => {
-    const r = ok<VaeInterpolation>(await dispatch('vae:interpolate', { runId: runs.mf3!, rowA: 0, rowB: 1, steps: 5, method: 'slerp' }));
+    const r = ok<VaeInterpolation>(
+      await dispatch('vae:interpolate', { runId: runs.mf3!, rowA: 0, rowB: 1, steps: 5, method: 'slerp' }),
+    );
     expect(r.decoded).toHaveLength(5);
     expect(r.t[0]).toBe(0);
     expect(r.t[4]).toBe(1);
     expect(r.features).toEqual(FEATURES);
     // Independently: encode rows 0 and 1 with the snapshot and decode their means.
     const ds = DatasetFile.open(s.datasetPath(s.repos.runs.get(runs.mf3!)!.datasetId));
-    const data = prepareWithSnapshot({ x: ds.matrix(FEATURES, { standardize: false }), n: ds.rows, d: FEATURES.length }, snapshot3);
+    const data = prepareWithSnapshot(
+      { x: ds.matrix(FEATURES, { standardize: false }), n: ds.rows, d: FEATURES.length },
+      snapshot3,
+    );
     const m = openVae(snapshot3);
     try {
       const x = tf.tensor2d(Array.from(data.x.subarray(0, 2 * data.d)), [2, data.d]);
@@ -132,7 +188,9 @@ describe('vae:interpolate', () => {
       const z = mu.arraySync() as number[][];
       expect(r.z[0]!.map((v, i) => v - z[0]![i]!).every((v) => Math.abs(v) < 1e-4)).toBe(true);
       expect(r.z[4]!.map((v, i) => v - z[1]![i]!).every((v) => Math.abs(v) < 1e-4)).toBe(true);
-      const dec = tf.tidy(() => m.mean(m.decode(tf.tensor2d(z.flat(), [2, 3])) as tf.Tensor2D)).arraySync() as number[][];
+      const dec = tf
+        .tidy(() => m.mean(m.decode(tf.tensor2d(z.flat(), [2, 3])) as tf.Tensor2D))
+        .arraySync() as number[][];
       for (let j = 0; j < 6; j++) {
         expect(r.decoded[0]![j]!).toBeCloseTo(dec[0]![j]!, 4);
         expect(r.decoded[4]![j]!).toBeCloseTo(dec[1]![j]!, 4);

@@ -25,7 +25,12 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
   const runOf = (runId: number): RunSummary => {
     const run = s.repos.runs.get(runId);
     if (!run) throw new AppError('NOT_FOUND', `No run with id ${runId}`, 'Open a run from the project page.');
-    if (run.spec.model !== 'vae') throw new AppError('BAD_REQUEST', `Run ${runId} is a ${run.model} run, not a VAE`, 'The latent views are for VAE runs; open a VAE run.');
+    if (run.spec.model !== 'vae')
+      throw new AppError(
+        'BAD_REQUEST',
+        `Run ${runId} is a ${run.model} run, not a VAE`,
+        'The latent views are for VAE runs; open a VAE run.',
+      );
     return run;
   };
 
@@ -38,11 +43,14 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
         throw new AppError(
           'NOT_FOUND',
           `Run ${run.id} has no fitted model yet (status: ${run.status})`,
-          run.status === 'running' || run.status === 'queued' ? 'Wait until training finishes.' : 'Start a new run; the model is saved when training ends.',
+          run.status === 'running' || run.status === 'queued'
+            ? 'Wait until training finishes.'
+            : 'Start a new run; the model is saved when training ends.',
         );
       }
       const features = s.repos.artifacts.payload(run.id, 'vae-snapshot')?.features;
-      if (!features || features.length === 0) throw new AppError('NOT_FOUND', `Run ${run.id} does not record its feature columns`, 'Train the model again.');
+      if (!features || features.length === 0)
+        throw new AppError('NOT_FOUND', `Run ${run.id} does not record its feature columns`, 'Train the model again.');
       return { kind: 'vae-run', runId: run.id, snapshotFile: file, features, datasetDir: s.datasetPath(run.datasetId) };
     },
   });
@@ -66,11 +74,17 @@ export function registerVae(s: Services): Pick<Handlers, VaeChannels> {
         if (!run) throw new AppError('NOT_FOUND', `No run with id ${args.runId}`);
         datasetId = run.datasetId;
       } else {
-        if (!s.repos.datasets.get(args.datasetId)) throw new AppError('NOT_FOUND', `No dataset with id ${args.datasetId}`);
+        if (!s.repos.datasets.get(args.datasetId))
+          throw new AppError('NOT_FOUND', `No dataset with id ${args.datasetId}`);
         datasetId = args.datasetId;
       }
       const ds = DatasetFile.open(s.datasetPath(datasetId));
-      if (args.row >= ds.rows) throw new AppError('BAD_REQUEST', `Row ${args.row} is outside the dataset (0 … ${ds.rows - 1})`, 'Pick a row from the latent map or type a smaller index.');
+      if (args.row >= ds.rows)
+        throw new AppError(
+          'BAD_REQUEST',
+          `Row ${args.row} is outside the dataset (0 … ${ds.rows - 1})`,
+          'Pick a row from the latent map or type a smaller index.',
+        );
       const { columns, rows } = ds.slice(args.row, 1);
       return { row: args.row, columns, values: rows[0] ?? [] };
     },

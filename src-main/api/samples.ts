@@ -8,7 +8,8 @@ export const SAMPLES: SampleInfo[] = [
     id: 'digits',
     name: 'Handwritten digits (8×8)',
     fileName: 'digits.csv',
-    description: '1,797 images of handwritten digits, 64 pixel intensities (0–16) and a label. Fit a VAE and watch it learn to draw.',
+    description:
+      '1,797 images of handwritten digits, 64 pixel intensities (0–16) and a label. Fit a VAE and watch it learn to draw.',
     rows: 1797,
     columns: 65,
     suggestedModel: 'vae',

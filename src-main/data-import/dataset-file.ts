@@ -39,7 +39,10 @@ export class DatasetFile {
   private readonly strIndex = new Map<string, number>();
   private readonly byName = new Map<string, ColumnSchema>();
 
-  private constructor(readonly dir: string, meta: DatasetMeta) {
+  private constructor(
+    readonly dir: string,
+    meta: DatasetMeta,
+  ) {
     this.meta = meta;
     this.rows = meta.rows;
     this.schema = meta.schema;
@@ -55,10 +58,18 @@ export class DatasetFile {
     try {
       meta = JSON.parse(readFileSync(join(dir, META_FILE), 'utf8')) as DatasetMeta;
     } catch (e) {
-      throw new AppError('NOT_FOUND', `No dataset in ${dir}: ${e instanceof Error ? e.message : String(e)}`, 'Import the dataset again.');
+      throw new AppError(
+        'NOT_FOUND',
+        `No dataset in ${dir}: ${e instanceof Error ? e.message : String(e)}`,
+        'Import the dataset again.',
+      );
     }
     if (meta.format !== FORMAT_NAME || meta.version !== FORMAT_VERSION) {
-      throw new AppError('UNSUPPORTED', `Dataset in ${dir} has format ${String(meta.format)} v${String(meta.version)}; expected ${FORMAT_NAME} v${FORMAT_VERSION}`, 'Import the dataset again.');
+      throw new AppError(
+        'UNSUPPORTED',
+        `Dataset in ${dir} has format ${String(meta.format)} v${String(meta.version)}; expected ${FORMAT_NAME} v${FORMAT_VERSION}`,
+        'Import the dataset again.',
+      );
     }
     return new DatasetFile(dir, meta);
   }
@@ -66,7 +77,11 @@ export class DatasetFile {
   private col(name: string): ColumnSchema {
     const c = this.byName.get(name);
     if (!c) {
-      throw new AppError('NOT_FOUND', `Dataset has no column "${name}"`, `Columns: ${this.schema.map((s) => s.name).join(', ')}`);
+      throw new AppError(
+        'NOT_FOUND',
+        `Dataset has no column "${name}"`,
+        `Columns: ${this.schema.map((s) => s.name).join(', ')}`,
+      );
     }
     return c;
   }
@@ -109,7 +124,8 @@ export class DatasetFile {
       }
       for (let i = 0; i < n; i++) {
         const r = sel ? (sel[i] as number) : i;
-        if (!(r >= 0 && r < this.rows)) throw new AppError('BAD_REQUEST', `Row ${r} is outside the dataset (0..${this.rows - 1})`);
+        if (!(r >= 0 && r < this.rows))
+          throw new AppError('BAD_REQUEST', `Row ${r} is outside the dataset (0..${this.rows - 1})`);
         out[i * m + j] = ((values[r] as number) - shift) * scale;
       }
     });
@@ -160,7 +176,9 @@ export class DatasetFile {
     const r0 = Math.max(0, Math.min(this.rows, Math.floor(offset)));
     const r1 = Math.max(r0, Math.min(this.rows, r0 + Math.max(0, Math.floor(limit))));
     const n = r1 - r0;
-    const rows: (number | string | null)[][] = Array.from({ length: n }, () => new Array<number | string | null>(columns.length).fill(null));
+    const rows: (number | string | null)[][] = Array.from({ length: n }, () =>
+      new Array<number | string | null>(columns.length).fill(null),
+    );
     if (n === 0) return { columns, rows };
     const k = this.meta.stringColumns.length;
     const str = k > 0 ? this.readStringRows(r0, r1) : null;
@@ -170,7 +188,9 @@ export class DatasetFile {
         const v = new Float32Array(n);
         readAt(join(this.dir, F32_FILE), new Uint8Array(v.buffer), (fi * this.rows + r0) * 4);
         // Levels that are numbers (0/1 flags, class numbers) are shown as numbers.
-        const levels = c.levels?.map((l): number | string => (l.trim() !== '' && Number.isFinite(Number(l)) ? Number(l) : l));
+        const levels = c.levels?.map((l): number | string =>
+          l.trim() !== '' && Number.isFinite(Number(l)) ? Number(l) : l,
+        );
         for (let i = 0; i < n; i++) {
           const x = v[i] as number;
           (rows[i] as (number | string | null)[])[j] = levels ? (levels[x] ?? null) : shortestFloat32(x);

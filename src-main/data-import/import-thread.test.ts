@@ -22,14 +22,18 @@ describe('import on a worker thread', () => {
     expect(off.rows).toBe(3000);
     expect(off.contentHash).toBe(inline.contentHash);
     expect(off.schema).toEqual(inline.schema);
-    expect(Array.from(DatasetFile.open(join(dir, 'off')).column('b'))).toEqual(Array.from(DatasetFile.open(join(dir, 'inline')).column('b')));
+    expect(Array.from(DatasetFile.open(join(dir, 'off')).column('b'))).toEqual(
+      Array.from(DatasetFile.open(join(dir, 'inline')).column('b')),
+    );
     expect(phases).toContain('done');
   });
 
   it('passes an import error back with its code, message and hint', async () => {
     const src = join(dir, 'bad.csv');
     writeFileSync(src, 'a,b\n1,2\nx,3\n');
-    const err = await importCsvOffThread(src, join(dir, 'bad'), { columns: [{ name: 'a', type: 'numeric', role: 'feature' }] }).catch((e: unknown) => e);
+    const err = await importCsvOffThread(src, join(dir, 'bad'), {
+      columns: [{ name: 'a', type: 'numeric', role: 'feature' }],
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('IMPORT_FAILED');
     expect((err as AppError).message).toMatch(/Line 3, column "a": "x" is not a number/);

@@ -36,10 +36,18 @@ export function importCsvOffThread(filePath: string, destDir: string, opts: Impo
       else if (m.type === 'done') finish(() => resolve(m.result));
       else {
         const e = m.error;
-        finish(() => reject(e.name === 'AppError' && e.code ? new AppError(e.code as AppErrorCode, e.message, e.hint) : new Error(e.message)));
+        finish(() =>
+          reject(
+            e.name === 'AppError' && e.code
+              ? new AppError(e.code as AppErrorCode, e.message, e.hint)
+              : new Error(e.message),
+          ),
+        );
       }
     });
     worker.on('error', (e) => finish(() => reject(e)));
-    worker.on('exit', (code) => finish(() => reject(new Error(`The import thread stopped (exit code ${code}) before finishing.`))));
+    worker.on('exit', (code) =>
+      finish(() => reject(new Error(`The import thread stopped (exit code ${code}) before finishing.`))),
+    );
   });
 }

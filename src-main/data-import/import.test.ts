@@ -46,9 +46,14 @@ describe('bad input: a clear IMPORT_FAILED naming line and column, and no datase
   });
 
   it('rejects text in a column the user forced to numeric', async () => {
-    const err = await expectFailedImport(s, 'name,age\nann,31\nbob,abc\n', /^Line 3, column "age": "abc" is not a number$/, {
-      columns: [{ name: 'age', type: 'numeric', role: 'feature' }],
-    });
+    const err = await expectFailedImport(
+      s,
+      'name,age\nann,31\nbob,abc\n',
+      /^Line 3, column "age": "abc" is not a number$/,
+      {
+        columns: [{ name: 'age', type: 'numeric', role: 'feature' }],
+      },
+    );
     expect(err.hint).toMatch(/categorical or text/);
     await expectFailedImport(s, 'name,age\nann,31\nbob,2\n', /^Line 2, column "name": "ann" is not a number$/, {
       columns: [{ name: 'name', type: 'numeric', role: 'feature' }],
@@ -72,7 +77,10 @@ describe('bad input: a clear IMPORT_FAILED naming line and column, and no datase
     const latin1 = Buffer.from('name;city;t\nann;Montr\xe9al;1\nbo;Z\xfcrich;2\n', 'latin1');
     const f = s.file('latin1.csv', latin1);
     const p = await previewCsv(f, 'latin1.csv');
-    expect(p.rows).toEqual([['ann', 'Montréal', '1'], ['bo', 'Zürich', '2']]);
+    expect(p.rows).toEqual([
+      ['ann', 'Montréal', '1'],
+      ['bo', 'Zürich', '2'],
+    ]);
     expect(p.warnings.join('\n')).toMatch(/"latin1\.csv" is not UTF-8; it was read as windows-1252/);
     const r = await importCsv(f, dest(), { columns: [{ name: 'city', type: 'categorical', role: 'feature' }] });
     expect(r.preprocessing.encoding).toBe('windows-1252');
@@ -85,11 +93,20 @@ describe('bad input: a clear IMPORT_FAILED naming line and column, and no datase
     const head = Buffer.from(lines.join('\n') + '\n', 'utf8');
     expect(head.length).toBeGreaterThan(64 * 1024);
     const content = Buffer.concat([head, Buffer.from('late,Z\xfcrich\n', 'latin1'), Buffer.from('last,Bern\n')]);
-    const err = await expectFailedImport(s, content, /is not valid UTF-8 text: the byte at line 4002 \(byte \d+ of the file\) is not UTF-8/, {}, /Windows-1252/);
+    const err = await expectFailedImport(
+      s,
+      content,
+      /is not valid UTF-8 text: the byte at line 4002 \(byte \d+ of the file\) is not UTF-8/,
+      {},
+      /Windows-1252/,
+    );
     expect(err.message).not.toContain('\ufffd');
     // The fix the hint names: choose the encoding.
     const f = s.file('late-ok.csv', content);
-    const r = await importCsv(f, dest('chosen'), { encoding: 'windows-1252', columns: [{ name: 'city', type: 'categorical', role: 'feature' }] });
+    const r = await importCsv(f, dest('chosen'), {
+      encoding: 'windows-1252',
+      columns: [{ name: 'city', type: 'categorical', role: 'feature' }],
+    });
     expect(r.schema.find((c) => c.name === 'city')?.levels).toEqual(['Bern', 'Zurich', 'Zürich']);
     expect(r.preprocessing.encoding).toBe('windows-1252');
   });
@@ -122,9 +139,15 @@ describe('bad input: a clear IMPORT_FAILED naming line and column, and no datase
   });
 
   it('rejects a third value in a binary column', async () => {
-    await expectFailedImport(s, 'a,b\nyes,1\nno,2\nmaybe,3\n', /^Line 4, column "a": "maybe" is a third distinct value in a binary column/, {
-      columns: [{ name: 'a', type: 'binary', role: 'feature' }],
-    }, /categorical/);
+    await expectFailedImport(
+      s,
+      'a,b\nyes,1\nno,2\nmaybe,3\n',
+      /^Line 4, column "a": "maybe" is a third distinct value in a binary column/,
+      {
+        columns: [{ name: 'a', type: 'binary', role: 'feature' }],
+      },
+      /categorical/,
+    );
   });
 
   it('widens a column the sample saw as 0/1 to numeric when a later row holds another number (MNIST edge pixels)', async () => {
@@ -350,13 +373,20 @@ describe('type inference', () => {
   });
 
   it('suggests the label role for target, y, class and category', async () => {
-    const p = await previewCsv(s.file('l.csv', 'target,y,class,category,x\n1.5,2.5,a,b,3\n2.5,3.5,c,d,4\n7.5,1.5,a,b,5\n'), 'l.csv');
+    const p = await previewCsv(
+      s.file('l.csv', 'target,y,class,category,x\n1.5,2.5,a,b,3\n2.5,3.5,c,d,4\n7.5,1.5,a,b,5\n'),
+      'l.csv',
+    );
     expect(p.columns.map((c) => c.role)).toEqual(['label', 'label', 'label', 'label', 'feature']);
   });
 
   it('reads a column named like an id as an identifier even with repeats', async () => {
     const p = await previewCsv(s.file('pid.csv', 'patient_id,visit,v\n7,1,0.5\n7,2,0.7\n9,1,0.1\n'), 'pid.csv');
-    expect(p.columns[0]).toMatchObject({ type: 'identifier', role: 'ignore', reason: 'the name looks like an identifier' });
+    expect(p.columns[0]).toMatchObject({
+      type: 'identifier',
+      role: 'ignore',
+      reason: 'the name looks like an identifier',
+    });
     expect(p.columns[1]).toMatchObject({ type: 'numeric' });
   });
 
@@ -460,7 +490,11 @@ describe('storage round trip', () => {
     for (let i = 0; i < n; i++) lines.push(`${i},${-i * 0.5},${i % 3 === 0 ? 'x' : 'y'},t${i}`);
     const r = await importCsv(s.file('m.csv', lines.join('\n')), dest(), {
       blockBytes: 4096,
-      columns: [{ name: 'c', type: 'categorical', role: 'feature' }, { name: 't', type: 'text', role: 'text' }, { name: 'a', type: 'numeric', role: 'feature' }],
+      columns: [
+        { name: 'c', type: 'categorical', role: 'feature' },
+        { name: 't', type: 'text', role: 'text' },
+        { name: 'a', type: 'numeric', role: 'feature' },
+      ],
     });
     expect(r.rows).toBe(n);
     const ds = DatasetFile.open(dest());
@@ -484,9 +518,13 @@ describe('storage round trip', () => {
   });
 
   it('handles non-ASCII text in string columns and levels', async () => {
-    const r = await importCsv(s.file('u.csv', 'ville,n,mot\nMontréal,1,"naïve café ☕ über"\nZürich,2,日本語\nMontréal,3,x\n'), dest(), {
-      columns: [{ name: 'mot', type: 'text', role: 'text' }],
-    });
+    const r = await importCsv(
+      s.file('u.csv', 'ville,n,mot\nMontréal,1,"naïve café ☕ über"\nZürich,2,日本語\nMontréal,3,x\n'),
+      dest(),
+      {
+        columns: [{ name: 'mot', type: 'text', role: 'text' }],
+      },
+    );
     expect(r.rows).toBe(3);
     const ds = DatasetFile.open(dest());
     expect(ds.schema[0]?.levels).toEqual(['Montréal', 'Zürich']);
@@ -504,10 +542,15 @@ describe('storage round trip', () => {
     const seconds = (Date.now() - t0) / 1000;
     expect(calls.length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 4);
     expect(calls[0]?.phase).toBe('parsing');
-    expect(calls.at(-1)).toMatchObject({ phase: 'done', rows: r.rows, bytesRead: r.rows > 0 ? calls.at(-1)?.totalBytes : 0 });
+    expect(calls.at(-1)).toMatchObject({
+      phase: 'done',
+      rows: r.rows,
+      bytesRead: r.rows > 0 ? calls.at(-1)?.totalBytes : 0,
+    });
     expect(calls.some((c) => c.phase === 'writing')).toBe(true);
     const parsing = calls.filter((c) => c.phase === 'parsing');
-    for (let i = 1; i < parsing.length; i++) expect((parsing[i]?.t ?? 0) - (parsing[i - 1]?.t ?? 0)).toBeGreaterThanOrEqual(95);
+    for (let i = 1; i < parsing.length; i++)
+      expect((parsing[i]?.t ?? 0) - (parsing[i - 1]?.t ?? 0)).toBeGreaterThanOrEqual(95);
   });
 });
 
@@ -563,7 +606,13 @@ describe('ignored columns', () => {
       ['a', 'feature'],
     ]);
     const ds = DatasetFile.open(dest());
-    expect(ds.slice(0, 2)).toEqual({ columns: ['id', 'a'], rows: [['r1', 1], ['r2', 2]] });
+    expect(ds.slice(0, 2)).toEqual({
+      columns: ['id', 'a'],
+      rows: [
+        ['r1', 1],
+        ['r2', 2],
+      ],
+    });
     expect(() => ds.column('id')).toThrow(/ignored/);
     expect(readFileSync(join(dest(), 'data.f32')).length).toBe(2 * 4);
   });
@@ -597,7 +646,9 @@ describe('numbers and lines as they come from spreadsheets', () => {
     const p = await previewCsv(f, 'de.csv');
     expect(p.columns[0]).toMatchObject({ type: 'numeric', decimalComma: true });
     expect(p.columns[1]).toMatchObject({ type: 'numeric', decimalComma: true });
-    expect(p.warnings.join('\n')).toMatch(/Columns "x", "y" use a decimal comma \(1,5 = 1\.5\) and are read as numbers/);
+    expect(p.warnings.join('\n')).toMatch(
+      /Columns "x", "y" use a decimal comma \(1,5 = 1\.5\) and are read as numbers/,
+    );
     const r = await importCsv(f, dest());
     expect(r.preprocessing.decimalComma).toEqual(['x', 'y']);
     const ds = DatasetFile.open(dest());
@@ -612,14 +663,21 @@ describe('numbers and lines as they come from spreadsheets', () => {
 
   it('reads ?, Inf, -Infinity, #DIV/0! and 1e400 in a numeric column as missing, named in a warning, never a change of type', async () => {
     const lines = ['v,w'];
-    for (let i = 0; i < 40; i++) lines.push(`${i === 3 ? '?' : i === 7 ? 'Inf' : i === 9 ? '1e400' : i === 11 ? '-Infinity' : i === 13 ? '#DIV/0!' : (i * 0.37).toFixed(2)},${i % 3}`);
+    for (let i = 0; i < 40; i++)
+      lines.push(
+        `${i === 3 ? '?' : i === 7 ? 'Inf' : i === 9 ? '1e400' : i === 11 ? '-Infinity' : i === 13 ? '#DIV/0!' : (i * 0.37).toFixed(2)},${i % 3}`,
+      );
     const f = s.file('gaps.csv', lines.join('\n'));
     const p = await previewCsv(f, 'gaps.csv');
     expect(p.columns[0]).toMatchObject({ type: 'numeric', missing: 5 });
-    expect(p.warnings.join('\n')).toMatch(/Column "v": 5 sampled values are not a finite number \(e\.g\. "\?" on line 5\); they are read as missing/);
+    expect(p.warnings.join('\n')).toMatch(
+      /Column "v": 5 sampled values are not a finite number \(e\.g\. "\?" on line 5\); they are read as missing/,
+    );
     const r = await importCsv(f, dest(), { missing: 'impute' });
     expect(r.schema[0]).toMatchObject({ name: 'v', type: 'numeric', missing: 5 });
-    expect(r.preprocessing.warnings?.join('\n')).toMatch(/Column "v": 5 values are not a finite number \(e\.g\. "\?" on line 5\); they were read as missing \(imputed\)/);
+    expect(r.preprocessing.warnings?.join('\n')).toMatch(
+      /Column "v": 5 values are not a finite number \(e\.g\. "\?" on line 5\); they were read as missing \(imputed\)/,
+    );
     const col = Array.from(DatasetFile.open(dest()).column('v'));
     expect(col.every(Number.isFinite)).toBe(true);
   });
@@ -629,7 +687,9 @@ describe('numbers and lines as they come from spreadsheets', () => {
     for (let i = 0; i < 3000; i++) lines.push(i === 2500 ? 'inf' : String(i / 10));
     const r = await importCsv(s.file('late.csv', lines.join('\n')), dest());
     expect(r.rows).toBe(2999);
-    expect(r.preprocessing.warnings?.[0]).toMatch(/1 value is not a finite number \(e\.g\. "inf" on line 2502\); it was read as missing \(rows dropped\)/);
+    expect(r.preprocessing.warnings?.[0]).toMatch(
+      /1 value is not a finite number \(e\.g\. "inf" on line 2502\); it was read as missing \(rows dropped\)/,
+    );
   });
 
   it('keeps "?" as a level of a word column', async () => {

@@ -6,19 +6,18 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ColumnRole, ColumnSchema, ColumnStats, ColumnType, ImportProgress, Preprocessing } from '../../src-shared/domain/types';
+import type {
+  ColumnRole,
+  ColumnSchema,
+  ColumnStats,
+  ColumnType,
+  ImportProgress,
+  Preprocessing,
+} from '../../src-shared/domain/types';
 import type { ColumnChoice } from '../../src-shared/schemas/api';
 import { AppError } from '../../src-shared/ipc/app-error';
 import { cancelledError, importError, showValue } from './errors';
-import {
-  F32_FILE,
-  FORMAT_NAME,
-  FORMAT_VERSION,
-  META_FILE,
-  STR_FILE,
-  STR_INDEX_FILE,
-  type DatasetMeta,
-} from './format';
+import { F32_FILE, FORMAT_NAME, FORMAT_VERSION, META_FILE, STR_FILE, STR_INDEX_FILE, type DatasetMeta } from './format';
 import { MAX_CATEGORICAL_LEVELS, isMissing, isNonFinite, orderLevels, parseDecimalComma } from './infer';
 import { lineOfRecord, readRecords, sha256Hasher } from './records';
 import { readSample } from './sample';
@@ -78,7 +77,11 @@ interface PlannedColumn {
 }
 
 /** Applies the user's choices to the inferred columns. */
-function planColumns(headers: string[], inferred: { name: string; type: ColumnType; role: ColumnRole; decimalComma?: boolean }[], choices: ColumnChoice[]): PlannedColumn[] {
+function planColumns(
+  headers: string[],
+  inferred: { name: string; type: ColumnType; role: ColumnRole; decimalComma?: boolean }[],
+  choices: ColumnChoice[],
+): PlannedColumn[] {
   const byName = new Map<string, ColumnChoice>();
   for (const c of choices) {
     if (!headers.includes(c.name)) {
@@ -97,7 +100,15 @@ function planColumns(headers: string[], inferred: { name: string; type: ColumnTy
     const valued = type === 'numeric' || type === 'binary' || type === 'categorical';
     const store: PlannedColumn['store'] = role !== 'ignore' ? (valued ? 'f32' : 'str') : valued ? 'none' : 'str';
     // The wizard sends every column's type; one equal to the inference still counts as inferred.
-    return { name, type, role, src, store, inferred: choice?.type === undefined || choice.type === inf?.type, decimalComma: type === 'numeric' && inf?.decimalComma === true };
+    return {
+      name,
+      type,
+      role,
+      src,
+      store,
+      inferred: choice?.type === undefined || choice.type === inf?.type,
+      decimalComma: type === 'numeric' && inf?.decimalComma === true,
+    };
   });
 }
 
@@ -106,7 +117,10 @@ class BufferedWriter {
   private readonly buf: Buffer;
   private used = 0;
   written = 0;
-  constructor(private readonly fd: number, size = 1 << 20) {
+  constructor(
+    private readonly fd: number,
+    size = 1 << 20,
+  ) {
     this.buf = Buffer.allocUnsafe(size);
   }
   writeString(s: string): number {
@@ -199,16 +213,31 @@ export async function importCsv(filePath: string, destDir: string, opts: ImportO
     const msg = e instanceof Error ? e.message : String(e);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') {
-      throw importError(`The disk holding ${destDir} is full; the unfinished import of "${sourceName}" was removed`, 'Free some disk space (or start ELBO Studio with --data-dir on a disk with room), then import again.');
+      throw importError(
+        `The disk holding ${destDir} is full; the unfinished import of "${sourceName}" was removed`,
+        'Free some disk space (or start ELBO Studio with --data-dir on a disk with room), then import again.',
+      );
     }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
-      throw importError(`Cannot write the imported dataset to ${destDir} (${msg})`, 'Make the data directory writable, or start ELBO Studio with --data-dir on a folder you can write.');
+      throw importError(
+        `Cannot write the imported dataset to ${destDir} (${msg})`,
+        'Make the data directory writable, or start ELBO Studio with --data-dir on a folder you can write.',
+      );
     }
-    throw importError(`Import of "${sourceName}" failed: ${msg}`, 'Check free disk space and that the file is readable, then try again.');
+    throw importError(
+      `Import of "${sourceName}" failed: ${msg}`,
+      'Check free disk space and that the file is readable, then try again.',
+    );
   }
 }
 
-async function runImport(filePath: string, destDir: string, sourceName: string, opts: ImportOptions, fds: number[]): Promise<ImportResult> {
+async function runImport(
+  filePath: string,
+  destDir: string,
+  sourceName: string,
+  opts: ImportOptions,
+  fds: number[],
+): Promise<ImportResult> {
   const signal = opts.signal;
   const policy = opts.missing ?? 'drop';
   const standardize = opts.standardize ?? false;
@@ -230,7 +259,9 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
   const fSrc = Int32Array.from(fCols.map((c) => c.src));
   const isLevel = Uint8Array.from(fCols.map((c) => (c.type === 'numeric' ? 0 : 1)));
   const maxLevels = fCols.map((c) => (c.type === 'binary' ? 2 : MAX_CATEGORICAL_LEVELS));
-  const levelMaps: (Map<string, number> | null)[] = fCols.map((c) => (c.type === 'numeric' ? null : new Map<string, number>()));
+  const levelMaps: (Map<string, number> | null)[] = fCols.map((c) =>
+    c.type === 'numeric' ? null : new Map<string, number>(),
+  );
   const widened: string[] = [];
   const levelCounts: number[][] = fCols.map(() => []);
   const fMissing = new Float64Array(nF);
@@ -366,7 +397,13 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
             // An inferred 0/1 column (the sample held only 0 and 1) meeting another number is numeric: its codes
             // are the values 0 and 1 themselves (below), so it widens in place.
             const num = Number(label);
-            if (col.type === 'binary' && col.inferred && label !== '' && Number.isFinite(num) && [...map.keys()].every((l) => l === '0' || l === '1')) {
+            if (
+              col.type === 'binary' &&
+              col.inferred &&
+              label !== '' &&
+              Number.isFinite(num) &&
+              [...map.keys()].every((l) => l === '0' || l === '1')
+            ) {
               const counts = levelCounts[k] as number[];
               sum[k] = (sum[k] as number) + (counts[1] ?? 0) + num;
               cnt[k] = (cnt[k] as number) + (counts[0] ?? 0) + (counts[1] ?? 0) + 1;
@@ -381,7 +418,8 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
           }
           // Binary 0/1 columns keep their values as codes (0 → 0, 1 → 1); other levels take codes in order seen.
           const used = new Set(map.values());
-          if (col.type === 'binary' && (label === '0' || label === '1') && !used.has(Number(label))) code = Number(label);
+          if (col.type === 'binary' && (label === '0' || label === '1') && !used.has(Number(label)))
+            code = Number(label);
           else {
             code = 0;
             while (used.has(code)) code++;
@@ -409,7 +447,11 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
     progress('parsing');
   }
   if (header) throw importError(`"${sourceName}" has no header line`, 'The first line must name the columns.');
-  if (sourceRows === 0) throw importError(`"${sourceName}" has a header but no data rows`, 'Add at least one row of data below the header.');
+  if (sourceRows === 0)
+    throw importError(
+      `"${sourceName}" has a header but no data rows`,
+      'Add at least one row of data below the header.',
+    );
   if (rows === 0) {
     const worst = fCols.map((c, k) => ({ c, m: fMissing[k] as number })).sort((a, b) => b.m - a.m)[0];
     throw importError(
@@ -519,25 +561,32 @@ async function runImport(filePath: string, destDir: string, sourceName: string, 
       if (b % 8 === 7) await new Promise<void>((r) => setImmediate(r));
     }
     for (let k = 0; k < nF; k++) {
-      stats.push({ min: min[k] as number, max: max[k] as number, mean: mean[k] as number, std: Math.sqrt((m2[k] as number) / rows) });
+      stats.push({
+        min: min[k] as number,
+        max: max[k] as number,
+        mean: mean[k] as number,
+        std: Math.sqrt((m2[k] as number) / rows),
+      });
     }
   }
   for (const fd of fds.splice(0)) closeSync(fd);
   await rm(join(destDir, TMP_FILE), { force: true });
 
-  const schema: ColumnSchema[] = plan.filter((c) => c.store !== 'none').map((c) => {
-    const base: ColumnSchema = { name: c.name, type: c.type, role: c.role, missing: 0 };
-    if (c.store === 'f32') {
-      const k = fCols.indexOf(c);
-      base.missing = fMissing[k] as number;
-      const lv = levels[k];
-      if (lv) base.levels = lv;
-      if (c.type === 'numeric' || c.type === 'binary') base.stats = stats[k] as ColumnStats;
-    } else {
-      base.missing = sMissing[sCols.indexOf(c)] as number;
-    }
-    return base;
-  });
+  const schema: ColumnSchema[] = plan
+    .filter((c) => c.store !== 'none')
+    .map((c) => {
+      const base: ColumnSchema = { name: c.name, type: c.type, role: c.role, missing: 0 };
+      if (c.store === 'f32') {
+        const k = fCols.indexOf(c);
+        base.missing = fMissing[k] as number;
+        const lv = levels[k];
+        if (lv) base.levels = lv;
+        if (c.type === 'numeric' || c.type === 'binary') base.stats = stats[k] as ColumnStats;
+      } else {
+        base.missing = sMissing[sCols.indexOf(c)] as number;
+      }
+      return base;
+    });
   const warnings: string[] = [];
   for (let k = 0; k < nF; k++) {
     const first = firstNonFinite[k];
@@ -609,4 +658,3 @@ function nothingToImpute(col: PlannedColumn): AppError {
     `Ignore column "${col.name}".`,
   );
 }
-

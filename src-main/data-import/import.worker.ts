@@ -6,15 +6,26 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { importCsv, type ImportOptions } from './import';
 import type { ImportThreadMessage } from './import-thread';
 
-const { filePath, destDir, opts } = workerData as { filePath: string; destDir: string; opts: Omit<ImportOptions, 'onProgress' | 'signal'> };
+const { filePath, destDir, opts } = workerData as {
+  filePath: string;
+  destDir: string;
+  opts: Omit<ImportOptions, 'onProgress' | 'signal'>;
+};
 const post = (m: ImportThreadMessage): void => parentPort!.postMessage(m);
 const controller = new AbortController();
 parentPort!.on('message', (m: { type: 'cancel' }) => {
   if (m.type === 'cancel') controller.abort();
 });
-importCsv(filePath, destDir, { ...opts, signal: controller.signal, onProgress: (p) => post({ type: 'progress', progress: p }) })
+importCsv(filePath, destDir, {
+  ...opts,
+  signal: controller.signal,
+  onProgress: (p) => post({ type: 'progress', progress: p }),
+})
   .then((result) => post({ type: 'done', result }))
   .catch((e: unknown) => {
     const err = e as { name?: string; message?: string; code?: string; hint?: string };
-    post({ type: 'error', error: { name: err.name ?? 'Error', message: err.message ?? String(e), code: err.code, hint: err.hint } });
+    post({
+      type: 'error',
+      error: { name: err.name ?? 'Error', message: err.message ?? String(e), code: err.code, hint: err.hint },
+    });
   });

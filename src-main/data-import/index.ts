@@ -15,9 +15,19 @@ export { MAX_CATEGORICAL_LEVELS } from './infer';
 export async function previewCsv(
   filePath: string,
   sourceName: string,
-  opts: { delimiter?: DelimiterOption; showRows?: number; sampleRows?: number; signal?: AbortSignal; encoding?: EncodingOption } = {},
+  opts: {
+    delimiter?: DelimiterOption;
+    showRows?: number;
+    sampleRows?: number;
+    signal?: AbortSignal;
+    encoding?: EncodingOption;
+  } = {},
 ): Promise<ImportPreview> {
-  const s = await readSample(filePath, sourceName, { showRows: opts.showRows ?? 20, sampleRows: opts.sampleRows ?? 2000, ...opts });
+  const s = await readSample(filePath, sourceName, {
+    showRows: opts.showRows ?? 20,
+    sampleRows: opts.sampleRows ?? 2000,
+    ...opts,
+  });
   return {
     sourceName,
     bytes: s.size,

@@ -15,7 +15,21 @@ export function isMissing(cell: string): boolean {
 }
 
 /** Spreadsheet and statistics-package stand-ins for "no number": read as missing in a numeric column, and named. */
-const NON_FINITE_TOKENS = new Set(['?', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity', '#n/a', '#div/0!', '#value!', '#num!', '#null!', '#ref!']);
+const NON_FINITE_TOKENS = new Set([
+  '?',
+  'inf',
+  '+inf',
+  '-inf',
+  'infinity',
+  '+infinity',
+  '-infinity',
+  '#n/a',
+  '#div/0!',
+  '#value!',
+  '#num!',
+  '#null!',
+  '#ref!',
+]);
 const NUMBER_SHAPE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
@@ -189,7 +203,10 @@ export class ColumnInference {
       role: role ?? suggestedRole(name, type),
       missing,
       distinct,
-      reason: decimalComma && type === 'numeric' ? `${reason} (decimal comma, e.g. ${showValue(this.firstComma ?? '')})` : reason,
+      reason:
+        decimalComma && type === 'numeric'
+          ? `${reason} (decimal comma, e.g. ${showValue(this.firstComma ?? '')})`
+          : reason,
       ...(decimalComma && type === 'numeric' ? { decimalComma: true } : {}),
     });
     const gapsWarning =
@@ -197,19 +214,30 @@ export class ColumnInference {
         ? `Column "${name}": ${this.nonFinite} sampled value${this.nonFinite === 1 ? ' is' : 's are'} not a finite number ` +
           `(e.g. ${showValue(this.firstNonFinite.value)} on line ${this.firstNonFinite.line}); ${this.nonFinite === 1 ? 'it is' : 'they are'} read as missing.`
         : undefined;
-    const withWarning = (column: InferredColumn, warning: string | undefined): { column: InferredColumn; warning?: string } =>
-      warning ? { column, warning } : { column };
+    const withWarning = (
+      column: InferredColumn,
+      warning: string | undefined,
+    ): { column: InferredColumn; warning?: string } => (warning ? { column, warning } : { column });
     if (present === 0) return { column: make('text', `all ${n} sampled values are missing`, 'ignore') };
     const unique = !this.overflow && distinct === present;
     if (ID_NAME.test(name)) {
       return {
-        column: make('identifier', unique ? `the name looks like an identifier and all ${present} values are unique` : `the name looks like an identifier`),
+        column: make(
+          'identifier',
+          unique
+            ? `the name looks like an identifier and all ${present} values are unique`
+            : `the name looks like an identifier`,
+        ),
       };
     }
     if (numeric === present) {
-      if (distinct === 2 && this.zeroOne === present) return withWarning(make('binary', 'the values are only 0 and 1'), gapsWarning);
+      if (distinct === 2 && this.zeroOne === present)
+        return withWarning(make('binary', 'the values are only 0 and 1'), gapsWarning);
       if (CATEGORY_NAME.test(name) && integers === present && distinct <= 50) {
-        return withWarning(make('categorical', `"${name}" holds ${distinct} distinct whole numbers, read as classes`), gapsWarning);
+        return withWarning(
+          make('categorical', `"${name}" holds ${distinct} distinct whole numbers, read as classes`),
+          gapsWarning,
+        );
       }
       if (unique && integers === present && present >= 20 && this.counter && !numericWithGaps) {
         return { column: make('identifier', `the values count rows (${this.first.join(', ')}, …)`) };
@@ -227,7 +255,9 @@ export class ColumnInference {
     const spaceShare = this.withSpaces / present;
     const more = this.overflow ? 'more than ' : '';
     if (distinct === 2 && avgLen < 30) {
-      const shown = orderLevels([...this.counts.keys()]).map((l) => showValue(l, 20)).join(', ');
+      const shown = orderLevels([...this.counts.keys()])
+        .map((l) => showValue(l, 20))
+        .join(', ');
       return withWarning(make('binary', `exactly two distinct values (${shown})`), warning);
     }
     if (avgLen >= 30 || (spaceShare >= 0.5 && (this.overflow || distinct > 0.5 * present) && avgLen >= 12)) {
@@ -239,8 +269,11 @@ export class ColumnInference {
     if (!this.overflow && distinct <= MAX_CATEGORICAL_LEVELS && (distinct <= 50 || distinct <= 0.5 * present)) {
       return withWarning(make('categorical', `${distinct} distinct values in ${present} rows`), warning);
     }
-    if (spaceShare >= 0.3) return withWarning(make('text', `${more}${distinct} distinct values, many with spaces`), warning);
-    return withWarning(make('identifier', `${more}${distinct} distinct values in ${present} rows: too many for categories`), warning);
+    if (spaceShare >= 0.3)
+      return withWarning(make('text', `${more}${distinct} distinct values, many with spaces`), warning);
+    return withWarning(
+      make('identifier', `${more}${distinct} distinct values in ${present} rows: too many for categories`),
+      warning,
+    );
   }
 }
-

@@ -221,7 +221,10 @@ function translateParseError(e: unknown, opts: RecordStreamOptions, expected: nu
         'Check for a stray double quote (") in the file; quotes inside quoted values must be doubled ("").',
       );
     }
-    return importError(`The CSV could not be parsed near line ${line ?? '?'}: ${e.message}`, 'Check the file around that line.');
+    return importError(
+      `The CSV could not be parsed near line ${line ?? '?'}: ${e.message}`,
+      'Check the file around that line.',
+    );
   }
   if (e instanceof Error) {
     return importError(`Cannot read "${opts.sourceName}": ${e.message}`, 'Check that the file exists and is readable.');
@@ -237,7 +240,12 @@ export function sha256Hasher(): { update: (b: Buffer) => void; hex: () => string
 /** The line on which record `index` (0 = header) starts: a second pass, used only to word an error. */
 export async function lineOfRecord(filePath: string, opts: RecordStreamOptions, index: number): Promise<number> {
   try {
-    for await (const rec of readRecords(filePath, { delimiter: opts.delimiter, sourceName: opts.sourceName, maxRecords: index + 1, ...(opts.encoding ? { encoding: opts.encoding } : {}) })) {
+    for await (const rec of readRecords(filePath, {
+      delimiter: opts.delimiter,
+      sourceName: opts.sourceName,
+      maxRecords: index + 1,
+      ...(opts.encoding ? { encoding: opts.encoding } : {}),
+    })) {
       if (rec.index === index) return rec.line;
     }
   } catch {

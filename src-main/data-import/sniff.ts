@@ -23,7 +23,11 @@ export type EncodingOption = 'auto' | TextEncodingName;
  * line of the first bad byte — unless `encoding` is 'auto' (then it is read as windows-1252, the superset of
  * Latin-1 that Excel writes on Western Windows) or 'windows-1252'.
  */
-export async function readHead(filePath: string, sourceName: string, encoding: EncodingOption = 'utf-8'): Promise<FileHead> {
+export async function readHead(
+  filePath: string,
+  sourceName: string,
+  encoding: EncodingOption = 'utf-8',
+): Promise<FileHead> {
   let size: number;
   try {
     const st = await stat(filePath);
@@ -31,9 +35,13 @@ export async function readHead(filePath: string, sourceName: string, encoding: E
     size = st.size;
   } catch (e) {
     if (e instanceof Error && e.name === 'AppError') throw e;
-    throw importError(`Cannot read "${sourceName}": ${e instanceof Error ? e.message : String(e)}`, 'Check that the file exists and is readable.');
+    throw importError(
+      `Cannot read "${sourceName}": ${e instanceof Error ? e.message : String(e)}`,
+      'Check that the file exists and is readable.',
+    );
   }
-  if (size === 0) throw importError(`"${sourceName}" is empty (0 bytes)`, 'Pick a CSV file with a header line and at least one row.');
+  if (size === 0)
+    throw importError(`"${sourceName}" is empty (0 bytes)`, 'Pick a CSV file with a header line and at least one row.');
   const fh = await open(filePath, 'r');
   let buf: Buffer;
   try {
@@ -50,13 +58,19 @@ export async function readHead(filePath: string, sourceName: string, encoding: E
       utf16
         ? `"${sourceName}" is UTF-16 text, not UTF-8`
         : `"${sourceName}" is not a text file: byte ${nul + 1} is a NUL byte (line ${lineAt(buf, nul)})`,
-      utf16 ? 'Save the file as UTF-8 CSV and import it again.' : 'This looks like a binary file renamed .csv; export the data as CSV (UTF-8) first.',
+      utf16
+        ? 'Save the file as UTF-8 CSV and import it again.'
+        : 'This looks like a binary file renamed .csv; export the data as CSV (UTF-8) first.',
     );
   }
   let text: string;
   if (encoding === 'windows-1252') {
     text = new TextDecoder('windows-1252').decode(buf);
-    if (text.trim() === '') throw importError(`"${sourceName}" is empty (only whitespace)`, 'Pick a CSV file with a header line and at least one row.');
+    if (text.trim() === '')
+      throw importError(
+        `"${sourceName}" is empty (only whitespace)`,
+        'Pick a CSV file with a header line and at least one row.',
+      );
     return { size, text, encoding };
   }
   try {
@@ -70,7 +84,11 @@ export async function readHead(filePath: string, sourceName: string, encoding: E
       'Save the file as UTF-8 CSV (e.g. "CSV UTF-8" in Excel); a binary file renamed .csv cannot be imported.',
     );
   }
-  if (text.trim() === '') throw importError(`"${sourceName}" is empty (only whitespace)`, 'Pick a CSV file with a header line and at least one row.');
+  if (text.trim() === '')
+    throw importError(
+      `"${sourceName}" is empty (only whitespace)`,
+      'Pick a CSV file with a header line and at least one row.',
+    );
   return { size, text, encoding: 'utf-8' };
 }
 

@@ -16,7 +16,9 @@ describe('tfjs backend choice', () => {
     if (nodeLoads) {
       await expect(initBackend({ preference: 'node' })).resolves.toMatchObject({ name: 'tensorflow' });
     } else {
-      await expect(initBackend({ preference: 'node' })).rejects.toThrow(/ELBO_STUDIO_BACKEND=node but tfjs-node did not load/);
+      await expect(initBackend({ preference: 'node' })).rejects.toThrow(
+        /ELBO_STUDIO_BACKEND=node but tfjs-node did not load/,
+      );
     }
   });
 

@@ -96,7 +96,10 @@ export async function initBackend(
   const notes: string[] = [];
   if (pref === 'node') {
     const err = await tryNode();
-    if (err) throw new BackendError(`ELBO_STUDIO_BACKEND=node but ${err}. Install @tensorflow/tfjs-node (see README) or unset it.`);
+    if (err)
+      throw new BackendError(
+        `ELBO_STUDIO_BACKEND=node but ${err}. Install @tensorflow/tfjs-node (see README) or unset it.`,
+      );
     active = { name: 'tensorflow', detail: 'forced by ELBO_STUDIO_BACKEND=node' };
   } else if (pref === 'wasm') {
     const err = await tryWasm(wasmDir);
@@ -128,7 +131,10 @@ export async function initBackend(
   }
   if (active.name === 'wasm') {
     // The SIMD matrix-product kernel (kernels/fast-matmul.ts); ELBO_STUDIO_WASM_GEMM=0 keeps tfjs' own.
-    active = { ...active, detail: `${active.detail}; ${installFastMatMul() ? 'ELBO Studio SIMD GEMM kernel' : 'tfjs GEMM kernel'}` };
+    active = {
+      ...active,
+      detail: `${active.detail}; ${installFastMatMul() ? 'ELBO Studio SIMD GEMM kernel' : 'tfjs GEMM kernel'}`,
+    };
   }
   return active;
 }

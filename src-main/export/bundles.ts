@@ -51,7 +51,13 @@ export interface BundleServices {
 const MAX_ZIP_BYTES = 1024 ** 3;
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'model';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50) || 'model'
+  );
 }
 
 const rand = (): string => crypto.randomBytes(6).toString('hex');
@@ -61,10 +67,20 @@ export function bundleableRun(s: BundleServices, runId: number): RunSummary & { 
   const run = s.repos.runs.get(runId);
   if (!run) throw new AppError('NOT_FOUND', `No run with id ${runId}`, 'Open a run from the history.');
   if (run.model !== 'vae' && run.model !== 'lda' && run.model !== 'bnn') {
-    throw new AppError('UNSUPPORTED', `Run ${runId} is a ${run.model.toUpperCase()} run; model bundles hold VAEs, LDA topic models and Bayesian neural networks`, 'Export its posterior from the run page instead.');
+    throw new AppError(
+      'UNSUPPORTED',
+      `Run ${runId} is a ${run.model.toUpperCase()} run; model bundles hold VAEs, LDA topic models and Bayesian neural networks`,
+      'Export its posterior from the run page instead.',
+    );
   }
   if (run.status !== 'completed') {
-    throw new AppError('NOT_FOUND', `Run ${runId} has no fitted model to export (status: ${run.status})`, run.status === 'running' || run.status === 'queued' ? 'Wait until the run completes.' : 'Only completed runs store a model; start the run again.');
+    throw new AppError(
+      'NOT_FOUND',
+      `Run ${runId} has no fitted model to export (status: ${run.status})`,
+      run.status === 'running' || run.status === 'queued'
+        ? 'Wait until the run completes.'
+        : 'Only completed runs store a model; start the run again.',
+    );
   }
   return run as RunSummary & { model: ModelKind };
 }
@@ -79,12 +95,20 @@ function sourceOf(s: BundleServices, run: RunSummary): BundleSource {
 }
 
 /** Writes the bundle of a completed run into dir (which must not exist yet). Returns its files. */
-export async function writeRunBundle(s: BundleServices, runId: number, dir: string): Promise<{ kind: ModelKind; files: string[] }> {
+export async function writeRunBundle(
+  s: BundleServices,
+  runId: number,
+  dir: string,
+): Promise<{ kind: ModelKind; files: string[] }> {
   const run = bundleableRun(s, runId);
   const runDir = s.runPath(run.id);
   const source = sourceOf(s, run);
   const missing = (what: string): never => {
-    throw new AppError('NOT_FOUND', `Run ${run.id} stored no ${what} to export`, 'Fit the model again; completed runs store it.');
+    throw new AppError(
+      'NOT_FOUND',
+      `Run ${run.id} stored no ${what} to export`,
+      'Fit the model again; completed runs store it.',
+    );
   };
   if (run.spec.model === 'vae') {
     const file = path.join(runDir, 'vae-snapshot.json');
@@ -99,7 +123,13 @@ export async function writeRunBundle(s: BundleServices, runId: number, dir: stri
       columnSchema = features.map((f) => {
         const c = schema.find((x) => x.name === f)!;
         const type = c.type === 'binary' || c.type === 'categorical' ? c.type : 'numeric';
-        return { name: f, role: 'feature', type, ...(c.levels && type !== 'numeric' ? { levels: c.levels } : {}), required: true };
+        return {
+          name: f,
+          role: 'feature',
+          type,
+          ...(c.levels && type !== 'numeric' ? { levels: c.levels } : {}),
+          required: true,
+        };
       });
     }
     await exportVaeBundle(snapshot, dir, {
@@ -110,7 +140,12 @@ export async function writeRunBundle(s: BundleServices, runId: number, dir: stri
       source,
       ...(columnSchema ? { columnSchema } : {}),
     });
-    exportLayersModelToOnnx(path.join(dir, 'encoder'), path.join(dir, 'onnx', 'encoder.onnx'), 'vae_encoder', 'q_params');
+    exportLayersModelToOnnx(
+      path.join(dir, 'encoder'),
+      path.join(dir, 'onnx', 'encoder.onnx'),
+      'vae_encoder',
+      'q_params',
+    );
     exportLayersModelToOnnx(path.join(dir, 'decoder'), path.join(dir, 'onnx', 'decoder.onnx'), 'vae_decoder', 'x_mean');
     resealBundle(dir);
   } else if (run.spec.model === 'bnn') {
@@ -145,7 +180,10 @@ export async function writeRunBundle(s: BundleServices, runId: number, dir: stri
 }
 
 /** The bundle of a run as one zip (everything under a folder named like the file). */
-export async function exportRunBundleZip(s: BundleServices, runId: number): Promise<{ fileName: string; zip: Uint8Array; files: string[] }> {
+export async function exportRunBundleZip(
+  s: BundleServices,
+  runId: number,
+): Promise<{ fileName: string; zip: Uint8Array; files: string[] }> {
   const run = bundleableRun(s, runId);
   const tmpRoot = path.join(s.dataDir, 'tmp');
   fs.mkdirSync(tmpRoot, { recursive: true });
@@ -183,17 +221,29 @@ export function folderHolds(folder: string, limit = 50): { files: string[]; coun
  */
 function checkTarget(s: BundleServices, folder: string): string {
   if (!path.isAbsolute(folder)) {
-    throw new AppError('BAD_REQUEST', `"${folder}" is not a full folder path`, `Give the whole path, e.g. ${path.join(os.homedir(), 'elbo-bundles', 'my-model')}.`);
+    throw new AppError(
+      'BAD_REQUEST',
+      `"${folder}" is not a full folder path`,
+      `Give the whole path, e.g. ${path.join(os.homedir(), 'elbo-bundles', 'my-model')}.`,
+    );
   }
   const target = path.resolve(folder);
   const data = path.resolve(s.dataDir);
   const inside = (a: string, b: string) => a === b || a.startsWith(b + path.sep);
   if (target === path.parse(target).root || target === os.homedir()) {
-    throw new AppError('BAD_REQUEST', `Refusing to write a bundle into ${target} itself`, 'Choose (or name) a folder for the bundle inside it, e.g. …/my-model.');
+    throw new AppError(
+      'BAD_REQUEST',
+      `Refusing to write a bundle into ${target} itself`,
+      'Choose (or name) a folder for the bundle inside it, e.g. …/my-model.',
+    );
   }
   const managed = ['datasets', 'runs', 'models', 'uploads', 'tmp'].map((d) => path.join(data, d));
   if (inside(data, target) || managed.some((m) => inside(target, m))) {
-    throw new AppError('BAD_REQUEST', `Refusing to write a bundle into ELBO Studio's own data folders (${target})`, 'Choose a folder outside the data directory.');
+    throw new AppError(
+      'BAD_REQUEST',
+      `Refusing to write a bundle into ELBO Studio's own data folders (${target})`,
+      'Choose a folder outside the data directory.',
+    );
   }
   return target;
 }
@@ -220,20 +270,36 @@ const processConfirmations = new Confirmations();
  * target and renamed into place; with overwrite, the old folder is moved aside first and removed only after the new
  * one is in place.
  */
-export async function exportRunBundleToFolder(s: BundleServices, runId: number, folder: string, overwrite: boolean, confirmToken?: string): Promise<{ folder: string; files: string[]; replaced: number }> {
+export async function exportRunBundleToFolder(
+  s: BundleServices,
+  runId: number,
+  folder: string,
+  overwrite: boolean,
+  confirmToken?: string,
+): Promise<{ folder: string; files: string[]; replaced: number }> {
   bundleableRun(s, runId);
   const target = checkTarget(s, folder);
   let replaced = 0;
   if (fs.existsSync(target)) {
     const st = fs.lstatSync(target);
-    if (st.isSymbolicLink() || !st.isDirectory()) throw new AppError('BAD_REQUEST', `${target} exists and is not a folder`, 'Choose a folder path (a new one is created).');
+    if (st.isSymbolicLink() || !st.isDirectory())
+      throw new AppError(
+        'BAD_REQUEST',
+        `${target} exists and is not a folder`,
+        'Choose a folder path (a new one is created).',
+      );
     const held = folderHolds(target, 8);
     if (held.count > 0) {
       const confirmations = s.confirmations ?? processConfirmations;
       const fingerprint = folderFingerprint(target);
       if (!overwrite || !confirmations.consume(confirmToken, 'models:export', target, fingerprint)) {
-        const list = held.files.join(', ') + (held.count > held.files.length ? `, … ${held.count - held.files.length} more` : '');
-        const why = !overwrite ? '' : confirmToken ? ' (the confirmation is spent, expired, or the folder changed since)' : ' (overwrite needs the confirmToken of this answer)';
+        const list =
+          held.files.join(', ') + (held.count > held.files.length ? `, … ${held.count - held.files.length} more` : '');
+        const why = !overwrite
+          ? ''
+          : confirmToken
+            ? ' (the confirmation is spent, expired, or the folder changed since)'
+            : ' (overwrite needs the confirmToken of this answer)';
         throw new AppError(
           'FOLDER_NOT_EMPTY',
           `Folder ${target} already holds ${held.count} file${held.count === 1 ? '' : 's'} (${list})${why}`,
@@ -269,7 +335,11 @@ export async function exportRunBundleToFolder(s: BundleServices, runId: number, 
     if (e instanceof AppError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw new AppError('BAD_REQUEST', `Cannot write to ${parent}: permission denied`, 'Choose a folder you can write to.');
+      throw new AppError(
+        'BAD_REQUEST',
+        `Cannot write to ${parent}: permission denied`,
+        'Choose a folder you can write to.',
+      );
     }
     throw e;
   }
@@ -282,8 +352,15 @@ export const modelsRoot = (s: Pick<BundleServices, 'dataDir'>): string => path.j
 /** The folder holding manifest.json: the root, or its only sub-folder (a zipped bundle folder). */
 function bundleRoot(dir: string): string {
   if (fs.existsSync(path.join(dir, MANIFEST_FILE))) return dir;
-  const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.name.startsWith('.') && e.name !== '__MACOSX');
-  if (entries.length === 1 && entries[0]!.isDirectory() && !entries[0]!.isSymbolicLink() && fs.existsSync(path.join(dir, entries[0]!.name, MANIFEST_FILE))) {
+  const entries = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => !e.name.startsWith('.') && e.name !== '__MACOSX');
+  if (
+    entries.length === 1 &&
+    entries[0]!.isDirectory() &&
+    !entries[0]!.isSymbolicLink() &&
+    fs.existsSync(path.join(dir, entries[0]!.name, MANIFEST_FILE))
+  ) {
     return path.join(dir, entries[0]!.name);
   }
   return dir;
@@ -292,7 +369,12 @@ function bundleRoot(dir: string): string {
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** The list's view of a manifest (any supported version). */
-export function summariseManifest(m: Record<string, unknown>, kind: ModelKind, files: number, checksummed: boolean): ModelSummary {
+export function summariseManifest(
+  m: Record<string, unknown>,
+  kind: ModelKind,
+  files: number,
+  checksummed: boolean,
+): ModelSummary {
   const metricsIn = (m.metrics && typeof m.metrics === 'object' ? m.metrics : {}) as Record<string, unknown>;
   const metrics: Record<string, number> = {};
   for (const [k, v] of Object.entries(metricsIn)) {
@@ -307,7 +389,11 @@ export function summariseManifest(m: Record<string, unknown>, kind: ModelKind, f
     const lik = m.likelihood as { kind: string };
     description = `${latent.type === 'categorical' ? `${latent.dim} × ${latent.categories}-way categorical` : `${latent.dim}-d Gaussian`} latent · ${arch.inputDim} inputs · hidden ${arch.hidden.join('×') || 'none'} · ${lik.kind} likelihood`;
     if (columns.length === 0) {
-      columns = ((m.columns ?? []) as Array<{ name: string; kind: string; levels?: string[] }>).map((c) => (c.kind === 'categorical' ? { name: c.name, role: 'feature', type: 'categorical', levels: c.levels ?? [], required: true } : { name: c.name, role: 'feature', type: 'numeric', required: true }));
+      columns = ((m.columns ?? []) as Array<{ name: string; kind: string; levels?: string[] }>).map((c) =>
+        c.kind === 'categorical'
+          ? { name: c.name, role: 'feature', type: 'categorical', levels: c.levels ?? [], required: true }
+          : { name: c.name, role: 'feature', type: 'numeric', required: true },
+      );
     }
   } else if (kind === 'lda') {
     description = `${String(m.K)} topics · ${Number(m.V).toLocaleString('en')} words · text column "${(m.text as { column: string }).column}"`;
@@ -316,9 +402,32 @@ export function summariseManifest(m: Record<string, unknown>, kind: ModelKind, f
     const cols = m.columns as { features: string[]; target: string };
     description = `${String(m.task)} of ${cols.target} · ${cols.features.length} feature${cols.features.length === 1 ? '' : 's'} · layers ${arch.sizes.join('→')} (${arch.activation})`;
     if (columns.length === 0) {
-      const t = m.preprocessing as { features: Array<{ name: string; kind: string; levels?: string[] }>; target: { name: string; kind: string; classes?: string[] } };
-      columns = t.features.map((f) => (f.kind === 'numeric' ? { name: f.name, role: 'feature', type: 'numeric', required: true } : { name: f.name, role: 'feature', type: f.kind === 'binary' ? 'binary' : 'categorical', levels: f.levels ?? [], required: true }));
-      columns.push(t.target.kind === 'numeric' ? { name: t.target.name, role: 'target', type: 'numeric', required: false } : { name: t.target.name, role: 'target', type: 'categorical', levels: t.target.classes ?? [], required: false });
+      const t = m.preprocessing as {
+        features: Array<{ name: string; kind: string; levels?: string[] }>;
+        target: { name: string; kind: string; classes?: string[] };
+      };
+      columns = t.features.map((f) =>
+        f.kind === 'numeric'
+          ? { name: f.name, role: 'feature', type: 'numeric', required: true }
+          : {
+              name: f.name,
+              role: 'feature',
+              type: f.kind === 'binary' ? 'binary' : 'categorical',
+              levels: f.levels ?? [],
+              required: true,
+            },
+      );
+      columns.push(
+        t.target.kind === 'numeric'
+          ? { name: t.target.name, role: 'target', type: 'numeric', required: false }
+          : {
+              name: t.target.name,
+              role: 'target',
+              type: 'categorical',
+              levels: t.target.classes ?? [],
+              required: false,
+            },
+      );
     }
   }
   const src = m.source as ModelSummary['source'] | undefined;
@@ -355,7 +464,11 @@ async function tryLoad(kind: ModelKind, dir: string): Promise<void> {
     }
   } catch (e) {
     if (e instanceof AppError) throw e;
-    throw new BundleError('DAMAGED', `Damaged bundle: the ${kind.toUpperCase()} model does not load (${(e as Error).message}).`, 'Export the model again from the run it came from.');
+    throw new BundleError(
+      'DAMAGED',
+      `Damaged bundle: the ${kind.toUpperCase()} model does not load (${(e as Error).message}).`,
+      'Export the model again from the run it came from.',
+    );
   }
 }
 
@@ -388,21 +501,40 @@ export async function importBundle(s: BundleServices, source: BundleSourceArg): 
     if ('zipPath' in source) {
       sourceName = source.name;
       const size = fs.statSync(source.zipPath).size;
-      if (size > MAX_ZIP_BYTES) throw new BundleError('DAMAGED', `${source.name} has ${(size / 1024 ** 2).toFixed(0)} MB; a model bundle is at most ${MAX_ZIP_BYTES / 1024 ** 2} MB.`, 'Choose the .zip ELBO Studio exported.');
+      if (size > MAX_ZIP_BYTES)
+        throw new BundleError(
+          'DAMAGED',
+          `${source.name} has ${(size / 1024 ** 2).toFixed(0)} MB; a model bundle is at most ${MAX_ZIP_BYTES / 1024 ** 2} MB.`,
+          'Choose the .zip ELBO Studio exported.',
+        );
       await unzipBundleOffThread(source.zipPath, work);
       bundleDir = bundleRoot(work);
       refuseUnlisted(bundleDir, openBundleFolder(bundleDir).files);
       fs.renameSync(bundleDir, ready);
     } else {
-      if (!path.isAbsolute(source.folder)) throw new AppError('BAD_REQUEST', `"${source.folder}" is not a full folder path`, 'Give the whole path of the bundle folder (the one holding manifest.json).');
+      if (!path.isAbsolute(source.folder))
+        throw new AppError(
+          'BAD_REQUEST',
+          `"${source.folder}" is not a full folder path`,
+          'Give the whole path of the bundle folder (the one holding manifest.json).',
+        );
       const folder = path.resolve(source.folder);
       let st: fs.Stats;
       try {
         st = fs.statSync(folder);
       } catch {
-        throw new AppError('NOT_FOUND', `There is no folder ${folder}`, 'Check the path; it is a folder on the computer ELBO Studio runs on.');
+        throw new AppError(
+          'NOT_FOUND',
+          `There is no folder ${folder}`,
+          'Check the path; it is a folder on the computer ELBO Studio runs on.',
+        );
       }
-      if (!st.isDirectory()) throw new AppError('BAD_REQUEST', `${folder} is a file, not a folder`, 'For a .zip, use "Upload .zip"; otherwise give the folder holding manifest.json.');
+      if (!st.isDirectory())
+        throw new AppError(
+          'BAD_REQUEST',
+          `${folder} is a file, not a folder`,
+          'For a .zip, use "Upload .zip"; otherwise give the folder holding manifest.json.',
+        );
       sourceName = folder;
       bundleDir = bundleRoot(folder);
       refuseUnlisted(bundleDir, openBundleFolder(bundleDir).files); // refuse early, before copying anything
@@ -420,7 +552,15 @@ export async function importBundle(s: BundleServices, source: BundleSourceArg): 
     const summary = summariseManifest(opened.manifest, opened.kind, files.length, opened.checksummed);
     const name = summary.source ? `${summary.source.runName}` : `${opened.kind.toUpperCase()} model`;
     return s.repos.models.create(
-      { name: name.slice(0, 300), kind: opened.kind, format: opened.manifest.format, formatVersion: opened.manifest.formatVersion, summary, sourceName, bytes },
+      {
+        name: name.slice(0, 300),
+        kind: opened.kind,
+        format: opened.manifest.format,
+        formatVersion: opened.manifest.formatVersion,
+        summary,
+        sourceName,
+        bytes,
+      },
       (id) => {
         const rel = path.join('models', String(id));
         const dest = path.join(s.dataDir, rel);
@@ -438,7 +578,8 @@ export async function importBundle(s: BundleServices, source: BundleSourceArg): 
 /** Absolute folder of an imported model. */
 export function importedModelDir(s: BundleServices, id: number): string {
   const rel = s.repos.models.dir(id);
-  if (rel === null) throw new AppError('NOT_FOUND', `No imported model with id ${id}`, 'Open one from the Models page.');
+  if (rel === null)
+    throw new AppError('NOT_FOUND', `No imported model with id ${id}`, 'Open one from the Models page.');
   return path.resolve(s.dataDir, rel);
 }
 

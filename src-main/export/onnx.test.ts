@@ -39,12 +39,26 @@ describe('ONNX export', () => {
     const d = 16;
     const raw = Float32Array.from(uniform(key(3), n * d));
     const spec = vaeSpecSchema.parse({ model: 'vae', latentDim: 3, hidden: [12], epochs: 2, batchSize: 32 });
-    const data = prepareVaeData({ x: raw, n, d }, Array.from({ length: d }, () => ({ min: 0, max: 1, mean: 0.5, std: 0.29 })), spec);
+    const data = prepareVaeData(
+      { x: raw, n, d },
+      Array.from({ length: d }, () => ({ min: 0, max: 1, mean: 0.5, std: 0.29 })),
+      spec,
+    );
     const fit = await trainVae(data, spec);
     const dir = path.join(tmp(), 'bundle');
     await exportVaeBundle(fit.snapshot, dir, { spec, appVersion: '0.1.0' });
-    const enc = exportLayersModelToOnnx(path.join(dir, 'encoder'), path.join(dir, 'onnx', 'encoder.onnx'), 'vae_encoder', 'q_params');
-    const dec = exportLayersModelToOnnx(path.join(dir, 'decoder'), path.join(dir, 'onnx', 'decoder.onnx'), 'vae_decoder', 'x_mean');
+    const enc = exportLayersModelToOnnx(
+      path.join(dir, 'encoder'),
+      path.join(dir, 'onnx', 'encoder.onnx'),
+      'vae_encoder',
+      'q_params',
+    );
+    const dec = exportLayersModelToOnnx(
+      path.join(dir, 'decoder'),
+      path.join(dir, 'onnx', 'decoder.onnx'),
+      'vae_decoder',
+      'x_mean',
+    );
 
     const rows = 7;
     const x = data.x.slice(0, rows * d);
@@ -52,7 +66,14 @@ describe('ONNX export', () => {
     const ref = tf.tidy(() => {
       const h = m.encode(tf.tensor2d(x, [rows, d]));
       const mu = m.posteriorMean(key(1), h);
-      return { h: h.dataSync().slice(), mu: mu.dataSync().slice(), rec: m.mean(m.decode(mu) as tf.Tensor2D).dataSync().slice() };
+      return {
+        h: h.dataSync().slice(),
+        mu: mu.dataSync().slice(),
+        rec: m
+          .mean(m.decode(mu) as tf.Tensor2D)
+          .dataSync()
+          .slice(),
+      };
     });
     m.dispose();
     close(await runOnnx(enc, x, rows, d), ref.h);
@@ -103,9 +124,24 @@ describe('ONNX export', () => {
 
   it('refuses what it cannot convert, naming it', () => {
     const dir = tmp();
-    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'Conv2D', config: { name: 'c', units: 1, activation: 'relu' } }] } }, weightsManifest: [] }));
+    fs.writeFileSync(
+      path.join(dir, 'model.json'),
+      JSON.stringify({
+        modelTopology: {
+          class_name: 'Sequential',
+          config: { layers: [{ class_name: 'Conv2D', config: { name: 'c', units: 1, activation: 'relu' } }] },
+        },
+        weightsManifest: [],
+      }),
+    );
     expect(() => readLayersModel(dir)).toThrow(/Layer 0 is Conv2D/);
-    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { layers: [] } }, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }));
+    fs.writeFileSync(
+      path.join(dir, 'model.json'),
+      JSON.stringify({
+        modelTopology: { class_name: 'Sequential', config: { layers: [] } },
+        weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }],
+      }),
+    );
     expect(() => readLayersModel(dir)).toThrow(/leaves the model folder/);
   });
 });

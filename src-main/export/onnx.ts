@@ -18,7 +18,9 @@ interface DenseConfig {
 
 interface LayersModelJson {
   format?: string;
-  modelTopology: { model_config?: { class_name: string; config: { layers: { class_name: string; config: DenseConfig }[] } } } & {
+  modelTopology: {
+    model_config?: { class_name: string; config: { layers: { class_name: string; config: DenseConfig }[] } };
+  } & {
     class_name?: string;
     config?: { layers: { class_name: string; config: DenseConfig }[] };
   };
@@ -67,20 +69,27 @@ export function readLayersModel(dir: string): DenseLayer[] {
   return cfg.layers.map((l, i) => {
     if (l.class_name !== 'Dense') throw new Error(`Layer ${i} is ${l.class_name}; ONNX export handles Dense layers`);
     const c = l.config;
-    if (!SUPPORTED.has(c.activation)) throw new Error(`Layer ${c.name} has activation ${c.activation}; supported: ${[...SUPPORTED].join(', ')}`);
+    if (!SUPPORTED.has(c.activation))
+      throw new Error(`Layer ${c.name} has activation ${c.activation}; supported: ${[...SUPPORTED].join(', ')}`);
     if (i === 0) inputs = Number(c.batch_input_shape?.[1] ?? 0);
     const W = values.get(`${c.name}/kernel`);
     if (!W) throw new Error(`No weights for ${c.name}/kernel`);
     const b = c.use_bias === false ? null : (values.get(`${c.name}/bias`) ?? null);
     const layer: DenseLayer = { name: c.name, W, b, inputs, units: c.units, activation: c.activation };
-    if (W.length !== inputs * c.units) throw new Error(`${c.name}: kernel has ${W.length} values, expected ${inputs} × ${c.units}`);
+    if (W.length !== inputs * c.units)
+      throw new Error(`${c.name}: kernel has ${W.length} values, expected ${inputs} × ${c.units}`);
     inputs = c.units;
     return layer;
   });
 }
 
 function tensor(name: string, dims: number[], data: Float32Array): onnx.ITensorProto {
-  return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return {
+    name,
+    dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
 }
 
 function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
@@ -96,7 +105,10 @@ function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProt
 }
 
 /** Builds the ONNX model (bytes) of a Dense stack: input "x" [batch, in] → output `outputName` [batch, out]. */
-export function denseStackToOnnx(layers: DenseLayer[], opts: { graphName: string; outputName?: string; docString?: string }): Uint8Array {
+export function denseStackToOnnx(
+  layers: DenseLayer[],
+  opts: { graphName: string; outputName?: string; docString?: string },
+): Uint8Array {
   if (!layers.length) throw new Error('Nothing to export: the network has no layers');
   const nodes: onnx.INodeProto[] = [];
   const initializer: onnx.ITensorProto[] = [];
@@ -115,9 +127,19 @@ export function denseStackToOnnx(layers: DenseLayer[], opts: { graphName: string
     }
     const last = i === layers.length - 1;
     const actOut = last ? (opts.outputName ?? 'y') : `${l.name}.out`;
-    const op = { relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid', elu: 'Elu', softplus: 'Softplus', softmax: 'Softmax' }[l.activation];
+    const op = { relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid', elu: 'Elu', softplus: 'Softplus', softmax: 'Softmax' }[
+      l.activation
+    ];
     if (op) {
-      nodes.push({ opType: op, input: [out], output: [actOut], name: `${l.name}_${l.activation}`, ...(op === 'Softmax' ? { attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] } : {}) });
+      nodes.push({
+        opType: op,
+        input: [out],
+        output: [actOut],
+        name: `${l.name}_${l.activation}`,
+        ...(op === 'Softmax'
+          ? { attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] }
+          : {}),
+      });
     } else {
       nodes.push({ opType: 'Identity', input: [out], output: [actOut], name: `${l.name}_identity` });
     }
@@ -141,8 +163,17 @@ export function denseStackToOnnx(layers: DenseLayer[], opts: { graphName: string
 }
 
 /** Converts a TF.js layers model folder to `<outFile>` (ONNX). */
-export function exportLayersModelToOnnx(modelDir: string, outFile: string, graphName: string, outputName = 'y'): string {
-  const bytes = denseStackToOnnx(readLayersModel(modelDir), { graphName, outputName, docString: `Converted from ${path.basename(modelDir)}/model.json` });
+export function exportLayersModelToOnnx(
+  modelDir: string,
+  outFile: string,
+  graphName: string,
+  outputName = 'y',
+): string {
+  const bytes = denseStackToOnnx(readLayersModel(modelDir), {
+    graphName,
+    outputName,
+    docString: `Converted from ${path.basename(modelDir)}/model.json`,
+  });
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, bytes);
   return outFile;

@@ -5,12 +5,42 @@ import type { RunSummary } from '../../src-shared/domain/types';
 
 function run(id: number, name: string, family: string, metrics: Record<string, number>, spec: unknown): ReportRun {
   const r: RunSummary = {
-    id, projectId: 1, datasetId: 1, datasetName: 'digits', name, model: 'vae', family, objective: 'elbo', spec: runSpecSchema.parse(spec),
-    seed: 1, status: 'completed', backend: 'wasm', error: null, createdAt: 'c', startedAt: 's', finishedAt: 'f', metrics, notes: '', tags: [], starred: false,
+    id,
+    projectId: 1,
+    datasetId: 1,
+    datasetName: 'digits',
+    name,
+    model: 'vae',
+    family,
+    objective: 'elbo',
+    spec: runSpecSchema.parse(spec),
+    seed: 1,
+    status: 'completed',
+    backend: 'wasm',
+    error: null,
+    createdAt: 'c',
+    startedAt: 's',
+    finishedAt: 'f',
+    metrics,
+    notes: '',
+    tags: [],
+    starred: false,
   };
   return {
     run: r,
-    dataset: { id: 1, projectId: 1, name: 'digits', sourceName: 'digits.csv', contentHash: 'abcdef0123456789abcdef', rows: 1797, columns: 65, schema: [], preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' }, bytes: 1, createdAt: 'c' },
+    dataset: {
+      id: 1,
+      projectId: 1,
+      name: 'digits',
+      sourceName: 'digits.csv',
+      contentHash: 'abcdef0123456789abcdef',
+      rows: 1797,
+      columns: 65,
+      schema: [],
+      preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' },
+      bytes: 1,
+      createdAt: 'c',
+    },
     series: [
       { name: 'train_elbo', step: [10, 20, 30], epoch: [1, 2, 3], value: [-40, -30, -27], wall: [1, 2, 3] },
       { name: 'val_elbo', step: [10, 20, 30], epoch: [1, 2, 3], value: [-41, -31, -28], wall: [1, 2, 3] },
@@ -21,11 +51,31 @@ function run(id: number, name: string, family: string, metrics: Record<string, n
 
 describe('HTML report', () => {
   it('is one self-contained file holding every chart, the metrics, configuration and versions', () => {
-    const a = run(1, 'mean-field', 'meanfield', { val_elbo: -28, val_elbo_se: 0.05, loglik: -27.5, loglik_se: 0.3 }, { model: 'vae' });
-    const b = run(2, 'planar <script>', 'planar:8', { val_elbo: -27.6, val_elbo_se: 0.05, loglik: -27.1, loglik_se: 0.3 }, { model: 'vae', family: { kind: 'planar', length: 8 } });
-    const rep = buildReport({ runs: [a, b], appVersion: '0.1.0', generatedAt: '2026-11-21', versions: { node: 'v20', tfjs: '4.22.0' } });
+    const a = run(
+      1,
+      'mean-field',
+      'meanfield',
+      { val_elbo: -28, val_elbo_se: 0.05, loglik: -27.5, loglik_se: 0.3 },
+      { model: 'vae' },
+    );
+    const b = run(
+      2,
+      'planar <script>',
+      'planar:8',
+      { val_elbo: -27.6, val_elbo_se: 0.05, loglik: -27.1, loglik_se: 0.3 },
+      { model: 'vae', family: { kind: 'planar', length: 8 } },
+    );
+    const rep = buildReport({
+      runs: [a, b],
+      appVersion: '0.1.0',
+      generatedAt: '2026-11-21',
+      versions: { node: 'v20', tfjs: '4.22.0' },
+    });
     expect(rep.charts).toEqual(['curve-train_elbo', 'curve-val_elbo', 'kl-per-dim-1', 'kl-per-dim-2']);
-    for (const c of rep.charts) expect(rep.html).toMatch(new RegExp(`<figure data-chart="${c}"><figcaption>[^<]*(<[^/][^>]*>[^<]*)*</figcaption><svg`));
+    for (const c of rep.charts)
+      expect(rep.html).toMatch(
+        new RegExp(`<figure data-chart="${c}"><figcaption>[^<]*(<[^/][^>]*>[^<]*)*</figcaption><svg`),
+      );
     expect(rep.html.match(/<svg /g)).toHaveLength(4);
     // Offline: no external script, stylesheet or image.
     expect(rep.html).not.toMatch(/<script|src="http|href="http|<link /);
@@ -33,7 +83,9 @@ describe('HTML report', () => {
     expect(rep.html).toContain('planar &lt;script&gt;');
     // The better value is highlighted only beyond 2 SE of the difference (0.4 ± 0.071); 0.4 ± 0.42 is within noise.
     expect(rep.html).toContain('<td class="num best">-27.600 ± 0.050 <span class="diff">(+0.400 ± 0.071)</span></td>');
-    expect(rep.html).toMatch(/<th>loglik <span class="muted">↑<\/span> <span class="muted">within noise<\/span><\/th><td class="num">-27\.50 ± 0\.30<\/td><td class="num">-27\.10 ± 0\.30 <span class="diff">\(\+0\.40 ± 0\.42, within noise\)/);
+    expect(rep.html).toMatch(
+      /<th>loglik <span class="muted">↑<\/span> <span class="muted">within noise<\/span><\/th><td class="num">-27\.50 ± 0\.30<\/td><td class="num">-27\.10 ± 0\.30 <span class="diff">\(\+0\.40 ± 0\.42, within noise\)/,
+    );
     // The config row that differs is highlighted.
     expect(rep.html).toMatch(/<tr class="differs"><th>family\.kind<\/th><td>meanfield<\/td><td>planar<\/td>/);
     expect(rep.html).toContain('ELBO Studio 0.1.0 · node v20 · tfjs 4.22.0');
@@ -41,7 +93,9 @@ describe('HTML report', () => {
     // A single-run report works too, and runs of different kinds are refused.
     expect(buildReport({ runs: [a], appVersion: '0', generatedAt: 'x', versions: {} }).charts).toHaveLength(3);
     const lda = { ...a, run: { ...a.run, model: 'lda' as const } };
-    expect(() => buildReport({ runs: [a, lda], appVersion: '0', generatedAt: 'x', versions: {} })).toThrow(/different model kinds/);
+    expect(() => buildReport({ runs: [a, lda], appVersion: '0', generatedAt: 'x', versions: {} })).toThrow(
+      /different model kinds/,
+    );
   });
 
   it('helpers: escaping and flattening', () => {
@@ -52,15 +106,35 @@ describe('HTML report', () => {
   });
 
   it("embeds the compare view's own charts in place of its curves, keeping the model charts the view does not draw", () => {
-    const a = run(1, 'mean-field', 'meanfield', { val_elbo: -28, epochs: 2, coverage90: 0.99, coverage90_se: 0.01 }, { model: 'vae' });
-    const b = run(2, 'planar', 'planar:8', { val_elbo: -27.6, epochs: 2, coverage90: 0.88, coverage90_se: 0.01 }, { model: 'vae', family: { kind: 'planar', length: 8 } });
-    const svg = (label: string) => `<svg width="400" height="300" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300"><rect width="400" height="300" fill="#fff"></rect><text x="5" y="5">${label}</text></svg>`;
+    const a = run(
+      1,
+      'mean-field',
+      'meanfield',
+      { val_elbo: -28, epochs: 2, coverage90: 0.99, coverage90_se: 0.01 },
+      { model: 'vae' },
+    );
+    const b = run(
+      2,
+      'planar',
+      'planar:8',
+      { val_elbo: -27.6, epochs: 2, coverage90: 0.88, coverage90_se: 0.01 },
+      { model: 'vae', family: { kind: 'planar', length: 8 } },
+    );
+    const svg = (label: string) =>
+      `<svg width="400" height="300" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300"><rect width="400" height="300" fill="#fff"></rect><text x="5" y="5">${label}</text></svg>`;
     const viewCharts = [
       { id: 'compare-curves', title: 'Training curves: train_elbo by wall time', svg: svg('curves') },
       { id: 'latent-1', title: 'Latent map — #1 meanfield', svg: svg('map 1') },
       { id: 'kl-per-dim-2', title: 'KL per dimension — #2 (as the view drew it)', svg: svg('kl 2') },
     ];
-    const rep = buildReport({ runs: [a, b], appVersion: '0', generatedAt: 'x', versions: {}, viewCharts, title: 'Flows <vs> mean-field' });
+    const rep = buildReport({
+      runs: [a, b],
+      appVersion: '0',
+      generatedAt: 'x',
+      versions: {},
+      viewCharts,
+      title: 'Flows <vs> mean-field',
+    });
     // View charts first, then the report's KL chart of run 1 (run 2's is drawn by the view, so not twice); no server curves.
     expect(rep.charts).toEqual(['compare-curves', 'latent-1', 'kl-per-dim-2', 'kl-per-dim-1']);
     for (const c of rep.charts) expect(rep.html).toContain(`<figure data-chart="${c}">`);
@@ -69,11 +143,25 @@ describe('HTML report', () => {
     expect(rep.html).toContain('<h1>Flows &lt;vs&gt; mean-field</h1>');
     // The compare view's rule for the best value: none on a tie or without a side; coverage closest to its level,
     // beyond 2 SE; a metric without standard errors is not ranked at all.
-    expect(rep.html).toContain('<tr><th>epochs</th><td class="num">2</td><td class="num">2 <span class="diff">(+0)</span></td></tr>');
-    expect(rep.html).toMatch(/<th>coverage90 <span class="muted">◎ 90 %<\/span><\/th><td class="num">0\.990 ± 0\.010<\/td><td class="num best">0\.880 ± 0\.010/);
-    expect(rep.html).toMatch(/<th>val_elbo <span class="muted">↑<\/span> <span class="muted">no SE: not ranked<\/span><\/th><td class="num">-28<\/td><td class="num">-27\.6000 <span class="diff">\(\+0\.4000\)/);
+    expect(rep.html).toContain(
+      '<tr><th>epochs</th><td class="num">2</td><td class="num">2 <span class="diff">(+0)</span></td></tr>',
+    );
+    expect(rep.html).toMatch(
+      /<th>coverage90 <span class="muted">◎ 90 %<\/span><\/th><td class="num">0\.990 ± 0\.010<\/td><td class="num best">0\.880 ± 0\.010/,
+    );
+    expect(rep.html).toMatch(
+      /<th>val_elbo <span class="muted">↑<\/span> <span class="muted">no SE: not ranked<\/span><\/th><td class="num">-28<\/td><td class="num">-27\.6000 <span class="diff">\(\+0\.4000\)/,
+    );
     expect(rep.html.match(/<svg /g)).toHaveLength(4);
     // A chart id given twice is refused.
-    expect(() => buildReport({ runs: [a, b], appVersion: '0', generatedAt: 'x', versions: {}, viewCharts: [viewCharts[0]!, viewCharts[0]!] })).toThrow(/appears twice/);
+    expect(() =>
+      buildReport({
+        runs: [a, b],
+        appVersion: '0',
+        generatedAt: 'x',
+        versions: {},
+        viewCharts: [viewCharts[0]!, viewCharts[0]!],
+      }),
+    ).toThrow(/appears twice/);
   });
 });

@@ -5,7 +5,14 @@
  */
 import * as echarts from 'echarts';
 import type { Dataset, MetricSeries, RunSummary } from '../../src-shared/domain/types';
-import { coverageLevel, estimateDifference, metricDirection, metricEstimate, rankMetric, shownMetricNames } from '../../src-shared/domain/metric-direction';
+import {
+  coverageLevel,
+  estimateDifference,
+  metricDirection,
+  metricEstimate,
+  rankMetric,
+  shownMetricNames,
+} from '../../src-shared/domain/metric-direction';
 import { formatMeanSe as formatMeanSeWith } from '../../src-shared/stats/format';
 import { checkSvg } from '../../src-shared/schemas/chart-svg';
 
@@ -99,19 +106,33 @@ function curveCharts(runs: ReportRun[], charts: string[]): string {
         const s = r.series.find((m) => m.name === name);
         if (!s || s.value.length === 0) return null;
         const xs = cfg.x === 'epoch' ? s.epoch : s.step;
-        return { type: 'line', name: `${r.run.name} (#${r.run.id})`, showSymbol: xs.length < 60, data: xs.map((x, j) => [x, s.value[j]]), color: PALETTE[i % PALETTE.length] };
+        return {
+          type: 'line',
+          name: `${r.run.name} (#${r.run.id})`,
+          showSymbol: xs.length < 60,
+          data: xs.map((x, j) => [x, s.value[j]]),
+          color: PALETTE[i % PALETTE.length],
+        };
       })
       .filter((s) => s !== null);
     if (!series.length) continue;
     const id = `curve-${name}`;
     charts.push(id);
-    out += `<figure data-chart="${id}"><figcaption>${escapeHtml(name)} — ${escapeHtml(cfg.title)}</figcaption>${svgChart({
-      grid: { left: 70, right: 20, top: 40, bottom: 40 },
-      legend: { top: 0 },
-      xAxis: { type: 'value', name: cfg.x === 'epoch' ? (model === 'lda' ? 'pass' : 'epoch') : 'step', nameLocation: 'middle', nameGap: 26, minInterval: 1 },
-      yAxis: { type: 'value', scale: true, name },
-      series,
-    })}</figure>`;
+    out += `<figure data-chart="${id}"><figcaption>${escapeHtml(name)} — ${escapeHtml(cfg.title)}</figcaption>${svgChart(
+      {
+        grid: { left: 70, right: 20, top: 40, bottom: 40 },
+        legend: { top: 0 },
+        xAxis: {
+          type: 'value',
+          name: cfg.x === 'epoch' ? (model === 'lda' ? 'pass' : 'epoch') : 'step',
+          nameLocation: 'middle',
+          nameGap: 26,
+          minInterval: 1,
+        },
+        yAxis: { type: 'value', scale: true, name },
+        series,
+      },
+    )}</figure>`;
   }
   return out;
 }
@@ -121,46 +142,88 @@ function modelCharts(runs: ReportRun[], charts: string[], skip: ReadonlySet<stri
   let out = '';
   runs.forEach((r, i) => {
     const tag = `${escapeHtml(r.run.name)} (#${r.run.id})`;
-    const ev = r.artifacts.evaluation as { klPerDim?: number[]; activeUnits?: { count: number; total: number } } | undefined;
+    const ev = r.artifacts.evaluation as
+      { klPerDim?: number[]; activeUnits?: { count: number; total: number } } | undefined;
     if (ev?.klPerDim?.length && !skip.has(`kl-per-dim-${r.run.id}`)) {
       const id = `kl-per-dim-${r.run.id}`;
       charts.push(id);
-      out += `<figure data-chart="${id}"><figcaption>KL per latent dimension — ${tag}; active units ${ev.activeUnits?.count ?? '?'}/${ev.activeUnits?.total ?? '?'}</figcaption>${svgChart({
-        grid: { left: 60, right: 20, top: 20, bottom: 40 },
-        xAxis: { type: 'category', data: ev.klPerDim.map((_, j) => `z${j + 1}`) },
-        yAxis: { type: 'value', name: 'nats' },
-        series: [{ type: 'bar', data: ev.klPerDim, color: PALETTE[i % PALETTE.length] }],
-      }, 760, 240)}</figure>`;
+      out += `<figure data-chart="${id}"><figcaption>KL per latent dimension — ${tag}; active units ${ev.activeUnits?.count ?? '?'}/${ev.activeUnits?.total ?? '?'}</figcaption>${svgChart(
+        {
+          grid: { left: 60, right: 20, top: 20, bottom: 40 },
+          xAxis: { type: 'category', data: ev.klPerDim.map((_, j) => `z${j + 1}`) },
+          yAxis: { type: 'value', name: 'nats' },
+          series: [{ type: 'bar', data: ev.klPerDim, color: PALETTE[i % PALETTE.length] }],
+        },
+        760,
+        240,
+      )}</figure>`;
     }
     const views = r.artifacts.views as
-      | { band?: { feature: string; x: number[]; mean: number[]; totalSd?: number[]; sd?: number[]; epistemicSd?: number[] } | null; coverage?: { nominal: number[]; observed: number[] } | null }
+      | {
+          band?: {
+            feature: string;
+            x: number[];
+            mean: number[];
+            totalSd?: number[];
+            sd?: number[];
+            epistemicSd?: number[];
+          } | null;
+          coverage?: { nominal: number[]; observed: number[] } | null;
+        }
       | undefined;
     const band = views?.band;
     if (band && band.x?.length && band.mean?.length && !skip.has(`band-${r.run.id}`)) {
       const sd = band.totalSd ?? band.sd ?? band.epistemicSd ?? band.mean.map(() => 0);
       const id = `band-${r.run.id}`;
       charts.push(id);
-      out += `<figure data-chart="${id}"><figcaption>Predictive mean ± 2 sd over ${escapeHtml(band.feature)} — ${tag}</figcaption>${svgChart({
-        grid: { left: 60, right: 20, top: 20, bottom: 40 },
-        xAxis: { type: 'value', name: band.feature, nameLocation: 'middle', nameGap: 26, scale: true },
-        yAxis: { type: 'value', scale: true },
-        series: [
-          { type: 'line', showSymbol: false, data: band.x.map((x, j) => [x, band.mean[j]! - 2 * sd[j]!]), lineStyle: { opacity: 0.4 }, color: PALETTE[i % PALETTE.length] },
-          { type: 'line', showSymbol: false, data: band.x.map((x, j) => [x, band.mean[j]]), color: PALETTE[i % PALETTE.length] },
-          { type: 'line', showSymbol: false, data: band.x.map((x, j) => [x, band.mean[j]! + 2 * sd[j]!]), lineStyle: { opacity: 0.4 }, color: PALETTE[i % PALETTE.length] },
-        ],
-      })}</figure>`;
+      out += `<figure data-chart="${id}"><figcaption>Predictive mean ± 2 sd over ${escapeHtml(band.feature)} — ${tag}</figcaption>${svgChart(
+        {
+          grid: { left: 60, right: 20, top: 20, bottom: 40 },
+          xAxis: { type: 'value', name: band.feature, nameLocation: 'middle', nameGap: 26, scale: true },
+          yAxis: { type: 'value', scale: true },
+          series: [
+            {
+              type: 'line',
+              showSymbol: false,
+              data: band.x.map((x, j) => [x, band.mean[j]! - 2 * sd[j]!]),
+              lineStyle: { opacity: 0.4 },
+              color: PALETTE[i % PALETTE.length],
+            },
+            {
+              type: 'line',
+              showSymbol: false,
+              data: band.x.map((x, j) => [x, band.mean[j]]),
+              color: PALETTE[i % PALETTE.length],
+            },
+            {
+              type: 'line',
+              showSymbol: false,
+              data: band.x.map((x, j) => [x, band.mean[j]! + 2 * sd[j]!]),
+              lineStyle: { opacity: 0.4 },
+              color: PALETTE[i % PALETTE.length],
+            },
+          ],
+        },
+      )}</figure>`;
     }
     const topics = r.artifacts.topics as { topics?: { words: string[]; prevalence: number }[] } | undefined;
     if (topics?.topics?.length && !skip.has(`topic-prevalence-${r.run.id}`)) {
       const id = `topic-prevalence-${r.run.id}`;
       charts.push(id);
-      out += `<figure data-chart="${id}"><figcaption>Topic prevalence — ${tag}</figcaption>${svgChart({
-        grid: { left: 220, right: 20, top: 10, bottom: 30 },
-        xAxis: { type: 'value' },
-        yAxis: { type: 'category', inverse: true, data: topics.topics.map((t, k) => `${k + 1}: ${t.words.slice(0, 4).join(' ')}`) },
-        series: [{ type: 'bar', data: topics.topics.map((t) => t.prevalence), color: PALETTE[i % PALETTE.length] }],
-      }, 760, Math.max(160, 22 * topics.topics.length + 40))}</figure>`;
+      out += `<figure data-chart="${id}"><figcaption>Topic prevalence — ${tag}</figcaption>${svgChart(
+        {
+          grid: { left: 220, right: 20, top: 10, bottom: 30 },
+          xAxis: { type: 'value' },
+          yAxis: {
+            type: 'category',
+            inverse: true,
+            data: topics.topics.map((t, k) => `${k + 1}: ${t.words.slice(0, 4).join(' ')}`),
+          },
+          series: [{ type: 'bar', data: topics.topics.map((t) => t.prevalence), color: PALETTE[i % PALETTE.length] }],
+        },
+        760,
+        Math.max(160, 22 * topics.topics.length + 40),
+      )}</figure>`;
     }
   });
   return out;
@@ -178,10 +241,15 @@ function fmt(v: number | null | undefined): string {
 export function buildReport(input: ReportInput): Report {
   if (input.runs.length === 0) throw new Error('A report needs at least one run');
   const kinds = new Set(input.runs.map((r) => r.run.model));
-  if (kinds.size > 1) throw new Error(`Runs of different model kinds cannot be compared in one report: ${[...kinds].join(', ')}`);
+  if (kinds.size > 1)
+    throw new Error(`Runs of different model kinds cannot be compared in one report: ${[...kinds].join(', ')}`);
   const charts: string[] = [];
   const runs = input.runs;
-  const title = input.title || (runs.length === 1 ? `Run: ${runs[0]!.run.name}` : `Comparison of ${runs.length} ${runs[0]!.run.model.toUpperCase()} runs`);
+  const title =
+    input.title ||
+    (runs.length === 1
+      ? `Run: ${runs[0]!.run.name}`
+      : `Comparison of ${runs.length} ${runs[0]!.run.model.toUpperCase()} runs`);
   // The view's charts replace the report's own curves; the report's other charts are kept unless the view drew one
   // with the same id.
   let chartHtml: string;
@@ -202,7 +270,12 @@ export function buildReport(input: ReportInput): Report {
       const rank = rankMetric(m, est);
       const level = coverageLevel(m);
       const side = level !== null ? `◎ ${Math.round(level * 100)} %` : ['↓', '', '↑'][metricDirection(m) + 1];
-      const note = rank.reason === 'within-noise' ? ' <span class="muted">within noise</span>' : rank.reason === 'no-standard-error' ? ' <span class="muted">no SE: not ranked</span>' : '';
+      const note =
+        rank.reason === 'within-noise'
+          ? ' <span class="muted">within noise</span>'
+          : rank.reason === 'no-standard-error'
+            ? ' <span class="muted">no SE: not ranked</span>'
+            : '';
       const cells = est
         .map((e, i) => {
           const d = i > 0 ? estimateDifference(e, est[0]!) : null;

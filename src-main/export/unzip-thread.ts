@@ -12,12 +12,25 @@ import { DEFAULT_ZIP_LIMITS, unzipBundle, type ZipLimits } from './zip';
 
 export type UnzipThreadMessage =
   | { type: 'done'; files: string[] }
-  | { type: 'error'; error: { name: string; message: string; code?: string | undefined; hint?: string | undefined; reason?: string | undefined } };
+  | {
+      type: 'error';
+      error: {
+        name: string;
+        message: string;
+        code?: string | undefined;
+        hint?: string | undefined;
+        reason?: string | undefined;
+      };
+    };
 
 /** The unpacking thread's heap: the zip and its largest files are Buffers outside it, so it needs little. */
 const UNZIP_HEAP_MB = 256;
 
-export function unzipBundleOffThread(zipPath: string, destDir: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<string[]> {
+export function unzipBundleOffThread(
+  zipPath: string,
+  destDir: string,
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+): Promise<string[]> {
   const start = workerEntry(__dirname, 'unzip.worker.js', 'unzip.worker.ts');
   if (!start) return Promise.resolve(unzipBundle(new Uint8Array(fs.readFileSync(zipPath)), destDir, limits));
   const worker: Worker = start({ zipPath, destDir, limits }, { maxOldGenerationSizeMb: UNZIP_HEAP_MB });
@@ -45,6 +58,8 @@ export function unzipBundleOffThread(zipPath: string, destDir: string, limits: Z
       }
     });
     worker.on('error', (e) => finish(() => reject(e)));
-    worker.on('exit', (code) => finish(() => reject(new Error(`The unzip thread stopped (exit code ${code}) before finishing.`))));
+    worker.on('exit', (code) =>
+      finish(() => reject(new Error(`The unzip thread stopped (exit code ${code}) before finishing.`))),
+    );
   });
 }

@@ -13,5 +13,14 @@ try {
   post({ type: 'done', files: unzipBundle(new Uint8Array(fs.readFileSync(zipPath)), destDir, limits) });
 } catch (e) {
   const err = e as { name?: string; message?: string; code?: string; hint?: string; reason?: string };
-  post({ type: 'error', error: { name: err.name ?? 'Error', message: err.message ?? String(e), code: err.code, hint: err.hint, reason: err.reason } });
+  post({
+    type: 'error',
+    error: {
+      name: err.name ?? 'Error',
+      message: err.message ?? String(e),
+      code: err.code,
+      hint: err.hint,
+      reason: err.reason,
+    },
+  });
 }

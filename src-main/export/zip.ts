@@ -25,12 +25,19 @@ export interface ZipLimits {
   ratioFloorBytes: number;
 }
 
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 10_000, maxBytes: 1024 ** 3, maxRatio: 200, ratioFloorBytes: 1024 ** 2 };
+export const DEFAULT_ZIP_LIMITS: ZipLimits = {
+  maxEntries: 10_000,
+  maxBytes: 1024 ** 3,
+  maxRatio: 200,
+  ratioFloorBytes: 1024 ** 2,
+};
 
 /** Entries of archivers' own bookkeeping (macOS Finder), skipped rather than written. */
-export const isArchiverJunk = (rel: string): boolean => rel.split('/')[0] === '__MACOSX' || rel.split('/').pop() === '.DS_Store';
+export const isArchiverJunk = (rel: string): boolean =>
+  rel.split('/')[0] === '__MACOSX' || rel.split('/').pop() === '.DS_Store';
 
-const SAFE_HINT = 'Paths from a bundle can never write outside the chosen folder; use a bundle exported by ELBO Studio.';
+const SAFE_HINT =
+  'Paths from a bundle can never write outside the chosen folder; use a bundle exported by ELBO Studio.';
 const DAMAGED_HINT = 'The zip file is damaged or incomplete; download or copy it again, or export the model again.';
 
 /** Zips every file of a folder (symbolic links refused), optionally under a top-level folder name. */
@@ -39,7 +46,10 @@ export function zipFolder(dir: string, opts: { top?: string; level?: 0 | 1 | 6 |
   const prefix = opts.top ? `${opts.top.replace(/[/\\]/g, '_')}/` : '';
   const mtime = new Date();
   for (const rel of listBundleFiles(dir)) {
-    files[`${prefix}${rel}`] = [new Uint8Array(fs.readFileSync(path.join(dir, rel))), { level: opts.level ?? 6, mtime }];
+    files[`${prefix}${rel}`] = [
+      new Uint8Array(fs.readFileSync(path.join(dir, rel))),
+      { level: opts.level ?? 6, mtime },
+    ];
   }
   return zipSync(files);
 }
@@ -71,10 +81,15 @@ const damaged = (m: string): never => {
 /** The entries of a zip's central directory (names decoded as UTF-8). */
 export function listZipEntries(buf: Uint8Array): ZipEntry[] {
   const notZip = (): never => {
-    throw new BundleError('DAMAGED', 'This file is not a zip archive.', 'Choose the .zip file ELBO Studio exported, or give the folder of an unzipped bundle.');
+    throw new BundleError(
+      'DAMAGED',
+      'This file is not a zip archive.',
+      'Choose the .zip file ELBO Studio exported, or give the folder of an unzipped bundle.',
+    );
   };
   const startsLikeZip = buf.length >= 4 && u32(buf, 0) === 0x04034b50;
-  if (buf.length < 22) return startsLikeZip ? damaged(`it has ${buf.length} bytes, fewer than an empty zip.`) : notZip();
+  if (buf.length < 22)
+    return startsLikeZip ? damaged(`it has ${buf.length} bytes, fewer than an empty zip.`) : notZip();
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65535); i--) {
     if (u32(buf, i) === 0x06054b50) {
@@ -82,17 +97,22 @@ export function listZipEntries(buf: Uint8Array): ZipEntry[] {
       break;
     }
   }
-  if (eocd < 0) return startsLikeZip ? damaged('its end (the central directory) is missing — the file was probably cut short.') : notZip();
+  if (eocd < 0)
+    return startsLikeZip
+      ? damaged('its end (the central directory) is missing — the file was probably cut short.')
+      : notZip();
   const count = u16(buf, eocd + 10);
   const cdSize = u32(buf, eocd + 12);
   const cdOffset = u32(buf, eocd + 16);
-  if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) damaged('ZIP64 archives are not supported (a model bundle is far smaller than 4 GB).');
+  if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff)
+    damaged('ZIP64 archives are not supported (a model bundle is far smaller than 4 GB).');
   if (cdOffset + cdSize > eocd) damaged('the central directory lies outside the file.');
   const dec = new TextDecoder('utf-8');
   const out: ZipEntry[] = [];
   let p = cdOffset;
   for (let k = 0; k < count; k++) {
-    if (p + 46 > buf.length || u32(buf, p) !== 0x02014b50) damaged(`central directory entry ${k + 1} of ${count} is unreadable.`);
+    if (p + 46 > buf.length || u32(buf, p) !== 0x02014b50)
+      damaged(`central directory entry ${k + 1} of ${count} is unreadable.`);
     const madeBy = u16(buf, p + 4);
     const flags = u16(buf, p + 8);
     const crc = u32(buf, p + 16);
@@ -118,7 +138,11 @@ export function listZipEntries(buf: Uint8Array): ZipEntry[] {
 /** Checks one entry name; returns its normalised relative path ('' for a root folder entry) or throws. */
 export function checkEntryName(raw: string): string {
   const refuse = (why: string): never => {
-    throw new BundleError('UNSAFE_PATH', `Refusing zip entry "${raw.replace(/[\u0000-\u001f]/g, '?')}": ${why}.`, SAFE_HINT);
+    throw new BundleError(
+      'UNSAFE_PATH',
+      `Refusing zip entry "${raw.replace(/[\u0000-\u001f]/g, '?')}": ${why}.`,
+      SAFE_HINT,
+    );
   };
   if (/[\u0000-\u001f]/.test(raw)) refuse('its name holds a control character');
   const name = raw.replace(/\\/g, '/');
@@ -148,7 +172,12 @@ export function crc32(data: Uint8Array): number {
  * Extracts a zip into destDir (created; it should be a new, empty folder). Every entry is checked first (see the file
  * header); nothing is written unless all pass. Returns the files written, '/'-separated and relative to destDir.
  */
-export function safeUnzip(buf: Uint8Array, destDir: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS, keep: (rel: string) => boolean = () => true): string[] {
+export function safeUnzip(
+  buf: Uint8Array,
+  destDir: string,
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+  keep: (rel: string) => boolean = () => true,
+): string[] {
   const entries = listZipEntries(buf);
   checkZipLimits(entries, limits);
   const plan = new Map<string, ZipEntry>();
@@ -156,8 +185,14 @@ export function safeUnzip(buf: Uint8Array, destDir: string, limits: ZipLimits = 
   const lower = new Set<string>();
   for (const e of entries) {
     const rel = checkEntryName(e.raw);
-    if (e.symlink) throw new BundleError('UNSAFE_PATH', `Refusing zip entry "${e.raw}": it is a symbolic link.`, SAFE_HINT);
-    if (e.encrypted) throw new BundleError('DAMAGED', `Zip entry "${e.raw}" is encrypted; ELBO Studio bundles never are.`, 'Zip the bundle again without a password.');
+    if (e.symlink)
+      throw new BundleError('UNSAFE_PATH', `Refusing zip entry "${e.raw}": it is a symbolic link.`, SAFE_HINT);
+    if (e.encrypted)
+      throw new BundleError(
+        'DAMAGED',
+        `Zip entry "${e.raw}" is encrypted; ELBO Studio bundles never are.`,
+        'Zip the bundle again without a password.',
+      );
     if (e.dir) {
       if (rel) dirs.add(rel);
       continue;
@@ -165,7 +200,8 @@ export function safeUnzip(buf: Uint8Array, destDir: string, limits: ZipLimits = 
     if (!rel) throw new BundleError('UNSAFE_PATH', `Refusing zip entry "${e.raw}": it has no file name.`, SAFE_HINT);
     if (!keep(rel)) continue;
     const key = rel.toLowerCase();
-    if (lower.has(key)) throw new BundleError('UNSAFE_PATH', `Refusing zip entry "${e.raw}": the zip holds it twice.`, SAFE_HINT);
+    if (lower.has(key))
+      throw new BundleError('UNSAFE_PATH', `Refusing zip entry "${e.raw}": the zip holds it twice.`, SAFE_HINT);
     lower.add(key);
     plan.set(rel, e);
   }
@@ -173,12 +209,19 @@ export function safeUnzip(buf: Uint8Array, destDir: string, limits: ZipLimits = 
   for (const rel of plan.keys()) {
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
-      if (plan.has(parts.slice(0, i).join('/'))) throw new BundleError('UNSAFE_PATH', `Refusing zip entry "${rel}": "${parts.slice(0, i).join('/')}" is both a file and a folder.`, SAFE_HINT);
+      if (plan.has(parts.slice(0, i).join('/')))
+        throw new BundleError(
+          'UNSAFE_PATH',
+          `Refusing zip entry "${rel}": "${parts.slice(0, i).join('/')}" is both a file and a folder.`,
+          SAFE_HINT,
+        );
     }
   }
   let data: Record<string, Uint8Array>;
   try {
-    data = unzipSync(buf, { filter: (f) => !f.name.endsWith('/') && !f.name.endsWith('\\') && plan.has(checkEntryName(f.name)) });
+    data = unzipSync(buf, {
+      filter: (f) => !f.name.endsWith('/') && !f.name.endsWith('\\') && plan.has(checkEntryName(f.name)),
+    });
   } catch (e) {
     return damaged(`it does not unpack (${(e as Error).message}).`);
   }
@@ -209,7 +252,8 @@ const mbOf = (b: number): string => `${(b / 1024 ** 2).toFixed(0)} MB`;
 
 /** Entry count, total unpacked size and compression ratio, from the central directory, before anything unpacks. */
 export function checkZipLimits(entries: ZipEntry[], limits: ZipLimits): void {
-  if (entries.length > limits.maxEntries) damaged(`it has ${entries.length} entries; a model bundle has at most ${limits.maxEntries}.`);
+  if (entries.length > limits.maxEntries)
+    damaged(`it has ${entries.length} entries; a model bundle has at most ${limits.maxEntries}.`);
   let total = 0;
   for (const e of entries) {
     total += e.size;
@@ -233,8 +277,12 @@ export function checkZipLimits(entries: ZipEntry[], limits: ZipLimits): void {
 export function unzipBundle(buf: Uint8Array, destDir: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): string[] {
   const entries = listZipEntries(buf);
   checkZipLimits(entries, limits);
-  const files = entries.filter((e) => !e.dir).map((e) => ({ e, rel: checkEntryName(e.raw) })).filter((f) => f.rel && !isArchiverJunk(f.rel));
-  const manifest = files.find((f) => f.rel === 'manifest.json') ?? files.find((f) => /^[^/]+\/manifest\.json$/.test(f.rel));
+  const files = entries
+    .filter((e) => !e.dir)
+    .map((e) => ({ e, rel: checkEntryName(e.raw) }))
+    .filter((f) => f.rel && !isArchiverJunk(f.rel));
+  const manifest =
+    files.find((f) => f.rel === 'manifest.json') ?? files.find((f) => /^[^/]+\/manifest\.json$/.test(f.rel));
   if (manifest) {
     const prefix = manifest.rel.slice(0, -'manifest.json'.length);
     let listed: unknown;
@@ -245,12 +293,18 @@ export function unzipBundle(buf: Uint8Array, destDir: string, limits: ZipLimits 
       listed = undefined; // a manifest that does not parse is reported by the full check after unpacking
     }
     if (Array.isArray(listed)) {
-      const allowed = new Set([manifest.rel, ...listed.map((f) => `${prefix}${String((f as { path?: unknown })?.path ?? '')}`)]);
+      const allowed = new Set([
+        manifest.rel,
+        ...listed.map((f) => `${prefix}${String((f as { path?: unknown })?.path ?? '')}`),
+      ]);
       const extra = files.filter((f) => !allowed.has(f.rel));
       if (extra.length) {
         throw new BundleError(
           'UNSAFE_PATH',
-          `Refusing the bundle: manifest.json does not list ${extra.length === 1 ? 'the file' : `${extra.length} files:`} ${extra.slice(0, 5).map((f) => `${f.rel} (${mbOf(f.e.size)})`).join(', ')}${extra.length > 5 ? ' …' : ''}`,
+          `Refusing the bundle: manifest.json does not list ${extra.length === 1 ? 'the file' : `${extra.length} files:`} ${extra
+            .slice(0, 5)
+            .map((f) => `${f.rel} (${mbOf(f.e.size)})`)
+            .join(', ')}${extra.length > 5 ? ' …' : ''}`,
           'A bundle holds only the files its manifest lists; export the model again, or remove the extra files.',
         );
       }

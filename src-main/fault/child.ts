@@ -23,7 +23,12 @@ async function importCsv(onRows?: () => void): Promise<number> {
       onRows?.();
     }
   });
-  const r = await dispatch('import:commit', { importId: 'fault-import', projectId: project.id, source: { fileId: picked.fileId }, name: 'fault' });
+  const r = await dispatch('import:commit', {
+    importId: 'fault-import',
+    projectId: project.id,
+    source: { fileId: picked.fileId },
+    name: 'fault',
+  });
   if (!r.ok) throw new Error(r.error.message);
   return (r.result as { id: number }).id;
 }
@@ -41,7 +46,11 @@ async function main(): Promise<void> {
         say('training');
       }
     });
-    const r = await dispatch('runs:start', { projectId, datasetId, spec: { model: 'vae', epochs: 10_000, hidden: [32], seed: 1 } });
+    const r = await dispatch('runs:start', {
+      projectId,
+      datasetId,
+      spec: { model: 'vae', epochs: 10_000, hidden: [32], seed: 1 },
+    });
     if (!r.ok) throw new Error(r.error.message);
     await s.runner.whenIdle();
   } else if (mode === 'bundle') {

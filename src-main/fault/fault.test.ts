@@ -60,7 +60,8 @@ function halfWritten(dataDir: string): string[] {
   const file = path.join(dataDir, 'elbo-studio.sqlite');
   if (fs.existsSync(file)) {
     const db = new Database(file, { readonly: true });
-    for (const r of db.prepare('SELECT data_dir FROM datasets').all() as { data_dir: string }[]) known.add(path.resolve(dataDir, r.data_dir));
+    for (const r of db.prepare('SELECT data_dir FROM datasets').all() as { data_dir: string }[])
+      known.add(path.resolve(dataDir, r.data_dir));
     db.close();
   }
   const walk = (dir: string): void => {
@@ -68,7 +69,8 @@ function halfWritten(dataDir: string): string[] {
       const full = path.join(dir, e.name);
       const rel = path.relative(dataDir, full);
       if (/\.tmp$|\.deleting-|\.elbo-tmp-|^\.(import|ready|trash)-|\.importing$/.test(e.name)) out.push(rel);
-      if (path.dirname(full) === path.join(dataDir, 'datasets') && e.isDirectory() && !known.has(full)) out.push(`${rel} (no dataset row)`);
+      if (path.dirname(full) === path.join(dataDir, 'datasets') && e.isDirectory() && !known.has(full))
+        out.push(`${rel} (no dataset row)`);
       if (path.dirname(full) === path.join(dataDir, 'uploads')) out.push(rel);
       if (e.isDirectory()) walk(full);
     }
@@ -100,7 +102,10 @@ interface Child {
 }
 
 function child(mode: string, dataDir: string, file: string): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'child.ts'), mode, dataDir, file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'child.ts'), mode, dataDir, file], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const waiters: { line: string; resolve: () => void }[] = [];
   const check = () => {
@@ -113,16 +118,23 @@ function child(mode: string, dataDir: string, file: string): Child {
   };
   proc.stdout!.on('data', (d) => ((out += String(d)), check()));
   proc.stderr!.on('data', (d) => (out += String(d)));
-  const exited = new Promise<NodeJS.Signals | number | null>((r) => proc.on('exit', (code, signal) => r(signal ?? code)));
+  const exited = new Promise<NodeJS.Signals | number | null>((r) =>
+    proc.on('exit', (code, signal) => r(signal ?? code)),
+  );
   return {
     proc,
     exited,
     output: () => out,
     waitFor: (line, ms = 120_000) =>
       new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`child never printed "${line}"; output:\n${out.slice(-2000)}`)), ms);
+        const t = setTimeout(
+          () => reject(new Error(`child never printed "${line}"; output:\n${out.slice(-2000)}`)),
+          ms,
+        );
         waiters.push({ line, resolve: () => (clearTimeout(t), resolve()) });
-        void exited.then(() => setTimeout(() => reject(new Error(`child exited before "${line}":\n${out.slice(-2000)}`)), 50));
+        void exited.then(() =>
+          setTimeout(() => reject(new Error(`child exited before "${line}":\n${out.slice(-2000)}`)), 50),
+        );
         check();
       }),
   };
@@ -135,7 +147,13 @@ async function kill9(c: Child): Promise<void> {
 
 /** Opens the data directory as the app does at start (sweep, recovery, handlers) and closes it again. */
 async function restart(dataDir: string): Promise<void> {
-  const s = createServices({ dataDir, mode: 'browser', workerFactory: () => { throw new Error('no training here'); } });
+  const s = createServices({
+    dataDir,
+    mode: 'browser',
+    workerFactory: () => {
+      throw new Error('no training here');
+    },
+  });
   createHandlers(s);
   await s.close();
 }
@@ -163,7 +181,11 @@ describe('kill -9 in the middle of work leaves nothing half-written', () => {
     await kill9(c);
     await restart(dataDir);
     const db = new Database(path.join(dataDir, 'elbo-studio.sqlite'), { readonly: true });
-    const runs = db.prepare('SELECT id, status, error FROM runs').all() as { id: number; status: string; error: string }[];
+    const runs = db.prepare('SELECT id, status, error FROM runs').all() as {
+      id: number;
+      status: string;
+      error: string;
+    }[];
     db.close();
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/Interrupted/) });
@@ -180,10 +202,22 @@ describe('kill -9 in the middle of work leaves nothing half-written', () => {
     const manifest = {
       format: 'elbo-studio.lda-bundle',
       formatVersion: 1,
-      files: [{ path: 'padding.bin', bytes: padding.length, sha256: crypto.createHash('sha256').update(padding).digest('hex') }],
+      files: [
+        {
+          path: 'padding.bin',
+          bytes: padding.length,
+          sha256: crypto.createHash('sha256').update(padding).digest('hex'),
+        },
+      ],
     };
     const zip = path.join(tmp(), 'bundle.zip');
-    fs.writeFileSync(zip, zipSync({ 'b/manifest.json': strToU8(JSON.stringify(manifest)), 'b/padding.bin': [new Uint8Array(padding), { level: 0 }] }));
+    fs.writeFileSync(
+      zip,
+      zipSync({
+        'b/manifest.json': strToU8(JSON.stringify(manifest)),
+        'b/padding.bin': [new Uint8Array(padding), { level: 0 }],
+      }),
+    );
     const c = child('bundle', dataDir, zip);
     let seen = '';
     const watcher = fs.watch(path.join(dataDir, 'models'), (_ev, name) => {
@@ -244,16 +278,32 @@ describe('a full disk', () => {
     const disk = smallDisk(6);
     if (!disk) return ctx.skip(); // mounting a tmpfs needs root (CI runs as root)
     const dataDir = path.join(disk, 'data');
-    const s = createServices({ dataDir, mode: 'browser', workerFactory: (input) => new Worker(fakeWorker, { workerData: input }) as unknown as WorkerLike });
+    const s = createServices({
+      dataDir,
+      mode: 'browser',
+      workerFactory: (input) => new Worker(fakeWorker, { workerData: input }) as unknown as WorkerLike,
+    });
     const dispatch = createDispatcher(createHandlers(s), () => {});
     try {
       const p = s.repos.projects.create('p');
       const d = s.repos.datasets.create({
-        projectId: p.id, name: 'd', sourceName: 'd.csv', contentHash: 'h', rows: 10, schema: [],
-        preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' }, dataDir: 'datasets/d', bytes: 0,
+        projectId: p.id,
+        name: 'd',
+        sourceName: 'd.csv',
+        contentHash: 'h',
+        rows: 10,
+        schema: [],
+        preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' },
+        dataDir: 'datasets/d',
+        bytes: 0,
       });
       fs.mkdirSync(path.join(dataDir, 'datasets', 'd'), { recursive: true });
-      const run = s.repos.runs.create({ projectId: p.id, datasetId: d.id, name: 'r', spec: runSpecSchema.parse({ model: 'vae', epochs: 999 }) });
+      const run = s.repos.runs.create({
+        projectId: p.id,
+        datasetId: d.id,
+        name: 'r',
+        spec: runSpecSchema.parse({ model: 'vae', epochs: 999 }),
+      });
       s.runner.enqueue(run.id);
       while (s.repos.metrics.count(run.id) < 3) await new Promise((r) => setTimeout(r, 20));
       const filler = fill(disk);
@@ -263,25 +313,38 @@ describe('a full disk', () => {
       expect(r.ok).toBe(false);
       if (!r.ok) {
         expect(r.status).toBe(507);
-        expect(r.error).toMatchObject({ code: 'STORAGE', message: expect.stringContaining(`The disk holding the data directory ${dataDir} is full`) });
+        expect(r.error).toMatchObject({
+          code: 'STORAGE',
+          message: expect.stringContaining(`The disk holding the data directory ${dataDir} is full`),
+        });
         expect(r.error.hint).toMatch(/Free some space|--data-dir/);
       }
       // An upload while full leaves nothing behind.
       const { Readable } = await import('node:stream');
-      await expect(s.files.upload('x.csv', Readable.from([Buffer.alloc(256 * 1024, 65)]))).rejects.toMatchObject({ message: expect.stringMatching(/is full/) });
+      await expect(s.files.upload('x.csv', Readable.from([Buffer.alloc(256 * 1024, 65)]))).rejects.toMatchObject({
+        message: expect.stringMatching(/is full/),
+      });
       expect(fs.readdirSync(path.join(dataDir, 'uploads'))).toEqual([]);
       // So does an import: it says the disk is full, names where, and removes what it had written.
-      const imp = await dispatch('import:commit', { importId: 'full-disk', projectId: p.id, source: { sampleId: 'digits' }, name: 'digits' });
+      const imp = await dispatch('import:commit', {
+        importId: 'full-disk',
+        projectId: p.id,
+        source: { sampleId: 'digits' },
+        name: 'digits',
+      });
       expect(imp.ok).toBe(false);
       if (!imp.ok) {
-        expect(imp.error.message).toMatch(/disk holding .*datasets.* is full|disk holding the data directory .* is full/);
+        expect(imp.error.message).toMatch(
+          /disk holding .*datasets.* is full|disk holding the data directory .* is full/,
+        );
         expect(imp.error.hint).toMatch(/Free some disk space|Free some space/);
       }
       expect(fs.readdirSync(path.join(dataDir, 'datasets'))).toEqual(['d']);
       // Space freed: the run records its true cause (not "Interrupted").
       fs.rmSync(filler);
       const t0 = Date.now();
-      while (s.repos.runs.get(run.id)!.status === 'running' && Date.now() - t0 < 15_000) await new Promise((res) => setTimeout(res, 100));
+      while (s.repos.runs.get(run.id)!.status === 'running' && Date.now() - t0 < 15_000)
+        await new Promise((res) => setTimeout(res, 100));
       const done = s.repos.runs.get(run.id)!;
       expect(done.status).toBe('failed');
       expect(done.error).toMatch(/^Training stopped: The disk holding the data directory .* is full/);
@@ -299,7 +362,11 @@ describe('abuse of browser mode (127.0.0.1 only)', () => {
   let srv: RunningServer;
   let dataDir = '';
 
-  function request(p: string, headers: Record<string, string>, body?: string | Buffer): Promise<{ status: number; body: string }> {
+  function request(
+    p: string,
+    headers: Record<string, string>,
+    body?: string | Buffer,
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = http.request(`${srv.url}${p}`, { method: 'POST', headers }, (res) => {
         let b = '';
@@ -314,18 +381,42 @@ describe('abuse of browser mode (127.0.0.1 only)', () => {
 
   beforeAll(async () => {
     dataDir = tmp();
-    s = createServices({ dataDir, mode: 'browser', workerFactory: () => { throw new Error('none'); } });
-    srv = await startHttpServer({ dispatch: createDispatcher(createHandlers(s), () => {}), events: s.events, files: s.files, staticDir: null, maxUploadBytes: 1024 ** 2 });
+    s = createServices({
+      dataDir,
+      mode: 'browser',
+      workerFactory: () => {
+        throw new Error('none');
+      },
+    });
+    srv = await startHttpServer({
+      dispatch: createDispatcher(createHandlers(s), () => {}),
+      events: s.events,
+      files: s.files,
+      staticDir: null,
+      maxUploadBytes: 1024 ** 2,
+    });
   });
 
   it('refuses the forged requests of a page on another port: create, delete, export over a folder of the user', async () => {
     const p = s.repos.projects.create('mine');
     const d = s.repos.datasets.create({
-      projectId: p.id, name: 'd', sourceName: 'd.csv', contentHash: 'h', rows: 10, schema: [],
-      preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' }, dataDir: 'datasets/d', bytes: 0,
+      projectId: p.id,
+      name: 'd',
+      sourceName: 'd.csv',
+      contentHash: 'h',
+      rows: 10,
+      schema: [],
+      preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' },
+      dataDir: 'datasets/d',
+      bytes: 0,
     });
     fs.mkdirSync(path.join(dataDir, 'datasets', 'd'), { recursive: true });
-    const run = s.repos.runs.create({ projectId: p.id, datasetId: d.id, name: 'r', spec: runSpecSchema.parse({ model: 'vae' }) });
+    const run = s.repos.runs.create({
+      projectId: p.id,
+      datasetId: d.id,
+      name: 'r',
+      spec: runSpecSchema.parse({ model: 'vae' }),
+    });
     s.repos.runs.finish(run.id, 'completed', null);
     const userFolder = path.join(tmp(), 'thesis');
     fs.mkdirSync(userFolder);
@@ -336,15 +427,27 @@ describe('abuse of browser mode (127.0.0.1 only)', () => {
       ['/api/projects:create', { cookie, origin: evil, 'content-type': 'text/plain' }, '{"name":"pwned"}'],
       ['/api/runs:delete', { cookie, origin: evil, 'content-type': 'text/plain' }, JSON.stringify({ runId: run.id })],
       ['/api/runs:delete', { cookie, 'content-type': 'application/json' }, JSON.stringify({ runId: run.id })],
-      ['/api/models:export', { cookie, origin: evil, 'content-type': 'text/plain' }, JSON.stringify({ runId: run.id, to: { kind: 'folder', folder: userFolder, overwrite: true } })],
-      ['/api/models:export', { 'x-elbo-token': srv.token, origin: evil, 'content-type': 'application/json' }, JSON.stringify({ runId: run.id, to: { kind: 'folder', folder: userFolder, overwrite: true } })],
+      [
+        '/api/models:export',
+        { cookie, origin: evil, 'content-type': 'text/plain' },
+        JSON.stringify({ runId: run.id, to: { kind: 'folder', folder: userFolder, overwrite: true } }),
+      ],
+      [
+        '/api/models:export',
+        { 'x-elbo-token': srv.token, origin: evil, 'content-type': 'application/json' },
+        JSON.stringify({ runId: run.id, to: { kind: 'folder', folder: userFolder, overwrite: true } }),
+      ],
     ];
     for (const [url, headers, body] of forged) {
       const r = await request(url, headers, body);
       expect([401, 403], `${url} ${JSON.stringify(headers)}`).toContain(r.status);
     }
     // Even the page itself cannot replace the folder in one call: overwrite needs the refusal's token.
-    const one = await request('/api/models:export', page(), JSON.stringify({ runId: run.id, to: { kind: 'folder', folder: userFolder, overwrite: true } }));
+    const one = await request(
+      '/api/models:export',
+      page(),
+      JSON.stringify({ runId: run.id, to: { kind: 'folder', folder: userFolder, overwrite: true } }),
+    );
     expect([409, 422]).toContain(one.status);
     expect(s.repos.projects.list().map((x) => x.name)).toEqual(['mine']);
     expect(s.repos.runs.get(run.id)).not.toBeNull();
@@ -354,9 +457,19 @@ describe('abuse of browser mode (127.0.0.1 only)', () => {
   });
 
   it('refuses a zip bomb uploaded as a model bundle, keeping nothing', async () => {
-    const bomb = zipSync({ 'b/manifest.json': strToU8(JSON.stringify({ format: 'elbo-studio.lda-bundle', formatVersion: 1, files: [] })), 'b/extra.bin': new Uint8Array(64 * 1024 ** 2) }, { level: 9 });
+    const bomb = zipSync(
+      {
+        'b/manifest.json': strToU8(JSON.stringify({ format: 'elbo-studio.lda-bundle', formatVersion: 1, files: [] })),
+        'b/extra.bin': new Uint8Array(64 * 1024 ** 2),
+      },
+      { level: 9 },
+    );
     expect(bomb.length).toBeLessThan(1024 ** 2);
-    const up = await request('/upload?name=bomb.zip', { ...page(), 'content-type': 'application/zip' }, Buffer.from(bomb));
+    const up = await request(
+      '/upload?name=bomb.zip',
+      { ...page(), 'content-type': 'application/zip' },
+      Buffer.from(bomb),
+    );
     expect(up.status).toBe(200);
     const fileId = JSON.parse(up.body).result.fileId as string;
     const r = await request('/api/models:import', page(), JSON.stringify({ source: { fileId } }));
@@ -369,7 +482,11 @@ describe('abuse of browser mode (127.0.0.1 only)', () => {
 
   it('answers malformed input with a 4xx naming it, keeping nothing half-written', async () => {
     expect((await request('/api/projects%E0%A4%A', page(), '{}')).status).toBe(400);
-    const big = await request('/upload?name=big.csv', { ...page(), 'content-type': 'text/csv' }, Buffer.alloc(2 * 1024 ** 2, 65));
+    const big = await request(
+      '/upload?name=big.csv',
+      { ...page(), 'content-type': 'text/csv' },
+      Buffer.alloc(2 * 1024 ** 2, 65),
+    );
     expect(big.status).toBe(413);
     const p = s.repos.projects.create('inputs');
     const upload = async (name: string, content: Buffer) => {
@@ -377,7 +494,11 @@ describe('abuse of browser mode (127.0.0.1 only)', () => {
       return JSON.parse(r.body).result.fileId as string;
     };
     const commit = (fileId: string, name: string) =>
-      request('/api/import:commit', page(), JSON.stringify({ importId: `imp-${name}`, projectId: p.id, source: { fileId }, name, missing: 'impute' }));
+      request(
+        '/api/import:commit',
+        page(),
+        JSON.stringify({ importId: `imp-${name}`, projectId: p.id, source: { fileId }, name, missing: 'impute' }),
+      );
     // A bad UTF-8 byte after the first 64 KB: refused, naming its line; no dataset left.
     const lines = ['name,city'];
     for (let i = 0; i < 9000; i++) lines.push(`p${i},Bern`); // over 64 KB: the head is UTF-8
@@ -387,10 +508,19 @@ describe('abuse of browser mode (127.0.0.1 only)', () => {
     expect(bad.status).toBe(422);
     expect(JSON.parse(bad.body).error.message).toMatch(/not valid UTF-8 text: the byte at line 9002/);
     // Mixed line endings, decimal commas and Inf/? in one file: imported as numbers, gaps named.
-    const ok = await commit(await upload('mixed.csv', Buffer.from('x;y\r\n1,5;2\n?;3\r\nInf;4\n2,5;1e400\n0,5;6\n')), 'mixed');
+    const ok = await commit(
+      await upload('mixed.csv', Buffer.from('x;y\r\n1,5;2\n?;3\r\nInf;4\n2,5;1e400\n0,5;6\n')),
+      'mixed',
+    );
     expect(ok.status).toBe(200);
-    const ds = JSON.parse(ok.body).result as { schema: { name: string; type: string; missing: number }[]; preprocessing: { warnings?: string[] } };
-    expect(ds.schema.map((c) => [c.name, c.type, c.missing])).toEqual([['x', 'numeric', 2], ['y', 'numeric', 1]]);
+    const ds = JSON.parse(ok.body).result as {
+      schema: { name: string; type: string; missing: number }[];
+      preprocessing: { warnings?: string[] };
+    };
+    expect(ds.schema.map((c) => [c.name, c.type, c.missing])).toEqual([
+      ['x', 'numeric', 2],
+      ['y', 'numeric', 1],
+    ]);
     expect(ds.preprocessing.warnings?.join('\n')).toMatch(/Column "x": 2 values are not a finite number/);
     // The refused file's upload is kept (complete) for a retry with other options; swept after a day or at restart.
     expect(halfWritten(dataDir)).toEqual([path.join('uploads', lateId)]);

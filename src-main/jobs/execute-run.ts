@@ -8,7 +8,11 @@ import { adapterFor } from './adapters';
 import { ProgressReporter } from './progress';
 import type { FromWorker, WorkerInput } from './protocol';
 
-export async function executeRun(input: WorkerInput, send: (m: FromWorker) => void, isCancelled: () => boolean): Promise<void> {
+export async function executeRun(
+  input: WorkerInput,
+  send: (m: FromWorker) => void,
+  isCancelled: () => boolean,
+): Promise<void> {
   const backend = await initBackend();
   send({ type: 'started', backend: backend.name, detail: backend.detail });
   const report = new ProgressReporter(send);

@@ -28,13 +28,25 @@ function setup(file?: string) {
   const repos = makeRepos(openDb(dbFile));
   const p = repos.projects.create('p');
   const d = repos.datasets.create({
-    projectId: p.id, name: 'd', sourceName: 'd.csv', contentHash: 'h', rows: 10, schema: [],
-    preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' }, dataDir: 'x', bytes: 0,
+    projectId: p.id,
+    name: 'd',
+    sourceName: 'd.csv',
+    contentHash: 'h',
+    rows: 10,
+    schema: [],
+    preprocessing: { missing: 'drop', standardize: false, droppedRows: 0, delimiter: ',' },
+    dataDir: 'x',
+    bytes: 0,
   });
   const events = new EventBus();
   const runner = new JobRunner({ repos, events, datasetDir: () => dir, workerFactory: factory, cancelGraceMs: 500 });
   const newRun = (epochs: number) =>
-    repos.runs.create({ projectId: p.id, datasetId: d.id, name: `r${epochs}`, spec: vaeSpecSchema.parse({ model: 'vae', epochs }) });
+    repos.runs.create({
+      projectId: p.id,
+      datasetId: d.id,
+      name: `r${epochs}`,
+      spec: vaeSpecSchema.parse({ model: 'vae', epochs }),
+    });
   return { repos, events, runner, newRun, dbFile, dir };
 }
 
@@ -119,7 +131,12 @@ describe('JobRunner', () => {
     first.repos.db.close();
 
     const repos = makeRepos(openDb(first.dbFile));
-    const runner = new JobRunner({ repos, events: new EventBus(), datasetDir: () => first.dir, workerFactory: factory });
+    const runner = new JobRunner({
+      repos,
+      events: new EventBus(),
+      datasetDir: () => first.dir,
+      workerFactory: factory,
+    });
     const rec = runner.recover();
     expect(rec.failed).toEqual([running.id]);
     expect(rec.requeued).toEqual([queued.id]);
@@ -133,7 +150,14 @@ describe('JobRunner', () => {
 
   it('a full disk while recording metrics fails the run with that cause (path and fix), never the process', async () => {
     const { repos, runner, newRun, dir } = setup();
-    const runnerFull = new JobRunner({ repos, events: new EventBus(), datasetDir: () => dir, runDir: (id) => path.join(dir, 'runs', String(id)), workerFactory: factory, dataDir: dir });
+    const runnerFull = new JobRunner({
+      repos,
+      events: new EventBus(),
+      datasetDir: () => dir,
+      runDir: (id) => path.join(dir, 'runs', String(id)),
+      workerFactory: factory,
+      dataDir: dir,
+    });
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     const append = repos.metrics.append.bind(repos.metrics);
     const finish = repos.runs.finish.bind(repos.runs);
@@ -175,13 +199,22 @@ describe('JobRunner', () => {
     await new Promise((r) => dead.on('exit', r));
     const write = (id: number, pid: number) => {
       fs.mkdirSync(runDir(id), { recursive: true });
-      fs.writeFileSync(path.join(runDir(id), 'owner.json'), JSON.stringify({ pid, host: os.hostname(), since: new Date().toISOString() }));
+      fs.writeFileSync(
+        path.join(runDir(id), 'owner.json'),
+        JSON.stringify({ pid, host: os.hostname(), since: new Date().toISOString() }),
+      );
     };
     try {
       write(cliRun.id, cli.pid!);
       write(cliQueued.id, cli.pid!);
       write(orphan.id, dead.pid!);
-      const runner = new JobRunner({ repos: first.repos, events: new EventBus(), datasetDir: () => first.dir, runDir, workerFactory: factory });
+      const runner = new JobRunner({
+        repos: first.repos,
+        events: new EventBus(),
+        datasetDir: () => first.dir,
+        runDir,
+        workerFactory: factory,
+      });
       const rec = runner.recover();
       expect(rec.failed).toEqual([orphan.id]);
       expect(rec.requeued).toEqual([]);
@@ -191,7 +224,13 @@ describe('JobRunner', () => {
       // Once the CLI is gone, its runs are the app's to settle.
       cli.kill('SIGKILL');
       await new Promise((r) => cli.on('exit', r));
-      const again = new JobRunner({ repos: first.repos, events: new EventBus(), datasetDir: () => first.dir, runDir, workerFactory: factory }).recover();
+      const again = new JobRunner({
+        repos: first.repos,
+        events: new EventBus(),
+        datasetDir: () => first.dir,
+        runDir,
+        workerFactory: factory,
+      }).recover();
       expect(again.failed).toEqual([cliRun.id]);
       expect(again.requeued).toEqual([cliQueued.id]);
       await runner.shutdown();

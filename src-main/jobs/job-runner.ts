@@ -39,12 +39,15 @@ export function tsWorker(entry: string, workerData: object, resourceLimits?: Res
 export function defaultWorkerFactory(): WorkerFactory {
   const here = __dirname;
   // In a build this code may sit in out/main/chunks/ while the worker entry is out/main/training.worker.js.
-  const built = [path.join(here, 'training.worker.js'), path.join(here, '..', 'training.worker.js')].find((p) => fs.existsSync(p));
+  const built = [path.join(here, 'training.worker.js'), path.join(here, '..', 'training.worker.js')].find((p) =>
+    fs.existsSync(p),
+  );
   const source = path.join(here, 'training.worker.ts');
   // A worker's JavaScript heap is capped (tensors live outside it and are bounded by the estimate at runs:start), so
   // a runaway run fails with ERR_WORKER_OUT_OF_MEMORY instead of taking the whole process and machine with it.
   if (built) {
-    return (input) => new Worker(built, { workerData: input, resourceLimits: trainingResourceLimits() }) as unknown as WorkerLike;
+    return (input) =>
+      new Worker(built, { workerData: input, resourceLimits: trainingResourceLimits() }) as unknown as WorkerLike;
   }
   if (fs.existsSync(source)) {
     return (input) => tsWorker(source, input, trainingResourceLimits()) as unknown as WorkerLike;
@@ -85,7 +88,10 @@ export class JobRunner {
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
   /** Final states the database could not take yet (a full disk): retried until they are written. */
-  private readonly unwritten = new Map<number, { status: 'completed' | 'failed' | 'cancelled'; error: string | null; metrics?: Record<string, number> }>();
+  private readonly unwritten = new Map<
+    number,
+    { status: 'completed' | 'failed' | 'cancelled'; error: string | null; metrics?: Record<string, number> }
+  >();
   private retryTimer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
 
@@ -182,7 +188,8 @@ export class JobRunner {
     for (const id of this.queue) this.lease(id, 'drop');
     this.queue.length = 0;
     const all = [...this.active.values()];
-    for (const a of all) this.settle(a, 'failed', 'Interrupted: ELBO Studio was closed while this run was training.', {});
+    for (const a of all)
+      this.settle(a, 'failed', 'Interrupted: ELBO Studio was closed while this run was training.', {});
     await Promise.all(all.map((a) => a.worker.terminate().catch(() => 0)));
     this.writeUnwritten();
     if (this.retryTimer) clearInterval(this.retryTimer);
@@ -254,7 +261,9 @@ export class JobRunner {
       this.record(a, msg);
     } catch (e) {
       const storage = this.opts.dataDir ? describeStorageError(e, this.opts.dataDir) : null;
-      const why = storage ? `${storage.message}. ${storage.hint ?? ''}`.trim() : `Recording the run failed: ${(e as Error).message.split('\n')[0]}`;
+      const why = storage
+        ? `${storage.message}. ${storage.hint ?? ''}`.trim()
+        : `Recording the run failed: ${(e as Error).message.split('\n')[0]}`;
       this.settle(a, 'failed', `Training stopped: ${why}`, {});
       void a.worker.terminate().catch(() => 0);
     }
@@ -289,7 +298,12 @@ export class JobRunner {
     }
   }
 
-  private settle(a: Active, status: 'completed' | 'failed' | 'cancelled', error: string | null, metrics: Record<string, number>): void {
+  private settle(
+    a: Active,
+    status: 'completed' | 'failed' | 'cancelled',
+    error: string | null,
+    metrics: Record<string, number>,
+  ): void {
     if (a.settled) return;
     a.settled = true;
     if (a.killTimer) clearTimeout(a.killTimer);
@@ -307,7 +321,12 @@ export class JobRunner {
    * seconds, so the run records its true cause once space is freed (the lease stays held meanwhile, so no other
    * process calls it "Interrupted").
    */
-  private finish(runId: number, status: 'completed' | 'failed' | 'cancelled', error: string | null, metrics?: Record<string, number>): void {
+  private finish(
+    runId: number,
+    status: 'completed' | 'failed' | 'cancelled',
+    error: string | null,
+    metrics?: Record<string, number>,
+  ): void {
     try {
       this.opts.repos.runs.finish(runId, status, error, metrics);
       this.unwritten.delete(runId);

@@ -9,7 +9,11 @@ import { corpusKey, ldaCorpusFor, splitHeldout } from './lda-corpus';
 async function dataset(): Promise<{ ds: DatasetFile; dir: string }> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-ldac-'));
   const csv = path.join(tmp, 'docs.csv');
-  const words = ['galaxy star orbit planet telescope', 'market price stock trade bank', 'river mountain forest valley lake'];
+  const words = [
+    'galaxy star orbit planet telescope',
+    'market price stock trade bank',
+    'river mountain forest valley lake',
+  ];
   const rows = ['id,text,n'];
   for (let i = 0; i < 60; i++) rows.push(`${i},"${words[i % 3]} ${words[i % 3]} the and of",${i % 7}`);
   rows.push('60,"",1');
@@ -32,20 +36,32 @@ describe('LDA corpus of a dataset', () => {
     const b = await ldaCorpusFor(ds, dir, spec);
     expect(b.cached).toBe(true);
     expect(Array.from(b.corpus.wordIds)).toEqual(Array.from(a.corpus.wordIds));
-    const other = ldaSpecSchema.parse({ model: 'lda', textColumn: 'text', prep: { minDf: 1, maxDf: 1, language: 'none' } });
+    const other = ldaSpecSchema.parse({
+      model: 'lda',
+      textColumn: 'text',
+      prep: { minDf: 1, maxDf: 1, language: 'none' },
+    });
     expect(corpusKey(other)).not.toBe(corpusKey(spec));
     expect((await ldaCorpusFor(ds, dir, other)).corpus.vocabulary).toContain('the');
   });
 
   it('refuses a column that is not text, naming it', async () => {
     const { ds, dir } = await dataset();
-    await expect(ldaCorpusFor(ds, dir, ldaSpecSchema.parse({ model: 'lda', textColumn: 'n' }))).rejects.toThrow(/Column "n" is numeric, not text/);
-    await expect(ldaCorpusFor(ds, dir, ldaSpecSchema.parse({ model: 'lda', textColumn: 'nope' }))).rejects.toThrow(/not in this dataset/);
+    await expect(ldaCorpusFor(ds, dir, ldaSpecSchema.parse({ model: 'lda', textColumn: 'n' }))).rejects.toThrow(
+      /Column "n" is numeric, not text/,
+    );
+    await expect(ldaCorpusFor(ds, dir, ldaSpecSchema.parse({ model: 'lda', textColumn: 'nope' }))).rejects.toThrow(
+      /not in this dataset/,
+    );
   });
 
   it('splits held-out documents by seed, disjoint and complete', async () => {
     const { ds, dir } = await dataset();
-    const { corpus } = await ldaCorpusFor(ds, dir, ldaSpecSchema.parse({ model: 'lda', textColumn: 'text', prep: { minDf: 1, maxDf: 1 } }));
+    const { corpus } = await ldaCorpusFor(
+      ds,
+      dir,
+      ldaSpecSchema.parse({ model: 'lda', textColumn: 'text', prep: { minDf: 1, maxDf: 1 } }),
+    );
     const s1 = splitHeldout(corpus, 0.2, 1);
     const s2 = splitHeldout(corpus, 0.2, 1);
     const s3 = splitHeldout(corpus, 0.2, 2);

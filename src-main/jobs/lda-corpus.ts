@@ -24,10 +24,14 @@ export async function ldaCorpusFor(
 ): Promise<{ corpus: Corpus; report: TextPrepReport; cached: boolean }> {
   const col = ds.schema.find((c) => c.name === spec.textColumn);
   if (!col) {
-    throw new Error(`Text column "${spec.textColumn}" is not in this dataset; columns: ${ds.schema.map((c) => c.name).join(', ')}.`);
+    throw new Error(
+      `Text column "${spec.textColumn}" is not in this dataset; columns: ${ds.schema.map((c) => c.name).join(', ')}.`,
+    );
   }
   if (col.type !== 'text' && col.type !== 'categorical' && col.type !== 'identifier') {
-    throw new Error(`Column "${spec.textColumn}" is ${col.type}, not text; choose the column that holds the documents (or set its type to text on import).`);
+    throw new Error(
+      `Column "${spec.textColumn}" is ${col.type}, not text; choose the column that holds the documents (or set its type to text on import).`,
+    );
   }
   const dir = path.join(datasetDir, 'corpora', corpusKey(spec));
   if (fs.existsSync(path.join(dir, 'meta.json'))) {
@@ -67,13 +71,23 @@ export function splitHeldout(corpus: Corpus, fraction: number, seed: number) {
  * Held-out documents from a second dataset (e.g. the CLI's --heldout FILE): its text column prepared with the
  * training vocabulary and options; training keeps every row of the first dataset.
  */
-export async function separateHeldout(corpus: Corpus, heldoutDatasetDir: string, spec: Pick<LdaRunSpec, 'textColumn' | 'prep'>) {
+export async function separateHeldout(
+  corpus: Corpus,
+  heldoutDatasetDir: string,
+  spec: Pick<LdaRunSpec, 'textColumn' | 'prep'>,
+) {
   const hds = DatasetFile.open(heldoutDatasetDir);
   const col = hds.schema.find((c) => c.name === spec.textColumn);
   if (!col) {
-    throw new Error(`The held-out file has no column "${spec.textColumn}"; columns: ${hds.schema.map((c) => c.name).join(', ')}.`);
+    throw new Error(
+      `The held-out file has no column "${spec.textColumn}"; columns: ${hds.schema.map((c) => c.name).join(', ')}.`,
+    );
   }
-  const { corpus: heldout } = await prepareCorpus(hds.strings(spec.textColumn), { ...spec.prep, keepOrder: true, vocabulary: corpus.vocabulary });
+  const { corpus: heldout } = await prepareCorpus(hds.strings(spec.textColumn), {
+    ...spec.prep,
+    keepOrder: true,
+    vocabulary: corpus.vocabulary,
+  });
   const D = corpus.docPtr.length - 1;
   return { train: corpus, heldout, trainRows: Array.from({ length: D }, (_, i) => i), heldoutRows: [] as number[] };
 }

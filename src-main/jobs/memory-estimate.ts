@@ -65,8 +65,17 @@ const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 export function estimateRunMemory(spec: RunSpec, data: DatasetShape, test?: DatasetShape): MemoryEstimate {
   const parts: MemoryPart[] = [{ what: 'the runtime (TensorFlow.js, the worker)', bytes: RUNTIME_BYTES, fix: '' }];
   const dataBytes = (d: DatasetShape) => 2 * d.rows * Math.max(1, d.inputDim) * F32;
-  parts.push({ what: `the data (${data.rows.toLocaleString('en')} rows × ${data.inputDim} inputs)`, bytes: dataBytes(data), fix: 'use fewer rows or columns' });
-  if (test) parts.push({ what: `the test file (${test.rows.toLocaleString('en')} rows)`, bytes: dataBytes(test), fix: 'use a smaller test file' });
+  parts.push({
+    what: `the data (${data.rows.toLocaleString('en')} rows × ${data.inputDim} inputs)`,
+    bytes: dataBytes(data),
+    fix: 'use fewer rows or columns',
+  });
+  if (test)
+    parts.push({
+      what: `the test file (${test.rows.toLocaleString('en')} rows)`,
+      bytes: dataBytes(test),
+      fix: 'use a smaller test file',
+    });
 
   if (spec.model === 'vae') {
     const D = Math.max(1, data.inputDim);
@@ -76,13 +85,25 @@ export function estimateRunMemory(spec: RunSpec, data: DatasetShape, test?: Data
     const flowLen = 'length' in fam ? fam.length : 0;
     const flowHidden = 'hidden' in fam ? fam.hidden : 0;
     const famParams =
-      fam.kind === 'fullrank' ? z * z : fam.kind === 'lowrank' ? z * fam.rank : flowHidden ? flowLen * mlpParams([z, flowHidden, 2 * z]) : flowLen * (2 * z + 1);
+      fam.kind === 'fullrank'
+        ? z * z
+        : fam.kind === 'lowrank'
+          ? z * fam.rank
+          : flowHidden
+            ? flowLen * mlpParams([z, flowHidden, 2 * z])
+            : flowLen * (2 * z + 1);
     const params = mlpParams([D, ...h, 2 * z]) + mlpParams([z, ...[...h].reverse(), 2 * D]) + famParams;
-    parts.push({ what: `the network's ${params.toLocaleString('en')} parameters with their optimiser state`, bytes: params * F32 * PARAM_COPIES * spec.threads, fix: 'use smaller hidden layers' });
+    parts.push({
+      what: `the network's ${params.toLocaleString('en')} parameters with their optimiser state`,
+      bytes: params * F32 * PARAM_COPIES * spec.threads,
+      fix: 'use smaller hidden layers',
+    });
     const samples = spec.objective.kind === 'elbo' ? spec.objective.samples : spec.objective.k;
     const batch = Math.min(spec.batchSize, Math.max(1, data.rows));
     const S = batch * samples;
-    const act = batch * sum(h) + S * (sum(h) + 2 * D + z * (flowLen + 2) + (fam.kind === 'fullrank' ? z * z : 0) + flowLen * flowHidden);
+    const act =
+      batch * sum(h) +
+      S * (sum(h) + 2 * D + z * (flowLen + 2) + (fam.kind === 'fullrank' ? z * z : 0) + flowLen * flowHidden);
     parts.push({
       what: `one training step (batch ${spec.batchSize.toLocaleString('en')} × ${samples.toLocaleString('en')} samples)`,
       bytes: act * F32 * BACKPROP,
@@ -102,7 +123,11 @@ export function estimateRunMemory(spec: RunSpec, data: DatasetShape, test?: Data
     const V = spec.prep.maxVocab;
     const K = spec.topics;
     // λ, E[log β] and the sufficient statistics as float64; each document's γ; the corpus as token ids and counts.
-    parts.push({ what: `the topics (${K} × ${V.toLocaleString('en')} words)`, bytes: 3 * K * V * 8, fix: 'use fewer topics or a smaller vocabulary' });
+    parts.push({
+      what: `the topics (${K} × ${V.toLocaleString('en')} words)`,
+      bytes: 3 * K * V * 8,
+      fix: 'use fewer topics or a smaller vocabulary',
+    });
     parts.push({ what: 'the documents', bytes: data.rows * (K * 8 + 64 * 8), fix: 'use fewer documents' });
   } else if (spec.model === 'bnn') {
     const D = Math.max(1, data.inputDim);
@@ -110,17 +135,33 @@ export function estimateRunMemory(spec: RunSpec, data: DatasetShape, test?: Data
     const params = mlpParams(sizes);
     const particles = spec.family.kind === 'svgd' ? spec.family.particles : 1;
     // Mean and scale per weight, with gradients and Adam moments; an SVGD ensemble keeps one network per particle.
-    parts.push({ what: `the weight posterior (${params.toLocaleString('en')} weights × ${particles} particle${particles === 1 ? '' : 's'})`, bytes: params * particles * F32 * 2 * PARAM_COPIES, fix: 'use smaller hidden layers or fewer particles' });
+    parts.push({
+      what: `the weight posterior (${params.toLocaleString('en')} weights × ${particles} particle${particles === 1 ? '' : 's'})`,
+      bytes: params * particles * F32 * 2 * PARAM_COPIES,
+      fix: 'use smaller hidden layers or fewer particles',
+    });
     const batch = Math.min(spec.batchSize, Math.max(1, data.rows));
     const draws = spec.objective.kind === 'elbo' ? spec.objective.samples : spec.objective.k;
-    parts.push({ what: `one training step (batch ${spec.batchSize})`, bytes: batch * draws * sum(sizes) * particles * F32 * BACKPROP, fix: 'lower the batch size or use smaller hidden layers' });
+    parts.push({
+      what: `one training step (batch ${spec.batchSize})`,
+      bytes: batch * draws * sum(sizes) * particles * F32 * BACKPROP,
+      fix: 'lower the batch size or use smaller hidden layers',
+    });
   } else {
     const P = Math.max(1, data.inputDim) + 1;
     const fam = spec.family;
     const cov = fam.kind === 'fullrank' ? P * P : fam.kind === 'svgd' ? P * fam.particles : P * 4;
-    parts.push({ what: `the posterior over ${P} coefficients`, bytes: cov * F32 * PARAM_COPIES, fix: 'use a mean-field family' });
+    parts.push({
+      what: `the posterior over ${P} coefficients`,
+      bytes: cov * F32 * PARAM_COPIES,
+      fix: 'use a mean-field family',
+    });
     const samples = spec.objective.kind === 'elbo' ? spec.objective.samples : spec.objective.k;
-    parts.push({ what: `one step over the data (${samples} samples)`, bytes: data.rows * samples * F32 * BACKPROP, fix: 'use fewer samples' });
+    parts.push({
+      what: `one step over the data (${samples} samples)`,
+      bytes: data.rows * samples * F32 * BACKPROP,
+      fix: 'use fewer samples',
+    });
   }
   return { bytes: sum(parts.map((p) => p.bytes)), parts };
 }
@@ -129,7 +170,10 @@ export function estimateRunMemory(spec: RunSpec, data: DatasetShape, test?: Data
  * Memory a run may use: ELBO_STUDIO_MAX_RUN_MB when set, else 70 % of this machine's memory (the app, the OS and
  * the user's other programs need the rest).
  */
-export function runMemoryBudget(env: NodeJS.ProcessEnv = process.env, totalmem = os.totalmem()): { bytes: number; source: string } {
+export function runMemoryBudget(
+  env: NodeJS.ProcessEnv = process.env,
+  totalmem = os.totalmem(),
+): { bytes: number; source: string } {
   const raw = env.ELBO_STUDIO_MAX_RUN_MB;
   const mb = raw === undefined ? NaN : Number(raw);
   if (Number.isFinite(mb) && mb > 0) return { bytes: mb * 1024 ** 2, source: `ELBO_STUDIO_MAX_RUN_MB=${raw}` };
@@ -137,15 +181,22 @@ export function runMemoryBudget(env: NodeJS.ProcessEnv = process.env, totalmem =
 }
 
 export function gb(bytes: number): string {
-  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${Math.max(1, Math.round(bytes / 1024 ** 2))} MB`;
+  return bytes >= 1024 ** 3
+    ? `${(bytes / 1024 ** 3).toFixed(1)} GB`
+    : `${Math.max(1, Math.round(bytes / 1024 ** 2))} MB`;
 }
 
 /** Null when the run fits, else the message and the hint that refuse it (the largest part and its fix). */
-export function memoryRefusal(est: MemoryEstimate, budget: { bytes: number; source: string }): { message: string; hint: string } | null {
+export function memoryRefusal(
+  est: MemoryEstimate,
+  budget: { bytes: number; source: string },
+): { message: string; hint: string } | null {
   if (est.bytes <= budget.bytes) return null;
   const top = [...est.parts].filter((p) => p.fix).sort((a, b) => b.bytes - a.bytes)[0];
   return {
-    message: `This run would need about ${gb(est.bytes)} of memory; the limit is ${gb(budget.bytes)} (${budget.source})` + (top ? `. Most of it is ${top.what}: ${gb(top.bytes)}` : ''),
+    message:
+      `This run would need about ${gb(est.bytes)} of memory; the limit is ${gb(budget.bytes)} (${budget.source})` +
+      (top ? `. Most of it is ${top.what}: ${gb(top.bytes)}` : ''),
     hint: `${top ? `${top.fix[0]!.toUpperCase()}${top.fix.slice(1)}` : 'Use smaller settings'}; or raise the limit with ELBO_STUDIO_MAX_RUN_MB on a machine with more memory.`,
   };
 }
@@ -157,6 +208,7 @@ export function memoryRefusal(est: MemoryEstimate, budget: { bytes: number; sour
  */
 export function trainingResourceLimits(env: NodeJS.ProcessEnv = process.env, totalmem = os.totalmem()): ResourceLimits {
   const raw = Number(env.ELBO_STUDIO_WORKER_HEAP_MB);
-  const mb = Number.isFinite(raw) && raw >= 64 ? raw : Math.min(2048, Math.max(256, Math.floor(totalmem / 1024 ** 2 / 2)));
+  const mb =
+    Number.isFinite(raw) && raw >= 64 ? raw : Math.min(2048, Math.max(256, Math.floor(totalmem / 1024 ** 2 / 2)));
   return { maxOldGenerationSizeMb: Math.round(mb) };
 }

@@ -63,7 +63,10 @@ export class ProgressReporter {
     if (phase !== 'evaluating' && phase !== 'preparing') {
       const f = first ?? { step: u.step, at: now };
       // Rate since the first step seen; with only one step seen, since the run started.
-      sps = u.step > f.step && now > f.at ? ((u.step - f.step) * 1000) / (now - f.at) : u.step / Math.max(1e-3, this.wall());
+      sps =
+        u.step > f.step && now > f.at
+          ? ((u.step - f.step) * 1000) / (now - f.at)
+          : u.step / Math.max(1e-3, this.wall());
     }
     this.send({
       type: 'progress',

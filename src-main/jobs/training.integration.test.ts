@@ -20,7 +20,17 @@ beforeAll(async () => {
   const r = await importCsv(path.join(s.samplesDir, 'digits.csv'), path.join(dir, rel), {
     columns: [{ name: 'label', type: 'categorical', role: 'label' }],
   });
-  datasetId = s.repos.datasets.create({ projectId: p.id, name: 'digits', sourceName: 'digits.csv', contentHash: r.contentHash, rows: r.rows, schema: r.schema, preprocessing: r.preprocessing, dataDir: rel, bytes: r.bytes }).id;
+  datasetId = s.repos.datasets.create({
+    projectId: p.id,
+    name: 'digits',
+    sourceName: 'digits.csv',
+    contentHash: r.contentHash,
+    rows: r.rows,
+    schema: r.schema,
+    preprocessing: r.preprocessing,
+    dataDir: rel,
+    bytes: r.bytes,
+  }).id;
 });
 afterAll(async () => {
   await s.close();

@@ -21,7 +21,17 @@ async function importFile(name: string, text: string, columns: { name: string; t
   fs.writeFileSync(file, text);
   const rel = `datasets/${name}`;
   const r = await importCsv(file, path.join(dir, rel), { columns: columns as never });
-  return s.repos.datasets.create({ projectId: 1, name, sourceName: `${name}.csv`, contentHash: r.contentHash, rows: r.rows, schema: r.schema, preprocessing: r.preprocessing, dataDir: rel, bytes: r.bytes });
+  return s.repos.datasets.create({
+    projectId: 1,
+    name,
+    sourceName: `${name}.csv`,
+    contentHash: r.contentHash,
+    rows: r.rows,
+    schema: r.schema,
+    preprocessing: r.preprocessing,
+    dataDir: rel,
+    bytes: r.bytes,
+  });
 }
 
 beforeAll(() => {
@@ -47,8 +57,12 @@ describe('test file coding', () => {
     expect(levels[m.x[0]!]).toBe('blue');
     expect(levels[m.x[2]!]).toBe('red');
     expect([m.x[1], m.x[3]]).toEqual([5, 6]);
-    expect(() => testMatrix(tr, DatasetFile.open(s.datasetPath(bad.id)), ['colour', 'v'])).toThrow(/level "purple", which the training data never had/);
-    expect(() => testMatrix(tr, DatasetFile.open(s.datasetPath(test.id)), ['colour', 'w'])).toThrow(/lacks 1 of the model's feature columns: w/);
+    expect(() => testMatrix(tr, DatasetFile.open(s.datasetPath(bad.id)), ['colour', 'v'])).toThrow(
+      /level "purple", which the training data never had/,
+    );
+    expect(() => testMatrix(tr, DatasetFile.open(s.datasetPath(test.id)), ['colour', 'w'])).toThrow(
+      /lacks 1 of the model's feature columns: w/,
+    );
   });
 
   it('refuses at start a test dataset without the feature columns', async () => {
@@ -56,7 +70,11 @@ describe('test file coding', () => {
     // The last column of `a` is taken as its label, so x is the one feature; b lacks it.
     const b = await importFile('b', 'w,z\n1,2\n');
     const dispatch = createDispatcher(createHandlers(s), () => {});
-    const r = await dispatch('runs:start', { projectId: 1, datasetId: a.id, spec: vaeSpecSchema.parse({ model: 'vae', testDatasetId: b.id }) });
+    const r = await dispatch('runs:start', {
+      projectId: 1,
+      datasetId: a.id,
+      spec: vaeSpecSchema.parse({ model: 'vae', testDatasetId: b.id }),
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.message).toMatch(/lacks 1 of the 1 feature columns: x/);
   });
@@ -68,7 +86,14 @@ describe('training worker with a test file', () => {
     const label = [{ name: 'label', type: 'categorical', role: 'label' }];
     const train = await importFile('digits-train', `${all.slice(0, 1201).join('\n')}\n`, label);
     const test = await importFile('digits-test', `${[all[0], ...all.slice(1201)].join('\n')}\n`, label);
-    const spec = vaeSpecSchema.parse({ model: 'vae', epochs: 2, latentDim: 2, hidden: [32], testDatasetId: test.id, evaluation: { k: 20, rows: 0 } });
+    const spec = vaeSpecSchema.parse({
+      model: 'vae',
+      epochs: 2,
+      latentDim: 2,
+      hidden: [32],
+      testDatasetId: test.id,
+      evaluation: { k: 20, rows: 0 },
+    });
     const run = s.repos.runs.create({ projectId: 1, datasetId: train.id, name: 'with test', spec });
     s.runner.enqueue(run.id);
     const t0 = Date.now();
@@ -82,9 +107,15 @@ describe('training worker with a test file', () => {
     expect(done.metrics.test_rows).toBe(all.length - 1201);
     // Independently: the stored model on the test file, prepared with the training transform, same seed and K.
     await initBackend();
-    const snapshot = JSON.parse(fs.readFileSync(path.join(s.runPath(run.id), 'vae-snapshot.json'), 'utf8')) as VaeSnapshot;
+    const snapshot = JSON.parse(
+      fs.readFileSync(path.join(s.runPath(run.id), 'vae-snapshot.json'), 'utf8'),
+    ) as VaeSnapshot;
     const features = Array.from({ length: 64 }, (_, i) => `p${i}`);
-    const raw = testMatrix(DatasetFile.open(s.datasetPath(train.id)), DatasetFile.open(s.datasetPath(test.id)), features);
+    const raw = testMatrix(
+      DatasetFile.open(s.datasetPath(train.id)),
+      DatasetFile.open(s.datasetPath(test.id)),
+      features,
+    );
     const ev = await evaluateVae(snapshot, prepareWithSnapshot(raw, snapshot), { k: 20, maxRows: 0, seed: spec.seed });
     expect(done.metrics.test_elbo).toBeCloseTo(ev.elbo, 3);
     expect(done.metrics.test_loglik).toBeCloseTo(ev.logLikelihood.mean, 3);

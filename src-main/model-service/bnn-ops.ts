@@ -16,7 +16,8 @@ import { PREVIEW_ROWS, bnnPredictionTable, slug, tableFromCsv, tableFromDataset,
 const MAX_POINTS = 3000;
 
 /** Rows to predict: an uploaded file, or a stored dataset with its schema (resolved by the handler). */
-export type RowSource = { kind: 'file'; path: string; name: string } | { kind: 'dataset'; dir: string; name: string; schema: ColumnSchema[] };
+export type RowSource =
+  { kind: 'file'; path: string; name: string } | { kind: 'dataset'; dir: string; name: string; schema: ColumnSchema[] };
 
 export const bnnOps = {
   async 'bnn:band'(L: BnnRun, a: HandlerArgs<'bnn:band'> & { datasetDir: string }): Promise<BnnBand> {
@@ -24,13 +25,25 @@ export const bnnOps = {
     const t = model.transform;
     const numericFeatures = t.features.filter((f) => f.kind === 'numeric').map((f) => f.name);
     if (numericFeatures.length === 0) {
-      throw new AppError('BAD_REQUEST', 'This model has no numeric feature to draw the predictive band over', 'The band view needs at least one numeric feature; the other views still apply.');
+      throw new AppError(
+        'BAD_REQUEST',
+        'This model has no numeric feature to draw the predictive band over',
+        'The band view needs at least one numeric feature; the other views still apply.',
+      );
     }
     const name = a.feature ?? numericFeatures[0]!;
     if (!numericFeatures.includes(name)) {
-      throw new AppError('BAD_REQUEST', `"${name}" is not a numeric feature of this model`, `Choose one of: ${numericFeatures.join(', ')}.`);
+      throw new AppError(
+        'BAD_REQUEST',
+        `"${name}" is not a numeric feature of this model`,
+        `Choose one of: ${numericFeatures.join(', ')}.`,
+      );
     }
-    const band = predictiveBand(model, name, { points: a.points, extend: a.extend, ...(a.range ? { range: a.range } : {}) });
+    const band = predictiveBand(model, name, {
+      points: a.points,
+      extend: a.extend,
+      ...(a.range ? { range: a.range } : {}),
+    });
     // Training points: the run's dataset (at most MAX_POINTS, evenly strided).
     const px: number[] = [];
     const py: number[] = [];
@@ -55,7 +68,10 @@ export const bnnOps = {
       /* the dataset may be gone; the band still stands */
     }
     sorted.sort((x, y) => x - y);
-    const summary = bandSummary({ x: band.x, dataRange: band.dataRange, sd: band.sd ?? null, epistemicSd: band.epistemicSd ?? null }, sorted);
+    const summary = bandSummary(
+      { x: band.x, dataRange: band.dataRange, sd: band.sd ?? null, epistemicSd: band.epistemicSd ?? null },
+      sorted,
+    );
     const out: BnnBand = {
       runId: a.runId,
       task: band.task,
@@ -87,7 +103,9 @@ export const bnnOps = {
     const t = model.transform;
     const src = a.source;
     const table: BnnTable =
-      src.kind === 'file' ? (await tableFromCsv(src.path, src.name, t)).table : tableFromDataset(DatasetFile.open(src.dir), src.schema, t, src.name);
+      src.kind === 'file'
+        ? (await tableFromCsv(src.path, src.name, t)).table
+        : tableFromDataset(DatasetFile.open(src.dir), src.schema, t, src.name);
     const p = bnnPredictionTable(model, table, src.name);
     const base = path.basename(src.name).replace(/\.[^.]*$/, '');
     return {

@@ -68,7 +68,12 @@ export const ldaOps = {
     const { corpus, theta } = await withTheta(c, grow);
     const D = corpus.docPtr.length - 1;
     const row = a.row;
-    if (row >= D) throw new AppError('BAD_REQUEST', `Row ${row} is outside the dataset (0…${D - 1})`, `Pick a row between 0 and ${D - 1}.`);
+    if (row >= D)
+      throw new AppError(
+        'BAD_REQUEST',
+        `Row ${row} is outside the dataset (0…${D - 1})`,
+        `Pick a row between 0 and ${D - 1}.`,
+      );
     const { K, V, alpha } = c.model;
     let N = 0;
     for (let i = corpus.docPtr[row]!; i < corpus.docPtr[row + 1]!; i++) N += corpus.counts[i]!;
@@ -98,7 +103,17 @@ export const ldaOps = {
       const v = sl.rows[0]?.[j];
       if (v !== null && v !== undefined && String(v).length <= 80) fields[name] = String(v);
     });
-    return { runId: a.runId, row, rows: D, text, segments, theta: thetaD, tokens: N, heldout: heldoutRows(c, D).has(row), fields };
+    return {
+      runId: a.runId,
+      row,
+      rows: D,
+      text,
+      segments,
+      theta: thetaD,
+      tokens: N,
+      heldout: heldoutRows(c, D).has(row),
+      fields,
+    };
   },
 
   async 'lda:search'(c: LdaRun, a: HandlerArgs<'lda:search'>): Promise<InvokeResult<'lda:search'>> {
@@ -115,12 +130,27 @@ export const ldaOps = {
     return hits;
   },
 
-  async 'lda:infer'(c: LdaRun, a: { runId: number; source: TextSource; column: string }): Promise<InvokeResult<'lda:infer'>> {
+  async 'lda:infer'(
+    c: LdaRun,
+    a: { runId: number; source: TextSource; column: string },
+  ): Promise<InvokeResult<'lda:infer'>> {
     const { source, column } = a;
-    const cells = source.kind === 'file' ? await readCsvColumn(source.path, source.name, column) : DatasetFile.open(source.dir).strings(column);
+    const cells =
+      source.kind === 'file'
+        ? await readCsvColumn(source.path, source.name, column)
+        : DatasetFile.open(source.dir).strings(column);
     const sourceName = source.name;
-    if (cells.length === 0) throw new AppError('BAD_REQUEST', `"${sourceName}" has a header but no rows`, 'Add one document per row below the header.');
-    const { corpus, report } = await prepareCorpus(cells, { ...c.spec.prep, keepOrder: false, vocabulary: c.model.vocabulary });
+    if (cells.length === 0)
+      throw new AppError(
+        'BAD_REQUEST',
+        `"${sourceName}" has a header but no rows`,
+        'Add one document per row below the header.',
+      );
+    const { corpus, report } = await prepareCorpus(cells, {
+      ...c.spec.prep,
+      keepOrder: false,
+      vocabulary: c.model.vocabulary,
+    });
     const theta = inferTopics(c.model, corpus);
     const K = c.model.K;
     const D = cells.length;
@@ -128,11 +158,20 @@ export const ldaOps = {
     const preview = [];
     for (let d = 0; d < Math.min(D, 50); d++) {
       const best = dominantTopic(theta, K, d);
-      preview.push({ row: d, text: shorten(cells[d] ?? '', 160), dominant: best, weight: theta[d * K + best]!, empty: isEmptyDoc(corpus, d) });
+      preview.push({
+        row: d,
+        text: shorten(cells[d] ?? '', 160),
+        dominant: best,
+        weight: theta[d * K + best]!,
+        empty: isEmptyDoc(corpus, d),
+      });
     }
     // The preparation's own "empty … skipped by models" warning is replaced by the one below (rows are kept here).
     const warnings = report.warnings.filter((w) => !/empty after preparation/.test(w));
-    if (emptyRows.length > 0) warnings.push(`${emptyRows.length} of ${D} rows have no word of the model's vocabulary; their proportions are the prior mean (column "empty" = 1)`);
+    if (emptyRows.length > 0)
+      warnings.push(
+        `${emptyRows.length} of ${D} rows have no word of the model's vocabulary; their proportions are the prior mean (column "empty" = 1)`,
+      );
     const base = path.basename(sourceName).replace(/\.[^.]*$/, '');
     return {
       runId: a.runId,
@@ -155,24 +194,42 @@ export const ldaOps = {
   async 'lda:export'(c: LdaRun, a: HandlerArgs<'lda:export'> & { runName: string }, grow: Grow): Promise<LdaExport> {
     const { kind } = a;
     const base = `run-${a.runId}-${slug(a.runName)}`;
-    if (kind === 'topic-word') return { kind, fileName: `${base}-topic-word.csv`, mime: 'text/csv', text: topicWordCsv(c.model) };
+    if (kind === 'topic-word')
+      return { kind, fileName: `${base}-topic-word.csv`, mime: 'text/csv', text: topicWordCsv(c.model) };
     if (kind === 'vocabulary') {
       const { corpus } = await withTheta(c, grow);
       return {
         kind,
         fileName: `${base}-vocabulary.csv`,
         mime: 'text/csv',
-        text: vocabularyCsv(c.model.vocabulary, { termFrequency: corpus.termFrequency, docFrequency: corpus.docFrequency }),
+        text: vocabularyCsv(c.model.vocabulary, {
+          termFrequency: corpus.termFrequency,
+          docFrequency: corpus.docFrequency,
+        }),
       };
     }
     if (kind === 'doc-topic') {
       const { corpus, theta } = await withTheta(c, grow);
-      return { kind, fileName: `${base}-doc-topic.csv`, mime: 'text/csv', text: withEmptyColumn(docTopicCsv(theta, c.model.K), corpus) };
+      return {
+        kind,
+        fileName: `${base}-doc-topic.csv`,
+        mime: 'text/csv',
+        text: withEmptyColumn(docTopicCsv(theta, c.model.K), corpus),
+      };
     }
-    return { kind, fileName: `${base}-model.json`, mime: 'application/json', text: JSON.stringify(modelToJSON(c.model)) };
+    return {
+      kind,
+      fileName: `${base}-model.json`,
+      mime: 'application/json',
+      text: JSON.stringify(modelToJSON(c.model)),
+    };
   },
 
-  async 'lda:by-category'(c: LdaRun, a: HandlerArgs<'lda:by-category'>, grow: Grow): Promise<InvokeResult<'lda:by-category'>> {
+  async 'lda:by-category'(
+    c: LdaRun,
+    a: HandlerArgs<'lda:by-category'>,
+    grow: Grow,
+  ): Promise<InvokeResult<'lda:by-category'>> {
     const labels = DatasetFile.open(c.datasetDir).strings(a.column);
     const { corpus, theta } = await withTheta(c, grow);
     return { column: a.column, ...prevalenceByCategory(theta, c.model.K, corpus, labels) };

@@ -9,7 +9,13 @@ import type { LdaRunSpec } from '../../src-shared/schemas/run-spec';
 import { DatasetFile } from '../data-import';
 import { initBackend } from '../engine/backend';
 import { disposeNet, loadBnnBundle, type BnnManifest, type BnnModel } from '../engine/models/bnn';
-import { expectedLogBeta, loadLdaBundle, modelFromJSON, type LdaModel, type LoadedLdaBundle } from '../engine/models/lda';
+import {
+  expectedLogBeta,
+  loadLdaBundle,
+  modelFromJSON,
+  type LdaModel,
+  type LoadedLdaBundle,
+} from '../engine/models/lda';
 import { loadVaeBundle, openVae, type LoadedVaeBundle, type VaeModel, type VaeSnapshot } from '../engine/models/vae';
 import type { Corpus } from '../text';
 import type { ModelSource } from './protocol';
@@ -80,13 +86,31 @@ export async function loadModel(src: ModelSource): Promise<{ value: Loaded; byte
         text = fs.readFileSync(src.snapshotFile, 'utf8');
         snapshot = JSON.parse(text) as VaeSnapshot;
       } catch (e) {
-        throw new AppError('INTERNAL', `The stored model of run ${src.runId} does not load: ${(e as Error).message}`, 'Train the model again.');
+        throw new AppError(
+          'INTERNAL',
+          `The stored model of run ${src.runId} does not load: ${(e as Error).message}`,
+          'Train the model again.',
+        );
       }
       const ds = DatasetFile.open(src.datasetDir);
       const missing = src.features.filter((f) => !ds.schema.some((c) => c.name === f));
-      if (missing.length) throw new AppError('BAD_REQUEST', `The dataset of run ${src.runId} no longer has the columns ${missing.join(', ')}`, 'Train the model again on this dataset.');
+      if (missing.length)
+        throw new AppError(
+          'BAD_REQUEST',
+          `The dataset of run ${src.runId} no longer has the columns ${missing.join(', ')}`,
+          'Train the model again on this dataset.',
+        );
       const model = openVae(snapshot);
-      const value: VaeRun = { kind: 'vae-run', runId: src.runId, snapshot, model, features: src.features, datasetDir: src.datasetDir, n: ds.rows, dispose: () => model.dispose() };
+      const value: VaeRun = {
+        kind: 'vae-run',
+        runId: src.runId,
+        snapshot,
+        model,
+        features: src.features,
+        datasetDir: src.datasetDir,
+        n: ds.rows,
+        dispose: () => model.dispose(),
+      };
       return { value, bytes: text.length };
     }
     case 'lda-run': {
@@ -94,7 +118,11 @@ export async function loadModel(src: ModelSource): Promise<{ value: Loaded; byte
       try {
         model = modelFromJSON(src.json);
       } catch (e) {
-        throw new AppError('INTERNAL', `The stored model of run ${src.runId} does not load: ${(e as Error).message}`, 'Fit the model again.');
+        throw new AppError(
+          'INTERNAL',
+          `The stored model of run ${src.runId} does not load: ${(e as Error).message}`,
+          'Fit the model again.',
+        );
       }
       const value: LdaRun = {
         kind: 'lda-run',
@@ -112,9 +140,16 @@ export async function loadModel(src: ModelSource): Promise<{ value: Loaded; byte
       await backend();
       try {
         const { model, manifest } = loadBnnBundle(src.dir);
-        return { value: { kind: 'bnn-run', model, manifest, dispose: () => disposeNet(model.net) }, bytes: dirBytes(src.dir) };
+        return {
+          value: { kind: 'bnn-run', model, manifest, dispose: () => disposeNet(model.net) },
+          bytes: dirBytes(src.dir),
+        };
       } catch (e) {
-        throw new AppError('INTERNAL', `The stored model of run ${src.runId} does not load: ${(e as Error).message}`, 'Fit the model again.');
+        throw new AppError(
+          'INTERNAL',
+          `The stored model of run ${src.runId} does not load: ${(e as Error).message}`,
+          'Fit the model again.',
+        );
       }
     }
     case 'bundle': {
@@ -132,8 +167,17 @@ export async function loadModel(src: ModelSource): Promise<{ value: Loaded; byte
         }
         return { value: { kind: 'lda-bundle', lda: loadLdaBundle(src.dir), dispose: () => {} }, bytes: bytes * 2 };
       } catch (e) {
-        if (e instanceof AppError) throw new AppError(e.code, `The stored model "${src.name}" no longer loads: ${e.message}`, 'Delete it and import the bundle again.');
-        throw new AppError('INTERNAL', `The stored model "${src.name}" does not load: ${(e as Error).message}`, 'Delete it and import the bundle again.');
+        if (e instanceof AppError)
+          throw new AppError(
+            e.code,
+            `The stored model "${src.name}" no longer loads: ${e.message}`,
+            'Delete it and import the bundle again.',
+          );
+        throw new AppError(
+          'INTERNAL',
+          `The stored model "${src.name}" does not load: ${(e as Error).message}`,
+          'Delete it and import the bundle again.',
+        );
       }
     }
   }

@@ -18,7 +18,8 @@ const post = (m: FromModelWorker): void => port.postMessage(m);
 
 /** An AppError (or subclass, e.g. BnnInputError) keeps code, message and hint; anything else only its message. */
 function toWire(e: unknown): WireError {
-  if (e instanceof AppError) return { name: 'AppError', message: e.message, code: e.code, ...(e.hint !== undefined ? { hint: e.hint } : {}) };
+  if (e instanceof AppError)
+    return { name: 'AppError', message: e.message, code: e.code, ...(e.hint !== undefined ? { hint: e.hint } : {}) };
   const err = e as { name?: string; message?: string } | null;
   return { name: err?.name ?? 'Error', message: err?.message ?? String(e) };
 }

@@ -11,10 +11,17 @@ import { vaeOps } from './vae-ops';
 
 type Op = (model: Loaded | undefined, args: never, grow: (bytes: number) => void) => Promise<unknown>;
 
-function needs<K extends Loaded['kind'], A, R>(kinds: readonly K[], f: (m: Extract<Loaded, { kind: K }>, a: A, grow: (bytes: number) => void) => Promise<R>): Op {
+function needs<K extends Loaded['kind'], A, R>(
+  kinds: readonly K[],
+  f: (m: Extract<Loaded, { kind: K }>, a: A, grow: (bytes: number) => void) => Promise<R>,
+): Op {
   return ((m: Loaded | undefined, a: A, grow: (bytes: number) => void) => {
     if (!m || !(kinds as readonly string[]).includes(m.kind)) {
-      throw new AppError('INTERNAL', `The model service got a ${m?.kind ?? 'missing'} model for an operation on ${kinds.join(' or ')}`, 'This is a bug in ELBO Studio.');
+      throw new AppError(
+        'INTERNAL',
+        `The model service got a ${m?.kind ?? 'missing'} model for an operation on ${kinds.join(' or ')}`,
+        'This is a bug in ELBO Studio.',
+      );
     }
     return f(m as Extract<Loaded, { kind: K }>, a, grow);
   }) as Op;

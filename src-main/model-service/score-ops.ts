@@ -10,13 +10,31 @@ import { bnnTableFromColumns } from '../engine/models/bnn';
 import { docTopicCsv, dominantTopic, inferLdaTexts, isEmptyDoc, meanTopicProportions } from '../engine/models/lda';
 import { pca, prepareWithSnapshot } from '../engine/models/vae';
 import type { Bundle } from './loaded';
-import { MAX_ROWS, PREVIEW_ROWS, bnnPredictionTable, checkColumns, levelCode, problemsOf, readModelColumns, shorten, slug, toCsv, withEmptyColumn } from './tables';
+import {
+  MAX_ROWS,
+  PREVIEW_ROWS,
+  bnnPredictionTable,
+  checkColumns,
+  levelCode,
+  problemsOf,
+  readModelColumns,
+  shorten,
+  slug,
+  toCsv,
+  withEmptyColumn,
+} from './tables';
 
 const MAP_POINTS = 3000;
 
 export async function scoreWithBundle(
   L: Bundle,
-  a: { modelId: number; kind: ModelKind; schema: ModelColumn[]; file: { path: string; name: string }; textColumn?: string | undefined },
+  a: {
+    modelId: number;
+    kind: ModelKind;
+    schema: ModelColumn[];
+    file: { path: string; name: string };
+    textColumn?: string | undefined;
+  },
 ): Promise<ModelScoreResult> {
   const { modelId, schema, textColumn } = a;
   const f = a.file;
@@ -34,14 +52,21 @@ export async function scoreWithBundle(
     feats.forEach((c, j) => {
       const col = csv.columns.get(c.name)!;
       for (let i = 0; i < n; i++) {
-        raw[i * d + j] = c.type === 'numeric' ? (col.values as Float32Array)[i]! : levelCode(c.levels ?? [], (col.values as string[])[i]!, c.type === 'binary');
+        raw[i * d + j] =
+          c.type === 'numeric'
+            ? (col.values as Float32Array)[i]!
+            : levelCode(c.levels ?? [], (col.values as string[])[i]!, c.type === 'binary');
       }
     });
     let prepared;
     try {
       prepared = prepareWithSnapshot({ x: raw, n, d }, L.vae.snapshot);
     } catch (e) {
-      throw new AppError('BAD_REQUEST', `"${f.name}" does not fit the model: ${(e as Error).message}`, 'Use rows with the same kind of values the model was trained on.');
+      throw new AppError(
+        'BAD_REQUEST',
+        `"${f.name}" does not fit the model: ${(e as Error).message}`,
+        'Use rows with the same kind of values the model was trained on.',
+      );
     }
     const sc = L.vae.score(prepared.x, n);
     const D = sc.latentDim;
@@ -49,28 +74,52 @@ export async function scoreWithBundle(
     const extra = csv.headers.filter((h) => !used.has(h) && csv.columns.has(h));
     const extraVals = extra.map((h) => csv.columns.get(h)!.values as string[]);
     const zNames = Array.from({ length: D }, (_, k) => `z${k + 1}`);
-    const columns = ['row', ...extra, ...zNames.map((z) => `${z}_mean`), ...zNames.map((z) => `${z}_sd`), 'recon_loglik', 'recon_mse'];
+    const columns = [
+      'row',
+      ...extra,
+      ...zNames.map((z) => `${z}_mean`),
+      ...zNames.map((z) => `${z}_sd`),
+      'recon_loglik',
+      'recon_mse',
+    ];
     const rows: Array<Array<number | string | null>> = [];
     let ll = 0;
     let err = 0;
     for (let i = 0; i < n; i++) {
       ll += sc.reconLogLik[i]!;
       err += sc.reconError[i]!;
-      rows.push([i + 1, ...extraVals.map((v) => v[i] ?? ''), ...Array.from(sc.mean.subarray(i * D, (i + 1) * D)), ...Array.from(sc.sd.subarray(i * D, (i + 1) * D)), sc.reconLogLik[i]!, sc.reconError[i]!]);
+      rows.push([
+        i + 1,
+        ...extraVals.map((v) => v[i] ?? ''),
+        ...Array.from(sc.mean.subarray(i * D, (i + 1) * D)),
+        ...Array.from(sc.sd.subarray(i * D, (i + 1) * D)),
+        sc.reconLogLik[i]!,
+        sc.reconError[i]!,
+      ]);
     }
     // The map: z itself in one or two dimensions, else the first two principal components of the means.
     const stride = Math.max(1, Math.ceil(n / MAP_POINTS));
     const idx: number[] = [];
     for (let i = 0; i < n; i += stride) idx.push(i);
     let map: Extract<ModelScoreResult, { kind: 'vae' }>['map'];
-    if (D === 1) map = { points: idx.map((i) => [sc.mean[i]!, 0]), rows: idx.map((i) => i + 1), axes: ['z₁', ''], method: 'line' };
-    else if (D === 2 || n < 3) map = { points: idx.map((i) => [sc.mean[i * D]!, sc.mean[i * D + 1]!]), rows: idx.map((i) => i + 1), axes: ['z₁', 'z₂'], method: 'latent' };
+    if (D === 1)
+      map = { points: idx.map((i) => [sc.mean[i]!, 0]), rows: idx.map((i) => i + 1), axes: ['z₁', ''], method: 'line' };
+    else if (D === 2 || n < 3)
+      map = {
+        points: idx.map((i) => [sc.mean[i * D]!, sc.mean[i * D + 1]!]),
+        rows: idx.map((i) => i + 1),
+        axes: ['z₁', 'z₂'],
+        method: 'latent',
+      };
     else {
       const p = pca(sc.mean, n, D, 2);
       map = {
         points: idx.map((i) => [p.projections[i * 2]!, p.projections[i * 2 + 1]!]),
         rows: idx.map((i) => i + 1),
-        axes: [`PC1 (${((p.explained[0] ?? 0) * 100).toFixed(1)} %)`, `PC2 (${((p.explained[1] ?? 0) * 100).toFixed(1)} %)`],
+        axes: [
+          `PC1 (${((p.explained[0] ?? 0) * 100).toFixed(1)} %)`,
+          `PC2 (${((p.explained[1] ?? 0) * 100).toFixed(1)} %)`,
+        ],
         method: 'pca',
       };
     }
@@ -79,7 +128,10 @@ export async function scoreWithBundle(
       .filter((c) => new Set(c.all).size <= 30)
       .map((c) => ({ name: c.name, values: idx.map((i) => c.all[i] ?? '') }));
     const warnings: string[] = [];
-    if (sc.sdMethod === 'monte-carlo') warnings.push('This family has no closed-form posterior sd; the sds (and means) are Monte Carlo estimates from 64 draws with a fixed seed.');
+    if (sc.sdMethod === 'monte-carlo')
+      warnings.push(
+        'This family has no closed-form posterior sd; the sds (and means) are Monte Carlo estimates from 64 draws with a fixed seed.',
+      );
     return {
       kind: 'vae',
       modelId,
@@ -119,12 +171,21 @@ export async function scoreWithBundle(
     for (let d = 0; d < Math.min(D, PREVIEW_ROWS); d++) {
       const empty = isEmptyDoc(corpus, d);
       const best = dominantTopic(theta, K, d);
-      rows.push([d + 1, shorten(cells[d] ?? '', 160), empty ? null : best + 1, empty ? null : theta[d * K + best]!, ...Array.from(theta.subarray(d * K, (d + 1) * K))]);
+      rows.push([
+        d + 1,
+        shorten(cells[d] ?? '', 160),
+        empty ? null : best + 1,
+        empty ? null : theta[d * K + best]!,
+        ...Array.from(theta.subarray(d * K, (d + 1) * K)),
+      ]);
     }
     const { meanTheta, emptyRows } = meanTopicProportions(theta, K, corpus);
     const emptyDocuments = emptyRows.length;
     const warnings = report.warnings.filter((w) => !/empty after preparation/.test(w));
-    if (emptyDocuments > 0) warnings.push(`${emptyDocuments} of ${D} rows have no word of the model's vocabulary; their proportions are the prior mean (column "empty" = 1 in the CSV)`);
+    if (emptyDocuments > 0)
+      warnings.push(
+        `${emptyDocuments} of ${D} rows have no word of the model's vocabulary; their proportions are the prior mean (column "empty" = 1 in the CSV)`,
+      );
     return {
       kind: 'lda',
       modelId,
@@ -146,7 +207,8 @@ export async function scoreWithBundle(
   }
 
   // BNN: the same table as a run's "Predict on a new CSV".
-  if (L.kind !== 'bnn-bundle') throw new AppError('INTERNAL', `Model ${modelId} is not a scoring model`, 'Import the bundle again.');
+  if (L.kind !== 'bnn-bundle')
+    throw new AppError('INTERNAL', `Model ${modelId} is not a scoring model`, 'Import the bundle again.');
   const { model } = L.bnn;
   const csv = await readModelColumns(schema, f, { maxRows: MAX_ROWS });
   const problem = problemsOf(f.name, checkColumns('bnn', schema, csv), schema);

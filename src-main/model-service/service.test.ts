@@ -15,7 +15,14 @@ import { DatasetFile } from '../data-import';
 import { importCsv } from '../data-import/import';
 import { initBackend } from '../engine/backend';
 import { key } from '../engine/rng';
-import { bnnTableFromColumns, disposeNet, exportBnnBundle, loadBnnBundle, prepareBnnData, trainBnn } from '../engine/models/bnn';
+import {
+  bnnTableFromColumns,
+  disposeNet,
+  exportBnnBundle,
+  loadBnnBundle,
+  prepareBnnData,
+  trainBnn,
+} from '../engine/models/bnn';
 import { fitLda, inferTopics, meanTopicProportions, modelToJSON } from '../engine/models/lda';
 import { openVae, prepareVaeData, prepareWithSnapshot, trainVae, type VaeSnapshot } from '../engine/models/vae';
 import { prepareCorpus } from '../text';
@@ -28,7 +35,16 @@ let dir = '';
 let service: ModelService;
 let vae: { snapshotFile: string; datasetDir: string; snapshot: VaeSnapshot };
 let bnnDir = '';
-const ldaSpec = ldaSpecSchema.parse({ model: 'lda', textColumn: 'text', topics: 2, method: 'batch', passes: 20, heldoutFraction: 0, prep: { minDf: 1, maxDf: 1, minTokenLength: 3 }, seed: 3 });
+const ldaSpec = ldaSpecSchema.parse({
+  model: 'lda',
+  textColumn: 'text',
+  topics: 2,
+  method: 'batch',
+  passes: 20,
+  heldoutFraction: 0,
+  prep: { minDf: 1, maxDf: 1, minTokenLength: 3 },
+  seed: 3,
+});
 let ldaJson: unknown;
 
 const ref = (k: string, source: ModelSource, loads?: { n: number }): ModelRef => ({
@@ -39,7 +55,11 @@ const ref = (k: string, source: ModelSource, loads?: { n: number }): ModelRef =>
   },
 });
 const vaeRef = (k = 'vae-run:1', loads?: { n: number }) =>
-  ref(k, { kind: 'vae-run', runId: 1, snapshotFile: vae.snapshotFile, features: FEATURES, datasetDir: vae.datasetDir }, loads);
+  ref(
+    k,
+    { kind: 'vae-run', runId: 1, snapshotFile: vae.snapshotFile, features: FEATURES, datasetDir: vae.datasetDir },
+    loads,
+  );
 const bnnRef = () => ref('bnn-run:2', { kind: 'bnn-run', runId: 2, dir: bnnDir });
 
 function lcg(seed: number): () => number {
@@ -63,10 +83,27 @@ beforeAll(async () => {
   }
   fs.writeFileSync(path.join(dir, 'vae.csv'), `${lines.join('\n')}\n`);
   const datasetDir = path.join(dir, 'vae-ds');
-  await importCsv(path.join(dir, 'vae.csv'), datasetDir, { columns: FEATURES.map((name) => ({ name, type: 'numeric', role: 'feature' })) });
+  await importCsv(path.join(dir, 'vae.csv'), datasetDir, {
+    columns: FEATURES.map((name) => ({ name, type: 'numeric', role: 'feature' })),
+  });
   const ds = DatasetFile.open(datasetDir);
-  const spec = vaeSpecSchema.parse({ model: 'vae', latentDim: 2, hidden: [8], epochs: 3, batchSize: 16, likelihood: 'bernoulli', validationFraction: 0.2, seed: 2, evaluation: { k: 10 } });
-  const data = prepareVaeData({ x: ds.matrix(FEATURES, { standardize: false }), n: ds.rows, d: 6 }, FEATURES.map((n) => ds.schema.find((c) => c.name === n)!.stats!), spec, FEATURES.map((name) => ({ name, type: 'numeric' as const })));
+  const spec = vaeSpecSchema.parse({
+    model: 'vae',
+    latentDim: 2,
+    hidden: [8],
+    epochs: 3,
+    batchSize: 16,
+    likelihood: 'bernoulli',
+    validationFraction: 0.2,
+    seed: 2,
+    evaluation: { k: 10 },
+  });
+  const data = prepareVaeData(
+    { x: ds.matrix(FEATURES, { standardize: false }), n: ds.rows, d: 6 },
+    FEATURES.map((n) => ds.schema.find((c) => c.name === n)!.stats!),
+    spec,
+    FEATURES.map((name) => ({ name, type: 'numeric' as const })),
+  );
   const snapshot = (await trainVae(data, spec, {})).snapshot;
   fs.writeFileSync(path.join(dir, 'vae-snapshot.json'), JSON.stringify(snapshot));
   vae = { snapshotFile: path.join(dir, 'vae-snapshot.json'), datasetDir, snapshot };
@@ -80,7 +117,18 @@ beforeAll(async () => {
     xs.push(x);
     ys.push(x * Math.sin(x) + 0.1 * (r2() - 0.5));
   }
-  const bspec = bnnSpecSchema.parse({ model: 'bnn', target: 'y', features: ['x'], hidden: [16], epochs: 30, batchSize: 32, validationFraction: 0, testFraction: 0.1, predictiveSamples: 10, seed: 2 });
+  const bspec = bnnSpecSchema.parse({
+    model: 'bnn',
+    target: 'y',
+    features: ['x'],
+    hidden: [16],
+    epochs: 30,
+    batchSize: 32,
+    validationFraction: 0,
+    testFraction: 0.1,
+    predictiveSamples: 10,
+    seed: 2,
+  });
   const fit = await trainBnn(prepareBnnData(bnnTableFromColumns({ x: xs, y: ys }), bspec), bspec);
   bnnDir = path.join(dir, 'bnn-bundle');
   exportBnnBundle(fit.model, bnnDir, { metrics: fit.test });
@@ -103,10 +151,15 @@ describe('ModelService', () => {
     const m = await service.call<VaeLatentMap>('vae:latent-map', { runId: 1, seed: 1, maxRows: 5000 }, vaeRef());
     expect(m.method).toBe('latent');
     const ds = DatasetFile.open(vae.datasetDir);
-    const data = prepareWithSnapshot({ x: ds.matrix(FEATURES, { standardize: false }), n: ds.rows, d: 6 }, vae.snapshot);
+    const data = prepareWithSnapshot(
+      { x: ds.matrix(FEATURES, { standardize: false }), n: ds.rows, d: 6 },
+      vae.snapshot,
+    );
     const model = openVae(vae.snapshot);
     try {
-      const mu = tf.tidy(() => model.posteriorMean(key(1), model.encode(tf.tensor2d(data.x, [data.n, data.d])))).arraySync() as number[][];
+      const mu = tf
+        .tidy(() => model.posteriorMean(key(1), model.encode(tf.tensor2d(data.x, [data.n, data.d]))))
+        .arraySync() as number[][];
       expect(m.rows).toEqual(Array.from({ length: 60 }, (_, i) => i));
       let worst = 0;
       m.points.forEach((p, i) => p.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - mu[i]![j]!)))));
@@ -132,23 +185,41 @@ describe('ModelService', () => {
     expect(r.emptyDocuments).toBe(1);
     expect(emptyRows).toEqual([3]);
     r.meanTheta.forEach((v, k) => expect(Math.abs(v - meanTheta[k]!)).toBeLessThan(1e-12));
-    const rows = r.csv.trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
-    rows.forEach((row, d) => [0, 1].forEach((k) => expect(Math.abs(row[1 + k]! - theta[d * 2 + k]!)).toBeLessThan(1e-9)));
+    const rows = r.csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').map(Number));
+    rows.forEach((row, d) =>
+      [0, 1].forEach((k) => expect(Math.abs(row[1 + k]! - theta[d * 2 + k]!)).toBeLessThan(1e-9)),
+    );
   });
 
   it('predicts with the same numbers as the in-process BNN, and passes errors through with code and hint', async () => {
     const file = path.join(dir, 'predict.csv');
     fs.writeFileSync(file, `x\n${[-2.5, -1, 0, 1.3, 2.9].join('\n')}\n`);
-    const r = await service.call<BnnPredictResult>('bnn:predict', { runId: 2, source: { kind: 'file', path: file, name: 'predict.csv' } }, bnnRef());
+    const r = await service.call<BnnPredictResult>(
+      'bnn:predict',
+      { runId: 2, source: { kind: 'file', path: file, name: 'predict.csv' } },
+      bnnRef(),
+    );
     const { model } = loadBnnBundle(bnnDir);
     try {
-      const local = bnnPredictionTable(model, (await tableFromCsv(file, 'predict.csv', model.transform)).table, 'predict.csv');
+      const local = bnnPredictionTable(
+        model,
+        (await tableFromCsv(file, 'predict.csv', model.transform)).table,
+        'predict.csv',
+      );
       expect(r.columns).toEqual(local.columns);
-      r.table.forEach((row, i) => row.forEach((v, j) => expect(Math.abs((v as number) - (local.table[i]![j] as number))).toBeLessThan(1e-6)));
+      r.table.forEach((row, i) =>
+        row.forEach((v, j) => expect(Math.abs((v as number) - (local.table[i]![j] as number))).toBeLessThan(1e-6)),
+      );
       const wrong = path.join(dir, 'wrong.csv');
       fs.writeFileSync(wrong, 'z\n1\n');
       const inProcess = await tableFromCsv(wrong, 'wrong.csv', model.transform).catch((e: AppError) => e);
-      const viaWorker = await service.call('bnn:predict', { runId: 2, source: { kind: 'file', path: wrong, name: 'wrong.csv' } }, bnnRef()).catch((e: AppError) => e);
+      const viaWorker = await service
+        .call('bnn:predict', { runId: 2, source: { kind: 'file', path: wrong, name: 'wrong.csv' } }, bnnRef())
+        .catch((e: AppError) => e);
       expect(viaWorker).toBeInstanceOf(AppError);
       expect((viaWorker as AppError).toJSON()).toEqual((inProcess as AppError).toJSON());
       expect((viaWorker as AppError).message).toMatch(/"wrong.csv" has no column "x"/);
@@ -171,7 +242,11 @@ describe('ModelService', () => {
       ticks++;
     }, 10);
     const t0 = performance.now();
-    const r = await service.call<BnnPredictResult>('bnn:predict', { runId: 2, source: { kind: 'file', path: file, name: 'big.csv' } }, bnnRef());
+    const r = await service.call<BnnPredictResult>(
+      'bnn:predict',
+      { runId: 2, source: { kind: 'file', path: file, name: 'big.csv' } },
+      bnnRef(),
+    );
     const took = performance.now() - t0;
     clearInterval(timer);
     expect(r.rows).toBe(200_000);
@@ -204,7 +279,9 @@ describe('ModelService', () => {
     const crash = await service.call('debug:exit', {}).catch((e: AppError) => e);
     expect(crash).toBeInstanceOf(AppError);
     expect((crash as AppError).code).toBe('INTERNAL');
-    expect((crash as AppError).message).toMatch(/The model worker stopped unexpectedly \(exit code 3\); the request was not completed/);
+    expect((crash as AppError).message).toMatch(
+      /The model worker stopped unexpectedly \(exit code 3\); the request was not completed/,
+    );
     expect((crash as AppError).hint).toMatch(/Try again/);
     expect(await service.call('debug:ping', { ok: 1 })).toEqual({ ok: 1 });
     // The new worker starts with an empty cache and loads the model again.
@@ -216,7 +293,9 @@ describe('ModelService', () => {
     const slow = new ModelService({ timeoutMs: 300 });
     try {
       const big = path.join(dir, 'big.csv');
-      const e = await slow.call('bnn:predict', { runId: 2, source: { kind: 'file', path: big, name: 'big.csv' } }, bnnRef()).catch((x: AppError) => x);
+      const e = await slow
+        .call('bnn:predict', { runId: 2, source: { kind: 'file', path: big, name: 'big.csv' } }, bnnRef())
+        .catch((x: AppError) => x);
       expect((e as AppError).message).toBe('bnn:predict took longer than 0.3 s and was stopped');
       // A fresh worker answers (its start-up, tsx included, is given a longer limit).
       expect(await slow.call('debug:ping', 5, undefined, 60_000)).toBe(5);

@@ -56,7 +56,8 @@ export class ModelService {
 
   /** Runs `op` on the worker; with `model`, the worker first finds (or loads) that model. */
   call<T>(op: string, args: unknown, model?: ModelRef, timeoutMs = this.opts.timeoutMs ?? 600_000): Promise<T> {
-    if (this.closed) return Promise.reject(new AppError('INTERNAL', 'The model service has been closed', 'Restart ELBO Studio.'));
+    if (this.closed)
+      return Promise.reject(new AppError('INTERNAL', 'The model service has been closed', 'Restart ELBO Studio.'));
     const w = this.ensureWorker();
     w.ref();
     const id = this.nextId++;
@@ -82,7 +83,9 @@ export class ModelService {
     this.closed = true;
     const w = this.worker;
     this.worker = null;
-    this.failAll(new AppError('INTERNAL', 'The model service was closed while this request ran', 'Restart ELBO Studio.'));
+    this.failAll(
+      new AppError('INTERNAL', 'The model service was closed while this request ran', 'Restart ELBO Studio.'),
+    );
     if (w) await w.terminate();
   }
 
@@ -92,9 +95,17 @@ export class ModelService {
     if (this.opts.start) w = this.opts.start();
     else {
       const start = workerEntry(__dirname, 'model.worker.js', 'model.worker.ts');
-      if (!start) throw new AppError('INTERNAL', `No model worker found beside ${__dirname} (model.worker.js or .ts)`, 'Reinstall ELBO Studio.');
+      if (!start)
+        throw new AppError(
+          'INTERNAL',
+          `No model worker found beside ${__dirname} (model.worker.js or .ts)`,
+          'Reinstall ELBO Studio.',
+        );
       // The same heap cap as a training worker (issue 16, item 3): a runaway scoring job fails, not the process.
-      w = start({ maxEntries: this.opts.maxEntries ?? 6, maxBytes: this.opts.maxBytes ?? 1 << 30 }, trainingResourceLimits());
+      w = start(
+        { maxEntries: this.opts.maxEntries ?? 6, maxBytes: this.opts.maxBytes ?? 1 << 30 },
+        trainingResourceLimits(),
+      );
     }
     // An idle worker must not keep the process (the CLI, a test) alive.
     w.unref();
@@ -112,7 +123,14 @@ export class ModelService {
       try {
         const source = await p.model!.source();
         if (this.worker === w && this.pending.has(m.id)) {
-          w.postMessage({ type: 'call', id: m.id, op: p.op, args: p.args, key: p.model!.key, source } satisfies ToModelWorker);
+          w.postMessage({
+            type: 'call',
+            id: m.id,
+            op: p.op,
+            args: p.args,
+            key: p.model!.key,
+            source,
+          } satisfies ToModelWorker);
         }
       } catch (e) {
         this.settle(m.id, () => p.reject(e as Error));
@@ -136,13 +154,21 @@ export class ModelService {
     const p = this.pending.get(id);
     if (!p) return;
     this.settle(id, () =>
-      p.reject(new AppError('INTERNAL', `${p.op} took longer than ${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s and was stopped`, 'Use a smaller file, or split it into parts.')),
+      p.reject(
+        new AppError(
+          'INTERNAL',
+          `${p.op} took longer than ${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s and was stopped`,
+          'Use a smaller file, or split it into parts.',
+        ),
+      ),
     );
     // The worker is still busy with it: start afresh so the next requests are served.
     const w = this.worker;
     if (w) {
       this.worker = null;
-      this.failAll(new AppError('INTERNAL', `The model worker was restarted after ${p.op} took too long`, 'Try again.'));
+      this.failAll(
+        new AppError('INTERNAL', `The model worker was restarted after ${p.op} took too long`, 'Try again.'),
+      );
       void w.terminate();
     }
   }
@@ -151,7 +177,13 @@ export class ModelService {
     if (this.worker !== w) return;
     this.worker = null;
     if (this.closed) return;
-    this.failAll(new AppError('INTERNAL', `${message}; the request was not completed`, 'Try again; the model service starts afresh with the next request.'));
+    this.failAll(
+      new AppError(
+        'INTERNAL',
+        `${message}; the request was not completed`,
+        'Try again; the model service starts afresh with the next request.',
+      ),
+    );
   }
 
   private failAll(e: Error): void {

@@ -17,7 +17,13 @@ export const PREVIEW_ROWS = 500;
 export const MAX_ROWS = 200_000;
 
 export function slug(s: string, fallback = 'run'): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || fallback;
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || fallback
+  );
 }
 
 export function shorten(s: string, n: number): string {
@@ -41,7 +47,11 @@ export function toCsv(columns: string[], rows: Array<Array<number | string | nul
 }
 
 /** A new CSV file as a BnnTable holding the columns a model needs (numeric ones parsed, categorical ones as labels). */
-export async function tableFromCsv(filePath: string, sourceName: string, t: BnnTransform): Promise<{ table: BnnTable; headers: string[] }> {
+export async function tableFromCsv(
+  filePath: string,
+  sourceName: string,
+  t: BnnTransform,
+): Promise<{ table: BnnTable; headers: string[] }> {
   const head = await readHead(filePath, sourceName);
   const delimiter = sniffDelimiter(head.text, head.size <= HEAD_BYTES);
   let headers: string[] | null = null;
@@ -53,7 +63,10 @@ export async function tableFromCsv(filePath: string, sourceName: string, t: BnnT
       headers = rec.fields.map((h) => h.trim());
       const missing = t.features.filter((f) => !headers!.includes(f.name)).map((f) => f.name);
       if (missing.length > 0) throw missingColumns(sourceName, missing, t, headers);
-      const specs = [...t.features.map((f) => ({ name: f.name, numeric: f.kind === 'numeric' })), { name: t.target.name, numeric: t.target.kind === 'numeric' }];
+      const specs = [
+        ...t.features.map((f) => ({ name: f.name, numeric: f.kind === 'numeric' })),
+        { name: t.target.name, numeric: t.target.kind === 'numeric' },
+      ];
       for (const sp of specs) {
         const index = headers.indexOf(sp.name);
         if (index >= 0) {
@@ -65,15 +78,31 @@ export async function tableFromCsv(filePath: string, sourceName: string, t: BnnT
     }
     if (rec.fields.length === 1 && rec.fields[0]!.trim() === '') continue;
     rows++;
-    if (rows > MAX_ROWS) throw new AppError('BAD_REQUEST', `"${sourceName}" has more than ${MAX_ROWS.toLocaleString('en')} rows`, 'Split it into smaller files, or import it as a dataset first.');
+    if (rows > MAX_ROWS)
+      throw new AppError(
+        'BAD_REQUEST',
+        `"${sourceName}" has more than ${MAX_ROWS.toLocaleString('en')} rows`,
+        'Split it into smaller files, or import it as a dataset first.',
+      );
     wanted.forEach((w, k) => {
       const cell = (rec.fields[w.index] ?? '').trim();
-      if (w.numeric) (cols[k] as number[]).push(cell === '' || /^(na|nan|null)$/i.test(cell) ? Number.NaN : Number(cell));
+      if (w.numeric)
+        (cols[k] as number[]).push(cell === '' || /^(na|nan|null)$/i.test(cell) ? Number.NaN : Number(cell));
       else (cols[k] as string[]).push(cell);
     });
   }
-  if (headers === null) throw new AppError('BAD_REQUEST', `"${sourceName}" is empty`, 'Choose a CSV file with a header row and one row per example.');
-  if (rows === 0) throw new AppError('BAD_REQUEST', `"${sourceName}" has a header but no rows`, 'Add the rows to predict below the header.');
+  if (headers === null)
+    throw new AppError(
+      'BAD_REQUEST',
+      `"${sourceName}" is empty`,
+      'Choose a CSV file with a header row and one row per example.',
+    );
+  if (rows === 0)
+    throw new AppError(
+      'BAD_REQUEST',
+      `"${sourceName}" has a header but no rows`,
+      'Add the rows to predict below the header.',
+    );
   const record: Record<string, number[] | string[]> = {};
   wanted.forEach((w, k) => {
     record[w.name] = cols[k]!;
@@ -93,16 +122,21 @@ function missingColumns(sourceName: string, missing: string[], t: BnnTransform, 
 }
 
 /** A stored dataset as a BnnTable (numeric columns as numbers, categorical and binary ones by label). */
-export function tableFromDataset(ds: DatasetFile, schema: ColumnSchema[], t: BnnTransform, sourceName: string): BnnTable {
+export function tableFromDataset(
+  ds: DatasetFile,
+  schema: ColumnSchema[],
+  t: BnnTransform,
+  sourceName: string,
+): BnnTable {
   const names = new Set(schema.map((c) => c.name));
   const missing = t.features.filter((f) => !names.has(f.name)).map((f) => f.name);
   if (missing.length > 0) throw missingColumns(sourceName, missing, t, [...names]);
   const record: Record<string, number[] | string[] | Float32Array> = {};
   for (const f of t.features) record[f.name] = f.kind === 'numeric' ? ds.column(f.name) : ds.strings(f.name);
-  if (names.has(t.target.name)) record[t.target.name] = t.target.kind === 'numeric' ? ds.column(t.target.name) : ds.strings(t.target.name);
+  if (names.has(t.target.name))
+    record[t.target.name] = t.target.kind === 'numeric' ? ds.column(t.target.name) : ds.strings(t.target.name);
   return bnnTableFromColumns(record as Record<string, ArrayLike<number> | string[]>);
 }
-
 
 export { bnnPredictionTable } from '../engine/models/bnn';
 
@@ -129,13 +163,22 @@ export async function readCsvColumn(filePath: string, sourceName: string, column
       headers = rec.fields.map((h) => h.trim());
       idx = headers.indexOf(column);
       if (idx < 0) {
-        throw new AppError('BAD_REQUEST', `"${sourceName}" has no column "${column}"`, `Its columns: ${headers.join(', ')}. Choose the column that holds the documents.`);
+        throw new AppError(
+          'BAD_REQUEST',
+          `"${sourceName}" has no column "${column}"`,
+          `Its columns: ${headers.join(', ')}. Choose the column that holds the documents.`,
+        );
       }
       continue;
     }
     cells.push(rec.fields[idx] ?? '');
   }
-  if (headers === null) throw new AppError('BAD_REQUEST', `"${sourceName}" is empty`, 'Choose a CSV file with a header row and one document per row.');
+  if (headers === null)
+    throw new AppError(
+      'BAD_REQUEST',
+      `"${sourceName}" is empty`,
+      'Choose a CSV file with a header row and one document per row.',
+    );
   return cells;
 }
 
@@ -165,22 +208,48 @@ export function effectiveSchema(kind: ModelKind, schema: ModelColumn[], textColu
  * Each schema column's status in a CSV: present and readable ('ok'), absent ('missing', or 'optional-missing' for a
  * target), or present with values the model cannot take ('mismatch', with the first offending row and value).
  */
-export function checkColumns(kind: ModelKind, schema: ModelColumn[], csv: Pick<CsvColumns, 'headers' | 'columns' | 'rows'>): ModelColumnCheck['columns'] {
+export function checkColumns(
+  kind: ModelKind,
+  schema: ModelColumn[],
+  csv: Pick<CsvColumns, 'headers' | 'columns' | 'rows'>,
+): ModelColumnCheck['columns'] {
   return schema.map((c) => {
     const d: ColumnData | undefined = csv.columns.get(c.name);
     if (!csv.headers.includes(c.name) || !d) {
       return c.required
         ? { ...c, status: 'missing' as const, detail: 'not in the file' }
-        : { ...c, status: 'optional-missing' as const, detail: c.role === 'target' ? 'not in the file: predictions without metrics' : 'not in the file' };
+        : {
+            ...c,
+            status: 'optional-missing' as const,
+            detail: c.role === 'target' ? 'not in the file: predictions without metrics' : 'not in the file',
+          };
     }
     const feature = c.role === 'feature';
     if (c.type === 'text') {
-      return { ...c, status: 'ok' as const, detail: d.missing > 0 ? `${plural(d.missing, 'empty row')} (they get the prior proportions)` : 'text' };
+      return {
+        ...c,
+        status: 'ok' as const,
+        detail: d.missing > 0 ? `${plural(d.missing, 'empty row')} (they get the prior proportions)` : 'text',
+      };
     }
     if (c.type === 'numeric') {
-      if (d.badCount > 0) return { ...c, status: feature ? ('mismatch' as const) : ('ok' as const), detail: `${plural(d.badCount, 'cell')} ${d.badCount === 1 ? 'is' : 'are'} not a number (row ${d.bad!.row}: "${d.bad!.value}")` };
-      if (d.missing > 0 && feature) return { ...c, status: 'mismatch' as const, detail: `${plural(d.missing, 'empty cell')} (first in row ${d.firstMissing}); the model needs a value in every row` };
-      return { ...c, status: 'ok' as const, detail: d.missing > 0 ? `numbers (${plural(d.missing, 'empty cell')}, not scored)` : 'numbers' };
+      if (d.badCount > 0)
+        return {
+          ...c,
+          status: feature ? ('mismatch' as const) : ('ok' as const),
+          detail: `${plural(d.badCount, 'cell')} ${d.badCount === 1 ? 'is' : 'are'} not a number (row ${d.bad!.row}: "${d.bad!.value}")`,
+        };
+      if (d.missing > 0 && feature)
+        return {
+          ...c,
+          status: 'mismatch' as const,
+          detail: `${plural(d.missing, 'empty cell')} (first in row ${d.firstMissing}); the model needs a value in every row`,
+        };
+      return {
+        ...c,
+        status: 'ok' as const,
+        detail: d.missing > 0 ? `numbers (${plural(d.missing, 'empty cell')}, not scored)` : 'numbers',
+      };
     }
     // binary / categorical: labels must be levels the model knows.
     const levels = c.levels ?? [];
@@ -202,12 +271,22 @@ export function checkColumns(kind: ModelKind, schema: ModelColumn[], csv: Pick<C
   });
 }
 
-export function problemsOf(sourceName: string, cols: ModelColumnCheck['columns'], schema: ModelColumn[]): AppError | null {
+export function problemsOf(
+  sourceName: string,
+  cols: ModelColumnCheck['columns'],
+  schema: ModelColumn[],
+): AppError | null {
   const missing = cols.filter((c) => c.status === 'missing');
   const bad = cols.filter((c) => c.status === 'mismatch');
   if (missing.length === 0 && bad.length === 0) return null;
   const parts: string[] = [];
-  if (missing.length) parts.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.slice(0, 10).map((c) => `"${c.name}"`).join(', ')}${missing.length > 10 ? `, … (${missing.length} in all)` : ''}`);
+  if (missing.length)
+    parts.push(
+      `missing column${missing.length > 1 ? 's' : ''} ${missing
+        .slice(0, 10)
+        .map((c) => `"${c.name}"`)
+        .join(', ')}${missing.length > 10 ? `, … (${missing.length} in all)` : ''}`,
+    );
   for (const c of bad.slice(0, 5)) parts.push(`column "${c.name}": ${c.detail}`);
   const needed = schema.filter((c) => c.required).map((c) => c.name);
   return new AppError(
@@ -230,11 +309,16 @@ export function readModelColumns(
     file.path,
     file.name,
     (headers) => {
-      const want: Array<{ name: string; numeric: boolean; raw?: boolean }> = schema.map((c) => ({ name: c.name, numeric: c.type === 'numeric', raw: c.type === 'text' }));
+      const want: Array<{ name: string; numeric: boolean; raw?: boolean }> = schema.map((c) => ({
+        name: c.name,
+        numeric: c.type === 'numeric',
+        raw: c.type === 'text',
+      }));
       const used = new Set(schema.map((c) => c.name));
       if (opts.allText) for (const h of headers) if (!used.has(h)) want.push({ name: h, numeric: false, raw: true });
       if (opts.passthrough) {
-        for (const h of headers.filter((x) => !used.has(x)).slice(0, opts.passthrough)) want.push({ name: h, numeric: false });
+        for (const h of headers.filter((x) => !used.has(x)).slice(0, opts.passthrough))
+          want.push({ name: h, numeric: false });
       }
       return want;
     },

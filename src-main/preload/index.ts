@@ -19,8 +19,7 @@ contextBridge.exposeInMainWorld('elbo', {
   async invoke(channel: string, args: unknown): Promise<unknown> {
     if (!invokeNames.has(channel)) throw new Error(`Unknown request "${channel}"`);
     const out = (await ipcRenderer.invoke(IPC_INVOKE, channel, args)) as
-      | { ok: true; result: unknown }
-      | { ok: false; error: { code: string; message: string; hint?: string } };
+      { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; hint?: string } };
     if (out.ok) return out.result;
     // A plain object survives the context bridge whole; an Error would lose its code and hint.
     throw { code: out.error.code, message: out.error.message, ...(out.error.hint ? { hint: out.error.hint } : {}) };

@@ -16,8 +16,19 @@ beforeAll(async () => {
   staticDir = path.join(dir, 'static');
   fs.mkdirSync(staticDir);
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>ELBO</title>');
-  s = createServices({ dataDir: dir, mode: 'browser', workerFactory: () => { throw new Error('none'); } });
-  srv = await startHttpServer({ dispatch: createDispatcher(createHandlers(s)), events: s.events, files: s.files, staticDir });
+  s = createServices({
+    dataDir: dir,
+    mode: 'browser',
+    workerFactory: () => {
+      throw new Error('none');
+    },
+  });
+  srv = await startHttpServer({
+    dispatch: createDispatcher(createHandlers(s)),
+    events: s.events,
+    files: s.files,
+    staticDir,
+  });
 });
 afterAll(async () => {
   await srv.close();
@@ -51,11 +62,18 @@ describe('browser-mode HTTP server', () => {
   });
 
   it('answers 401 without the token and touches nothing', async () => {
-    const r = await request('/api/projects:create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' });
+    const r = await request('/api/projects:create', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"x"}',
+    });
     expect(r.status).toBe(401);
     expect(JSON.parse(r.body).error.code).toBe('UNAUTHORIZED');
     expect(s.repos.projects.list()).toHaveLength(0);
-    const wrong = await request('/api/projects:list', { method: 'POST', headers: { ...act(), 'x-elbo-token': 'nope' } });
+    const wrong = await request('/api/projects:list', {
+      method: 'POST',
+      headers: { ...act(), 'x-elbo-token': 'nope' },
+    });
     expect(wrong.status).toBe(401);
     expect((await request('/')).status).toBe(401);
     expect((await request('/events')).status).toBe(401);
@@ -84,7 +102,10 @@ describe('browser-mode HTTP server', () => {
     expect(r.headers['set-cookie']?.[0]).toMatch(/elbo_token=.*HttpOnly; SameSite=Strict/);
     expect(r.headers['content-security-policy']).toMatch(/default-src 'self'/);
     // The cookie serves the page and its files only: an API call with the cookie alone is refused.
-    const viaCookie = await request('/api/projects:list', { method: 'POST', headers: { cookie: `elbo_token=${srv.token}`, origin: srv.url, 'content-type': 'application/json' } });
+    const viaCookie = await request('/api/projects:list', {
+      method: 'POST',
+      headers: { cookie: `elbo_token=${srv.token}`, origin: srv.url, 'content-type': 'application/json' },
+    });
     expect(viaCookie.status).toBe(401);
   });
 
@@ -92,20 +113,44 @@ describe('browser-mode HTTP server', () => {
     const evil = 'http://127.0.0.1:1';
     const cookie = () => `elbo_token=${srv.token}`;
     const attempts: [string, () => Record<string, string>, number][] = [
-      ['a text/plain form post with the cookie', () => ({ cookie: cookie(), origin: evil, 'content-type': 'text/plain' }), 401],
-      ['the cookie and a JSON body from another port', () => ({ cookie: cookie(), origin: evil, 'content-type': 'application/json' }), 401],
+      [
+        'a text/plain form post with the cookie',
+        () => ({ cookie: cookie(), origin: evil, 'content-type': 'text/plain' }),
+        401,
+      ],
+      [
+        'the cookie and a JSON body from another port',
+        () => ({ cookie: cookie(), origin: evil, 'content-type': 'application/json' }),
+        401,
+      ],
       ['the header token from another origin', () => act({ origin: evil }), 403],
       ['the header token with Origin: null (a sandboxed frame)', () => act({ origin: 'null' }), 403],
-      ['no Origin and a cross-site Sec-Fetch-Site', () => ({ 'x-elbo-token': srv.token, 'content-type': 'application/json', 'sec-fetch-site': 'same-site' }), 403],
-      ['no Origin and no Sec-Fetch-Site', () => ({ 'x-elbo-token': srv.token, 'content-type': 'application/json' }), 403],
+      [
+        'no Origin and a cross-site Sec-Fetch-Site',
+        () => ({ 'x-elbo-token': srv.token, 'content-type': 'application/json', 'sec-fetch-site': 'same-site' }),
+        403,
+      ],
+      [
+        'no Origin and no Sec-Fetch-Site',
+        () => ({ 'x-elbo-token': srv.token, 'content-type': 'application/json' }),
+        403,
+      ],
       ['the right origin and token with a text/plain body', () => act({ 'content-type': 'text/plain' }), 415],
-      ['the token in the address instead of the header', () => ({ origin: srv.url, 'content-type': 'application/json' }), 401],
+      [
+        'the token in the address instead of the header',
+        () => ({ origin: srv.url, 'content-type': 'application/json' }),
+        401,
+      ],
     ];
     for (const [what, headers, status] of attempts) {
       it(`${what} → ${status}, nothing created`, async () => {
         const before = s.repos.projects.list().length;
         const q = what.includes('address') ? `?token=${srv.token}` : '';
-        const r = await request(`/api/projects:create${q}`, { method: 'POST', headers: headers(), body: '{"name":"Forged"}' });
+        const r = await request(`/api/projects:create${q}`, {
+          method: 'POST',
+          headers: headers(),
+          body: '{"name":"Forged"}',
+        });
         expect(r.status).toBe(status);
         expect(JSON.parse(r.body).error.message).toBeTruthy();
         expect(s.repos.projects.list()).toHaveLength(before);
@@ -116,15 +161,27 @@ describe('browser-mode HTTP server', () => {
       const uploads = path.join(s.dataDir, 'uploads');
       const count = () => (fs.existsSync(uploads) ? fs.readdirSync(uploads).length : 0);
       const before = count();
-      const a = await request('/upload?name=x.csv', { method: 'POST', headers: { cookie: cookie(), origin: evil }, body: 'a\n1\n' });
+      const a = await request('/upload?name=x.csv', {
+        method: 'POST',
+        headers: { cookie: cookie(), origin: evil },
+        body: 'a\n1\n',
+      });
       expect(a.status).toBe(401);
-      const b = await request('/upload?name=x.csv', { method: 'POST', headers: { 'x-elbo-token': srv.token, origin: evil }, body: 'a\n1\n' });
+      const b = await request('/upload?name=x.csv', {
+        method: 'POST',
+        headers: { 'x-elbo-token': srv.token, origin: evil },
+        body: 'a\n1\n',
+      });
       expect(b.status).toBe(403);
       expect(count()).toBe(before);
     });
 
     it('accepts Sec-Fetch-Site: same-origin when a browser sends no Origin', async () => {
-      const r = await request('/api/projects:list', { method: 'POST', headers: { 'x-elbo-token': srv.token, 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' }, body: '{}' });
+      const r = await request('/api/projects:list', {
+        method: 'POST',
+        headers: { 'x-elbo-token': srv.token, 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+        body: '{}',
+      });
       expect(r.status).toBe(200);
     });
   });
@@ -138,14 +195,24 @@ describe('browser-mode HTTP server', () => {
   });
 
   it('refuses an upload over the size cap before writing it', async () => {
-    const small = await startHttpServer({ dispatch: createDispatcher(createHandlers(s)), events: s.events, files: s.files, staticDir, maxUploadBytes: 10 });
+    const small = await startHttpServer({
+      dispatch: createDispatcher(createHandlers(s)),
+      events: s.events,
+      files: s.files,
+      staticDir,
+      maxUploadBytes: 10,
+    });
     try {
       const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = http.request(`${small.url}/upload?name=big.csv`, { method: 'POST', headers: { 'x-elbo-token': small.token, origin: small.url } }, (res) => {
-          let body = '';
-          res.on('data', (d) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
+        const req = http.request(
+          `${small.url}/upload?name=big.csv`,
+          { method: 'POST', headers: { 'x-elbo-token': small.token, origin: small.url } },
+          (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
         req.on('error', reject);
         req.end('a,b\n1,2\n3,4\n5,6\n');
       });
@@ -171,7 +238,14 @@ describe('browser-mode HTTP server', () => {
         let buf = '';
         res.on('data', (d) => {
           buf += d;
-          if (buf.includes(': connected')) s.events.emit('import:progress', { importId: 'abc12345', phase: 'parsing', rows: 3, bytesRead: 1, totalBytes: 2 });
+          if (buf.includes(': connected'))
+            s.events.emit('import:progress', {
+              importId: 'abc12345',
+              phase: 'parsing',
+              rows: 3,
+              bytesRead: 1,
+              totalBytes: 2,
+            });
           if (buf.includes('event: import:progress')) {
             req.destroy();
             resolve(buf);
@@ -184,7 +258,11 @@ describe('browser-mode HTTP server', () => {
   });
 
   it('streams an upload to disk and registers it', async () => {
-    const r = await request('/upload?name=..%2F..%2Fevil.csv', { method: 'POST', headers: act({ 'content-type': 'application/octet-stream' }), body: 'a,b\n1,2\n' });
+    const r = await request('/upload?name=..%2F..%2Fevil.csv', {
+      method: 'POST',
+      headers: act({ 'content-type': 'application/octet-stream' }),
+      body: 'a,b\n1,2\n',
+    });
     expect(r.status).toBe(200);
     const picked = JSON.parse(r.body).result;
     expect(picked).toMatchObject({ name: 'evil.csv', bytes: 8 });

@@ -82,7 +82,11 @@ function decodePath(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
-    throw new AppError('BAD_REQUEST', `Malformed %-escape in the address: ${s.slice(0, 200)}`, 'Encode "%" as %25 (use encodeURIComponent).');
+    throw new AppError(
+      'BAD_REQUEST',
+      `Malformed %-escape in the address: ${s.slice(0, 200)}`,
+      'Encode "%" as %25 (use encodeURIComponent).',
+    );
   }
 }
 
@@ -139,7 +143,10 @@ export function refuseAction(
     };
   }
   if (needJson) {
-    const type = String(headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = String(headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     if (type !== 'application/json') {
       return {
         status: 415,
@@ -204,14 +211,18 @@ export function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
       const hostHeader = (req.headers.host ?? '').toLowerCase();
       const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
       if (!allowedHosts.includes(hostHeader)) {
-        sendJson(res, 403, { ok: false, error: { code: 'UNAUTHORIZED', message: `Host ${hostHeader || '(none)'} is not allowed` } });
+        sendJson(res, 403, {
+          ok: false,
+          error: { code: 'UNAUTHORIZED', message: `Host ${hostHeader || '(none)'} is not allowed` },
+        });
         return;
       }
       const url = new URL(req.url ?? '/', `http://${hostHeader}`);
       const queryToken = url.searchParams.get('token');
       // The token in the address wins over the cookie: cookies ignore the port, so a second ELBO Studio on this machine
       // (another data directory) would otherwise be refused with the first one's cookie.
-      const presented = (req.headers['x-elbo-token'] as string | undefined) ?? queryToken ?? readCookie(req, 'elbo_token');
+      const presented =
+        (req.headers['x-elbo-token'] as string | undefined) ?? queryToken ?? readCookie(req, 'elbo_token');
       if (!presented || !safeEqual(presented, token)) {
         sendJson(res, 401, {
           ok: false,

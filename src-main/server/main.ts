@@ -39,7 +39,15 @@ async function main() {
   }
   let server;
   try {
-    server = await startHttpServer({ dispatch, events: services.events, files: services.files, staticDir, port, maxUploadBytes: Math.round(uploadMb * 1024 ** 2), ...(token ? { token } : {}) });
+    server = await startHttpServer({
+      dispatch,
+      events: services.events,
+      files: services.files,
+      staticDir,
+      port,
+      maxUploadBytes: Math.round(uploadMb * 1024 ** 2),
+      ...(token ? { token } : {}),
+    });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`Port ${port} is in use; pass --port 0 for a free one, or --port N.`);

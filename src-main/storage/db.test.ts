@@ -10,9 +10,23 @@ import { vaeSpecSchema } from '../../src-shared/schemas/run-spec';
 const tmp = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-db-')), 'h.sqlite');
 
 const ds = (projectId: number) => ({
-  projectId, name: 'digits', sourceName: 'digits.csv', contentHash: 'abc', rows: 3,
-  schema: [{ name: 'x', type: 'numeric' as const, role: 'feature' as const, missing: 0, stats: { min: 0, max: 1, mean: 0.5, std: 0.5 } }],
-  preprocessing: { missing: 'drop' as const, standardize: true, droppedRows: 1, delimiter: ',' }, dataDir: 'datasets/a', bytes: 12,
+  projectId,
+  name: 'digits',
+  sourceName: 'digits.csv',
+  contentHash: 'abc',
+  rows: 3,
+  schema: [
+    {
+      name: 'x',
+      type: 'numeric' as const,
+      role: 'feature' as const,
+      missing: 0,
+      stats: { min: 0, max: 1, mean: 0.5, std: 0.5 },
+    },
+  ],
+  preprocessing: { missing: 'drop' as const, standardize: true, droppedRows: 1, delimiter: ',' },
+  dataDir: 'datasets/a',
+  bytes: 12,
 });
 
 describe('database', () => {
@@ -21,8 +35,11 @@ describe('database', () => {
     const db = openDb(file);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type='table'`).all() as { name: string }[]).map((t) => t.name);
-    for (const t of ['projects', 'datasets', 'runs', 'metrics', 'artifacts', 'schema_migrations']) expect(tables).toContain(t);
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type='table'`).all() as { name: string }[]).map(
+      (t) => t.name,
+    );
+    for (const t of ['projects', 'datasets', 'runs', 'metrics', 'artifacts', 'schema_migrations'])
+      expect(tables).toContain(t);
     const versions = db.prepare('SELECT version FROM schema_migrations').all();
     expect(versions).toHaveLength(migrations.length);
     db.close();
@@ -45,11 +62,22 @@ describe('database', () => {
     const r = makeRepos(db);
     const p = r.projects.create('First');
     const d = r.datasets.create(ds(p.id));
-    expect(r.datasets.get(d.id)).toMatchObject({ name: 'digits', rows: 3, columns: 1, preprocessing: { standardize: true } });
+    expect(r.datasets.get(d.id)).toMatchObject({
+      name: 'digits',
+      rows: 3,
+      columns: 1,
+      preprocessing: { standardize: true },
+    });
     expect(r.datasets.get(d.id)!.schema[0]!.stats!.mean).toBe(0.5);
     const spec = vaeSpecSchema.parse({ model: 'vae', seed: 7, latentDim: 3 });
     const run = r.runs.create({ projectId: p.id, datasetId: d.id, name: 'run', spec });
-    expect(run).toMatchObject({ status: 'queued', seed: 7, family: 'meanfield', objective: 'elbo', datasetName: 'digits' });
+    expect(run).toMatchObject({
+      status: 'queued',
+      seed: 7,
+      family: 'meanfield',
+      objective: 'elbo',
+      datasetName: 'digits',
+    });
     expect(run.spec).toEqual(spec);
     r.runs.markRunning(run.id, 'wasm');
     r.metrics.append(run.id, [
@@ -65,7 +93,12 @@ describe('database', () => {
     expect(r.artifacts.get(run.id, 'reconstructions')!.data).toEqual({ a: 2 });
     r.runs.finish(run.id, 'completed', null, { val_elbo: -9.5 });
     r.runs.finish(run.id, 'failed', 'late'); // terminal states stay
-    expect(r.runs.get(run.id)).toMatchObject({ status: 'completed', backend: 'wasm', metrics: { val_elbo: -9.5 }, error: null });
+    expect(r.runs.get(run.id)).toMatchObject({
+      status: 'completed',
+      backend: 'wasm',
+      metrics: { val_elbo: -9.5 },
+      error: null,
+    });
     expect(r.projects.get(p.id)).toMatchObject({ datasetCount: 1, runCount: 1 });
     db.prepare('DELETE FROM projects WHERE id = ?').run(p.id);
     for (const t of ['datasets', 'runs', 'metrics', 'artifacts']) {
@@ -78,7 +111,9 @@ describe('database', () => {
     const db = openDb(tmp());
     const r = makeRepos(db);
     const p = r.projects.create('x');
-    expect(() => r.runs.create({ projectId: p.id, datasetId: 999, name: 'n', spec: vaeSpecSchema.parse({ model: 'vae' }) })).toThrow(/FOREIGN KEY/);
+    expect(() =>
+      r.runs.create({ projectId: p.id, datasetId: 999, name: 'n', spec: vaeSpecSchema.parse({ model: 'vae' }) }),
+    ).toThrow(/FOREIGN KEY/);
     db.close();
   });
 });

@@ -92,8 +92,18 @@ describe('storage failures name the path and the fix', () => {
 
   it('leaves errors about other files alone (a CSV the user chose, an export folder)', () => {
     const data = '/data/elbo';
-    expect(describeStorageError(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', path: '/home/u/x.csv' }), data)).toBeNull();
-    expect(describeStorageError(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC', path: '/data/elbo/datasets/3/data.f32.tmp' }), data)?.message).toMatch(/disk holding the data directory \/data\/elbo is full/);
+    expect(
+      describeStorageError(
+        Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', path: '/home/u/x.csv' }),
+        data,
+      ),
+    ).toBeNull();
+    expect(
+      describeStorageError(
+        Object.assign(new Error('ENOSPC'), { code: 'ENOSPC', path: '/data/elbo/datasets/3/data.f32.tmp' }),
+        data,
+      )?.message,
+    ).toMatch(/disk holding the data directory \/data\/elbo is full/);
     expect(describeStorageError(new Error('some bug'), data)).toBeNull();
   });
 });

@@ -14,9 +14,12 @@ export type StorageProblem = 'full' | 'read-only' | 'corrupt' | 'io';
 export function storageProblem(e: unknown): StorageProblem | null {
   const code = String((e as { code?: unknown } | null)?.code ?? '');
   const msg = e instanceof Error ? e.message : '';
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || /database or disk is full/.test(msg)) return 'full';
-  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return 'read-only';
-  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || /malformed|file is not a database/.test(msg)) return 'corrupt';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || /database or disk is full/.test(msg))
+    return 'full';
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM')
+    return 'read-only';
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || /malformed|file is not a database/.test(msg))
+    return 'corrupt';
   if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'EIO') return 'io';
   return null;
 }
@@ -82,6 +85,13 @@ export function checkDataDirWritable(dataDir: string): void {
     fs.writeFileSync(probe, '');
     fs.rmSync(probe, { force: true });
   } catch (e) {
-    throw describeStorageError(e, dataDir) ?? new AppError('STORAGE', `Cannot use the data directory ${dataDir}: ${(e as Error).message}`, 'Start with --data-dir DIR on a folder you can write.');
+    throw (
+      describeStorageError(e, dataDir) ??
+      new AppError(
+        'STORAGE',
+        `Cannot use the data directory ${dataDir}: ${(e as Error).message}`,
+        'Start with --data-dir DIR on a folder you can write.',
+      )
+    );
   }
 }

@@ -12,7 +12,8 @@ afterEach(() => {
   dirs = [];
 });
 
-const lease = (file: string, pid: number) => fs.writeFileSync(file, JSON.stringify({ pid, host: os.hostname(), since: new Date().toISOString() }));
+const lease = (file: string, pid: number) =>
+  fs.writeFileSync(file, JSON.stringify({ pid, host: os.hostname(), since: new Date().toISOString() }));
 
 describe('sweep of leftovers at start', () => {
   it('removes unfinished imports, temporary files and half-deleted folders; keeps datasets and live imports', async () => {
@@ -40,11 +41,21 @@ describe('sweep of leftovers at start', () => {
       lease(path.join(ds, 'live.importing'), live.pid!);
       const removed = sweepDataDir(data, ['datasets/kept']).sort();
       expect(removed).toEqual(
-        ['.write-test-99999999', 'datasets/gone.deleting-12-34', 'datasets/kept/meta.json.tmp', 'datasets/killed', 'datasets/killed.importing', 'runs/5.deleting-12-34', 'runs/6/owner.json.77.tmp'].map((p) => p.split('/').join(path.sep)),
+        [
+          '.write-test-99999999',
+          'datasets/gone.deleting-12-34',
+          'datasets/kept/meta.json.tmp',
+          'datasets/killed',
+          'datasets/killed.importing',
+          'runs/5.deleting-12-34',
+          'runs/6/owner.json.77.tmp',
+        ].map((p) => p.split('/').join(path.sep)),
       );
       expect(fs.readdirSync(ds).sort()).toEqual(['fresh-no-lease', 'kept', 'live', 'live.importing']);
       // A folder without a lease is removed once it is old (an import by an older version, or killed before its lease).
-      expect(sweepDataDir(data, ['datasets/kept'], Date.now() + 2 * 3600_000)).toContain(path.join('datasets', 'fresh-no-lease'));
+      expect(sweepDataDir(data, ['datasets/kept'], Date.now() + 2 * 3600_000)).toContain(
+        path.join('datasets', 'fresh-no-lease'),
+      );
     } finally {
       live.kill('SIGKILL');
     }

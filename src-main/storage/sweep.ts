@@ -14,7 +14,12 @@ import { heldElsewhere, readLease } from '../jobs/run-lease';
 
 export const IMPORT_LEASE_SUFFIX = '.importing';
 
-export function sweepDataDir(dataDir: string, knownDatasetDirs: Iterable<string>, now = Date.now(), orphanAgeMs = 3600_000): string[] {
+export function sweepDataDir(
+  dataDir: string,
+  knownDatasetDirs: Iterable<string>,
+  now = Date.now(),
+  orphanAgeMs = 3600_000,
+): string[] {
   const removed: string[] = [];
   const rm = (p: string) => {
     try {

@@ -118,7 +118,11 @@ function readShared<T extends Uint32Array | Float32Array | Float64Array>(
 export function loadCorpus(dir: string): Corpus {
   const metaFile = path.join(dir, 'meta.json');
   if (!fs.existsSync(metaFile)) {
-    throw new AppError('NOT_FOUND', `No prepared corpus in ${dir} (meta.json missing)`, 'Prepare the text column first');
+    throw new AppError(
+      'NOT_FOUND',
+      `No prepared corpus in ${dir} (meta.json missing)`,
+      'Prepare the text column first',
+    );
   }
   const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as Partial<CorpusMeta>;
   if (meta.format !== CORPUS_FORMAT || meta.version !== CORPUS_VERSION) {
@@ -147,7 +151,8 @@ export function loadCorpus(dir: string): Corpus {
     c.seqPtr = readShared(path.join(dir, 'seqPtr.u32'), Uint32Array, D + 1);
     c.seqIds = readShared(path.join(dir, 'seqIds.u32'), Uint32Array, meta.tokensInSequences);
   }
-  if (files.has('termFrequency.f64')) c.termFrequency = readShared(path.join(dir, 'termFrequency.f64'), Float64Array, V);
+  if (files.has('termFrequency.f64'))
+    c.termFrequency = readShared(path.join(dir, 'termFrequency.f64'), Float64Array, V);
   if (files.has('docFrequency.u32')) c.docFrequency = readShared(path.join(dir, 'docFrequency.u32'), Uint32Array, V);
   validateCorpus(c);
   return c;

@@ -131,7 +131,8 @@ function checkOptions(o: TextPrepOptions): void {
   if (!(Number.isInteger(o.minTokenLength) && o.minTokenLength >= 1)) {
     bad(`Expected minTokenLength to be an integer ≥ 1, got ${o.minTokenLength}`, 'Use 1–4 (3 is usual)');
   }
-  if (!(o.minDf > 0)) bad(`Expected minDf > 0 (a count ≥ 1 or a fraction < 1), got ${o.minDf}`, 'Use 1 to keep every word');
+  if (!(o.minDf > 0))
+    bad(`Expected minDf > 0 (a count ≥ 1 or a fraction < 1), got ${o.minDf}`, 'Use 1 to keep every word');
   if (!(o.maxDf > 0)) bad(`Expected maxDf > 0 (a fraction ≤ 1 or a count), got ${o.maxDf}`, 'Use 1 to keep every word');
   if (!(Number.isInteger(o.maxVocab) && o.maxVocab >= 1)) {
     bad(`Expected maxVocab to be an integer ≥ 1, got ${o.maxVocab}`, 'Use e.g. 10000');

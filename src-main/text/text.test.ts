@@ -20,7 +20,8 @@ const loose = { minDf: 1, maxDf: 1, maxVocab: 100_000 };
 
 function words(c: Corpus, d: number): string[] {
   const out: string[] = [];
-  for (let i = c.docPtr[d]!; i < c.docPtr[d + 1]!; i++) for (let r = 0; r < c.counts[i]!; r++) out.push(c.vocabulary[c.wordIds[i]!]!);
+  for (let i = c.docPtr[d]!; i < c.docPtr[d + 1]!; i++)
+    for (let r = 0; r < c.counts[i]!; r++) out.push(c.vocabulary[c.wordIds[i]!]!);
   return out.sort();
 }
 
@@ -41,7 +42,10 @@ describe('tokenize', () => {
       'file',
     ]);
     // Devanagari with combining vowel signs stays one token; CJK runs are one token.
-    expect(tokenize('हिन्दी 日本語のテキスト', { minTokenLength: 1, stopWords: stop })).toEqual(['हिन्दी', '日本語のテキスト']);
+    expect(tokenize('हिन्दी 日本語のテキスト', { minTokenLength: 1, stopWords: stop })).toEqual([
+      'हिन्दी',
+      '日本語のテキスト',
+    ]);
   });
   it('drops short tokens (in code points) and stop words, counting them', () => {
     const counters = { raw: 0, short: 0, stop: 0 };
@@ -82,13 +86,9 @@ describe('prepareCorpus', () => {
     expect(numTokens(corpus)).toBe(8);
     expect(report.warnings.join(' ')).toMatch(/3 of 5 documents are empty/);
     // sequences kept in reading order
-    expect(Array.from(corpus.seqIds!.subarray(corpus.seqPtr![4]!, corpus.seqPtr![5]!), (w) => corpus.vocabulary[w])).toEqual([
-      'mice',
-      'fear',
-      'cats',
-      'cats',
-      'sleep',
-    ]);
+    expect(
+      Array.from(corpus.seqIds!.subarray(corpus.seqPtr![4]!, corpus.seqPtr![5]!), (w) => corpus.vocabulary[w]),
+    ).toEqual(['mice', 'fear', 'cats', 'cats', 'sleep']);
   });
 
   it('applies min/max document frequency (counts and fractions) and the vocabulary cap', async () => {
@@ -125,11 +125,16 @@ describe('prepareCorpus', () => {
   });
 
   it('maps new documents onto a fixed vocabulary, counting out-of-vocabulary tokens', async () => {
-    const { corpus } = await prepareCorpus(['cats chase mice', 'dogs chase cats'], { ...loose, vocabulary: ['cats', 'mice'] });
+    const { corpus } = await prepareCorpus(['cats chase mice', 'dogs chase cats'], {
+      ...loose,
+      vocabulary: ['cats', 'mice'],
+    });
     expect(corpus.vocabulary).toEqual(['cats', 'mice']);
     expect(words(corpus, 1)).toEqual(['cats']);
     expect(corpus.report).toMatchObject({ outOfVocabulary: 3 });
-    await expect(prepareCorpus(['dogs bark'], { ...loose, vocabulary: ['cats'] })).rejects.toThrow(/None of the 2 tokens/);
+    await expect(prepareCorpus(['dogs bark'], { ...loose, vocabulary: ['cats'] })).rejects.toThrow(
+      /None of the 2 tokens/,
+    );
   });
 
   it('handles non-English lines and very long documents without losing anything', async () => {
@@ -155,12 +160,16 @@ describe('prepareCorpus', () => {
   });
 
   it('rejects a corpus where every token is a stop word, and an all-empty column', async () => {
-    const err = await prepareCorpus(['the and of', 'to be or to be', 'it is what it is'], { ...loose }).catch((e: unknown) => e);
+    const err = await prepareCorpus(['the and of', 'to be or to be', 'it is what it is'], { ...loose }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TextPrepError);
     expect((err as TextPrepError).reason).toBe('NO_VOCABULARY');
     expect((err as TextPrepError).message).toMatch(/Every token is a stop word/);
     await expect(prepareCorpus(['', '  ', null], { ...loose })).rejects.toThrow(/All 3 text cells are empty/);
-    await expect(prepareCorpus(['alpha beta', 'gamma'], { minDf: 5, maxDf: 1 })).rejects.toThrow(/Lower minDf|No word passes/);
+    await expect(prepareCorpus(['alpha beta', 'gamma'], { minDf: 5, maxDf: 1 })).rejects.toThrow(
+      /Lower minDf|No word passes/,
+    );
   });
 
   it('rejects bad options echoing the value', async () => {

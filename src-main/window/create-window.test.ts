@@ -22,8 +22,13 @@ vi.mock('electron', () => {
       lastOptions = opts;
     }
     once() {}
-    loadURL(url: string) { loaded = url; return Promise.resolve(); }
-    loadFile() { return Promise.resolve(); }
+    loadURL(url: string) {
+      loaded = url;
+      return Promise.resolve();
+    }
+    loadFile() {
+      return Promise.resolve();
+    }
   }
   return {
     BrowserWindow,
@@ -78,7 +83,14 @@ describe('main window security', () => {
     openExternal.mockClear();
     expect(windowOpenHandler!({ url: 'https://github.com/elbo-studio' })).toEqual({ action: 'deny' });
     expect(openExternal).toHaveBeenCalledWith('https://github.com/elbo-studio');
-    for (const url of ['https://evil.example/', 'http://github.com/', 'file:///etc/passwd', 'https://user:pw@github.com/', 'smb://host/share', 'javascript:alert(1)']) {
+    for (const url of [
+      'https://evil.example/',
+      'http://github.com/',
+      'file:///etc/passwd',
+      'https://user:pw@github.com/',
+      'smb://host/share',
+      'javascript:alert(1)',
+    ]) {
       expect(windowOpenHandler!({ url })).toEqual({ action: 'deny' });
     }
     expect(openExternal).toHaveBeenCalledTimes(1);
@@ -90,7 +102,10 @@ describe('main window security', () => {
     const path = await import('node:path');
     const { appResponse, createMainWindow, registerAppScheme } = await import('./create-window');
     registerAppScheme();
-    expect(schemes).toContainEqual({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) });
+    expect(schemes).toContainEqual({
+      scheme: 'app',
+      privileges: expect.objectContaining({ standard: true, secure: true }),
+    });
     createMainWindow(undefined);
     expect(loaded).toBe('app://elbo/index.html');
     expect(protocolHandlers.app).toBeTypeOf('function');
@@ -101,7 +116,9 @@ describe('main window security', () => {
     fs.writeFileSync(path.join(path.dirname(root), 'secret.txt'), 'no');
     const page = appResponse(root, 'app://elbo/index.html');
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toMatch(/base-uri 'none'.*frame-ancestors 'none'.*form-action 'none'/);
+    expect(page.headers.get('content-security-policy')).toMatch(
+      /base-uri 'none'.*frame-ancestors 'none'.*form-action 'none'/,
+    );
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await appResponse(root, 'app://elbo/assets/a.js').text()).toBe('x');
     expect(appResponse(root, 'app://elbo/..%2Fsecret.txt').status).toBe(403);
@@ -119,7 +136,8 @@ describe('main window security', () => {
     expect(csp).toMatch(/default-src 'self'/);
     expect(csp).toMatch(/script-src 'self'(;|$)/);
     expect(csp).not.toMatch(/unsafe-eval/);
-    for (const d of ["base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'", "object-src 'none'"]) expect(csp).toContain(d);
+    for (const d of ["base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'", "object-src 'none'"])
+      expect(csp).toContain(d);
     const cb = vi.fn();
     permissionHandler!(null, 'media', cb);
     expect(cb).toHaveBeenCalledWith(false);
@@ -131,7 +149,9 @@ describe('main window security', () => {
   it('flips the Electron fuses in the packaged build', async () => {
     const fs = await import('node:fs');
     const path = await import('node:path');
-    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { build: { electronFuses?: Record<string, boolean> } };
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as {
+      build: { electronFuses?: Record<string, boolean> };
+    };
     expect(pkg.build.electronFuses).toEqual({
       runAsNode: false,
       enableCookieEncryption: true,

@@ -14,7 +14,14 @@ export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://elbo`;
 
 /** Hosts the app may open in the user's browser (documentation links); anything else is dropped. */
-export const EXTERNAL_HOSTS = ['github.com', 'www.tensorflow.org', 'js.tensorflow.org', 'arxiv.org', 'doi.org', 'en.wikipedia.org'];
+export const EXTERNAL_HOSTS = [
+  'github.com',
+  'www.tensorflow.org',
+  'js.tensorflow.org',
+  'arxiv.org',
+  'doi.org',
+  'en.wikipedia.org',
+];
 
 export function isAllowedExternal(url: string): boolean {
   try {
@@ -27,9 +34,10 @@ export function isAllowedExternal(url: string): boolean {
 
 /** Must run before the app is ready: app:// is a standard, secure scheme (relative URLs, fetch, no mixed content). */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
 }
-
 
 /** The answer to an app:// request: a file inside `root` (the built renderer), with the CSP; nothing outside it. */
 export function appResponse(root: string, requestUrl: string): Response {
@@ -59,7 +67,11 @@ export function appResponse(root: string, requestUrl: string): Response {
   const ext = path.extname(file) || '.html';
   return new Response(new Uint8Array(data), {
     status: 200,
-    headers: { 'Content-Type': MIME[ext] ?? 'application/octet-stream', 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' },
+    headers: {
+      'Content-Type': MIME[ext] ?? 'application/octet-stream',
+      'Content-Security-Policy': CSP,
+      'X-Content-Type-Options': 'nosniff',
+    },
   });
 }
 

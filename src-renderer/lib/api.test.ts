@@ -3,7 +3,11 @@ import { ApiError, toApiError } from './api';
 
 describe('toApiError', () => {
   it('keeps code, message and hint of an AppError-shaped value', () => {
-    const e = toApiError({ code: 'IMPORT_FAILED', message: 'Line 4, column "x": expected a number', hint: 'Fix the file' });
+    const e = toApiError({
+      code: 'IMPORT_FAILED',
+      message: 'Line 4, column "x": expected a number',
+      hint: 'Fix the file',
+    });
     expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('IMPORT_FAILED');
     expect(e.hint).toBe('Fix the file');
@@ -14,7 +18,11 @@ describe('toApiError', () => {
     expect(e.code).toBe('INTERNAL');
   });
   it('reads an AppError serialised into the message', () => {
-    const e = toApiError(new Error(`Error invoking remote method 'x': Error: ${JSON.stringify({ code: 'NOT_FOUND', message: 'gone', hint: 'h' })}`));
+    const e = toApiError(
+      new Error(
+        `Error invoking remote method 'x': Error: ${JSON.stringify({ code: 'NOT_FOUND', message: 'gone', hint: 'h' })}`,
+      ),
+    );
     expect(e.code).toBe('NOT_FOUND');
     expect(e.hint).toBe('h');
   });
@@ -23,7 +31,11 @@ describe('toApiError', () => {
     const e = toApiError({ code: 'FOLDER_NOT_EMPTY', message: 'Folder /x already holds 2 files', confirmToken: token });
     expect(e.code).toBe('FOLDER_NOT_EMPTY');
     expect(e.confirmToken).toBe(token);
-    const s = toApiError({ code: 'STORAGE', message: 'The disk holding the data directory /d is full', hint: 'Free some space' });
+    const s = toApiError({
+      code: 'STORAGE',
+      message: 'The disk holding the data directory /d is full',
+      hint: 'Free some space',
+    });
     expect(s.code).toBe('STORAGE');
   });
 });

@@ -54,8 +54,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function asErrorData(v: unknown): AppErrorData | null {
   if (!isRecord(v) || typeof v.message !== 'string') return null;
-  const code = typeof v.code === 'string' && (ERROR_CODES as readonly string[]).includes(v.code) ? (v.code as AppErrorCode) : 'INTERNAL';
-  const data: AppErrorData = typeof v.hint === 'string' ? { code, message: v.message, hint: v.hint } : { code, message: v.message };
+  const code =
+    typeof v.code === 'string' && (ERROR_CODES as readonly string[]).includes(v.code)
+      ? (v.code as AppErrorCode)
+      : 'INTERNAL';
+  const data: AppErrorData =
+    typeof v.hint === 'string' ? { code, message: v.message, hint: v.hint } : { code, message: v.message };
   return typeof v.confirmToken === 'string' ? { ...data, confirmToken: v.confirmToken } : data;
 }
 
@@ -237,7 +241,11 @@ class HttpApi implements ElboApi {
 
   private async probe(): Promise<number | null> {
     try {
-      const res = await fetch('/api/app:info', { method: 'POST', headers: this.headers({ 'content-type': 'application/json' }), body: '{}' });
+      const res = await fetch('/api/app:info', {
+        method: 'POST',
+        headers: this.headers({ 'content-type': 'application/json' }),
+        body: '{}',
+      });
       return res.status;
     } catch {
       return null;
@@ -266,7 +274,13 @@ class HttpApi implements ElboApi {
         reject(new ApiError(data ?? { code: 'INTERNAL', message: `Upload failed with HTTP ${xhr.status}.` }));
       };
       xhr.onerror = () =>
-        reject(new ApiError({ code: 'INTERNAL', message: 'The upload was interrupted.', hint: 'Check that the server is still running, then try again.' }));
+        reject(
+          new ApiError({
+            code: 'INTERNAL',
+            message: 'The upload was interrupted.',
+            hint: 'Check that the server is still running, then try again.',
+          }),
+        );
       xhr.onabort = () => reject(new ApiError({ code: 'BAD_REQUEST', message: 'Upload cancelled.' }));
       signal?.addEventListener('abort', () => xhr.abort());
       xhr.send(file);
@@ -315,8 +329,13 @@ export async function pickFolder(purpose: 'export' | 'import'): Promise<string |
 }
 
 /** Browser mode only: send a file chosen with <input type=file> to the server. */
-export function uploadFile(file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<PickedFile> {
-  if (!http) return Promise.reject(new ApiError({ code: 'UNSUPPORTED', message: 'Uploads exist in browser mode only.' }));
+export function uploadFile(
+  file: File,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<PickedFile> {
+  if (!http)
+    return Promise.reject(new ApiError({ code: 'UNSUPPORTED', message: 'Uploads exist in browser mode only.' }));
   return http.upload(file, onProgress, signal);
 }
 

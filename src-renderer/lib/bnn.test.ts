@@ -26,9 +26,22 @@ describe('bnn charts', () => {
   it('shades the grid away from the data and draws the bands', () => {
     const x = [-3, -2, -1, 0, 1, 2, 3];
     const band: BnnBand = {
-      runId: 1, task: 'regression', feature: 'x', target: 'y', numericFeatures: ['x'], x, dataRange: [-2, 2],
-      nearestData: [1, 0, 0, 1, 0, 0, 1], mean: x.map(() => 0), sd: x.map(() => 1), epistemicSd: x.map(() => 0.5),
-      points: { x: [-2, -1, 1, 2], y: [0, 0, 0, 0] }, sdNearData: null, sdAwayFromData: null, sdInGaps: null, sdBeyondData: null,
+      runId: 1,
+      task: 'regression',
+      feature: 'x',
+      target: 'y',
+      numericFeatures: ['x'],
+      x,
+      dataRange: [-2, 2],
+      nearestData: [1, 0, 0, 1, 0, 0, 1],
+      mean: x.map(() => 0),
+      sd: x.map(() => 1),
+      epistemicSd: x.map(() => 0.5),
+      points: { x: [-2, -1, 1, 2], y: [0, 0, 0, 0] },
+      sdNearData: null,
+      sdAwayFromData: null,
+      sdInGaps: null,
+      sdBeyondData: null,
     };
     expect(awayFromData(band)).toEqual([true, false, false, true, false, false, true]);
     const opt = bandOption(band);

@@ -17,17 +17,70 @@ export interface BnnMetricRow {
 }
 
 const KNOWN: Array<{ name: string; label: string; help: string; better: BnnMetricRow['better']; nominal?: number }> = [
-  { name: 'rmse', label: 'Test RMSE', help: 'Root mean squared error of the predictive mean, target units.', better: 'lower' },
-  { name: 'logLik', label: 'Test log-likelihood', help: 'Mean log predictive density per test row (nats); rewards honest uncertainty.', better: 'higher' },
-  { name: 'accuracy', label: 'Accuracy', help: 'Share of test rows whose most probable class is right.', better: 'higher' },
+  {
+    name: 'rmse',
+    label: 'Test RMSE',
+    help: 'Root mean squared error of the predictive mean, target units.',
+    better: 'lower',
+  },
+  {
+    name: 'logLik',
+    label: 'Test log-likelihood',
+    help: 'Mean log predictive density per test row (nats); rewards honest uncertainty.',
+    better: 'higher',
+  },
+  {
+    name: 'accuracy',
+    label: 'Accuracy',
+    help: 'Share of test rows whose most probable class is right.',
+    better: 'higher',
+  },
   { name: 'brier', label: 'Brier score', help: 'Mean squared error of the class probabilities.', better: 'lower' },
-  { name: 'ece', label: 'Expected calibration error', help: 'Mean gap between confidence and accuracy over 15 bins.', better: 'lower' },
-  { name: 'coverage50', label: 'Coverage of the 50 % interval', help: 'Share of test targets inside the central 50 % predictive interval.', better: 'closer', nominal: 0.5 },
-  { name: 'coverage90', label: 'Coverage of the 90 % interval', help: 'Share of test targets inside the central 90 % predictive interval.', better: 'closer', nominal: 0.9 },
-  { name: 'coverage95', label: 'Coverage of the 95 % interval', help: 'Share of test targets inside the central 95 % predictive interval.', better: 'closer', nominal: 0.95 },
-  { name: 'meanSd', label: 'Mean predictive sd', help: 'Average total predictive standard deviation on the test rows.', better: null },
-  { name: 'meanEpistemicSd', label: 'Mean epistemic sd', help: 'Average weight-uncertainty part of the predictive sd.', better: null },
-  { name: 'seconds_per_split', label: 'Training time per split', help: 'Wall-clock seconds to fit one split.', better: 'lower' },
+  {
+    name: 'ece',
+    label: 'Expected calibration error',
+    help: 'Mean gap between confidence and accuracy over 15 bins.',
+    better: 'lower',
+  },
+  {
+    name: 'coverage50',
+    label: 'Coverage of the 50 % interval',
+    help: 'Share of test targets inside the central 50 % predictive interval.',
+    better: 'closer',
+    nominal: 0.5,
+  },
+  {
+    name: 'coverage90',
+    label: 'Coverage of the 90 % interval',
+    help: 'Share of test targets inside the central 90 % predictive interval.',
+    better: 'closer',
+    nominal: 0.9,
+  },
+  {
+    name: 'coverage95',
+    label: 'Coverage of the 95 % interval',
+    help: 'Share of test targets inside the central 95 % predictive interval.',
+    better: 'closer',
+    nominal: 0.95,
+  },
+  {
+    name: 'meanSd',
+    label: 'Mean predictive sd',
+    help: 'Average total predictive standard deviation on the test rows.',
+    better: null,
+  },
+  {
+    name: 'meanEpistemicSd',
+    label: 'Mean epistemic sd',
+    help: 'Average weight-uncertainty part of the predictive sd.',
+    better: null,
+  },
+  {
+    name: 'seconds_per_split',
+    label: 'Training time per split',
+    help: 'Wall-clock seconds to fit one split.',
+    better: 'lower',
+  },
   { name: 'splits', label: 'Splits', help: 'Random train/test splits fitted.', better: null },
 ];
 
@@ -48,8 +101,20 @@ export function bnnMetricRows(metrics: Record<string, number>): BnnMetricRow[] {
     const isTime = k.name.startsWith('seconds');
     const isCoverage = k.name.startsWith('coverage');
     const show = (v: number) => (isTime ? formatDuration(v) : isCoverage ? `${(v * 100).toFixed(1)} %` : fmtNum(v));
-    const value = se !== undefined && Number.isFinite(se) && !isTime ? `${show(mean)} ± ${isCoverage ? `${(se * 100).toFixed(1)} %` : fmtNum(se)}` : show(mean);
-    rows.push({ name: k.name, label: k.label, help: k.help, value, mean, se: se ?? null, better: k.better, ...(k.nominal !== undefined ? { nominal: k.nominal } : {}) });
+    const value =
+      se !== undefined && Number.isFinite(se) && !isTime
+        ? `${show(mean)} ± ${isCoverage ? `${(se * 100).toFixed(1)} %` : fmtNum(se)}`
+        : show(mean);
+    rows.push({
+      name: k.name,
+      label: k.label,
+      help: k.help,
+      value,
+      mean,
+      se: se ?? null,
+      better: k.better,
+      ...(k.nominal !== undefined ? { nominal: k.nominal } : {}),
+    });
   }
   return rows;
 }
@@ -70,7 +135,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 export function asBnnViews(v: unknown): BnnViewsArtifact | null {
-  if (!isRecord(v) || (v.task !== 'regression' && v.task !== 'classification') || !Array.isArray(v.coverage)) return null;
+  if (!isRecord(v) || (v.task !== 'regression' && v.task !== 'classification') || !Array.isArray(v.coverage))
+    return null;
   return v as unknown as BnnViewsArtifact;
 }
 

@@ -28,12 +28,24 @@ describe('compare helpers', () => {
   });
 
   it('flattens a spec into dotted paths', () => {
-    expect(flatten({ family: { kind: 'iaf', length: 4 }, hidden: [128, 64] })).toEqual({ 'family.kind': 'iaf', 'family.length': '4', hidden: '128, 64' });
+    expect(flatten({ family: { kind: 'iaf', length: 4 }, hidden: [128, 64] })).toEqual({
+      'family.kind': 'iaf',
+      'family.length': '4',
+      hidden: '128, 64',
+    });
   });
 
   it('matches each topic of another fit to the baseline topic sharing most top words', () => {
-    const base = [['cat', 'dog', 'pet', 'vet'], ['stock', 'market', 'bank', 'rate'], ['rain', 'wind', 'sun', 'cloud']];
-    const other = [['market', 'bank', 'loan', 'rate'], ['ball', 'goal', 'team', 'match'], ['dog', 'cat', 'pet', 'vet']];
+    const base = [
+      ['cat', 'dog', 'pet', 'vet'],
+      ['stock', 'market', 'bank', 'rate'],
+      ['rain', 'wind', 'sun', 'cloud'],
+    ];
+    const other = [
+      ['market', 'bank', 'loan', 'rate'],
+      ['ball', 'goal', 'team', 'match'],
+      ['dog', 'cat', 'pet', 'vet'],
+    ];
     const m = matchTopics(base, other);
     expect(m.map((x) => x.index)).toEqual([1, -1, 0]);
     expect(m[0]!.overlap).toBeCloseTo(3 / 5); // shared market, bank, rate of 5 distinct words

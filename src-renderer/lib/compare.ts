@@ -1,7 +1,15 @@
 /** Pure helpers of the compare view: which final metric is best, and where run configurations differ. */
 import type { RunSummary } from '../../src-shared/domain/types';
 
-export { bestIndex, coverageLevel, estimateDifference, metricDirection, metricEstimate, rankMetric, shownMetricNames } from '../../src-shared/domain/metric-direction';
+export {
+  bestIndex,
+  coverageLevel,
+  estimateDifference,
+  metricDirection,
+  metricEstimate,
+  rankMetric,
+  shownMetricNames,
+} from '../../src-shared/domain/metric-direction';
 
 /** Flattens an object into dotted paths → printable values. */
 export function flatten(o: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
@@ -36,7 +44,11 @@ export function configRows(runs: readonly RunSummary[]): ConfigRow[] {
  * For each topic of another run, the closest topic of the baseline run by the overlap of their top-n words
  * (Jaccard: shared / all distinct), so topics of two fits can be read side by side. −1 when nothing is shared.
  */
-export function matchTopics(base: ReadonlyArray<readonly string[]>, other: ReadonlyArray<readonly string[]>, n = 10): { index: number; overlap: number }[] {
+export function matchTopics(
+  base: ReadonlyArray<readonly string[]>,
+  other: ReadonlyArray<readonly string[]>,
+  n = 10,
+): { index: number; overlap: number }[] {
   const baseSets = base.map((w) => new Set(w.slice(0, n)));
   return other.map((words) => {
     const set = new Set(words.slice(0, n));

@@ -42,7 +42,11 @@ describe('history query in the URL', () => {
   });
 
   it('drops what it cannot read instead of failing', () => {
-    expect(parse('project=x&dataset=0&model=svm&status=done&backend=gpu&from=2024-02-30&to=yesterday&sort=rm+-rf&order=up&starred=yes')).toEqual(DEFAULT_HISTORY_QUERY);
+    expect(
+      parse(
+        'project=x&dataset=0&model=svm&status=done&backend=gpu&from=2024-02-30&to=yesterday&sort=rm+-rf&order=up&starred=yes',
+      ),
+    ).toEqual(DEFAULT_HISTORY_QUERY);
     expect(validDay('2024-02-29')).toBe('2024-02-29');
     expect(validDay('2023-02-29')).toBeNull();
   });
@@ -55,7 +59,9 @@ describe('history query in the URL', () => {
   });
 
   it('turns a search into runs:search arguments; whole local days, the end day included', () => {
-    const args = searchArgs(parse('q=+worked+&model=lda&from=2024-02-10&to=2024-02-11&sort=project&order=asc&starred=1'));
+    const args = searchArgs(
+      parse('q=+worked+&model=lda&from=2024-02-10&to=2024-02-11&sort=project&order=asc&starred=1'),
+    );
     expect(args).toEqual({
       query: 'worked',
       model: 'lda',
@@ -94,15 +100,30 @@ describe('compareProblem and facets', () => {
     expect(compareProblem([v, v])).toBeNull();
     expect(compareProblem(Array(8).fill(v))).toBeNull();
     expect(compareProblem(Array(9).fill(v))).toMatch(/at most 8 runs; 9/);
-    expect(compareProblem([v, l, v])).toBe('Only runs of one model kind can be compared; the selection mixes 2 VAE, 1 LDA.');
+    expect(compareProblem([v, l, v])).toBe(
+      'Only runs of one model kind can be compared; the selection mixes 2 VAE, 1 LDA.',
+    );
   });
   it('counts distinct values and keeps the current one offered', () => {
     const runs = [{ family: 'meanfield' }, { family: 'planar:8' }, { family: 'meanfield' }] as unknown as RunSummary[];
-    expect(facet(runs, (r) => r.family, (v) => v)).toEqual([
+    expect(
+      facet(
+        runs,
+        (r) => r.family,
+        (v) => v,
+      ),
+    ).toEqual([
       { value: 'meanfield', label: 'meanfield', count: 2 },
       { value: 'planar:8', label: 'planar:8', count: 1 },
     ]);
-    expect(facet(runs, (r) => r.family, (v) => v, 'iaf:4').map((o) => [o.value, o.count])).toEqual([
+    expect(
+      facet(
+        runs,
+        (r) => r.family,
+        (v) => v,
+        'iaf:4',
+      ).map((o) => [o.value, o.count]),
+    ).toEqual([
       ['iaf:4', 0],
       ['meanfield', 2],
       ['planar:8', 1],

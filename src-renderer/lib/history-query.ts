@@ -64,7 +64,8 @@ export const DEFAULT_HISTORY_QUERY: HistoryQuery = {
 };
 
 const id = (s: string | null): number | null => (s && /^\d+$/.test(s) && Number(s) > 0 ? Number(s) : null);
-const oneOf = <T extends string>(list: readonly T[], s: string | null): T | null => (s !== null && (list as readonly string[]).includes(s) ? (s as T) : null);
+const oneOf = <T extends string>(list: readonly T[], s: string | null): T | null =>
+  s !== null && (list as readonly string[]).includes(s) ? (s as T) : null;
 const text = (s: string | null, max: number): string | null => {
   const t = (s ?? '').trim();
   return t ? t.slice(0, max) : null;
@@ -93,7 +94,8 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
     starred: params.get('starred') === '1',
     tag: text(params.get('tag'), 100),
     sort: oneOf(HISTORY_SORTS, params.get('sort')) ?? DEFAULT_HISTORY_QUERY.sort,
-    order: params.get('order') === 'asc' ? 'asc' : params.get('order') === 'desc' ? 'desc' : DEFAULT_HISTORY_QUERY.order,
+    order:
+      params.get('order') === 'asc' ? 'asc' : params.get('order') === 'desc' ? 'desc' : DEFAULT_HISTORY_QUERY.order,
   };
 }
 
@@ -102,7 +104,18 @@ export function historyQueryString(q: Partial<HistoryQuery>): string {
   const full = { ...DEFAULT_HISTORY_QUERY, ...q };
   const p = new URLSearchParams();
   if (full.q) p.set('q', full.q);
-  for (const k of ['project', 'dataset', 'model', 'family', 'objective', 'status', 'backend', 'from', 'to', 'tag'] as const) {
+  for (const k of [
+    'project',
+    'dataset',
+    'model',
+    'family',
+    'objective',
+    'status',
+    'backend',
+    'from',
+    'to',
+    'tag',
+  ] as const) {
     const v = full[k];
     if (v !== null && v !== '') p.set(k, String(v));
   }
@@ -120,7 +133,18 @@ function localMidnight(day: string, days = 0): string {
 
 /** How many filters (besides the free text) narrow the search. */
 export function activeFilterCount(q: HistoryQuery): number {
-  const keys = ['project', 'dataset', 'model', 'family', 'objective', 'status', 'backend', 'from', 'to', 'tag'] as const;
+  const keys = [
+    'project',
+    'dataset',
+    'model',
+    'family',
+    'objective',
+    'status',
+    'backend',
+    'from',
+    'to',
+    'tag',
+  ] as const;
   return keys.filter((k) => q[k] !== null).length + (q.starred ? 1 : 0);
 }
 
@@ -161,7 +185,11 @@ export interface HeadlineLike {
  * Sorts by the headline metric: runs are grouped by the metric's name (ELBOs are not compared with perplexities),
  * values ordered within a group; runs without one go last either way.
  */
-export function sortByHeadline<R extends Pick<RunSummary, 'id'>>(runs: readonly R[], headline: (r: R) => HeadlineLike | null, order: 'asc' | 'desc'): R[] {
+export function sortByHeadline<R extends Pick<RunSummary, 'id'>>(
+  runs: readonly R[],
+  headline: (r: R) => HeadlineLike | null,
+  order: 'asc' | 'desc',
+): R[] {
   const sign = order === 'asc' ? 1 : -1;
   const usable = (h: HeadlineLike | null): h is HeadlineLike => h !== null && Number.isFinite(h.value);
   return [...runs].sort((a, b) => {
@@ -175,7 +203,8 @@ export function sortByHeadline<R extends Pick<RunSummary, 'id'>>(runs: readonly 
 
 /** Why the selected runs cannot be compared (null when they can): 2 to 8 runs of one model kind. */
 export function compareProblem(runs: readonly Pick<RunSummary, 'model'>[]): string | null {
-  if (runs.length < 2) return `Select 2 to 8 runs of the same model to compare${runs.length === 1 ? ' (1 selected)' : ''}.`;
+  if (runs.length < 2)
+    return `Select 2 to 8 runs of the same model to compare${runs.length === 1 ? ' (1 selected)' : ''}.`;
   if (runs.length > 8) return `A comparison holds at most 8 runs; ${runs.length} are selected.`;
   const counts = new Map<string, number>();
   for (const r of runs) counts.set(r.model, (counts.get(r.model) ?? 0) + 1);
@@ -193,7 +222,12 @@ export interface FacetOption<V> {
 }
 
 /** Distinct values of a field over the runs, with counts, sorted by label; `current` stays offered even when no run has it. */
-export function facet<V extends string | number>(runs: readonly RunSummary[], get: (r: RunSummary) => V | null, label: (v: V, r: RunSummary | null) => string, current: V | null = null): FacetOption<V>[] {
+export function facet<V extends string | number>(
+  runs: readonly RunSummary[],
+  get: (r: RunSummary) => V | null,
+  label: (v: V, r: RunSummary | null) => string,
+  current: V | null = null,
+): FacetOption<V>[] {
   const seen = new Map<V, FacetOption<V>>();
   for (const r of runs) {
     const v = get(r);
@@ -202,6 +236,7 @@ export function facet<V extends string | number>(runs: readonly RunSummary[], ge
     if (o) o.count++;
     else seen.set(v, { value: v, label: label(v, r), count: 1 });
   }
-  if (current !== null && !seen.has(current)) seen.set(current, { value: current, label: label(current, null), count: 0 });
+  if (current !== null && !seen.has(current))
+    seen.set(current, { value: current, label: label(current, null), count: 0 });
   return [...seen.values()].sort((a, b) => a.label.localeCompare(b.label));
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { asLdaModel, asTopics, classicalMds, jensenShannon, marginalWordProbabilities, relevantWords, topEigen, topicDistances, topicWordProbabilities } from './lda';
+import {
+  asLdaModel,
+  asTopics,
+  classicalMds,
+  jensenShannon,
+  marginalWordProbabilities,
+  relevantWords,
+  topEigen,
+  topicDistances,
+  topicWordProbabilities,
+} from './lda';
 
 describe('topic-view mathematics', () => {
   const model = { K: 2, V: 3, vocabulary: ['a', 'b', 'c'], alpha: [0.5, 0.5], eta: 0.1, lambda: [8, 1, 1, 1, 1, 8] };
@@ -7,7 +17,13 @@ describe('topic-view mathematics', () => {
   it('checks artifacts', () => {
     expect(asLdaModel(model)).not.toBeNull();
     expect(asLdaModel({ ...model, lambda: [1, 2] })).toBeNull();
-    expect(asTopics({ topics: [{ words: ['a'], weights: [1], prevalence: 1, umass: null, npmi: -0.1 }], trainRows: 3, heldoutRows: 1 })?.topics[0]!.umass).toBeNaN();
+    expect(
+      asTopics({
+        topics: [{ words: ['a'], weights: [1], prevalence: 1, umass: null, npmi: -0.1 }],
+        trainRows: 3,
+        heldoutRows: 1,
+      })?.topics[0]!.umass,
+    ).toBeNaN();
     expect(asTopics({ topics: 'x' })).toBeNull();
   });
 
@@ -33,14 +49,26 @@ describe('topic-view mathematics', () => {
   });
 
   it('finds the leading eigenpairs of a symmetric matrix', () => {
-    const { values, vectors } = topEigen([[2, 1], [1, 2]], 2);
+    const { values, vectors } = topEigen(
+      [
+        [2, 1],
+        [1, 2],
+      ],
+      2,
+    );
     expect(values[0]).toBeCloseTo(3, 8);
     expect(values[1]).toBeCloseTo(1, 8);
     expect(Math.abs(vectors[0]![0]!)).toBeCloseTo(Math.SQRT1_2, 6);
   });
 
   it('recovers a planar configuration from its distances by classical MDS', () => {
-    const pts = [[0, 0], [3, 0], [0, 4], [3, 4], [1.5, 2]];
+    const pts = [
+      [0, 0],
+      [3, 0],
+      [0, 4],
+      [3, 4],
+      [1.5, 2],
+    ];
     const d = pts.map((p) => pts.map((q) => Math.hypot(p[0]! - q[0]!, p[1]! - q[1]!)));
     const y = classicalMds(d);
     for (let i = 0; i < pts.length; i++) {

@@ -23,7 +23,8 @@ export function asLdaModel(data: unknown): LdaTopicModel | null {
   if (!isRecord(data)) return null;
   const { K, V, vocabulary, alpha, eta, lambda } = data;
   if (!isNum(K) || !isNum(V) || !isNum(eta)) return null;
-  if (!Array.isArray(vocabulary) || vocabulary.length !== V || !vocabulary.every((w) => typeof w === 'string')) return null;
+  if (!Array.isArray(vocabulary) || vocabulary.length !== V || !vocabulary.every((w) => typeof w === 'string'))
+    return null;
   if (!Array.isArray(alpha) || alpha.length !== K || !alpha.every(isNum)) return null;
   if (!Array.isArray(lambda) || lambda.length !== K * V || !lambda.every(isNum)) return null;
   return { K, V, vocabulary: vocabulary as string[], alpha: alpha as number[], eta, lambda: lambda as number[] };
@@ -43,7 +44,11 @@ export function asTopics(data: unknown): TopicsArtifact | null {
       npmi: isNum(t.npmi) ? t.npmi : Number.NaN,
     });
   }
-  return { topics, trainRows: isNum(data.trainRows) ? data.trainRows : 0, heldoutRows: isNum(data.heldoutRows) ? data.heldoutRows : 0 };
+  return {
+    topics,
+    trainRows: isNum(data.trainRows) ? data.trainRows : 0,
+    heldoutRows: isNum(data.heldoutRows) ? data.heldoutRows : 0,
+  };
 }
 
 /** p(w|k) [K × V] (rows sum to 1). */
@@ -59,7 +64,12 @@ export function topicWordProbabilities(m: LdaTopicModel): Float64Array {
 }
 
 /** The λ-implied marginal p(w) = Σ_k prevalence_k p(w|k) (see the file header). */
-export function marginalWordProbabilities(pwk: Float64Array, K: number, V: number, prevalence: readonly number[]): Float64Array {
+export function marginalWordProbabilities(
+  pwk: Float64Array,
+  K: number,
+  V: number,
+  prevalence: readonly number[],
+): Float64Array {
   const out = new Float64Array(V);
   let total = 0;
   for (let k = 0; k < K; k++) total += prevalence[k] ?? 0;
@@ -96,7 +106,13 @@ export function relevantWords(
     const q = pw[w]!;
     if (!(p > 0) || !(q > 0)) continue;
     const lp = Math.log(p);
-    scored.push({ id: w, word: vocabulary[w] ?? '', relevance: lambda * lp + (1 - lambda) * (lp - Math.log(q)), pTopic: p, pOverall: q });
+    scored.push({
+      id: w,
+      word: vocabulary[w] ?? '',
+      relevance: lambda * lp + (1 - lambda) * (lp - Math.log(q)),
+      pTopic: p,
+      pOverall: q,
+    });
   }
   scored.sort((a, b) => b.relevance - a.relevance || a.id - b.id);
   return scored.slice(0, n);
@@ -182,9 +198,26 @@ export function classicalMds(d: number[][]): [number, number][] {
 }
 
 const PALETTE = [
-  '#3b5bdb', '#e8590c', '#2f9e44', '#c2255c', '#7048e8', '#0c8599', '#f08c00', '#5c940d',
-  '#1971c2', '#d6336c', '#9c36b5', '#099268', '#e67700', '#495057', '#364fc7', '#a61e4d',
-  '#2b8a3e', '#862e9c', '#0b7285', '#d9480f',
+  '#3b5bdb',
+  '#e8590c',
+  '#2f9e44',
+  '#c2255c',
+  '#7048e8',
+  '#0c8599',
+  '#f08c00',
+  '#5c940d',
+  '#1971c2',
+  '#d6336c',
+  '#9c36b5',
+  '#099268',
+  '#e67700',
+  '#495057',
+  '#364fc7',
+  '#a61e4d',
+  '#2b8a3e',
+  '#862e9c',
+  '#0b7285',
+  '#d9480f',
 ];
 
 /** A distinct colour per topic (cycles after 20). */

@@ -14,12 +14,22 @@ describe('metricRows', () => {
 
 describe('headlineMetric', () => {
   it('picks each model’s main figure, falling back in order', () => {
-    expect(headlineMetric({ model: 'vae', metrics: { train_elbo: -30, val_elbo: -31, loglik: -28.5, eval_elbo: -30.2 } })).toMatchObject({ name: 'loglik', label: 'IS log-lik', value: -28.5, better: 'higher' });
-    expect(headlineMetric({ model: 'vae', metrics: { train_elbo: -30, val_elbo: -31 } })).toMatchObject({ name: 'val_elbo', text: '-31.00' });
+    expect(
+      headlineMetric({ model: 'vae', metrics: { train_elbo: -30, val_elbo: -31, loglik: -28.5, eval_elbo: -30.2 } }),
+    ).toMatchObject({ name: 'loglik', label: 'IS log-lik', value: -28.5, better: 'higher' });
+    expect(headlineMetric({ model: 'vae', metrics: { train_elbo: -30, val_elbo: -31 } })).toMatchObject({
+      name: 'val_elbo',
+      text: '-31.00',
+    });
     expect(headlineMetric({ model: 'vae', metrics: { train_elbo: -30 } })?.name).toBe('train_elbo');
-    expect(headlineMetric({ model: 'lda', metrics: { elbo: -1e5, perplexity: 812.3, perplexity_bound: 900 } })).toMatchObject({ name: 'perplexity', better: 'lower', text: '812.3' });
+    expect(
+      headlineMetric({ model: 'lda', metrics: { elbo: -1e5, perplexity: 812.3, perplexity_bound: 900 } }),
+    ).toMatchObject({ name: 'perplexity', better: 'lower', text: '812.3' });
     expect(headlineMetric({ model: 'lda', metrics: { elbo: -1234.5 } })?.name).toBe('elbo');
-    expect(headlineMetric({ model: 'bnn', metrics: { rmse: 0.512, rmse_se: 0.013, logLik: -1.2 } })).toMatchObject({ name: 'rmse', text: '0.512 ± 0.0130' });
+    expect(headlineMetric({ model: 'bnn', metrics: { rmse: 0.512, rmse_se: 0.013, logLik: -1.2 } })).toMatchObject({
+      name: 'rmse',
+      text: '0.512 ± 0.0130',
+    });
     expect(headlineMetric({ model: 'bnn', metrics: { logLik: -0.4, accuracy: 0.9 } })?.name).toBe('logLik');
     expect(headlineMetric({ model: 'glm', metrics: { final_elbo: -50.25 } })?.label).toBe('ELBO');
   });

@@ -52,22 +52,65 @@ export interface HeadlineMetric {
 }
 
 /** Per model, the candidates in order of preference: the first the run has is its headline. */
-const HEADLINES: Record<RunSummary['model'], { name: string; label: string; better: 'higher' | 'lower'; help: string }[]> = {
+const HEADLINES: Record<
+  RunSummary['model'],
+  { name: string; label: string; better: 'higher' | 'lower'; help: string }[]
+> = {
   vae: [
-    { name: 'loglik', label: 'IS log-lik', better: 'higher', help: 'Importance-sampled log-likelihood of the evaluation rows (nats per row, higher is better).' },
-    { name: 'eval_elbo', label: 'Eval ELBO', better: 'higher', help: 'ELBO on the evaluation rows at the end of training (nats per row).' },
-    { name: 'val_elbo', label: 'Val ELBO', better: 'higher', help: 'Final ELBO on the validation split (nats per row).' },
-    { name: 'train_elbo', label: 'Train ELBO', better: 'higher', help: 'Final ELBO on the training split (nats per row).' },
+    {
+      name: 'loglik',
+      label: 'IS log-lik',
+      better: 'higher',
+      help: 'Importance-sampled log-likelihood of the evaluation rows (nats per row, higher is better).',
+    },
+    {
+      name: 'eval_elbo',
+      label: 'Eval ELBO',
+      better: 'higher',
+      help: 'ELBO on the evaluation rows at the end of training (nats per row).',
+    },
+    {
+      name: 'val_elbo',
+      label: 'Val ELBO',
+      better: 'higher',
+      help: 'Final ELBO on the validation split (nats per row).',
+    },
+    {
+      name: 'train_elbo',
+      label: 'Train ELBO',
+      better: 'higher',
+      help: 'Final ELBO on the training split (nats per row).',
+    },
   ],
   lda: [
-    { name: 'perplexity', label: 'Perplexity', better: 'lower', help: 'Held-out perplexity per word by document completion (lower is better).' },
-    { name: 'perplexity_bound', label: 'Perplexity (bound)', better: 'lower', help: 'Bound-based held-out perplexity per word.' },
+    {
+      name: 'perplexity',
+      label: 'Perplexity',
+      better: 'lower',
+      help: 'Held-out perplexity per word by document completion (lower is better).',
+    },
+    {
+      name: 'perplexity_bound',
+      label: 'Perplexity (bound)',
+      better: 'lower',
+      help: 'Bound-based held-out perplexity per word.',
+    },
     { name: 'elbo', label: 'ELBO', better: 'higher', help: 'Final training ELBO.' },
   ],
   bnn: [
-    { name: 'rmse', label: 'Test RMSE', better: 'lower', help: 'Root mean squared error of the predictive mean on the test rows (target units).' },
+    {
+      name: 'rmse',
+      label: 'Test RMSE',
+      better: 'lower',
+      help: 'Root mean squared error of the predictive mean on the test rows (target units).',
+    },
     { name: 'logLik', label: 'Test LL', better: 'higher', help: 'Mean log predictive density per test row (nats).' },
-    { name: 'accuracy', label: 'Accuracy', better: 'higher', help: 'Share of test rows whose most probable class is right.' },
+    {
+      name: 'accuracy',
+      label: 'Accuracy',
+      better: 'higher',
+      help: 'Share of test rows whose most probable class is right.',
+    },
   ],
   glm: [
     { name: 'final_elbo', label: 'ELBO', better: 'higher', help: 'Final ELBO of the posterior over the coefficients.' },
@@ -81,7 +124,8 @@ export function headlineMetric(run: Pick<RunSummary, 'model' | 'metrics'>): Head
     const v = run.metrics[h.name];
     if (typeof v === 'number') {
       const se = run.metrics[`${h.name}_se`];
-      const text = typeof se === 'number' && Number.isFinite(se) ? `${formatMetric(v)} ± ${formatMetric(se)}` : formatMetric(v);
+      const text =
+        typeof se === 'number' && Number.isFinite(se) ? `${formatMetric(v)} ± ${formatMetric(se)}` : formatMetric(v);
       return { ...h, value: v, text };
     }
   }

@@ -58,7 +58,12 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'runs' && parts.length === 3 && parts[2] === 'topics') {
     const runId = toId(parts[1]);
     const tab = params.get('tab');
-    if (runId !== null) return { name: 'topics', runId, tab: (TOPICS_TABS as readonly string[]).includes(tab ?? '') ? (tab as TopicsTab) : 'topics' };
+    if (runId !== null)
+      return {
+        name: 'topics',
+        runId,
+        tab: (TOPICS_TABS as readonly string[]).includes(tab ?? '') ? (tab as TopicsTab) : 'topics',
+      };
   }
   if (parts[0] === 'runs' && parts.length === 3 && parts[2] === 'uncertainty') {
     const runId = toId(parts[1]);
@@ -71,11 +76,21 @@ export function parseHash(hash: string): Route {
     if (modelId !== null) return { name: 'model', modelId };
   }
   if (parts[0] === 'compare' && parts.length === 1) {
-    const runIds = (params.get('runs') ?? '').split(',').map((x) => toId(x.trim())).filter((x): x is number => x !== null);
-    return { name: 'compare', runIds: [...new Set(runIds)].slice(0, 8), savedId: toId(params.get('saved') ?? undefined) };
+    const runIds = (params.get('runs') ?? '')
+      .split(',')
+      .map((x) => toId(x.trim()))
+      .filter((x): x is number => x !== null);
+    return {
+      name: 'compare',
+      runIds: [...new Set(runIds)].slice(0, 8),
+      savedId: toId(params.get('saved') ?? undefined),
+    };
   }
   if (parts[0] === 'interpolate' && parts.length === 1) {
-    const runIds = (params.get('runs') ?? '').split(',').map((x) => toId(x.trim())).filter((x): x is number => x !== null);
+    const runIds = (params.get('runs') ?? '')
+      .split(',')
+      .map((x) => toId(x.trim()))
+      .filter((x): x is number => x !== null);
     const row = (k: string, d: number): number => (/^\d+$/.test(params.get(k) ?? '') ? Number(params.get(k)) : d);
     return { name: 'interpolate', runIds: [...new Set(runIds)].slice(0, 2), rowA: row('a', 0), rowB: row('b', 1) };
   }
@@ -97,17 +112,21 @@ export const href = {
     return `#/projects/${projectId}/train${qs ? `?${qs}` : ''}`;
   },
   run: (runId: number): string => `#/runs/${runId}`,
-  topics: (runId: number, tab: TopicsTab = 'topics'): string => `#/runs/${runId}/topics${tab === 'topics' ? '' : `?tab=${tab}`}`,
+  topics: (runId: number, tab: TopicsTab = 'topics'): string =>
+    `#/runs/${runId}/topics${tab === 'topics' ? '' : `?tab=${tab}`}`,
   compare: (runIds: number[], savedId?: number | null): string =>
-    savedId ? `#/compare?saved=${savedId}${runIds.length ? `&runs=${runIds.join(',')}` : ''}` : `#/compare?runs=${runIds.join(',')}`,
+    savedId
+      ? `#/compare?saved=${savedId}${runIds.length ? `&runs=${runIds.join(',')}` : ''}`
+      : `#/compare?runs=${runIds.join(',')}`,
   savedComparison: (savedId: number): string => `#/compare?saved=${savedId}`,
   /** The compare page without runs: saved comparisons and a run picker. */
   compareHome: (): string => '#/compare',
-  interpolate: (runIds: number[], rowA = 0, rowB = 1): string => `#/interpolate?runs=${runIds.join(',')}&a=${rowA}&b=${rowB}`,
+  interpolate: (runIds: number[], rowA = 0, rowB = 1): string =>
+    `#/interpolate?runs=${runIds.join(',')}&a=${rowA}&b=${rowB}`,
   history: (query: Partial<HistoryQuery> = {}): string => {
     const qs = historyQueryString(query);
     return `#/history${qs ? `?${qs}` : ''}`;
   },
-  uncertainty: (runId: number, compareWith?: number | null): string => `#/runs/${runId}/uncertainty${compareWith ? `?compare=${compareWith}` : ''}`,
+  uncertainty: (runId: number, compareWith?: number | null): string =>
+    `#/runs/${runId}/uncertainty${compareWith ? `?compare=${compareWith}` : ''}`,
 };
-

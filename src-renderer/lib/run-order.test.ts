@@ -4,9 +4,26 @@ import { newerRun } from './run-order';
 
 function run(status: RunSummary['status'], finishedAt: string | null = null): RunSummary {
   return {
-    id: 1, projectId: 1, datasetId: 1, datasetName: 'd', name: 'r', model: 'vae', family: 'meanfield', objective: 'elbo',
-    spec: { model: 'vae' } as RunSummary['spec'], seed: 1, status, backend: null, error: null,
-    createdAt: '2026-01-01T00:00:00Z', startedAt: null, finishedAt, metrics: {}, notes: '', tags: [], starred: false,
+    id: 1,
+    projectId: 1,
+    datasetId: 1,
+    datasetName: 'd',
+    name: 'r',
+    model: 'vae',
+    family: 'meanfield',
+    objective: 'elbo',
+    spec: { model: 'vae' } as RunSummary['spec'],
+    seed: 1,
+    status,
+    backend: null,
+    error: null,
+    createdAt: '2026-01-01T00:00:00Z',
+    startedAt: null,
+    finishedAt,
+    metrics: {},
+    notes: '',
+    tags: [],
+    starred: false,
   };
 }
 

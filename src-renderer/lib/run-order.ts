@@ -15,6 +15,7 @@ export function isTerminal(s: RunStatus): boolean {
 export function newerRun(current: RunSummary | null | undefined, incoming: RunSummary): RunSummary {
   if (!current || current.id !== incoming.id) return incoming;
   if (RANK[incoming.status] < RANK[current.status]) return current;
-  if (isTerminal(current.status) && isTerminal(incoming.status) && current.finishedAt && !incoming.finishedAt) return current;
+  if (isTerminal(current.status) && isTerminal(incoming.status) && current.finishedAt && !incoming.finishedAt)
+    return current;
   return incoming;
 }

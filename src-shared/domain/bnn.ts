@@ -107,8 +107,14 @@ export type BnnMetrics = RegressionMetrics | ClassificationMetrics;
 export interface BnnViewsArtifact {
   task: 'regression' | 'classification';
   metrics: BnnMetrics;
-  predictedVsActual: { level: number; points: Array<{ row: number; actual: number; predicted: number; lower: number; upper: number; sd: number }> } | null;
-  reliability: { bins: Array<{ lower: number; upper: number; count: number; confidence: number; accuracy: number }>; ece: number } | null;
+  predictedVsActual: {
+    level: number;
+    points: Array<{ row: number; actual: number; predicted: number; lower: number; upper: number; sd: number }>;
+  } | null;
+  reliability: {
+    bins: Array<{ lower: number; upper: number; count: number; confidence: number; accuracy: number }>;
+    ece: number;
+  } | null;
   coverage: Array<{ nominal: number; observed: number }>;
   band: unknown;
 }

@@ -3,14 +3,39 @@ import { estimateDifference, rankMetric } from './metric-direction';
 
 describe('rankMetric', () => {
   it('highlights a winner only beyond 2 SE of every other run', () => {
-    expect(rankMetric('val_elbo', [{ value: -2.173, se: 0.05 }, { value: -2.196, se: 0.05 }])).toEqual({ best: null, reason: 'within-noise' });
-    expect(rankMetric('val_elbo', [{ value: -2.0, se: 0.01 }, { value: -2.2, se: 0.01 }])).toEqual({ best: 0, reason: null });
+    expect(
+      rankMetric('val_elbo', [
+        { value: -2.173, se: 0.05 },
+        { value: -2.196, se: 0.05 },
+      ]),
+    ).toEqual({ best: null, reason: 'within-noise' });
+    expect(
+      rankMetric('val_elbo', [
+        { value: -2.0, se: 0.01 },
+        { value: -2.2, se: 0.01 },
+      ]),
+    ).toEqual({ best: 0, reason: null });
     // Lower is better for perplexity.
-    expect(rankMetric('perplexity', [{ value: 900, se: 5 }, { value: 700, se: 5 }, { value: 702, se: 5 }]).reason).toBe('within-noise');
-    expect(rankMetric('perplexity', [{ value: 900, se: 5 }, { value: 700, se: 5 }, { value: 800, se: 5 }]).best).toBe(1);
+    expect(
+      rankMetric('perplexity', [
+        { value: 900, se: 5 },
+        { value: 700, se: 5 },
+        { value: 702, se: 5 },
+      ]).reason,
+    ).toBe('within-noise');
+    expect(
+      rankMetric('perplexity', [
+        { value: 900, se: 5 },
+        { value: 700, se: 5 },
+        { value: 800, se: 5 },
+      ]).best,
+    ).toBe(1);
   });
   it('does not rank a metric without standard errors', () => {
-    expect(rankMetric('perplexity', [{ value: 900 }, { value: 700 }])).toEqual({ best: null, reason: 'no-standard-error' });
+    expect(rankMetric('perplexity', [{ value: 900 }, { value: 700 }])).toEqual({
+      best: null,
+      reason: 'no-standard-error',
+    });
     expect(rankMetric('epochs', [{ value: 9 }, { value: 7 }])).toEqual({ best: null, reason: null });
   });
   it('pairs on shared rows: a consistent small gain wins although the unpaired SEs overlap', () => {
@@ -24,7 +49,12 @@ describe('rankMetric', () => {
     expect(d.pairedRows).toBe(40);
     expect(d.se!).toBeLessThan(0.001);
     // Without the rows, the same figures are within noise.
-    expect(rankMetric('loglik', [{ value: b.value, se: b.se }, { value: a.value, se: a.se }]).reason).toBe('within-noise');
+    expect(
+      rankMetric('loglik', [
+        { value: b.value, se: b.se },
+        { value: a.value, se: a.se },
+      ]).reason,
+    ).toBe('within-noise');
   });
   it('calls two identical-seed runs within noise', () => {
     const rows = [0, 1, 2, 3, 4];
@@ -34,8 +64,18 @@ describe('rankMetric', () => {
     expect(estimateDifference(e, { ...e })!.withinNoise).toBe(true);
   });
   it('ranks coverage by closeness to its level, with SEs', () => {
-    expect(rankMetric('coverage90', [{ value: 0.89, se: 0.005 }, { value: 0.7, se: 0.005 }]).best).toBe(0);
-    expect(rankMetric('coverage90', [{ value: 0.89, se: 0.05 }, { value: 0.86, se: 0.05 }]).reason).toBe('within-noise');
+    expect(
+      rankMetric('coverage90', [
+        { value: 0.89, se: 0.005 },
+        { value: 0.7, se: 0.005 },
+      ]).best,
+    ).toBe(0);
+    expect(
+      rankMetric('coverage90', [
+        { value: 0.89, se: 0.05 },
+        { value: 0.86, se: 0.05 },
+      ]).reason,
+    ).toBe('within-noise');
   });
 });
 

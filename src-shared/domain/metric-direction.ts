@@ -65,7 +65,8 @@ export interface EstimateDifference {
 
 /** a − b with its standard error (paired where possible); see EstimateDifference. */
 export function estimateDifference(a: MetricEstimate, b: MetricEstimate): EstimateDifference | null {
-  if (a.value === undefined || b.value === undefined || !Number.isFinite(a.value) || !Number.isFinite(b.value)) return null;
+  if (a.value === undefined || b.value === undefined || !Number.isFinite(a.value) || !Number.isFinite(b.value))
+    return null;
   if (a.perRow && b.perRow) {
     const p = pairedDifferenceByRow(a.perRow, b.perRow);
     if (p) return { diff: a.value - b.value, se: p.se, pairedRows: p.n, withinNoise: p.withinNoise };
@@ -100,7 +101,8 @@ export function rankMetric(name: string, estimates: readonly MetricEstimate[]): 
     if (!d) continue;
     if (d.se === null) return { best: null, reason: 'no-standard-error' };
     // Coverage is ranked by closeness to its level: compare |v − level| with the same SE.
-    const gap = level !== null ? Math.abs(estimates[j]!.value! - level) - Math.abs(estimates[best]!.value! - level) : d.diff;
+    const gap =
+      level !== null ? Math.abs(estimates[j]!.value! - level) - Math.abs(estimates[best]!.value! - level) : d.diff;
     if (isWithinNoise(gap, d.se)) return { best: null, reason: 'within-noise' };
   }
   return { best, reason: null };
@@ -121,7 +123,11 @@ export const PER_ROW_ARTIFACTS = ['evaluation', 'test-evaluation'] as const;
  * A run's estimate of metric `name`: the stored value, its `name_se` companion, and per-row values from the run's
  * evaluation artifacts (by artifact name) where they are kept.
  */
-export function metricEstimate(name: string, metrics: Readonly<Record<string, number>>, artifacts: Readonly<Record<string, unknown>> = {}): MetricEstimate {
+export function metricEstimate(
+  name: string,
+  metrics: Readonly<Record<string, number>>,
+  artifacts: Readonly<Record<string, unknown>> = {},
+): MetricEstimate {
   const est: MetricEstimate = { value: metrics[name], se: metrics[`${name}_se`] };
   const src = PER_ROW_SOURCES[name];
   const ev = src ? artifacts[src.artifact] : undefined;

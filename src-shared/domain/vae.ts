@@ -102,4 +102,3 @@ export interface VaeEvaluation {
   stopped: boolean;
   seconds: number;
 }
-

@@ -3,7 +3,13 @@ import { runVerdict } from './verdict';
 
 describe('runVerdict', () => {
   it('is ok for a converged fit with a small k̂', () => {
-    expect(runVerdict({ status: 'completed', convergence: { converged: true, relativeChange: 0.001, tolerance: 0.01 }, khat: { value: 0.3, ess: 800, samples: 1000 } })).toEqual({ verdict: 'ok', reasons: [] });
+    expect(
+      runVerdict({
+        status: 'completed',
+        convergence: { converged: true, relativeChange: 0.001, tolerance: 0.01 },
+        khat: { value: 0.3, ess: 800, samples: 1000 },
+      }),
+    ).toEqual({ verdict: 'ok', reasons: [] });
   });
   it('fails a diverged run, naming the step, the value and the fix', () => {
     const v = runVerdict({ status: 'failed', error: 'x', diverged: { step: 412, value: -5.65e13 } });
@@ -15,13 +21,24 @@ describe('runVerdict', () => {
   it('applies the k̂ thresholds 0.5 and 0.7', () => {
     expect(runVerdict({ khat: { value: 0.49, ess: 1, samples: 1 } }).verdict).toBe('ok');
     expect(runVerdict({ khat: { value: 0.6, ess: 1, samples: 1 } }).verdict).toBe('caution');
-    expect(runVerdict({ khat: { value: 6.75, ess: 6, samples: 1000 } })).toMatchObject({ verdict: 'failed', reasons: [{ code: 'khat-bad' }] });
+    expect(runVerdict({ khat: { value: 6.75, ess: 6, samples: 1000 } })).toMatchObject({
+      verdict: 'failed',
+      reasons: [{ code: 'khat-bad' }],
+    });
   });
   it('says "still improving" and blames gradient noise only when not converged', () => {
-    const v = runVerdict({ convergence: { converged: false, relativeChange: 0.05, tolerance: 0.01 }, gradientSnr: { value: 0.02, group: 'encoder' } });
+    const v = runVerdict({
+      convergence: { converged: false, relativeChange: 0.05, tolerance: 0.01 },
+      gradientSnr: { value: 0.02, group: 'encoder' },
+    });
     expect(v.verdict).toBe('caution');
     expect(v.reasons.map((r) => r.code)).toEqual(['not-converged', 'gradient-noise']);
-    expect(runVerdict({ convergence: { converged: true, relativeChange: 0.001, tolerance: 0.01 }, gradientSnr: { value: 0.02, group: 'encoder' } }).verdict).toBe('ok');
+    expect(
+      runVerdict({
+        convergence: { converged: true, relativeChange: 0.001, tolerance: 0.01 },
+        gradientSnr: { value: 0.02, group: 'encoder' },
+      }).verdict,
+    ).toBe('ok');
   });
   it('tells collapse (caution) from a few unused dimensions (info, still ok)', () => {
     expect(runVerdict({ collapse: { collapsed: true, inactive: [1, 2, 3], total: 4 } }).verdict).toBe('caution');

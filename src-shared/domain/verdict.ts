@@ -69,7 +69,8 @@ export interface VerdictEvidence {
   perplexityRising?: { passes: number; from: number; to: number } | null;
 }
 
-const fmt = (v: number, d = 2): string => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toFixed(d));
+const fmt = (v: number, d = 2): string =>
+  !Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toFixed(d);
 
 export function runVerdict(e: VerdictEvidence): RunVerdict {
   const reasons: VerdictReason[] = [];
@@ -83,9 +84,19 @@ export function runVerdict(e: VerdictEvidence): RunVerdict {
       remedy: 'Lower the learning rate (e.g. by 10×), or set gradient clipping (clip norm 10).',
     });
   } else if (e.status === 'failed') {
-    add({ code: 'run-failed', severity: 'failed', message: e.error ? `The run failed: ${e.error}` : 'The run failed.', remedy: 'Read the error; fix the setting it names and run again.' });
+    add({
+      code: 'run-failed',
+      severity: 'failed',
+      message: e.error ? `The run failed: ${e.error}` : 'The run failed.',
+      remedy: 'Read the error; fix the setting it names and run again.',
+    });
   } else if (e.status === 'cancelled') {
-    add({ code: 'cancelled', severity: 'caution', message: 'The run was cancelled before it finished.', remedy: 'Re-run it to the end before relying on its numbers.' });
+    add({
+      code: 'cancelled',
+      severity: 'caution',
+      message: 'The run was cancelled before it finished.',
+      remedy: 'Re-run it to the end before relying on its numbers.',
+    });
   }
 
   if ((e.nonFiniteSteps ?? 0) > 0 && !e.diverged) {
@@ -118,7 +129,12 @@ export function runVerdict(e: VerdictEvidence): RunVerdict {
     const k = e.khat.value;
     const ess = `ESS ${Math.round(e.khat.ess)} of ${e.khat.samples}`;
     if (!Number.isFinite(k)) {
-      add({ code: 'khat-unknown', severity: 'caution', message: `PSIS k̂ could not be estimated (${ess}).`, remedy: 'Draw more importance samples.' });
+      add({
+        code: 'khat-unknown',
+        severity: 'caution',
+        message: `PSIS k̂ could not be estimated (${ess}).`,
+        remedy: 'Draw more importance samples.',
+      });
     } else if (k > KHAT_BAD) {
       add({
         code: 'khat-bad',
@@ -151,7 +167,9 @@ export function runVerdict(e: VerdictEvidence): RunVerdict {
       code: e.collapse.collapsed ? 'collapse' : 'unused-dimensions',
       severity: e.collapse.collapsed ? 'caution' : 'info',
       message: `${e.collapse.inactive.length} of ${e.collapse.total} latent dimensions are inactive (${dims}).`,
-      remedy: e.collapse.collapsed ? 'KL annealing, free bits, or a weaker decoder.' : 'Fewer latent dimensions, if the rest explain the data.',
+      remedy: e.collapse.collapsed
+        ? 'KL annealing, free bits, or a weaker decoder.'
+        : 'Fewer latent dimensions, if the rest explain the data.',
     });
   }
 
@@ -164,6 +182,10 @@ export function runVerdict(e: VerdictEvidence): RunVerdict {
     });
   }
 
-  const verdict: VerdictLevel = reasons.some((r) => r.severity === 'failed') ? 'failed' : reasons.some((r) => r.severity === 'caution') ? 'caution' : 'ok';
+  const verdict: VerdictLevel = reasons.some((r) => r.severity === 'failed')
+    ? 'failed'
+    : reasons.some((r) => r.severity === 'caution')
+      ? 'caution'
+      : 'ok';
   return { verdict, reasons };
 }

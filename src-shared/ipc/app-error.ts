@@ -39,9 +39,10 @@ export class AppError extends Error implements AppErrorData {
     if (extra?.confirmToken !== undefined) this.confirmToken = extra.confirmToken;
   }
   toJSON(): AppErrorData {
-    const base: AppErrorData = this.hint === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, hint: this.hint };
+    const base: AppErrorData =
+      this.hint === undefined
+        ? { code: this.code, message: this.message }
+        : { code: this.code, message: this.message, hint: this.hint };
     return this.confirmToken === undefined ? base : { ...base, confirmToken: this.confirmToken };
   }
   static is(value: unknown): value is AppErrorData {
@@ -58,7 +59,12 @@ export class AppError extends Error implements AppErrorData {
 export function toAppError(e: unknown): AppErrorData {
   if (e instanceof AppError) return e.toJSON();
   if (AppError.is(e)) {
-    return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(e.confirmToken ? { confirmToken: e.confirmToken } : {}) };
+    return {
+      code: e.code,
+      message: e.message,
+      ...(e.hint ? { hint: e.hint } : {}),
+      ...(e.confirmToken ? { confirmToken: e.confirmToken } : {}),
+    };
   }
   const msg = e instanceof Error ? e.message : String(e);
   return {

@@ -25,7 +25,11 @@ export const columnChoiceSchema = z
 export type ColumnChoice = z.infer<typeof columnChoiceSchema>;
 
 export const importPreviewArgs = z
-  .object({ source: importSourceSchema, delimiter: delimiterSchema.default('auto'), encoding: encodingSchema.default('auto') })
+  .object({
+    source: importSourceSchema,
+    delimiter: delimiterSchema.default('auto'),
+    encoding: encodingSchema.default('auto'),
+  })
   .strict();
 
 export const importCommitArgs = z
@@ -44,7 +48,9 @@ export const importCommitArgs = z
   .strict();
 export type ImportCommitArgs = z.infer<typeof importCommitArgs>;
 
-export const projectsCreateArgs = z.object({ name: z.string().trim().min(1, 'A project needs a name').max(200) }).strict();
+export const projectsCreateArgs = z
+  .object({ name: z.string().trim().min(1, 'A project needs a name').max(200) })
+  .strict();
 export const projectIdArgs = z.object({ projectId: id }).strict();
 export const datasetIdArgs = z.object({ datasetId: id }).strict();
 export const datasetRowsArgs = z
@@ -82,7 +88,20 @@ export const runsSearchArgs = z
     startedFrom: z.iso.datetime({ offset: true }).optional(),
     startedBefore: z.iso.datetime({ offset: true }).optional(),
     sort: z
-      .enum(['created', 'name', 'status', 'duration', 'dataset', 'model', 'family', 'project', 'objective', 'backend', 'started', 'starred'])
+      .enum([
+        'created',
+        'name',
+        'status',
+        'duration',
+        'dataset',
+        'model',
+        'family',
+        'project',
+        'objective',
+        'backend',
+        'started',
+        'starred',
+      ])
       .default('created'),
     order: z.enum(['asc', 'desc']).default('desc'),
     limit: z.number().int().min(1).max(10000).default(1000),
@@ -120,12 +139,24 @@ export const textPreviewArgs = z
   .object({
     datasetId: id,
     textColumn: z.string().min(1, 'Choose a text column'),
-    prep: textPrepSchema.default({ language: 'en', extraStopWords: [], minTokenLength: 3, minDf: 5, maxDf: 0.5, maxVocab: 10_000, bigrams: false }),
+    prep: textPrepSchema.default({
+      language: 'en',
+      extraStopWords: [],
+      minTokenLength: 3,
+      minDf: 5,
+      maxDf: 0.5,
+      maxVocab: 10_000,
+      bigrams: false,
+    }),
   })
   .strict();
 export const ldaDocumentArgs = z.object({ runId: id, row: z.number().int().min(0) }).strict();
 export const ldaSearchArgs = z
-  .object({ runId: id, query: z.string().trim().min(1, 'Type a word to search for').max(200), limit: z.number().int().min(1).max(200).default(20) })
+  .object({
+    runId: id,
+    query: z.string().trim().min(1, 'Type a word to search for').max(200),
+    limit: z.number().int().min(1).max(200).default(20),
+  })
   .strict();
 export const ldaInferArgs = z
   .object({
@@ -138,12 +169,18 @@ export const ldaInferArgs = z
     textColumn: z.string().min(1).max(500).optional(),
   })
   .strict();
-export const ldaExportArgs = z.object({ runId: id, kind: z.enum(['topic-word', 'vocabulary', 'doc-topic', 'model']) }).strict();
+export const ldaExportArgs = z
+  .object({ runId: id, kind: z.enum(['topic-word', 'vocabulary', 'doc-topic', 'model']) })
+  .strict();
 export const ldaByCategoryArgs = z.object({ runId: id, column: z.string().min(1).max(500) }).strict();
 
 // ── VAE workbench (issue 4): latent map, interpolation, manifold grid, one row's posterior, one row's values. ──
 export const vaeLatentMapArgs = z
-  .object({ runId: id, colorBy: z.string().min(1).max(500).optional(), maxRows: z.number().int().min(10).max(100_000).default(3000) })
+  .object({
+    runId: id,
+    colorBy: z.string().min(1).max(500).optional(),
+    maxRows: z.number().int().min(10).max(100_000).default(3000),
+  })
   .strict();
 export const vaeInterpolateArgs = z
   .object({
@@ -156,10 +193,17 @@ export const vaeInterpolateArgs = z
   .strict();
 export const vaeManifoldArgs = z.object({ runId: id, size: z.number().int().min(2).max(40).default(12) }).strict();
 export const vaePosteriorArgs = z
-  .object({ runId: id, row: z.number().int().min(0), grid: z.number().int().min(8).max(120).default(48), samples: z.number().int().min(10).max(5000).default(400) })
+  .object({
+    runId: id,
+    row: z.number().int().min(0),
+    grid: z.number().int().min(8).max(120).default(48),
+    samples: z.number().int().min(10).max(5000).default(400),
+  })
   .strict();
-export const vaeRowArgs = z
-  .union([z.object({ runId: id, row: z.number().int().min(0) }).strict(), z.object({ datasetId: id, row: z.number().int().min(0) }).strict()]);
+export const vaeRowArgs = z.union([
+  z.object({ runId: id, row: z.number().int().min(0) }).strict(),
+  z.object({ datasetId: id, row: z.number().int().min(0) }).strict(),
+]);
 
 // ── BNN (issue 6): the predictive band over a feature, predictions on a new CSV, the stored bundle. ──
 export const bnnBandArgs = z
@@ -171,7 +215,10 @@ export const bnnBandArgs = z
     /** Grid extends this share of the training range beyond each end. */
     extend: z.number().min(0).max(10).default(0.5),
     /** Explicit grid range (e.g. to draw two runs over the same interval). */
-    range: z.tuple([z.number(), z.number()]).refine((r) => r[1] > r[0], 'Expected range [lo, hi] with lo < hi').optional(),
+    range: z
+      .tuple([z.number(), z.number()])
+      .refine((r) => r[1] > r[0], 'Expected range [lo, hi] with lo < hi')
+      .optional(),
   })
   .strict();
 export const bnnPredictArgs = z
@@ -189,4 +236,11 @@ export const bnnBundleArgs = z.object({ runId: id }).strict();
 export { comparisonIdArgs, comparisonsSaveArgs, comparisonsUpdateArgs } from './comparison';
 
 // ── Model bundles (issue 7). ──
-export { modelsExportArgs, modelsImportArgs, modelIdArgs, modelsUseArgs, filesPickFolderArgs, filesPickArgs } from './models';
+export {
+  modelsExportArgs,
+  modelsImportArgs,
+  modelIdArgs,
+  modelsUseArgs,
+  filesPickFolderArgs,
+  filesPickArgs,
+} from './models';

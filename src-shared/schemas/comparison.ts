@@ -44,5 +44,11 @@ export const comparisonsSaveArgs = z
   .object({ name, runIds, options: comparisonOptionsSchema.default({}), notes: notes.default('') })
   .strict();
 export const comparisonsUpdateArgs = z
-  .object({ comparisonId: id, name: name.optional(), runIds: runIds.optional(), options: comparisonOptionsSchema.optional(), notes: notes.optional() })
+  .object({
+    comparisonId: id,
+    name: name.optional(),
+    runIds: runIds.optional(),
+    options: comparisonOptionsSchema.optional(),
+    notes: notes.optional(),
+  })
   .strict();

@@ -1,5 +1,14 @@
 /** Parses the short labels used by the CLI and tables ("planar:16", "iwae:5", "renyi:0.5:5") into specs. */
-import { annealSpecSchema, familySpecSchema, lrScheduleSpecSchema, objectiveSpecSchema, type AnnealSpec, type FamilySpec, type LrScheduleSpec, type ObjectiveSpec } from './run-spec';
+import {
+  annealSpecSchema,
+  familySpecSchema,
+  lrScheduleSpecSchema,
+  objectiveSpecSchema,
+  type AnnealSpec,
+  type FamilySpec,
+  type LrScheduleSpec,
+  type ObjectiveSpec,
+} from './run-spec';
 
 function num(part: string | undefined, what: string, label: string): number | undefined {
   if (part === undefined || part === '') return undefined;
@@ -51,7 +60,9 @@ export function parseObjective(label: string): ObjectiveSpec {
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
   const r = objectiveSpecSchema.safeParse(raw);
   if (!r.success) {
-    throw new Error(`Unknown or invalid objective "${label}": ${r.error.issues[0]?.message ?? ''}. Use elbo[:S], iwae:K or renyi:α:K.`);
+    throw new Error(
+      `Unknown or invalid objective "${label}": ${r.error.issues[0]?.message ?? ''}. Use elbo[:S], iwae:K or renyi:α:K.`,
+    );
   }
   return r.data;
 }
@@ -63,7 +74,10 @@ export function parseAnneal(label: string): AnnealSpec {
   if (kind === 'linear' || kind === 'cyclical') raw.epochs = num(a, 'epochs', label);
   if (kind === 'cyclical' && b !== undefined) raw.ratio = num(b, 'ramp ratio', label);
   const r = annealSpecSchema.safeParse(raw);
-  if (!r.success) throw new Error(`Unknown or invalid annealing "${label}": ${r.error.issues[0]?.message ?? ''}. Use none, linear:EPOCHS or cyclical:EPOCHS[:RATIO].`);
+  if (!r.success)
+    throw new Error(
+      `Unknown or invalid annealing "${label}": ${r.error.issues[0]?.message ?? ''}. Use none, linear:EPOCHS or cyclical:EPOCHS[:RATIO].`,
+    );
   return r.data;
 }
 
@@ -77,6 +91,9 @@ export function parseSchedule(label: string): LrScheduleSpec {
   }
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
   const r = lrScheduleSpecSchema.safeParse(raw);
-  if (!r.success) throw new Error(`Unknown or invalid schedule "${label}": ${r.error.issues[0]?.message ?? ''}. Use constant, cosine or robbins-monro:TAU0:KAPPA.`);
+  if (!r.success)
+    throw new Error(
+      `Unknown or invalid schedule "${label}": ${r.error.issues[0]?.message ?? ''}. Use constant, cosine or robbins-monro:TAU0:KAPPA.`,
+    );
   return r.data;
 }

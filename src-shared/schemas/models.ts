@@ -19,7 +19,10 @@ export const modelsExportArgs = z
           kind: z.literal('folder'),
           folder,
           overwrite: z.boolean().default(false),
-          confirmToken: z.string().regex(/^[a-f0-9]{32}$/, 'Expected the confirmToken of a FOLDER_NOT_EMPTY answer').optional(),
+          confirmToken: z
+            .string()
+            .regex(/^[a-f0-9]{32}$/, 'Expected the confirmToken of a FOLDER_NOT_EMPTY answer')
+            .optional(),
         })
         .strict(),
     ]),

@@ -31,8 +31,16 @@ export const familySpecSchema = z.discriminatedUnion('kind', [
   familyMember({ kind: z.literal('lowrank'), rank: z.number().int().min(1).max(64).default(2) }),
   familyMember({ kind: z.literal('planar'), length: flowLength.default(8) }),
   familyMember({ kind: z.literal('radial'), length: flowLength.default(8) }),
-  familyMember({ kind: z.literal('iaf'), length: flowLength.default(4), hidden: z.number().int().min(4).max(1024).default(64) }),
-  familyMember({ kind: z.literal('coupling'), length: flowLength.default(4), hidden: z.number().int().min(4).max(1024).default(64) }),
+  familyMember({
+    kind: z.literal('iaf'),
+    length: flowLength.default(4),
+    hidden: z.number().int().min(4).max(1024).default(64),
+  }),
+  familyMember({
+    kind: z.literal('coupling'),
+    length: flowLength.default(4),
+    hidden: z.number().int().min(4).max(1024).default(64),
+  }),
   familyMember({
     kind: z.literal('svgd'),
     particles: z.number().int().min(2).max(1000).default(50),
@@ -85,10 +93,21 @@ const annealMoved = {
  * so for a GLM one step is one epoch (`epochs: 500` warms up over 500 steps).
  */
 export const annealSpecSchema = z.discriminatedUnion('kind', [
-  strictObject({ kind: z.literal('none') }, ANNEAL, { ...annealMoved, epochs: 'set "kind" to "linear" or "cyclical" to anneal', ratio: '"ratio" belongs to kind "cyclical"' }),
-  strictObject({ kind: z.literal('linear'), epochs: z.number().min(0.01).max(1_000_000) }, ANNEAL, { ...annealMoved, ratio: '"ratio" belongs to kind "cyclical"' }),
+  strictObject({ kind: z.literal('none') }, ANNEAL, {
+    ...annealMoved,
+    epochs: 'set "kind" to "linear" or "cyclical" to anneal',
+    ratio: '"ratio" belongs to kind "cyclical"',
+  }),
+  strictObject({ kind: z.literal('linear'), epochs: z.number().min(0.01).max(1_000_000) }, ANNEAL, {
+    ...annealMoved,
+    ratio: '"ratio" belongs to kind "cyclical"',
+  }),
   strictObject(
-    { kind: z.literal('cyclical'), epochs: z.number().min(0.01).max(1_000_000), ratio: z.number().gt(0).max(1).default(0.5) },
+    {
+      kind: z.literal('cyclical'),
+      epochs: z.number().min(0.01).max(1_000_000),
+      ratio: z.number().gt(0).max(1).default(0.5),
+    },
     ANNEAL,
     annealMoved,
   ),
@@ -101,22 +120,26 @@ export type AnnealSpec = z.infer<typeof annealSpecSchema>;
  */
 export const trainingSpecSchema = strictObject(
   {
-      /** Weight β on the KL term (β-VAE, Higgins et al. 2017); 1 = the true bound. */
-      beta: z.number().min(0).max(100).default(1),
-      anneal: annealSpecSchema.default({ kind: 'none' }),
-      /** Free bits λ (nats per latent dimension, Kingma et al. 2016): the KL of a dimension is not pushed below λ. */
-      freeBits: z.number().min(0).max(10).default(0),
-      /** Gradient estimator: pathwise (reparameterised) or score function (REINFORCE with a baseline; needs log q). */
-      estimator: z.enum(['reparam', 'score']).default('reparam'),
-      /** KL term: auto = closed form where the family allows (Gaussian q, ELBO), else Monte Carlo; analytic forces it. */
-      kl: z.enum(['auto', 'analytic', 'mc']).default('auto'),
+    /** Weight β on the KL term (β-VAE, Higgins et al. 2017); 1 = the true bound. */
+    beta: z.number().min(0).max(100).default(1),
+    anneal: annealSpecSchema.default({ kind: 'none' }),
+    /** Free bits λ (nats per latent dimension, Kingma et al. 2016): the KL of a dimension is not pushed below λ. */
+    freeBits: z.number().min(0).max(10).default(0),
+    /** Gradient estimator: pathwise (reparameterised) or score function (REINFORCE with a baseline; needs log q). */
+    estimator: z.enum(['reparam', 'score']).default('reparam'),
+    /** KL term: auto = closed form where the family allows (Gaussian q, ELBO), else Monte Carlo; analytic forces it. */
+    kl: z.enum(['auto', 'analytic', 'mc']).default('auto'),
   },
   { in: 'training', prefix: 'training.', noun: 'a training' },
   { klAnneal: 'use "anneal"', analyticKl: 'use "kl" ("auto", "analytic" or "mc")' },
 );
 export type TrainingSpec = z.infer<typeof trainingSpecSchema>;
 
-const SCHEDULE: StrictPlace = { in: 'optimiser.schedule', prefix: 'optimiser.schedule.', noun: 'a learning-rate schedule' };
+const SCHEDULE: StrictPlace = {
+  in: 'optimiser.schedule',
+  prefix: 'optimiser.schedule.',
+  noun: 'a learning-rate schedule',
+};
 /**
  * Step sizes: constant; Robbins–Monro η·(τ0 + t)^(−κ) with κ ∈ (0.5, 1]; or cosine annealing from learningRate to
  * learningRate/100 over all steps.
@@ -141,20 +164,29 @@ const optimiserCommon = {
   clipNorm: z.number().positive().optional(),
   schedule: lrScheduleSpecSchema.default({ kind: 'constant' }),
 };
-export const optimiserSpecSchema = z.discriminatedUnion('kind', [
-  strictObject({ kind: z.literal('adam'), ...optimiserCommon }, OPTIMISER, {
-    momentum: 'momentum applies to SGD; set "kind": "sgd" to use it, or remove it (Adam keeps its own moment estimates)',
-    lrSchedule: 'use "schedule"',
-  }),
-  strictObject({ kind: z.literal('sgd'), momentum: z.number().min(0).max(0.999).default(0.9), ...optimiserCommon }, OPTIMISER, {
-    lrSchedule: 'use "schedule"',
-  }),
-], {
-  error: (iss) =>
-    iss.code === 'invalid_union'
-      ? `Expected optimiser.kind "adam" or "sgd", got ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind ?? null)}; add "kind": "adam" (SGD: "kind": "sgd" with "momentum").`
-      : undefined,
-});
+export const optimiserSpecSchema = z.discriminatedUnion(
+  'kind',
+  [
+    strictObject({ kind: z.literal('adam'), ...optimiserCommon }, OPTIMISER, {
+      momentum:
+        'momentum applies to SGD; set "kind": "sgd" to use it, or remove it (Adam keeps its own moment estimates)',
+      lrSchedule: 'use "schedule"',
+    }),
+    strictObject(
+      { kind: z.literal('sgd'), momentum: z.number().min(0).max(0.999).default(0.9), ...optimiserCommon },
+      OPTIMISER,
+      {
+        lrSchedule: 'use "schedule"',
+      },
+    ),
+  ],
+  {
+    error: (iss) =>
+      iss.code === 'invalid_union'
+        ? `Expected optimiser.kind "adam" or "sgd", got ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind ?? null)}; add "kind": "adam" (SGD: "kind": "sgd" with "momentum").`
+        : undefined,
+  },
+);
 export type OptimiserSpec = z.infer<typeof optimiserSpecSchema>;
 
 /** Adds every problem as an issue at its field's path (the refinement shared by the model schemas). */
@@ -196,7 +228,12 @@ export const vaeSpecFields = strictObject(
     validationFraction: z.number().min(0).max(0.9).default(0.1),
     /** Feature columns to model; empty = every column whose role is feature. */
     features: z.array(z.string()).default([]),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
     // ── VAE workbench options (issue 4); every field has a default. ──
     /** Gaussian likelihood's variance: learned per feature, or fixed at `noiseVariance` (on standardised data). */
     gaussianVariance: z.enum(['learned', 'fixed']).default('learned'),
@@ -272,7 +309,12 @@ export const glmSpecFields = strictObject(
     priorScale: z.number().positive().optional(),
     /** Standardise predictors before fitting (coefficients are then per standard deviation of the predictor). */
     standardize: z.boolean().default(true),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
   },
   { in: 'the GLM spec', prefix: '', noun: 'a GLM' },
   topLevelMoved,
@@ -306,7 +348,15 @@ export const ldaSpecFields = strictObject(
   {
     model: z.literal('lda'),
     textColumn: z.string().min(1, 'LDA needs a text column'),
-    prep: textPrepSchema.default({ language: 'en', extraStopWords: [], minTokenLength: 3, minDf: 5, maxDf: 0.5, maxVocab: 10_000, bigrams: false }),
+    prep: textPrepSchema.default({
+      language: 'en',
+      extraStopWords: [],
+      minTokenLength: 3,
+      minDf: 5,
+      maxDf: 0.5,
+      maxVocab: 10_000,
+      bigrams: false,
+    }),
     topics: z.number().int().min(2, 'Expected at least 2 topics').max(500).default(20),
     method: z.enum(['online', 'batch']).default('online'),
     alpha: z.union([z.enum(['symmetric', 'asymmetric']), z.number().positive()]).default('symmetric'),
@@ -324,7 +374,12 @@ export const ldaSpecFields = strictObject(
     heldoutFraction: z.number().min(0).max(0.5).default(0.1),
     /** A separate dataset (same text column) scored for held-out perplexity; training then uses every row. */
     heldoutDatasetId: z.number().int().positive().optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
   },
   { in: 'the LDA spec', prefix: '', noun: 'an LDA' },
   {
@@ -409,7 +464,12 @@ export const bnnSpecFields = strictObject(
     initScale: z.number().positive().max(1).default(0.01),
     /** A categorical feature with more levels than this is rejected before training. */
     maxLevels: z.number().int().min(2).max(100000).default(100),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
   },
   { in: 'the BNN spec', prefix: '', noun: 'a BNN' },
   topLevelMoved,
@@ -418,14 +478,24 @@ export type BnnSpec = z.infer<typeof bnnSpecFields>;
 export type BnnSpecInput = z.input<typeof bnnSpecFields>;
 export const bnnSpecSchema = bnnSpecFields.superRefine((s, ctx) => refuse(bnnSpecProblems(s), ctx));
 
-export const runSpecSchema = z.discriminatedUnion('model', [vaeSpecSchema, glmSpecSchema, ldaSpecSchema, bnnSpecSchema]);
+export const runSpecSchema = z.discriminatedUnion('model', [
+  vaeSpecSchema,
+  glmSpecSchema,
+  ldaSpecSchema,
+  bnnSpecSchema,
+]);
 export type RunSpec = z.infer<typeof runSpecSchema>;
 export type RunSpecInput = z.input<typeof runSpecSchema>;
 /**
  * Every model's fields without the cross-field checks: for reading a stored spec that today's checks refuse (its
  * run keeps its history; "Open in form" shows the problems, and a re-run is refused with them).
  */
-export const runSpecFields = z.discriminatedUnion('model', [vaeSpecFields, glmSpecFields, ldaSpecFields, bnnSpecFields]);
+export const runSpecFields = z.discriminatedUnion('model', [
+  vaeSpecFields,
+  glmSpecFields,
+  ldaSpecFields,
+  bnnSpecFields,
+]);
 
 /** "planar:16", "meanfield" … for tables and the CLI. */
 export function familyLabel(f: FamilySpec): string {

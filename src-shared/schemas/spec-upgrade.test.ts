@@ -20,7 +20,12 @@ const OLD_VAE = {
   scale: 0,
   epochs: 2,
   batchSize: 64,
-  optimiser: { kind: 'adam', learningRate: 0.001, momentum: 0.9, schedule: { kind: 'robbins-monro', tau0: 1, kappa: 0.7 } },
+  optimiser: {
+    kind: 'adam',
+    learningRate: 0.001,
+    momentum: 0.9,
+    schedule: { kind: 'robbins-monro', tau0: 1, kappa: 0.7 },
+  },
   validationFraction: 0.1,
   features: [],
   seed: 1,
@@ -39,19 +44,40 @@ const OLD_VAE = {
   evaluation: { k: 10, rows: 2000, amortisationGap: false, gapRows: 64, gapSteps: 100 },
 };
 
-describe('upgradeRunSpec: old stored specs → today\'s shape', () => {
+describe("upgradeRunSpec: old stored specs → today's shape", () => {
   it('VAE: the top-level aids it trained with; the ignored objective-level copies and schedule dropped and named', () => {
     const u = upgraded(OLD_VAE);
-    expect(u.parsed.training).toEqual({ beta: 2, anneal: { kind: 'linear', epochs: 3 }, freeBits: 0.5, estimator: 'reparam', kl: 'mc' });
+    expect(u.parsed.training).toEqual({
+      beta: 2,
+      anneal: { kind: 'linear', epochs: 3 },
+      freeBits: 0.5,
+      estimator: 'reparam',
+      kl: 'mc',
+    });
     expect(u.parsed.objective).toEqual({ kind: 'elbo', samples: 1 });
     expect(u.parsed.optimiser).toEqual({ kind: 'adam', learningRate: 0.001, schedule: { kind: 'constant' } });
-    expect(u.dropped).toEqual(['objective.beta = 4', 'objective.freeBits = 2', 'objective.estimator = "score"', 'optimiser.schedule = {"kind":"robbins-monro","tau0":1,"kappa":0.7}']);
+    expect(u.dropped).toEqual([
+      'objective.beta = 4',
+      'objective.freeBits = 2',
+      'objective.estimator = "score"',
+      'optimiser.schedule = {"kind":"robbins-monro","tau0":1,"kappa":0.7}',
+    ]);
     expect(u.changed).toBe(true);
   });
 
   it('VAE: cyclical annealing keeps its ratio; free bits with threads trained on one thread', () => {
-    const u = upgraded({ ...OLD_VAE, objective: { kind: 'elbo', samples: 1 }, klAnneal: { kind: 'cyclical', epochs: 4, ratio: 0.25 }, threads: 4, categories: 12 });
-    expect([(u.parsed.training as Record<string, unknown>).anneal, u.parsed.threads, u.parsed.categories]).toEqual([{ kind: 'cyclical', epochs: 4, ratio: 0.25 }, 1, 10]);
+    const u = upgraded({
+      ...OLD_VAE,
+      objective: { kind: 'elbo', samples: 1 },
+      klAnneal: { kind: 'cyclical', epochs: 4, ratio: 0.25 },
+      threads: 4,
+      categories: 12,
+    });
+    expect([(u.parsed.training as Record<string, unknown>).anneal, u.parsed.threads, u.parsed.categories]).toEqual([
+      { kind: 'cyclical', epochs: 4, ratio: 0.25 },
+      1,
+      10,
+    ]);
     expect(u.dropped).toContain('threads = 4');
     expect(u.dropped).toContain('categories = 12');
   });
@@ -63,23 +89,60 @@ describe('upgradeRunSpec: old stored specs → today\'s shape', () => {
       target: 'y',
       features: [],
       family: { kind: 'meanfield' },
-      objective: { kind: 'elbo', samples: 2, beta: 0.5, anneal: { kind: 'linear', warmup: 200 }, estimator: 'score', analyticKl: false, freeBits: 1 },
-      optimiser: { kind: 'sgd', learningRate: 0.01, momentum: 0.8, schedule: { kind: 'robbins-monro', tau0: 2, kappa: 0.6 } },
+      objective: {
+        kind: 'elbo',
+        samples: 2,
+        beta: 0.5,
+        anneal: { kind: 'linear', warmup: 200 },
+        estimator: 'score',
+        analyticKl: false,
+        freeBits: 1,
+      },
+      optimiser: {
+        kind: 'sgd',
+        learningRate: 0.01,
+        momentum: 0.8,
+        schedule: { kind: 'robbins-monro', tau0: 2, kappa: 0.6 },
+      },
       steps: 3000,
       standardize: true,
       seed: 1,
     };
     const u = upgraded(old);
-    expect(u.parsed.training).toEqual({ beta: 0.5, anneal: { kind: 'linear', epochs: 200 }, freeBits: 0, estimator: 'score', kl: 'mc' });
+    expect(u.parsed.training).toEqual({
+      beta: 0.5,
+      anneal: { kind: 'linear', epochs: 200 },
+      freeBits: 0,
+      estimator: 'score',
+      kl: 'mc',
+    });
     expect(u.parsed.objective).toEqual({ kind: 'elbo', samples: 2 });
-    expect(u.parsed.optimiser).toEqual({ kind: 'sgd', momentum: 0.8, learningRate: 0.01, schedule: { kind: 'robbins-monro', tau0: 2, kappa: 0.6 } });
+    expect(u.parsed.optimiser).toEqual({
+      kind: 'sgd',
+      momentum: 0.8,
+      learningRate: 0.01,
+      schedule: { kind: 'robbins-monro', tau0: 2, kappa: 0.6 },
+    });
     expect(u.dropped).toEqual(['objective.freeBits = 1']);
-    const cyc = upgraded({ ...old, objective: { kind: 'iwae', k: 3, anneal: { kind: 'cyclical', period: 50 }, freeBits: 0 } });
-    expect((cyc.parsed.training as Record<string, unknown>).anneal).toEqual({ kind: 'cyclical', epochs: 50, ratio: 0.5 });
+    const cyc = upgraded({
+      ...old,
+      objective: { kind: 'iwae', k: 3, anneal: { kind: 'cyclical', period: 50 }, freeBits: 0 },
+    });
+    expect((cyc.parsed.training as Record<string, unknown>).anneal).toEqual({
+      kind: 'cyclical',
+      epochs: 50,
+      ratio: 0.5,
+    });
   });
 
   it('GLM with SVGD: the unused objective and aids go', () => {
-    const u = upgraded({ model: 'glm', target: 'y', family: { kind: 'svgd', particles: 20, kernel: 'rbf' }, objective: { kind: 'iwae', k: 3, beta: 2 }, optimiser: { kind: 'adam', learningRate: 0.01, momentum: 0.9 } });
+    const u = upgraded({
+      model: 'glm',
+      target: 'y',
+      family: { kind: 'svgd', particles: 20, kernel: 'rbf' },
+      objective: { kind: 'iwae', k: 3, beta: 2 },
+      optimiser: { kind: 'adam', learningRate: 0.01, momentum: 0.9 },
+    });
     expect(u.parsed.objective).toEqual({ kind: 'elbo', samples: 1 });
     expect(u.dropped).toEqual(['training.beta = 2', 'objective = {"kind":"iwae","k":3}']);
   });
@@ -94,7 +157,14 @@ describe('upgradeRunSpec: old stored specs → today\'s shape', () => {
       activation: 'relu',
       family: { kind: 'fullrank' },
       flowMaxWeights: 1000,
-      objective: { kind: 'elbo', samples: 1, beta: 0.3, freeBits: 1, anneal: { kind: 'linear', warmup: 10 }, analyticKl: true },
+      objective: {
+        kind: 'elbo',
+        samples: 1,
+        beta: 0.3,
+        freeBits: 1,
+        anneal: { kind: 'linear', warmup: 10 },
+        analyticKl: true,
+      },
       prior: { kind: 'gaussian', scale: 1 },
       noise: 'learned',
       epochs: 5,
@@ -111,10 +181,18 @@ describe('upgradeRunSpec: old stored specs → today\'s shape', () => {
       seed: 1,
     };
     const u = upgraded(old);
-    expect([(u.parsed.training as Record<string, unknown>).beta, u.parsed.optimiser]).toEqual([0.3, { kind: 'adam', learningRate: 0.001, schedule: { kind: 'cosine' } }]);
+    expect([(u.parsed.training as Record<string, unknown>).beta, u.parsed.optimiser]).toEqual([
+      0.3,
+      { kind: 'adam', learningRate: 0.001, schedule: { kind: 'cosine' } },
+    ]);
     expect(u.dropped).toEqual(['objective.anneal = {"kind":"linear","warmup":10}', 'objective.freeBits = 1']);
     // Bayes by Backprop trained with its own Adam: an SGD kind was not used.
-    const mf = upgraded({ ...old, family: { kind: 'meanfield' }, lrSchedule: 'constant', optimiser: { kind: 'sgd', learningRate: 0.01, momentum: 0.9 } });
+    const mf = upgraded({
+      ...old,
+      family: { kind: 'meanfield' },
+      lrSchedule: 'constant',
+      optimiser: { kind: 'sgd', learningRate: 0.01, momentum: 0.9 },
+    });
     expect(mf.parsed.optimiser).toEqual({ kind: 'adam', learningRate: 0.01, schedule: { kind: 'constant' } });
     expect(mf.dropped).toContain('optimiser.kind = "sgd"');
   });
@@ -126,8 +204,12 @@ describe('upgradeRunSpec: old stored specs → today\'s shape', () => {
     expect(batch.dropped).toEqual(['tau0 = 64']);
   });
 
-  it('is idempotent: today\'s specs come back unchanged', () => {
-    for (const old of [OLD_VAE, { model: 'glm', target: 'y', objective: { kind: 'elbo', beta: 2 } }, { model: 'bnn', target: 'y', lrSchedule: 'cosine' }]) {
+  it("is idempotent: today's specs come back unchanged", () => {
+    for (const old of [
+      OLD_VAE,
+      { model: 'glm', target: 'y', objective: { kind: 'elbo', beta: 2 } },
+      { model: 'bnn', target: 'y', lrSchedule: 'cosine' },
+    ]) {
       const once = upgraded(old).parsed;
       const twice = upgradeRunSpec(once);
       expect(twice.changed).toBe(false);

@@ -31,7 +31,8 @@ const VAE_TOP_AIDS = ['beta', 'freeBits', 'estimator', 'kl', 'klAnneal'] as cons
 function annealFromObjective(a: unknown): Obj | undefined {
   if (!isObj(a)) return undefined;
   if (a.kind === 'linear') return { kind: 'linear', epochs: a.warmup };
-  if (a.kind === 'cyclical') return { kind: 'cyclical', epochs: a.period, ...(a.ratio !== undefined ? { ratio: a.ratio } : {}) };
+  if (a.kind === 'cyclical')
+    return { kind: 'cyclical', epochs: a.period, ...(a.ratio !== undefined ? { ratio: a.ratio } : {}) };
   return { kind: 'none' };
 }
 
@@ -115,7 +116,8 @@ export function upgradeRunSpec(raw: unknown): UpgradedSpec {
       const meanfield = family === undefined || family === 'meanfield';
       if ('lrSchedule' in s) {
         if (s.lrSchedule === 'cosine') {
-          if (isObj(o.schedule) && o.schedule.kind !== 'constant') dropped.push(`optimiser.schedule = ${show(o.schedule)}`);
+          if (isObj(o.schedule) && o.schedule.kind !== 'constant')
+            dropped.push(`optimiser.schedule = ${show(o.schedule)}`);
           o.schedule = { kind: 'cosine' };
         } else if (meanfield && o.schedule !== undefined) {
           // Bayes by Backprop's own Adam read no optimiser schedule.
@@ -148,12 +150,24 @@ export function upgradeRunSpec(raw: unknown): UpgradedSpec {
       drop(s.evaluation, 'gapSteps', 'evaluation.gapSteps', (v) => v === 100);
     }
     // A run with free bits trained on one thread whatever the thread count said.
-    if (typeof t.freeBits === 'number' && t.freeBits > 0 && typeof s.threads === 'number' && s.threads > 1) drop(s, 'threads', 'threads');
+    if (typeof t.freeBits === 'number' && t.freeBits > 0 && typeof s.threads === 'number' && s.threads > 1)
+      drop(s, 'threads', 'threads');
   }
   if (model === 'glm' && isObj(s.family) && s.family.kind === 'svgd') {
     // SVGD read neither the objective nor the training aids.
     const t = s.training as Obj;
-    for (const k of Object.keys(t)) drop(t, k, `training.${k}`, (v) => (k === 'beta' ? v === 1 : k === 'kl' ? v === 'auto' : k === 'estimator' ? v === 'reparam' : k === 'freeBits' ? v === 0 : isObj(v) && v.kind === 'none'));
+    for (const k of Object.keys(t))
+      drop(t, k, `training.${k}`, (v) =>
+        k === 'beta'
+          ? v === 1
+          : k === 'kl'
+            ? v === 'auto'
+            : k === 'estimator'
+              ? v === 'reparam'
+              : k === 'freeBits'
+                ? v === 0
+                : isObj(v) && v.kind === 'none',
+      );
     if (objective && !(objective.kind === 'elbo' && (objective.samples === undefined || objective.samples === 1))) {
       dropped.push(`objective = ${show(objective)}`);
       s.objective = { kind: 'elbo', samples: 1 };
@@ -161,7 +175,8 @@ export function upgradeRunSpec(raw: unknown): UpgradedSpec {
   }
   if (model === 'bnn') {
     const fam = isObj(s.family) ? s.family.kind : 'meanfield';
-    if (!['planar', 'radial', 'iaf', 'coupling'].includes(String(fam))) drop(s, 'flowMaxWeights', 'flowMaxWeights', (v) => v === 1000);
+    if (!['planar', 'radial', 'iaf', 'coupling'].includes(String(fam)))
+      drop(s, 'flowMaxWeights', 'flowMaxWeights', (v) => v === 1000);
     if (fam === 'svgd') drop(s, 'initScale', 'initScale', (v) => v === 0.01);
     if (s.noise === 'heteroscedastic') drop(s, 'noiseScale', 'noiseScale');
     // Without a validation split the BNN never stopped early.

@@ -19,12 +19,15 @@ export interface StrictPlace {
 export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();
   const t = b.toLowerCase();
-  const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) => Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) =>
+    Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= s.length; i++) {
     for (let j = 1; j <= t.length; j++) {
       const row = d[i]!;
       row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1])
+        row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[s.length]![t.length]!;
@@ -45,7 +48,12 @@ export function nearestKey(key: string, known: readonly string[]): string | null
 }
 
 /** The message for one unknown key. `moved` maps a key to the fix ("use \"training.beta\""). */
-export function unknownKeyMessage(key: string, place: StrictPlace, known: readonly string[], moved: Readonly<Record<string, string>> = {}): string {
+export function unknownKeyMessage(
+  key: string,
+  place: StrictPlace,
+  known: readonly string[],
+  moved: Readonly<Record<string, string>> = {},
+): string {
   const fix = Object.hasOwn(moved, key) ? moved[key] : undefined;
   if (fix) return `"${place.prefix}${key}" is not ${place.noun} setting: ${fix}`;
   const near = nearestKey(key, known);
@@ -54,9 +62,16 @@ export function unknownKeyMessage(key: string, place: StrictPlace, known: readon
 }
 
 /** z.strictObject whose unknown-key issue carries unknownKeyMessage for every key it refuses. */
-export function strictObject<T extends z.core.$ZodLooseShape>(shape: T, place: StrictPlace, moved: Readonly<Record<string, string>> = {}) {
+export function strictObject<T extends z.core.$ZodLooseShape>(
+  shape: T,
+  place: StrictPlace,
+  moved: Readonly<Record<string, string>> = {},
+) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
-    error: (iss) => (iss.code === 'unrecognized_keys' ? iss.keys.map((k) => unknownKeyMessage(k, place, known, moved)).join('; ') : undefined),
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? iss.keys.map((k) => unknownKeyMessage(k, place, known, moved)).join('; ')
+        : undefined,
   });
 }

@@ -52,7 +52,9 @@ export function isWithinNoise(difference: number, se: number): boolean {
 /** a_i − b_i over rows where both are finite; a and b must be aligned (the same rows in the same order). */
 export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>): PairedDifference {
   if (a.length !== b.length) {
-    throw new RangeError(`A paired difference needs the same rows on both sides, got ${a.length} and ${b.length} values.`);
+    throw new RangeError(
+      `A paired difference needs the same rows on both sides, got ${a.length} and ${b.length} values.`,
+    );
   }
   const d: number[] = [];
   for (let i = 0; i < a.length; i++) {
@@ -87,7 +89,9 @@ export function pairedDifferenceByRow(
 /** Quantile q ∈ [0, 1] of the finite values (linear interpolation between order statistics). */
 export function quantile(x: ArrayLike<number>, q: number): number {
   if (!(q >= 0 && q <= 1)) throw new RangeError(`Expected a quantile in [0, 1], got ${q}`);
-  const v = Array.from(x).filter(Number.isFinite).sort((p, r) => p - r);
+  const v = Array.from(x)
+    .filter(Number.isFinite)
+    .sort((p, r) => p - r);
   if (v.length === 0) return Number.NaN;
   const pos = q * (v.length - 1);
   const lo = Math.floor(pos);

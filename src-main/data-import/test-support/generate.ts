@@ -15,7 +15,20 @@ function rng(seed: number): () => number {
   };
 }
 
-const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'model', 'data', 'prior', 'posterior', 'sample', 'latent', 'value', 'noise'];
+const WORDS = [
+  'alpha',
+  'beta',
+  'gamma',
+  'delta',
+  'model',
+  'data',
+  'prior',
+  'posterior',
+  'sample',
+  'latent',
+  'value',
+  'noise',
+];
 const CITIES = ['Paris', 'Rome', 'Lagos', 'Lima', 'Oslo', 'Hanoi', 'Quito', 'Perth'];
 
 /**
@@ -23,7 +36,12 @@ const CITIES = ['Paris', 'Rome', 'Lagos', 'Lima', 'Oslo', 'Hanoi', 'Quito', 'Per
  * 'mixed':  id, 12 float columns, an integer, a categorical city, a yes/no column, a quoted text column with commas.
  * Returns the rows and bytes written.
  */
-export function generateCsv(path: string, bytes: number, kind: CsvKind = 'mixed', seed = 1): { rows: number; bytes: number } {
+export function generateCsv(
+  path: string,
+  bytes: number,
+  kind: CsvKind = 'mixed',
+  seed = 1,
+): { rows: number; bytes: number } {
   const rand = rng(seed);
   const fd = openSync(path, 'w');
   let written = 0;

@@ -41,7 +41,13 @@ export async function expectImportError(fn: () => Promise<unknown>, message: Reg
 }
 
 /** Imports `content`, expecting failure with `message`, and checks that nothing is left in the destination. */
-export async function expectFailedImport(s: Scratch, content: string | Buffer, message: RegExp, opts: ImportOptions = {}, hint?: RegExp): Promise<AppError> {
+export async function expectFailedImport(
+  s: Scratch,
+  content: string | Buffer,
+  message: RegExp,
+  opts: ImportOptions = {},
+  hint?: RegExp,
+): Promise<AppError> {
   const src = s.file(`bad-${Math.random().toString(36).slice(2)}.csv`, content);
   const dest = join(s.dir, `ds-${Math.random().toString(36).slice(2)}`);
   const err = await expectImportError(() => importCsv(src, dest, opts), message, hint);

@@ -16,7 +16,10 @@ import { Bijector, broadcastLogDet, unstackSafe } from './base.js';
 export class AffineDiagonal extends Bijector {
   readonly name = 'affine-diagonal';
   private readonly offset: number;
-  constructor(dim: number, readonly initScale = 1) {
+  constructor(
+    dim: number,
+    readonly initScale = 1,
+  ) {
     super(dim);
     this.offset = inverseSoftplus(initScale);
   }
@@ -46,7 +49,10 @@ export class AffineTril extends Bijector {
   private readonly diagMask: Float32Array;
   readonly packedSize: number;
 
-  constructor(dim: number, readonly initScale = 1) {
+  constructor(
+    dim: number,
+    readonly initScale = 1,
+  ) {
     super(dim);
     this.offset = inverseSoftplus(initScale);
     const T = (dim * (dim + 1)) / 2;
@@ -85,7 +91,10 @@ export class AffineTril extends Bijector {
   /** Σ log L_ii [...]. */
   logDiagSum(p: TensorMap): tf.Tensor {
     const packed = this.packed(p);
-    return tf.sum(tf.mul(tf.log(tf.add(packed, tf.sub(1, tf.tensor1d(this.diagMask)))), tf.tensor1d(this.diagMask)), -1);
+    return tf.sum(
+      tf.mul(tf.log(tf.add(packed, tf.sub(1, tf.tensor1d(this.diagMask)))), tf.tensor1d(this.diagMask)),
+      -1,
+    );
   }
   protected _forwardAndLogDet(x: tf.Tensor, p: TensorMap): ForwardResult {
     const L = this.tril(p);

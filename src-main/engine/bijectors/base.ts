@@ -22,7 +22,9 @@ export interface ForwardResult {
 
 export class NoInverseError extends Error {
   constructor(name: string) {
-    super(`The ${name} bijector has no analytic inverse; use a family whose flow is invertible (iaf, coupling) for logProb and score-function gradients.`);
+    super(
+      `The ${name} bijector has no analytic inverse; use a family whose flow is invertible (iaf, coupling) for logProb and score-function gradients.`,
+    );
     this.name = 'NoInverseError';
   }
 }
@@ -89,7 +91,10 @@ export class Chain extends Bijector {
   readonly name = 'chain';
   override readonly hasInverse: boolean;
 
-  constructor(dim: number, readonly layers: readonly Bijector[]) {
+  constructor(
+    dim: number,
+    readonly layers: readonly Bijector[],
+  ) {
     super(dim);
     for (const l of layers) {
       if (l.dim !== dim) throw new RangeError(`Chain of dimension ${dim} got a ${l.name} layer of dimension ${l.dim}.`);
@@ -106,7 +111,10 @@ export class Chain extends Bijector {
     return Math.max(0, ...this.layers.map((l) => l.contextSize()));
   }
   init(k: Key): Record<string, Float32Array> {
-    return Object.assign({}, ...this.layers.map((l, i) => prefixed(l.init(fold(k, i)), `${i}.`))) as Record<string, Float32Array>;
+    return Object.assign({}, ...this.layers.map((l, i) => prefixed(l.init(fold(k, i)), `${i}.`))) as Record<
+      string,
+      Float32Array
+    >;
   }
   private layerParams(p: TensorMap, i: number): TensorMap {
     const s = scope(p, `${i}.`);

@@ -24,7 +24,10 @@ function randomParams(b: Bijector, seed: number, std = 0.7): TensorMap {
   const out: TensorMap = {};
   Object.entries(shapes).forEach(([name, shape], i) => {
     const v = normal(fold(key(seed), i), sizeOf(shape));
-    out[name] = tf.tensor(Float32Array.from(v, (x) => x * std), shape);
+    out[name] = tf.tensor(
+      Float32Array.from(v, (x) => x * std),
+      shape,
+    );
   });
   return out;
 }
@@ -109,7 +112,10 @@ describe('bijectors', () => {
   it('a fused planar stack equals the chain of single planar layers', () => {
     const K = 4;
     const stack = new PlanarStack(3, K);
-    const chain = new Chain(3, Array.from({ length: K }, () => new Planar(3)));
+    const chain = new Chain(
+      3,
+      Array.from({ length: K }, () => new Planar(3)),
+    );
     const p = randomParams(stack, 31, 1);
     const cp: TensorMap = {};
     for (let k = 0; k < K; k++) {

@@ -18,9 +18,14 @@ export class AffineCoupling extends Bijector {
   readonly name = 'coupling';
   private readonly mask: Float32Array;
 
-  constructor(dim: number, readonly hidden = 64, readonly parity = 0) {
+  constructor(
+    dim: number,
+    readonly hidden = 64,
+    readonly parity = 0,
+  ) {
     super(dim);
-    if (!Number.isInteger(hidden) || hidden < 1) throw new RangeError(`Expected coupling hidden size ≥ 1, got ${hidden}`);
+    if (!Number.isInteger(hidden) || hidden < 1)
+      throw new RangeError(`Expected coupling hidden size ≥ 1, got ${hidden}`);
     this.mask = new Float32Array(dim);
     for (let d = 0; d < dim; d++) this.mask[d] = (d + parity) % 2 === 0 ? 1 : 0;
   }

@@ -23,7 +23,12 @@ export class Iaf extends Bijector {
   private readonly mIn: Float32Array;
   private readonly mOut: Float32Array;
 
-  constructor(dim: number, readonly hidden = 64, readonly reverse = false, readonly forgetBias = 2) {
+  constructor(
+    dim: number,
+    readonly hidden = 64,
+    readonly reverse = false,
+    readonly forgetBias = 2,
+  ) {
     super(dim);
     if (!Number.isInteger(hidden) || hidden < 1) throw new RangeError(`Expected IAF hidden size ≥ 1, got ${hidden}`);
     const m = madeMasks(dim, hidden, reverse);

@@ -16,7 +16,10 @@ export class Planar extends Bijector {
   readonly name = 'planar';
   override readonly hasInverse = false;
 
-  constructor(dim: number, readonly initStd = 0.1) {
+  constructor(
+    dim: number,
+    readonly initStd = 0.1,
+  ) {
     super(dim);
   }
   override localShapes(): ShapeMap {
@@ -66,7 +69,11 @@ export class PlanarStack extends Bijector {
   readonly name = 'planar-stack';
   override readonly hasInverse = false;
 
-  constructor(dim: number, readonly length: number, readonly initStd = 0.1) {
+  constructor(
+    dim: number,
+    readonly length: number,
+    readonly initStd = 0.1,
+  ) {
     super(dim);
     if (!Number.isInteger(length) || length < 1) throw new RangeError(`Expected flow length ≥ 1, got ${length}`);
   }

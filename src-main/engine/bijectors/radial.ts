@@ -17,7 +17,10 @@ export class Radial extends Bijector {
   readonly name = 'radial';
   override readonly hasInverse = false;
 
-  constructor(dim: number, readonly initStd = 1) {
+  constructor(
+    dim: number,
+    readonly initStd = 1,
+  ) {
     super(dim);
   }
   override localShapes(): ShapeMap {

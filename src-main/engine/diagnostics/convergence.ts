@@ -37,11 +37,14 @@ export function relativeChanges(bounds: readonly number[]): number[] {
 export function convergence(bounds: readonly number[], opts: ConvergenceOptions = {}): Convergence {
   const tolerance = opts.tolerance ?? 0.01;
   const window = opts.window ?? 5;
-  if (!(tolerance > 0)) throw new RangeError(`Expected a convergence tolerance > 0, got ${tolerance}; Stan's default is 0.01.`);
-  if (!Number.isInteger(window) || window < 1) throw new RangeError(`Expected a convergence window ≥ 1 checkpoint, got ${window}`);
+  if (!(tolerance > 0))
+    throw new RangeError(`Expected a convergence tolerance > 0, got ${tolerance}; Stan's default is 0.01.`);
+  if (!Number.isInteger(window) || window < 1)
+    throw new RangeError(`Expected a convergence window ≥ 1 checkpoint, got ${window}`);
   const finite = bounds.filter(Number.isFinite);
   const deltas = relativeChanges(finite).slice(-window);
-  if (deltas.length === 0) return { converged: false, relativeChange: Number.NaN, tolerance, window, checkpoints: finite.length };
+  if (deltas.length === 0)
+    return { converged: false, relativeChange: Number.NaN, tolerance, window, checkpoints: finite.length };
   const mean = deltas.reduce((a, b) => a + b, 0) / deltas.length;
   const sorted = [...deltas].sort((a, b) => a - b);
   const mid = sorted.length >> 1;

@@ -36,13 +36,18 @@ function setup() {
   const e = normal(key(21), B * 6);
   const x = new Float64Array(B * 4);
   for (let b = 0; b < B; b++)
-    for (let i = 0; i < 4; i++) x[b * 4 + i] = W[i]![0]! * e[b * 6]! + W[i]![1]! * e[b * 6 + 1]! + c[i]! + sigma * e[b * 6 + 2 + i]!;
+    for (let i = 0; i < 4; i++)
+      x[b * 4 + i] = W[i]![0]! * e[b * 6]! + W[i]![1]! * e[b * 6 + 1]! + c[i]! + sigma * e[b * 6 + 2 + i]!;
   // exact posterior precision Λ = I + WᵀW/σ² and evidence N(x; c, WWᵀ + σ²I)
   const prec = new Float64Array(4);
-  for (let a = 0; a < 2; a++) for (let d = 0; d < 2; d++) prec[a * 2 + d] = (a === d ? 1 : 0) + W.reduce((s, r) => s + r[a]! * r[d]!, 0) / sigma ** 2;
+  for (let a = 0; a < 2; a++)
+    for (let d = 0; d < 2; d++)
+      prec[a * 2 + d] = (a === d ? 1 : 0) + W.reduce((s, r) => s + r[a]! * r[d]!, 0) / sigma ** 2;
   const cov = spdInverse(prec, 2);
   const margCov = new Float64Array(16);
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) margCov[i * 4 + j] = W[i]![0]! * W[j]![0]! + W[i]![1]! * W[j]![1]! + (i === j ? sigma ** 2 : 0);
+  for (let i = 0; i < 4; i++)
+    for (let j = 0; j < 4; j++)
+      margCov[i * 4 + j] = W[i]![0]! * W[j]![0]! + W[i]![1]! * W[j]![1]! + (i === j ? sigma ** 2 : 0);
   const logPx = new Float64Array(B);
   const hWide = new Float32Array(B * 4); // an over-dispersed proposal for importance sampling
   const h = new Float32Array(B * 4); // encoder output: [loc (2), raw scale (2)] — names sorted: base.loc, base.scale
@@ -54,9 +59,11 @@ function setup() {
     h[b * 4] = mu[0]!;
     h[b * 4 + 1] = mu[1]!;
     // optimal mean-field sd: 1/√Λ_ii (narrower than the exact marginal)
-    for (let a = 0; a < 2; a++) h[b * 4 + 2 + a] = inverseSoftplus(1 / Math.sqrt(prec[a * 2 + a]!)) - inverseSoftplus(1);
+    for (let a = 0; a < 2; a++)
+      h[b * 4 + 2 + a] = inverseSoftplus(1 / Math.sqrt(prec[a * 2 + a]!)) - inverseSoftplus(1);
     hWide.set([mu[0]!, mu[1]!], b * 4);
-    for (let a = 0; a < 2; a++) hWide[b * 4 + 2 + a] = inverseSoftplus(1.3 * Math.sqrt(cov[a * 2 + a]!)) - inverseSoftplus(1);
+    for (let a = 0; a < 2; a++)
+      hWide[b * 4 + 2 + a] = inverseSoftplus(1.3 * Math.sqrt(cov[a * 2 + a]!)) - inverseSoftplus(1);
   }
   return { x, logPx, h, hWide };
 }
@@ -70,7 +77,13 @@ function logWeights(k: ReturnType<typeof key>, n: number, enc: Float32Array = h)
     const { z, logQ } = family.sampleAmortised(k, {}, tf.tensor2d(enc, [B, 4]), n); // z [n, B, 2]
     const Wt = tf.tensor2d(W.flat(), [4, 2]);
     const mean = tf.add(tf.sum(tf.mul(tf.expandDims(z, 2), Wt), -1), tf.tensor1d(c)); // [n, B, 4]
-    const lik = tf.sum(tf.sub(tf.mul(-0.5 / sigma ** 2, tf.square(tf.sub(tf.tensor2d(Float32Array.from(x), [B, 4]), mean))), Math.log(sigma) + 0.5 * LOG_2PI), -1);
+    const lik = tf.sum(
+      tf.sub(
+        tf.mul(-0.5 / sigma ** 2, tf.square(tf.sub(tf.tensor2d(Float32Array.from(x), [B, 4]), mean))),
+        Math.log(sigma) + 0.5 * LOG_2PI,
+      ),
+      -1,
+    );
     const prior = tf.sum(tf.sub(tf.mul(-0.5, tf.square(z)), 0.5 * LOG_2PI), -1);
     return tf.sub(tf.add(lik, prior), logQ);
   });
@@ -116,7 +129,12 @@ describe('bounds on a linear-Gaussian model with exact evidence', () => {
 
   it('importance-sampled log-likelihood with K = 5000 (chunked, with progress) matches log p(x)', () => {
     const progress: number[] = [];
-    const r = importanceLogLikelihood((k, n) => logWeights(k, n, hWide), { k: 5000, chunk: 500, key: key(8), onProgress: (d) => progress.push(d) });
+    const r = importanceLogLikelihood((k, n) => logWeights(k, n, hWide), {
+      k: 5000,
+      chunk: 500,
+      key: key(8),
+      onProgress: (d) => progress.push(d),
+    });
     expect(progress).toEqual([500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000]);
     let maxErr = 0;
     let meanErr = 0;
@@ -125,7 +143,9 @@ describe('bounds on a linear-Gaussian model with exact evidence', () => {
       meanErr += (r.perDatum[b]! - logPx[b]!) / B;
     }
     const exactMean = logPx.reduce((a, v) => a + v, 0) / B;
-    console.log(`IS log-likelihood K = 5000: mean ${r.mean.toFixed(4)} vs exact ${exactMean.toFixed(4)}; max |error| ${maxErr.toFixed(4)} nats over ${B} points; min ESS ${Math.min(...r.ess).toFixed(0)}`);
+    console.log(
+      `IS log-likelihood K = 5000: mean ${r.mean.toFixed(4)} vs exact ${exactMean.toFixed(4)}; max |error| ${maxErr.toFixed(4)} nats over ${B} points; min ESS ${Math.min(...r.ess).toFixed(0)}`,
+    );
     expect(Math.abs(meanErr)).toBeLessThan(0.02);
     expect(maxErr).toBeLessThan(0.1);
   });

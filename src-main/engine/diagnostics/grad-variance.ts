@@ -37,7 +37,8 @@ export function gradientVariance(opts: {
   key: Key;
 }): GradVarianceResult {
   const R = opts.repeats;
-  if (!Number.isInteger(R) || R < 2) throw new RangeError(`Expected at least 2 repeats to measure gradient variance, got ${R}`);
+  if (!Number.isInteger(R) || R < 2)
+    throw new RangeError(`Expected at least 2 repeats to measure gradient variance, got ${R}`);
   const sums: Record<string, Float64Array> = {};
   const sq: Record<string, Float64Array> = {};
   for (let r = 0; r < R; r++) {

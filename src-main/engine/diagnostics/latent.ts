@@ -24,7 +24,12 @@ export function klPerDimension(mu: ArrayLike<number>, sigma: ArrayLike<number>, 
 }
 
 /** Burda's activity statistic A_d = Var_x(μ_d(x)) per dimension, and the count with A_d > threshold. */
-export function activeUnits(mu: ArrayLike<number>, B: number, D: number, threshold = 0.01): { activity: Float64Array; active: number } {
+export function activeUnits(
+  mu: ArrayLike<number>,
+  B: number,
+  D: number,
+  threshold = 0.01,
+): { activity: Float64Array; active: number } {
   if (B < 2) throw new RangeError(`Expected at least 2 data points to measure active units, got ${B}`);
   const mean = new Float64Array(D);
   for (let b = 0; b < B; b++) for (let d = 0; d < D; d++) mean[d]! += mu[b * D + d]! / B;
@@ -39,7 +44,13 @@ export function activeUnits(mu: ArrayLike<number>, B: number, D: number, thresho
  * KL(q ‖ p) ≈ mean_s [log q(z_s) − log p(z_s)], z_s ~ q, for a normalised target (model.exact) — else the result
  * is KL minus log Z. Returns the estimate and its standard error.
  */
-export function monteCarloKl(family: Family, params: TensorMap, model: GlobalModel, samples: number, k: Key): { kl: number; se: number } {
+export function monteCarloKl(
+  family: Family,
+  params: TensorMap,
+  model: GlobalModel,
+  samples: number,
+  k: Key,
+): { kl: number; se: number } {
   const t = tf.tidy(() => {
     const { z, logQ } = family.sample(k, params, samples);
     return tf.sub(logQ, model.logJoint(z));
@@ -58,7 +69,8 @@ export function monteCarloKl(family: Family, params: TensorMap, model: GlobalMod
  * on equal terms. x [n, D] and y [m, D] row-major.
  */
 export function knnKl(x: ArrayLike<number>, n: number, y: ArrayLike<number>, m: number, D: number, k = 1): number {
-  if (n < k + 1 || m < k) throw new RangeError(`Expected n > k and m ≥ k samples for the kNN KL estimate, got n = ${n}, m = ${m}, k = ${k}`);
+  if (n < k + 1 || m < k)
+    throw new RangeError(`Expected n > k and m ≥ k samples for the kNN KL estimate, got n = ${n}, m = ${m}, k = ${k}`);
   const kth = (dists: number[]): number => {
     dists.sort((a, b) => a - b);
     return Math.sqrt(Math.max(dists[k - 1]!, 1e-300));

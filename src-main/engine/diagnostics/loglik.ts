@@ -43,7 +43,10 @@ export interface IsLogLikResult {
  * `logWeights(key, n)` must return logW [n, B] for n fresh draws per datum (it may run in a tidy scope; the result
  * is disposed here).
  */
-export function importanceLogLikelihood(logWeights: (k: Key, n: number) => tf.Tensor, opts: IsLogLikOptions): IsLogLikResult {
+export function importanceLogLikelihood(
+  logWeights: (k: Key, n: number) => tf.Tensor,
+  opts: IsLogLikOptions,
+): IsLogLikResult {
   const K = opts.k;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`Expected K ≥ 1 importance samples, got ${K}`);
   const chunk = opts.chunk ?? 100;

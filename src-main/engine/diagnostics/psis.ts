@@ -66,9 +66,13 @@ export interface PsisResult {
 
 export function psis(logRatios: ArrayLike<number>): PsisResult {
   const S = logRatios.length;
-  if (S < 5) throw new RangeError(`Expected at least 5 importance ratios for PSIS, got ${S}; draw more samples (≥ 100 recommended).`);
+  if (S < 5)
+    throw new RangeError(
+      `Expected at least 5 importance ratios for PSIS, got ${S}; draw more samples (≥ 100 recommended).`,
+    );
   for (let i = 0; i < S; i++) {
-    if (Number.isNaN(logRatios[i]!)) throw new RangeError(`Log importance ratio ${i} is NaN; the model or family produced an invalid density.`);
+    if (Number.isNaN(logRatios[i]!))
+      throw new RangeError(`Log importance ratio ${i} is NaN; the model or family produced an invalid density.`);
   }
   let maxLr = -Infinity;
   for (let i = 0; i < S; i++) if (logRatios[i]! > maxLr) maxLr = logRatios[i]!;

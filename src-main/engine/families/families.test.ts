@@ -63,8 +63,12 @@ describe('families', () => {
     expect(() => makeFamily({ kind: 'planar', length: 33 }, 2)).toThrow('Expected flow length ≤ 32, got 33');
     expect(() => makeFamily({ kind: 'meanfield' }, 0)).toThrow('Expected a latent dimension ≥ 1, got 0');
     const f = makeFamily({ kind: 'meanfield' }, 2);
-    expect(() => f.sampleAmortised(key(1), {}, tf.zeros([3, 5]), 1)).toThrow('Expected the encoder to output P = 4 values per datum for this family, got 5.');
-    expect(() => makeFamily({ kind: 'planar', length: 2 }, 2).logProb({}, tf.zeros([1, 2]))).toThrow(/no analytic inverse/);
+    expect(() => f.sampleAmortised(key(1), {}, tf.zeros([3, 5]), 1)).toThrow(
+      'Expected the encoder to output P = 4 values per datum for this family, got 5.',
+    );
+    expect(() => makeFamily({ kind: 'planar', length: 2 }, 2).logProb({}, tf.zeros([1, 2]))).toThrow(
+      /no analytic inverse/,
+    );
   });
 
   it('flows of every length 1…32 build and sample with finite log q', () => {

@@ -31,7 +31,8 @@ export interface SavedPosterior {
 }
 
 /** q as an exact Gaussian: location [..., D] and a diagonal scale [..., D] or a lower-triangular factor [..., D, D]. */
-export type GaussianForm = { loc: tf.Tensor; scale: tf.Tensor; tril?: undefined } | { loc: tf.Tensor; tril: tf.Tensor; scale?: undefined };
+export type GaussianForm =
+  { loc: tf.Tensor; scale: tf.Tensor; tril?: undefined } | { loc: tf.Tensor; tril: tf.Tensor; scale?: undefined };
 
 export interface Family {
   readonly kind: FamilyKind;
@@ -77,13 +78,20 @@ export function savePosterior(f: Family, params: TensorMap, form: FamilyForm = '
 
 export function loadPosterior(f: Family, saved: SavedPosterior): VariableMap {
   if (saved.kind !== f.kind || saved.dim !== f.dim) {
-    throw new Error(`Saved posterior is ${saved.kind} of dim ${saved.dim}; this family is ${f.kind} of dim ${f.dim}. Rebuild the family from the saved spec.`);
+    throw new Error(
+      `Saved posterior is ${saved.kind} of dim ${saved.dim}; this family is ${f.kind} of dim ${f.dim}. Rebuild the family from the saved spec.`,
+    );
   }
   return paramsFromJSON(saved.params, f.paramShapes(saved.form));
 }
 
 /** Monte Carlo moments from n draws (for families without closed-form moments). */
-export function sampleMoments(f: Family, k: Key, params: TensorMap, n: number): { mean: Float64Array; sd: Float64Array } {
+export function sampleMoments(
+  f: Family,
+  k: Key,
+  params: TensorMap,
+  n: number,
+): { mean: Float64Array; sd: Float64Array } {
   const z = tf.tidy(() => f.sample(k, params, n).z);
   const v = z.dataSync();
   z.dispose();

@@ -23,7 +23,11 @@ export class LowRankGaussian implements Family {
   readonly amortisedSize: number;
   private readonly offset: number;
 
-  constructor(readonly dim: number, readonly rank: number, readonly initScale = 1) {
+  constructor(
+    readonly dim: number,
+    readonly rank: number,
+    readonly initScale = 1,
+  ) {
     if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`Expected a latent dimension ≥ 1, got ${dim}`);
     if (!Number.isInteger(rank) || rank < 1) throw new RangeError(`Expected a low-rank rank ≥ 1, got ${rank}`);
     this.offset = inverseSoftplus(initScale);
@@ -38,7 +42,11 @@ export class LowRankGaussian implements Family {
   init(k: Key, form: FamilyForm = 'global'): VariableMap {
     if (form === 'amortised') return {};
     const W = Float32Array.from(normal(k, this.dim * this.rank), (v) => 0.1 * this.initScale * v);
-    return createVariables(this.localShapes(), { loc: new Float32Array(this.dim), factor: W, diag: new Float32Array(this.dim) });
+    return createVariables(this.localShapes(), {
+      loc: new Float32Array(this.dim),
+      factor: W,
+      diag: new Float32Array(this.dim),
+    });
   }
   private d(p: TensorMap): tf.Tensor {
     return tf.add(tf.softplus(tf.add(need(p, 'diag'), this.offset)), 1e-6);

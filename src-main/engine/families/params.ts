@@ -34,9 +34,14 @@ export function createVariables(shapes: ShapeMap, values: Record<string, Float32
   const out: VariableMap = {};
   for (const [name, shape] of Object.entries(shapes)) {
     const v = values[name];
-    if (!v) throw new Error(`No initial value for parameter "${name}"; the family must initialise every parameter it declares.`);
+    if (!v)
+      throw new Error(
+        `No initial value for parameter "${name}"; the family must initialise every parameter it declares.`,
+      );
     if (v.length !== sizeOf(shape)) {
-      throw new Error(`Parameter "${name}" expects ${sizeOf(shape)} values for shape [${shape.join(', ')}], got ${v.length}.`);
+      throw new Error(
+        `Parameter "${name}" expects ${sizeOf(shape)} values for shape [${shape.join(', ')}], got ${v.length}.`,
+      );
     }
     out[name] = newVariable(tf.tensor(v, shape, 'float32'));
   }
@@ -60,18 +65,24 @@ export function paramsToJSON(map: TensorMap): SerialisedParams {
 /** Variables from `paramsToJSON` output. Checks every value is finite and every shape matches `expect` if given. */
 export function paramsFromJSON(json: SerialisedParams, expect?: ShapeMap): VariableMap {
   if (json.format !== 'elbo-studio.params.v1') {
-    throw new Error(`Expected params format "elbo-studio.params.v1", got "${String(json.format)}"; re-export the posterior.`);
+    throw new Error(
+      `Expected params format "elbo-studio.params.v1", got "${String(json.format)}"; re-export the posterior.`,
+    );
   }
   const out: VariableMap = {};
   for (const [name, { shape, values }] of Object.entries(json.params)) {
     if (values.length !== sizeOf(shape)) {
-      throw new Error(`Parameter "${name}" has ${values.length} values for shape [${shape.join(', ')}]; the file is corrupt.`);
+      throw new Error(
+        `Parameter "${name}" has ${values.length} values for shape [${shape.join(', ')}]; the file is corrupt.`,
+      );
     }
     if (expect) {
       const want = expect[name];
       if (!want) throw new Error(`Unexpected parameter "${name}"; this posterior belongs to another family.`);
       if (want.join(',') !== shape.join(',')) {
-        throw new Error(`Parameter "${name}" has shape [${shape.join(', ')}], expected [${want.join(', ')}]; dims differ.`);
+        throw new Error(
+          `Parameter "${name}" has shape [${shape.join(', ')}], expected [${want.join(', ')}]; dims differ.`,
+        );
       }
     }
     out[name] = newVariable(tf.tensor(Float32Array.from(values), shape, 'float32'));
@@ -109,11 +120,13 @@ export function need(map: TensorMap, name: string): tf.Tensor {
  * P must equal the sum of the shapes' sizes.
  */
 export function unpackEncoder(h: tf.Tensor, shapes: ShapeMap): TensorMap {
-  if (h.rank !== 2) throw new Error(`Expected an encoder output of shape [B, P], got rank ${h.rank} [${h.shape.join(', ')}].`);
+  if (h.rank !== 2)
+    throw new Error(`Expected an encoder output of shape [B, P], got rank ${h.rank} [${h.shape.join(', ')}].`);
   const names = Object.keys(shapes).sort();
   const total = names.reduce((a, n) => a + sizeOf(shapes[n]!), 0);
   const [B, P] = h.shape as [number, number];
-  if (P !== total) throw new Error(`Expected the encoder to output P = ${total} values per datum for this family, got ${P}.`);
+  if (P !== total)
+    throw new Error(`Expected the encoder to output P = ${total} values per datum for this family, got ${P}.`);
   const out: TensorMap = {};
   let off = 0;
   for (const n of names) {

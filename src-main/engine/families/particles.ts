@@ -21,12 +21,18 @@ export class ParticleFamily implements Family {
   readonly trainableBySvi = false;
   readonly amortisedSize = 0;
 
-  constructor(readonly dim: number, readonly count: number, readonly kernel: SvgdKernel = 'rbf', readonly initScale = 1) {
+  constructor(
+    readonly dim: number,
+    readonly count: number,
+    readonly kernel: SvgdKernel = 'rbf',
+    readonly initScale = 1,
+  ) {
     if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`Expected a latent dimension ≥ 1, got ${dim}`);
     if (!Number.isInteger(count) || count < 2) throw new RangeError(`Expected at least 2 SVGD particles, got ${count}`);
   }
   paramShapes(form: FamilyForm = 'global'): ShapeMap {
-    if (form === 'amortised') throw new Error('SVGD particles have no amortised form; use meanfield, a flow or iaf for encoders.');
+    if (form === 'amortised')
+      throw new Error('SVGD particles have no amortised form; use meanfield, a flow or iaf for encoders.');
     return { particles: [this.count, this.dim] };
   }
   init(k: Key, form: FamilyForm = 'global'): VariableMap {

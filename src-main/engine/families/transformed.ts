@@ -39,7 +39,10 @@ export class TransformedGaussian implements Family {
   }
 
   localShapes(): ShapeMap {
-    const out: ShapeMap = { ...prefixed(this.base.localShapes(), 'base.'), ...prefixed(this.flow.localShapes(), 'flow.') };
+    const out: ShapeMap = {
+      ...prefixed(this.base.localShapes(), 'base.'),
+      ...prefixed(this.flow.localShapes(), 'flow.'),
+    };
     const c = this.flow.contextSize();
     if (c > 0) out.ctx = [c];
     return out;
@@ -106,7 +109,8 @@ export class TransformedGaussian implements Family {
   }
   /** Mean and covariance (row-major D×D) of a flow-free (mean-field or full-rank) global posterior. */
   gaussianMoments(params: TensorMap): { mean: Float64Array; cov: Float64Array } {
-    if (this.flow.layers.length > 0) throw new Error(`gaussianMoments needs a flow-free family, this one is ${this.kind}.`);
+    if (this.flow.layers.length > 0)
+      throw new Error(`gaussianMoments needs a flow-free family, this one is ${this.kind}.`);
     const D = this.dim;
     const mean = Float64Array.from(params['base.loc']!.dataSync());
     const cov = new Float64Array(D * D);

@@ -27,7 +27,11 @@ function medianSq(d2: Float32Array | Float64Array, N: number): number {
 }
 
 /** The SVGD direction φ [N, D] for particles x [N, D] and scores ∇log p(x) [N, D]. */
-export function svgdDirection(x: tf.Tensor, score: tf.Tensor, kernel: SvgdKernel): { phi: tf.Tensor; bandwidth: number } {
+export function svgdDirection(
+  x: tf.Tensor,
+  score: tf.Tensor,
+  kernel: SvgdKernel,
+): { phi: tf.Tensor; bandwidth: number } {
   const N = x.shape[0]!;
   const sq = tf.sum(tf.square(x), 1, true); // [N, 1]
   const d2 = tf.relu(tf.sub(tf.add(sq, tf.transpose(sq)), tf.mul(2, tf.matMul(x, x, false, true))));
@@ -82,7 +86,7 @@ export class SvgdTrainable implements VariableTrainable<Float32Array> {
   private scoreOf(x: tf.Tensor): { score: tf.Tensor; loss: number } {
     if (this.config.score) return this.config.score(x);
     const logProb = this.config.logProb;
-    if (!logProb) throw new Error('SVGD needs logProb or score; pass the model\'s logJoint as logProb.');
+    if (!logProb) throw new Error("SVGD needs logProb or score; pass the model's logJoint as logProb.");
     return { score: tf.grad((t: tf.Tensor) => tf.sum(logProb(t)))(x), loss: NaN };
   }
 
@@ -124,7 +128,11 @@ export class SvgdTrainable implements VariableTrainable<Float32Array> {
 
 export function svgdTrainable(config: SvgdConfig): SvgdTrainable {
   const params = config.initialParams ?? config.family.init(key(config.seed));
-  return new SvgdTrainable(config, params, new Optimiser(config.optimiser ?? { kind: 'adam', learningRate: 0.05 }, params));
+  return new SvgdTrainable(
+    config,
+    params,
+    new Optimiser(config.optimiser ?? { kind: 'adam', learningRate: 0.05 }, params),
+  );
 }
 
 /** SVGD driven one step at a time (tests, benchmarks). */
@@ -141,7 +149,12 @@ export function svgdInit(config: SvgdConfig): SvgdState {
 /** One SVGD update on the loop; returns ‖φ‖ (mean over particles); a non-finite φ is skipped and counted. */
 export function svgdStep(state: SvgdState): { step: number; phiNorm: number; bandwidth: number; skipped: boolean } {
   const r = state.loop.advance()!;
-  return { step: r.step, phiNorm: state.trainable.lastPhiNorm, bandwidth: state.trainable.lastBandwidth, skipped: r.skipped };
+  return {
+    step: r.step,
+    phiNorm: state.trainable.lastPhiNorm,
+    bandwidth: state.trainable.lastBandwidth,
+    skipped: r.skipped,
+  };
 }
 
 export function svgdDispose(state: SvgdState): void {

@@ -31,7 +31,13 @@ describe('SVI', () => {
         makeObjective({ kind: 'iwae', k: 3 }),
         makeObjective({ kind: 'renyi', alpha: 0.5, k: 3 }),
       ]) {
-        const state = sviInit({ family: makeFamily(spec, 2), model: target, objective, optimiser: { kind: 'adam', learningRate: 0.01 }, seed: 1 });
+        const state = sviInit({
+          family: makeFamily(spec, 2),
+          model: target,
+          objective,
+          optimiser: { kind: 'adam', learningRate: 0.01 },
+          seed: 1,
+        });
         sviStep(state);
         const before = tf.memory().numTensors;
         for (let i = 0; i < 5; i++) sviStep(state);
@@ -43,7 +49,12 @@ describe('SVI', () => {
       family: makeFamily({ kind: 'meanfield' }, 2),
       model: target,
       objective: makeObjective({ kind: 'elbo', samples: 4 }, { estimator: 'score' }),
-      optimiser: { kind: 'sgd', learningRate: 0.01, clipNorm: 5, schedule: { kind: 'robbins-monro', tau0: 10, kappa: 0.7 } },
+      optimiser: {
+        kind: 'sgd',
+        learningRate: 0.01,
+        clipNorm: 5,
+        schedule: { kind: 'robbins-monro', tau0: 10, kappa: 0.7 },
+      },
       seed: 1,
     });
     sviStep(sf);
@@ -65,15 +76,33 @@ describe('SVI', () => {
         return calls % 3 === 0 ? tf.mul(base, NaN) : base;
       },
     };
-    const state = sviInit({ family: makeFamily({ kind: 'meanfield' }, 2), model: flaky, objective: makeObjective({ kind: 'elbo', samples: 1 }), optimiser: { kind: 'adam', learningRate: 0.01 }, seed: 3 });
+    const state = sviInit({
+      family: makeFamily({ kind: 'meanfield' }, 2),
+      model: flaky,
+      objective: makeObjective({ kind: 'elbo', samples: 1 }),
+      optimiser: { kind: 'adam', learningRate: 0.01 },
+      seed: 3,
+    });
     for (let i = 0; i < 30; i++) sviStep(state);
     expect(state.skipped).toBe(10);
     const values = Object.values(state.params).flatMap((v) => Array.from(v.dataSync()));
     expect(values.every(Number.isFinite)).toBe(true);
     sviDispose(state);
 
-    const broken: GlobalModel = { dim: 2, names: ['a', 'b'], exact: false, logJoint: (t) => tf.mul(tf.sum(t, -1), NaN) };
-    const s2 = sviInit({ family: makeFamily({ kind: 'meanfield' }, 2), model: broken, objective: makeObjective({ kind: 'elbo', samples: 1 }), optimiser: { kind: 'adam', learningRate: 0.01 }, seed: 3, maxConsecutiveNonFinite: 5 });
+    const broken: GlobalModel = {
+      dim: 2,
+      names: ['a', 'b'],
+      exact: false,
+      logJoint: (t) => tf.mul(tf.sum(t, -1), NaN),
+    };
+    const s2 = sviInit({
+      family: makeFamily({ kind: 'meanfield' }, 2),
+      model: broken,
+      objective: makeObjective({ kind: 'elbo', samples: 1 }),
+      optimiser: { kind: 'adam', learningRate: 0.01 },
+      seed: 3,
+      maxConsecutiveNonFinite: 5,
+    });
     let err: unknown = null;
     try {
       for (let i = 0; i < 10; i++) sviStep(s2);
@@ -81,14 +110,19 @@ describe('SVI', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(NonFiniteError);
-    expect((err as Error).message).toMatch(/not finite for 5 steps in a row; lower the learning rate \(now 0\.01\).* Step 4 gave loss NaN/);
+    expect((err as Error).message).toMatch(
+      /not finite for 5 steps in a row; lower the learning rate \(now 0\.01\).* Step 4 gave loss NaN/,
+    );
     expect(s2.step).toBe(5);
     sviDispose(s2);
   });
 
   it('anneals β linearly and applies it through logPrior − log q', () => {
     const { linearRegressionModel } = glm;
-    const model = linearRegressionModel({ X: Float32Array.from([1, 0, 0, 1, 1, 1]), rows: 3, cols: 2, y: Float32Array.from([1, 2, 3]) }, { noise: { kind: 'known', sigma: 1 } });
+    const model = linearRegressionModel(
+      { X: Float32Array.from([1, 0, 0, 1, 1, 1]), rows: 3, cols: 2, y: Float32Array.from([1, 2, 3]) },
+      { noise: { kind: 'known', sigma: 1 } },
+    );
     const state = sviInit({
       family: makeFamily({ kind: 'meanfield' }, 2),
       model,
@@ -104,7 +138,13 @@ describe('SVI', () => {
 
   it('validates Robbins–Monro κ and names the fix', () => {
     expect(() =>
-      sviInit({ family: makeFamily({ kind: 'meanfield' }, 2), model: target, objective: makeObjective({ kind: 'elbo', samples: 1 }), optimiser: { kind: 'sgd', learningRate: 1, schedule: { kind: 'robbins-monro', tau0: 1, kappa: 0.5 } }, seed: 1 }),
+      sviInit({
+        family: makeFamily({ kind: 'meanfield' }, 2),
+        model: target,
+        objective: makeObjective({ kind: 'elbo', samples: 1 }),
+        optimiser: { kind: 'sgd', learningRate: 1, schedule: { kind: 'robbins-monro', tau0: 1, kappa: 0.5 } },
+        seed: 1,
+      }),
     ).toThrow(/κ in \(0\.5, 1\], got 0\.5/);
   });
 });

@@ -63,7 +63,13 @@ export class SviTrainable implements VariableTrainable<null> {
     const { family, model, objective } = this.config;
     this.beta = klWeight(step, objective.beta, objective.anneal);
     this.learningRate = this.optimiser.currentLearningRate();
-    const r = lossAndGrads(fold(this.runKey, step), this.params, { family, model, objective, beta: this.beta, baseline: this.baseline });
+    const r = lossAndGrads(fold(this.runKey, step), this.params, {
+      family,
+      model,
+      objective,
+      beta: this.beta,
+      baseline: this.baseline,
+    });
     const gradNorm = globalNorm(r.grads);
     return {
       loss: r.loss,
@@ -83,7 +89,10 @@ export class SviTrainable implements VariableTrainable<null> {
 /** SVI driven one step at a time (tests, benchmarks); fitGlm runs the same trainable through the loop. */
 export class SviState extends Stepper<SviTrainable, null> {
   constructor(trainable: SviTrainable) {
-    super(trainable, { maxConsecutiveNonFinite: trainable.config.maxConsecutiveNonFinite, learningRate: trainable.config.optimiser.learningRate });
+    super(trainable, {
+      maxConsecutiveNonFinite: trainable.config.maxConsecutiveNonFinite,
+      learningRate: trainable.config.optimiser.learningRate,
+    });
   }
   get config(): SviConfig {
     return this.trainable.config;
@@ -99,8 +108,12 @@ export class SviState extends Stepper<SviTrainable, null> {
 /** The trainable of a global model: validated family and model, initial parameters, optimiser, run key. */
 export function sviTrainable(config: SviConfig): SviTrainable {
   const { family, model } = config;
-  if (!family.trainableBySvi) throw new Error(`The ${family.kind} family is not fitted by SVI; run inference/svgd.ts instead.`);
-  if (family.dim !== model.dim) throw new RangeError(`Family dim ${family.dim} differs from model dim ${model.dim}; build the family with makeFamily(spec, model.dim).`);
+  if (!family.trainableBySvi)
+    throw new Error(`The ${family.kind} family is not fitted by SVI; run inference/svgd.ts instead.`);
+  if (family.dim !== model.dim)
+    throw new RangeError(
+      `Family dim ${family.dim} differs from model dim ${model.dim}; build the family with makeFamily(spec, model.dim).`,
+    );
   const max = config.maxConsecutiveNonFinite ?? MAX_NONFINITE_STREAK;
   if (!Number.isInteger(max) || max < 1) throw new RangeError(`Expected maxConsecutiveNonFinite ≥ 1, got ${max}`);
   const [kInit, kRun] = split(key(config.seed), 2);
@@ -122,17 +135,40 @@ export function sviInit(config: SviConfig): SviState {
 export function sviStep(state: SviState): SviStepResult {
   const t = state.trainable;
   const r = state.loop.advance()!;
-  return { step: r.step, bound: r.bound, loss: r.loss, gradNorm: r.gradNorm ?? NaN, skipped: r.skipped, learningRate: t.learningRate, beta: t.beta };
+  return {
+    step: r.step,
+    bound: r.bound,
+    loss: r.loss,
+    gradNorm: r.gradNorm ?? NaN,
+    skipped: r.skipped,
+    learningRate: t.learningRate,
+    beta: t.beta,
+  };
 }
 
 /**
  * Monte Carlo ELBO (β = 1, no analytic KL) with `samples` draws from a dedicated key, and its standard error.
  */
-export function sviEvaluate(state: SviState, opts: { samples?: number; seed?: number } = {}): { elbo: number; se: number } {
-  return evaluateElbo(state.config.family, state.params, state.config.model, opts.samples ?? 1000, fold(state.runKey, 0x7fffffff ^ (opts.seed ?? 0)));
+export function sviEvaluate(
+  state: SviState,
+  opts: { samples?: number; seed?: number } = {},
+): { elbo: number; se: number } {
+  return evaluateElbo(
+    state.config.family,
+    state.params,
+    state.config.model,
+    opts.samples ?? 1000,
+    fold(state.runKey, 0x7fffffff ^ (opts.seed ?? 0)),
+  );
 }
 
-export function evaluateElbo(family: Family, params: VariableMap, model: GlobalModel, samples: number, k: Key): { elbo: number; se: number } {
+export function evaluateElbo(
+  family: Family,
+  params: VariableMap,
+  model: GlobalModel,
+  samples: number,
+  k: Key,
+): { elbo: number; se: number } {
   const logW = tf.tidy(() => {
     const { z, logQ } = family.sample(k, params, samples);
     return tf.sub(model.logJoint(z), logQ);

@@ -11,7 +11,14 @@ import type { Family } from '../families/family.js';
 import type { VariableMap } from '../families/params.js';
 import { makeObjective } from '../objectives/objective.js';
 import type { GlobalModel } from '../models/common/model.js';
-import { bananaTarget, bimodalTarget, gaussianTarget, sampleBanana, sampleBimodal, whitenBanana } from '../models/common/targets.js';
+import {
+  bananaTarget,
+  bimodalTarget,
+  gaussianTarget,
+  sampleBanana,
+  sampleBimodal,
+  whitenBanana,
+} from '../models/common/targets.js';
 import { knnKl, monteCarloKl } from '../diagnostics/latent.js';
 import { key, normal, uniform } from '../rng.js';
 import { sviDispose, sviInit, sviStep } from './svi.js';
@@ -45,9 +52,23 @@ function drawQ(f: Family, p: VariableMap, n: number, seed: number): Float64Array
  * SVGD's KL is estimated as KL(KDE of T(particles) ‖ T#p) by Monte Carlo.
  */
 const standardNormal = gaussianTarget(new Float64Array(2), Float64Array.from([1, 0, 0, 1]));
-const targets: Array<[string, GlobalModel, (n: number) => Float64Array, (x: Float64Array) => Float32Array, GlobalModel]> = [
-  ['bimodal', bimodalTarget(), (n) => sampleBimodal(uniform(key(11), n), normal(key(12), 2 * n), n), (x) => Float32Array.from(x), bimodalTarget()],
-  ['banana', bananaTarget(), (n) => sampleBanana(normal(key(13), 2 * n), n), (x) => whitenBanana(x, x.length / 2), standardNormal],
+const targets: Array<
+  [string, GlobalModel, (n: number) => Float64Array, (x: Float64Array) => Float32Array, GlobalModel]
+> = [
+  [
+    'bimodal',
+    bimodalTarget(),
+    (n) => sampleBimodal(uniform(key(11), n), normal(key(12), 2 * n), n),
+    (x) => Float32Array.from(x),
+    bimodalTarget(),
+  ],
+  [
+    'banana',
+    bananaTarget(),
+    (n) => sampleBanana(normal(key(13), 2 * n), n),
+    (x) => whitenBanana(x, x.length / 2),
+    standardNormal,
+  ],
 ];
 
 describe('non-Gaussian targets', () => {
@@ -60,7 +81,12 @@ describe('non-Gaussian targets', () => {
       const klPl = monteCarloKl(pl.config.family, pl.params, target, 4000, key(99));
 
       const fam = new ParticleFamily(2, 100, 'rbf', 0.05);
-      const sv = svgdInit({ family: fam, logProb: (z) => target.logJoint(z), seed: 3, optimiser: { kind: 'adam', learningRate: 0.05 } });
+      const sv = svgdInit({
+        family: fam,
+        logProb: (z) => target.logJoint(z),
+        seed: 3,
+        optimiser: { kind: 'adam', learningRate: 0.05 },
+      });
       for (let i = 0; i < 300; i++) svgdStep(sv);
       const particles = Float64Array.from(sv.params.particles!.dataSync());
       // KDE (leave-one-out bandwidth) of the particles in coordinates where the target is simple; the smoothing
@@ -73,7 +99,8 @@ describe('non-Gaussian targets', () => {
       const pSamples = drawP(4000);
       const knnSvgd = knnKl(particles, 100, pSamples, 4000, 2);
       let knnMf = 0;
-      for (let r = 0; r < 5; r++) knnMf += knnKl(drawQ(mf.config.family, mf.params, 100, 500 + r), 100, pSamples, 4000, 2) / 5;
+      for (let r = 0; r < 5; r++)
+        knnMf += knnKl(drawQ(mf.config.family, mf.params, 100, 500 + r), 100, pSamples, 4000, 2) / 5;
       console.log(
         `${name}: KL mean-field ${klMf.kl.toFixed(3)}±${klMf.se.toFixed(3)}, planar-16 ${klPl.kl.toFixed(3)}±${klPl.se.toFixed(3)}, ` +
           `SVGD (KDE) ${klSvgd.kl.toFixed(3)}±${klSvgd.se.toFixed(3)}; kNN KL mean-field ${knnMf.toFixed(3)}, SVGD ${knnSvgd.toFixed(3)}`,
@@ -104,7 +131,12 @@ describe('non-Gaussian targets', () => {
   it('SVGD with the IMQ kernel also covers both modes', () => {
     const target = bimodalTarget();
     const fam = new ParticleFamily(2, 60, 'imq', 0.05);
-    const sv = svgdInit({ family: fam, logProb: (z) => target.logJoint(z), seed: 4, optimiser: { kind: 'adam', learningRate: 0.05 } });
+    const sv = svgdInit({
+      family: fam,
+      logProb: (z) => target.logJoint(z),
+      seed: 4,
+      optimiser: { kind: 'adam', learningRate: 0.05 },
+    });
     for (let i = 0; i < 300; i++) svgdStep(sv);
     const x = sv.params.particles!.dataSync();
     let upper = 0;

@@ -81,7 +81,14 @@ describe('train loop', () => {
     const reports: boolean[] = [];
     let err: unknown = null;
     try {
-      runLoopSync(new TrainLoop(w, { epochs: 100, maxConsecutiveNonFinite: 6, learningRate: 0.3, onStep: (r) => reports.push(r.skipped) }));
+      runLoopSync(
+        new TrainLoop(w, {
+          epochs: 100,
+          maxConsecutiveNonFinite: 6,
+          learningRate: 0.3,
+          onStep: (r) => reports.push(r.skipped),
+        }),
+      );
     } catch (e) {
       err = e;
     }
@@ -111,7 +118,9 @@ describe('train loop', () => {
     const skipped: number[] = [];
     let err: unknown = null;
     try {
-      runLoopSync(new TrainLoop(tr, { epochs: 1000, learningRate: 1e12, onStep: (r) => r.skipped && skipped.push(r.step) }));
+      runLoopSync(
+        new TrainLoop(tr, { epochs: 1000, learningRate: 1e12, onStep: (r) => r.skipped && skipped.push(r.step) }),
+      );
     } catch (e) {
       err = e;
     }
@@ -156,7 +165,13 @@ describe('train loop', () => {
 
   it('keeps the best epoch without stopping early when patience is 0', () => {
     const w = new Walker();
-    const s = runLoopSync(new TrainLoop(w, { epochs: 6, evaluate: () => -Math.abs(w.theta - 2), earlyStopping: { patience: 0, restoreBest: true } }));
+    const s = runLoopSync(
+      new TrainLoop(w, {
+        epochs: 6,
+        evaluate: () => -Math.abs(w.theta - 2),
+        earlyStopping: { patience: 0, restoreBest: true },
+      }),
+    );
     expect(s.earlyStopped).toBe(false);
     expect(s.epochs).toBe(6);
     expect(s.bestEpoch).toBe(2);
@@ -182,9 +197,15 @@ describe('train loop', () => {
   });
 
   it('rejects early stopping without a checkpoint score or a snapshot, and a bad streak limit', () => {
-    expect(() => new TrainLoop(new Walker(), { epochs: 1, earlyStopping: { patience: 3, restoreBest: true } })).toThrow(/Early stopping needs an evaluate\(\)/);
-    expect(() => new TrainLoop(new Walker(), { epochs: 1, maxConsecutiveNonFinite: 0 })).toThrow('Expected maxConsecutiveNonFinite ≥ 1, got 0');
+    expect(() => new TrainLoop(new Walker(), { epochs: 1, earlyStopping: { patience: 3, restoreBest: true } })).toThrow(
+      /Early stopping needs an evaluate\(\)/,
+    );
+    expect(() => new TrainLoop(new Walker(), { epochs: 1, maxConsecutiveNonFinite: 0 })).toThrow(
+      'Expected maxConsecutiveNonFinite ≥ 1, got 0',
+    );
     const bare: Trainable = { step: (s) => new Walker().step(s) };
-    expect(() => new TrainLoop(bare, { epochs: 1, evaluate: () => 0, earlyStopping: { patience: 1, restoreBest: true } })).toThrow(/restoreBest needs a trainable with snapshot\(\) and restore\(\)/);
+    expect(
+      () => new TrainLoop(bare, { epochs: 1, evaluate: () => 0, earlyStopping: { patience: 1, restoreBest: true } }),
+    ).toThrow(/restoreBest needs a trainable with snapshot\(\) and restore\(\)/);
   });
 });

@@ -178,7 +178,8 @@ export class TrainLoop<Snap = unknown> {
   ) {
     const b = config.batches;
     if (!(config.epochs >= 0)) throw new RangeError(`Expected epochs ≥ 0, got ${config.epochs}`);
-    if (b && !(Number.isInteger(b.batchSize) && b.batchSize >= 1)) throw new RangeError(`Expected a batch size ≥ 1, got ${b.batchSize}`);
+    if (b && !(Number.isInteger(b.batchSize) && b.batchSize >= 1))
+      throw new RangeError(`Expected a batch size ≥ 1, got ${b.batchSize}`);
     if (b && !(b.n >= 1)) throw new RangeError(`Expected at least one training row, got ${b.n}`);
     this.stepsPerEpoch = b ? Math.ceil(b.n / Math.min(b.batchSize, b.n)) : 1;
     this.maxStreak = config.maxConsecutiveNonFinite ?? MAX_NONFINITE_STREAK;
@@ -190,7 +191,9 @@ export class TrainLoop<Snap = unknown> {
       throw new Error('Early stopping needs an evaluate() checkpoint score; pass evaluate or drop earlyStopping.');
     }
     if (es?.restoreBest && !(trainable.snapshot && trainable.restore)) {
-      throw new Error('restoreBest needs a trainable with snapshot() and restore(); add them or set restoreBest false.');
+      throw new Error(
+        'restoreBest needs a trainable with snapshot() and restore(); add them or set restoreBest false.',
+      );
     }
   }
 
@@ -245,7 +248,12 @@ export class TrainLoop<Snap = unknown> {
     c.onStep?.(report);
     if (this.streak >= this.maxStreak) {
       this.done = true;
-      throw new NonFiniteError(this.streak, step, { loss: out.loss, bound: out.bound, gradNorm: out.gradNorm }, c.learningRate);
+      throw new NonFiniteError(
+        this.streak,
+        step,
+        { loss: out.loss, bound: out.bound, gradNorm: out.gradNorm },
+        c.learningRate,
+      );
     }
     this.batch += 1;
     if (this.batch >= this.stepsPerEpoch) this.endEpoch(epoch);
@@ -262,7 +270,13 @@ export class TrainLoop<Snap = unknown> {
     this.epoch = epoch;
     this.epochSeconds.push(seconds);
     this.stepSeconds.push(stepSeconds);
-    c.onEpoch?.({ epoch, meanLoss: this.lossCount ? this.lossSum / this.lossCount : Number.NaN, score, seconds, stepSeconds });
+    c.onEpoch?.({
+      epoch,
+      meanLoss: this.lossCount ? this.lossSum / this.lossCount : Number.NaN,
+      score,
+      seconds,
+      stepSeconds,
+    });
     const es = c.earlyStopping;
     if (!es || score === null || Number.isNaN(score)) return;
     if (!this.best || score > this.best.score) {

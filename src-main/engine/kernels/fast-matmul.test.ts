@@ -10,7 +10,15 @@ import { fastMatMulActive } from './fast-matmul';
 const require = createRequire(import.meta.url);
 
 /** Reference product in float64: A [M, K] (stored [K, M] when tA) · B [K, N] (stored [N, K] when tB). */
-function naive(a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: number, N: number, tA: boolean, tB: boolean): Float64Array {
+function naive(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  M: number,
+  K: number,
+  N: number,
+  tA: boolean,
+  tB: boolean,
+): Float64Array {
   const c = new Float64Array(M * N);
   for (let i = 0; i < M; i++)
     for (let j = 0; j < N; j++) {
@@ -71,7 +79,12 @@ describe('SIMD GEMM kernel on the wasm backend', () => {
       const y = tf.fused.matMul({ a, b, bias, activation: 'relu' }).dataSync();
       const ref = naive(a.dataSync(), b.dataSync(), 7, 5, 11, false, false);
       const bd = bias.dataSync();
-      expect(maxRelErr(ref.map((v, i) => Math.max(0, v + bd[i]!)), y)).toBeLessThan(1e-5);
+      expect(
+        maxRelErr(
+          ref.map((v, i) => Math.max(0, v + bd[i]!)),
+          y,
+        ),
+      ).toBeLessThan(1e-5);
     });
   });
 
@@ -87,8 +100,15 @@ describe('SIMD GEMM kernel on the wasm backend', () => {
       const ad = a.dataSync();
       for (let t = 0; t < 3; t++) {
         const at = ad.subarray(t * 30, (t + 1) * 30);
-        expect(maxRelErr(naive(at, b.dataSync().subarray(t * 54, (t + 1) * 54), 5, 6, 9, false, false), c.dataSync().subarray(t * 45, (t + 1) * 45))).toBeLessThan(1e-5);
-        expect(maxRelErr(naive(at, b1.dataSync(), 5, 6, 9, false, false), cb.dataSync().subarray(t * 45, (t + 1) * 45))).toBeLessThan(1e-5);
+        expect(
+          maxRelErr(
+            naive(at, b.dataSync().subarray(t * 54, (t + 1) * 54), 5, 6, 9, false, false),
+            c.dataSync().subarray(t * 45, (t + 1) * 45),
+          ),
+        ).toBeLessThan(1e-5);
+        expect(
+          maxRelErr(naive(at, b1.dataSync(), 5, 6, 9, false, false), cb.dataSync().subarray(t * 45, (t + 1) * 45)),
+        ).toBeLessThan(1e-5);
       }
     });
   });
@@ -97,7 +117,8 @@ describe('SIMD GEMM kernel on the wasm backend', () => {
   // ELBO_STUDIO_WASM_GEMM=0.
   for (const activation of ['linear', 'relu', 'elu', 'sigmoid'] as const)
     it(`fused product (transposeB) + bias + ${activation} matches and leaves nothing on the heap`, () => {
-      const ids = (): number => (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
+      const ids = (): number =>
+        (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
       const before = ids();
       tf.tidy(() => {
         const [M, K, N] = [13, 21, 19];
@@ -107,7 +128,16 @@ describe('SIMD GEMM kernel on the wasm backend', () => {
         const y = tf.fused.matMul({ a, b, transposeB: true, bias, activation }).dataSync();
         const ref = naive(a.dataSync(), b.dataSync(), M, K, N, false, true);
         const bd = bias.dataSync();
-        const act = (v: number): number => (activation === 'relu' ? Math.max(0, v) : activation === 'elu' ? (v > 0 ? v : Math.expm1(v)) : activation === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : v);
+        const act = (v: number): number =>
+          activation === 'relu'
+            ? Math.max(0, v)
+            : activation === 'elu'
+              ? v > 0
+                ? v
+                : Math.expm1(v)
+              : activation === 'sigmoid'
+                ? 1 / (1 + Math.exp(-v))
+                : v;
         const want = ref.map((v, i) => act(v + bd[i % N]!));
         expect(maxRelErr(want, y)).toBeLessThan(1e-5);
       });
@@ -118,8 +148,14 @@ describe('SIMD GEMM kernel on the wasm backend', () => {
     const grads = async (backend: string): Promise<Float32Array[]> => {
       await tf.setBackend(backend);
       return tf.tidy(() => {
-        const x = tf.tensor2d(Array.from({ length: 6 * 10 }, (_, i) => Math.sin(i)), [6, 10]);
-        const w = tf.tensor2d(Array.from({ length: 10 * 9 }, (_, i) => Math.cos(i * 0.7)), [10, 9]);
+        const x = tf.tensor2d(
+          Array.from({ length: 6 * 10 }, (_, i) => Math.sin(i)),
+          [6, 10],
+        );
+        const w = tf.tensor2d(
+          Array.from({ length: 10 * 9 }, (_, i) => Math.cos(i * 0.7)),
+          [10, 9],
+        );
         const f = (xx: tf.Tensor, ww: tf.Tensor): tf.Scalar => tf.sum(tf.square(tf.relu(tf.matMul(xx, ww))));
         const [gx, gw] = tf.grads(f)([x, w]);
         return [gx!.dataSync() as Float32Array, gw!.dataSync() as Float32Array];

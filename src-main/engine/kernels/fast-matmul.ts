@@ -20,7 +20,17 @@ import { GEMM_MR, GEMM_NR, GEMM_WASM_BASE64 } from './gemm-wasm';
 interface GemmExports {
   pack_a(src: number, dst: number, M: number, K: number, trans: number): void;
   pack_b(src: number, dst: number, K: number, N: number, trans: number): void;
-  gemm(ap: number, bp: number, c: number, M: number, N: number, K: number, bias: number, act: number, tmp: number): void;
+  gemm(
+    ap: number,
+    bp: number,
+    c: number,
+    M: number,
+    N: number,
+    K: number,
+    bias: number,
+    act: number,
+    tmp: number,
+  ): void;
 }
 
 // Minimal view of the wasm backend's internals used here (tfjs-backend-wasm 4.22).
@@ -37,7 +47,11 @@ interface WasmBackendLike {
   disposeData(dataId: object): void;
 }
 
-type KernelArgs = { inputs: Record<string, tf.TensorInfo | undefined>; backend: WasmBackendLike; attrs: Record<string, unknown> };
+type KernelArgs = {
+  inputs: Record<string, tf.TensorInfo | undefined>;
+  backend: WasmBackendLike;
+  attrs: Record<string, unknown>;
+};
 
 interface Instance {
   module: WasmModuleLike;
@@ -228,7 +242,8 @@ export function installFastMatMul(): boolean {
       else if (activation === 'relu6') then('Relu6', { x: out });
       else if (activation === 'sigmoid') then('Sigmoid', { x: out });
       else if (activation === 'leakyrelu') then('LeakyRelu', { x: out }, { alpha: args.attrs.leakyreluAlpha ?? 0.2 });
-      else if (activation === 'prelu' && preluActivationWeights) then('Prelu', { x: out, alpha: preluActivationWeights });
+      else if (activation === 'prelu' && preluActivationWeights)
+        then('Prelu', { x: out, alpha: preluActivationWeights });
       else throw new Error(`fused matMul: unsupported activation ${activation}`);
     }
     return out;
@@ -256,5 +271,9 @@ export function setFastMatMul(on: boolean): boolean {
 
 /** Whether the SIMD kernel currently serves matrix products. */
 export function fastMatMulActive(): boolean {
-  return installedFor !== null && tf.getBackend() === 'wasm' && (tf.backend() as unknown as WasmBackendLike).wasm === installedFor;
+  return (
+    installedFor !== null &&
+    tf.getBackend() === 'wasm' &&
+    (tf.backend() as unknown as WasmBackendLike).wasm === installedFor
+  );
 }

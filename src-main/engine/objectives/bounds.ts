@@ -10,7 +10,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 function checkLogW(logW: tf.Tensor): number {
-  if (logW.rank !== 2) throw new RangeError(`Expected log-weights of shape [S, B], got [${logW.shape.join(', ')}]; reshape [S] to [S, 1].`);
+  if (logW.rank !== 2)
+    throw new RangeError(
+      `Expected log-weights of shape [S, B], got [${logW.shape.join(', ')}]; reshape [S] to [S, 1].`,
+    );
   return logW.shape[0]!;
 }
 

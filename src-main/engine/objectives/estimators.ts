@@ -62,7 +62,8 @@ export function scoreSurrogate(
   o: { objective: Objective; baseline: number | null; direct?: tf.Tensor },
 ): Surrogate {
   const S = logW.shape[0]!;
-  if (logW.rank !== 2 || logQ.rank !== 2) throw new RangeError(`Expected logW and logQ shaped [S, B], got [${logW.shape}] and [${logQ.shape}]`);
+  if (logW.rank !== 2 || logQ.rank !== 2)
+    throw new RangeError(`Expected logW and logQ shaped [S, B], got [${logW.shape}] and [${logQ.shape}]`);
   const f = stopGradient(logW);
   if (o.objective.kind === 'elbo') {
     const b = S > 1 ? tf.div(tf.sub(tf.sum(f, 0, true), f), S - 1) : tf.scalar(o.baseline ?? 0);
@@ -120,7 +121,9 @@ export function globalLoss(k: Key, params: TensorMap, c: LossContext): { loss: t
   }
 
   if (!family.hasLogProb) {
-    throw new Error(`The score-function estimator needs log q(z) at given z; the ${family.kind} family has none. Use estimator "reparam" or an invertible family (meanfield, fullrank, lowrank, iaf, coupling).`);
+    throw new Error(
+      `The score-function estimator needs log q(z) at given z; the ${family.kind} family has none. Use estimator "reparam" or an invertible family (meanfield, fullrank, lowrank, iaf, coupling).`,
+    );
   }
   const z = stopGradient(family.sample(k, params, S).z);
   const logQ = tf.reshape(family.logProb(params, z), [S, 1]); // gradient flows to φ only through here
@@ -130,7 +133,11 @@ export function globalLoss(k: Key, params: TensorMap, c: LossContext): { loss: t
 }
 
 /** Loss, bound and gradients (keyed by parameter name) at one draw. Caller disposes the returned tensors. */
-export function lossAndGrads(k: Key, vars: VariableMap, c: LossContext): { loss: number; bound: number; grads: TensorMap } {
+export function lossAndGrads(
+  k: Key,
+  vars: VariableMap,
+  c: LossContext,
+): { loss: number; bound: number; grads: TensorMap } {
   const names = Object.keys(vars);
   const varList = names.map((n) => vars[n]!);
   let boundT: tf.Tensor | null = null;

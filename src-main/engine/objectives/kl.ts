@@ -39,7 +39,11 @@ export function klTrilDiag(mu: tf.Tensor, L: tf.Tensor, m: tf.Tensor | number, s
  * KL(q ‖ N(m, diag s²)) for an exactly Gaussian q (Family.gaussian): per coordinate [..., D] for a diagonal scale
  * (perDim, null for a full factor) and the total [...].
  */
-export function klGaussianToDiag(q: GaussianForm, m: tf.Tensor | number, s: tf.Tensor | number): { perDim: tf.Tensor | null; total: tf.Tensor } {
+export function klGaussianToDiag(
+  q: GaussianForm,
+  m: tf.Tensor | number,
+  s: tf.Tensor | number,
+): { perDim: tf.Tensor | null; total: tf.Tensor } {
   if (q.tril) return { perDim: null, total: klTrilDiag(q.loc, q.tril, m, s) };
   const perDim = m === 0 && s === 1 ? klNormalStd(q.loc, q.scale) : klNormalDiag(q.loc, q.scale, m, s);
   return { perDim, total: tf.sum(perDim, -1) };

@@ -54,7 +54,14 @@ export function makeObjective(spec: ObjectiveSpec, training: Partial<TrainingSpe
         bound: elboBound,
       };
     case 'iwae':
-      return { ...common, kind: 'iwae', label: `iwae:${spec.k}`, samples: count(spec.k, 'IWAE k'), analyticKl: false, bound: iwaeBound };
+      return {
+        ...common,
+        kind: 'iwae',
+        label: `iwae:${spec.k}`,
+        samples: count(spec.k, 'IWAE k'),
+        analyticKl: false,
+        bound: iwaeBound,
+      };
     case 'renyi': {
       const alpha = spec.alpha;
       if (!Number.isFinite(alpha)) throw new RangeError(`Expected a finite Rényi α, got ${alpha}`);

@@ -28,11 +28,16 @@ describe('analytic KL', () => {
       const s = tf.tensor1d([1.5, 0.7, 1.1]);
       const bp = scope(p, 'base.');
       const analytic = read(() =>
-        f.base instanceof AffineTril ? klTrilDiag(bp.loc!, f.base.tril(bp), m, s) : tf.sum(klNormalDiag(bp.loc!, f.base.scale(bp), m, s)),
+        f.base instanceof AffineTril
+          ? klTrilDiag(bp.loc!, f.base.tril(bp), m, s)
+          : tf.sum(klNormalDiag(bp.loc!, f.base.scale(bp), m, s)),
       )[0]!;
       const mc = read(() => {
         const { z, logQ } = f.sample(key(7), p, 20000);
-        const logP = tf.sum(tf.sub(tf.mul(-0.5, tf.square(tf.div(tf.sub(z, m), s))), tf.add(tf.log(s), 0.5 * Math.log(2 * Math.PI))), -1);
+        const logP = tf.sum(
+          tf.sub(tf.mul(-0.5, tf.square(tf.div(tf.sub(z, m), s))), tf.add(tf.log(s), 0.5 * Math.log(2 * Math.PI))),
+          -1,
+        );
         return tf.sub(logQ, logP);
       });
       const { mean, se } = meanSe(mc);
@@ -97,7 +102,15 @@ describe('bounds from one log-weight tensor', () => {
     expect(klWeight(500, 1, { kind: 'linear', warmup: 100 })).toBe(1);
     expect(klWeight(125, 2, { kind: 'cyclical', period: 100, ratio: 0.5 })).toBeCloseTo(1);
     expect(klWeight(175, 2, { kind: 'cyclical', period: 100, ratio: 0.5 })).toBe(2);
-    const fb = read(() => freeBitsKl(tf.tensor2d([[0.1, 2], [0.3, 4]]), 0.5))[0]!;
+    const fb = read(() =>
+      freeBitsKl(
+        tf.tensor2d([
+          [0.1, 2],
+          [0.3, 4],
+        ]),
+        0.5,
+      ),
+    )[0]!;
     expect(fb).toBeCloseTo(0.5 + 3, 5);
   });
 });

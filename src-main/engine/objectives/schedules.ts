@@ -10,9 +10,7 @@ import type { AnnealSpec } from '../../../src-shared/schemas/run-spec.js';
 
 /** KL annealing in steps (the run spec's `training.anneal` counts epochs; annealSteps converts). */
 export type AnnealSchedule =
-  | { kind: 'constant' }
-  | { kind: 'linear'; warmup: number }
-  | { kind: 'cyclical'; period: number; ratio?: number };
+  { kind: 'constant' } | { kind: 'linear'; warmup: number } | { kind: 'cyclical'; period: number; ratio?: number };
 
 /** training.anneal (epochs) → the schedule in steps; at least one step. */
 export function annealSteps(a: AnnealSpec, stepsPerEpoch: number): AnnealSchedule {

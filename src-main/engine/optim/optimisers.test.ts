@@ -35,10 +35,19 @@ describe('optimisers', () => {
     expect(learningRateAt(0, 2, cosine)).toBeCloseTo(2);
     expect(learningRateAt(50, 2, cosine)).toBeCloseTo(2 * 0.505);
     expect(learningRateAt(100, 2, cosine)).toBeCloseTo(0.02);
-    expect(() => new Optimiser({ kind: 'adam', learningRate: 1, schedule: { kind: 'cosine', totalSteps: 0 } }, {})).toThrow(/cosine schedule over ≥ 1 step, got 0/);
-    expect(() => optimiserFromSpec({ kind: 'adam', learningRate: 1, schedule: { kind: 'cosine' } })).toThrow(/needs the run's total steps/);
-    expect(() => new Optimiser({ kind: 'sgd', learningRate: 1, schedule: { kind: 'robbins-monro', tau0: 1, kappa: 1.2 } }, {})).toThrow(/κ in \(0\.5, 1\], got 1\.2/);
-    expect(() => new Optimiser({ kind: 'adam', learningRate: 0 }, {})).toThrow('Expected a learning rate > 0, got 0; try 1e-2 for Adam.');
+    expect(
+      () => new Optimiser({ kind: 'adam', learningRate: 1, schedule: { kind: 'cosine', totalSteps: 0 } }, {}),
+    ).toThrow(/cosine schedule over ≥ 1 step, got 0/);
+    expect(() => optimiserFromSpec({ kind: 'adam', learningRate: 1, schedule: { kind: 'cosine' } })).toThrow(
+      /needs the run's total steps/,
+    );
+    expect(
+      () =>
+        new Optimiser({ kind: 'sgd', learningRate: 1, schedule: { kind: 'robbins-monro', tau0: 1, kappa: 1.2 } }, {}),
+    ).toThrow(/κ in \(0\.5, 1\], got 1\.2/);
+    expect(() => new Optimiser({ kind: 'adam', learningRate: 0 }, {})).toThrow(
+      'Expected a learning rate > 0, got 0; try 1e-2 for Adam.',
+    );
   });
 
   it('clips to a global norm', () => {
@@ -62,12 +71,18 @@ describe('optimisers', () => {
       { kind: 'sgd', learningRate: 0.01, momentum: 0.9, schedule: { kind: 'robbins-monro', tau0: 2, kappa: 0.7 } },
       { kind: 'adam', learningRate: 1e-3 },
     ];
-    for (const shapes of [{ a: [3, 4], b: [5] }, { a: [300, 250], b: [17] }]) {
+    for (const shapes of [
+      { a: [3, 4], b: [5] },
+      { a: [300, 250], b: [17] },
+    ]) {
       for (const config of configs) {
         const sizes = Object.values(shapes).map((s) => s.reduce((x, y) => x * y, 1));
         const P = sizes[0]! + sizes[1]!;
         const theta0 = normal(key(1), P);
-        const vars = createVariables(shapes, { a: Float32Array.from(theta0.subarray(0, sizes[0])), b: Float32Array.from(theta0.subarray(sizes[0])) });
+        const vars = createVariables(shapes, {
+          a: Float32Array.from(theta0.subarray(0, sizes[0])),
+          b: Float32Array.from(theta0.subarray(sizes[0])),
+        });
         const opt = new Optimiser(config, vars);
         const flat = new FlatOptimiser(config, P);
         // θ stored in float32 on both sides, so rounding of the parameters themselves does not separate them.
@@ -78,17 +93,23 @@ describe('optimisers', () => {
           const noise = normal(key(100 + t), P);
           const g = Float64Array.from(theta, (v, i) => v - 1 + 2 * noise[i]!);
           const g32 = Float32Array.from(g);
-          const grads = { a: tf.tensor(g32.subarray(0, sizes[0]), shapes.a), b: tf.tensor(g32.subarray(sizes[0]), shapes.b) };
+          const grads = {
+            a: tf.tensor(g32.subarray(0, sizes[0]), shapes.a),
+            b: tf.tensor(g32.subarray(sizes[0]), shapes.b),
+          };
           opt.apply(grads);
           flat.apply(theta, Float64Array.from(g32));
           for (let i = 0; i < P; i++) theta[i] = Math.fround(theta[i]!);
           disposeParams(grads);
           const got = Float64Array.from([...vars.a!.dataSync(), ...vars.b!.dataSync()]);
-          for (let i = 0; i < P; i++) maxRel = Math.max(maxRel, Math.abs(got[i]! - theta[i]!) / Math.max(1, Math.abs(theta[i]!)));
+          for (let i = 0; i < P; i++)
+            maxRel = Math.max(maxRel, Math.abs(got[i]! - theta[i]!) / Math.max(1, Math.abs(theta[i]!)));
         }
         expect(opt.t).toBe(40);
         expect(flat.t).toBe(40);
-        console.log(`${config.kind} ${config.schedule?.kind ?? "constant"} P=${P}: max |Δθ|/max(1, |θ|) = ${maxRel.toExponential(2)}`);
+        console.log(
+          `${config.kind} ${config.schedule?.kind ?? 'constant'} P=${P}: max |Δθ|/max(1, |θ|) = ${maxRel.toExponential(2)}`,
+        );
         expect(maxRel).toBeLessThan(1e-5);
         opt.dispose();
         disposeParams(vars);
@@ -96,14 +117,17 @@ describe('optimisers', () => {
     }
   });
 
-  it('Adam with ε = 1e-7 steps as tf.train.adam does on the same gradients (the VAE\'s optimiser before)', () => {
+  it("Adam with ε = 1e-7 steps as tf.train.adam does on the same gradients (the VAE's optimiser before)", () => {
     const init = Float32Array.from(normal(key(3), 600));
     const mine = createVariables({ w: [20, 30] }, { w: init });
     const theirs = tf.variable(tf.tensor(init, [20, 30]), true, 'theirs-w');
     const opt = new Optimiser({ kind: 'adam', learningRate: 1e-2, epsilon: 1e-7 }, mine);
     const ref = tf.train.adam(1e-2);
     for (let t = 0; t < 50; t++) {
-      const g = tf.tensor(Float32Array.from(normal(key(200 + t), 600), (v) => v * (t % 7 === 0 ? 1e-4 : 1)), [20, 30]);
+      const g = tf.tensor(
+        Float32Array.from(normal(key(200 + t), 600), (v) => v * (t % 7 === 0 ? 1e-4 : 1)),
+        [20, 30],
+      );
       opt.apply({ w: g });
       ref.applyGradients([{ name: theirs.name, tensor: g }]);
       g.dispose();
@@ -131,10 +155,16 @@ describe('optimisers', () => {
     expect(learningRateAt(0, 0.1, cos)).toBeCloseTo(0.1, 12);
     expect(learningRateAt(50, 0.1, cos)).toBeCloseTo(0.1 * (0.01 + 0.99 * 0.5), 12);
     expect(learningRateAt(100, 0.1, cos)).toBeCloseTo(0.001, 12);
-    expect(learningRateAt(25, 1, { kind: 'cosine', totalSteps: 100, floor: 0 })).toBeCloseTo(0.5 * (1 + Math.SQRT1_2), 12);
+    expect(learningRateAt(25, 1, { kind: 'cosine', totalSteps: 100, floor: 0 })).toBeCloseTo(
+      0.5 * (1 + Math.SQRT1_2),
+      12,
+    );
     // The BNN's cosine lrSchedule, as it was written in models/bnn/train.ts before it moved here.
     for (const step of [0, 7, 333, 999]) {
-      expect(learningRateAt(step, 3e-3, { kind: 'cosine', totalSteps: 1000 })).toBeCloseTo(3e-3 * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * step) / 1000))), 15);
+      expect(learningRateAt(step, 3e-3, { kind: 'cosine', totalSteps: 1000 })).toBeCloseTo(
+        3e-3 * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * step) / 1000))),
+        15,
+      );
     }
     // The optimiser steps by the schedule: SGD without momentum moves θ by exactly η_t g.
     const vars = createVariables({ a: [] }, { a: Float32Array.from([0]) });
@@ -146,7 +176,9 @@ describe('optimisers', () => {
       expected -= learningRateAt(t, 1, rm);
     }
     expect(vars.a!.dataSync()[0]).toBeCloseTo(expected, 6);
-    expect(() => new Optimiser({ kind: 'sgd', learningRate: 1, schedule: { kind: 'cosine', totalSteps: 0 } }, {})).toThrow('Expected a cosine schedule over ≥ 1 step, got 0');
+    expect(
+      () => new Optimiser({ kind: 'sgd', learningRate: 1, schedule: { kind: 'cosine', totalSteps: 0 } }, {}),
+    ).toThrow('Expected a cosine schedule over ≥ 1 step, got 0');
     disposeParams(g);
     opt.dispose();
     disposeParams(vars);

@@ -41,10 +41,14 @@ export function validateSchedule(s: LrSchedule): void {
     if (!(s.kappa > 0.5 && s.kappa <= 1)) {
       throw new RangeError(`Expected Robbins–Monro κ in (0.5, 1], got ${s.kappa}; κ ≤ 0.5 does not converge, try 0.7.`);
     }
-    if (!(s.tau0 >= 0) || !Number.isFinite(s.tau0)) throw new RangeError(`Expected Robbins–Monro τ₀ ≥ 0, got ${s.tau0}; try 1 or 1024.`);
+    if (!(s.tau0 >= 0) || !Number.isFinite(s.tau0))
+      throw new RangeError(`Expected Robbins–Monro τ₀ ≥ 0, got ${s.tau0}; try 1 or 1024.`);
   }
   if (s.kind === 'cosine') {
-    if (!(s.totalSteps >= 1)) throw new RangeError(`Expected a cosine schedule over ≥ 1 step, got ${s.totalSteps}; pass the run's total steps.`);
+    if (!(s.totalSteps >= 1))
+      throw new RangeError(
+        `Expected a cosine schedule over ≥ 1 step, got ${s.totalSteps}; pass the run's total steps.`,
+      );
     const f = s.floor ?? 0.01;
     if (!(f >= 0 && f <= 1)) throw new RangeError(`Expected a cosine floor in [0, 1], got ${f}; try 0.01.`);
   }
@@ -77,7 +81,8 @@ export function optimiserFromSpec(spec: OptimiserSpec, totalSteps?: number): Opt
   const c: OptimiserConfig = { kind: spec.kind, learningRate: spec.learningRate };
   if (spec.kind === 'sgd') c.momentum = spec.momentum;
   if (spec.clipNorm !== undefined) c.clipNorm = spec.clipNorm;
-  if (spec.schedule.kind === 'cosine' && totalSteps === undefined) throw new RangeError('A cosine schedule needs the run\'s total steps.');
+  if (spec.schedule.kind === 'cosine' && totalSteps === undefined)
+    throw new RangeError("A cosine schedule needs the run's total steps.");
   if (spec.schedule.kind !== 'constant') c.schedule = runSchedule(spec.schedule, totalSteps ?? 1);
   return c;
 }
@@ -196,7 +201,9 @@ export class Optimiser extends OptimiserBase {
     if (this.names.length === 0) return;
     tf.tidy(() => {
       if (this.fused) {
-        const flat = tf.concat(this.names.map((n) => (grads[n] ? tf.reshape(grads[n]!, [-1]) : tf.zeros([this.vars[n]!.size]))));
+        const flat = tf.concat(
+          this.names.map((n) => (grads[n] ? tf.reshape(grads[n]!, [-1]) : tf.zeros([this.vars[n]!.size]))),
+        );
         const delta = this.delta(this.slots[0]!, scale === 1 ? flat : tf.mul(flat, scale), step, epsHat);
         const parts = this.names.length === 1 ? [delta] : tf.split(delta, this.sizes);
         this.names.forEach((n, i) => {

@@ -47,8 +47,15 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
         shouldStop: isCancelled,
         onStep: ({ step, epoch, totalSteps, loss }) => {
           stepsPerSplit = totalSteps;
-          if (split === 0 && Number.isFinite(loss) && (step % 5 === 0 || step === totalSteps)) report.metric(step, epoch, 'loss', loss);
-          report.progress({ step: split * totalSteps + step, totalSteps: spec.splits * totalSteps, epoch, totalEpochs: spec.epochs, loss });
+          if (split === 0 && Number.isFinite(loss) && (step % 5 === 0 || step === totalSteps))
+            report.metric(step, epoch, 'loss', loss);
+          report.progress({
+            step: split * totalSteps + step,
+            totalSteps: spec.splits * totalSteps,
+            epoch,
+            totalEpochs: spec.epochs,
+            loss,
+          });
         },
         onEpoch: ({ epoch, loss, valLogLik, noiseSd }) => {
           if (split !== 0) return;
@@ -59,7 +66,8 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
         },
       }),
       onSplit: (split, m) => {
-        for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && Number.isFinite(v)) report.metric(split + 1, 0, `split_${k}`, v);
+        for (const [k, v] of Object.entries(m))
+          if (typeof v === 'number' && Number.isFinite(v)) report.metric(split + 1, 0, `split_${k}`, v);
         report.flush();
       },
     });

@@ -10,10 +10,16 @@ const HINT = 'Choose a numeric or two-valued target and numeric predictors.';
 const bad = (message: string): AppError => new AppError('BAD_REQUEST', message, HINT);
 
 /** Target, predictors and the likelihood a GLM run uses, checked against the dataset's schema. */
-export function glmColumns(ds: { schema: ColumnSchema[] }, spec: GlmSpec): { target: string; features: string[]; kind: 'linear' | 'logistic' } {
+export function glmColumns(
+  ds: { schema: ColumnSchema[] },
+  spec: GlmSpec,
+): { target: string; features: string[]; kind: 'linear' | 'logistic' } {
   const byName = new Map(ds.schema.map((c) => [c.name, c]));
   const t = byName.get(spec.target);
-  if (!t) throw bad(`Target column "${spec.target}" is not in this dataset; columns: ${ds.schema.map((c) => c.name).join(', ')}.`);
+  if (!t)
+    throw bad(
+      `Target column "${spec.target}" is not in this dataset; columns: ${ds.schema.map((c) => c.name).join(', ')}.`,
+    );
   const usable = (type: string) => type === 'numeric' || type === 'binary';
   if (!usable(t.type) && !(t.type === 'categorical' && (t.levels?.length ?? 0) === 2)) {
     throw bad(`Target column "${spec.target}" is ${t.type}; a GLM needs a numeric or two-valued target.`);
@@ -21,7 +27,9 @@ export function glmColumns(ds: { schema: ColumnSchema[] }, spec: GlmSpec): { tar
   const binary = t.type === 'binary' || (t.type === 'categorical' && t.levels?.length === 2);
   const kind = spec.kind === 'auto' ? (binary ? 'logistic' : 'linear') : spec.kind;
   if (kind === 'logistic' && !binary) {
-    throw bad(`Logistic regression needs a two-valued target; "${spec.target}" has ${t.levels?.length ?? 'many'} values.`);
+    throw bad(
+      `Logistic regression needs a two-valued target; "${spec.target}" has ${t.levels?.length ?? 'many'} values.`,
+    );
   }
   const features = spec.features.length
     ? spec.features
@@ -77,7 +85,10 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       standardized: spec.standardize,
       ...scaling,
       // The coefficients on the data's own scale (per unit of each predictor and of the target).
-      original: spec.standardize && fit.names[0] === '(intercept)' ? unstandardiseCoefficients(fit.names, fit.mean, fit.sd, scaling) : null,
+      original:
+        spec.standardize && fit.names[0] === '(intercept)'
+          ? unstandardiseCoefficients(fit.names, fit.mean, fit.sd, scaling)
+          : null,
       posterior: fit.posterior,
     });
     report.finish('completed', {

@@ -11,12 +11,25 @@ const TEXT_TYPES = new Set(['text', 'categorical', 'identifier']);
 export const ldaAdapter: ModelAdapter<LdaRunSpec> = {
   validate(spec, { dataset: d, second: h }) {
     const c = d.schema.find((x) => x.name === spec.textColumn);
-    if (!c) throw new AppError('BAD_REQUEST', `Text column "${spec.textColumn}" is not in dataset "${d.name}"`, `Columns: ${d.schema.map((x) => x.name).join(', ')}`);
+    if (!c)
+      throw new AppError(
+        'BAD_REQUEST',
+        `Text column "${spec.textColumn}" is not in dataset "${d.name}"`,
+        `Columns: ${d.schema.map((x) => x.name).join(', ')}`,
+      );
     if (!TEXT_TYPES.has(c.type)) {
-      throw new AppError('BAD_REQUEST', `Column "${spec.textColumn}" is ${c.type}, not text`, 'Choose the column that holds the documents, or import it with type text.');
+      throw new AppError(
+        'BAD_REQUEST',
+        `Column "${spec.textColumn}" is ${c.type}, not text`,
+        'Choose the column that holds the documents, or import it with type text.',
+      );
     }
     if (h && !h.schema.some((x) => x.name === spec.textColumn)) {
-      throw new AppError('BAD_REQUEST', `The held-out dataset "${h.name}" has no column "${spec.textColumn}"`, `Its columns: ${h.schema.map((x) => x.name).join(', ')}`);
+      throw new AppError(
+        'BAD_REQUEST',
+        `The held-out dataset "${h.name}" has no column "${spec.textColumn}"`,
+        `Its columns: ${h.schema.map((x) => x.name).join(', ')}`,
+      );
     }
   },
 
@@ -24,8 +37,18 @@ export const ldaAdapter: ModelAdapter<LdaRunSpec> = {
 
   async run({ spec, datasetDir, secondDatasetDir }, report, isCancelled) {
     const ds = DatasetFile.open(datasetDir);
-    const { corpus, report: text, cached } = await ldaCorpusFor(ds, datasetDir, spec, (p) =>
-      report.progress({ step: p.documents, totalSteps: ds.rows, epoch: 0, totalEpochs: spec.passes, phase: 'preparing' }),
+    const {
+      corpus,
+      report: text,
+      cached,
+    } = await ldaCorpusFor(ds, datasetDir, spec, (p) =>
+      report.progress({
+        step: p.documents,
+        totalSteps: ds.rows,
+        epoch: 0,
+        totalEpochs: spec.passes,
+        phase: 'preparing',
+      }),
     );
     report.artifact('text-report', { ...text, cached });
     const { train, heldout, trainRows, heldoutRows } = secondDatasetDir
@@ -76,7 +99,10 @@ export const ldaAdapter: ModelAdapter<LdaRunSpec> = {
     report.artifact('topics', { topics, trainRows: trainRows.length, heldoutRows: heldoutRows.length });
     report.artifact('model', modelToJSON(fit));
     const last = fit.history[fit.history.length - 1];
-    const best = fit.history.reduce((b, r) => (r.perplexityCompletion !== null && r.perplexityCompletion < b ? r.perplexityCompletion : b), Number.POSITIVE_INFINITY);
+    const best = fit.history.reduce(
+      (b, r) => (r.perplexityCompletion !== null && r.perplexityCompletion < b ? r.perplexityCompletion : b),
+      Number.POSITIVE_INFINITY,
+    );
     const summary: Record<string, number> = {
       passes: fit.history.length,
       elbo: last?.elbo ?? Number.NaN,

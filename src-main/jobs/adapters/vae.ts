@@ -30,7 +30,11 @@ export function vaeFeatures(ds: { schema: ColumnSchema[] }, spec: Pick<VaeSpec, 
   for (const n of names) {
     const c = byName.get(n);
     if (!c) {
-      throw new AppError('BAD_REQUEST', `Feature column "${n}" is not in this dataset`, `Columns: ${ds.schema.map((x) => x.name).join(', ')}.`);
+      throw new AppError(
+        'BAD_REQUEST',
+        `Feature column "${n}" is not in this dataset`,
+        `Columns: ${ds.schema.map((x) => x.name).join(', ')}.`,
+      );
     }
     if (!VAE_TYPES.has(c.type)) {
       throw new AppError(
@@ -47,12 +51,18 @@ export function vaeFeatures(ds: { schema: ColumnSchema[] }, spec: Pick<VaeSpec, 
  * The feature columns of a test dataset as a raw matrix in the training dataset's coding: numeric columns as they
  * are, categorical codes mapped by level name onto the training levels (each file numbers its own levels).
  */
-export function testMatrix(train: DatasetFile, test: DatasetFile, features: string[]): { x: Float32Array; n: number; d: number } {
+export function testMatrix(
+  train: DatasetFile,
+  test: DatasetFile,
+  features: string[],
+): { x: Float32Array; n: number; d: number } {
   const trainCols = new Map(train.schema.map((c) => [c.name, c]));
   const testCols = new Map(test.schema.map((c) => [c.name, c]));
   const missing = features.filter((f) => !testCols.has(f));
   if (missing.length) {
-    throw new Error(`The test file lacks ${missing.length} of the model's feature columns: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' …' : ''}.`);
+    throw new Error(
+      `The test file lacks ${missing.length} of the model's feature columns: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' …' : ''}.`,
+    );
   }
   const x = test.matrix(features, { standardize: false });
   const d = features.length;
@@ -69,7 +79,9 @@ export function testMatrix(train: DatasetFile, test: DatasetFile, features: stri
       const code = x[i * d + j]!;
       const to = Number.isInteger(code) ? map[code] : undefined;
       if (to === undefined || to < 0) {
-        throw new Error(`Row ${i + 1} of the test file: column "${f}" has the level "${b.levels?.[code] ?? code}", which the training data never had.`);
+        throw new Error(
+          `Row ${i + 1} of the test file: column "${f}" has the level "${b.levels?.[code] ?? code}", which the training data never had.`,
+        );
       }
       x[i * d + j] = to;
     }
@@ -81,7 +93,11 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
   validate(spec, { dataset: d, second: t }) {
     const problems = vaeSpecProblems(spec);
     if (problems.length) {
-      throw new AppError('BAD_REQUEST', problems.map((p) => `${p.field}: ${p.message}`).join('; '), 'Change the settings named above.');
+      throw new AppError(
+        'BAD_REQUEST',
+        problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+        'Change the settings named above.',
+      );
     }
     const features = vaeFeatures(d, spec);
     if (d.rows !== null) {
@@ -96,7 +112,8 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
     }
     if (!t) return;
     // The test file must carry every feature column the model will use, with the same kind of values.
-    if (t.rows !== null && t.rows < 1) throw new AppError('BAD_REQUEST', `The test dataset "${t.name}" has no rows`, 'Choose a test file with rows.');
+    if (t.rows !== null && t.rows < 1)
+      throw new AppError('BAD_REQUEST', `The test dataset "${t.name}" has no rows`, 'Choose a test file with rows.');
     const cols = new Map(d.schema.map((c) => [c.name, c]));
     const tcols = new Map(t.schema.map((c) => [c.name, c]));
     const missing = features.filter((f) => !tcols.has(f));
@@ -111,7 +128,11 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
       const a = cols.get(f)!;
       const b = tcols.get(f)!;
       if ((a.type === 'categorical') !== (b.type === 'categorical') || !VAE_TYPES.has(b.type)) {
-        throw new AppError('BAD_REQUEST', `Column "${f}" is ${a.type} in "${d.name}" but ${b.type} in the test dataset "${t.name}"`, 'Use a test file whose columns hold the same kind of values.');
+        throw new AppError(
+          'BAD_REQUEST',
+          `Column "${f}" is ${a.type} in "${d.name}" but ${b.type} in the test dataset "${t.name}"`,
+          'Use a test file whose columns hold the same kind of values.',
+        );
       }
     }
   },
@@ -125,11 +146,18 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
     const ranges = features.map((n) => byName.get(n)!.stats ?? { min: 0, max: 1, mean: 0, std: 1 });
     const columns: VaeColumn[] = features.map((n) => {
       const c = byName.get(n)!;
-      return c.type === 'categorical' ? { name: n, type: 'categorical', levels: c.levels ?? [] } : { name: n, type: c.type as 'numeric' | 'binary' };
+      return c.type === 'categorical'
+        ? { name: n, type: 'categorical', levels: c.levels ?? [] }
+        : { name: n, type: c.type as 'numeric' | 'binary' };
     });
     // The raw matrix is built inline, not held in a local: an async function keeps its locals alive across awaits, and
     // for MNIST-size data that is another 188 MB for the whole run.
-    const data = prepareVaeData({ x: ds.matrix(features, { standardize: false }), n: ds.rows, d: features.length }, ranges, spec, columns);
+    const data = prepareVaeData(
+      { x: ds.matrix(features, { standardize: false }), n: ds.rows, d: features.length },
+      ranges,
+      spec,
+      columns,
+    );
     let lastStep = 0;
     const result = await trainVae(data, spec, {
       onStep: ({ step, epoch, totalSteps, loss }) => {
@@ -166,7 +194,13 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
       seed: spec.seed,
       shouldStop: isCancelled,
       onProgress: (p: { done: number; total: number }): void =>
-        report.progress({ step: p.done, totalSteps: p.total, epoch: result.epochs, totalEpochs: spec.epochs, phase: 'evaluating' }),
+        report.progress({
+          step: p.done,
+          totalSteps: p.total,
+          epoch: result.epochs,
+          totalEpochs: spec.epochs,
+          phase: 'evaluating',
+        }),
     };
     // Honest evaluation on the validation rows (or the training rows when there is no validation split).
     if (!result.stopped && !isCancelled()) {

@@ -4,7 +4,12 @@
  * add the next number. A migration is SQL, or (for rewriting stored JSON) a function run in the same transaction.
  */
 import type { Db } from '../db';
-import { runSpecFields, runSpecSchema, specFamilyLabel, specObjectiveLabel } from '../../../src-shared/schemas/run-spec';
+import {
+  runSpecFields,
+  runSpecSchema,
+  specFamilyLabel,
+  specObjectiveLabel,
+} from '../../../src-shared/schemas/run-spec';
 import { upgradeRunSpec } from '../../../src-shared/schemas/spec-upgrade';
 
 export interface Migration {

@@ -27,8 +27,7 @@ export class ArtifactsRepo {
 
   get(runId: number, name: string): Artifact | null {
     const r = this.db.prepare('SELECT * FROM artifacts WHERE run_id = ? AND name = ?').get(runId, name) as
-      | Row
-      | undefined;
+      Row | undefined;
     if (!r) return null;
     return {
       id: r.id,

@@ -89,7 +89,9 @@ export class ComparisonsRepo {
   create(c: ComparisonInput): SavedComparison {
     const t = now();
     const info = this.db
-      .prepare('INSERT INTO comparisons (name, run_ids_json, options_json, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO comparisons (name, run_ids_json, options_json, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
       .run(c.name, JSON.stringify(c.runIds), JSON.stringify(c.options), c.notes, t, t);
     return this.get(Number(info.lastInsertRowid))!;
   }
@@ -97,10 +99,22 @@ export class ComparisonsRepo {
   update(id: number, patch: Partial<ComparisonInput>): void {
     const sets: string[] = [];
     const values: unknown[] = [];
-    if (patch.name !== undefined) { sets.push('name = ?'); values.push(patch.name); }
-    if (patch.runIds !== undefined) { sets.push('run_ids_json = ?'); values.push(JSON.stringify(patch.runIds)); }
-    if (patch.options !== undefined) { sets.push('options_json = ?'); values.push(JSON.stringify(patch.options)); }
-    if (patch.notes !== undefined) { sets.push('notes = ?'); values.push(patch.notes); }
+    if (patch.name !== undefined) {
+      sets.push('name = ?');
+      values.push(patch.name);
+    }
+    if (patch.runIds !== undefined) {
+      sets.push('run_ids_json = ?');
+      values.push(JSON.stringify(patch.runIds));
+    }
+    if (patch.options !== undefined) {
+      sets.push('options_json = ?');
+      values.push(JSON.stringify(patch.options));
+    }
+    if (patch.notes !== undefined) {
+      sets.push('notes = ?');
+      values.push(patch.notes);
+    }
     sets.push('updated_at = ?');
     values.push(now());
     this.db.prepare(`UPDATE comparisons SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);

@@ -74,7 +74,16 @@ export class ModelsRepo {
           `INSERT INTO models (name, kind, format, format_version, summary_json, source_name, dir, bytes, imported_at)
            VALUES (?, ?, ?, ?, ?, ?, '', ?, ?)`,
         )
-        .run(m.name, m.kind, m.format, m.formatVersion, JSON.stringify(m.summary), m.sourceName, m.bytes, new Date().toISOString());
+        .run(
+          m.name,
+          m.kind,
+          m.format,
+          m.formatVersion,
+          JSON.stringify(m.summary),
+          m.sourceName,
+          m.bytes,
+          new Date().toISOString(),
+        );
       const id = Number(info.lastInsertRowid);
       const dir = place(id);
       this.db.prepare('UPDATE models SET dir = ? WHERE id = ?').run(dir, id);

@@ -79,7 +79,17 @@ export class RunsRepo {
         `INSERT INTO runs (project_id, dataset_id, name, model, family, objective, spec_json, seed, status, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
       )
-      .run(p.projectId, p.datasetId, p.name, p.spec.model, family, objective, JSON.stringify(p.spec), p.spec.seed, now());
+      .run(
+        p.projectId,
+        p.datasetId,
+        p.name,
+        p.spec.model,
+        family,
+        objective,
+        JSON.stringify(p.spec),
+        p.spec.seed,
+        now(),
+      );
     return this.get(Number(info.lastInsertRowid))!;
   }
 
@@ -87,10 +97,22 @@ export class RunsRepo {
   update(id: number, p: { name?: string; notes?: string; tags?: string[]; starred?: boolean }): void {
     const sets: string[] = [];
     const vals: (string | number)[] = [];
-    if (p.name !== undefined) { sets.push('name = ?'); vals.push(p.name); }
-    if (p.notes !== undefined) { sets.push('notes = ?'); vals.push(p.notes); }
-    if (p.tags !== undefined) { sets.push('tags_json = ?'); vals.push(JSON.stringify([...new Set(p.tags)])); }
-    if (p.starred !== undefined) { sets.push('starred = ?'); vals.push(p.starred ? 1 : 0); }
+    if (p.name !== undefined) {
+      sets.push('name = ?');
+      vals.push(p.name);
+    }
+    if (p.notes !== undefined) {
+      sets.push('notes = ?');
+      vals.push(p.notes);
+    }
+    if (p.tags !== undefined) {
+      sets.push('tags_json = ?');
+      vals.push(JSON.stringify([...new Set(p.tags)]));
+    }
+    if (p.starred !== undefined) {
+      sets.push('starred = ?');
+      vals.push(p.starred ? 1 : 0);
+    }
     if (!sets.length) return;
     this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...vals, id);
   }
@@ -113,7 +135,19 @@ export class RunsRepo {
     /** ISO instants: started (a queued run: created) at or after `startedFrom` and before `startedBefore`. */
     startedFrom?: string;
     startedBefore?: string;
-    sort?: 'created' | 'name' | 'status' | 'duration' | 'dataset' | 'model' | 'family' | 'project' | 'objective' | 'backend' | 'started' | 'starred';
+    sort?:
+      | 'created'
+      | 'name'
+      | 'status'
+      | 'duration'
+      | 'dataset'
+      | 'model'
+      | 'family'
+      | 'project'
+      | 'objective'
+      | 'backend'
+      | 'started'
+      | 'starred';
     order?: 'asc' | 'desc';
     limit?: number;
   }): RunSummary[] {
@@ -126,16 +160,37 @@ export class RunsRepo {
       vals.push(q, q, q, q, q, q, q);
     }
     const eq: [string, string | number | undefined][] = [
-      ['r.project_id', f.projectId], ['r.dataset_id', f.datasetId], ['r.model', f.model], ['r.family', f.family],
-      ['r.objective', f.objective], ['r.status', f.status], ['r.backend', f.backend],
+      ['r.project_id', f.projectId],
+      ['r.dataset_id', f.datasetId],
+      ['r.model', f.model],
+      ['r.family', f.family],
+      ['r.objective', f.objective],
+      ['r.status', f.status],
+      ['r.backend', f.backend],
     ];
-    for (const [col, v] of eq) if (v !== undefined) { where.push(`${col} = ?`); vals.push(v); }
-    if (f.starred !== undefined) { where.push('r.starred = ?'); vals.push(f.starred ? 1 : 0); }
-    if (f.tag) { where.push(`EXISTS (SELECT 1 FROM json_each(r.tags_json) WHERE json_each.value = ?)`); vals.push(f.tag); }
+    for (const [col, v] of eq)
+      if (v !== undefined) {
+        where.push(`${col} = ?`);
+        vals.push(v);
+      }
+    if (f.starred !== undefined) {
+      where.push('r.starred = ?');
+      vals.push(f.starred ? 1 : 0);
+    }
+    if (f.tag) {
+      where.push(`EXISTS (SELECT 1 FROM json_each(r.tags_json) WHERE json_each.value = ?)`);
+      vals.push(f.tag);
+    }
     // Times are stored as toISOString() (UTC, 'Z'): normalised the same way they compare as text.
     const iso = (t: string) => new Date(t).toISOString();
-    if (f.startedFrom) { where.push('COALESCE(r.started_at, r.created_at) >= ?'); vals.push(iso(f.startedFrom)); }
-    if (f.startedBefore) { where.push('COALESCE(r.started_at, r.created_at) < ?'); vals.push(iso(f.startedBefore)); }
+    if (f.startedFrom) {
+      where.push('COALESCE(r.started_at, r.created_at) >= ?');
+      vals.push(iso(f.startedFrom));
+    }
+    if (f.startedBefore) {
+      where.push('COALESCE(r.started_at, r.created_at) < ?');
+      vals.push(iso(f.startedBefore));
+    }
     const sortCol = {
       created: 'r.id',
       name: 'lower(r.name)',
@@ -162,7 +217,12 @@ export class RunsRepo {
   }
 
   /** Final state; refuses to leave a terminal state (a cancelled run stays cancelled). */
-  finish(id: number, status: 'completed' | 'failed' | 'cancelled', error: string | null, metrics?: Record<string, number>): void {
+  finish(
+    id: number,
+    status: 'completed' | 'failed' | 'cancelled',
+    error: string | null,
+    metrics?: Record<string, number>,
+  ): void {
     this.db
       .prepare(
         `UPDATE runs SET status = ?, error = ?, finished_at = ?, metrics_json = COALESCE(?, metrics_json)

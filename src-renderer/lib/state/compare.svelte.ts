@@ -51,7 +51,11 @@ export function sameOptions(a: ComparisonOptions, b: ComparisonOptions): boolean
     const s = new CompareOptionsState();
     s.apply(o);
     const snap = s.snapshot() as Record<string, unknown>;
-    return JSON.stringify(Object.keys(snap).sort().map((k) => [k, snap[k]]));
+    return JSON.stringify(
+      Object.keys(snap)
+        .sort()
+        .map((k) => [k, snap[k]]),
+    );
   };
   return norm(a) === norm(b);
 }

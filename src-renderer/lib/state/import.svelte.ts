@@ -1,5 +1,13 @@
 /** The import wizard: source → preview → column choices → options → commit with progress. */
-import type { ColumnRole, ColumnType, Dataset, ImportPreview, ImportProgress, InferredColumn, PickedFile } from '../../../src-shared/domain/types';
+import type {
+  ColumnRole,
+  ColumnType,
+  Dataset,
+  ImportPreview,
+  ImportProgress,
+  InferredColumn,
+  PickedFile,
+} from '../../../src-shared/domain/types';
 import type { ImportSource } from '../../../src-shared/schemas/api';
 import { api, newId, pickFile, toApiError, uploadFile, type ApiError } from '../api';
 
@@ -83,7 +91,8 @@ export class ImportWizard {
     col.type = type;
     if (type === 'identifier') col.role = 'ignore';
     else if (type === 'text') col.role = 'text';
-    else if (col.role === 'text' || col.role === 'ignore') col.role = col.inferred.role === 'label' ? 'label' : 'feature';
+    else if (col.role === 'text' || col.role === 'ignore')
+      col.role = col.inferred.role === 'label' ? 'label' : 'feature';
   }
 
   cancelUpload(): void {
@@ -103,7 +112,11 @@ export class ImportWizard {
     this.error = null;
     this.busy = 'previewing';
     try {
-      const preview = await api.invoke('import:preview', { source: this.source, delimiter: this.delimiter, encoding: this.encoding });
+      const preview = await api.invoke('import:preview', {
+        source: this.source,
+        delimiter: this.delimiter,
+        encoding: this.encoding,
+      });
       this.preview = preview;
       this.columns = preview.columns.map((c) => ({ name: c.name, type: c.type, role: c.role, inferred: c }));
       if (!this.name) this.name = stem(preview.sourceName);

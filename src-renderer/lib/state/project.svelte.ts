@@ -39,7 +39,11 @@ export class ProjectDetail {
       this.runs = runs.map((r) => newerRun(shown.get(r.id), r)).sort((a, b) => b.id - a.id);
       this.error = this.project
         ? null
-        : toApiError({ code: 'NOT_FOUND', message: `No project with id ${this.projectId}.`, hint: 'Go back to Projects and pick one from the list.' });
+        : toApiError({
+            code: 'NOT_FOUND',
+            message: `No project with id ${this.projectId}.`,
+            hint: 'Go back to Projects and pick one from the list.',
+          });
     } catch (e) {
       this.error = toApiError(e);
     } finally {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bnnSpecSchema, ldaSpecSchema, vaeSpecFields, vaeSpecSchema, type FamilySpec } from '../../../src-shared/schemas/run-spec';
+import {
+  bnnSpecSchema,
+  ldaSpecSchema,
+  vaeSpecFields,
+  vaeSpecSchema,
+  type FamilySpec,
+} from '../../../src-shared/schemas/run-spec';
 import {
   bnnFormDefaults,
   bnnFormFromSpec,
@@ -35,7 +41,13 @@ describe('VAE form ↔ spec', () => {
   const everything = vae({
     family: { kind: 'iaf', length: 3, hidden: 32 },
     objective: { kind: 'renyi', alpha: 0.3, k: 7 },
-    training: { beta: 2, anneal: { kind: 'cyclical', epochs: 3, ratio: 0.25 }, freeBits: 0.5, estimator: 'score', kl: 'mc' },
+    training: {
+      beta: 2,
+      anneal: { kind: 'cyclical', epochs: 3, ratio: 0.25 },
+      freeBits: 0.5,
+      estimator: 'score',
+      kl: 'mc',
+    },
     latentDim: 5,
     hidden: [64, 32],
     activation: 'tanh',
@@ -43,7 +55,13 @@ describe('VAE form ↔ spec', () => {
     scale: 16,
     epochs: 3,
     batchSize: 16,
-    optimiser: { kind: 'sgd', learningRate: 0.05, momentum: 0.5, clipNorm: 5, schedule: { kind: 'robbins-monro', tau0: 2, kappa: 0.7 } },
+    optimiser: {
+      kind: 'sgd',
+      learningRate: 0.05,
+      momentum: 0.5,
+      clipNorm: 5,
+      schedule: { kind: 'robbins-monro', tau0: 2, kappa: 0.7 },
+    },
     validationFraction: 0.2,
     features: ['p2', 'p1'],
     seed: 42,
@@ -132,7 +150,15 @@ describe('VAE form ↔ spec', () => {
 describe('LDA form ↔ spec', () => {
   const everything = lda({
     textColumn: 'body',
-    prep: { language: 'de', extraStopWords: ['said', 'also'], minTokenLength: 2, minDf: 0.01, maxDf: 0.9, maxVocab: 500, bigrams: true },
+    prep: {
+      language: 'de',
+      extraStopWords: ['said', 'also'],
+      minTokenLength: 2,
+      minDf: 0.01,
+      maxDf: 0.9,
+      maxVocab: 500,
+      bigrams: true,
+    },
     topics: 7,
     method: 'online',
     alpha: 0.05,
@@ -216,7 +242,10 @@ describe('BNN form ↔ spec', () => {
       everything,
       bnn({ noise: 'heteroscedastic', task: 'regression' }),
       bnn({ task: 'classification' }),
-      bnn({ family: { kind: 'fullrank' }, optimiser: { kind: 'adam', learningRate: 0.01, schedule: { kind: 'robbins-monro', tau0: 3, kappa: 0.6 } } }),
+      bnn({
+        family: { kind: 'fullrank' },
+        optimiser: { kind: 'adam', learningRate: 0.01, schedule: { kind: 'robbins-monro', tau0: 3, kappa: 0.6 } },
+      }),
       ...FAMILIES.map((family) => bnn({ family })),
     ];
     for (const spec of specs) expect(bnnSpecSchema.parse(bnnSpecInput(bnnFormFromSpec(spec)))).toEqual(spec);
@@ -227,7 +256,12 @@ describe('BNN form ↔ spec', () => {
     form.family = 'fullrank';
     form.task = 'classification';
     const spec = bnnSpecSchema.parse(bnnSpecInput(form));
-    expect(spec).toMatchObject({ family: { kind: 'fullrank' }, noise: 'learned', flowMaxWeights: 1000, initScale: 0.05 });
+    expect(spec).toMatchObject({
+      family: { kind: 'fullrank' },
+      noise: 'learned',
+      flowMaxWeights: 1000,
+      initScale: 0.05,
+    });
     expect(spec.noiseScale).toBeUndefined();
     form.family = 'svgd';
     expect(bnnSpecSchema.parse(bnnSpecInput(form)).initScale).toBe(0.01);

@@ -4,7 +4,14 @@
  * Settings a form does not show (an SGD optimiser from the CLI, a BNN's objective, an LDA held-out dataset …) ride
  * along in `keep`, so `schema.parse(xSpecInput(xFormFromSpec(spec)))` gives the spec back field for field.
  */
-import type { BnnSpec, FamilySpec, LdaRunSpec, OptimiserSpec, TrainingSpec, VaeSpec } from '../../../src-shared/schemas/run-spec';
+import type {
+  BnnSpec,
+  FamilySpec,
+  LdaRunSpec,
+  OptimiserSpec,
+  TrainingSpec,
+  VaeSpec,
+} from '../../../src-shared/schemas/run-spec';
 import { flatten } from '../compare';
 import { defaultVaeExtra, extraInput, familyInput, objectiveInput, type VaeExtra } from './vae.svelte';
 
@@ -28,7 +35,9 @@ export function parseHidden(text: string): number[] | string {
 
 /** An optimiser without its learning rate (what a form keeps when it shows only the rate). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type OptimiserKeep = DistributiveOmit<OptimiserSpec, 'learningRate' | 'schedule'> & { schedule?: OptimiserSpec['schedule'] };
+export type OptimiserKeep = DistributiveOmit<OptimiserSpec, 'learningRate' | 'schedule'> & {
+  schedule?: OptimiserSpec['schedule'];
+};
 
 /** The family object for the form's kind, over what the original run had for that kind (params the form lacks). */
 function mergeFamily(kept: FamilySpec | undefined, made: Record<string, unknown>): Record<string, unknown> {
@@ -204,7 +213,9 @@ export interface LdaFormState {
   keep: { heldoutDatasetId?: number };
 }
 
-export function ldaFormDefaults(preset?: { textColumn?: string; topics?: number; passes?: number } | null): LdaFormState {
+export function ldaFormDefaults(
+  preset?: { textColumn?: string; topics?: number; passes?: number } | null,
+): LdaFormState {
   return {
     textColumn: preset?.textColumn ?? '',
     language: 'en',
@@ -372,7 +383,10 @@ export function bnnFamilyParam(f: FamilySpec): number | null {
   }
 }
 
-export function bnnFormDefaults(preset?: BnnFormPreset | null, columns?: { target: string; features: string[] }): BnnFormState {
+export function bnnFormDefaults(
+  preset?: BnnFormPreset | null,
+  columns?: { target: string; features: string[] },
+): BnnFormState {
   return {
     target: columns?.target ?? preset?.target ?? '',
     features: columns?.features ?? [],
@@ -481,7 +495,10 @@ export function bnnSpecInput(s: BnnFormState): Record<string, unknown> {
     // without a flow, initScale and weight draws (objective.samples) for SVGD.
     ...(s.task === 'classification'
       ? {}
-      : { noise: s.noise, ...(s.noise === 'fixed' || num(s.noiseScale) !== undefined ? { noiseScale: num(s.noiseScale) } : {}) }),
+      : {
+          noise: s.noise,
+          ...(s.noise === 'fixed' || num(s.noiseScale) !== undefined ? { noiseScale: num(s.noiseScale) } : {}),
+        }),
     ...(flow && flowMaxWeights !== undefined ? { flowMaxWeights } : {}),
     ...(s.family !== 'svgd' && initScale !== undefined ? { initScale } : {}),
     ...(s.family !== 'svgd' && objective !== undefined ? { objective } : {}),
@@ -518,9 +535,20 @@ export function keptSettings(model: 'vae' | 'lda' | 'bnn', keep: VaeKeep | LdaFo
   if (model === 'lda') return differing(flatten(keep), {});
   if (model === 'vae') {
     const k = keep as VaeKeep;
-    const flat = flatten({ optimiser: k.optimiser, ...(k.testDatasetId !== undefined ? { testDatasetId: k.testDatasetId } : {}) });
+    const flat = flatten({
+      optimiser: k.optimiser,
+      ...(k.testDatasetId !== undefined ? { testDatasetId: k.testDatasetId } : {}),
+    });
     const fam = k.family?.kind === 'svgd' ? flatten({ family: k.family }) : {};
-    return differing({ ...flat, ...fam }, { 'optimiser.kind': 'adam', 'optimiser.momentum': '0.9', 'optimiser.schedule.kind': 'constant', 'family.kind': 'svgd' });
+    return differing(
+      { ...flat, ...fam },
+      {
+        'optimiser.kind': 'adam',
+        'optimiser.momentum': '0.9',
+        'optimiser.schedule.kind': 'constant',
+        'family.kind': 'svgd',
+      },
+    );
   }
   const k = keep as BnnKeep;
   const f = k.family;

@@ -1,5 +1,11 @@
 /** One run, live: summary from run:status, progress from run:progress, metric series from runs:metrics + run:metrics. */
-import type { MetricPoint, MetricSeries, ReconstructionArtifact, RunProgress, RunSummary } from '../../../src-shared/domain/types';
+import type {
+  MetricPoint,
+  MetricSeries,
+  ReconstructionArtifact,
+  RunProgress,
+  RunSummary,
+} from '../../../src-shared/domain/types';
 import { api, toApiError, type ApiError } from '../api';
 import { asReconstructions } from '../artifacts';
 import { isTerminal, newerRun } from '../run-order';

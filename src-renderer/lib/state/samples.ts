@@ -16,10 +16,14 @@ export async function importSample(
 ): Promise<QuickStartResult> {
   onProgress(null, 'Preparing the Samples project…');
   const projects = await api.invoke('projects:list', {});
-  const project = projects.find((p) => p.name === SAMPLES_PROJECT) ?? (await api.invoke('projects:create', { name: SAMPLES_PROJECT }));
+  const project =
+    projects.find((p) => p.name === SAMPLES_PROJECT) ??
+    (await api.invoke('projects:create', { name: SAMPLES_PROJECT }));
 
   // Already imported? Reuse it rather than piling up copies.
-  const existing = (await api.invoke('datasets:list', { projectId: project.id })).find((d) => d.sourceName === sample.fileName);
+  const existing = (await api.invoke('datasets:list', { projectId: project.id })).find(
+    (d) => d.sourceName === sample.fileName,
+  );
   if (existing) return { projectId: project.id, dataset: existing, reused: true };
 
   onProgress(null, 'Reading the file…');

@@ -12,10 +12,20 @@ function isObj(v: unknown): v is Record<string, unknown> {
 }
 
 export function asEvaluation(v: unknown): VaeEvaluation | null {
-  if (!isObj(v) || typeof v.elbo !== 'number' || !Array.isArray(v.klPerDim) || !isObj(v.logLikelihood) || !isObj(v.activeUnits) || !isObj(v.collapse)) return null;
+  if (
+    !isObj(v) ||
+    typeof v.elbo !== 'number' ||
+    !Array.isArray(v.klPerDim) ||
+    !isObj(v.logLikelihood) ||
+    !isObj(v.activeUnits) ||
+    !isObj(v.collapse)
+  )
+    return null;
   if (isObj(v.perRow) && Array.isArray(v.rowIds) && isObj(v.gap)) return v as unknown as VaeEvaluation;
   // Stored before per-row values and standard errors existed: shown without SEs (NaN), k̂ or row-level comparisons.
-  const old = v as unknown as Omit<VaeEvaluation, 'collapse'> & { collapse: { collapsed: boolean; total: number; message: string | null } };
+  const old = v as unknown as Omit<VaeEvaluation, 'collapse'> & {
+    collapse: { collapsed: boolean; total: number; message: string | null };
+  };
   const threshold = old.activeUnits.threshold;
   return {
     ...old,
@@ -51,14 +61,25 @@ export function flowFamily(kind: FlowChoice): VaeSpec['family'] {
  * Starts two runs that differ only in the posterior family (same data, split, architecture, objective and seed):
  * mean-field and the chosen flow. Returns their ids, mean-field first.
  */
-export async function startMatchedPair(projectId: number, datasetId: number, spec: VaeSpec, flow: FlowChoice, name = ''): Promise<[RunSummary, RunSummary]> {
+export async function startMatchedPair(
+  projectId: number,
+  datasetId: number,
+  spec: VaeSpec,
+  flow: FlowChoice,
+  name = '',
+): Promise<[RunSummary, RunSummary]> {
   // Gaussian latents: the categorical-only settings go back to their defaults (the spec refuses them otherwise).
   const base = vaeSpecFields.parse({ ...spec, latentType: 'gaussian', categories: undefined, temperature: undefined });
   const mf: VaeSpec = { ...base, family: { kind: 'meanfield' } };
   const fl: VaeSpec = { ...base, family: flowFamily(flow) };
   const prefix = name.trim() ? `${name.trim()} · ` : '';
   const a = await api.invoke('runs:start', { projectId, datasetId, spec: mf, name: `${prefix}mean-field (pair)` });
-  const b = await api.invoke('runs:start', { projectId, datasetId, spec: fl, name: `${prefix}${familyLabel(fl)} (pair)` });
+  const b = await api.invoke('runs:start', {
+    projectId,
+    datasetId,
+    spec: fl,
+    name: `${prefix}${familyLabel(fl)} (pair)`,
+  });
   return [a, b];
 }
 
@@ -169,7 +190,9 @@ export function extraInput(x: VaeExtra): Record<string, unknown> {
     gaussianVariance: x.gaussianVariance,
     ...(x.gaussianVariance === 'fixed' ? { noiseVariance: x.noiseVariance } : {}),
     latentType: x.latentType,
-    ...(categorical ? { categories: x.categories, temperature: { initial: x.tempInitial, min: x.tempMin, rate: x.tempRate } } : {}),
+    ...(categorical
+      ? { categories: x.categories, temperature: { initial: x.tempInitial, min: x.tempMin, rate: x.tempRate } }
+      : {}),
     patience: x.patience,
     threads: x.threads,
     evaluation: {

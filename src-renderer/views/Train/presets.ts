@@ -13,5 +13,12 @@ export interface FormPreset {
 }
 
 export const PRESETS: Record<string, FormPreset> = {
-  digits: { label: 'tuned for the digits sample', latentDim: 8, hidden: [128], epochs: 30, batchSize: 32, learningRate: 3e-3 },
+  digits: {
+    label: 'tuned for the digits sample',
+    latentDim: 8,
+    hidden: [128],
+    epochs: 30,
+    batchSize: 32,
+    learningRate: 3e-3,
+  },
 };

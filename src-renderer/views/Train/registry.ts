@@ -12,9 +12,24 @@ export interface Choice<K extends string> {
 }
 
 export const MODELS: Choice<'vae' | 'lda' | 'bnn'>[] = [
-  { kind: 'vae', label: 'Variational autoencoder', help: 'Learns a low-dimensional latent code z for each row and a decoder that reconstructs the row from it.', available: true },
-  { kind: 'lda', label: 'Topic model (LDA)', help: 'Finds K topics (distributions over words) in a text column and each document’s mix of them.', available: true },
-  { kind: 'bnn', label: 'Bayesian neural network', help: 'Predicts a target column from feature columns with honest uncertainty: a posterior over the network’s weights, fitted by variational inference.', available: true },
+  {
+    kind: 'vae',
+    label: 'Variational autoencoder',
+    help: 'Learns a low-dimensional latent code z for each row and a decoder that reconstructs the row from it.',
+    available: true,
+  },
+  {
+    kind: 'lda',
+    label: 'Topic model (LDA)',
+    help: 'Finds K topics (distributions over words) in a text column and each document’s mix of them.',
+    available: true,
+  },
+  {
+    kind: 'bnn',
+    label: 'Bayesian neural network',
+    help: 'Predicts a target column from feature columns with honest uncertainty: a posterior over the network’s weights, fitted by variational inference.',
+    available: true,
+  },
 ];
 
 export const FAMILIES: Choice<FamilySpec['kind']>[] = [
@@ -24,13 +39,48 @@ export const FAMILIES: Choice<FamilySpec['kind']>[] = [
     help: 'q(z | x) = N(μ(x), diag σ²(x)): independent Gaussian per latent dimension. Fast, the classic VAE posterior.',
     available: true,
   },
-  { kind: 'fullrank', label: 'Full-rank Gaussian', help: 'q(z | x) = N(μ(x), L(x)L(x)ᵀ) with a lower-triangular Cholesky factor: captures correlations between latent dimensions (D(D+1)/2 outputs).', available: true },
-  { kind: 'lowrank', label: 'Low-rank + diagonal Gaussian', help: 'Covariance diag σ² + U Uᵀ with U of rank r: correlations at a cost linear in D. Set the rank below.', available: true },
-  { kind: 'planar', label: 'Planar flow', help: 'Mean-field pushed through K planar maps z + u·tanh(wᵀz + b) (Rezende & Mohamed 2015): bends the ellipse; no inverse, so densities are estimated from draws.', available: true },
-  { kind: 'radial', label: 'Radial flow', help: 'K radial maps that contract or expand around a point (Rezende & Mohamed 2015); cheap, good for rounded, peaked posteriors.', available: true },
-  { kind: 'iaf', label: 'Inverse autoregressive flow', help: 'K MADE-based autoregressive steps (Kingma et al. 2016): expressive, fast sampling and exact log q. A strong default flow.', available: true },
-  { kind: 'coupling', label: 'Affine coupling flow', help: 'RealNVP-style coupling layers (Dinh et al. 2017): half the dimensions shift and scale the other half; exact, invertible.', available: true },
-  { kind: 'svgd', label: 'SVGD particles', help: 'Not for VAEs: SVGD moves one set of particles for a global posterior, while a VAE needs an amortised q(z|x) per row. Used by BNNs.', available: false },
+  {
+    kind: 'fullrank',
+    label: 'Full-rank Gaussian',
+    help: 'q(z | x) = N(μ(x), L(x)L(x)ᵀ) with a lower-triangular Cholesky factor: captures correlations between latent dimensions (D(D+1)/2 outputs).',
+    available: true,
+  },
+  {
+    kind: 'lowrank',
+    label: 'Low-rank + diagonal Gaussian',
+    help: 'Covariance diag σ² + U Uᵀ with U of rank r: correlations at a cost linear in D. Set the rank below.',
+    available: true,
+  },
+  {
+    kind: 'planar',
+    label: 'Planar flow',
+    help: 'Mean-field pushed through K planar maps z + u·tanh(wᵀz + b) (Rezende & Mohamed 2015): bends the ellipse; no inverse, so densities are estimated from draws.',
+    available: true,
+  },
+  {
+    kind: 'radial',
+    label: 'Radial flow',
+    help: 'K radial maps that contract or expand around a point (Rezende & Mohamed 2015); cheap, good for rounded, peaked posteriors.',
+    available: true,
+  },
+  {
+    kind: 'iaf',
+    label: 'Inverse autoregressive flow',
+    help: 'K MADE-based autoregressive steps (Kingma et al. 2016): expressive, fast sampling and exact log q. A strong default flow.',
+    available: true,
+  },
+  {
+    kind: 'coupling',
+    label: 'Affine coupling flow',
+    help: 'RealNVP-style coupling layers (Dinh et al. 2017): half the dimensions shift and scale the other half; exact, invertible.',
+    available: true,
+  },
+  {
+    kind: 'svgd',
+    label: 'SVGD particles',
+    help: 'Not for VAEs: SVGD moves one set of particles for a global posterior, while a VAE needs an amortised q(z|x) per row. Used by BNNs.',
+    available: false,
+  },
 ];
 
 export const OBJECTIVES: Choice<ObjectiveSpec['kind']>[] = [
@@ -40,8 +90,18 @@ export const OBJECTIVES: Choice<ObjectiveSpec['kind']>[] = [
     help: 'E_q[log p(x | z)] − KL(q(z | x) ‖ p(z)), with the KL term computed analytically where the family allows.',
     available: true,
   },
-  { kind: 'iwae', label: 'IWAE bound (K samples)', help: 'log of the mean of K importance weights (Burda et al. 2015): a tighter bound that grows with K; costs K decoder passes per row.', available: true },
-  { kind: 'renyi', label: 'Rényi-α bound', help: 'Li & Turner 2016: α = 1 is the ELBO, α = 0 the IWAE bound; α between trades mode-seeking for mass-covering.', available: true },
+  {
+    kind: 'iwae',
+    label: 'IWAE bound (K samples)',
+    help: 'log of the mean of K importance weights (Burda et al. 2015): a tighter bound that grows with K; costs K decoder passes per row.',
+    available: true,
+  },
+  {
+    kind: 'renyi',
+    label: 'Rényi-α bound',
+    help: 'Li & Turner 2016: α = 1 is the ELBO, α = 0 the IWAE bound; α between trades mode-seeking for mass-covering.',
+    available: true,
+  },
 ];
 
 /** LDA inference methods, each with a one-line explanation. */

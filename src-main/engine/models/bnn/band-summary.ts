@@ -32,7 +32,11 @@ function meanWhere(v: readonly number[], keep: (i: number) => boolean): number |
 }
 
 /** Distance from each x to the nearest value of `sorted` (ascending); with no data, the distance to `range`. */
-export function nearestDistances(x: readonly number[], sorted: readonly number[], range: readonly [number, number]): number[] {
+export function nearestDistances(
+  x: readonly number[],
+  sorted: readonly number[],
+  range: readonly [number, number],
+): number[] {
   return x.map((v) => {
     if (sorted.length === 0) return v < range[0] ? range[0] - v : v > range[1] ? v - range[1] : 0;
     let lo = 0;
@@ -50,7 +54,12 @@ export function nearestDistances(x: readonly number[], sorted: readonly number[]
 
 /** The summary above for a band over grid `x` with sds (regression) or none (classification: only distances). */
 export function bandSummary(
-  band: { x: readonly number[]; dataRange: readonly [number, number]; sd?: readonly number[] | null; epistemicSd?: readonly number[] | null },
+  band: {
+    x: readonly number[];
+    dataRange: readonly [number, number];
+    sd?: readonly number[] | null;
+    epistemicSd?: readonly number[] | null;
+  },
   sortedData: readonly number[],
 ): BandSummary {
   const nearestData = nearestDistances(band.x, sortedData, band.dataRange);

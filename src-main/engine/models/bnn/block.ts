@@ -55,7 +55,13 @@ export function heInit(shapes: BlockShape[], k: Key, activation: Activation): Fl
 }
 
 /** The family over the block, initialised at He means and base scale `initScale`. */
-export function makeBlock(spec: FamilySpec, shapes: BlockShape[], k: Key, initScale: number, activation: Activation): Block {
+export function makeBlock(
+  spec: FamilySpec,
+  shapes: BlockShape[],
+  k: Key,
+  initScale: number,
+  activation: Activation,
+): Block {
   const dim = blockDim(shapes);
   const family = makeFamily(spec, dim, { initScale, form: 'global' });
   const params = family.init(fold(k, 1), 'global');
@@ -124,7 +130,13 @@ function priorModel(dim: number, scale: number): GlobalModel {
 }
 
 /** KL(q ‖ p) of the block: closed form when the engine has one, else the S-sample Monte Carlo estimate. */
-export function blockKl(block: Block, params: TensorMap, z: tf.Tensor, logQ: tf.Tensor, prior: BnnPriorSpec): tf.Tensor {
+export function blockKl(
+  block: Block,
+  params: TensorMap,
+  z: tf.Tensor,
+  logQ: tf.Tensor,
+  prior: BnnPriorSpec,
+): tf.Tensor {
   if (prior.kind === 'gaussian') {
     const kl = analyticKlToPrior(block.family, params, priorModel(block.dim, prior.scale));
     if (kl) return tf.reshape(kl, []);
@@ -142,7 +154,15 @@ export function blockLoss(
   h: tf.Tensor,
   y: tf.Tensor,
   k: Key,
-  opts: { S: number; N: number; klWeight?: number; head: Head; sigma: tf.Tensor | number; prior: BnnPriorSpec; activation: Activation },
+  opts: {
+    S: number;
+    N: number;
+    klWeight?: number;
+    head: Head;
+    sigma: tf.Tensor | number;
+    prior: BnnPriorSpec;
+    activation: Activation;
+  },
 ): { loss: tf.Scalar; loglik: tf.Tensor; kl: tf.Tensor } {
   const { z, logQ } = block.family.sample(k, params, opts.S);
   const out = blockForward(block, z, h, opts.activation);

@@ -23,7 +23,15 @@ import { join } from 'node:path';
 import type { BnnSpec } from '../../../../src-shared/schemas/bnn-spec';
 import { bnnSpecFields } from '../../../../src-shared/schemas/bnn-spec';
 import { familyLabel, objectiveLabel } from '../../../../src-shared/schemas/run-spec';
-import { insideBundle, openBundleFolder, sealBundle, type BundleColumn, type BundleFileEntry, type BundleHeader, type BundleSource } from '../common/bundle';
+import {
+  insideBundle,
+  openBundleFolder,
+  sealBundle,
+  type BundleColumn,
+  type BundleFileEntry,
+  type BundleHeader,
+  type BundleSource,
+} from '../common/bundle';
 import { key } from '../../rng';
 import type { BnnTable, BnnTransform } from './data';
 import { encodeWithTransform } from './data';
@@ -74,19 +82,40 @@ export interface BnnBundleMeta {
 /** The columns a new CSV needs (the features, with their levels) and may have (the target, for metrics). */
 export function bnnColumnSchema(t: BnnTransform): BundleColumn[] {
   const cols: BundleColumn[] = t.features.map((f) =>
-    f.kind === 'numeric' ? { name: f.name, role: 'feature', type: 'numeric', required: true } : { name: f.name, role: 'feature', type: f.kind === 'binary' ? 'binary' : 'categorical', levels: f.levels, required: true },
+    f.kind === 'numeric'
+      ? { name: f.name, role: 'feature', type: 'numeric', required: true }
+      : {
+          name: f.name,
+          role: 'feature',
+          type: f.kind === 'binary' ? 'binary' : 'categorical',
+          levels: f.levels,
+          required: true,
+        },
   );
-  cols.push(t.target.kind === 'numeric' ? { name: t.target.name, role: 'target', type: 'numeric', required: false } : { name: t.target.name, role: 'target', type: 'categorical', levels: t.target.classes, required: false });
+  cols.push(
+    t.target.kind === 'numeric'
+      ? { name: t.target.name, role: 'target', type: 'numeric', required: false }
+      : { name: t.target.name, role: 'target', type: 'categorical', levels: t.target.classes, required: false },
+  );
   return cols;
 }
 
 export interface PosteriorFile {
   format: 'elbo-studio.bnn-posterior.v1';
-  layers: Array<{ index: number; inputs: number; outputs: number; weightMean: number[][]; weightSd: number[][]; biasMean: number[]; biasSd: number[] }>;
+  layers: Array<{
+    index: number;
+    inputs: number;
+    outputs: number;
+    weightMean: number[][];
+    weightSd: number[][];
+    biasMean: number[];
+    biasSd: number[];
+  }>;
   net: SerialisedNet;
 }
 
-const rowsOf = (v: Float64Array, I: number, O: number): number[][] => Array.from({ length: I }, (_, i) => Array.from(v.subarray(i * O, (i + 1) * O)));
+const rowsOf = (v: Float64Array, I: number, O: number): number[][] =>
+  Array.from({ length: I }, (_, i) => Array.from(v.subarray(i * O, (i + 1) * O)));
 
 /** The dense layers of the exported predictive-mean network (before folding pre/post-processing). */
 export function meanNetworkLayers(model: BnnModel): Dense[] {
@@ -94,7 +123,9 @@ export function meanNetworkLayers(model: BnnModel): Dense[] {
   if (net.form !== 'svgd') return layerMoments(net, key(model.spec.seed)).mean;
   const P = net.particles!;
   const shapes = layerShapes(net.sizes);
-  const nets = Array.from({ length: P.count }, (_, p) => unflattenDense(P.values.subarray(p * P.dim, (p + 1) * P.dim), shapes));
+  const nets = Array.from({ length: P.count }, (_, p) =>
+    unflattenDense(P.values.subarray(p * P.dim, (p + 1) * P.dim), shapes),
+  );
   const N = P.count;
   return shapes.map((s, l) => {
     const first = l === 0;
@@ -107,7 +138,8 @@ export function meanNetworkLayers(model: BnnModel): Dense[] {
       const L = nets[p]![l]!;
       const r0 = first ? 0 : p * s.I;
       const c0 = last ? 0 : p * s.O;
-      for (let i = 0; i < s.I; i++) for (let o = 0; o < s.O; o++) W[(r0 + i) * O + c0 + o]! += last ? L.W[i * s.O + o]! / N : L.W[i * s.O + o]!;
+      for (let i = 0; i < s.I; i++)
+        for (let o = 0; o < s.O; o++) W[(r0 + i) * O + c0 + o]! += last ? L.W[i * s.O + o]! / N : L.W[i * s.O + o]!;
       for (let o = 0; o < s.O; o++) b[c0 + o]! += last ? L.b[o]! / N : L.b[o]!;
     }
     return { I, O, W, b };
@@ -140,7 +172,12 @@ export function foldPreprocessing(layers: Dense[], t: BnnTransform, head: string
 }
 
 /** model.json and weights.bin of the predictive-mean network (tfjs-layers "layers-model" format). */
-export function tfjsArtifacts(model: BnnModel): { modelJson: Record<string, unknown>; weights: Buffer; layers: Dense[]; lastActivation: 'linear' | 'softmax' } {
+export function tfjsArtifacts(model: BnnModel): {
+  modelJson: Record<string, unknown>;
+  weights: Buffer;
+  layers: Dense[];
+  lastActivation: 'linear' | 'softmax';
+} {
   const head = model.net.head;
   const layers = foldPreprocessing(meanNetworkLayers(model), model.transform, head);
   const lastActivation = head === 'categorical' ? 'softmax' : 'linear';
@@ -148,7 +185,10 @@ export function tfjsArtifacts(model: BnnModel): { modelJson: Record<string, unkn
   const chunks: Float32Array[] = [];
   const configs = layers.map((L, l) => {
     const name = `dense_${l + 1}`;
-    specs.push({ name: `${name}/kernel`, shape: [L.I, L.O], dtype: 'float32' }, { name: `${name}/bias`, shape: [L.O], dtype: 'float32' });
+    specs.push(
+      { name: `${name}/kernel`, shape: [L.I, L.O], dtype: 'float32' },
+      { name: `${name}/bias`, shape: [L.O], dtype: 'float32' },
+    );
     chunks.push(Float32Array.from(L.W), Float32Array.from(L.b));
     const config: Record<string, unknown> = {
       name,
@@ -179,7 +219,12 @@ export function tfjsArtifacts(model: BnnModel): { modelJson: Record<string, unkn
     format: 'layers-model',
     generatedBy: 'ELBO Studio (BNN predictive-mean network)',
     convertedBy: null,
-    modelTopology: { class_name: 'Sequential', config: { name: 'bnn_predictive_mean', layers: configs }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
+    modelTopology: {
+      class_name: 'Sequential',
+      config: { name: 'bnn_predictive_mean', layers: configs },
+      keras_version: 'tfjs-layers 4.22.0',
+      backend: 'tensor_flow.js',
+    },
     weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
   };
   return { modelJson, weights: Buffer.from(all.buffer, all.byteOffset, all.byteLength), layers, lastActivation };
@@ -195,12 +240,24 @@ export function exportBnnBundle(model: BnnModel, dir: string, opts: BnnBundleMet
     format: 'elbo-studio.bnn-posterior.v1',
     layers: mom.mean.map((m, l) => {
       const s = mom.sd[l]!;
-      return { index: l, inputs: m.I, outputs: m.O, weightMean: rowsOf(m.W, m.I, m.O), weightSd: rowsOf(s.W, s.I, s.O), biasMean: Array.from(m.b), biasSd: Array.from(s.b) };
+      return {
+        index: l,
+        inputs: m.I,
+        outputs: m.O,
+        weightMean: rowsOf(m.W, m.I, m.O),
+        weightSd: rowsOf(s.W, s.I, s.O),
+        biasMean: Array.from(m.b),
+        biasSd: Array.from(s.b),
+      };
     }),
     net: serialiseNet(net),
   };
   const tfjs = tfjsArtifacts(model);
-  const parts: BnnBundleParts = { posterior: 'posterior.json', tfjsModel: 'tfjs/model.json', tfjsWeights: 'tfjs/weights.bin' };
+  const parts: BnnBundleParts = {
+    posterior: 'posterior.json',
+    tfjsModel: 'tfjs/model.json',
+    tfjsWeights: 'tfjs/weights.bin',
+  };
   const manifest: BnnManifest = {
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_VERSION,
@@ -213,7 +270,13 @@ export function exportBnnBundle(model: BnnModel, dir: string, opts: BnnBundleMet
     backend: opts.backend ?? null,
     columnSchema: bnnColumnSchema(t),
     source: opts.source ?? null,
-    architecture: { sizes: net.sizes, activation: net.activation, head: net.head, form: net.form, meanFieldLayers: net.mfCount },
+    architecture: {
+      sizes: net.sizes,
+      activation: net.activation,
+      head: net.head,
+      form: net.form,
+      meanFieldLayers: net.mfCount,
+    },
     preprocessing: t,
     columns: { features: t.features.map((f) => f.name), target: t.target.name, inputNames: t.inputNames },
     seed: model.spec.seed,
@@ -223,7 +286,10 @@ export function exportBnnBundle(model: BnnModel, dir: string, opts: BnnBundleMet
     files: [],
     meanNetwork: {
       inputs: `${t.inputNames.length} encoded inputs in columns.inputNames order: numeric features in their own units, binary 0/1, categorical one-hot`,
-      output: t.task === 'regression' ? `predictive mean of ${t.target.name} in its own units (network at the posterior mean weights${net.form === 'svgd' ? '; exact SVGD ensemble mean' : ''})` : `class probabilities over ${JSON.stringify(t.target.kind === 'categorical' ? t.target.classes : [])}`,
+      output:
+        t.task === 'regression'
+          ? `predictive mean of ${t.target.name} in its own units (network at the posterior mean weights${net.form === 'svgd' ? '; exact SVGD ensemble mean' : ''})`
+          : `class probabilities over ${JSON.stringify(t.target.kind === 'categorical' ? t.target.classes : [])}`,
     },
     createdAt: new Date().toISOString(),
   };
@@ -238,7 +304,8 @@ export function loadBnnBundle(dir: string): { model: BnnModel; manifest: BnnMani
   // Format, version and (version ≥ 2) every file's size and checksum, before anything is parsed.
   const manifest = openBundleFolder(dir, 'bnn').manifest as unknown as BnnManifest;
   const parts: BnnBundleParts = manifest.formatVersion >= 2 ? manifest.parts : (manifest.files as BnnBundleParts);
-  if (!parts || typeof parts.posterior !== 'string') throw new Error('The bundle manifest does not name its posterior file.');
+  if (!parts || typeof parts.posterior !== 'string')
+    throw new Error('The bundle manifest does not name its posterior file.');
   const spec = bnnSpecFields.parse(manifest.spec);
   const posterior = JSON.parse(readFileSync(insideBundle(dir, parts.posterior), 'utf8')) as PosteriorFile;
   const net = deserialiseNet(posterior.net, spec);
@@ -246,9 +313,16 @@ export function loadBnnBundle(dir: string): { model: BnnModel; manifest: BnnMani
 }
 
 /** Predict with uncertainty on a new table's rows (metrics too when it has the target column). */
-export function predictBnnTable(model: BnnModel, table: BnnTable, opts: { samples?: number; seed?: number } = {}): { draws: BnnDraws; summary: BnnSummary; metrics: BnnMetrics | null; unknownLevels: Record<string, number> } {
+export function predictBnnTable(
+  model: BnnModel,
+  table: BnnTable,
+  opts: { samples?: number; seed?: number } = {},
+): { draws: BnnDraws; summary: BnnSummary; metrics: BnnMetrics | null; unknownLevels: Record<string, number> } {
   const enc = encodeWithTransform(table, model.transform);
-  const draws = predictDraws(model.net, enc.x, enc.n, { samples: opts.samples ?? model.spec.predictiveSamples, seed: opts.seed ?? model.spec.seed });
+  const draws = predictDraws(model.net, enc.x, enc.n, {
+    samples: opts.samples ?? model.spec.predictiveSamples,
+    seed: opts.seed ?? model.spec.seed,
+  });
   const summary = summarise(draws, model.transform);
   const y = enc.yRaw;
   const metrics = y && Array.from(y).every(Number.isFinite) ? bnnMetrics(draws, model.transform, y) : null;
@@ -257,7 +331,10 @@ export function predictBnnTable(model: BnnModel, table: BnnTable, opts: { sample
 
 /** Run the exported tfjs network's weights in plain JS (inputs unstandardised, as the tfjs model takes them). */
 export function meanNetworkPredict(dir: string, x: Float64Array, n: number): Float64Array {
-  const mj = JSON.parse(readFileSync(join(dir, 'tfjs', 'model.json'), 'utf8')) as { modelTopology: { config: { layers: Array<{ config: { activation: string } }> } }; weightsManifest: Array<{ weights: Array<{ shape: number[] }> }> };
+  const mj = JSON.parse(readFileSync(join(dir, 'tfjs', 'model.json'), 'utf8')) as {
+    modelTopology: { config: { layers: Array<{ config: { activation: string } }> } };
+    weightsManifest: Array<{ weights: Array<{ shape: number[] }> }>;
+  };
   const buf = readFileSync(join(dir, 'tfjs', 'weights.bin'));
   const w = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const specs = mj.weightsManifest[0]!.weights;
@@ -265,7 +342,12 @@ export function meanNetworkPredict(dir: string, x: Float64Array, n: number): Flo
   let off = 0;
   for (let i = 0; i < specs.length; i += 2) {
     const [I, O] = specs[i]!.shape as [number, number];
-    layers.push({ I, O, W: Float64Array.from(w.subarray(off, off + I * O)), b: Float64Array.from(w.subarray(off + I * O, off + I * O + O)) });
+    layers.push({
+      I,
+      O,
+      W: Float64Array.from(w.subarray(off, off + I * O)),
+      b: Float64Array.from(w.subarray(off + I * O, off + I * O + O)),
+    });
     off += I * O + O;
   }
   const acts = mj.modelTopology.config.layers.map((l) => l.config.activation);

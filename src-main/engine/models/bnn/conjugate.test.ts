@@ -61,7 +61,9 @@ describe('no hidden layer = Bayesian linear regression', () => {
     }
     for (let a = 0; a < D; a++) prec[a * D + a]! += 1;
     const cov = spdInverse(prec, D);
-    const mean = Float64Array.from({ length: D }, (_, a) => [0, 1, 2].reduce((s, b) => s + cov[a * D + b]! * rhs[b]!, 0));
+    const mean = Float64Array.from({ length: D }, (_, a) =>
+      [0, 1, 2].reduce((s, b) => s + cov[a * D + b]! * rhs[b]!, 0),
+    );
 
     const fit = await trainBnn(data, spec);
     const block = fit.model.net.block!;
@@ -69,8 +71,12 @@ describe('no hidden layer = Bayesian linear regression', () => {
     const got = (block.family as TransformedGaussian).gaussianMoments(block.params);
     const mErr = relError(got.mean, mean);
     const cErr = relError(got.cov, cov);
-    console.log(`conjugate check: mean rel. error ${(100 * mErr).toFixed(2)} %, covariance rel. error ${(100 * cErr).toFixed(2)} %, ${fit.seconds.toFixed(1)} s`);
-    console.log(`  exact sd ${[0, 1, 2].map((a) => Math.sqrt(cov[a * D + a]!).toFixed(4)).join(', ')}; fitted ${[0, 1, 2].map((a) => Math.sqrt(got.cov[a * D + a]!).toFixed(4)).join(', ')}`);
+    console.log(
+      `conjugate check: mean rel. error ${(100 * mErr).toFixed(2)} %, covariance rel. error ${(100 * cErr).toFixed(2)} %, ${fit.seconds.toFixed(1)} s`,
+    );
+    console.log(
+      `  exact sd ${[0, 1, 2].map((a) => Math.sqrt(cov[a * D + a]!).toFixed(4)).join(', ')}; fitted ${[0, 1, 2].map((a) => Math.sqrt(got.cov[a * D + a]!).toFixed(4)).join(', ')}`,
+    );
     expect(mErr).toBeLessThan(0.05);
     expect(cErr).toBeLessThan(0.05);
     disposeNet(fit.model.net);

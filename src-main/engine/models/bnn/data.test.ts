@@ -65,22 +65,54 @@ describe('bad input, rejected before training with a clear message', () => {
   it('a target with missing values (in memory, and imputed at import)', () => {
     const y = Array.from({ length: 20 }, (_, i) => (i === 7 || i === 9 ? Number.NaN : i));
     const t = bnnTableFromColumns({ x: Array.from({ length: 20 }, (_, i) => i), y });
-    expectBad(() => prepareBnnData(t, spec({})), 'missing-target', /Target "y" has 2 missing values \(first in row 8\)/);
-    const imputed: BnnTable = { ...t, rows: t.rows, schema: t.schema.map((c) => (c.name === 'y' ? { ...c, missing: 5 } : c)), preprocessing: { missing: 'impute', standardize: false, droppedRows: 0, delimiter: ',' }, column: (n) => t.column(n), strings: (n) => t.strings(n) };
+    expectBad(
+      () => prepareBnnData(t, spec({})),
+      'missing-target',
+      /Target "y" has 2 missing values \(first in row 8\)/,
+    );
+    const imputed: BnnTable = {
+      ...t,
+      rows: t.rows,
+      schema: t.schema.map((c) => (c.name === 'y' ? { ...c, missing: 5 } : c)),
+      preprocessing: { missing: 'impute', standardize: false, droppedRows: 0, delimiter: ',' },
+      column: (n) => t.column(n),
+      strings: (n) => t.strings(n),
+    };
     expectBad(() => prepareBnnData(imputed, spec({})), 'missing-target', /5 missing values \(imputed at import/);
   });
   it('a label with a single class', () => {
-    const t = bnnTableFromColumns({ x: Array.from({ length: 20 }, (_, i) => i), label: new Array<string>(20).fill('yes') });
-    expectBad(() => prepareBnnData(t, spec({ target: 'label' })), 'single-class', /Label "label" has a single class \("yes" in all 20 rows\)/);
+    const t = bnnTableFromColumns({
+      x: Array.from({ length: 20 }, (_, i) => i),
+      label: new Array<string>(20).fill('yes'),
+    });
+    expectBad(
+      () => prepareBnnData(t, spec({ target: 'label' })),
+      'single-class',
+      /Label "label" has a single class \("yes" in all 20 rows\)/,
+    );
   });
   it('a categorical feature with thousands of levels', () => {
     const n = 3000;
-    const t = bnnTableFromColumns({ city: Array.from({ length: n }, (_, i) => `city-${i}`), y: Array.from({ length: n }, (_, i) => i % 7) });
-    expectBad(() => prepareBnnData(t, spec({})), 'too-many-levels', /Feature "city" has 3,000 categories \(limit 100\)/);
+    const t = bnnTableFromColumns({
+      city: Array.from({ length: n }, (_, i) => `city-${i}`),
+      y: Array.from({ length: n }, (_, i) => i % 7),
+    });
+    expectBad(
+      () => prepareBnnData(t, spec({})),
+      'too-many-levels',
+      /Feature "city" has 3,000 categories \(limit 100\)/,
+    );
   });
   it('features that contain the target column', () => {
-    const t = bnnTableFromColumns({ x: Array.from({ length: 20 }, (_, i) => i), y: Array.from({ length: 20 }, (_, i) => 2 * i) });
-    expectBad(() => prepareBnnData(t, spec({ features: ['x', 'y'] })), 'target-is-feature', /features include the target column "y"/);
+    const t = bnnTableFromColumns({
+      x: Array.from({ length: 20 }, (_, i) => i),
+      y: Array.from({ length: 20 }, (_, i) => 2 * i),
+    });
+    expectBad(
+      () => prepareBnnData(t, spec({ features: ['x', 'y'] })),
+      'target-is-feature',
+      /features include the target column "y"/,
+    );
   });
   it('an unknown target column', () => {
     const t = bnnTableFromColumns({ x: [1, 2, 3], y: [1, 2, 3] });
@@ -104,10 +136,24 @@ describe('preprocessing', () => {
 });
 
 describe('bundle export and import', () => {
-  for (const family of [{ kind: 'meanfield' }, { kind: 'lowrank', rank: 2 }, { kind: 'svgd', particles: 5, kernel: 'rbf' }] as const) {
+  for (const family of [
+    { kind: 'meanfield' },
+    { kind: 'lowrank', rank: 2 },
+    { kind: 'svgd', particles: 5, kernel: 'rbf' },
+  ] as const) {
     it(`${family.kind}: round trip predicts identically; the tfjs network loads in tfjs-layers`, async () => {
       const table = mixed(120);
-      const s = spec({ hidden: [8], family, epochs: family.kind === 'meanfield' ? 40 : 10, batchSize: 32, optimiser: { kind: 'adam', learningRate: 0.01 }, validationFraction: 0.1, patience: 5, testFraction: 0.2, predictiveSamples: 30 });
+      const s = spec({
+        hidden: [8],
+        family,
+        epochs: family.kind === 'meanfield' ? 40 : 10,
+        batchSize: 32,
+        optimiser: { kind: 'adam', learningRate: 0.01 },
+        validationFraction: 0.1,
+        patience: 5,
+        testFraction: 0.2,
+        predictiveSamples: 30,
+      });
       const data = prepareBnnData(table, s);
       const fit = await trainBnn(data, s);
       const dir = mkdtempSync(join(tmpdir(), 'elbo-bnn-bundle-'));
@@ -120,7 +166,9 @@ describe('bundle export and import', () => {
       const b = predictBnnTable(model, table, { seed: 9 });
       expect(b.summary).toEqual(a.summary);
       expect(b.metrics).toEqual(a.metrics);
-      const post = JSON.parse(readFileSync(join(dir, 'posterior.json'), 'utf8')) as { layers: Array<{ weightMean: number[][]; weightSd: number[][] }> };
+      const post = JSON.parse(readFileSync(join(dir, 'posterior.json'), 'utf8')) as {
+        layers: Array<{ weightMean: number[][]; weightSd: number[][] }>;
+      };
       expect(post.layers.length).toBe(2);
       expect(post.layers[0]!.weightMean.length).toBe(4);
       expect(post.layers[0]!.weightSd[0]!.length).toBe(8);
@@ -134,12 +182,20 @@ describe('bundle export and import', () => {
       if (num.kind !== 'numeric') throw new Error('expected numeric first');
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < data.d; j++) xStd[i * data.d + j] = data.x[i * data.d + j]!;
-        for (let j = 0; j < data.d; j++) xRaw[i * data.d + j] = j === 0 ? data.x[i * data.d]! * num.std + num.mean : data.x[i * data.d + j]!;
+        for (let j = 0; j < data.d; j++)
+          xRaw[i * data.d + j] = j === 0 ? data.x[i * data.d]! * num.std + num.mean : data.x[i * data.d + j]!;
       }
       const art = tfjsArtifacts(fit.model);
-      const mj = art.modelJson as { modelTopology: object; weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }> };
+      const mj = art.modelJson as {
+        modelTopology: object;
+        weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
+      };
       const layersModel = await tfl.loadLayersModel(
-        tf.io.fromMemory({ modelTopology: mj.modelTopology, weightSpecs: mj.weightsManifest[0]!.weights, weightData: new Uint8Array(art.weights).buffer }),
+        tf.io.fromMemory({
+          modelTopology: mj.modelTopology,
+          weightSpecs: mj.weightsManifest[0]!.weights,
+          weightData: new Uint8Array(art.weights).buffer,
+        }),
       );
       const out = layersModel.predict(tf.tensor2d(Float32Array.from(xRaw), [n, data.d])) as tf.Tensor;
       const tfjsOut = Array.from(out.dataSync());
@@ -173,7 +229,14 @@ describe('bundle export and import', () => {
 describe('views', () => {
   it('are JSON and extend the band beyond the data', async () => {
     const table = mixed(120);
-    const s = spec({ hidden: [8], epochs: 30, batchSize: 32, optimiser: { kind: 'adam', learningRate: 0.01 }, testFraction: 0.2, predictiveSamples: 50 });
+    const s = spec({
+      hidden: [8],
+      epochs: 30,
+      batchSize: 32,
+      optimiser: { kind: 'adam', learningRate: 0.01 },
+      testFraction: 0.2,
+      predictiveSamples: 50,
+    });
     const data = prepareBnnData(table, s);
     const fit = await trainBnn(data, s);
     const v = bnnViews(fit.model, data, { bandFeature: 'a', samples: 50 });

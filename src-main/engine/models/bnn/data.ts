@@ -46,7 +46,11 @@ export type BnnInputReason =
 
 /** Bad input, found before training. `reason` lets callers and tests branch; message and hint are for people. */
 export class BnnInputError extends AppError {
-  constructor(readonly reason: BnnInputReason, message: string, hint: string) {
+  constructor(
+    readonly reason: BnnInputReason,
+    message: string,
+    hint: string,
+  ) {
     super('BAD_REQUEST', message, hint);
     this.name = 'BnnInputError';
   }
@@ -94,12 +98,19 @@ const show = (v: string, max = 40): string => JSON.stringify(v.length > max ? `$
 const fmt = (v: number): string => String(Number(v.toPrecision(6)));
 
 /** Which columns and task a spec means for a table; throws BnnInputError for every problem found before training. */
-export function resolveBnnColumns(table: BnnTable, spec: BnnSpec): { task: BnnTask; target: ColumnSchema; features: ColumnSchema[] } {
+export function resolveBnnColumns(
+  table: BnnTable,
+  spec: BnnSpec,
+): { task: BnnTask; target: ColumnSchema; features: ColumnSchema[] } {
   const byName = new Map(table.schema.map((c) => [c.name, c]));
   const names = table.schema.map((c) => c.name).join(', ');
   const target = byName.get(spec.target);
   if (!target) {
-    throw new BnnInputError('no-target', `The table has no target column ${show(spec.target)}`, `Choose one of: ${names}.`);
+    throw new BnnInputError(
+      'no-target',
+      `The table has no target column ${show(spec.target)}`,
+      `Choose one of: ${names}.`,
+    );
   }
   if (spec.features.includes(spec.target)) {
     throw new BnnInputError(
@@ -108,14 +119,26 @@ export function resolveBnnColumns(table: BnnTable, spec: BnnSpec): { task: BnnTa
       `Remove ${show(spec.target)} from the features, or choose another target.`,
     );
   }
-  const featureNames = spec.features.length > 0 ? spec.features : table.schema.filter((c) => c.role === 'feature' && c.name !== spec.target).map((c) => c.name);
+  const featureNames =
+    spec.features.length > 0
+      ? spec.features
+      : table.schema.filter((c) => c.role === 'feature' && c.name !== spec.target).map((c) => c.name);
   if (featureNames.length === 0) {
-    throw new BnnInputError('no-features', `No feature columns besides the target ${show(spec.target)}`, `Choose at least one feature column (have: ${names}).`);
+    throw new BnnInputError(
+      'no-features',
+      `No feature columns besides the target ${show(spec.target)}`,
+      `Choose at least one feature column (have: ${names}).`,
+    );
   }
   const features: ColumnSchema[] = [];
   for (const f of featureNames) {
     const c = byName.get(f);
-    if (!c) throw new BnnInputError('unknown-column', `The table has no feature column ${show(f)}`, `Choose among: ${names}.`);
+    if (!c)
+      throw new BnnInputError(
+        'unknown-column',
+        `The table has no feature column ${show(f)}`,
+        `Choose among: ${names}.`,
+      );
     if (c.type === 'text' || c.type === 'identifier') {
       throw new BnnInputError(
         c.type === 'identifier' ? 'too-many-levels' : 'bad-feature-type',
@@ -137,10 +160,18 @@ export function resolveBnnColumns(table: BnnTable, spec: BnnSpec): { task: BnnTa
   if (spec.task === 'auto') task = target.type === 'numeric' ? 'regression' : 'classification';
   else task = spec.task;
   if (target.type === 'text' || target.type === 'identifier') {
-    throw new BnnInputError('bad-target-type', `Target ${show(target.name)} is a ${target.type} column`, 'Choose a numeric target (regression) or a categorical / binary label (classification).');
+    throw new BnnInputError(
+      'bad-target-type',
+      `Target ${show(target.name)} is a ${target.type} column`,
+      'Choose a numeric target (regression) or a categorical / binary label (classification).',
+    );
   }
   if (task === 'regression' && target.type !== 'numeric' && target.type !== 'binary') {
-    throw new BnnInputError('bad-target-type', `Target ${show(target.name)} is ${target.type}, not numeric, so it cannot be a regression target`, 'Choose task classification, or a numeric target.');
+    throw new BnnInputError(
+      'bad-target-type',
+      `Target ${show(target.name)} is ${target.type}, not numeric, so it cannot be a regression target`,
+      'Choose task classification, or a numeric target.',
+    );
   }
   if (table.preprocessing?.missing === 'impute' && target.missing > 0) {
     throw new BnnInputError(
@@ -150,13 +181,22 @@ export function resolveBnnColumns(table: BnnTable, spec: BnnSpec): { task: BnnTa
     );
   }
   if (table.rows < 10) {
-    throw new BnnInputError('too-few-rows', `The table has ${table.rows} rows; a BNN needs at least 10`, 'Use a larger dataset.');
+    throw new BnnInputError(
+      'too-few-rows',
+      `The table has ${table.rows} rows; a BNN needs at least 10`,
+      'Use a larger dataset.',
+    );
   }
   return { task, target, features };
 }
 
 /** A seeded train/test split: test rows = the first ⌈f·n⌉ of permutation(fold(key(seed), splitIndex)). */
-export function splitRows(n: number, testFraction: number, seed: number, splitIndex = 0): { trainRows: Int32Array; testRows: Int32Array } {
+export function splitRows(
+  n: number,
+  testFraction: number,
+  seed: number,
+  splitIndex = 0,
+): { trainRows: Int32Array; testRows: Int32Array } {
   const nTest = testFraction > 0 ? Math.max(1, Math.round(n * testFraction)) : 0;
   const perm = permutation(fold(key(seed), 0x5117 + splitIndex), n);
   const testRows = Int32Array.from(perm.subarray(0, nTest)).sort();
@@ -164,7 +204,10 @@ export function splitRows(n: number, testFraction: number, seed: number, splitIn
   return { trainRows, testRows };
 }
 
-function meanStd(v: ArrayLike<number>, rows: ArrayLike<number>): { mean: number; std: number; min: number; max: number } {
+function meanStd(
+  v: ArrayLike<number>,
+  rows: ArrayLike<number>,
+): { mean: number; std: number; min: number; max: number } {
   let m = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -184,7 +227,11 @@ function meanStd(v: ArrayLike<number>, rows: ArrayLike<number>): { mean: number;
  * Validate, split (seeded, `splitIndex` selects one of the protocol's random splits) and encode a table for a BNN.
  * Statistics of the standardisation come from the training rows only.
  */
-export function prepareBnnData(table: BnnTable, spec: BnnSpec, opts: { splitIndex?: number; trainRows?: Int32Array; testRows?: Int32Array } = {}): BnnData {
+export function prepareBnnData(
+  table: BnnTable,
+  spec: BnnSpec,
+  opts: { splitIndex?: number; trainRows?: Int32Array; testRows?: Int32Array } = {},
+): BnnData {
   const { task, target, features } = resolveBnnColumns(table, spec);
   const n = table.rows;
   // Target
@@ -245,9 +292,17 @@ export function prepareBnnData(table: BnnTable, spec: BnnSpec, opts: { splitInde
     }
   }
 
-  const split = opts.trainRows && opts.testRows ? { trainRows: opts.trainRows, testRows: opts.testRows } : splitRows(n, spec.testFraction, spec.seed, opts.splitIndex ?? 0);
+  const split =
+    opts.trainRows && opts.testRows
+      ? { trainRows: opts.trainRows, testRows: opts.testRows }
+      : splitRows(n, spec.testFraction, spec.seed, opts.splitIndex ?? 0);
   const { trainRows, testRows } = split;
-  if (trainRows.length < 2) throw new BnnInputError('too-few-rows', `Only ${trainRows.length} training rows remain after the test split`, 'Lower testFraction or use more rows.');
+  if (trainRows.length < 2)
+    throw new BnnInputError(
+      'too-few-rows',
+      `Only ${trainRows.length} training rows remain after the test split`,
+      'Lower testFraction or use more rows.',
+    );
 
   // Features
   const ft: FeatureTransform[] = [];
@@ -258,7 +313,11 @@ export function prepareBnnData(table: BnnTable, spec: BnnSpec, opts: { splitInde
       const v = table.column(c.name);
       for (let i = 0; i < n; i++) {
         if (!Number.isFinite(v[i]!)) {
-          throw new BnnInputError('non-finite', `Feature ${show(c.name)} has a missing or non-finite value (${v[i]}) in row ${i + 1}`, 'Import with missing values dropped or imputed.');
+          throw new BnnInputError(
+            'non-finite',
+            `Feature ${show(c.name)} has a missing or non-finite value (${v[i]}) in row ${i + 1}`,
+            'Import with missing values dropped or imputed.',
+          );
         }
       }
       const st = meanStd(v, trainRows);
@@ -298,7 +357,11 @@ export function prepareBnnData(table: BnnTable, spec: BnnSpec, opts: { splitInde
   if (task === 'regression') {
     const st = meanStd(yRaw, trainRows);
     if (!(st.std > 0)) {
-      throw new BnnInputError('constant-target', `Target ${show(target.name)} is constant (${fmt(st.mean)}) on the training rows`, 'Choose another target column or split.');
+      throw new BnnInputError(
+        'constant-target',
+        `Target ${show(target.name)} is constant (${fmt(st.mean)}) on the training rows`,
+        'Choose another target column or split.',
+      );
     }
     tt = { name: target.name, kind: 'numeric', mean: st.mean, std: st.std };
     for (let i = 0; i < n; i++) y[i] = (yRaw[i]! - st.mean) / st.std;
@@ -336,12 +399,21 @@ export function encodeWithTransform(
   let j = 0;
   for (const f of t.features) {
     if (!have.has(f.name)) {
-      throw new BnnInputError('unknown-column', `The new table has no column ${show(f.name)}, which the model was trained on`, `Provide every training feature: ${t.features.map((g) => g.name).join(', ')}.`);
+      throw new BnnInputError(
+        'unknown-column',
+        `The new table has no column ${show(f.name)}, which the model was trained on`,
+        `Provide every training feature: ${t.features.map((g) => g.name).join(', ')}.`,
+      );
     }
     if (f.kind === 'numeric') {
       const v = table.column(f.name);
       for (let i = 0; i < n; i++) {
-        if (!Number.isFinite(v[i]!)) throw new BnnInputError('non-finite', `Feature ${show(f.name)} has a missing value in row ${i + 1}`, 'Fill it in or drop the row.');
+        if (!Number.isFinite(v[i]!))
+          throw new BnnInputError(
+            'non-finite',
+            `Feature ${show(f.name)} has a missing value in row ${i + 1}`,
+            'Fill it in or drop the row.',
+          );
         x[i * d + j] = (v[i]! - f.mean) / f.std;
       }
       j += 1;
@@ -389,7 +461,10 @@ export function bnnTableFromColumns(columns: Record<string, ArrayLike<number> | 
       const s = (col as string[]).map((v) => v.trim());
       const levels = [...new Set(s)].sort();
       const idx = new Map(levels.map((l, k) => [l, k]));
-      values.set(name, Float32Array.from(s, (v) => idx.get(v)!));
+      values.set(
+        name,
+        Float32Array.from(s, (v) => idx.get(v)!),
+      );
       labels.set(name, s);
       schema.push({ name, type: levels.length === 2 ? 'binary' : 'categorical', role: 'feature', missing: 0, levels });
     } else {

@@ -6,7 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { fold, key, normal } from '../../rng';
 import type { BnnPriorSpec } from '../../../../src-shared/schemas/bnn-spec';
 import type { Head } from './kernel';
-import { denseBackward, denseForward, headLoss, mfBackward, mfForward, mfInit, mfKl, mfLayout, mfOutput, mfSample, softplus } from './kernel';
+import {
+  denseBackward,
+  denseForward,
+  headLoss,
+  mfBackward,
+  mfForward,
+  mfInit,
+  mfKl,
+  mfLayout,
+  mfOutput,
+  mfSample,
+  softplus,
+} from './kernel';
 import type { BnnNet } from './model';
 import { elboTerms } from './train';
 
@@ -36,7 +48,8 @@ describe('BNN kernel gradients (finite differences)', () => {
       const theta = mfInit(layout, key(1), 0.3, 'tanh');
       const y = head === 'categorical' ? [0, 1, 1, 0, 1] : Array.from(normal(key(4), B));
       const eps = key(9);
-      const loss = (th: Float64Array, xx: Float64Array = x): number => -headLoss(mfOutput(mfForward(th, layout, xx, B, 'tanh', true, eps), xx), y, B, head, 0.7).loglik;
+      const loss = (th: Float64Array, xx: Float64Array = x): number =>
+        -headLoss(mfOutput(mfForward(th, layout, xx, B, 'tanh', true, eps), xx), y, B, head, 0.7).loglik;
       const cache = mfForward(theta, layout, x, B, 'tanh', true, eps);
       const hr = headLoss(mfOutput(cache, x), y, B, head, 0.7);
       const grad = new Float64Array(layout.size);
@@ -50,7 +63,8 @@ describe('BNN kernel gradients (finite differences)', () => {
     const y = Array.from(normal(key(6), B));
     const r = headLoss(out, y, B, 'gaussian', 0.8);
     const h = 1e-6;
-    const num = (-headLoss(out, y, B, 'gaussian', 0.8 + h).loglik + headLoss(out, y, B, 'gaussian', 0.8 - h).loglik) / (2 * h);
+    const num =
+      (-headLoss(out, y, B, 'gaussian', 0.8 + h).loglik + headLoss(out, y, B, 'gaussian', 0.8 - h).loglik) / (2 * h);
     expect(r.gSigma).toBeCloseTo(num, 5);
   });
   it('deterministic dense backward (SVGD scores)', () => {
@@ -77,7 +91,10 @@ describe('BNN kernel gradients (finite differences)', () => {
     const gFlat = Float64Array.from(g.flatMap((L) => [...L.W, ...L.b]));
     expect(fdCheck(loss, v0, gFlat)).toBeLessThan(1e-4);
   });
-  for (const prior of [{ kind: 'gaussian', scale: 0.7 }, { kind: 'mixture', pi: 0.3, scale1: 1, scale2: 0.05 }] as BnnPriorSpec[]) {
+  for (const prior of [
+    { kind: 'gaussian', scale: 0.7 },
+    { kind: 'mixture', pi: 0.3, scale1: 1, scale2: 0.05 },
+  ] as BnnPriorSpec[]) {
     it(`KL gradient, ${prior.kind} prior`, () => {
       const layout = mfLayout(sizes, 2);
       const theta = mfInit(layout, key(7), 0.2, 'relu');
@@ -138,7 +155,18 @@ describe('KL scaling for minibatches', () => {
     const sizes = [2, 5, 1];
     const layout = mfLayout(sizes, 2);
     const theta = mfInit(layout, key(21), 0.05, 'relu');
-    const net: BnnNet = { sizes, activation: 'relu', head: 'gaussian', form: 'meanfield', mfCount: 2, layout, theta, block: null, particles: null, noiseSd: 0.5 };
+    const net: BnnNet = {
+      sizes,
+      activation: 'relu',
+      head: 'gaussian',
+      form: 'meanfield',
+      mfCount: 2,
+      layout,
+      theta,
+      block: null,
+      particles: null,
+      noiseSd: 0.5,
+    };
     const N = 40;
     const x = Float64Array.from(normal(key(22), N * 2));
     const y = Array.from(normal(key(23), N));
@@ -146,7 +174,10 @@ describe('KL scaling for minibatches', () => {
     // Closed-form KL, independently.
     let kl = 0;
     for (const L of layout.layers) {
-      for (const [mu0, rho0, c] of [[L.wMu, L.wRho, L.I * L.O], [L.bMu, L.bRho, L.O]] as const) {
+      for (const [mu0, rho0, c] of [
+        [L.wMu, L.wRho, L.I * L.O],
+        [L.bMu, L.bRho, L.O],
+      ] as const) {
         for (let i = 0; i < c; i++) {
           const s = softplus(theta[rho0 + i]!);
           const m = theta[mu0 + i]!;

@@ -113,7 +113,15 @@ export interface MfCache {
  * Forward pass of mean-field layers with the local reparameterisation trick. `epsKey` null uses ε = 0 (the network at
  * the posterior means). Hidden layers apply `act`; the last one too unless `lastLinear`.
  */
-export function mfForward(theta: Float64Array, layout: MfLayout, x: Float64Array, B: number, act: Activation, lastLinear: boolean, epsKey: Key | null): MfCache {
+export function mfForward(
+  theta: Float64Array,
+  layout: MfLayout,
+  x: Float64Array,
+  B: number,
+  act: Activation,
+  lastLinear: boolean,
+  epsKey: Key | null,
+): MfCache {
   const inputs: Float64Array[] = [];
   const outputs: Float64Array[] = [];
   const sds: Float64Array[] = [];
@@ -180,7 +188,14 @@ export function mfOutput(cache: MfCache, x: Float64Array): Float64Array {
  * ∂loss/∂x. With pre = γ + √δ ε:  ∂/∂μ_W = aᵀ g,  ∂/∂σ_W = 2 σ_W ⊙ ((a⊙a)ᵀ (g ⊙ ε / 2√δ)),  ∂/∂ρ = ∂/∂σ · sigmoid(ρ),
  * ∂/∂a = g μ_Wᵀ + 2 a ⊙ ((g ⊙ ε / 2√δ) σ_W²ᵀ).
  */
-export function mfBackward(theta: Float64Array, layout: MfLayout, cache: MfCache, gOut: Float64Array, act: Activation, grad: Float64Array): Float64Array {
+export function mfBackward(
+  theta: Float64Array,
+  layout: MfLayout,
+  cache: MfCache,
+  gOut: Float64Array,
+  act: Activation,
+  grad: Float64Array,
+): Float64Array {
   const B = cache.B;
   let g = gOut;
   for (let l = layout.layers.length - 1; l >= 0; l--) {
@@ -248,7 +263,7 @@ export function mfBackward(theta: Float64Array, layout: MfLayout, cache: MfCache
 export function logPrior(w: number, prior: BnnPriorSpec): { lp: number; dlp: number } {
   if (prior.kind === 'gaussian') {
     const s2 = prior.scale * prior.scale;
-    return { lp: -0.5 * (w * w) / s2 - Math.log(prior.scale) - 0.5 * LOG_2PI, dlp: -w / s2 };
+    return { lp: (-0.5 * (w * w)) / s2 - Math.log(prior.scale) - 0.5 * LOG_2PI, dlp: -w / s2 };
   }
   const { pi, scale1: s1, scale2: s2 } = prior;
   const l1 = Math.log(pi) - Math.log(s1) - (0.5 * w * w) / (s1 * s1);
@@ -264,7 +279,14 @@ export function logPrior(w: number, prior: BnnPriorSpec): { lp: number; dlp: num
  * Gaussian prior: closed form Σ log(s/σ) + (σ² + μ²)/(2s²) − ½. Scale mixture: one-sample Monte Carlo
  * log q(w) − log p(w) at w = μ + σ ξ (Blundell et al. 2015, eq. 2), ξ from `k`.
  */
-export function mfKl(theta: Float64Array, layout: MfLayout, prior: BnnPriorSpec, k: Key, scale: number, grad: Float64Array | null): number {
+export function mfKl(
+  theta: Float64Array,
+  layout: MfLayout,
+  prior: BnnPriorSpec,
+  k: Key,
+  scale: number,
+  grad: Float64Array | null,
+): number {
   let kl = 0;
   layout.layers.forEach((L, l) => {
     const blocks: Array<[number, number, number]> = [
@@ -309,7 +331,8 @@ export function mfSample(theta: Float64Array, layout: MfLayout, k: Key | null): 
     const W = new Float64Array(L.I * L.O);
     const b = new Float64Array(L.O);
     for (let i = 0; i < L.I * L.O; i++) W[i] = theta[L.wMu + i]! + (xi ? softplus(theta[L.wRho + i]!) * xi[i]! : 0);
-    for (let o = 0; o < L.O; o++) b[o] = theta[L.bMu + o]! + (xi ? softplus(theta[L.bRho + o]!) * xi[L.I * L.O + o]! : 0);
+    for (let o = 0; o < L.O; o++)
+      b[o] = theta[L.bMu + o]! + (xi ? softplus(theta[L.bRho + o]!) * xi[L.I * L.O + o]! : 0);
     return { I: L.I, O: L.O, W, b };
   });
 }
@@ -325,7 +348,13 @@ export function mfSds(theta: Float64Array, layout: MfLayout): Dense[] {
 }
 
 /** Deterministic forward through dense layers; activation on all but the last (when lastLinear). Returns every layer's output. */
-export function denseForward(layers: Dense[], x: Float64Array, B: number, act: Activation, lastLinear: boolean): Float64Array[] {
+export function denseForward(
+  layers: Dense[],
+  x: Float64Array,
+  B: number,
+  act: Activation,
+  lastLinear: boolean,
+): Float64Array[] {
   const outs: Float64Array[] = [];
   let a = x;
   layers.forEach((L, l) => {
@@ -347,8 +376,21 @@ export function denseForward(layers: Dense[], x: Float64Array, B: number, act: A
 }
 
 /** Backward through dense layers (outputs from denseForward); returns gradients in the same Dense shapes. */
-export function denseBackward(layers: Dense[], x: Float64Array, outs: Float64Array[], B: number, gOut: Float64Array, act: Activation, lastLinear: boolean): Dense[] {
-  const grads: Dense[] = layers.map((L) => ({ I: L.I, O: L.O, W: new Float64Array(L.I * L.O), b: new Float64Array(L.O) }));
+export function denseBackward(
+  layers: Dense[],
+  x: Float64Array,
+  outs: Float64Array[],
+  B: number,
+  gOut: Float64Array,
+  act: Activation,
+  lastLinear: boolean,
+): Dense[] {
+  const grads: Dense[] = layers.map((L) => ({
+    I: L.I,
+    O: L.O,
+    W: new Float64Array(L.I * L.O),
+    b: new Float64Array(L.O),
+  }));
   let g = gOut;
   for (let l = layers.length - 1; l >= 0; l--) {
     const L = layers[l]!;

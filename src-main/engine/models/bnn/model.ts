@@ -92,7 +92,8 @@ export function layerMoments(net: BnnNet, k: Key): { mean: Dense[]; sd: Dense[] 
     const m = new Float64Array(D);
     const v = new Float64Array(D);
     for (let s = 0; s < P.count; s++) for (let j = 0; j < D; j++) m[j]! += P.values[s * P.dim + j]! / P.count;
-    for (let s = 0; s < P.count; s++) for (let j = 0; j < D; j++) v[j]! += (P.values[s * P.dim + j]! - m[j]!) ** 2 / Math.max(1, P.count - 1);
+    for (let s = 0; s < P.count; s++)
+      for (let j = 0; j < D; j++) v[j]! += (P.values[s * P.dim + j]! - m[j]!) ** 2 / Math.max(1, P.count - 1);
     return { mean: unflattenDense(m, shapes), sd: unflattenDense(Float64Array.from(v, Math.sqrt), shapes) };
   }
   const mean = mfSample(net.theta, net.layout, null);
@@ -129,16 +130,29 @@ export function serialiseNet(net: BnnNet): SerialisedNet {
     mfCount: net.mfCount,
     theta: Array.from(net.theta),
     block: net.block ? savePosterior(net.block.family, net.block.params) : null,
-    particles: net.particles ? { count: net.particles.count, dim: net.particles.dim, values: Array.from(net.particles.values), noise: net.particles.noise } : null,
+    particles: net.particles
+      ? {
+          count: net.particles.count,
+          dim: net.particles.dim,
+          values: Array.from(net.particles.values),
+          noise: net.particles.noise,
+        }
+      : null,
     noiseSd: net.noiseSd,
   };
 }
 
 /** Rebuild a net (its block family from spec.family) from serialiseNet's output, checking shapes. */
 export function deserialiseNet(s: SerialisedNet, spec: BnnSpec): BnnNet {
-  if (s.format !== 'elbo-studio.bnn-net.v1') throw new Error(`Expected a BNN posterior in format elbo-studio.bnn-net.v1, got ${String(s.format)}; export the model again.`);
+  if (s.format !== 'elbo-studio.bnn-net.v1')
+    throw new Error(
+      `Expected a BNN posterior in format elbo-studio.bnn-net.v1, got ${String(s.format)}; export the model again.`,
+    );
   const layout = mfLayout(s.sizes, s.mfCount);
-  if (s.theta.length !== layout.size) throw new Error(`The mean-field parameters have ${s.theta.length} values, expected ${layout.size} for layers [${s.sizes.join(', ')}]; the file is corrupt.`);
+  if (s.theta.length !== layout.size)
+    throw new Error(
+      `The mean-field parameters have ${s.theta.length} values, expected ${layout.size} for layers [${s.sizes.join(', ')}]; the file is corrupt.`,
+    );
   let block: Block | null = null;
   if (s.block) {
     const shapes = layerShapes(s.sizes, s.mfCount);

@@ -27,7 +27,12 @@ export type BnnDraws =
   | { task: 'classification'; n: number; S: number; C: number; /** [S·n·C] */ probs: Float64Array };
 
 /** S predictive draws for n encoded rows x [n, d]. */
-export function predictDraws(net: BnnNet, x: ArrayLike<number>, n: number, opts: { samples: number; seed?: number; key?: Key }): BnnDraws {
+export function predictDraws(
+  net: BnnNet,
+  x: ArrayLike<number>,
+  n: number,
+  opts: { samples: number; seed?: number; key?: Key },
+): BnnDraws {
   const k = opts.key ?? key(opts.seed ?? 0);
   const nets = sampleNetworks(net, opts.samples, k);
   const S = nets.length;
@@ -73,7 +78,18 @@ export function normalCdf(z: number): number {
   const r =
     t *
     Math.exp(
-      -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return z >= 0 ? 1 - 0.5 * r : 0.5 * r;
 }
@@ -85,7 +101,14 @@ export function normalCdf(z: number): number {
  * reading them in place strides n apart). A few evaluations of F instead of 50 bisections: the intervals of 200,000
  * rows (4 quantiles each, S = 20) took 66 s by bisection.
  */
-export function mixtureQuantile(mu: Float64Array, sigma: Float64Array, n: number, S: number, i: number, p: number): number {
+export function mixtureQuantile(
+  mu: Float64Array,
+  sigma: Float64Array,
+  n: number,
+  S: number,
+  i: number,
+  p: number,
+): number {
   const m = new Float64Array(S);
   const sd = new Float64Array(S);
   let lo = Infinity;
@@ -182,7 +205,8 @@ export function summarise(draws: BnnDraws, t: BnnTransform): BnnSummary {
     const p = new Array<number>(C).fill(0);
     const v = new Array<number>(C).fill(0);
     for (let s = 0; s < S; s++) for (let c = 0; c < C; c++) p[c]! += draws.probs[(s * n + i) * C + c]! / S;
-    for (let s = 0; s < S; s++) for (let c = 0; c < C; c++) v[c]! += (draws.probs[(s * n + i) * C + c]! - p[c]!) ** 2 / S;
+    for (let s = 0; s < S; s++)
+      for (let c = 0; c < C; c++) v[c]! += (draws.probs[(s * n + i) * C + c]! - p[c]!) ** 2 / S;
     let best = 0;
     for (let c = 1; c < C; c++) if (p[c]! > p[best]!) best = c;
     probs.push(p);
@@ -190,13 +214,24 @@ export function summarise(draws: BnnDraws, t: BnnTransform): BnnSummary {
     predicted.push(best);
     confidence.push(p[best]!);
   }
-  return { task: 'classification', classes: t.target.kind === 'categorical' ? t.target.classes : [], probs, probSd, predicted, confidence };
+  return {
+    task: 'classification',
+    classes: t.target.kind === 'categorical' ? t.target.classes : [],
+    probs,
+    probSd,
+    predicted,
+    confidence,
+  };
 }
 
 export type { BnnMetrics, ClassificationMetrics, RegressionMetrics };
 
 /** Central interval [lo, hi] at `level` of row i, in standardised units. */
-export function regressionInterval(draws: Extract<BnnDraws, { task: 'regression' }>, i: number, level: number): [number, number] {
+export function regressionInterval(
+  draws: Extract<BnnDraws, { task: 'regression' }>,
+  i: number,
+  level: number,
+): [number, number] {
   const { mu, sigma, n, S } = draws;
   return [mixtureQuantile(mu, sigma, n, S, i, (1 - level) / 2), mixtureQuantile(mu, sigma, n, S, i, (1 + level) / 2)];
 }
@@ -215,7 +250,13 @@ export function predictionSet(p: number[], level: number): number[] {
 }
 
 /** Observed coverage of the central intervals (regression) or prediction sets (classification) at `level`. */
-export function coverageAt(draws: BnnDraws, t: BnnTransform, yRaw: ArrayLike<number>, level: number, summary?: BnnSummary): number {
+export function coverageAt(
+  draws: BnnDraws,
+  t: BnnTransform,
+  yRaw: ArrayLike<number>,
+  level: number,
+  summary?: BnnSummary,
+): number {
   const n = draws.n;
   let hit = 0;
   if (draws.task === 'regression') {
@@ -235,8 +276,18 @@ export function coverageAt(draws: BnnDraws, t: BnnTransform, yRaw: ArrayLike<num
 }
 
 /** Reliability bins over the confidence max_c p̄_ic and the expected calibration error Σ_b (n_b/n)|acc_b − conf_b|. */
-export function reliability(confidence: number[], correct: boolean[], bins = ECE_BINS): { bins: Array<{ lower: number; upper: number; count: number; confidence: number; accuracy: number }>; ece: number } {
-  const out = Array.from({ length: bins }, (_, b) => ({ lower: b / bins, upper: (b + 1) / bins, count: 0, confidence: 0, accuracy: 0 }));
+export function reliability(
+  confidence: number[],
+  correct: boolean[],
+  bins = ECE_BINS,
+): { bins: Array<{ lower: number; upper: number; count: number; confidence: number; accuracy: number }>; ece: number } {
+  const out = Array.from({ length: bins }, (_, b) => ({
+    lower: b / bins,
+    upper: (b + 1) / bins,
+    count: 0,
+    confidence: 0,
+    accuracy: 0,
+  }));
   confidence.forEach((c, i) => {
     const b = Math.min(bins - 1, Math.floor(c * bins));
     const o = out[b]!;
@@ -289,7 +340,17 @@ export function bnnMetrics(draws: BnnDraws, t: BnnTransform, yRaw: ArrayLike<num
       msd += s.sd[i]! / n;
       mep += s.epistemicSd[i]! / n;
     }
-    return { task: 'regression', n, rmse: Math.sqrt(se / n), logLik: ll / n, coverage50: cov[0]!, coverage90: cov[1]!, coverage95: cov[2]!, meanSd: msd, meanEpistemicSd: mep };
+    return {
+      task: 'regression',
+      n,
+      rmse: Math.sqrt(se / n),
+      logLik: ll / n,
+      coverage50: cov[0]!,
+      coverage90: cov[1]!,
+      coverage95: cov[2]!,
+      meanSd: msd,
+      meanEpistemicSd: mep,
+    };
   }
   const s = summary as ClassificationSummary;
   let acc = 0;
@@ -305,7 +366,17 @@ export function bnnMetrics(draws: BnnDraws, t: BnnTransform, yRaw: ArrayLike<num
     p.forEach((v, c) => (brier += (v - (c === y ? 1 : 0)) ** 2));
   }
   const { ece } = reliability(s.confidence, correct);
-  return { task: 'classification', n, accuracy: acc / n, logLik: ll / n, brier: brier / n, ece, coverage50: cov[0]!, coverage90: cov[1]!, coverage95: cov[2]! };
+  return {
+    task: 'classification',
+    n,
+    accuracy: acc / n,
+    logLik: ll / n,
+    brier: brier / n,
+    ece,
+    coverage50: cov[0]!,
+    coverage90: cov[1]!,
+    coverage95: cov[2]!,
+  };
 }
 
 /** Rows of a row-major matrix [·, d] (for test splits). */

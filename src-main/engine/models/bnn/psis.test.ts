@@ -44,7 +44,18 @@ function problem(correlation: number): { data: BnnData; mean: Float64Array; cov:
   const cov = spdInverse(lam, P);
   const mean = new Float64Array(P);
   for (let p = 0; p < P; p++) for (let q = 0; q < P; q++) mean[p]! += cov[p * P + q]! * xty[q]!;
-  const data = { task: 'regression', n: N, d: 2, x, y, yRaw: Float64Array.from(y), classes: [], transform: {} as BnnData['transform'], trainRows: Int32Array.from({ length: N }, (_, i) => i), testRows: new Int32Array(0) } as BnnData;
+  const data = {
+    task: 'regression',
+    n: N,
+    d: 2,
+    x,
+    y,
+    yRaw: Float64Array.from(y),
+    classes: [],
+    transform: {} as BnnData['transform'],
+    trainRows: Int32Array.from({ length: N }, (_, i) => i),
+    testRows: new Int32Array(0),
+  } as BnnData;
   return { data, mean, cov: Object.assign(cov, { lam }) };
 }
 
@@ -58,14 +69,42 @@ function meanField(mean: Float64Array, sd: number[]): BnnModel {
   theta[L.wRho] = inverseSoftplus(sd[0]!);
   theta[L.wRho + 1] = inverseSoftplus(sd[1]!);
   theta[L.bRho] = inverseSoftplus(sd[2]!);
-  const spec = bnnSpecSchema.parse({ model: 'bnn', target: 'y', hidden: [], noise: 'fixed', prior: { kind: 'gaussian', scale: PRIOR } });
-  return { spec, transform: {} as BnnModel['transform'], net: { sizes: [2, 1], activation: 'relu', head: 'gaussian', form: 'meanfield', mfCount: 1, layout, theta, block: null, particles: null, noiseSd: NOISE } };
+  const spec = bnnSpecSchema.parse({
+    model: 'bnn',
+    target: 'y',
+    hidden: [],
+    noise: 'fixed',
+    prior: { kind: 'gaussian', scale: PRIOR },
+  });
+  return {
+    spec,
+    transform: {} as BnnModel['transform'],
+    net: {
+      sizes: [2, 1],
+      activation: 'relu',
+      head: 'gaussian',
+      form: 'meanfield',
+      mfCount: 1,
+      layout,
+      theta,
+      block: null,
+      particles: null,
+      noiseSd: NOISE,
+    },
+  };
 }
 
 describe('BNN joint PSIS k̂', () => {
   it('is small for a mean-field q slightly wider than the exact posterior of an orthogonal design', () => {
     const { data, mean, cov } = problem(0);
-    const r = bnnJointPsis(meanField(mean, [0, 1, 2].map((p) => 1.2 * Math.sqrt(cov[p * 3 + p]!))), data, { samples: 2000 })!;
+    const r = bnnJointPsis(
+      meanField(
+        mean,
+        [0, 1, 2].map((p) => 1.2 * Math.sqrt(cov[p * 3 + p]!)),
+      ),
+      data,
+      { samples: 2000 },
+    )!;
     expect(r.rows).toBe(N);
     expect(r.khat).toBeLessThan(0.5);
     expect(r.ess).toBeGreaterThan(1000);
@@ -74,9 +113,14 @@ describe('BNN joint PSIS k̂', () => {
   it('is above 0.7 for the mean-field optimum on strongly correlated features', () => {
     const { data, mean, cov } = problem(0.98);
     const lam = (cov as Float64Array & { lam: Float64Array }).lam;
-    const q = meanField(mean, [0, 1, 2].map((p) => 1 / Math.sqrt(lam[p * 3 + p]!)));
+    const q = meanField(
+      mean,
+      [0, 1, 2].map((p) => 1 / Math.sqrt(lam[p * 3 + p]!)),
+    );
     // k̂ from one set of draws is noisy (a finite tail); take the median over 5 independent sets of 4000 draws.
-    const khats = [1, 2, 3, 4, 5].map((seed) => bnnJointPsis(q, data, { samples: 4000, seed })!.khat).sort((a, b) => a - b);
+    const khats = [1, 2, 3, 4, 5]
+      .map((seed) => bnnJointPsis(q, data, { samples: 4000, seed })!.khat)
+      .sort((a, b) => a - b);
     expect(khats[2]!).toBeGreaterThan(0.7);
   });
 

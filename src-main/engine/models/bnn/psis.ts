@@ -32,11 +32,16 @@ export interface BnnJointPsis {
 }
 
 /** k̂ of the joint posterior (null for an SVGD ensemble, whose particles have no density). */
-export function bnnJointPsis(model: BnnModel, data: BnnData, opts: { samples?: number; seed?: number } = {}): BnnJointPsis | null {
+export function bnnJointPsis(
+  model: BnnModel,
+  data: BnnData,
+  opts: { samples?: number; seed?: number } = {},
+): BnnJointPsis | null {
   const net = model.net;
   if (net.form === 'svgd') return null;
   const S = opts.samples ?? 1000;
-  if (!Number.isInteger(S) || S < 5) throw new RangeError(`Expected at least 5 weight draws for PSIS k̂, got ${S}; 1000 is usual.`);
+  if (!Number.isInteger(S) || S < 5)
+    throw new RangeError(`Expected at least 5 weight draws for PSIS k̂, got ${S}; 1000 is usual.`);
   const k = key(opts.seed ?? 7);
   const rows = data.trainRows;
   const n = rows.length;
@@ -61,7 +66,9 @@ export function bnnJointPsis(model: BnnModel, data: BnnData, opts: { samples?: n
   const blockShapes = net.block ? net.block.shapes : [];
   const D = net.block ? net.block.dim : 0;
   if (layerShapes(net.sizes).length !== net.layout.layers.length + blockShapes.length) {
-    throw new Error(`The BNN's layers (${net.sizes.join('–')}) do not match its posterior's (${net.layout.layers.length} mean-field + ${blockShapes.length} block).`);
+    throw new Error(
+      `The BNN's layers (${net.sizes.join('–')}) do not match its posterior's (${net.layout.layers.length} mean-field + ${blockShapes.length} block).`,
+    );
   }
 
   for (let s = 0; s < S; s++) {
@@ -74,8 +81,8 @@ export function bnnJointPsis(model: BnnModel, data: BnnData, opts: { samples?: n
       const bias = new Float64Array(L.O);
       for (let i = 0; i < L.I * L.O + L.O; i++) {
         const isW = i < L.I * L.O;
-        const mu = net.theta[(isW ? L.wMu + i : L.bMu + i - L.I * L.O)]!;
-        const sd = softplus(net.theta[(isW ? L.wRho + i : L.bRho + i - L.I * L.O)]!);
+        const mu = net.theta[isW ? L.wMu + i : L.bMu + i - L.I * L.O]!;
+        const sd = softplus(net.theta[isW ? L.wRho + i : L.bRho + i - L.I * L.O]!);
         const w = mu + sd * xi[i]!;
         if (isW) W[i] = w;
         else bias[i - L.I * L.O] = w;
@@ -94,9 +101,9 @@ export function bnnJointPsis(model: BnnModel, data: BnnData, opts: { samples?: n
     const ll = headLoss(outs[outs.length - 1]!, y, n, net.head, net.noiseSd ?? 1).loglik;
     logR[s] = logP + ll - logQ;
   }
-  if (logR.some(Number.isNaN)) return { khat: Number.NaN, ess: 0, samples: S, rows: n, elbo: { mean: Number.NaN, se: Number.NaN } };
+  if (logR.some(Number.isNaN))
+    return { khat: Number.NaN, ess: 0, samples: S, rows: n, elbo: { mean: Number.NaN, se: Number.NaN } };
   const r = psis(logR);
   const e = meanSe(logR);
   return { khat: r.khat, ess: r.ess, samples: S, rows: n, elbo: { mean: e.mean, se: e.se } };
 }
-

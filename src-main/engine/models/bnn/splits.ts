@@ -31,9 +31,13 @@ export interface BnnSplitsResult {
 export async function fitBnnSplits(
   table: BnnTable,
   spec: BnnSpec,
-  opts: { callbacks?: (split: number) => BnnCallbacks; onSplit?: (split: number, metrics: BnnMetrics, seconds: number) => void } = {},
+  opts: {
+    callbacks?: (split: number) => BnnCallbacks;
+    onSplit?: (split: number, metrics: BnnMetrics, seconds: number) => void;
+  } = {},
 ): Promise<BnnSplitsResult> {
-  if (!(spec.testFraction > 0)) throw new Error(`The split protocol needs a test share, got testFraction ${spec.testFraction}; use e.g. 0.1.`);
+  if (!(spec.testFraction > 0))
+    throw new Error(`The split protocol needs a test share, got testFraction ${spec.testFraction}; use e.g. 0.1.`);
   const perSplit: BnnMetrics[] = [];
   let seconds = 0;
   let first: BnnSplitsResult['first'] | null = null;
@@ -54,7 +58,9 @@ export async function fitBnnSplits(
     throw e;
   }
   const summary: Record<string, MeanSe> = {};
-  const keys = Object.keys(perSplit[0]!).filter((k) => typeof (perSplit[0] as unknown as Record<string, unknown>)[k] === 'number' && k !== 'n');
+  const keys = Object.keys(perSplit[0]!).filter(
+    (k) => typeof (perSplit[0] as unknown as Record<string, unknown>)[k] === 'number' && k !== 'n',
+  );
   for (const k of keys) summary[k] = meanSe(perSplit.map((m) => (m as unknown as Record<string, number>)[k]!));
   return { splits: perSplit.length, perSplit, summary, secondsPerSplit: seconds / perSplit.length, first: first! };
 }

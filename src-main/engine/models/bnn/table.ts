@@ -18,7 +18,16 @@ export function bnnPredictionTable(
   model: BnnModel,
   table: BnnTable,
   sourceName: string,
-): { task: 'regression' | 'classification'; target: string; rows: number; columns: string[]; table: Array<Array<number | string | null>>; metrics: Record<string, number> | null; unknownLevels: Record<string, number>; warnings: string[] } {
+): {
+  task: 'regression' | 'classification';
+  target: string;
+  rows: number;
+  columns: string[];
+  table: Array<Array<number | string | null>>;
+  metrics: Record<string, number> | null;
+  unknownLevels: Record<string, number>;
+  warnings: string[];
+} {
   const t = model.transform;
   let enc: ReturnType<typeof encodeWithTransform>;
   try {
@@ -33,18 +42,33 @@ export function bnnPredictionTable(
   const hasY = y !== null && Array.from(y).some(Number.isFinite);
   const warnings: string[] = [];
   for (const [col, count] of Object.entries(enc.unknownLevels)) {
-    warnings.push(`${count} row${count === 1 ? '' : 's'} of "${col}" hold a category not seen in training (encoded as none of the known ones)`);
+    warnings.push(
+      `${count} row${count === 1 ? '' : 's'} of "${col}" hold a category not seen in training (encoded as none of the known ones)`,
+    );
   }
   let columns: string[];
   const rows: Array<Array<number | string | null>> = [];
   // The inputs as given (numeric values, category labels), so each prediction reads next to its row.
-  const inputs = t.features.map((f) => (f.kind === 'numeric' ? Array.from(table.column(f.name)) : table.strings(f.name)));
+  const inputs = t.features.map((f) =>
+    f.kind === 'numeric' ? Array.from(table.column(f.name)) : table.strings(f.name),
+  );
   const inputNames = t.features.map((f) => f.name);
   const inputsOf = (i: number): Array<number | string> => inputs.map((col) => col[i]!);
   let metrics: Record<string, number> | null = null;
   if (summary.task === 'regression' && draws.task === 'regression' && t.target.kind === 'numeric') {
     const { mean: my, std: sy } = t.target;
-    columns = ['row', ...inputNames, ...(hasY ? [`${t.target.name} (actual)`] : []), 'mean', 'sd', 'epistemic_sd', 'lower_90', 'upper_90', 'lower_95', 'upper_95'];
+    columns = [
+      'row',
+      ...inputNames,
+      ...(hasY ? [`${t.target.name} (actual)`] : []),
+      'mean',
+      'sd',
+      'epistemic_sd',
+      'lower_90',
+      'upper_90',
+      'lower_95',
+      'upper_95',
+    ];
     let se = 0;
     let nY = 0;
     let in90 = 0;
@@ -60,12 +84,28 @@ export function bnnPredictionTable(
         if (yi >= iv[0]! && yi <= iv[1]!) in90++;
         if (yi >= iv[2]! && yi <= iv[3]!) in95++;
       }
-      rows.push([i + 1, ...inputsOf(i), ...(hasY ? [Number.isFinite(yi) ? yi : null] : []), summary.mean[i]!, summary.sd[i]!, summary.epistemicSd[i]!, ...iv]);
+      rows.push([
+        i + 1,
+        ...inputsOf(i),
+        ...(hasY ? [Number.isFinite(yi) ? yi : null] : []),
+        summary.mean[i]!,
+        summary.sd[i]!,
+        summary.epistemicSd[i]!,
+        ...iv,
+      ]);
     }
     if (nY > 0) metrics = { rows: nY, rmse: Math.sqrt(se / nY), coverage90: in90 / nY, coverage95: in95 / nY };
   } else if (summary.task === 'classification') {
     const classes = summary.classes;
-    columns = ['row', ...inputNames, ...(hasY ? [`${t.target.name} (actual)`] : []), 'predicted', 'confidence', ...classes.map((c) => `p(${c})`), ...classes.map((c) => `sd p(${c})`)];
+    columns = [
+      'row',
+      ...inputNames,
+      ...(hasY ? [`${t.target.name} (actual)`] : []),
+      'predicted',
+      'confidence',
+      ...classes.map((c) => `p(${c})`),
+      ...classes.map((c) => `sd p(${c})`),
+    ];
     let correct = 0;
     let nY = 0;
     for (let i = 0; i < enc.n; i++) {
@@ -88,5 +128,14 @@ export function bnnPredictionTable(
   } else {
     throw new AppError('INTERNAL', 'The model and its predictions disagree about the task', 'Fit the model again.');
   }
-  return { task: summary.task, target: t.target.name, rows: enc.n, columns, table: rows, metrics, unknownLevels: enc.unknownLevels, warnings };
+  return {
+    task: summary.task,
+    target: t.target.name,
+    rows: enc.n,
+    columns,
+    table: rows,
+    metrics,
+    unknownLevels: enc.unknownLevels,
+    warnings,
+  };
 }

@@ -17,7 +17,18 @@ beforeAll(async () => {
   await initBackend();
 });
 
-const base = (over: Partial<BnnSpecInput>) => bnnSpecSchema.parse({ model: 'bnn', target: 'y', features: ['x'], hidden: [16], batchSize: 32, optimiser: { kind: 'adam', learningRate: 0.01 }, validationFraction: 0, testFraction: 0, ...over });
+const base = (over: Partial<BnnSpecInput>) =>
+  bnnSpecSchema.parse({
+    model: 'bnn',
+    target: 'y',
+    features: ['x'],
+    hidden: [16],
+    batchSize: 32,
+    optimiser: { kind: 'adam', learningRate: 0.01 },
+    validationFraction: 0,
+    testFraction: 0,
+    ...over,
+  });
 
 function hetero(n: number): { x: number[]; y: number[] } {
   const u = uniform(key(71), n);
@@ -38,14 +49,22 @@ describe('BNN training options', () => {
     const xs = Float64Array.of((-1.5 - f.mean) / f.std, (1.5 - f.mean) / f.std);
     const s = summarise(predictDraws(fit.model.net, xs, 2, { samples: 100, seed: 1 }), t);
     if (s.task !== 'regression') throw new Error('regression');
-    console.log(`heteroscedastic aleatoric sd: x = −1.5 → ${s.aleatoricSd[0]!.toFixed(3)} (true 0.05), x = 1.5 → ${s.aleatoricSd[1]!.toFixed(3)} (true 0.6)`);
+    console.log(
+      `heteroscedastic aleatoric sd: x = −1.5 → ${s.aleatoricSd[0]!.toFixed(3)} (true 0.05), x = 1.5 → ${s.aleatoricSd[1]!.toFixed(3)} (true 0.6)`,
+    );
     expect(s.aleatoricSd[1]!).toBeGreaterThan(3 * s.aleatoricSd[0]!);
     disposeNet(fit.model.net);
   }, 120_000);
 
   it('trains under a scale-mixture prior and stops early on the validation log-likelihood', async () => {
     const { x, y } = hetero(200);
-    const spec = base({ prior: { kind: 'mixture', pi: 0.5, scale1: 1, scale2: 0.01 }, epochs: 400, validationFraction: 0.2, patience: 5, optimiser: { kind: 'adam', learningRate: 0.05 } });
+    const spec = base({
+      prior: { kind: 'mixture', pi: 0.5, scale1: 1, scale2: 0.01 },
+      epochs: 400,
+      validationFraction: 0.2,
+      patience: 5,
+      optimiser: { kind: 'adam', learningRate: 0.05 },
+    });
     const data = prepareBnnData(bnnTableFromColumns({ x, y }), spec);
     const epochs: number[] = [];
     const fit = await trainBnn(data, spec, { onEpoch: (p) => epochs.push(p.epoch) });
@@ -79,13 +98,27 @@ describe('BNN training options', () => {
     const cx = { a: [0, 3], b: [3, -2], c: [-3, -2] } as Record<string, [number, number]>;
     const x1 = label.map((l, i) => cx[l]![0] + 0.7 * e[i]!);
     const x2 = label.map((l, i) => cx[l]![1] + 0.7 * e[n + i]!);
-    const spec = bnnSpecSchema.parse({ model: 'bnn', target: 'label', features: ['x1', 'x2'], hidden: [8], family: { kind: 'lowrank', rank: 2 }, epochs: 20, batchSize: 32, optimiser: { kind: 'adam', learningRate: 0.02 }, validationFraction: 0, testFraction: 0.2, seed: 3 });
+    const spec = bnnSpecSchema.parse({
+      model: 'bnn',
+      target: 'label',
+      features: ['x1', 'x2'],
+      hidden: [8],
+      family: { kind: 'lowrank', rank: 2 },
+      epochs: 20,
+      batchSize: 32,
+      optimiser: { kind: 'adam', learningRate: 0.02 },
+      validationFraction: 0,
+      testFraction: 0.2,
+      seed: 3,
+    });
     const data = prepareBnnData(bnnTableFromColumns({ x1, x2, label }), spec);
     expect(data.classes).toEqual(['a', 'b', 'c']);
     const fit = await trainBnn(data, spec);
     const m = fit.test!;
     if (m.task !== 'classification') throw new Error('classification');
-    console.log(`3 classes, low-rank last layer: accuracy ${m.accuracy.toFixed(3)}, ECE ${m.ece.toFixed(3)}, coverage90 ${m.coverage90.toFixed(2)}`);
+    console.log(
+      `3 classes, low-rank last layer: accuracy ${m.accuracy.toFixed(3)}, ECE ${m.ece.toFixed(3)}, coverage90 ${m.coverage90.toFixed(2)}`,
+    );
     expect(m.accuracy).toBeGreaterThan(0.9);
     disposeNet(fit.model.net);
   }, 120_000);

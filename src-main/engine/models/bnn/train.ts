@@ -22,7 +22,14 @@ import { createVariables } from '../../families/params';
 import type { ParticleFamily } from '../../families/particles';
 import { SvgdTrainable, type SvgdScore } from '../../inference/svgd';
 import { TrainLoop, runLoop, type StepOutcome, type Trainable } from '../../inference/train-loop';
-import { FlatOptimiser, Optimiser, globalNorm, optimiserFromSpec, vectorNorm, type OptimiserConfig } from '../../optim/optimisers';
+import {
+  FlatOptimiser,
+  Optimiser,
+  globalNorm,
+  optimiserFromSpec,
+  vectorNorm,
+  type OptimiserConfig,
+} from '../../optim/optimisers';
 import { bnnSpecProblems } from '../../../../src-shared/schemas/spec-checks';
 import type { Key } from '../../rng';
 import { fold, key, normal, permutation, split } from '../../rng';
@@ -30,7 +37,22 @@ import { blockDim, blockLoss, makeBlock } from './block';
 import type { BnnData } from './data';
 import { BnnInputError } from './data';
 import type { Head } from './kernel';
-import { denseBackward, denseForward, headLoss, inverseSoftplus, logPrior, mfBackward, mfForward, mfInit, mfKl, mfLayout, mfOutput, sigmoid, softplus, unflattenDense } from './kernel';
+import {
+  denseBackward,
+  denseForward,
+  headLoss,
+  inverseSoftplus,
+  logPrior,
+  mfBackward,
+  mfForward,
+  mfInit,
+  mfKl,
+  mfLayout,
+  mfOutput,
+  sigmoid,
+  softplus,
+  unflattenDense,
+} from './kernel';
 import type { BnnModel, BnnNet, PosteriorForm } from './model';
 import { layerShapes, restoreBlock, snapshotBlock } from './model';
 import type { BnnMetrics } from './predict';
@@ -88,7 +110,15 @@ function gatherRows(x: Float32Array, d: number, rows: ArrayLike<number>): Float6
  * The two terms of the minibatch objective for the mean-field posterior, per datum: −E[log p(y|x,w)]/B (one LRT
  * draw) and KL/N, with KL itself. For tests of the KL scaling and for diagnostics.
  */
-export function elboTerms(net: BnnNet, xb: Float64Array, yb: ArrayLike<number>, B: number, N: number, prior: BnnSpec['prior'], k: Key): { nllPerDatum: number; klPerDatum: number; kl: number; loss: number } {
+export function elboTerms(
+  net: BnnNet,
+  xb: Float64Array,
+  yb: ArrayLike<number>,
+  B: number,
+  N: number,
+  prior: BnnSpec['prior'],
+  k: Key,
+): { nllPerDatum: number; klPerDatum: number; kl: number; loss: number } {
   if (net.form !== 'meanfield') throw new Error(`elboTerms covers the meanfield form, got ${net.form}`);
   const cache = mfForward(net.theta, net.layout, xb, B, net.activation, true, fold(k, 0));
   const hr = headLoss(mfOutput(cache, xb), yb, B, net.head, net.noiseSd ?? 1);
@@ -112,13 +142,15 @@ export function bnnOptimiser(spec: BnnSpec, totalSteps: number): OptimiserConfig
 export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = {}): Promise<BnnTrainResult> {
   // What a BNN cannot train or would ignore (spec-checks.ts, also refused by bnnSpecSchema).
   const problem = bnnSpecProblems(spec)[0];
-  if (problem) throw new BnnInputError('unsupported', `${problem.field}: ${problem.message}`, 'Change the setting named above.');
+  if (problem)
+    throw new BnnInputError('unsupported', `${problem.field}: ${problem.message}`, 'Change the setting named above.');
   if (spec.objective.kind !== 'elbo') throw new Error('unreachable');
   /** KL weight β (1 = the ELBO; Higgins et al. 2017 style tempering otherwise). */
   const beta = bnnTrainingAids(spec).beta;
   const t0 = performance.now();
   const S = spec.objective.samples;
-  const head: Head = data.task === 'classification' ? 'categorical' : spec.noise === 'heteroscedastic' ? 'heteroscedastic' : 'gaussian';
+  const head: Head =
+    data.task === 'classification' ? 'categorical' : spec.noise === 'heteroscedastic' ? 'heteroscedastic' : 'gaussian';
   const outDim = head === 'categorical' ? data.classes.length : head === 'heteroscedastic' ? 2 : 1;
   const sizes = [data.d, ...spec.hidden, outDim];
   const act = spec.activation;
@@ -127,7 +159,12 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
   let initSigma = 0.5;
   if (head === 'gaussian') {
     if (spec.noise === 'fixed') {
-      if (spec.noiseScale === undefined) throw new BnnInputError('unsupported', 'Noise "fixed" needs noiseScale (the noise sd in the target\'s units); none was given', 'Set noiseScale, or choose noise "learned".');
+      if (spec.noiseScale === undefined)
+        throw new BnnInputError(
+          'unsupported',
+          'Noise "fixed" needs noiseScale (the noise sd in the target\'s units); none was given',
+          'Set noiseScale, or choose noise "learned".',
+        );
       fixedSigma = spec.noiseScale / sy;
     } else if (spec.noiseScale !== undefined) initSigma = spec.noiseScale / sy;
   }
@@ -159,7 +196,18 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
   const optConfig = bnnOptimiser(spec, totalSteps);
   const flat = new FlatOptimiser(optConfig, params.length);
 
-  const net: BnnNet = { sizes, activation: act, head, form, mfCount: layout.layers.length, layout, theta, block: null, particles: null, noiseSd: head === 'gaussian' ? (fixedSigma ?? initSigma) : null };
+  const net: BnnNet = {
+    sizes,
+    activation: act,
+    head,
+    form,
+    mfCount: layout.layers.length,
+    layout,
+    theta,
+    block: null,
+    particles: null,
+    noiseSd: head === 'gaussian' ? (fixedSigma ?? initSigma) : null,
+  };
   let blockOpt: Optimiser | null = null;
   let noiseVar: tf.Variable | null = null;
   let particleFamily: ParticleFamily | null = null;
@@ -237,7 +285,12 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
     }
     const kl = mfKl(params, layout, spec.prior, fold(k, 0xfff), beta / N, grad);
     const norm = vectorNorm(grad);
-    return { loss: -ll / (rows * S) + (beta * kl) / N, gradNorm: norm, commit: () => flat.apply(params, grad, norm), discard: () => {} };
+    return {
+      loss: -ll / (rows * S) + (beta * kl) / N,
+      gradNorm: norm,
+      commit: () => flat.apply(params, grad, norm),
+      discard: () => {},
+    };
   };
 
   /** A block posterior (engine family, tfjs) over the last layers, mean-field float64 layers below it. */
@@ -259,7 +312,15 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
     try {
       const { value, grads } = tf.variableGrads(() => {
         const sigma = noiseVar ? tf.add(tf.softplus(noiseVar), 1e-6) : (fixedSigma ?? 1);
-        return blockLoss(block, block.params, hVar, yT, fold(k, 2), { S, N, klWeight: beta, head, sigma, prior: spec.prior, activation: act }).loss;
+        return blockLoss(block, block.params, hVar, yT, fold(k, 2), {
+          S,
+          N,
+          klWeight: beta,
+          head,
+          sigma,
+          prior: spec.prior,
+          activation: act,
+        }).loss;
       }, varList);
       let loss = value.dataSync()[0]!;
       value.dispose();
@@ -321,14 +382,19 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       const g = denseBackward(layers, xs, outs, rows, hr.gOut, act, true);
       let off = p * dim;
       for (const G of g) {
-        for (let i = 0; i < G.W.length; i++, off++) score[off] = -scale * G.W[i]! + beta * logPrior(row[off - p * dim]!, spec.prior).dlp;
-        for (let i = 0; i < G.b.length; i++, off++) score[off] = -scale * G.b[i]! + beta * logPrior(row[off - p * dim]!, spec.prior).dlp;
+        for (let i = 0; i < G.W.length; i++, off++)
+          score[off] = -scale * G.W[i]! + beta * logPrior(row[off - p * dim]!, spec.prior).dlp;
+        for (let i = 0; i < G.b.length; i++, off++)
+          score[off] = -scale * G.b[i]! + beta * logPrior(row[off - p * dim]!, spec.prior).dlp;
       }
       if (learnNoise) score[p * dim + dim - 1] = -scale * hr.gSigma * sigma - row[dim - 1]!; // log σ ~ N(0, 1)
     }
     return { score: tf.tensor2d(score, [count, dim]), loss: -llTotal / (rows * count) };
   };
-  const svgd = form === 'svgd' ? new SvgdTrainable({ family: particleFamily!, score: svgdScore, seed: spec.seed }, particleVars!, particleOpt!) : null;
+  const svgd =
+    form === 'svgd'
+      ? new SvgdTrainable({ family: particleFamily!, score: svgdScore, seed: spec.seed }, particleVars!, particleOpt!)
+      : null;
 
   interface BnnSnap {
     params: Float64Array;
@@ -369,12 +435,19 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       evaluate: () => evaluateVal(),
       earlyStopping: { patience: spec.patience, restoreBest: true },
       shouldStop: cb.shouldStop,
-      onStep: (r) => cb.onStep?.({ step: r.step + 1, epoch: r.epoch, totalSteps, loss: r.skipped ? Number.NaN : r.loss }),
+      onStep: (r) =>
+        cb.onStep?.({ step: r.step + 1, epoch: r.epoch, totalSteps, loss: r.skipped ? Number.NaN : r.loss }),
       onEpoch: (e) => {
         history.epoch.push(e.epoch);
         history.loss.push(e.meanLoss);
         history.valLogLik.push(e.score);
-        cb.onEpoch?.({ epoch: e.epoch, loss: e.meanLoss, valLogLik: e.score, noiseSd: net.noiseSd === null ? null : net.noiseSd * sy, seconds: e.seconds });
+        cb.onEpoch?.({
+          epoch: e.epoch,
+          loss: e.meanLoss,
+          valLogLik: e.score,
+          noiseSd: net.noiseSd === null ? null : net.noiseSd * sy,
+          seconds: e.seconds,
+        });
       },
     });
     const summary = await runLoop(loop);
@@ -384,8 +457,15 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
     let test: BnnMetrics | null = null;
     if (data.testRows.length > 0) {
       const xt = gatherRows(data.x, data.d, data.testRows);
-      const draws = predictDraws(net, xt, data.testRows.length, { samples: spec.predictiveSamples, key: fold(kEval, 1) });
-      test = bnnMetrics(draws, data.transform, Float64Array.from(data.testRows, (r) => data.yRaw[r]!));
+      const draws = predictDraws(net, xt, data.testRows.length, {
+        samples: spec.predictiveSamples,
+        key: fold(kEval, 1),
+      });
+      test = bnnMetrics(
+        draws,
+        data.transform,
+        Float64Array.from(data.testRows, (r) => data.yRaw[r]!),
+      );
     }
     return {
       model,

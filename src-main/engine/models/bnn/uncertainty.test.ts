@@ -68,8 +68,17 @@ describe('predictive uncertainty away from the data, per family', () => {
       // Fit quality on the training inputs.
       const draws = predictDraws(model.net, data.x, data.n, { samples: 100, seed: 5 });
       const s = summarise(draws, data.transform);
-      const rmse = s.task === 'regression' ? Math.sqrt(s.mean.reduce((a, m, i) => a + (m - y[i]!) ** 2, 0) / y.length) : NaN;
-      rows.push({ family: family.kind, trainRmse: +rmse.toFixed(3), sdData: +mean(onData).toFixed(3), sdFar: +mean(outside).toFixed(3), sdGap: +g.gapSd.toFixed(3), gapRatio: +g.ratio.toFixed(3), seconds: +fit.seconds.toFixed(1) });
+      const rmse =
+        s.task === 'regression' ? Math.sqrt(s.mean.reduce((a, m, i) => a + (m - y[i]!) ** 2, 0) / y.length) : NaN;
+      rows.push({
+        family: family.kind,
+        trainRmse: +rmse.toFixed(3),
+        sdData: +mean(onData).toFixed(3),
+        sdFar: +mean(outside).toFixed(3),
+        sdGap: +g.gapSd.toFixed(3),
+        gapRatio: +g.ratio.toFixed(3),
+        seconds: +fit.seconds.toFixed(1),
+      });
       expect(rmse).toBeLessThan(1.0); // sd(y) ≈ 1.0: the fit learned something
       expect(mean(outside)).toBeGreaterThan(2 * mean(onData));
       expect(Number.isFinite(g.ratio) && g.ratio > 0).toBe(true);
@@ -91,14 +100,28 @@ describe('classification on separable data', () => {
     const x1 = cls.map((c, i) => (c === 'a' ? -3 : 3) + e[i]!);
     const x2 = cls.map((c, i) => (c === 'a' ? 3 : -3) + e[n + i]!);
     const table = bnnTableFromColumns({ x1, x2, label: cls });
-    const spec = bnnSpecSchema.parse({ model: 'bnn', target: 'label', features: ['x1', 'x2'], hidden: [10], epochs: 150, batchSize: 32, optimiser: { kind: 'adam', learningRate: 0.01 }, validationFraction: 0.1, patience: 0, testFraction: 0.25, seed: 4 });
+    const spec = bnnSpecSchema.parse({
+      model: 'bnn',
+      target: 'label',
+      features: ['x1', 'x2'],
+      hidden: [10],
+      epochs: 150,
+      batchSize: 32,
+      optimiser: { kind: 'adam', learningRate: 0.01 },
+      validationFraction: 0.1,
+      patience: 0,
+      testFraction: 0.25,
+      seed: 4,
+    });
     const data = prepareBnnData(table, spec);
     expect(data.task).toBe('classification');
     const fit = await trainBnn(data, spec);
     const m = fit.test!;
     expect(m.task).toBe('classification');
     if (m.task !== 'classification') return;
-    console.log(`separable classification: accuracy ${m.accuracy.toFixed(3)}, ECE ${m.ece.toFixed(4)}, LL ${m.logLik.toFixed(4)}, Brier ${m.brier.toFixed(4)}`);
+    console.log(
+      `separable classification: accuracy ${m.accuracy.toFixed(3)}, ECE ${m.ece.toFixed(4)}, LL ${m.logLik.toFixed(4)}, Brier ${m.brier.toFixed(4)}`,
+    );
     expect(m.accuracy).toBeGreaterThan(0.97);
     expect(m.ece).toBeLessThan(0.05);
     disposeNet(fit.model.net);

@@ -23,29 +23,58 @@ export interface PredictedVsActualPoint {
 }
 
 /** Regression: one point per row with the `level` central interval of the predictive mixture (original units). */
-export function predictedVsActual(draws: BnnDraws, t: BnnTransform, yRaw: ArrayLike<number>, rows?: ArrayLike<number>, level = 0.9): { level: number; points: PredictedVsActualPoint[] } {
-  if (draws.task !== 'regression' || t.target.kind !== 'numeric') throw new Error('predictedVsActual is a regression view; use reliabilityDiagram for classification.');
+export function predictedVsActual(
+  draws: BnnDraws,
+  t: BnnTransform,
+  yRaw: ArrayLike<number>,
+  rows?: ArrayLike<number>,
+  level = 0.9,
+): { level: number; points: PredictedVsActualPoint[] } {
+  if (draws.task !== 'regression' || t.target.kind !== 'numeric')
+    throw new Error('predictedVsActual is a regression view; use reliabilityDiagram for classification.');
   const s = summarise(draws, t) as RegressionSummary;
   const { mean: my, std: sy } = t.target;
   const points: PredictedVsActualPoint[] = [];
   for (let i = 0; i < draws.n; i++) {
     const [lo, hi] = regressionInterval(draws, i, level);
-    points.push({ row: rows ? rows[i]! : i, actual: yRaw[i]!, predicted: s.mean[i]!, lower: my + sy * lo, upper: my + sy * hi, sd: s.sd[i]! });
+    points.push({
+      row: rows ? rows[i]! : i,
+      actual: yRaw[i]!,
+      predicted: s.mean[i]!,
+      lower: my + sy * lo,
+      upper: my + sy * hi,
+      sd: s.sd[i]!,
+    });
   }
   return { level, points };
 }
 
 /** Classification: reliability bins (equal width on max-probability confidence) and the ECE. */
-export function reliabilityDiagram(draws: BnnDraws, t: BnnTransform, yRaw: ArrayLike<number>, bins = 15): ReturnType<typeof reliability> {
-  if (draws.task !== 'classification') throw new Error('reliabilityDiagram is a classification view; use coverageCurve for regression.');
+export function reliabilityDiagram(
+  draws: BnnDraws,
+  t: BnnTransform,
+  yRaw: ArrayLike<number>,
+  bins = 15,
+): ReturnType<typeof reliability> {
+  if (draws.task !== 'classification')
+    throw new Error('reliabilityDiagram is a classification view; use coverageCurve for regression.');
   const s = summarise(draws, t) as ClassificationSummary;
-  return reliability(s.confidence, s.predicted.map((p, i) => p === yRaw[i]), bins);
+  return reliability(
+    s.confidence,
+    s.predicted.map((p, i) => p === yRaw[i]),
+    bins,
+  );
 }
 
 export const COVERAGE_CURVE_LEVELS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
 
 /** Observed against nominal coverage (a calibrated model lies on the diagonal). */
-export function coverageCurve(draws: BnnDraws, t: BnnTransform, yRaw: ArrayLike<number>, levels = COVERAGE_CURVE_LEVELS): Array<{ nominal: number; observed: number }> {
+export function coverageCurve(
+  draws: BnnDraws,
+  t: BnnTransform,
+  yRaw: ArrayLike<number>,
+  levels = COVERAGE_CURVE_LEVELS,
+): Array<{ nominal: number; observed: number }> {
   const summary = summarise(draws, t);
   return levels.map((l) => ({ nominal: l, observed: coverageAt(draws, t, yRaw, l, summary) }));
 }
@@ -55,12 +84,20 @@ export function inputIndex(t: BnnTransform, feature: string): number {
   let j = 0;
   for (const f of t.features) {
     if (f.name === feature) {
-      if (f.kind !== 'numeric') throw new Error(`The band view needs a numeric feature; ${JSON.stringify(feature)} is ${f.kind === 'onehot' ? 'categorical' : 'binary'}. Choose one of: ${t.features.filter((g) => g.kind === 'numeric').map((g) => g.name).join(', ')}.`);
+      if (f.kind !== 'numeric')
+        throw new Error(
+          `The band view needs a numeric feature; ${JSON.stringify(feature)} is ${f.kind === 'onehot' ? 'categorical' : 'binary'}. Choose one of: ${t.features
+            .filter((g) => g.kind === 'numeric')
+            .map((g) => g.name)
+            .join(', ')}.`,
+        );
       return j;
     }
     j += f.kind === 'onehot' ? f.levels.length : 1;
   }
-  throw new Error(`No feature ${JSON.stringify(feature)} in this model; choose one of: ${t.features.map((g) => g.name).join(', ')}.`);
+  throw new Error(
+    `No feature ${JSON.stringify(feature)} in this model; choose one of: ${t.features.map((g) => g.name).join(', ')}.`,
+  );
 }
 
 export interface PredictiveBand {
@@ -88,7 +125,11 @@ export interface PredictiveBand {
  * The predictive over `points` values of `feature` spanning its training range extended by `extend`·range on each
  * side, other inputs held at their training means.
  */
-export function predictiveBand(model: BnnModel, feature: string, opts: { points?: number; extend?: number; samples?: number; seed?: number; range?: [number, number] } = {}): PredictiveBand {
+export function predictiveBand(
+  model: BnnModel,
+  feature: string,
+  opts: { points?: number; extend?: number; samples?: number; seed?: number; range?: [number, number] } = {},
+): PredictiveBand {
   const t = model.transform;
   const j = inputIndex(t, feature);
   const f = t.features.find((g) => g.name === feature)!;
@@ -106,7 +147,10 @@ export function predictiveBand(model: BnnModel, feature: string, opts: { points?
     for (let k = 0; k < d; k++) x[p * d + k] = t.inputMeans[k]!;
     x[p * d + j] = (v - f.mean) / f.std;
   }
-  const draws = predictDraws(model.net, x, P, { samples: opts.samples ?? model.spec.predictiveSamples, seed: opts.seed ?? model.spec.seed });
+  const draws = predictDraws(model.net, x, P, {
+    samples: opts.samples ?? model.spec.predictiveSamples,
+    seed: opts.seed ?? model.spec.seed,
+  });
   const s = summarise(draws, t);
   const out: PredictiveBand = { feature, task: s.task, x: grid, dataRange: [f.min, f.max] };
   if (s.task === 'regression' && draws.task === 'regression' && t.target.kind === 'numeric') {
@@ -163,7 +207,14 @@ export function gapRatio(
   };
   const g = sdAt(inside);
   const o = sdAt(outside);
-  return { gapSd: g.ep, dataSd: o.ep, ratio: g.ep / o.ep, gapTotalSd: g.total, dataTotalSd: o.total, totalRatio: g.total / o.total };
+  return {
+    gapSd: g.ep,
+    dataSd: o.ep,
+    ratio: g.ep / o.ep,
+    gapTotalSd: g.total,
+    dataTotalSd: o.total,
+    totalRatio: g.total / o.total,
+  };
 }
 
 export interface BnnViews {
@@ -179,11 +230,18 @@ export interface BnnViews {
  * Every view for the rows `rows` of the data (the test split by default) and, when `bandFeature` is given (default:
  * the first numeric feature), the predictive band over it.
  */
-export function bnnViews(model: BnnModel, data: BnnData, opts: { rows?: Int32Array; samples?: number; seed?: number; bandFeature?: string | null } = {}): BnnViews {
+export function bnnViews(
+  model: BnnModel,
+  data: BnnData,
+  opts: { rows?: Int32Array; samples?: number; seed?: number; bandFeature?: string | null } = {},
+): BnnViews {
   const rows = opts.rows ?? (data.testRows.length ? data.testRows : data.trainRows);
   const x = takeRows(data.x, data.d, rows);
   const yRaw = Float64Array.from(rows, (r) => data.yRaw[r]!);
-  const draws = predictDraws(model.net, x, rows.length, { samples: opts.samples ?? model.spec.predictiveSamples, seed: opts.seed ?? model.spec.seed });
+  const draws = predictDraws(model.net, x, rows.length, {
+    samples: opts.samples ?? model.spec.predictiveSamples,
+    seed: opts.seed ?? model.spec.seed,
+  });
   const t = model.transform;
   const numeric = t.features.find((f) => f.kind === 'numeric');
   const bandFeature = opts.bandFeature === undefined ? (numeric?.name ?? null) : opts.bandFeature;
@@ -193,6 +251,8 @@ export function bnnViews(model: BnnModel, data: BnnData, opts: { rows?: Int32Arr
     predictedVsActual: draws.task === 'regression' ? predictedVsActual(draws, t, yRaw, rows) : null,
     reliability: draws.task === 'classification' ? reliabilityDiagram(draws, t, yRaw) : null,
     coverage: coverageCurve(draws, t, yRaw),
-    band: bandFeature ? predictiveBand(model, bandFeature, opts.samples !== undefined ? { samples: opts.samples } : {}) : null,
+    band: bandFeature
+      ? predictiveBand(model, bandFeature, opts.samples !== undefined ? { samples: opts.samples } : {})
+      : null,
   };
 }

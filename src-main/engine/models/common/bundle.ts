@@ -77,7 +77,8 @@ export interface BundleHeader {
 }
 
 /** Why a bundle was refused: a program branches on `reason`, a person reads `message` and `hint`. */
-export type BundleErrorReason = 'NO_MANIFEST' | 'BAD_MANIFEST' | 'UNKNOWN_FORMAT' | 'NEWER_VERSION' | 'DAMAGED' | 'UNSAFE_PATH';
+export type BundleErrorReason =
+  'NO_MANIFEST' | 'BAD_MANIFEST' | 'UNKNOWN_FORMAT' | 'NEWER_VERSION' | 'DAMAGED' | 'UNSAFE_PATH';
 
 export class BundleError extends AppError {
   constructor(
@@ -90,17 +91,33 @@ export class BundleError extends AppError {
   }
 }
 
-const REEXPORT_HINT = 'Export the model again from the run it came from, or copy the bundle again (the copy may be incomplete).';
+const REEXPORT_HINT =
+  'Export the model again from the run it came from, or copy the bundle again (the copy may be incomplete).';
 
 /** Resolve a bundle-relative path inside root, refusing absolute paths, drive letters, NUL bytes and escapes. */
 export function insideBundle(root: string, rel: string): string {
-  if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.includes('\0') || /^[a-zA-Z]:/.test(rel) || rel.startsWith('\\')) {
-    throw new BundleError('UNSAFE_PATH', `Refusing bundle path "${String(rel)}": it must be a relative path inside the bundle folder.`, 'Paths from a bundle can never write or read outside the chosen folder; export the bundle again with ELBO Studio.');
+  if (
+    typeof rel !== 'string' ||
+    rel === '' ||
+    path.isAbsolute(rel) ||
+    rel.includes('\0') ||
+    /^[a-zA-Z]:/.test(rel) ||
+    rel.startsWith('\\')
+  ) {
+    throw new BundleError(
+      'UNSAFE_PATH',
+      `Refusing bundle path "${String(rel)}": it must be a relative path inside the bundle folder.`,
+      'Paths from a bundle can never write or read outside the chosen folder; export the bundle again with ELBO Studio.',
+    );
   }
   const base = path.resolve(root);
   const full = path.resolve(base, rel);
   if (full !== base && !full.startsWith(base + path.sep)) {
-    throw new BundleError('UNSAFE_PATH', `Refusing bundle path "${rel}": it leaves the bundle folder.`, 'Paths from a bundle can never write or read outside the chosen folder; export the bundle again with ELBO Studio.');
+    throw new BundleError(
+      'UNSAFE_PATH',
+      `Refusing bundle path "${rel}": it leaves the bundle folder.`,
+      'Paths from a bundle can never write or read outside the chosen folder; export the bundle again with ELBO Studio.',
+    );
   }
   return full;
 }
@@ -116,11 +133,20 @@ export function listBundleFiles(dir: string): string[] {
     for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isSymbolicLink()) {
-        throw new BundleError('UNSAFE_PATH', `Refusing bundle entry "${r}": it is a symbolic link.`, 'Paths from a bundle can never point outside the chosen folder; export the bundle again with ELBO Studio.');
+        throw new BundleError(
+          'UNSAFE_PATH',
+          `Refusing bundle entry "${r}": it is a symbolic link.`,
+          'Paths from a bundle can never point outside the chosen folder; export the bundle again with ELBO Studio.',
+        );
       }
       if (e.isDirectory()) walk(r);
       else if (e.isFile()) out.push(r);
-      else throw new BundleError('UNSAFE_PATH', `Refusing bundle entry "${r}": it is not a regular file.`, 'A bundle holds only folders and regular files.');
+      else
+        throw new BundleError(
+          'UNSAFE_PATH',
+          `Refusing bundle entry "${r}": it is not a regular file.`,
+          'A bundle holds only folders and regular files.',
+        );
     }
   };
   walk('');
@@ -173,13 +199,21 @@ export function readBundleManifest(dir: string, expect?: BundleKind): ReadManife
     if (st.isSymbolicLink() || !st.isFile()) throw new Error('not a regular file');
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new BundleError('NO_MANIFEST', 'This is not an ELBO Studio model bundle: it has no manifest.json at its top level.', 'Choose the .zip file or folder ELBO Studio exported (manifest.json sits at its top level).');
+    throw new BundleError(
+      'NO_MANIFEST',
+      'This is not an ELBO Studio model bundle: it has no manifest.json at its top level.',
+      'Choose the .zip file or folder ELBO Studio exported (manifest.json sits at its top level).',
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new BundleError('BAD_MANIFEST', `Damaged bundle: manifest.json is not valid JSON (${(e as Error).message}).`, REEXPORT_HINT);
+    throw new BundleError(
+      'BAD_MANIFEST',
+      `Damaged bundle: manifest.json is not valid JSON (${(e as Error).message}).`,
+      REEXPORT_HINT,
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new BundleError('BAD_MANIFEST', 'Damaged bundle: manifest.json does not hold an object.', REEXPORT_HINT);
@@ -188,18 +222,33 @@ export function readBundleManifest(dir: string, expect?: BundleKind): ReadManife
   const format = m.format;
   const known = Object.keys(BUNDLE_FORMATS);
   if (typeof format !== 'string' || !(format in BUNDLE_FORMATS)) {
-    throw new BundleError('UNKNOWN_FORMAT', `Not an ELBO Studio model bundle: manifest.json names format ${JSON.stringify(format ?? null)}.`, `This version reads ${known.join(', ')}.`);
+    throw new BundleError(
+      'UNKNOWN_FORMAT',
+      `Not an ELBO Studio model bundle: manifest.json names format ${JSON.stringify(format ?? null)}.`,
+      `This version reads ${known.join(', ')}.`,
+    );
   }
   const info = BUNDLE_FORMATS[format as BundleFormat];
   if (expect && info.kind !== expect) {
-    throw new BundleError('UNKNOWN_FORMAT', `This is a ${info.kind.toUpperCase()} bundle, not a ${expect.toUpperCase()} bundle.`, `Open it as a ${info.kind.toUpperCase()} model.`);
+    throw new BundleError(
+      'UNKNOWN_FORMAT',
+      `This is a ${info.kind.toUpperCase()} bundle, not a ${expect.toUpperCase()} bundle.`,
+      `Open it as a ${info.kind.toUpperCase()} model.`,
+    );
   }
   const v = m.formatVersion;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new BundleError('BAD_MANIFEST', `Damaged bundle: manifest.json has formatVersion ${JSON.stringify(v ?? null)}; expected a whole number ≥ 1.`, REEXPORT_HINT);
+    throw new BundleError(
+      'BAD_MANIFEST',
+      `Damaged bundle: manifest.json has formatVersion ${JSON.stringify(v ?? null)}; expected a whole number ≥ 1.`,
+      REEXPORT_HINT,
+    );
   }
   if (v > info.version) {
-    const by = typeof m.appVersion === 'string' && /^[\w.+-]{1,40}$/.test(m.appVersion) ? `It says it was written by ELBO Studio ${m.appVersion}. ` : '';
+    const by =
+      typeof m.appVersion === 'string' && /^[\w.+-]{1,40}$/.test(m.appVersion)
+        ? `It says it was written by ELBO Studio ${m.appVersion}. `
+        : '';
     throw new BundleError(
       'NEWER_VERSION',
       `This bundle was made by a newer ELBO Studio (format v${v}); this version reads up to v${info.version} — update ELBO Studio.`,
@@ -210,7 +259,11 @@ export function readBundleManifest(dir: string, expect?: BundleKind): ReadManife
   // Format versions that introduced checksums must carry them.
   const firstChecksummed = info.kind === 'lda' ? 1 : 2;
   if (!checksummed && v >= firstChecksummed) {
-    throw new BundleError('BAD_MANIFEST', 'Damaged bundle: manifest.json has no list of files and checksums.', REEXPORT_HINT);
+    throw new BundleError(
+      'BAD_MANIFEST',
+      'Damaged bundle: manifest.json has no list of files and checksums.',
+      REEXPORT_HINT,
+    );
   }
   // A run spec written by an earlier version is read in today's shape (the same upgrade as the history database's).
   if ('spec' in m) m.spec = upgradeRunSpec(m.spec).spec;
@@ -219,7 +272,15 @@ export function readBundleManifest(dir: string, expect?: BundleKind): ReadManife
 
 function isEntry(e: unknown): e is BundleFileEntry {
   const x = e as BundleFileEntry;
-  return typeof x === 'object' && x !== null && typeof x.path === 'string' && Number.isInteger(x.bytes) && x.bytes >= 0 && typeof x.sha256 === 'string' && /^[a-f0-9]{64}$/.test(x.sha256);
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.path === 'string' &&
+    Number.isInteger(x.bytes) &&
+    x.bytes >= 0 &&
+    typeof x.sha256 === 'string' &&
+    /^[a-f0-9]{64}$/.test(x.sha256)
+  );
 }
 
 /**
@@ -231,8 +292,14 @@ export function verifyBundleFiles(dir: string, manifest: Record<string, unknown>
   if (!Array.isArray(files)) return [];
   const seen = new Set<string>();
   for (const e of files) {
-    if (!isEntry(e)) throw new BundleError('BAD_MANIFEST', `Damaged bundle: manifest.json lists a file entry without path, bytes and sha256 (${JSON.stringify(e).slice(0, 120)}).`, REEXPORT_HINT);
-    if (seen.has(e.path)) throw new BundleError('BAD_MANIFEST', `Damaged bundle: manifest.json lists file ${e.path} twice.`, REEXPORT_HINT);
+    if (!isEntry(e))
+      throw new BundleError(
+        'BAD_MANIFEST',
+        `Damaged bundle: manifest.json lists a file entry without path, bytes and sha256 (${JSON.stringify(e).slice(0, 120)}).`,
+        REEXPORT_HINT,
+      );
+    if (seen.has(e.path))
+      throw new BundleError('BAD_MANIFEST', `Damaged bundle: manifest.json lists file ${e.path} twice.`, REEXPORT_HINT);
     seen.add(e.path);
     const abs = insideBundle(dir, e.path);
     let st: fs.Stats;
@@ -241,11 +308,26 @@ export function verifyBundleFiles(dir: string, manifest: Record<string, unknown>
     } catch {
       throw new BundleError('DAMAGED', `Damaged bundle: file ${e.path} is missing.`, REEXPORT_HINT);
     }
-    if (st.isSymbolicLink()) throw new BundleError('UNSAFE_PATH', `Refusing bundle entry "${e.path}": it is a symbolic link.`, 'Paths from a bundle can never point outside the chosen folder.');
+    if (st.isSymbolicLink())
+      throw new BundleError(
+        'UNSAFE_PATH',
+        `Refusing bundle entry "${e.path}": it is a symbolic link.`,
+        'Paths from a bundle can never point outside the chosen folder.',
+      );
     if (!st.isFile()) throw new BundleError('DAMAGED', `Damaged bundle: ${e.path} is not a file.`, REEXPORT_HINT);
-    if (st.size !== e.bytes) throw new BundleError('DAMAGED', `Damaged bundle: file ${e.path} has ${st.size} bytes; the manifest says ${e.bytes}.`, REEXPORT_HINT);
+    if (st.size !== e.bytes)
+      throw new BundleError(
+        'DAMAGED',
+        `Damaged bundle: file ${e.path} has ${st.size} bytes; the manifest says ${e.bytes}.`,
+        REEXPORT_HINT,
+      );
     const h = sha256File(abs);
-    if (h !== e.sha256) throw new BundleError('DAMAGED', `Damaged bundle: file ${e.path} does not match its checksum (the content changed after export).`, REEXPORT_HINT);
+    if (h !== e.sha256)
+      throw new BundleError(
+        'DAMAGED',
+        `Damaged bundle: file ${e.path} does not match its checksum (the content changed after export).`,
+        REEXPORT_HINT,
+      );
   }
   return files as BundleFileEntry[];
 }

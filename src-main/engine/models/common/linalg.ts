@@ -11,7 +11,8 @@ export function cholesky(A: Float64Array, n: number): Float64Array {
       let s = A[i * n + j]!;
       for (let k = 0; k < j; k++) s -= L[i * n + k]! * L[j * n + k]!;
       if (i === j) {
-        if (!(s > 0)) throw new Error(`Matrix is not positive definite (pivot ${i} is ${s}); add jitter or check the model.`);
+        if (!(s > 0))
+          throw new Error(`Matrix is not positive definite (pivot ${i} is ${s}); add jitter or check the model.`);
         L[i * n + i] = Math.sqrt(s);
       } else {
         L[i * n + j] = s / L[j * n + j]!;

@@ -11,7 +11,10 @@ import { unstackSafe } from '../../bijectors/base.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
-export function gaussianTarget(mean: Float64Array, cov: Float64Array): GlobalModel & { mean: Float64Array; cov: Float64Array } {
+export function gaussianTarget(
+  mean: Float64Array,
+  cov: Float64Array,
+): GlobalModel & { mean: Float64Array; cov: Float64Array } {
   const D = mean.length;
   if (cov.length !== D * D) throw new RangeError(`Expected a ${D}×${D} covariance, got ${cov.length} entries.`);
   cholesky(cov, D);

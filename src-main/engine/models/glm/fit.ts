@@ -5,7 +5,12 @@
  * q against the exact log joint, the importance-sampled log evidence, the loss history and the saved posterior.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { FamilySpec, ObjectiveSpec, OptimiserSpec, TrainingSpec } from '../../../../src-shared/schemas/run-spec.js';
+import type {
+  FamilySpec,
+  ObjectiveSpec,
+  OptimiserSpec,
+  TrainingSpec,
+} from '../../../../src-shared/schemas/run-spec.js';
 import { activeBackend } from '../../backend.js';
 import { fold, key } from '../../rng.js';
 import { makeFamily } from '../../families/index.js';
@@ -106,7 +111,9 @@ export function withIntercept(d: GlmData): GlmData {
   return { X, rows: d.rows, cols: P, y: d.y, names };
 }
 
-export function buildGlmModel(opts: Pick<FitGlmOptions, 'model' | 'data' | 'intercept' | 'priorScale' | 'noise'>): GlobalModel {
+export function buildGlmModel(
+  opts: Pick<FitGlmOptions, 'model' | 'data' | 'intercept' | 'priorScale' | 'noise'>,
+): GlobalModel {
   checkGlmData(opts.data);
   const data = opts.intercept === false ? opts.data : withIntercept(opts.data);
   const mopts: { priorScale?: number; noise?: NoiseSpec } = {};
@@ -148,7 +155,11 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
       dispose = () => releaseTrainable(tr);
       params = tr.params;
       try {
-        const loop: TrainLoop = new TrainLoop(tr, { epochs: opts.steps, learningRate: optimiser.learningRate, onStep: (r) => progress(r.step, tr.lastPhiNorm, loop.nonFiniteSteps) });
+        const loop: TrainLoop = new TrainLoop(tr, {
+          epochs: opts.steps,
+          learningRate: optimiser.learningRate,
+          onStep: (r) => progress(r.step, tr.lastPhiNorm, loop.nonFiniteSteps),
+        });
         skipped = runLoopSync(loop).nonFiniteSteps;
       } catch (e) {
         dispose();
@@ -238,9 +249,17 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
   }
 }
 
-function summarise(family: Family, params: VariableMap, model: GlobalModel, k: ReturnType<typeof key>): { mean: number[]; sd: number[]; noiseSigma?: { mean: number; sd: number } } {
+function summarise(
+  family: Family,
+  params: VariableMap,
+  model: GlobalModel,
+  k: ReturnType<typeof key>,
+): { mean: number[]; sd: number[]; noiseSigma?: { mean: number; sd: number } } {
   const m = family.moments(k, params, 4000);
-  const out: { mean: number[]; sd: number[]; noiseSigma?: { mean: number; sd: number } } = { mean: Array.from(m.mean), sd: Array.from(m.sd) };
+  const out: { mean: number[]; sd: number[]; noiseSigma?: { mean: number; sd: number } } = {
+    mean: Array.from(m.mean),
+    sd: Array.from(m.sd),
+  };
   const li = model.names.indexOf('log σ');
   if (li >= 0) {
     const z = tf.tidy(() => family.sample(k, params, 4000).z);

@@ -56,7 +56,12 @@ describe('conjugate Bayesian linear regression', () => {
       noise: { kind: 'known', sigma: 1 },
       family: { kind: 'fullrank' },
       objective: { kind: 'elbo', samples: 16 },
-      optimiser: { kind: 'adam', learningRate: 1, momentum: 0.9, schedule: { kind: 'robbins-monro', tau0: 50, kappa: 0.8 } },
+      optimiser: {
+        kind: 'adam',
+        learningRate: 1,
+        momentum: 0.9,
+        schedule: { kind: 'robbins-monro', tau0: 50, kappa: 0.8 },
+      },
       steps: 1500,
       seed: 3,
     });
@@ -66,7 +71,9 @@ describe('conjugate Bayesian linear regression', () => {
     const g = f.gaussianMoments(params);
     const eMean = relError(g.mean, exact.mean);
     const eCov = relError(g.cov, exact.cov);
-    console.log(`full-rank: mean rel. error ${(100 * eMean).toFixed(2)} %, covariance rel. error ${(100 * eCov).toFixed(2)} %; k̂ ${fit.diagnostics.psisKhat.toFixed(3)}, ESS ${fit.diagnostics.ess.toFixed(0)}/${fit.diagnostics.samples}; log evidence IS ${fit.diagnostics.logEvidence.toFixed(3)} vs exact ${exact.logEvidence.toFixed(3)}; ELBO ${fit.finalElbo.toFixed(3)}`);
+    console.log(
+      `full-rank: mean rel. error ${(100 * eMean).toFixed(2)} %, covariance rel. error ${(100 * eCov).toFixed(2)} %; k̂ ${fit.diagnostics.psisKhat.toFixed(3)}, ESS ${fit.diagnostics.ess.toFixed(0)}/${fit.diagnostics.samples}; log evidence IS ${fit.diagnostics.logEvidence.toFixed(3)} vs exact ${exact.logEvidence.toFixed(3)}; ELBO ${fit.finalElbo.toFixed(3)}`,
+    );
     expect(eMean).toBeLessThan(0.05);
     expect(eCov).toBeLessThan(0.05);
     expect(fit.diagnostics.psisKhat).toBeLessThan(0.5);
@@ -84,14 +91,21 @@ describe('conjugate Bayesian linear regression', () => {
       noise: { kind: 'known', sigma: 1 },
       family: { kind: 'meanfield' },
       objective: { kind: 'elbo', samples: 16 },
-      optimiser: { kind: 'adam', learningRate: 1, momentum: 0.9, schedule: { kind: 'robbins-monro', tau0: 50, kappa: 0.8 } },
+      optimiser: {
+        kind: 'adam',
+        learningRate: 1,
+        momentum: 0.9,
+        schedule: { kind: 'robbins-monro', tau0: 50, kappa: 0.8 },
+      },
       steps: 1500,
       seed: 3,
     });
     const eMean = relError(fit.mean, exact.mean);
     const ratios = fit.sd.map((s, i) => (s * s) / exact.cov[i * P + i]!);
     // theory: the optimal mean-field variances are 1/Λ_ii
-    console.log(`mean-field: mean rel. error ${(100 * eMean).toFixed(2)} %, variance ratios q/exact ${ratios.map((r) => r.toFixed(3)).join(', ')}`);
+    console.log(
+      `mean-field: mean rel. error ${(100 * eMean).toFixed(2)} %, variance ratios q/exact ${ratios.map((r) => r.toFixed(3)).join(', ')}`,
+    );
     expect(eMean).toBeLessThan(0.05);
     for (const r of ratios) expect(r).toBeLessThan(0.9);
   });
@@ -100,7 +114,10 @@ describe('conjugate Bayesian linear regression', () => {
     // 8-D Gaussian posterior with every correlation 0.9
     const D = 8;
     const cov = Float64Array.from({ length: D * D }, (_, i) => (Math.floor(i / D) === i % D ? 1 : 0.9));
-    const target = gaussianTarget(Float64Array.from({ length: D }, (_, i) => (i % 2 ? -1 : 1)), cov);
+    const target = gaussianTarget(
+      Float64Array.from({ length: D }, (_, i) => (i % 2 ? -1 : 1)),
+      cov,
+    );
     const state = sviInit({
       family: makeFamily({ kind: 'meanfield' }, D, { initScale: 0.5 }),
       model: target,
@@ -120,7 +137,9 @@ describe('conjugate Bayesian linear regression', () => {
       lw.dispose();
     }
     const median = [...khats].sort((x, y) => x - y)[2]!;
-    console.log(`mean-field on 8-D ρ = 0.9: k̂ per replicate ${khats.map((k) => k.toFixed(3)).join(', ')}; median ${median.toFixed(3)}`);
+    console.log(
+      `mean-field on 8-D ρ = 0.9: k̂ per replicate ${khats.map((k) => k.toFixed(3)).join(', ')}; median ${median.toFixed(3)}`,
+    );
     expect(median).toBeGreaterThan(0.7);
     sviDispose(state);
   });
@@ -183,7 +202,9 @@ describe('conjugate Bayesian linear regression', () => {
       seed: 5,
       evaluationSamples: 300,
     });
-    console.log(`SVGD(40) GLM means ${sv.mean.map((m) => m.toFixed(3)).join(', ')} vs exact ${Array.from(exact.mean, (m) => m.toFixed(3)).join(', ')}`);
+    console.log(
+      `SVGD(40) GLM means ${sv.mean.map((m) => m.toFixed(3)).join(', ')} vs exact ${Array.from(exact.mean, (m) => m.toFixed(3)).join(', ')}`,
+    );
     expect(relError(sv.mean, exact.mean)).toBeLessThan(0.05);
 
     const cols = glmDataFromColumns({ y: [1, 2, 3], a: [0, 1, 2], b: [5, 5, 5] }, 'y', { standardise: true });
@@ -191,10 +212,26 @@ describe('conjugate Bayesian linear regression', () => {
     expect(Array.from(cols.X)).toEqual([-1, 0, 0, 0, 1, 0]);
     expect(() => glmDataFromColumns({ y: [1] }, 'z')).toThrow('No column named "z"; available: y.');
     expect(() =>
-      fitGlm({ model: 'logistic', data, family: { kind: 'meanfield' }, objective: { kind: 'elbo', samples: 1 }, optimiser: { kind: 'adam', learningRate: 0.01, momentum: 0.9 }, steps: 10, seed: 1 }),
+      fitGlm({
+        model: 'logistic',
+        data,
+        family: { kind: 'meanfield' },
+        objective: { kind: 'elbo', samples: 1 },
+        optimiser: { kind: 'adam', learningRate: 0.01, momentum: 0.9 },
+        steps: 10,
+        seed: 1,
+      }),
     ).toThrow(/0\/1 target; row 0 is .*Recode the classes as 0 and 1/);
     expect(() =>
-      fitGlm({ model: 'linear', data: { ...data, rows: 39 }, family: { kind: 'meanfield' }, objective: { kind: 'elbo', samples: 1 }, optimiser: { kind: 'adam', learningRate: 0.01, momentum: 0.9 }, steps: 10, seed: 1 }),
+      fitGlm({
+        model: 'linear',
+        data: { ...data, rows: 39 },
+        family: { kind: 'meanfield' },
+        objective: { kind: 'elbo', samples: 1 },
+        optimiser: { kind: 'adam', learningRate: 0.01, momentum: 0.9 },
+        steps: 10,
+        seed: 1,
+      }),
     ).toThrow(/expected rows × cols/);
   });
 });

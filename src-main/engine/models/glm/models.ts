@@ -26,16 +26,23 @@ export type NoiseSpec = { kind: 'known'; sigma: number } | { kind: 'learned' };
 
 export function checkGlmData(d: GlmData): void {
   if (!Number.isInteger(d.rows) || d.rows < 1) throw new RangeError(`Expected at least 1 data row, got ${d.rows}`);
-  if (!Number.isInteger(d.cols) || d.cols < 1) throw new RangeError(`Expected at least 1 predictor column, got ${d.cols}`);
+  if (!Number.isInteger(d.cols) || d.cols < 1)
+    throw new RangeError(`Expected at least 1 predictor column, got ${d.cols}`);
   if (d.X.length !== d.rows * d.cols) {
-    throw new RangeError(`Design matrix has ${d.X.length} values, expected rows × cols = ${d.rows} × ${d.cols} = ${d.rows * d.cols}.`);
+    throw new RangeError(
+      `Design matrix has ${d.X.length} values, expected rows × cols = ${d.rows} × ${d.cols} = ${d.rows * d.cols}.`,
+    );
   }
   if (d.y.length !== d.rows) throw new RangeError(`Target has ${d.y.length} values, expected one per row (${d.rows}).`);
   for (let i = 0; i < d.X.length; i++) {
-    if (!Number.isFinite(d.X[i]!)) throw new RangeError(`Design matrix entry ${i} (row ${Math.floor(i / d.cols)}) is ${d.X[i]}; impute or drop missing values first.`);
+    if (!Number.isFinite(d.X[i]!))
+      throw new RangeError(
+        `Design matrix entry ${i} (row ${Math.floor(i / d.cols)}) is ${d.X[i]}; impute or drop missing values first.`,
+      );
   }
   for (let i = 0; i < d.rows; i++) {
-    if (!Number.isFinite(d.y[i]!)) throw new RangeError(`Target row ${i} is ${d.y[i]}; impute or drop missing values first.`);
+    if (!Number.isFinite(d.y[i]!))
+      throw new RangeError(`Target row ${i} is ${d.y[i]}; impute or drop missing values first.`);
   }
 }
 
@@ -44,7 +51,8 @@ function checkPriorScale(tau: number): void {
 }
 
 function names(d: GlmData): string[] {
-  if (d.names && d.names.length !== d.cols) throw new RangeError(`Got ${d.names.length} column names for ${d.cols} columns.`);
+  if (d.names && d.names.length !== d.cols)
+    throw new RangeError(`Got ${d.names.length} column names for ${d.cols} columns.`);
   return d.names ?? Array.from({ length: d.cols }, (_, i) => `x${i + 1}`);
 }
 
@@ -61,12 +69,16 @@ function gaussianPriorLog(theta: tf.Tensor, scales: Float32Array): tf.Tensor {
   return tf.add(tf.mul(-0.5, tf.sum(tf.square(tf.div(theta, s)), -1)), c);
 }
 
-export function linearRegressionModel(data: GlmData, opts: { priorScale?: number; noise?: NoiseSpec } = {}): GlobalModel & { noise: NoiseSpec } {
+export function linearRegressionModel(
+  data: GlmData,
+  opts: { priorScale?: number; noise?: NoiseSpec } = {},
+): GlobalModel & { noise: NoiseSpec } {
   checkGlmData(data);
   const tau = opts.priorScale ?? 10;
   checkPriorScale(tau);
   const noise = opts.noise ?? { kind: 'learned' };
-  if (noise.kind === 'known' && !(noise.sigma > 0)) throw new RangeError(`Expected a known noise σ > 0, got ${noise.sigma}`);
+  if (noise.kind === 'known' && !(noise.sigma > 0))
+    throw new RangeError(`Expected a known noise σ > 0, got ${noise.sigma}`);
   const P = data.cols;
   const N = data.rows;
   const D = noise.kind === 'learned' ? P + 1 : P;
@@ -81,7 +93,10 @@ export function linearRegressionModel(data: GlmData, opts: { priorScale?: number
       return tf.sub(tf.mul(-0.5 / s2, ss), N * (Math.log(noise.sigma) + 0.5 * LOG_2PI));
     }
     const logSigma = tf.squeeze(tf.slice(theta, [0, P], [theta.shape[0]!, 1]), [1]);
-    return tf.sub(tf.mul(-0.5, tf.mul(ss, tf.exp(tf.mul(-2, logSigma)))), tf.add(tf.mul(N, logSigma), 0.5 * N * LOG_2PI));
+    return tf.sub(
+      tf.mul(-0.5, tf.mul(ss, tf.exp(tf.mul(-2, logSigma)))),
+      tf.add(tf.mul(N, logSigma), 0.5 * N * LOG_2PI),
+    );
   };
   const logPrior = (theta: tf.Tensor): tf.Tensor => gaussianPriorLog(theta, priorScales);
   return {
@@ -103,7 +118,10 @@ export function linearRegressionModel(data: GlmData, opts: { priorScale?: number
 export function logisticRegressionModel(data: GlmData, opts: { priorScale?: number } = {}): GlobalModel {
   checkGlmData(data);
   for (let i = 0; i < data.rows; i++) {
-    if (data.y[i] !== 0 && data.y[i] !== 1) throw new RangeError(`Logistic regression needs a 0/1 target; row ${i} is ${data.y[i]}. Recode the classes as 0 and 1.`);
+    if (data.y[i] !== 0 && data.y[i] !== 1)
+      throw new RangeError(
+        `Logistic regression needs a 0/1 target; row ${i} is ${data.y[i]}. Recode the classes as 0 and 1.`,
+      );
   }
   const tau = opts.priorScale ?? 5;
   checkPriorScale(tau);
@@ -136,7 +154,11 @@ export function logisticRegressionModel(data: GlmData, opts: { priorScale?: numb
  * Exact posterior of conjugate linear regression with known σ:
  *   Λ = XᵀX/σ² + I/τ²,  Σ = Λ⁻¹,  μ = Σ Xᵀy/σ²,  log p(y) = log N(y; 0, σ² I + τ² X Xᵀ).
  */
-export function exactLinearPosterior(data: GlmData, sigma: number, tau: number): { mean: Float64Array; cov: Float64Array; logEvidence: number } {
+export function exactLinearPosterior(
+  data: GlmData,
+  sigma: number,
+  tau: number,
+): { mean: Float64Array; cov: Float64Array; logEvidence: number } {
   const { X, rows: N, cols: P, y } = data;
   const prec = new Float64Array(P * P);
   const xty = new Float64Array(P);

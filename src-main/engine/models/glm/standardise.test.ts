@@ -17,7 +17,12 @@ describe('GLM standardisation', () => {
     const b0 = (3 + 2 * d.centre[0]! - 0.5 * d.centre[1]! - t.centre) / t.scale;
     for (let n = 0; n < 40; n++) expect(d.y[n]!).toBeCloseTo(b0 + b1 * d.X[n * 2]! + b2 * d.X[n * 2 + 1]!, 4);
     // A linear model's posterior also has log σ after the coefficients: it is left out.
-    const o = unstandardiseCoefficients(['(intercept)', 'x1', 'x2', 'log_sigma'], [b0, b1, b2, -1], [0.1, 0.2, 0.3, 0.1], { centre: d.centre, scale: d.scale, target: t });
+    const o = unstandardiseCoefficients(
+      ['(intercept)', 'x1', 'x2', 'log_sigma'],
+      [b0, b1, b2, -1],
+      [0.1, 0.2, 0.3, 0.1],
+      { centre: d.centre, scale: d.scale, target: t },
+    );
     expect(o.names).toEqual(['(intercept)', 'x1', 'x2']);
     expect(o.mean[0]).toBeCloseTo(3, 6);
     expect(o.mean[1]).toBeCloseTo(2, 6);
@@ -27,8 +32,8 @@ describe('GLM standardisation', () => {
   });
 
   it('names a coefficient list without the intercept first', () => {
-    expect(() => unstandardiseCoefficients(['x1'], [1], [1], { centre: [], scale: [], target: { centre: 0, scale: 1 } })).toThrow(
-      'Expected "(intercept)" first among the coefficients, got "x1"',
-    );
+    expect(() =>
+      unstandardiseCoefficients(['x1'], [1], [1], { centre: [], scale: [], target: { centre: 0, scale: 1 } }),
+    ).toThrow('Expected "(intercept)" first among the coefficients, got "x1"');
   });
 });

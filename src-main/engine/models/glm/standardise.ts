@@ -38,10 +38,13 @@ export function unstandardiseCoefficients(
   sd: readonly number[],
   s: GlmScaling,
 ): { names: string[]; mean: number[]; sd: Array<number | null> } {
-  if (names[0] !== '(intercept)') throw new RangeError(`Expected "(intercept)" first among the coefficients, got "${names[0]}"`);
+  if (names[0] !== '(intercept)')
+    throw new RangeError(`Expected "(intercept)" first among the coefficients, got "${names[0]}"`);
   const P = s.centre.length;
   if (s.scale.length !== P || names.length < P + 1 || mean.length < P + 1 || sd.length < P + 1) {
-    throw new RangeError(`Expected the intercept and ${P} predictors (centres and scales: ${P} and ${s.scale.length}), got ${names.length} names`);
+    throw new RangeError(
+      `Expected the intercept and ${P} predictors (centres and scales: ${P} and ${s.scale.length}), got ${names.length} names`,
+    );
   }
   const t = s.target.scale;
   const outMean = new Array<number>(P + 1);

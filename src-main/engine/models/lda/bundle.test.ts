@@ -14,9 +14,27 @@ import { inferTopics } from './infer';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-lda-bundle-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const PETS = ['the cat and the dog play', 'a kitten and a puppy sleep', 'the dog chases the cat', 'puppy and kitten play together'];
-const SPACE = ['the rocket reaches orbit', 'a planet and a moon', 'the star and the galaxy', 'rocket launch to the moon'];
-const prep = { language: 'en', extraStopWords: ['together'], minTokenLength: 3, minDf: 1, maxDf: 1, maxVocab: 1000, bigrams: true };
+const PETS = [
+  'the cat and the dog play',
+  'a kitten and a puppy sleep',
+  'the dog chases the cat',
+  'puppy and kitten play together',
+];
+const SPACE = [
+  'the rocket reaches orbit',
+  'a planet and a moon',
+  'the star and the galaxy',
+  'rocket launch to the moon',
+];
+const prep = {
+  language: 'en',
+  extraStopWords: ['together'],
+  minTokenLength: 3,
+  minDf: 1,
+  maxDf: 1,
+  maxVocab: 1000,
+  bigrams: true,
+};
 
 async function fitted() {
   const texts = Array.from({ length: 5 }, () => [...PETS, ...SPACE]).flat();
@@ -28,8 +46,18 @@ describe('LDA bundle', () => {
   it('round-trips λ exactly and infers the same proportions for new texts', async () => {
     const model = await fitted();
     const dir = path.join(root, 'ok');
-    const manifest = exportLdaBundle(model, dir, { appVersion: '0.1.0', textColumn: 'text', preparation: prep, metrics: { perplexity: 12.5 } });
-    expect(manifest.files.map((f) => f.path)).toEqual(['lambda.bin', 'stopwords.json', 'topic-word.csv', 'vocabulary.json']);
+    const manifest = exportLdaBundle(model, dir, {
+      appVersion: '0.1.0',
+      textColumn: 'text',
+      preparation: prep,
+      metrics: { perplexity: 12.5 },
+    });
+    expect(manifest.files.map((f) => f.path)).toEqual([
+      'lambda.bin',
+      'stopwords.json',
+      'topic-word.csv',
+      'vocabulary.json',
+    ]);
     expect(manifest.topWords).toHaveLength(2);
     const b = loadLdaBundle(dir);
     expect(Array.from(b.model.lambda)).toEqual(Array.from(model.lambda));
@@ -39,7 +67,10 @@ describe('LDA bundle', () => {
     expect(b.preparation.extraStopWords).toContain('the');
     expect(b.preparation.extraStopWords).toContain('together');
     const fresh = ['the kitten and the puppy play together', 'a rocket and the moon', '', 'nothing known'];
-    const ref = inferTopics(model, (await prepareCorpus(fresh, { ...prep, keepOrder: false, vocabulary: model.vocabulary })).corpus);
+    const ref = inferTopics(
+      model,
+      (await prepareCorpus(fresh, { ...prep, keepOrder: false, vocabulary: model.vocabulary })).corpus,
+    );
     const got = await inferLdaTexts(b, fresh);
     expect(Array.from(got.theta)).toEqual(Array.from(ref));
     // Pets and space separate.
@@ -64,7 +95,9 @@ describe('LDA bundle', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(BundleError);
       expect((e as BundleError).reason).toBe('NEWER_VERSION');
-      expect((e as Error).message).toBe('This bundle was made by a newer ELBO Studio (format v2); this version reads up to v1 — update ELBO Studio.');
+      expect((e as Error).message).toBe(
+        'This bundle was made by a newer ELBO Studio (format v2); this version reads up to v1 — update ELBO Studio.',
+      );
     }
   });
 });

@@ -19,7 +19,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { prepareCorpus, stopWordsFor, type TextPrepOptions, type TextPrepReport } from '../../../text';
 import type { Corpus } from './corpus';
-import { insideBundle, openBundleFolder, sealBundle, type BundleColumn, type BundleFileEntry, type BundleHeader, type BundleSource } from '../common/bundle';
+import {
+  insideBundle,
+  openBundleFolder,
+  sealBundle,
+  type BundleColumn,
+  type BundleFileEntry,
+  type BundleHeader,
+  type BundleSource,
+} from '../common/bundle';
 import { topicWordCsv } from './export';
 import { inferTopics } from './infer';
 import type { LdaModel } from './model';
@@ -71,7 +79,12 @@ export interface LdaBundleMeta {
   objectiveLabel?: string;
 }
 
-const PARTS: LdaBundleParts = { lambda: 'lambda.bin', vocabulary: 'vocabulary.json', stopWords: 'stopwords.json', topicWord: 'topic-word.csv' };
+const PARTS: LdaBundleParts = {
+  lambda: 'lambda.bin',
+  vocabulary: 'vocabulary.json',
+  stopWords: 'stopwords.json',
+  topicWord: 'topic-word.csv',
+};
 
 function topWordsOf(model: LdaModel, n: number): string[][] {
   const { K, V, lambda } = model;
@@ -154,7 +167,8 @@ export function loadLdaBundle(dir: string): LoadedLdaBundle {
   const root = path.resolve(dir);
   const manifest = openBundleFolder(root, 'lda').manifest as unknown as LdaBundleManifest;
   const { K, V } = manifest;
-  if (!Number.isInteger(K) || K < 1 || !Number.isInteger(V) || V < 1) fail(`K = ${String(K)}, V = ${String(V)} are not positive whole numbers.`);
+  if (!Number.isInteger(K) || K < 1 || !Number.isInteger(V) || V < 1)
+    fail(`K = ${String(K)}, V = ${String(V)} are not positive whole numbers.`);
   const parts = manifest.parts;
   const buf = fs.readFileSync(insideBundle(root, parts.lambda));
   if (buf.length !== K * V * 8) fail(`${parts.lambda} holds ${buf.length} bytes; K·V·8 = ${K * V * 8}.`);
@@ -165,10 +179,13 @@ export function loadLdaBundle(dir: string): LoadedLdaBundle {
     lambda[i] = v;
   }
   const vocabulary = JSON.parse(fs.readFileSync(insideBundle(root, parts.vocabulary), 'utf8')) as unknown;
-  if (!Array.isArray(vocabulary) || vocabulary.length !== V || !vocabulary.every((w) => typeof w === 'string')) fail(`${parts.vocabulary} must list ${V} words.`);
+  if (!Array.isArray(vocabulary) || vocabulary.length !== V || !vocabulary.every((w) => typeof w === 'string'))
+    fail(`${parts.vocabulary} must list ${V} words.`);
   const stop = JSON.parse(fs.readFileSync(insideBundle(root, parts.stopWords), 'utf8')) as unknown;
-  if (!Array.isArray(stop) || !stop.every((w) => typeof w === 'string')) fail(`${parts.stopWords} must be a list of words.`);
-  if (!Array.isArray(manifest.alpha) || manifest.alpha.length !== K || !manifest.alpha.every((a) => a > 0)) fail(`α must hold ${K} positive values.`);
+  if (!Array.isArray(stop) || !stop.every((w) => typeof w === 'string'))
+    fail(`${parts.stopWords} must be a list of words.`);
+  if (!Array.isArray(manifest.alpha) || manifest.alpha.length !== K || !manifest.alpha.every((a) => a > 0))
+    fail(`α must hold ${K} positive values.`);
   if (!(manifest.eta > 0)) fail(`η = ${manifest.eta} must be positive.`);
   const spec = LdaSpecSchema.parse(manifest.ldaSpec);
   const p = manifest.text.preparation;
@@ -182,12 +199,28 @@ export function loadLdaBundle(dir: string): LoadedLdaBundle {
     maxVocab: p.maxVocab,
     bigrams: p.bigrams,
   };
-  const model: LdaModel = { K, V, vocabulary: vocabulary as string[], lambda, alpha: Float64Array.from(manifest.alpha), eta: manifest.eta, spec, preparation: p };
+  const model: LdaModel = {
+    K,
+    V,
+    vocabulary: vocabulary as string[],
+    lambda,
+    alpha: Float64Array.from(manifest.alpha),
+    eta: manifest.eta,
+    spec,
+    preparation: p,
+  };
   return { manifest, model, preparation, textColumn: manifest.text.column };
 }
 
 /** θ [D × K] (row-major) of new texts, with the prepared corpus (empty rows = no known word) and its report. */
-export async function inferLdaTexts(b: LoadedLdaBundle, texts: Array<string | null | undefined>): Promise<{ theta: Float64Array; corpus: Corpus; report: TextPrepReport }> {
-  const { corpus, report } = await prepareCorpus(texts, { ...b.preparation, keepOrder: false, vocabulary: b.model.vocabulary });
+export async function inferLdaTexts(
+  b: LoadedLdaBundle,
+  texts: Array<string | null | undefined>,
+): Promise<{ theta: Float64Array; corpus: Corpus; report: TextPrepReport }> {
+  const { corpus, report } = await prepareCorpus(texts, {
+    ...b.preparation,
+    keepOrder: false,
+    vocabulary: b.model.vocabulary,
+  });
   return { theta: inferTopics(b.model, corpus), corpus, report };
 }

@@ -47,7 +47,10 @@ export function docLength(c: Corpus, d: number): number {
 }
 
 /** A corpus from bags of words: bags[d] = [[wordId, count], …] (any order, repeated ids are summed). */
-export function corpusFromBags(vocabulary: string[], bags: ReadonlyArray<ReadonlyArray<readonly [number, number]>>): Corpus {
+export function corpusFromBags(
+  vocabulary: string[],
+  bags: ReadonlyArray<ReadonlyArray<readonly [number, number]>>,
+): Corpus {
   const V = vocabulary.length;
   const docPtr = new Uint32Array(bags.length + 1);
   const ids: number[] = [];
@@ -139,7 +142,8 @@ export function completionSplit(c: Corpus): { observed: Corpus; scored: Corpus }
       seqs.push(c.seqIds.subarray(c.seqPtr[d]!, c.seqPtr[d + 1]!));
     } else {
       const t: number[] = [];
-      for (let i = c.docPtr[d]!; i < c.docPtr[d + 1]!; i++) for (let r = 0; r < c.counts[i]!; r++) t.push(c.wordIds[i]!);
+      for (let i = c.docPtr[d]!; i < c.docPtr[d + 1]!; i++)
+        for (let r = 0; r < c.counts[i]!; r++) t.push(c.wordIds[i]!);
       seqs.push(Uint32Array.from(t));
     }
   }
@@ -168,7 +172,12 @@ function sharedCopy<T extends Uint32Array | Float32Array | Float64Array>(a: T): 
 
 /** The same corpus with its numeric arrays in SharedArrayBuffers (no copy when they already are). */
 export function sharedCorpus(c: Corpus): Corpus {
-  const out: Corpus = { ...c, docPtr: sharedCopy(c.docPtr), wordIds: sharedCopy(c.wordIds), counts: sharedCopy(c.counts) };
+  const out: Corpus = {
+    ...c,
+    docPtr: sharedCopy(c.docPtr),
+    wordIds: sharedCopy(c.wordIds),
+    counts: sharedCopy(c.counts),
+  };
   if (c.seqPtr) out.seqPtr = sharedCopy(c.seqPtr);
   if (c.seqIds) out.seqIds = sharedCopy(c.seqIds);
   return out;

@@ -21,7 +21,17 @@ export interface LazyParams {
 }
 
 export type WorkerRequest =
-  | { type: 'setup'; req: number; K: number; V: number; index: number; mu: Float64Array; beta: Float64Array; B: Float64Array; sstats: Float64Array[] }
+  | {
+      type: 'setup';
+      req: number;
+      K: number;
+      V: number;
+      index: number;
+      mu: Float64Array;
+      beta: Float64Array;
+      B: Float64Array;
+      sstats: Float64Array[];
+    }
   | { type: 'corpus'; req: number; id: number; arrays: CorpusArrays; gammaStore?: Float64Array | undefined }
   | { type: 'drop'; req: number; id: number }
   | ({ type: 'estep'; req: number } & EStepTask);
@@ -254,7 +264,16 @@ export class LdaExecutor {
     await Promise.all(this.workers.map((w) => w.whenReady()));
     await Promise.all(
       this.workers.map((w, index) =>
-        w.call({ type: 'setup', K: this.K, V: this.V, index, mu: this.mu, B: this.B, beta: this.beta, sstats: this.sstats }),
+        w.call({
+          type: 'setup',
+          K: this.K,
+          V: this.V,
+          index,
+          mu: this.mu,
+          B: this.B,
+          beta: this.beta,
+          sstats: this.sstats,
+        }),
       ),
     );
   }

@@ -124,7 +124,9 @@ export function modelFromJSON(input: unknown): LdaModel {
     try {
       value = JSON.parse(input) as unknown;
     } catch (e) {
-      throw new RangeError(`Not an LDA model file: invalid JSON (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+      throw new RangeError(`Not an LDA model file: invalid JSON (${e instanceof Error ? e.message : String(e)})`, {
+        cause: e,
+      });
     }
   }
   const r = ModelJsonSchema.safeParse(value);
@@ -135,7 +137,8 @@ export function modelFromJSON(input: unknown): LdaModel {
   const j = r.data;
   if (j.vocabulary.length !== j.V) throw new RangeError(`Model has V = ${j.V} but ${j.vocabulary.length} words`);
   if (j.alpha.length !== j.K) throw new RangeError(`Model has K = ${j.K} but ${j.alpha.length} alpha values`);
-  if (j.lambda.length !== j.K * j.V) throw new RangeError(`Model λ has ${j.lambda.length} values, expected K·V = ${j.K * j.V}`);
+  if (j.lambda.length !== j.K * j.V)
+    throw new RangeError(`Model λ has ${j.lambda.length} values, expected K·V = ${j.K * j.V}`);
   return {
     K: j.K,
     V: j.V,

@@ -308,11 +308,20 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
   const spec: LdaSpec = parseLdaSpec(specInput);
   const K = spec.topics;
   const V = train.vocabulary.length;
-  if (V === 0) throw new AppError('BAD_REQUEST', 'The corpus has an empty vocabulary', 'Prepare the text again with looser filters');
+  if (V === 0)
+    throw new AppError(
+      'BAD_REQUEST',
+      'The corpus has an empty vocabulary',
+      'Prepare the text again with looser filters',
+    );
   const trainDocs = nonEmptyDocs(train);
   const Dn = trainDocs.length;
   if (Dn === 0) {
-    throw new AppError('BAD_REQUEST', `All ${numDocs(train)} training documents are empty`, 'Check the text column and the preparation filters');
+    throw new AppError(
+      'BAD_REQUEST',
+      `All ${numDocs(train)} training documents are empty`,
+      'Check the text column and the preparation filters',
+    );
   }
   const heldout = opts.heldout;
   if (heldout) {
@@ -344,7 +353,9 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
     await exec.start();
     const trainS = sharedCorpus(train);
     const gammaStore =
-      spec.method === 'batch' ? new Float64Array(new SharedArrayBuffer(Math.max(1, numDocs(train) * K) * 8)) : undefined;
+      spec.method === 'batch'
+        ? new Float64Array(new SharedArrayBuffer(Math.max(1, numDocs(train) * K) * 8))
+        : undefined;
     await exec.registerCorpus(TRAIN, trainS, gammaStore);
     let heldDocs: Uint32Array = new Uint32Array(0);
     let heldTokens = 0;
@@ -369,7 +380,8 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
     if (spec.init === 'seeded') {
       const seeds = seedDocuments(trainS, trainDocs, K, kInit!);
       seeds.forEach((d, k) => {
-        for (let i = trainS.docPtr[d]!; i < trainS.docPtr[d + 1]!; i++) lambda0[trainS.wordIds[i]! * K + k]! += trainS.counts[i]!;
+        for (let i = trainS.docPtr[d]!; i < trainS.docPtr[d + 1]!; i++)
+          lambda0[trainS.wordIds[i]! * K + k]! += trainS.counts[i]!;
       });
     }
     const lam = new LazyLambda(exec.mu, K, V, eta0);
@@ -421,7 +433,11 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
         const { term } = topicTerm(lam.dense(dense), K, V, lam.eta);
         bound = perplexity(r.bound + term * heldRatio, heldTokens);
       }
-      return { completion: perplexity(comp.scoredLogLik, comp.scoredTokens), bound, seconds: (performance.now() - t0) / 1000 };
+      return {
+        completion: perplexity(comp.scoredLogLik, comp.scoredTokens),
+        bound,
+        seconds: (performance.now() - t0) / 1000,
+      };
     };
 
     const updateEta = (rho: number): void => {

@@ -205,7 +205,12 @@ export function emptyEStepResult(K: number): EStepResult {
  * Runs the E-step on documents `docs` (indices into `corpus`); see the file header for the equations.
  * Documents with no tokens are skipped (they are not counted in `docs`).
  */
-export function eStep(corpus: CorpusArrays, docs: ArrayLike<number>, o: EStepOptions, scratch: EStepScratch): EStepResult {
+export function eStep(
+  corpus: CorpusArrays,
+  docs: ArrayLike<number>,
+  o: EStepOptions,
+  scratch: EStepScratch,
+): EStepResult {
   const { K, topics, alpha, maxIter, tol, sstats, gammaStore } = o;
   const { docPtr, wordIds, counts } = corpus;
   const res = emptyEStepResult(K);
@@ -342,4 +347,3 @@ export function eStep(corpus: CorpusArrays, docs: ArrayLike<number>, o: EStepOpt
   }
   return res;
 }
-

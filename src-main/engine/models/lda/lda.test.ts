@@ -67,7 +67,7 @@ describe('special functions', () => {
 describe('matching', () => {
   it('hungarian finds the minimum-cost assignment (checked against all permutations)', () => {
     const n = 5;
-    const cost = Float64Array.from({ length: n * n }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+    const cost = Float64Array.from({ length: n * n }, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1);
     const a = hungarian(cost, n, n);
     const total = (p: number[]): number => p.reduce((s, j, i) => s + cost[i * n + j]!, 0);
     let best = Infinity;
@@ -90,7 +90,14 @@ function recovered(model: LdaModel): number[] {
 
 describe('fitLda on a corpus drawn from a known LDA (K = 5, V = 100, α = 0.1, 300 documents)', () => {
   it('batch variational EM recovers the topics and its ELBO never decreases', async () => {
-    const fit = await fitLda(synth.corpus, { topics: 5, method: 'batch', passes: 40, seed: 1, threads: 0, eStepTol: 1e-4 });
+    const fit = await fitLda(synth.corpus, {
+      topics: 5,
+      method: 'batch',
+      passes: 40,
+      seed: 1,
+      threads: 0,
+      eStepTol: 1e-4,
+    });
     const sims = recovered(fit);
     expect(Math.min(...sims)).toBeGreaterThan(0.9);
     const elbo = fit.history.map((h) => h.elbo);
@@ -142,7 +149,18 @@ describe('fitLda on a corpus drawn from a known LDA (K = 5, V = 100, α = 0.1, 3
     const V = 100;
     const c = synth.corpus;
     const D = 300;
-    const spec = { topics: K, method: 'online' as const, passes: 2, batchSize: 64, tau0: 4, kappa: 0.7, seed: 9, threads: 0, init: 'random' as const, shuffle: false };
+    const spec = {
+      topics: K,
+      method: 'online' as const,
+      passes: 2,
+      batchSize: 64,
+      tau0: 4,
+      kappa: 0.7,
+      seed: 9,
+      threads: 0,
+      init: 'random' as const,
+      shuffle: false,
+    };
     const fit = await fitLda(c, spec);
     // naive: dense λ [V × K], B = exp(ψ(λ) − ψ(Σ_w λ)), E-step, λ ← (1 − ρ)λ + ρ(η + D/|B| S)
     const [kLambda, , , kJitter] = split(key(9), 4);
@@ -160,7 +178,12 @@ describe('fitLda on a corpus drawn from a known LDA (K = 5, V = 100, α = 0.1, 3
         const B = lam.map((l, i) => Math.exp(digamma(l) - digamma(rows[i % K]!)));
         const S = new Float64Array(K * V);
         const jitterSeed = (kJitter![0] + Math.imul(pass + 1, 0x2545f491)) >>> 0;
-        eStep(c, docs, { K, topics: B, alpha, maxIter: 100, tol: 1e-3, init: 'jitter', jitterSeed, sstats: S, computeBound: false }, new EStepScratch(K));
+        eStep(
+          c,
+          docs,
+          { K, topics: B, alpha, maxIter: 100, tol: 1e-3, init: 'jitter', jitterSeed, sstats: S, computeBound: false },
+          new EStepScratch(K),
+        );
         const rho = Math.pow(4 + t, -0.7);
         for (let i = 0; i < K * V; i++) lam[i] = (1 - rho) * lam[i]! + rho * (eta + (D / docs.length) * S[i]!);
         t++;
@@ -179,13 +202,26 @@ describe('fitLda on a corpus drawn from a known LDA (K = 5, V = 100, α = 0.1, 3
 
   it('stops when asked and reports it', async () => {
     let calls = 0;
-    const fit = await fitLda(synth.corpus, { topics: 5, passes: 5, batchSize: 30, threads: 0 }, { shouldStop: () => ++calls >= 3 });
+    const fit = await fitLda(
+      synth.corpus,
+      { topics: 5, passes: 5, batchSize: 30, threads: 0 },
+      { shouldStop: () => ++calls >= 3 },
+    );
     expect(fit.stopped).toBe(true);
     expect(fit.history.length).toBeLessThanOrEqual(1);
   });
 
   it('same seed, same model; empirical-Bayes α and η stay positive and finite', async () => {
-    const spec = { topics: 5, method: 'online' as const, passes: 2, batchSize: 50, seed: 3, threads: 0, optimizeAlpha: true, optimizeEta: true };
+    const spec = {
+      topics: 5,
+      method: 'online' as const,
+      passes: 2,
+      batchSize: 50,
+      seed: 3,
+      threads: 0,
+      optimizeAlpha: true,
+      optimizeEta: true,
+    };
     const a = await fitLda(synth.corpus, spec);
     const b = await fitLda(synth.corpus, spec);
     expect(Array.from(a.lambda)).toEqual(Array.from(b.lambda));
@@ -232,7 +268,24 @@ describe('held-out perplexity by document completion', () => {
 describe('coherence', () => {
   it('UMass and NPMI match a hand computation', () => {
     // 4 documents; words 0 and 1 co-occur in docs 0, 1; word 0 alone in doc 2; word 1 in doc 3 with word 2.
-    const c = corpusFromBags(['x', 'y', 'z'], [[[0, 1], [1, 1]], [[0, 2], [1, 1]], [[0, 1]], [[1, 1], [2, 1]]]);
+    const c = corpusFromBags(
+      ['x', 'y', 'z'],
+      [
+        [
+          [0, 1],
+          [1, 1],
+        ],
+        [
+          [0, 2],
+          [1, 1],
+        ],
+        [[0, 1]],
+        [
+          [1, 1],
+          [2, 1],
+        ],
+      ],
+    );
     const r = topicCoherence(c, [[0, 1]]);
     // UMass pair (m = y, l = x): log((D(x,y) + 1) / D(x)) = log(3/3) = 0
     expect(r.umass).toBeCloseTo(0, 12);
@@ -260,7 +313,8 @@ describe('use of a fitted model', () => {
   });
 
   it('escapes spreadsheet formulas in CSV cells', () => {
-    for (const p of ['=', '+', '-', '@', '\t', '\r']) expect(escapeCsvCell(`${p}cmd`).replace(/^"/, '').startsWith(`'${p}`)).toBe(true);
+    for (const p of ['=', '+', '-', '@', '\t', '\r'])
+      expect(escapeCsvCell(`${p}cmd`).replace(/^"/, '').startsWith(`'${p}`)).toBe(true);
     expect(escapeCsvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
     expect(escapeCsvCell('a,b')).toBe('"a,b"');
     expect(escapeCsvCell('plain')).toBe('plain');
@@ -298,7 +352,9 @@ describe('bad input', () => {
   });
   it('rejects bad settings echoing the value', async () => {
     await expect(fitLda(synth.corpus, { topics: 0 })).rejects.toThrow(/topics/);
-    await expect(fitLda(synth.corpus, { topics: 3, alpha: [1, 2] })).rejects.toThrow(/Expected 3 alpha values \(one per topic\), got 2/);
+    await expect(fitLda(synth.corpus, { topics: 3, alpha: [1, 2] })).rejects.toThrow(
+      /Expected 3 alpha values \(one per topic\), got 2/,
+    );
   });
   it('skips empty documents and counts them', async () => {
     const bags = [[], ...Array.from({ length: 20 }, (_, d) => [[d % 3, 2] as const, [3 + (d % 2), 1] as const])];

@@ -51,7 +51,11 @@ port.on('message', (msg: WorkerRequest) => {
     const result = handle(msg);
     port.postMessage({ req: msg.req, ok: true, result } satisfies WorkerReply);
   } catch (e) {
-    port.postMessage({ req: msg.req, ok: false, message: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
+    port.postMessage({
+      req: msg.req,
+      ok: false,
+      message: e instanceof Error ? e.message : String(e),
+    } satisfies WorkerReply);
   }
 });
 port.postMessage({ req: -1, ok: true, result: null } satisfies WorkerReply);

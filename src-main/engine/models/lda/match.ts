@@ -76,7 +76,12 @@ export function hungarian(cost: Float64Array, n: number, m: number): number[] {
  * Best one-to-one matching of the K rows of `a` to rows of `b` (both [K × V]) by cosine similarity:
  * assignment[k] = row of b matched to row k of a, with its similarity.
  */
-export function matchTopics(a: Float64Array, b: Float64Array, K: number, V: number): { assignment: number[]; similarity: number[] } {
+export function matchTopics(
+  a: Float64Array,
+  b: Float64Array,
+  K: number,
+  V: number,
+): { assignment: number[]; similarity: number[] } {
   const sim = new Float64Array(K * K);
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) sim[i * K + j] = cosineRows(a, i, b, j, V);
   const cost = sim.map((s) => -s);

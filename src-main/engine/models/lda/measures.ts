@@ -20,7 +20,12 @@ import type { CorpusArrays } from './kernel';
 import { digamma, lgamma, trigamma } from './special';
 
 /** T(λ) of the file header for λ stored word-major [V × K]; also Σ_kw E[log β_kw] (for the η update). */
-export function topicTerm(lambdaT: Float64Array, K: number, V: number, eta: number): { term: number; sumElogBeta: number } {
+export function topicTerm(
+  lambdaT: Float64Array,
+  K: number,
+  V: number,
+  eta: number,
+): { term: number; sumElogBeta: number } {
   const rowSum = new Float64Array(K);
   for (let w = 0; w < V; w++) for (let k = 0; k < K; k++) rowSum[k]! += lambdaT[w * K + k]!;
   const psiRow = new Float64Array(K);

@@ -37,7 +37,9 @@ export function digamma(x: number): number {
         (1 / 120 +
           f *
             (-1 / 252 +
-              f * (1 / 240 + f * (-1 / 132 + f * (691 / 32760 + f * (-1 / 12 + f * (3617 / 8160 + f * (-43867 / 14364)))))))));
+              f *
+                (1 / 240 +
+                  f * (-1 / 132 + f * (691 / 32760 + f * (-1 / 12 + f * (3617 / 8160 + f * (-43867 / 14364)))))))));
   return r + Math.log(x) - 0.5 / x + t;
 }
 
@@ -73,7 +75,13 @@ export function expDigamma(x: number): number {
           (1 / 120 +
             f * (-1 / 252 + f * (1 / 240 + f * (-1 / 132 + f * (691 / 32760 + f * (-1 / 12 + f * (3617 / 8160))))))));
   const e =
-    1 + u * (1 + u * (1 / 2 + u * (1 / 6 + u * (1 / 24 + u * (1 / 120 + u * (1 / 720 + u * (1 / 5040 + u * (1 / 40320 + u / 362880))))))));
+    1 +
+    u *
+      (1 +
+        u *
+          (1 / 2 +
+            u *
+              (1 / 6 + u * (1 / 24 + u * (1 / 120 + u * (1 / 720 + u * (1 / 5040 + u * (1 / 40320 + u / 362880))))))));
   const base = x * e;
   return shift === 0 ? base : base * Math.exp(-shift);
 }
@@ -128,7 +136,13 @@ export function logsumexp(x: ArrayLike<number>): number {
  * E[log θ] under Dirichlet(γ): out_k = ψ(γ_k) − ψ(Σ_j γ_j) (Blei et al. 2003, eq. A.1), for one row of length K
  * starting at `off`.
  */
-export function dirichletExpectation(gamma: ArrayLike<number>, off: number, K: number, out: Float64Array, outOff = 0): void {
+export function dirichletExpectation(
+  gamma: ArrayLike<number>,
+  off: number,
+  K: number,
+  out: Float64Array,
+  outOff = 0,
+): void {
   let s = 0;
   for (let k = 0; k < K; k++) s += gamma[off + k]!;
   const ps = digamma(s);

@@ -80,7 +80,11 @@ export function dominantTopic(theta: Float64Array, K: number, d: number): number
 }
 
 /** Mean θ over the documents with at least one in-vocabulary token, and how many had none. */
-export function meanTopicProportions(theta: Float64Array, K: number, corpus: DocPtr): { meanTheta: number[]; emptyRows: number[] } {
+export function meanTopicProportions(
+  theta: Float64Array,
+  K: number,
+  corpus: DocPtr,
+): { meanTheta: number[]; emptyRows: number[] } {
   const D = corpus.docPtr.length - 1;
   const mean = new Array<number>(K).fill(0);
   const emptyRows: number[] = [];

@@ -22,7 +22,15 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { familyLabel, objectiveLabel, type VaeSpec } from '../../../../src-shared/schemas/run-spec';
 import { key, normalTensor, uniform } from '../../rng';
-import { insideBundle, openBundleFolder, sealBundle, type BundleColumn, type BundleFileEntry, type BundleHeader, type BundleSource } from '../common/bundle';
+import {
+  insideBundle,
+  openBundleFolder,
+  sealBundle,
+  type BundleColumn,
+  type BundleFileEntry,
+  type BundleHeader,
+  type BundleSource,
+} from '../common/bundle';
 import { openVae, VAE_SNAPSHOT_FORMAT, type VaeModel, type VaeSnapshot } from './model';
 import type { ParamRecord, LayerActivation } from './network';
 import type { PreparedColumn, PreparedVaeData, VaeTransform } from './prepare';
@@ -158,13 +166,23 @@ function colSlice(m: Float32Array, rows: number, cols: number, c0: number, n: nu
 }
 
 /** Encoder and decoder of a snapshot as Dense-layer lists (the encoder's two heads merged in the output layout). */
-function networkLayers(s: VaeSnapshot, layout: VaeModel['posterior']['layout']): { encoder: LayerSpec[]; decoder: LayerSpec[] } {
+function networkLayers(
+  s: VaeSnapshot,
+  layout: VaeModel['posterior']['layout'],
+): { encoder: LayerSpec[]; decoder: LayerSpec[] } {
   const c = s.config;
   const p = s.network;
   const encoder: LayerSpec[] = [];
   let width = c.d;
   c.hidden.forEach((h, i) => {
-    encoder.push({ name: `encoder_dense_${i}`, units: h, inputDim: width, activation: c.activation, kernel: f32(p[`encoder.${i}.weight`], `encoder.${i}.weight`), bias: f32(p[`encoder.${i}.bias`], `encoder.${i}.bias`) });
+    encoder.push({
+      name: `encoder_dense_${i}`,
+      units: h,
+      inputDim: width,
+      activation: c.activation,
+      kernel: f32(p[`encoder.${i}.weight`], `encoder.${i}.weight`),
+      bias: f32(p[`encoder.${i}.bias`], `encoder.${i}.bias`),
+    });
     width = h;
   });
   const before = layout.offsets[layout.locName]!;
@@ -177,14 +195,35 @@ function networkLayers(s: VaeSnapshot, layout: VaeModel['posterior']['layout']):
     const qB = f32(p['encoder.q.bias'], 'encoder.q.bias');
     const R = layout.restSize;
     const L = layout.locSize;
-    kernel = hcat([{ values: colSlice(qW, width, R, 0, before), cols: before }, { values: muW, cols: L }, { values: colSlice(qW, width, R, before, R - before), cols: R - before }], width);
-    bias = hcat([{ values: qB.subarray(0, before), cols: before }, { values: muB, cols: L }, { values: qB.subarray(before), cols: R - before }], 1);
+    kernel = hcat(
+      [
+        { values: colSlice(qW, width, R, 0, before), cols: before },
+        { values: muW, cols: L },
+        { values: colSlice(qW, width, R, before, R - before), cols: R - before },
+      ],
+      width,
+    );
+    bias = hcat(
+      [
+        { values: qB.subarray(0, before), cols: before },
+        { values: muB, cols: L },
+        { values: qB.subarray(before), cols: R - before },
+      ],
+      1,
+    );
   }
   encoder.push({ name: 'encoder_posterior', units: layout.size, inputDim: width, activation: 'linear', kernel, bias });
   const decoder: LayerSpec[] = [];
   width = c.latentType === 'categorical' ? c.latentDim * c.categories : c.latentDim;
   [...c.hidden].reverse().forEach((h, i) => {
-    decoder.push({ name: `decoder_dense_${i}`, units: h, inputDim: width, activation: c.activation, kernel: f32(p[`decoder.${i}.weight`], `decoder.${i}.weight`), bias: f32(p[`decoder.${i}.bias`], `decoder.${i}.bias`) });
+    decoder.push({
+      name: `decoder_dense_${i}`,
+      units: h,
+      inputDim: width,
+      activation: c.activation,
+      kernel: f32(p[`decoder.${i}.weight`], `decoder.${i}.weight`),
+      bias: f32(p[`decoder.${i}.bias`], `decoder.${i}.bias`),
+    });
     width = h;
   });
   decoder.push({
@@ -209,7 +248,11 @@ export interface VaeBundleMeta {
 }
 
 /** Write the bundle into `dir` (created if needed). Returns the files written, relative to dir. */
-export async function exportVaeBundle(snapshot: VaeSnapshot, dir: string, meta: VaeBundleMeta): Promise<{ dir: string; files: string[] }> {
+export async function exportVaeBundle(
+  snapshot: VaeSnapshot,
+  dir: string,
+  meta: VaeBundleMeta,
+): Promise<{ dir: string; files: string[] }> {
   const m = openVae(snapshot);
   let layout: VaeModel['posterior']['layout'];
   let noise: number[] | null = null;
@@ -229,14 +272,22 @@ export async function exportVaeBundle(snapshot: VaeSnapshot, dir: string, meta: 
     await writeFile(insideBundle(root, rel), data);
     files.push(rel);
   };
-  for (const [name, layers] of [['encoder', encoder], ['decoder', decoder]] as const) {
+  for (const [name, layers] of [
+    ['encoder', encoder],
+    ['decoder', decoder],
+  ] as const) {
     const { json, weights } = layersModelJson(name, layers);
     await write(`${name}/model.json`, JSON.stringify(json));
     await write(`${name}/weights.bin`, weights);
   }
   if (snapshot.shared) await write('posterior.json', JSON.stringify({ family: c.family, shared: snapshot.shared }));
   if (noise) await write('likelihood.json', JSON.stringify({ noiseLogvar: noise }));
-  const parts: VaeBundleParts = { encoder: 'encoder/model.json', decoder: 'decoder/model.json', posterior: snapshot.shared ? 'posterior.json' : null, likelihood: noise ? 'likelihood.json' : null };
+  const parts: VaeBundleParts = {
+    encoder: 'encoder/model.json',
+    decoder: 'decoder/model.json',
+    posterior: snapshot.shared ? 'posterior.json' : null,
+    likelihood: noise ? 'likelihood.json' : null,
+  };
   const manifest: VaeBundleManifest = {
     format: VAE_BUNDLE_FORMAT,
     formatVersion: VAE_BUNDLE_VERSION,
@@ -244,7 +295,8 @@ export async function exportVaeBundle(snapshot: VaeSnapshot, dir: string, meta: 
     createdAt: new Date().toISOString(),
     model: 'vae',
     family: c.family,
-    familyLabel: c.latentType === 'categorical' ? `gumbel-softmax:${c.latentDim}x${c.categories}` : familyLabel(c.family),
+    familyLabel:
+      c.latentType === 'categorical' ? `gumbel-softmax:${c.latentDim}x${c.categories}` : familyLabel(c.family),
     objective: meta.spec.objective,
     objectiveLabel: objectiveLabel(meta.spec.objective),
     estimator: meta.spec.training.estimator,
@@ -253,7 +305,12 @@ export async function exportVaeBundle(snapshot: VaeSnapshot, dir: string, meta: 
     backend: meta.backend ?? null,
     columnSchema: meta.columnSchema ?? vaeColumnSchema(c.columns),
     source: meta.source ?? null,
-    latent: { type: c.latentType, dim: c.latentDim, categories: c.latentType === 'categorical' ? c.categories : null, decoderInput: c.latentType === 'categorical' ? c.latentDim * c.categories : c.latentDim },
+    latent: {
+      type: c.latentType,
+      dim: c.latentDim,
+      categories: c.latentType === 'categorical' ? c.categories : null,
+      decoderInput: c.latentType === 'categorical' ? c.latentDim * c.categories : c.latentDim,
+    },
     architecture: { inputDim: c.d, hidden: c.hidden, activation: c.activation },
     likelihood: { kind: c.likelihood, gaussianVariance: c.gaussianVariance, noiseVariance: c.noiseVariance },
     preprocessing: snapshot.transform,
@@ -262,7 +319,8 @@ export async function exportVaeBundle(snapshot: VaeSnapshot, dir: string, meta: 
     seed: meta.spec.seed,
     metrics: meta.metrics ?? {},
     encoderOutput: layout.names.map((name) => ({ name, offset: layout.offsets[name]!, shape: layout.shapes[name]! })),
-    decoderOutput: c.likelihood === 'bernoulli' ? 'probabilities' : c.likelihood === 'gaussian' ? 'means' : 'means-and-logits',
+    decoderOutput:
+      c.likelihood === 'bernoulli' ? 'probabilities' : c.likelihood === 'gaussian' ? 'means' : 'means-and-logits',
     parts,
     files: [],
     config: c,
@@ -274,15 +332,25 @@ export async function exportVaeBundle(snapshot: VaeSnapshot, dir: string, meta: 
 
 interface ModelJson {
   format?: string;
-  modelTopology: { class_name: string; config: { layers: Array<{ class_name: string; config: { name: string; units: number; activation: string } }> } };
+  modelTopology: {
+    class_name: string;
+    config: { layers: Array<{ class_name: string; config: { name: string; units: number; activation: string } }> };
+  };
   weightsManifest: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype: string }> }>;
 }
 
 /** Read a layers model.json + weights inside the bundle: weight name → values. */
-async function readLayersModel(root: string, rel: string): Promise<{ layers: ModelJson['modelTopology']['config']['layers']; weights: Map<string, { shape: number[]; values: Float32Array }> }> {
+async function readLayersModel(
+  root: string,
+  rel: string,
+): Promise<{
+  layers: ModelJson['modelTopology']['config']['layers'];
+  weights: Map<string, { shape: number[]; values: Float32Array }>;
+}> {
   const path = insideBundle(root, rel);
   const json = JSON.parse(await readFile(path, 'utf8')) as ModelJson;
-  if (json.modelTopology?.class_name !== 'Sequential') throw new Error(`${rel}: expected a Sequential layers model, got ${String(json.modelTopology?.class_name)}.`);
+  if (json.modelTopology?.class_name !== 'Sequential')
+    throw new Error(`${rel}: expected a Sequential layers model, got ${String(json.modelTopology?.class_name)}.`);
   const dirRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '.';
   const weights = new Map<string, { shape: number[]; values: Float32Array }>();
   for (const group of json.weightsManifest) {
@@ -291,7 +359,8 @@ async function readLayersModel(root: string, rel: string): Promise<{ layers: Mod
     const all = Buffer.concat(bufs);
     let off = 0;
     for (const w of group.weights) {
-      if (w.dtype !== 'float32') throw new Error(`${rel}: weight ${w.name} has dtype ${w.dtype}; only float32 is supported.`);
+      if (w.dtype !== 'float32')
+        throw new Error(`${rel}: weight ${w.name} has dtype ${w.dtype}; only float32 is supported.`);
       const n = w.shape.reduce((a, b) => a * b, 1);
       if (off + 4 * n > all.length) throw new Error(`${rel}: weights file is shorter than its manifest (${w.name}).`);
       const values = new Float32Array(n);
@@ -331,7 +400,8 @@ export function applyTransform(t: VaeTransform, columns: PreparedColumn[], raw: 
     columns.forEach((c, j) => {
       const v = r[j]!;
       if (c.kind === 'categorical') {
-        if (!Number.isInteger(v) || v < 0 || v >= c.size) throw new Error(`Row ${i + 1}: column "${c.name}" has code ${v}; expected 0 … ${c.size - 1}.`);
+        if (!Number.isInteger(v) || v < 0 || v >= c.size)
+          throw new Error(`Row ${i + 1}: column "${c.name}" has code ${v}; expected 0 … ${c.size - 1}.`);
         out[c.start + v] = 1;
       } else {
         out[c.start] = (v - t.mean[j]!) / t.std[j]!;
@@ -347,12 +417,16 @@ export async function loadVaeBundle(dir: string): Promise<LoadedVaeBundle> {
   // Format, version and (version ≥ 2) every file's size and checksum, before anything is parsed.
   const manifest = openBundleFolder(root, 'vae').manifest as unknown as VaeBundleManifest;
   const parts: VaeBundleParts = manifest.formatVersion >= 2 ? manifest.parts : (manifest.files as VaeBundleParts);
-  if (!parts || typeof parts.encoder !== 'string' || typeof parts.decoder !== 'string') throw new Error('The bundle manifest does not name its encoder and decoder files.');
+  if (!parts || typeof parts.encoder !== 'string' || typeof parts.decoder !== 'string')
+    throw new Error('The bundle manifest does not name its encoder and decoder files.');
   const c = manifest.config;
   const enc = await readLayersModel(root, parts.encoder);
   const dec = await readLayersModel(root, parts.decoder);
   const network: ParamRecord = {};
-  const get = (w: Map<string, { shape: number[]; values: Float32Array }>, name: string): { shape: number[]; values: Float32Array } => {
+  const get = (
+    w: Map<string, { shape: number[]; values: Float32Array }>,
+    name: string,
+  ): { shape: number[]; values: Float32Array } => {
     const v = w.get(name);
     if (!v) throw new Error(`The bundle's weights have no "${name}".`);
     return v;
@@ -379,8 +453,20 @@ export async function loadVaeBundle(dir: string): Promise<LoadedVaeBundle> {
   network['encoder.mu.weight'] = { shape: [width, L], values: Array.from(colSlice(head.values, width, P, before, L)) };
   network['encoder.mu.bias'] = { shape: [L], values: Array.from(headB.values.subarray(before, before + L)) };
   if (P > L) {
-    const q = hcat([{ values: colSlice(head.values, width, P, 0, before), cols: before }, { values: colSlice(head.values, width, P, before + L, P - before - L), cols: P - before - L }], width);
-    const qb = hcat([{ values: headB.values.subarray(0, before), cols: before }, { values: headB.values.subarray(before + L), cols: P - before - L }], 1);
+    const q = hcat(
+      [
+        { values: colSlice(head.values, width, P, 0, before), cols: before },
+        { values: colSlice(head.values, width, P, before + L, P - before - L), cols: P - before - L },
+      ],
+      width,
+    );
+    const qb = hcat(
+      [
+        { values: headB.values.subarray(0, before), cols: before },
+        { values: headB.values.subarray(before + L), cols: P - before - L },
+      ],
+      1,
+    );
     network['encoder.q.weight'] = { shape: [width, P - L], values: Array.from(q) };
     network['encoder.q.bias'] = { shape: [P - L], values: Array.from(qb) };
   }
@@ -390,13 +476,22 @@ export async function loadVaeBundle(dir: string): Promise<LoadedVaeBundle> {
   }
   let shared: SerialisedParams | null = null;
   if (parts.posterior) {
-    shared = (JSON.parse(await readFile(insideBundle(root, parts.posterior), 'utf8')) as { shared: SerialisedParams }).shared;
+    shared = (JSON.parse(await readFile(insideBundle(root, parts.posterior), 'utf8')) as { shared: SerialisedParams })
+      .shared;
   }
-  const snapshot: VaeSnapshot = { format: VAE_SNAPSHOT_FORMAT, config: c, network, shared, transform: manifest.preprocessing, image: manifest.image };
+  const snapshot: VaeSnapshot = {
+    format: VAE_SNAPSHOT_FORMAT,
+    config: c,
+    network,
+    shared,
+    transform: manifest.preprocessing,
+    image: manifest.image,
+  };
   const model = openVae(snapshot);
   const prep = (rows: number[][], prepared?: boolean): tf.Tensor2D => {
     const x = prepared ? rows : applyTransform(manifest.preprocessing, c.columns, rows);
-    for (const r of x) if (r.length !== c.d) throw new Error(`Expected rows of ${c.d} prepared values, got ${r.length}.`);
+    for (const r of x)
+      if (r.length !== c.d) throw new Error(`Expected rows of ${c.d} prepared values, got ${r.length}.`);
     return tf.tensor2d(x.flat(), [x.length, c.d]);
   };
   const toRows = (t: tf.Tensor): number[][] => {
@@ -416,7 +511,10 @@ export async function loadVaeBundle(dir: string): Promise<LoadedVaeBundle> {
     model,
     prepare: (raw) => applyTransform(manifest.preprocessing, c.columns, raw),
     encode: (rows, o = {}) => run(() => model.posteriorMean(key(1), model.encode(prep(rows, o.prepared)))),
-    reconstruct: (rows, o = {}) => run(() => model.mean(model.decode(model.posteriorMean(key(1), model.encode(prep(rows, o.prepared)))) as tf.Tensor2D)),
+    reconstruct: (rows, o = {}) =>
+      run(() =>
+        model.mean(model.decode(model.posteriorMean(key(1), model.encode(prep(rows, o.prepared)))) as tf.Tensor2D),
+      ),
     sample: (n, seed = 1) =>
       run(() => {
         const p = model.posterior;
@@ -426,7 +524,8 @@ export async function loadVaeBundle(dir: string): Promise<LoadedVaeBundle> {
         } else {
           const u = uniform(key(seed), n * p.variables);
           const oh = new Float32Array(n * p.dim);
-          for (let i = 0; i < n * p.variables; i++) oh[i * p.categories + Math.min(p.categories - 1, Math.floor(u[i]! * p.categories))] = 1;
+          for (let i = 0; i < n * p.variables; i++)
+            oh[i * p.categories + Math.min(p.categories - 1, Math.floor(u[i]! * p.categories))] = 1;
           z = tf.tensor2d(oh, [n, p.dim]);
         }
         return model.mean(model.decode(z) as tf.Tensor2D);
@@ -440,27 +539,37 @@ export async function loadVaeBundle(dir: string): Promise<LoadedVaeBundle> {
  * Prepare new raw rows (e.g. a separate test file with the same columns) exactly as the fitted model's training data
  * were: the same divisor, means and standard deviations, and one-hot layout — never statistics of the new rows.
  */
-export function prepareWithSnapshot(raw: { x: Float32Array; n: number; d: number }, snapshot: Pick<VaeSnapshot, 'config' | 'transform' | 'image'>): PreparedVaeData {
+export function prepareWithSnapshot(
+  raw: { x: Float32Array; n: number; d: number },
+  snapshot: Pick<VaeSnapshot, 'config' | 'transform' | 'image'>,
+): PreparedVaeData {
   const t = snapshot.transform;
   const c = snapshot.config;
   const { n, d } = raw;
-  if (raw.x.length !== n * d) throw new Error(`Expected a ${n} × ${d} matrix (${n * d} values), got ${raw.x.length} values.`);
+  if (raw.x.length !== n * d)
+    throw new Error(`Expected a ${n} × ${d} matrix (${n * d} values), got ${raw.x.length} values.`);
   const rawCols = t.kind === 'mixed' ? t.mean.length : c.d;
-  if (d !== rawCols) throw new Error(`The model was fitted on ${rawCols} raw columns; these data have ${d}. Select the same feature columns.`);
+  if (d !== rawCols)
+    throw new Error(
+      `The model was fitted on ${rawCols} raw columns; these data have ${d}. Select the same feature columns.`,
+    );
   const out = new Float32Array(n * c.d);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < d; j++) {
       const v = raw.x[i * d + j]!;
-      if (!Number.isFinite(v)) throw new Error(`The VAE needs finite numbers, got ${v} in row ${i + 1}, column ${j + 1}.`);
+      if (!Number.isFinite(v))
+        throw new Error(`The VAE needs finite numbers, got ${v} in row ${i + 1}, column ${j + 1}.`);
       if (t.kind === 'scale') {
-        if (v < 0) throw new Error(`Row ${i + 1}, column ${j + 1} has ${v}; the model's Bernoulli likelihood needs values ≥ 0.`);
+        if (v < 0)
+          throw new Error(`Row ${i + 1}, column ${j + 1} has ${v}; the model's Bernoulli likelihood needs values ≥ 0.`);
         out[i * c.d + j] = Math.min(1, v / t.divisor);
       } else if (t.kind === 'standardize') {
         out[i * c.d + j] = (v - t.mean[j]!) / t.std[j]!;
       } else {
         const col = c.columns[j]!;
         if (col.kind === 'categorical') {
-          if (!Number.isInteger(v) || v < 0 || v >= col.size) throw new Error(`Row ${i + 1}: column "${col.name}" has code ${v}; expected 0 … ${col.size - 1}.`);
+          if (!Number.isInteger(v) || v < 0 || v >= col.size)
+            throw new Error(`Row ${i + 1}: column "${col.name}" has code ${v}; expected 0 … ${col.size - 1}.`);
           out[i * c.d + col.start + v] = 1;
         } else {
           out[i * c.d + col.start] = (v - t.mean[j]!) / t.std[j]!;

@@ -3,7 +3,11 @@
  * the grid (for drawing), and the raw mass Σ exp(log q) · Δx · Δy, which is ≈ 1 when the grid covers the posterior —
  * a check of the density, since q is normalised over all of ℝ². Non-finite log densities count as 0.
  */
-export function normaliseGridDensity(x: readonly number[], y: readonly number[], logDensity: readonly (readonly number[])[]): { density: number[][]; mass: number } {
+export function normaliseGridDensity(
+  x: readonly number[],
+  y: readonly number[],
+  logDensity: readonly (readonly number[])[],
+): { density: number[][]; mass: number } {
   const dx = x.length > 1 ? x[1]! - x[0]! : 1;
   const dy = y.length > 1 ? y[1]! - y[0]! : 1;
   let max = -Infinity;

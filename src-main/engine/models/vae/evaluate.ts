@@ -85,7 +85,11 @@ const dimName = (d: number): string => `z${d + 1}`;
  * Collapse verdict from the activities and KLs of the same rows: names every inactive dimension and every dimension
  * with negligible KL, so it always agrees with the active-unit count shown beside it.
  */
-export function collapseVerdict(klPerDim: readonly number[], activity: readonly number[], threshold = ACTIVITY_THRESHOLD): VaeEvaluation['collapse'] {
+export function collapseVerdict(
+  klPerDim: readonly number[],
+  activity: readonly number[],
+  threshold = ACTIVITY_THRESHOLD,
+): VaeEvaluation['collapse'] {
   const total = activity.length;
   const inactiveDims = activity.flatMap((a, d) => (a > threshold ? [] : [d]));
   const negligibleKlDims = klPerDim.flatMap((v, d) => (v < NEGLIGIBLE_KL ? [d] : []));
@@ -101,7 +105,9 @@ export function collapseVerdict(klPerDim: readonly number[], activity: readonly 
       );
     }
     if (negligibleKlDims.length > 0) {
-      parts.push(`${negligibleKlDims.map(dimName).join(', ')} carr${negligibleKlDims.length === 1 ? 'ies' : 'y'} less than ${NEGLIGIBLE_KL} nats of KL (q equals the prior there)`);
+      parts.push(
+        `${negligibleKlDims.map(dimName).join(', ')} carr${negligibleKlDims.length === 1 ? 'ies' : 'y'} less than ${NEGLIGIBLE_KL} nats of KL (q equals the prior there)`,
+      );
     }
     message =
       `${collapsed ? 'Posterior collapse: ' : 'Partly unused latent space: '}${parts.join('; ')}. The decoder ignores ` +
@@ -131,11 +137,17 @@ function pickRows(n: number, opts: VaeEvalOptions): number[] {
   const max = opts.maxRows ?? 2000;
   if (max <= 0 || all.length <= max) return all;
   const p = permutation(key(opts.seed ?? 1), all.length);
-  return Array.from(p.subarray(0, max)).sort((a, b) => a - b).map((i) => all[i]!);
+  return Array.from(p.subarray(0, max))
+    .sort((a, b) => a - b)
+    .map((i) => all[i]!);
 }
 
 /** Evaluate a fitted VAE (snapshot) on rows of prepared data. */
-export async function evaluateVae(snapshot: VaeSnapshot, data: PreparedVaeData, opts: VaeEvalOptions = {}): Promise<VaeEvaluation> {
+export async function evaluateVae(
+  snapshot: VaeSnapshot,
+  data: PreparedVaeData,
+  opts: VaeEvalOptions = {},
+): Promise<VaeEvaluation> {
   const m = openVae(snapshot);
   try {
     return await evaluateModel(m, data, opts);
@@ -145,11 +157,19 @@ export async function evaluateVae(snapshot: VaeSnapshot, data: PreparedVaeData, 
 }
 
 /** Same, on a live model. */
-export async function evaluateModel(m: VaeModel, data: PreparedVaeData, opts: VaeEvalOptions = {}): Promise<VaeEvaluation> {
+export async function evaluateModel(
+  m: VaeModel,
+  data: PreparedVaeData,
+  opts: VaeEvalOptions = {},
+): Promise<VaeEvaluation> {
   const t0 = performance.now();
   const K = opts.k ?? 1000;
-  if (!Number.isInteger(K) || K < 1 || K > MAX_EVAL_K) throw new RangeError(`Expected 1 ≤ K ≤ ${MAX_EVAL_K} importance samples, got ${K}; use 1000 (or up to 5000).`);
-  if (data.d !== m.config.d) throw new Error(`The data have ${data.d} prepared columns, the model ${m.config.d}; prepare the data with the run's settings.`);
+  if (!Number.isInteger(K) || K < 1 || K > MAX_EVAL_K)
+    throw new RangeError(`Expected 1 ≤ K ≤ ${MAX_EVAL_K} importance samples, got ${K}; use 1000 (or up to 5000).`);
+  if (data.d !== m.config.d)
+    throw new Error(
+      `The data have ${data.d} prepared columns, the model ${m.config.d}; prepare the data with the run's settings.`,
+    );
   const rows = pickRows(data.n, opts);
   if (rows.length < 2) throw new Error(`Evaluation needs at least 2 rows, got ${rows.length}.`);
   const [, kIs, kLat, kGap] = split(key(opts.seed ?? 1), 4) as [Key, Key, Key, Key];
@@ -160,7 +180,10 @@ export async function evaluateModel(m: VaeModel, data: PreparedVaeData, opts: Va
   // Importance-sampled log-likelihood, ELBO and k̂ from the same draws: rows in chunks, draws in chunks inside the
   // engine estimator.
   const drawChunk = Math.min(K, 100);
-  const isRows = Math.max(1, Math.min(rows.length, Math.floor(CHUNK_BUDGET / (drawChunk * widest)), Math.floor(CHUNK_BUDGET / K)));
+  const isRows = Math.max(
+    1,
+    Math.min(rows.length, Math.floor(CHUNK_BUDGET / (drawChunk * widest)), Math.floor(CHUNK_BUDGET / K)),
+  );
   const llRow = new Float64Array(rows.length).fill(Number.NaN);
   const elboRow = new Float64Array(rows.length).fill(Number.NaN);
   const khatRow = new Float64Array(rows.length).fill(Number.NaN);
@@ -170,7 +193,12 @@ export async function evaluateModel(m: VaeModel, data: PreparedVaeData, opts: Va
     const part = rows.slice(s, s + isRows);
     const x = rowsTensor(data.x, data.d, part);
     const h = tf.tidy(() => m.encode(x));
-    const r = importanceLogLikelihood((kk, n) => tf.tidy(() => m.logWeights(kk, x, n, h)), { k: K, chunk: drawChunk, key: fold(kIs, c), khat: true });
+    const r = importanceLogLikelihood((kk, n) => tf.tidy(() => m.logWeights(kk, x, n, h)), {
+      k: K,
+      chunk: drawChunk,
+      key: fold(kIs, c),
+      khat: true,
+    });
     tf.dispose([x, h]);
     for (let i = 0; i < part.length; i++) {
       llRow[s + i] = r.perDatum[i]!;
@@ -194,7 +222,8 @@ export async function evaluateModel(m: VaeModel, data: PreparedVaeData, opts: Va
   let amortisationGapNote: string | undefined;
   if (opts.amortisationGap && !stop()) {
     if (m.posterior.kind === 'categorical') {
-      amortisationGapNote = 'The amortisation gap is measured for Gaussian latents only (categorical q has no continuous parameters to refine per row here).';
+      amortisationGapNote =
+        'The amortisation gap is measured for Gaussian latents only (categorical q has no continuous parameters to refine per row here).';
     } else {
       const g = Math.min(opts.gapRows ?? 64, rows.length);
       const sample = Array.from(permutation(fold(kGap, 0), rows.length).subarray(0, g)).map((i) => rows[i]!);
@@ -216,7 +245,8 @@ export async function evaluateModel(m: VaeModel, data: PreparedVaeData, opts: Va
     return a;
   });
   const activeCount = activity.filter((a) => a > ACTIVITY_THRESHOLD).length;
-  const finiteOrNull = (v: Float64Array): Array<number | null> => Array.from(v.subarray(0, done), (x) => (Number.isFinite(x) ? x : null));
+  const finiteOrNull = (v: Float64Array): Array<number | null> =>
+    Array.from(v.subarray(0, done), (x) => (Number.isFinite(x) ? x : null));
   return {
     rows: done,
     rowIds: rows.slice(0, done),
@@ -225,7 +255,11 @@ export async function evaluateModel(m: VaeModel, data: PreparedVaeData, opts: Va
     logLikelihood,
     gap: { mean: gapD.mean, se: gapD.se },
     khat: khatSummary(khatRow.subarray(0, done)),
-    perRow: { elbo: Array.from(elboRow.subarray(0, done)), logLik: Array.from(llRow.subarray(0, done)), khat: finiteOrNull(khatRow) },
+    perRow: {
+      elbo: Array.from(elboRow.subarray(0, done)),
+      logLik: Array.from(llRow.subarray(0, done)),
+      khat: finiteOrNull(khatRow),
+    },
     klPerDim: lat.klPerDim,
     klTotal: lat.klTotal,
     klMethod: lat.method,
@@ -249,7 +283,13 @@ interface LatentStats {
 }
 
 /** Posterior means, KL per dimension and total KL over the rows (see the module comment). */
-export async function latentStats(m: VaeModel, data: PreparedVaeData, rows: readonly number[], k: Key, opts: Pick<VaeEvalOptions, 'onProgress'> = {}): Promise<LatentStats> {
+export async function latentStats(
+  m: VaeModel,
+  data: PreparedVaeData,
+  rows: readonly number[],
+  k: Key,
+  opts: Pick<VaeEvalOptions, 'onProgress'> = {},
+): Promise<LatentStats> {
   const p = m.posterior;
   const S = 32;
   const chunk = 256;
@@ -259,7 +299,8 @@ export async function latentStats(m: VaeModel, data: PreparedVaeData, rows: read
   const klDims = p.kind === 'categorical' ? p.variables : p.dim;
   const kl = new Float64Array(klDims);
   let klTotal = 0;
-  let method: LatentStats['method'] = p.kind === 'categorical' ? 'categorical' : p.analyticKl === 'perDim' ? 'analytic' : 'marginal-gaussian';
+  let method: LatentStats['method'] =
+    p.kind === 'categorical' ? 'categorical' : p.analyticKl === 'perDim' ? 'analytic' : 'marginal-gaussian';
   for (let s = 0, c = 0; s < n; s += chunk, c++) {
     const part = rows.slice(s, s + chunk);
     const B = part.length;
@@ -282,7 +323,12 @@ export async function latentStats(m: VaeModel, data: PreparedVaeData, rows: read
         sd = tf.sqrt(tf.add(mom.variance, 1e-12)) as tf.Tensor2D;
       }
       const exact = p.kl(h);
-      const total = exact ? exact.total : tf.mean(tf.sub(draws.logQ, tf.mul(-0.5, tf.add(tf.sum(tf.square(draws.z), -1), p.dim * Math.log(2 * Math.PI)))), 0);
+      const total = exact
+        ? exact.total
+        : tf.mean(
+            tf.sub(draws.logQ, tf.mul(-0.5, tf.add(tf.sum(tf.square(draws.z), -1), p.dim * Math.log(2 * Math.PI)))),
+            0,
+          );
       return { mean, sd, total };
     });
     const mv = out.mean.dataSync();
@@ -332,7 +378,10 @@ export async function amortisationGapOf(
     // Refinement steps on the one loop (non-finite steps skipped, yielding to the event loop).
     const refine: Trainable = {
       step: ({ step }) => {
-        const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(m.elbo(fold(kSteps, step), x, 16, eta))) as tf.Scalar, [eta]);
+        const { value, grads } = tf.variableGrads(
+          () => tf.neg(tf.mean(m.elbo(fold(kSteps, step), x, 16, eta))) as tf.Scalar,
+          [eta],
+        );
         const g = { eta: grads[eta.name]! };
         const loss = value.dataSync()[0]!;
         value.dispose();
@@ -344,7 +393,13 @@ export async function amortisationGapOf(
         return { loss, gradNorm: norm, commit, discard: () => tf.dispose(g.eta) };
       },
     };
-    await runLoop(new TrainLoop(refine, { epochs: o.steps, learningRate: o.learningRate, onStep: (r) => r.step % 10 === 9 && o.onProgress?.(r.step + 1, o.steps) }));
+    await runLoop(
+      new TrainLoop(refine, {
+        epochs: o.steps,
+        learningRate: o.learningRate,
+        onStep: (r) => r.step % 10 === 9 && o.onProgress?.(r.step + 1, o.steps),
+      }),
+    );
     const elboAfter = measure();
     return { rows: rows.length, steps: o.steps, elboBefore, elboAfter, gap: elboAfter - elboBefore };
   } finally {

@@ -11,7 +11,15 @@
  * posterior), bundle (export / load in the TensorFlow.js layers format).
  */
 export { prepareVaeData, columnsOf } from './prepare';
-export type { VaeData, ColumnRange, PreparedVaeData, VaeLikelihood, VaeTransform, VaeColumn, PreparedColumn } from './prepare';
+export type {
+  VaeData,
+  ColumnRange,
+  PreparedVaeData,
+  VaeLikelihood,
+  VaeTransform,
+  VaeColumn,
+  PreparedColumn,
+} from './prepare';
 export {
   gaussianKlStdNormal,
   bernoulliLogLik,
@@ -48,10 +56,30 @@ export {
 export type { VaeCallbacks, VaeResult, VaeStepInfo, StepContext } from './train';
 export { evaluateVae, evaluateModel, latentStats, amortisationGapOf, collapseVerdict, MAX_EVAL_K } from './evaluate';
 export type { VaeEvaluation, VaeEvalOptions, VaeEvalProgress } from './evaluate';
-export { latentMap, interpolate, manifoldGrid, posteriorDensity, pca, slerp, lerp, decodeMeans, normalQuantile, kde2 } from './views';
+export {
+  latentMap,
+  interpolate,
+  manifoldGrid,
+  posteriorDensity,
+  pca,
+  slerp,
+  lerp,
+  decodeMeans,
+  normalQuantile,
+  kde2,
+} from './views';
 export type { LatentMap, Interpolation, ManifoldGrid, PosteriorDensity, PcaResult, ModelLike } from './views';
 export { normaliseGridDensity } from './density';
-export { exportVaeBundle, loadVaeBundle, applyTransform, prepareWithSnapshot, insideBundle, vaeColumnSchema, VAE_BUNDLE_FORMAT, VAE_BUNDLE_VERSION } from './bundle';
+export {
+  exportVaeBundle,
+  loadVaeBundle,
+  applyTransform,
+  prepareWithSnapshot,
+  insideBundle,
+  vaeColumnSchema,
+  VAE_BUNDLE_FORMAT,
+  VAE_BUNDLE_VERSION,
+} from './bundle';
 export type { VaeBundleManifest, VaeBundleMeta, VaeBundleParts, LoadedVaeBundle } from './bundle';
 export { scoreVae } from './score';
 export type { VaeScores } from './score';

@@ -21,8 +21,8 @@ export const LOG_2PI = Math.log(2 * Math.PI);
  * @returns      [B] KL in nats (≥ 0)
  */
 export function gaussianKlStdNormal(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() =>
-    tf.mul(0.5, tf.sum(tf.sub(tf.sub(tf.add(tf.square(mu), tf.exp(logvar)), 1), logvar), 1)) as tf.Tensor1D,
+  return tf.tidy(
+    () => tf.mul(0.5, tf.sum(tf.sub(tf.sub(tf.add(tf.square(mu), tf.exp(logvar)), 1), logvar), 1)) as tf.Tensor1D,
   );
 }
 

@@ -13,7 +13,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FamilySpec } from '../../../../src-shared/schemas/run-spec';
 import { key as rngKey, type Key } from '../../rng';
-import { paramsFromJSON, paramsToJSON, type SerialisedParams, type TensorMap, type VariableMap } from '../../families/params';
+import {
+  paramsFromJSON,
+  paramsToJSON,
+  type SerialisedParams,
+  type TensorMap,
+  type VariableMap,
+} from '../../families/params';
 import { LOG_2PI, mixedLogLik, mixedMean } from './losses';
 import {
   createNetwork,
@@ -76,7 +82,10 @@ export class VaeModel {
     k: Key = rngKey(0),
   ) {
     const c = config;
-    this.posterior = c.latentType === 'categorical' ? new GumbelPosterior(c.latentDim, c.categories) : new GaussianPosterior(c.family, c.latentDim);
+    this.posterior =
+      c.latentType === 'categorical'
+        ? new GumbelPosterior(c.latentDim, c.categories)
+        : new GaussianPosterior(c.family, c.latentDim);
     const needsNoise = c.likelihood !== 'bernoulli';
     this.net = createNetwork(k, {
       d: c.d,
@@ -91,7 +100,10 @@ export class VaeModel {
     // tensor per shared parameter); tidy disposes those tensors while the variables keep their data.
     const post = this.posterior;
     this.shared = post.kind === 'gaussian' ? tf.tidy(() => post.family.init(tfKeyFold(k), 'amortised')) : {};
-    this.groups = c.likelihood === 'mixed' ? c.columns.filter((col) => col.kind === 'categorical').map((col) => ({ start: col.start, size: col.size })) : [];
+    this.groups =
+      c.likelihood === 'mixed'
+        ? c.columns.filter((col) => col.kind === 'categorical').map((col) => ({ start: col.start, size: col.size }))
+        : [];
     if (c.likelihood === 'mixed') {
       const m = new Float32Array(c.d);
       for (const col of c.columns) if (col.kind === 'gaussian') m[col.start] = 1;
@@ -104,7 +116,12 @@ export class VaeModel {
 
   /** Every trainable variable: the networks', then the family's shared ones. */
   variables(): tf.Variable[] {
-    return [...networkVariables(this.net), ...Object.keys(this.shared).sort().map((n) => this.shared[n]!)];
+    return [
+      ...networkVariables(this.net),
+      ...Object.keys(this.shared)
+        .sort()
+        .map((n) => this.shared[n]!),
+    ];
   }
 
   dispose(): void {
@@ -166,7 +183,13 @@ export class VaeModel {
    * draw from the family (reparameterised); categorical latents draw relaxed samples at temperature `tau`, or
    * hard one-hot samples (exact discrete densities) when `tau` is null. Call in tidy.
    */
-  logWeightParts(k: Key, x: tf.Tensor2D, h: tf.Tensor2D, S: number, tau: number | null = null): {
+  logWeightParts(
+    k: Key,
+    x: tf.Tensor2D,
+    h: tf.Tensor2D,
+    S: number,
+    tau: number | null = null,
+  ): {
     logLik: tf.Tensor2D;
     logPrior: tf.Tensor2D;
     logQ: tf.Tensor2D | null;
@@ -176,13 +199,28 @@ export class VaeModel {
     if (p.kind === 'categorical') {
       if (tau !== null) {
         const z = p.relaxed(k, h, S, tau);
-        return { z, logLik: this.logLik(x, this.decode(z)) as tf.Tensor2D, logPrior: tf.fill([S, x.shape[0]], p.logPrior) as tf.Tensor2D, logQ: null };
+        return {
+          z,
+          logLik: this.logLik(x, this.decode(z)) as tf.Tensor2D,
+          logPrior: tf.fill([S, x.shape[0]], p.logPrior) as tf.Tensor2D,
+          logQ: null,
+        };
       }
       const { z, logQ } = p.hard(k, h, S);
-      return { z, logLik: this.logLik(x, this.decode(z)) as tf.Tensor2D, logPrior: tf.fill([S, x.shape[0]], p.logPrior) as tf.Tensor2D, logQ };
+      return {
+        z,
+        logLik: this.logLik(x, this.decode(z)) as tf.Tensor2D,
+        logPrior: tf.fill([S, x.shape[0]], p.logPrior) as tf.Tensor2D,
+        logQ,
+      };
     }
     const { z, logQ } = p.sample(k, this.shared as TensorMap, h, S);
-    return { z, logQ, logLik: this.logLik(x, this.decode(z)) as tf.Tensor2D, logPrior: stdNormalLogDensity(z) as tf.Tensor2D };
+    return {
+      z,
+      logQ,
+      logLik: this.logLik(x, this.decode(z)) as tf.Tensor2D,
+      logPrior: stdNormalLogDensity(z) as tf.Tensor2D,
+    };
   }
 
   /** log W [S, B] of the exact model (hard categorical draws): for IS log-likelihood and IWAE bounds. Call in tidy. */
@@ -256,7 +294,8 @@ function tfKeyFold(k: Key): Key {
 
 /** Live model from a snapshot (the caller disposes it). */
 export function openVae(s: VaeSnapshot): VaeModel {
-  if (s.format !== VAE_SNAPSHOT_FORMAT) throw new Error(`Expected a VAE snapshot of format "${VAE_SNAPSHOT_FORMAT}", got "${String(s.format)}".`);
+  if (s.format !== VAE_SNAPSHOT_FORMAT)
+    throw new Error(`Expected a VAE snapshot of format "${VAE_SNAPSHOT_FORMAT}", got "${String(s.format)}".`);
   const m = new VaeModel(s.config);
   try {
     importParams(m.net, s.network);

@@ -98,7 +98,8 @@ export interface NetworkShape {
 export function createNetwork(k: Key, s: NetworkShape): VaeNetwork {
   let layer = 0;
   const prefix = `vae${networkCounter++}/`;
-  const next = (name: string, fanIn: number, fanOut: number): Dense => denseLayer(fold(k, layer++), prefix, name, fanIn, fanOut);
+  const next = (name: string, fanIn: number, fanOut: number): Dense =>
+    denseLayer(fold(k, layer++), prefix, name, fanIn, fanOut);
   const encoder: Dense[] = [];
   let width = s.d;
   s.hidden.forEach((h, i) => {
@@ -143,7 +144,8 @@ export type ParamRecord = Record<string, { shape: number[]; values: number[] }>;
 /** Parameters as plain arrays, keyed `encoder.0.weight`, …, `decoder.out.bias`, `decoder.noise_logvar`. */
 export function exportParams(net: VaeNetwork): ParamRecord {
   const out: ParamRecord = {};
-  for (const v of networkVariables(net)) out[paramName(net, v)] = { shape: [...v.shape], values: Array.from(v.dataSync()) };
+  for (const v of networkVariables(net))
+    out[paramName(net, v)] = { shape: [...v.shape], values: Array.from(v.dataSync()) };
   return out;
 }
 
@@ -263,7 +265,11 @@ export function dense(x: tf.Tensor2D, l: Dense, a: LayerActivation, inputGrad = 
 /**
  * Encoder: x [B, d] → { loc [B, D], rest [B, P − D] | null }. `dataInput` = x is data (no input gradient). Call in tidy.
  */
-export function encodeRaw(net: VaeNetwork, x: tf.Tensor2D, dataInput = true): { loc: tf.Tensor2D; rest: tf.Tensor2D | null } {
+export function encodeRaw(
+  net: VaeNetwork,
+  x: tf.Tensor2D,
+  dataInput = true,
+): { loc: tf.Tensor2D; rest: tf.Tensor2D | null } {
   let h = x;
   net.encoder.forEach((l, i) => {
     h = dense(h, l, net.activation, !(dataInput && i === 0));

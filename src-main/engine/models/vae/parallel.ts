@@ -105,7 +105,19 @@ export class GradientPool {
       const r = new SharedArrayBuffer(Math.max(1, maxRows * d) * 4);
       this.grads.push(new Float32Array(g));
       this.rows.push(new Float32Array(r));
-      const w = startReplica({ index: j, config, spec, backend: tf.getBackend(), maxRows, ctrl, values, params, grads: g, rows: r, sizes });
+      const w = startReplica({
+        index: j,
+        config,
+        spec,
+        backend: tf.getBackend(),
+        maxRows,
+        ctrl,
+        values,
+        params,
+        grads: g,
+        rows: r,
+        sizes,
+      });
       w.on('error', (e) => {
         this.errors.push(`replica ${j}: ${e.message}`);
         Atomics.store(this.ctrl, 18 + j, 1);
@@ -119,9 +131,24 @@ export class GradientPool {
   }
 
   /** A pool of T − 1 replicas for the model's variables (in model.variables() order), or null when T ≤ 1. */
-  static create(threads: number, vars: tf.Variable[], d: number, maxRows: number, config: VaeConfig, spec: VaeSpec): GradientPool | null {
+  static create(
+    threads: number,
+    vars: tf.Variable[],
+    d: number,
+    maxRows: number,
+    config: VaeConfig,
+    spec: VaeSpec,
+  ): GradientPool | null {
     if (threads <= 1) return null;
-    return new GradientPool(Math.min(threads, MAX_THREADS), d, maxRows, vars.map((v) => v.size), vars.map((v) => v.shape), config, spec);
+    return new GradientPool(
+      Math.min(threads, MAX_THREADS),
+      d,
+      maxRows,
+      vars.map((v) => v.size),
+      vars.map((v) => v.shape),
+      config,
+      spec,
+    );
   }
 
   /**

@@ -38,7 +38,8 @@ export interface EncoderLayout {
 
 function layoutOf(shapes: ShapeMap, locName: string): EncoderLayout {
   const names = Object.keys(shapes).sort();
-  if (!names.includes(locName)) throw new Error(`Expected the family's per-datum parameters to include "${locName}", got ${names.join(', ')}.`);
+  if (!names.includes(locName))
+    throw new Error(`Expected the family's per-datum parameters to include "${locName}", got ${names.join(', ')}.`);
   const offsets: Record<string, number> = {};
   let off = 0;
   for (const n of names) {
@@ -52,7 +53,9 @@ function layoutOf(shapes: ShapeMap, locName: string): EncoderLayout {
 /** Per-datum (local) parameter shapes of an engine family in amortised form. */
 function localShapesOf(f: Family): ShapeMap {
   if (f instanceof TransformedGaussian || f instanceof LowRankGaussian) return f.localShapes();
-  throw new Error(`The ${f.kind} family has no amortised form for a VAE encoder; choose meanfield, fullrank, lowrank or a flow.`);
+  throw new Error(
+    `The ${f.kind} family has no amortised form for a VAE encoder; choose meanfield, fullrank, lowrank or a flow.`,
+  );
 }
 
 export class GaussianPosterior {
@@ -211,4 +214,3 @@ export function stdNormalLogDensity(z: tf.Tensor): tf.Tensor {
   const D = z.shape[z.rank - 1]!;
   return tf.mul(-0.5, tf.add(tf.sum(tf.square(z), -1), D * Math.log(2 * Math.PI)));
 }
-

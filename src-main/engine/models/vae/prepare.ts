@@ -129,9 +129,15 @@ function squareImage(d: number): { width: number; height: number } | null {
  * @param ranges per-column statistics (used for standardisation: x' = (x − mean) / std)
  * @param spec   the run spec (likelihood, scale)
  */
-export function prepareVaeData(raw: VaeData, ranges: ColumnRange[], spec: VaeSpec, columns?: VaeColumn[]): PreparedVaeData {
+export function prepareVaeData(
+  raw: VaeData,
+  ranges: ColumnRange[],
+  spec: VaeSpec,
+  columns?: VaeColumn[],
+): PreparedVaeData {
   const { d } = raw;
-  if (columns && columns.length !== d) throw new Error(`Expected ${d} column descriptions (one per feature), got ${columns.length}.`);
+  if (columns && columns.length !== d)
+    throw new Error(`Expected ${d} column descriptions (one per feature), got ${columns.length}.`);
   const hasCategorical = !!columns?.some((c) => c.type === 'categorical');
   if (spec.likelihood === 'mixed' || (spec.likelihood === 'auto' && hasCategorical)) {
     return prepareMixed(raw, ranges, columns);
@@ -144,7 +150,17 @@ export function prepareVaeData(raw: VaeData, ranges: ColumnRange[], spec: VaeSpe
     );
   }
   const named = (p: PreparedVaeData): PreparedVaeData =>
-    columns ? { ...p, columns: columns.map((c, j) => ({ name: c.name, kind: p.likelihood === 'bernoulli' ? 'bernoulli' : 'gaussian', start: j, size: 1 })) } : p;
+    columns
+      ? {
+          ...p,
+          columns: columns.map((c, j) => ({
+            name: c.name,
+            kind: p.likelihood === 'bernoulli' ? 'bernoulli' : 'gaussian',
+            start: j,
+            size: 1,
+          })),
+        }
+      : p;
   return named(prepareSimple(raw, ranges, spec));
 }
 
@@ -166,7 +182,8 @@ function prepareMixed(raw: VaeData, ranges: ColumnRange[], columns: VaeColumn[] 
   checkShape(raw, ranges);
   scan(raw);
   const { n, d } = raw;
-  const cols: VaeColumn[] = columns ?? Array.from({ length: d }, (_, j) => ({ name: `x${j + 1}`, type: 'numeric' as const }));
+  const cols: VaeColumn[] =
+    columns ?? Array.from({ length: d }, (_, j) => ({ name: `x${j + 1}`, type: 'numeric' as const }));
   const prepared: PreparedColumn[] = [];
   const mean: number[] = [];
   const std: number[] = [];
@@ -176,7 +193,9 @@ function prepareMixed(raw: VaeData, ranges: ColumnRange[], columns: VaeColumn[] 
     if (c.type === 'categorical') {
       const L = c.levels?.length ?? 0;
       if (L < 2) {
-        throw new Error(`Categorical column "${c.name}" needs its level list (≥ 2 levels) to be one-hot encoded, got ${L}; pass the dataset schema's levels.`);
+        throw new Error(
+          `Categorical column "${c.name}" needs its level list (≥ 2 levels) to be one-hot encoded, got ${L}; pass the dataset schema's levels.`,
+        );
       }
       prepared.push({ name: c.name, kind: 'categorical', start: width, size: L, levels: c.levels! });
       mean.push(0);
@@ -200,7 +219,9 @@ function prepareMixed(raw: VaeData, ranges: ColumnRange[], columns: VaeColumn[] 
       const pc = prepared[j]!;
       if (pc.kind === 'categorical') {
         if (!Number.isInteger(v) || v < 0 || v >= pc.size) {
-          throw new Error(`Categorical column "${pc.name}" has code ${v} in row ${i + 1}; expected an integer in 0 … ${pc.size - 1}.`);
+          throw new Error(
+            `Categorical column "${pc.name}" has code ${v} in row ${i + 1}; expected an integer in 0 … ${pc.size - 1}.`,
+          );
         }
         out[i * width + pc.start + v] = 1;
       } else {
@@ -208,7 +229,15 @@ function prepareMixed(raw: VaeData, ranges: ColumnRange[], columns: VaeColumn[] 
       }
     }
   }
-  return { x: out, n, d: width, likelihood: 'mixed', transform: { kind: 'mixed', mean, std, levels }, image: null, columns: prepared };
+  return {
+    x: out,
+    n,
+    d: width,
+    likelihood: 'mixed',
+    transform: { kind: 'mixed', mean, std, levels },
+    image: null,
+    columns: prepared,
+  };
 }
 
 function prepareSimple(raw: VaeData, ranges: ColumnRange[], spec: VaeSpec): PreparedVaeData {

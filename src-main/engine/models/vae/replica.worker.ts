@@ -60,7 +60,15 @@ async function main(): Promise<void> {
       const stepKey: Key = [values[0]!, values[1]!];
       const tau = Number.isNaN(values[3]!) ? null : values[3]!;
       const baseline = Number.isNaN(values[4]!) ? null : values[4]!;
-      const ctx: StepContext = { objective, estimator: aids.estimator, analytic, beta: values[2]!, freeBits: 0, tau, baseline };
+      const ctx: StepContext = {
+        objective,
+        estimator: aids.estimator,
+        analytic,
+        beta: values[2]!,
+        freeBits: 0,
+        tau,
+        baseline,
+      };
       tf.tidy(() => {
         vars.forEach((v, i) => v.assign(tf.tensor(params.subarray(offsets[i]!, offsets[i]! + v.size), v.shape)));
       });

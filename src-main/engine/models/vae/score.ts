@@ -28,7 +28,12 @@ export interface VaeScores {
   sdMethod: 'exact' | 'monte-carlo' | 'categorical';
 }
 
-export function scoreVae(model: VaeModel, x: Float32Array, n: number, opts: { seed?: number; samples?: number; batch?: number } = {}): VaeScores {
+export function scoreVae(
+  model: VaeModel,
+  x: Float32Array,
+  n: number,
+  opts: { seed?: number; samples?: number; batch?: number } = {},
+): VaeScores {
   const d = model.config.d;
   if (x.length !== n * d) throw new Error(`Expected ${n} × ${d} prepared values (${n * d}), got ${x.length}.`);
   const p = model.posterior;

@@ -26,7 +26,14 @@ import { annealSteps, elboAnalytic, klWeight, weightedLogW, type AnnealSchedule 
 import { nextBaseline, scoreSurrogate, stopGradient } from '../../objectives/estimators';
 import type { TensorMap, VariableMap } from '../../families/params';
 import { Optimiser, optimiserFromSpec, type OptimiserConfig } from '../../optim/optimisers';
-import { MAX_NONFINITE_STREAK, TrainLoop, runLoop, type StepInput, type StepOutcome, type Trainable } from '../../inference/train-loop';
+import {
+  MAX_NONFINITE_STREAK,
+  TrainLoop,
+  runLoop,
+  type StepInput,
+  type StepOutcome,
+  type Trainable,
+} from '../../inference/train-loop';
 import { VaeModel, type VaeConfig, type VaeSnapshot } from './model';
 import { gumbelTemperature } from './posterior';
 import { columnsOf, type PreparedVaeData, type VaeLikelihood } from './prepare';
@@ -175,7 +182,12 @@ export function setParallelMinWork(n: number = PARALLEL_MIN_WORK): void {
 }
 
 /** The gradient threads a run uses: spec.threads when the run is big enough, at most one per 16 batch rows. */
-export function parallelThreads(spec: Pick<VaeSpec, 'threads' | 'training' | 'epochs'>, nTrain: number, d: number, batchSize: number): number {
+export function parallelThreads(
+  spec: Pick<VaeSpec, 'threads' | 'training' | 'epochs'>,
+  nTrain: number,
+  d: number,
+  batchSize: number,
+): number {
   if (spec.threads <= 1 || spec.training.freeBits > 0 || nTrain * d * spec.epochs < parallelMinWork) return 1;
   return Math.max(1, Math.min(spec.threads, Math.floor(batchSize / 16)));
 }
@@ -209,7 +221,11 @@ export function stepLoss(m: VaeModel, x: tf.Tensor2D, k: Key, c: StepContext): {
     if (kl) {
       let bound: tf.Tensor1D;
       if (kl.perDim) bound = elboAnalytic(r.logLik, kl.perDim, c.beta, c.freeBits) as tf.Tensor1D;
-      else if (c.freeBits > 0) bound = tf.sub(tf.mean(r.logLik, 0), tf.mul(c.beta, tf.maximum(tf.mean(kl.total), c.freeBits * p.dim))) as tf.Tensor1D;
+      else if (c.freeBits > 0)
+        bound = tf.sub(
+          tf.mean(r.logLik, 0),
+          tf.mul(c.beta, tf.maximum(tf.mean(kl.total), c.freeBits * p.dim)),
+        ) as tf.Tensor1D;
       else bound = elboAnalytic(r.logLik, kl.total, c.beta) as tf.Tensor1D;
       return { loss: tf.neg(tf.mean(bound)) as tf.Scalar, bound };
     }
@@ -254,7 +270,12 @@ export function meanElbo(m: VaeModel, x: tf.Tensor2D, k: Key): number {
 }
 
 /** Originals and reconstructed means E[x | z = mean of q(z|x)] for the given rows. */
-export function reconstructRows(m: VaeModel, data: PreparedVaeData, rows: number[], k: Key = key(0)): ReconstructionArtifact {
+export function reconstructRows(
+  m: VaeModel,
+  data: PreparedVaeData,
+  rows: number[],
+  k: Key = key(0),
+): ReconstructionArtifact {
   const xb = rowsTensor(data.x, data.d, rows);
   const rec = tf.tidy(() => m.mean(m.decode(m.posteriorMean(k, m.encode(xb))) as tf.Tensor2D));
   const recValues = rec.dataSync();
@@ -297,7 +318,9 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
     const where = `row ${Math.floor(i / d) + 1}, column ${(i % d) + 1}`;
     if (!Number.isFinite(v)) throw new Error(`The VAE needs finite numbers, got ${v} in ${where}.`);
     if (bernoulli && (v < 0 || v > 1)) {
-      throw new Error(`A Bernoulli likelihood needs values in [0, 1], got ${v} in ${where}; prepare the data with prepareVaeData.`);
+      throw new Error(
+        `A Bernoulli likelihood needs values in [0, 1], got ${v} in ${where}; prepare the data with prepareVaeData.`,
+      );
     }
   }
   const objective = makeObjective(spec.objective);
@@ -306,7 +329,10 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
   const { trainRows, valRows } = splitRows(n, spec);
   const nTrain = trainRows.length;
   const nVal = valRows.length;
-  if (nTrain < 1) throw new Error(`The VAE needs at least one training row, got ${n} rows with validation fraction ${spec.validationFraction}.`);
+  if (nTrain < 1)
+    throw new Error(
+      `The VAE needs at least one training row, got ${n} rows with validation fraction ${spec.validationFraction}.`,
+    );
   const batchSize = Math.min(spec.batchSize, nTrain);
   const stepsPerEpoch = Math.ceil(nTrain / batchSize);
   const totalSteps = stepsPerEpoch * spec.epochs;
@@ -320,7 +346,11 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
   let pool: GradientPool | null = null;
   // The per-epoch training ELBO on at most EVAL_MAX_ROWS rows (a fixed sample), so big data stay cheap to monitor.
   const evalTrainRows =
-    nTrain > EVAL_MAX_ROWS ? Array.from(permutation(fold(kEval, 1), nTrain).subarray(0, EVAL_MAX_ROWS)).sort((a, b) => a - b).map((i) => trainRows[i]!) : trainRows;
+    nTrain > EVAL_MAX_ROWS
+      ? Array.from(permutation(fold(kEval, 1), nTrain).subarray(0, EVAL_MAX_ROWS))
+          .sort((a, b) => a - b)
+          .map((i) => trainRows[i]!)
+      : trainRows;
 
   let trainElbo = Number.NaN;
   let valElbo: number | null = null;
@@ -335,8 +365,29 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
     // Data-parallel gradient threads (parallel.ts) — on runs big enough to repay starting them, and never with free
     // bits (a batch-level floor). Decided from the spec and the data alone, so a run stays reproducible.
     const threads = parallelThreads(spec, nTrain, d, batchSize);
-    pool = GradientPool.create(threads, vars, d, Math.ceil(batchSize / Math.max(1, threads)), vaeConfig(data, spec), spec);
-    const trainable = new VaeTrainable({ model, data, trainRows, batchSize, objective, aids, analytic, schedule, kNoise, optimiser, pool, temperature: spec.latentType === 'categorical' ? spec.temperature : null, clipping: optConfig.clipNorm !== undefined });
+    pool = GradientPool.create(
+      threads,
+      vars,
+      d,
+      Math.ceil(batchSize / Math.max(1, threads)),
+      vaeConfig(data, spec),
+      spec,
+    );
+    const trainable = new VaeTrainable({
+      model,
+      data,
+      trainRows,
+      batchSize,
+      objective,
+      aids,
+      analytic,
+      schedule,
+      kNoise,
+      optimiser,
+      pool,
+      temperature: spec.latentType === 'categorical' ? spec.temperature : null,
+      clipping: optConfig.clipNorm !== undefined,
+    });
     const loop = new TrainLoop(trainable, {
       epochs: spec.epochs,
       batches: { n: nTrain, batchSize, shuffleKey: kShuffle },
@@ -348,7 +399,13 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
       },
       shouldStop: cb.shouldStop,
       onStep: (r) => {
-        const info: VaeStepInfo = { step: r.step + 1, epoch: r.epoch, totalSteps, loss: Number.isFinite(r.bound) ? -r.bound : Number.NaN, beta: trainable.beta };
+        const info: VaeStepInfo = {
+          step: r.step + 1,
+          epoch: r.epoch,
+          totalSteps,
+          loss: Number.isFinite(r.bound) ? -r.bound : Number.NaN,
+          beta: trainable.beta,
+        };
         if (trainable.tau !== null) info.temperature = trainable.tau;
         cb.onStep?.(info);
       },
@@ -443,9 +500,20 @@ class VaeTrainable implements Trainable<tf.Tensor[]> {
     const baseline = this.baseline;
     const rowsNow = this.batchRows.subarray(0, idx.length);
     // Replicas start on shards 1 … T − 1 before this thread computes shard 0 (parallel.ts).
-    const bounds = pool && idx.length >= pool.threads ? pool.start(this.vars, data.x, rowsNow, { stepKey, beta, tau, baseline }) : null;
+    const bounds =
+      pool && idx.length >= pool.threads
+        ? pool.start(this.vars, data.x, rowsNow, { stepKey, beta, tau, baseline })
+        : null;
     const xb = rowsTensor(data.x, data.d, bounds ? rowsNow.subarray(0, bounds[1]) : rowsNow);
-    const ctx: StepContext = { objective, estimator: aids.estimator, analytic: this.c.analytic, beta, freeBits: aids.freeBits, tau, baseline };
+    const ctx: StepContext = {
+      objective,
+      estimator: aids.estimator,
+      analytic: this.c.analytic,
+      beta,
+      freeBits: aids.freeBits,
+      tau,
+      baseline,
+    };
     let boundMean: tf.Scalar | null = null;
     let value: tf.Scalar;
     let grads: tf.NamedTensorMap;

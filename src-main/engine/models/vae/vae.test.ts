@@ -27,7 +27,10 @@ function spec(over: Record<string, unknown> = {}): VaeSpec {
 function rangesOf(raw: VaeData): ColumnRange[] {
   const out: ColumnRange[] = [];
   for (let j = 0; j < raw.d; j++) {
-    let min = Infinity, max = -Infinity, s = 0, ss = 0;
+    let min = Infinity,
+      max = -Infinity,
+      s = 0,
+      ss = 0;
     for (let i = 0; i < raw.n; i++) {
       const v = raw.x[i * raw.d + j]!;
       min = Math.min(min, v);
@@ -112,8 +115,14 @@ describe('analytic pieces of the ELBO', () => {
     ];
     const k = 3;
     const draws = 100_000;
-    const mu = tf.tensor2d(cases.flatMap((c) => c.mu), [cases.length, k]);
-    const lv = tf.tensor2d(cases.flatMap((c) => c.sigma.map((s) => Math.log(s * s))), [cases.length, k]);
+    const mu = tf.tensor2d(
+      cases.flatMap((c) => c.mu),
+      [cases.length, k],
+    );
+    const lv = tf.tensor2d(
+      cases.flatMap((c) => c.sigma.map((s) => Math.log(s * s))),
+      [cases.length, k],
+    );
     const kl = gaussianKlStdNormal(mu, lv);
     const analytic = Array.from(kl.dataSync());
     tf.dispose([mu, lv, kl]);
@@ -159,7 +168,10 @@ describe('analytic pieces of the ELBO', () => {
         direct += x[r * 4 + j]! * Math.log(p) + (1 - x[r * 4 + j]!) * Math.log(1 - p);
       }
       expect(values[r]!).toBeCloseTo(direct, 4);
-      expect(bernoulliLogLikReference(x.slice(r * 4, r * 4 + 4), logits.slice(r * 4, r * 4 + 4))).toBeCloseTo(direct, 10);
+      expect(bernoulliLogLikReference(x.slice(r * 4, r * 4 + 4), logits.slice(r * 4, r * 4 + 4))).toBeCloseTo(
+        direct,
+        10,
+      );
     }
     // Extreme logits: right answers where the naive formula gives log(0) = −∞.
     const xe = tf.tensor2d([1, 0, 0, 1], [1, 4]);
@@ -263,7 +275,9 @@ describe('trainVae', () => {
   it('rejects invalid combinations before training, and unprepared data', async () => {
     const data = gaussianData();
     await expect(trainVae(data, spec({ family: { kind: 'svgd' } }))).rejects.toThrow(/not for VAEs.*meanfield/);
-    await expect(trainVae(data, spec({ family: { kind: 'planar', length: 4 }, training: { kl: 'analytic' } }))).rejects.toThrow(/no closed form; set training.kl to auto or mc/);
+    await expect(
+      trainVae(data, spec({ family: { kind: 'planar', length: 4 }, training: { kl: 'analytic' } })),
+    ).rejects.toThrow(/no closed form; set training.kl to auto or mc/);
     const bad: PreparedVaeData = { ...data, likelihood: 'bernoulli', transform: { kind: 'scale', divisor: 1 } };
     await expect(trainVae(bad, spec())).rejects.toThrow(/Bernoulli likelihood needs values in \[0, 1\]/);
   });
@@ -353,11 +367,18 @@ describe('trainVae', () => {
     const data = gaussianData();
     const base = { latentDim: 2, hidden: [16], epochs: 1, batchSize: 16, seed: 5 };
     for (const kind of ['adam', 'sgd'] as const) {
-      const opt = (schedule: Record<string, unknown>) => ({ kind, learningRate: kind === 'adam' ? 0.05 : 0.02, schedule });
+      const opt = (schedule: Record<string, unknown>) => ({
+        kind,
+        learningRate: kind === 'adam' ? 0.05 : 0.02,
+        schedule,
+      });
       const frozen = await trainVae(data, spec({ ...base, optimiser: { kind, learningRate: 1e-9 } }));
       const constant = await trainVae(data, spec({ ...base, optimiser: opt({ kind: 'constant' }) }));
       // η (τ0 + t)^−κ with τ0 = 10⁹, κ = 1: steps of ~10⁻¹¹ · η cannot move the bound; the constant rate does.
-      const decayed = await trainVae(data, spec({ ...base, optimiser: opt({ kind: 'robbins-monro', tau0: 1e9, kappa: 1 }) }));
+      const decayed = await trainVae(
+        data,
+        spec({ ...base, optimiser: opt({ kind: 'robbins-monro', tau0: 1e9, kappa: 1 }) }),
+      );
       expect(Math.abs(decayed.trainElbo - frozen.trainElbo)).toBeLessThan(1e-3);
       expect(Math.abs(constant.trainElbo - frozen.trainElbo)).toBeGreaterThan(0.1);
       const cosine = await trainVae(data, spec({ ...base, optimiser: opt({ kind: 'cosine' }) }));
@@ -387,86 +408,94 @@ describe('trainVae', () => {
 });
 
 describe('learning on the bundled digits', () => {
-  it('improves the validation ELBO far beyond the first epoch and reconstructs recognisable digits', { timeout: 60_000 }, async () => {
-    const raw = loadDigits();
-    // The app's defaults (batch 64, Adam 1e-3, hidden [128]) with 4 latent dimensions and 15 epochs.
-    const s = spec({ latentDim: 4, hidden: [128], epochs: 15, batchSize: 64, seed: 1 });
-    const data = prepareVaeData(raw, rangesOf(raw), s);
-    const start = tf.memory().numTensors;
-    const epochs: Array<{ epoch: number; trainElbo: number; valElbo: number | null; seconds: number }> = [];
-    const counts: number[] = [];
-    const res = await trainVae(data, s, {
-      onEpoch: (p) => {
-        epochs.push(p);
-        counts.push(tf.memory().numTensors);
-      },
-    });
-    const report = process.env.VAE_REPORT === '1';
-    if (report) {
-      console.log(`${res.secondsPerEpoch.toFixed(3)} s per epoch`);
-      for (const e of epochs) {
-        console.log(`epoch ${e.epoch}: train ${e.trainElbo.toFixed(2)} val ${e.valElbo?.toFixed(2)} (${e.seconds.toFixed(2)} s)`);
-      }
-    }
-    expect(res.stopped).toBe(false);
-    expect(res.nonFiniteSteps).toBe(0);
-    expect(new Set(counts).size).toBe(1);
-    expect(tf.memory().numTensors).toBe(start);
-
-    // Independent-pixel baseline: the best model that ignores z, log-likelihood with p_j = mean of pixel j.
-    const { n, d } = data;
-    const mean = new Float64Array(d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += data.x[i * d + j]! / n;
-    let baseline = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) {
-        const p = Math.min(1 - 1e-6, Math.max(1e-6, mean[j]!));
-        const v = data.x[i * d + j]!;
-        baseline += v * Math.log(p) + (1 - v) * Math.log(1 - p);
-      }
-    }
-    baseline /= n;
-
-    // Measured (wasm, seed 1): val ELBO −37.95 after epoch 1, −25.39 after epoch 15; baseline −27.11 nats.
-    const first = epochs[0]!.valElbo!;
-    const last = res.valElbo!;
-    expect(epochs).toHaveLength(15);
-    expect(last).toBe(epochs[14]!.valElbo);
-    expect(last - first).toBeGreaterThan(0.25 * Math.abs(first)); // measured 12.6 nats = 0.33 × 37.95
-    expect(last).toBeGreaterThan(baseline + 1); // a lower bound beating the best z-free likelihood (measured +1.7)
-    expect(Math.abs(res.trainElbo - last)).toBeLessThan(1.5); // no over-fitting at this size
-
-    // The reported reconstructions are E[x | z = μ(x)] of validation digits, and the exported parameters reproduce them.
-    const rec = res.reconstructions!;
-    expect(rec).toMatchObject({ width: 8, height: 8 });
-    expect(rec.rows).toHaveLength(8);
-    rec.rows.forEach((row, r) => {
-      expect(rec.originals[r]).toEqual(Array.from(data.x.subarray(row * d, (row + 1) * d)));
-      const js = reconstructJs(rec.originals[r]!, res.params);
-      js.forEach((v, j) => expect(Math.abs(v - rec.reconstructions[r]![j]!)).toBeLessThan(1e-4));
-    });
-    expect(res.params['encoder.0.weight']?.shape).toEqual([64, 128]);
-    expect(res.params['encoder.mu.weight']?.shape).toEqual([128, 4]);
-    expect(res.params['decoder.out.bias']?.values).toHaveLength(64);
-
-    // Reconstructions are far closer to their originals than the mean image is (measured MSE ratio 0.56 on the 8),
-    // and a nearest-class-mean classifier still labels most reconstructions right (measured 0.71; originals 0.905).
-    let errRec = 0;
-    let errMean = 0;
-    rec.originals.forEach((o, r) => {
-      o.forEach((v, j) => {
-        errRec += (v - rec.reconstructions[r]![j]!) ** 2;
-        errMean += (v - mean[j]!) ** 2;
+  it(
+    'improves the validation ELBO far beyond the first epoch and reconstructs recognisable digits',
+    { timeout: 60_000 },
+    async () => {
+      const raw = loadDigits();
+      // The app's defaults (batch 64, Adam 1e-3, hidden [128]) with 4 latent dimensions and 15 epochs.
+      const s = spec({ latentDim: 4, hidden: [128], epochs: 15, batchSize: 64, seed: 1 });
+      const data = prepareVaeData(raw, rangesOf(raw), s);
+      const start = tf.memory().numTensors;
+      const epochs: Array<{ epoch: number; trainElbo: number; valElbo: number | null; seconds: number }> = [];
+      const counts: number[] = [];
+      const res = await trainVae(data, s, {
+        onEpoch: (p) => {
+          epochs.push(p);
+          counts.push(tf.memory().numTensors);
+        },
       });
-    });
-    expect(errRec).toBeLessThan(0.7 * errMean);
-    const acc = recognisability(raw.labels, data, res.params);
-    if (report) {
-      console.log(`reconstruction MSE ${(errRec / 512).toFixed(4)} vs mean image ${(errMean / 512).toFixed(4)}`);
-      console.log(`nearest-class-mean accuracy: originals ${acc.originals.toFixed(3)}, reconstructions ${acc.reconstructions.toFixed(3)}`);
-    }
-    expect(acc.reconstructions).toBeGreaterThan(0.6);
-  });
+      const report = process.env.VAE_REPORT === '1';
+      if (report) {
+        console.log(`${res.secondsPerEpoch.toFixed(3)} s per epoch`);
+        for (const e of epochs) {
+          console.log(
+            `epoch ${e.epoch}: train ${e.trainElbo.toFixed(2)} val ${e.valElbo?.toFixed(2)} (${e.seconds.toFixed(2)} s)`,
+          );
+        }
+      }
+      expect(res.stopped).toBe(false);
+      expect(res.nonFiniteSteps).toBe(0);
+      expect(new Set(counts).size).toBe(1);
+      expect(tf.memory().numTensors).toBe(start);
+
+      // Independent-pixel baseline: the best model that ignores z, log-likelihood with p_j = mean of pixel j.
+      const { n, d } = data;
+      const mean = new Float64Array(d);
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += data.x[i * d + j]! / n;
+      let baseline = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < d; j++) {
+          const p = Math.min(1 - 1e-6, Math.max(1e-6, mean[j]!));
+          const v = data.x[i * d + j]!;
+          baseline += v * Math.log(p) + (1 - v) * Math.log(1 - p);
+        }
+      }
+      baseline /= n;
+
+      // Measured (wasm, seed 1): val ELBO −37.95 after epoch 1, −25.39 after epoch 15; baseline −27.11 nats.
+      const first = epochs[0]!.valElbo!;
+      const last = res.valElbo!;
+      expect(epochs).toHaveLength(15);
+      expect(last).toBe(epochs[14]!.valElbo);
+      expect(last - first).toBeGreaterThan(0.25 * Math.abs(first)); // measured 12.6 nats = 0.33 × 37.95
+      expect(last).toBeGreaterThan(baseline + 1); // a lower bound beating the best z-free likelihood (measured +1.7)
+      expect(Math.abs(res.trainElbo - last)).toBeLessThan(1.5); // no over-fitting at this size
+
+      // The reported reconstructions are E[x | z = μ(x)] of validation digits, and the exported parameters reproduce them.
+      const rec = res.reconstructions!;
+      expect(rec).toMatchObject({ width: 8, height: 8 });
+      expect(rec.rows).toHaveLength(8);
+      rec.rows.forEach((row, r) => {
+        expect(rec.originals[r]).toEqual(Array.from(data.x.subarray(row * d, (row + 1) * d)));
+        const js = reconstructJs(rec.originals[r]!, res.params);
+        js.forEach((v, j) => expect(Math.abs(v - rec.reconstructions[r]![j]!)).toBeLessThan(1e-4));
+      });
+      expect(res.params['encoder.0.weight']?.shape).toEqual([64, 128]);
+      expect(res.params['encoder.mu.weight']?.shape).toEqual([128, 4]);
+      expect(res.params['decoder.out.bias']?.values).toHaveLength(64);
+
+      // Reconstructions are far closer to their originals than the mean image is (measured MSE ratio 0.56 on the 8),
+      // and a nearest-class-mean classifier still labels most reconstructions right (measured 0.71; originals 0.905).
+      let errRec = 0;
+      let errMean = 0;
+      rec.originals.forEach((o, r) => {
+        o.forEach((v, j) => {
+          errRec += (v - rec.reconstructions[r]![j]!) ** 2;
+          errMean += (v - mean[j]!) ** 2;
+        });
+      });
+      expect(errRec).toBeLessThan(0.7 * errMean);
+      const acc = recognisability(raw.labels, data, res.params);
+      if (report) {
+        console.log(`reconstruction MSE ${(errRec / 512).toFixed(4)} vs mean image ${(errMean / 512).toFixed(4)}`);
+        console.log(
+          `nearest-class-mean accuracy: originals ${acc.originals.toFixed(3)}, reconstructions ${acc.reconstructions.toFixed(3)}`,
+        );
+      }
+      expect(acc.reconstructions).toBeGreaterThan(0.6);
+    },
+  );
 
   it('with the sample preset, reconstructions are recognisable digits', { timeout: 60_000 }, async () => {
     const raw = loadDigits();
@@ -478,8 +507,12 @@ describe('learning on the bundled digits', () => {
     const acc = recognisability(raw.labels, data, res.params);
     const rec = res.reconstructions!;
     if (process.env.VAE_REPORT === '1') {
-      console.log(`preset val ELBO per epoch: ${vals.map((v) => v.toFixed(2)).join(' ')}; ${res.secondsPerEpoch.toFixed(2)} s/epoch`);
-      console.log(`nearest-class-mean accuracy: originals ${acc.originals.toFixed(3)}, reconstructions ${acc.reconstructions.toFixed(3)}`);
+      console.log(
+        `preset val ELBO per epoch: ${vals.map((v) => v.toFixed(2)).join(' ')}; ${res.secondsPerEpoch.toFixed(2)} s/epoch`,
+      );
+      console.log(
+        `nearest-class-mean accuracy: originals ${acc.originals.toFixed(3)}, reconstructions ${acc.reconstructions.toFixed(3)}`,
+      );
       const shade = (v: number): string => ' .:-=+*#%@'[Math.min(9, Math.floor(v * 10))]!;
       for (let r = 0; r < rec.rows.length; r++) {
         const lines = [`row ${rec.rows[r]} (label ${raw.labels[rec.rows[r]!]}): original | reconstruction`];
@@ -505,7 +538,11 @@ describe('learning on the bundled digits', () => {
  * How recognisable reconstructions are: accuracy of a nearest-class-mean classifier (class means of the original
  * rows) on the originals and on their reconstructions σ(dec(μ(x))), over every row.
  */
-function recognisability(labels: number[], data: PreparedVaeData, params: Params): { originals: number; reconstructions: number } {
+function recognisability(
+  labels: number[],
+  data: PreparedVaeData,
+  params: Params,
+): { originals: number; reconstructions: number } {
   const { n, d } = data;
   const centroids = Array.from({ length: 10 }, () => new Float64Array(d));
   const counts = new Array<number>(10).fill(0);

@@ -120,7 +120,13 @@ export function pca(points: ArrayLike<number>, n: number, D: number, k = 2): Pca
       projections[i * kk + j] = s;
     }
   }
-  return { mean: Array.from(mean), components, eigenvalues, explained: eigenvalues.map((l) => (trace > 0 ? l / trace : 0)), projections };
+  return {
+    mean: Array.from(mean),
+    components,
+    eigenvalues,
+    explained: eigenvalues.map((l) => (trace > 0 ? l / trace : 0)),
+    projections,
+  };
 }
 
 // ─────────────────────────── latent map ───────────────────────────
@@ -144,7 +150,12 @@ export async function latentMap(
 ): Promise<LatentMap> {
   const all = opts.rows ? [...opts.rows] : Array.from({ length: data.n }, (_, i) => i);
   const max = opts.maxRows ?? 5000;
-  const rows = max > 0 && all.length > max ? Array.from(permutation(key(opts.seed ?? 1), all.length).subarray(0, max)).sort((a, b) => a - b).map((i) => all[i]!) : all;
+  const rows =
+    max > 0 && all.length > max
+      ? Array.from(permutation(key(opts.seed ?? 1), all.length).subarray(0, max))
+          .sort((a, b) => a - b)
+          .map((i) => all[i]!)
+      : all;
   return using(model, (m) => {
     const dim = m.posterior.dim;
     const means = new Float64Array(rows.length * dim);
@@ -156,10 +167,30 @@ export async function latentMap(
       means.set(mu.dataSync(), s * dim);
       tf.dispose([x, mu]);
     }
-    if (dim === 1) return { rows, points: rows.map((_, i) => [means[i]!, 0] as [number, number]), method: 'latent-1d' as const, explained: null, dim };
-    if (dim === 2) return { rows, points: rows.map((_, i) => [means[2 * i]!, means[2 * i + 1]!] as [number, number]), method: 'latent' as const, explained: null, dim };
+    if (dim === 1)
+      return {
+        rows,
+        points: rows.map((_, i) => [means[i]!, 0] as [number, number]),
+        method: 'latent-1d' as const,
+        explained: null,
+        dim,
+      };
+    if (dim === 2)
+      return {
+        rows,
+        points: rows.map((_, i) => [means[2 * i]!, means[2 * i + 1]!] as [number, number]),
+        method: 'latent' as const,
+        explained: null,
+        dim,
+      };
     const p = pca(means, rows.length, dim, 2);
-    return { rows, points: rows.map((_, i) => [p.projections[2 * i]!, p.projections[2 * i + 1]!] as [number, number]), method: 'pca' as const, explained: p.explained, dim };
+    return {
+      rows,
+      points: rows.map((_, i) => [p.projections[2 * i]!, p.projections[2 * i + 1]!] as [number, number]),
+      method: 'pca' as const,
+      explained: p.explained,
+      dim,
+    };
   });
 }
 
@@ -206,8 +237,10 @@ export async function interpolate(
   opts: { steps?: number; method?: 'linear' | 'slerp' } = {},
 ): Promise<Interpolation> {
   const steps = opts.steps ?? 10;
-  if (!Number.isInteger(steps) || steps < 2 || steps > 1000) throw new RangeError(`Expected 2 ≤ steps ≤ 1000, got ${steps}`);
-  for (const r of [rowA, rowB]) if (!Number.isInteger(r) || r < 0 || r >= data.n) throw new RangeError(`Row ${r} is outside 0 … ${data.n - 1}.`);
+  if (!Number.isInteger(steps) || steps < 2 || steps > 1000)
+    throw new RangeError(`Expected 2 ≤ steps ≤ 1000, got ${steps}`);
+  for (const r of [rowA, rowB])
+    if (!Number.isInteger(r) || r < 0 || r >= data.n) throw new RangeError(`Row ${r} is outside 0 … ${data.n - 1}.`);
   const method = opts.method ?? 'linear';
   return using(model, (m) => {
     const x = rowsTensor(data.x, data.d, [rowA, rowB]);
@@ -224,7 +257,8 @@ export async function interpolate(
 /** E[x | z] for latent points (rows of z). */
 export function decodeMeans(m: VaeModel, z: number[][]): number[][] {
   const dim = m.posterior.dim;
-  for (const p of z) if (p.length !== dim) throw new RangeError(`Expected latent points of length ${dim}, got ${p.length}.`);
+  for (const p of z)
+    if (p.length !== dim) throw new RangeError(`Expected latent points of length ${dim}, got ${p.length}.`);
   const out = tf.tidy(() => m.mean(m.decode(tf.tensor2d(z.flat(), [z.length, dim])) as tf.Tensor2D));
   const r = read2(out);
   out.dispose();
@@ -236,22 +270,33 @@ export function decodeMeans(m: VaeModel, z: number[][]): number[][] {
 /** Φ⁻¹(p), the standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9 after a Newton step). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`Expected 0 < p < 1, got ${p}`);
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const lo = 0.02425;
   let x: number;
   if (p < lo) {
     const q = Math.sqrt(-2 * Math.log(p));
-    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+    x =
+      (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
+      ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
   } else if (p > 1 - lo) {
     const q = Math.sqrt(-2 * Math.log(1 - p));
-    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+    x =
+      -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
+      ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
   } else {
     const q = p - 0.5;
     const r = q * q;
-    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+    x =
+      ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+      (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
   }
   return x;
 }
@@ -266,17 +311,23 @@ export interface ManifoldGrid {
 }
 
 /** Decoded manifold over the 2-D latent plane (size × size points at normal quantiles). */
-export async function manifoldGrid(model: ModelLike, opts: { size?: number; image?: { width: number; height: number } | null } = {}): Promise<ManifoldGrid> {
+export async function manifoldGrid(
+  model: ModelLike,
+  opts: { size?: number; image?: { width: number; height: number } | null } = {},
+): Promise<ManifoldGrid> {
   const size = opts.size ?? 15;
-  if (!Number.isInteger(size) || size < 2 || size > 100) throw new RangeError(`Expected a grid size between 2 and 100, got ${size}`);
+  if (!Number.isInteger(size) || size < 2 || size > 100)
+    throw new RangeError(`Expected a grid size between 2 and 100, got ${size}`);
   return using(model, (m) => {
     if (m.posterior.kind !== 'gaussian' || m.posterior.dim !== 2) {
-      throw new Error(`The manifold grid needs a 2-D Gaussian latent, this model has ${m.posterior.dim} ${m.posterior.kind} latent dimensions; use the latent map or interpolation instead.`);
+      throw new Error(
+        `The manifold grid needs a 2-D Gaussian latent, this model has ${m.posterior.dim} ${m.posterior.kind} latent dimensions; use the latent map or interpolation instead.`,
+      );
     }
     const q = Array.from({ length: size }, (_, i) => normalQuantile((i + 0.5) / size));
     const z: number[][] = [];
     for (const y of q) for (const x of q) z.push([x, y]);
-    const image = opts.image !== undefined ? opts.image : ('net' in model ? null : model.image);
+    const image = opts.image !== undefined ? opts.image : 'net' in model ? null : model.image;
     return { xs: q, ys: q, decoded: decodeMeans(m, z), image };
   });
 }
@@ -307,13 +358,17 @@ export async function posteriorDensity(
 ): Promise<PosteriorDensity> {
   const G = opts.grid ?? 50;
   const S = opts.samples ?? 500;
-  if (!Number.isInteger(G) || G < 2 || G > 400) throw new RangeError(`Expected a grid size between 2 and 400, got ${G}`);
-  if (!Number.isInteger(S) || S < 2 || S > 20000) throw new RangeError(`Expected between 2 and 20000 samples, got ${S}`);
-  if (!Number.isInteger(row) || row < 0 || row >= data.n) throw new RangeError(`Row ${row} is outside 0 … ${data.n - 1}.`);
+  if (!Number.isInteger(G) || G < 2 || G > 400)
+    throw new RangeError(`Expected a grid size between 2 and 400, got ${G}`);
+  if (!Number.isInteger(S) || S < 2 || S > 20000)
+    throw new RangeError(`Expected between 2 and 20000 samples, got ${S}`);
+  if (!Number.isInteger(row) || row < 0 || row >= data.n)
+    throw new RangeError(`Row ${row} is outside 0 … ${data.n - 1}.`);
   const k: Key = key(opts.seed ?? 1);
   return using(model, (m) => {
     const p = m.posterior;
-    if (p.kind !== 'gaussian') throw new Error('The posterior plot is for Gaussian latents; categorical latents have no density over a plane.');
+    if (p.kind !== 'gaussian')
+      throw new Error('The posterior plot is for Gaussian latents; categorical latents have no density over a plane.');
     const D = p.dim;
     if (D < 2) throw new Error(`The posterior plot needs at least 2 latent dimensions, this model has ${D}.`);
     const x = rowsTensor(data.x, data.d, [row]);
@@ -368,7 +423,11 @@ export async function posteriorDensity(
 }
 
 /** log of a 2-D Gaussian kernel density estimate (Scott's bandwidth per axis) on the grid, [y][x]. */
-export function kde2(samples: ReadonlyArray<readonly [number, number]>, xs: readonly number[], ys: readonly number[]): number[][] {
+export function kde2(
+  samples: ReadonlyArray<readonly [number, number]>,
+  xs: readonly number[],
+  ys: readonly number[],
+): number[][] {
   const n = samples.length;
   const bw = [0, 1].map((d) => {
     let m = 0;

@@ -61,7 +61,10 @@ let dir = '';
 beforeAll(async () => {
   await initBackend();
   data = binaryData(200, 16, 3);
-  trainedRes = await trainVae(data, spec({ ...tiny, epochs: 30, batchSize: 20, seed: 2, optimiser: { kind: 'adam', learningRate: 1e-2 } }));
+  trainedRes = await trainVae(
+    data,
+    spec({ ...tiny, epochs: 30, batchSize: 20, seed: 2, optimiser: { kind: 'adam', learningRate: 1e-2 } }),
+  );
   if (process.env.VAE_REPORT === '1') console.log('fixture', trainedRes.trainElbo, trainedRes.valElbo);
   trained = trainedRes.snapshot;
   dir = await mkdtemp(join(tmpdir(), 'vae-bundle-'));
@@ -84,15 +87,23 @@ describe('every posterior family and objective trains without NaN', () => {
     ['renyi:0.5', { objective: { kind: 'renyi', alpha: 0.5, k: 4 } }],
     ['score, elbo:4', { training: { estimator: 'score' }, objective: { kind: 'elbo', samples: 4 } }],
     ['score, iaf, S = 1', { training: { estimator: 'score' }, family: { kind: 'iaf', length: 1, hidden: 8 } }],
-    ['β, linear annealing, free bits', { training: { beta: 2, anneal: { kind: 'linear', epochs: 0.5 }, freeBits: 0.2 } }],
-    ['cyclical annealing, MC KL, planar free bits', { family: { kind: 'planar', length: 2 }, training: { anneal: { kind: 'cyclical', epochs: 0.5 }, freeBits: 0.1 } }],
+    [
+      'β, linear annealing, free bits',
+      { training: { beta: 2, anneal: { kind: 'linear', epochs: 0.5 }, freeBits: 0.2 } },
+    ],
+    [
+      'cyclical annealing, MC KL, planar free bits',
+      { family: { kind: 'planar', length: 2 }, training: { anneal: { kind: 'cyclical', epochs: 0.5 }, freeBits: 0.1 } },
+    ],
     ['categorical Gumbel-softmax', { latentType: 'categorical', latentDim: 3, categories: 4 }],
   ];
   for (const [label, over] of cases) {
     it(label, async () => {
       const start = tf.memory().numTensors;
       const losses: number[] = [];
-      const res = await trainVae(data, spec({ ...tiny, latentDim: 3, epochs: 2, seed: 4, ...over }), { onStep: (p) => losses.push(p.loss) });
+      const res = await trainVae(data, spec({ ...tiny, latentDim: 3, epochs: 2, seed: 4, ...over }), {
+        onStep: (p) => losses.push(p.loss),
+      });
       expect(res.nonFiniteSteps).toBe(0);
       expect(losses.length).toBe(8);
       expect(losses.every(Number.isFinite)).toBe(true);
@@ -107,7 +118,11 @@ describe('every posterior family and objective trains without NaN', () => {
 describe('bounds and honest evaluation', () => {
   it('IWAE-K ≥ ELBO on the same model and data (averaged over rows)', () => {
     const m = openVae(trained);
-    const x = rowsTensor(data.x, data.d, Array.from({ length: 200 }, (_, i) => i));
+    const x = rowsTensor(
+      data.x,
+      data.d,
+      Array.from({ length: 200 }, (_, i) => i),
+    );
     const [elbo, iwae] = tf.tidy(() => {
       const h = m.encode(x);
       const e = tf.mean(m.elbo(key(5), x, 20, h));
@@ -193,7 +208,12 @@ describe('bounds and honest evaluation', () => {
       qB[d] = 0;
     }
     const m = openVae(s);
-    const st = await latentStats(m, data, Array.from({ length: 200 }, (_, i) => i), key(1));
+    const st = await latentStats(
+      m,
+      data,
+      Array.from({ length: 200 }, (_, i) => i),
+      key(1),
+    );
     const ev = await evaluateModel(m, data, { k: 10, maxRows: 100 });
     m.dispose();
     expect(st.klPerDim.slice(2).every((v) => v < 1e-4)).toBe(true);
@@ -292,9 +312,19 @@ describe('categorical latents (Gumbel-softmax)', () => {
     expect(gumbelTemperature(50, t)).toBeLessThan(2);
     expect(gumbelTemperature(10_000, t)).toBe(0.5);
     const temps: number[] = [];
-    await trainVae(data, spec({ ...tiny, latentType: 'categorical', latentDim: 2, categories: 3, temperature: { initial: 1, min: 0.3, rate: 0.2 } }), {
-      onStep: (s) => temps.push(s.temperature!),
-    });
+    await trainVae(
+      data,
+      spec({
+        ...tiny,
+        latentType: 'categorical',
+        latentDim: 2,
+        categories: 3,
+        temperature: { initial: 1, min: 0.3, rate: 0.2 },
+      }),
+      {
+        onStep: (s) => temps.push(s.temperature!),
+      },
+    );
     expect(temps[0]).toBe(1);
     expect(temps[3]!).toBeLessThan(temps[0]!);
   });
@@ -303,7 +333,18 @@ describe('categorical latents (Gumbel-softmax)', () => {
 describe('training control and validation', () => {
   it('early stopping stops and keeps the best validation epoch', async () => {
     const small = binaryData(60, 16, 8);
-    const res = await trainVae(small, spec({ hidden: [32], latentDim: 4, epochs: 300, batchSize: 20, patience: 2, validationFraction: 0.3, optimiser: { kind: 'adam', learningRate: 1e-2 } }));
+    const res = await trainVae(
+      small,
+      spec({
+        hidden: [32],
+        latentDim: 4,
+        epochs: 300,
+        batchSize: 20,
+        patience: 2,
+        validationFraction: 0.3,
+        optimiser: { kind: 'adam', learningRate: 1e-2 },
+      }),
+    );
     expect(res.earlyStopped).toBe(true);
     expect(res.epochs).toBeLessThan(300);
     const best = Math.max(...res.history.map((h) => h.valElbo!));
@@ -312,16 +353,29 @@ describe('training control and validation', () => {
   });
 
   it('rejects invalid combinations with messages naming the fix', async () => {
-    const msg = (over: Record<string, unknown>): string => vaeSpecProblems(spec(over)).map((p) => p.message).join(' | ');
+    const msg = (over: Record<string, unknown>): string =>
+      vaeSpecProblems(spec(over))
+        .map((p) => p.message)
+        .join(' | ');
     expect(msg({})).toBe('');
-    expect(msg({ family: { kind: 'iaf', length: 2 }, training: { kl: 'analytic' } })).toMatch(/no closed form; set training.kl to auto or mc/);
+    expect(msg({ family: { kind: 'iaf', length: 2 }, training: { kl: 'analytic' } })).toMatch(
+      /no closed form; set training.kl to auto or mc/,
+    );
     expect(msg({ objective: { kind: 'renyi', alpha: -0.5, k: 5 } })).toMatch(/α ≥ 0.*got -0.5.*Use α in \[0, 1\)/);
-    expect(msg({ latentType: 'categorical', family: { kind: 'planar', length: 2 } })).toMatch(/Set family to meanfield/);
-    expect(msg({ training: { estimator: 'score' }, family: { kind: 'radial', length: 2 } })).toMatch(/Use training.estimator reparam/);
+    expect(msg({ latentType: 'categorical', family: { kind: 'planar', length: 2 } })).toMatch(
+      /Set family to meanfield/,
+    );
+    expect(msg({ training: { estimator: 'score' }, family: { kind: 'radial', length: 2 } })).toMatch(
+      /Use training.estimator reparam/,
+    );
     expect(msg({ family: { kind: 'svgd' } })).toMatch(/not for VAEs/);
-    expect(msg({ training: { freeBits: 0.5 }, objective: { kind: 'iwae', k: 5 } })).toMatch(/Set training.freeBits to 0 or objective to elbo/);
+    expect(msg({ training: { freeBits: 0.5 }, objective: { kind: 'iwae', k: 5 } })).toMatch(
+      /Set training.freeBits to 0 or objective to elbo/,
+    );
     expect(msg({ patience: 3, validationFraction: 0 })).toMatch(/set a validation fraction > 0/);
-    await expect(trainVae(data, spec({ objective: { kind: 'renyi', alpha: -1, k: 2 } }))).rejects.toThrow(/Rényi α ≥ 0/);
+    await expect(trainVae(data, spec({ objective: { kind: 'renyi', alpha: -1, k: 2 } }))).rejects.toThrow(
+      /Rényi α ≥ 0/,
+    );
   });
 });
 
@@ -348,17 +402,31 @@ describe('mixed tabular data', () => {
     const p = prepareVaeData({ x, n, d: 3 }, ranges, spec(), cols);
     expect(p.likelihood).toBe('mixed');
     expect(p.d).toBe(5);
-    expect(p.columns!.map((c) => [c.kind, c.start, c.size])).toEqual([['gaussian', 0, 1], ['categorical', 1, 3], ['gaussian', 4, 1]]);
-    expect(() => prepareVaeData({ x, n, d: 3 }, ranges, spec({ likelihood: 'gaussian' }), cols)).toThrow(/Choose likelihood "mixed"/);
-    const res = await trainVae(p, spec({ hidden: [16], latentDim: 2, epochs: 5, batchSize: 20, optimiser: { kind: 'adam', learningRate: 1e-2 } }));
+    expect(p.columns!.map((c) => [c.kind, c.start, c.size])).toEqual([
+      ['gaussian', 0, 1],
+      ['categorical', 1, 3],
+      ['gaussian', 4, 1],
+    ]);
+    expect(() => prepareVaeData({ x, n, d: 3 }, ranges, spec({ likelihood: 'gaussian' }), cols)).toThrow(
+      /Choose likelihood "mixed"/,
+    );
+    const res = await trainVae(
+      p,
+      spec({ hidden: [16], latentDim: 2, epochs: 5, batchSize: 20, optimiser: { kind: 'adam', learningRate: 1e-2 } }),
+    );
     expect(res.nonFiniteSteps).toBe(0);
     expect(Number.isFinite(res.valElbo!)).toBe(true);
     // A separate file with the same columns is prepared with the training statistics, not its own.
     expect(Array.from(prepareWithSnapshot({ x, n, d: 3 }, res.snapshot).x)).toEqual(Array.from(p.x));
-    expect(() => prepareWithSnapshot({ x: x.subarray(0, 2 * n), n, d: 2 }, res.snapshot)).toThrow(/fitted on 3 raw columns/);
+    expect(() => prepareWithSnapshot({ x: x.subarray(0, 2 * n), n, d: 2 }, res.snapshot)).toThrow(
+      /fitted on 3 raw columns/,
+    );
     const rec = res.reconstructions!.reconstructions[0]!;
     expect(rec[1]! + rec[2]! + rec[3]!).toBeCloseTo(1, 5);
-    const fixed = await trainVae(p, spec({ hidden: [8], latentDim: 2, epochs: 1, gaussianVariance: 'fixed', noiseVariance: 0.5 }));
+    const fixed = await trainVae(
+      p,
+      spec({ hidden: [8], latentDim: 2, epochs: 1, gaussianVariance: 'fixed', noiseVariance: 0.5 }),
+    );
     expect(Number.isFinite(fixed.trainElbo)).toBe(true);
   });
 });
@@ -366,12 +434,23 @@ describe('mixed tabular data', () => {
 describe('export bundle', () => {
   it('round-trips: the reloaded bundle encodes, reconstructs and samples like the fitted model; tfjs-layers loads it', async () => {
     const iaf = await trainVae(data, spec({ ...tiny, family: { kind: 'iaf', length: 2, hidden: 8 }, epochs: 2 }));
-    for (const [name, snap] of [['meanfield', trained], ['iaf', iaf.snapshot]] as const) {
+    for (const [name, snap] of [
+      ['meanfield', trained],
+      ['iaf', iaf.snapshot],
+    ] as const) {
       const out = join(dir, name);
-      const { files } = await exportVaeBundle(snap, out, { spec: spec({ ...tiny }), metrics: { val_elbo: -7 }, appVersion: '0.1.0' });
+      const { files } = await exportVaeBundle(snap, out, {
+        spec: spec({ ...tiny }),
+        metrics: { val_elbo: -7 },
+        appVersion: '0.1.0',
+      });
       expect(files).toContain('manifest.json');
       expect(files).toContain('encoder/model.json');
-      const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { formatVersion: number; preprocessing: unknown; metrics: unknown };
+      const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as {
+        formatVersion: number;
+        preprocessing: unknown;
+        metrics: unknown;
+      };
       expect(manifest.formatVersion).toBe(2);
       expect(manifest.metrics).toEqual({ val_elbo: -7 });
       // Every other file is listed with its size and SHA-256.
@@ -385,7 +464,11 @@ describe('export bundle', () => {
       const ref = tf.tidy(() => {
         const h = m.encode(x);
         const mu = m.posteriorMean(key(1), h);
-        return { h: h.arraySync() as number[][], mu: mu.arraySync() as number[][], rec: m.mean(m.decode(mu) as tf.Tensor2D).arraySync() as number[][] };
+        return {
+          h: h.arraySync() as number[][],
+          mu: mu.arraySync() as number[][],
+          rec: m.mean(m.decode(mu) as tf.Tensor2D).arraySync() as number[][],
+        };
       });
       const enc = b.encode(rows, { prepared: true });
       const rec = b.reconstruct(rows, { prepared: true });
@@ -396,9 +479,16 @@ describe('export bundle', () => {
       const tfl = await import('@tensorflow/tfjs-layers');
       const handler = (sub: string): tf.io.IOHandler => ({
         load: async () => {
-          const j = JSON.parse(await readFile(join(out, sub, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }> };
+          const j = JSON.parse(await readFile(join(out, sub, 'model.json'), 'utf8')) as {
+            modelTopology: object;
+            weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
+          };
           const bin = await readFile(join(out, sub, 'weights.bin'));
-          return { modelTopology: j.modelTopology, weightSpecs: j.weightsManifest[0]!.weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) };
+          return {
+            modelTopology: j.modelTopology,
+            weightSpecs: j.weightsManifest[0]!.weights,
+            weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+          };
         },
       });
       const encModel = await tfl.loadLayersModel(handler('encoder'));
@@ -437,7 +527,9 @@ describe('export bundle', () => {
     const bytes = await readFile(w);
     bytes[5] = bytes[5]! ^ 0x01;
     await writeFile(w, bytes);
-    await expect(loadVaeBundle(out)).rejects.toThrow('Damaged bundle: file decoder/weights.bin does not match its checksum');
+    await expect(loadVaeBundle(out)).rejects.toThrow(
+      'Damaged bundle: file decoder/weights.bin does not match its checksum',
+    );
   });
 
   it('refuses bundle paths that leave the folder', async () => {

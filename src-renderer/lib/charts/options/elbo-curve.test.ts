@@ -20,7 +20,9 @@ describe('elboCurveOption', () => {
     expect(series[2]?.data[1]).toEqual([20, -37]);
   });
   it('drops non-finite values', () => {
-    const opt = elboCurveOption({ stepElbo: { step: [1, 2, 3], epoch: [1, 1, 1], value: [-5, Number.NaN, -Infinity] } });
+    const opt = elboCurveOption({
+      stepElbo: { step: [1, 2, 3], epoch: [1, 1, 1], value: [-5, Number.NaN, -Infinity] },
+    });
     const series = opt.series as { data: unknown[] }[];
     expect(series[0]?.data).toEqual([[1, -5]]);
   });
@@ -36,6 +38,11 @@ describe('robustMin', () => {
     expect(min!).toBeLessThan(-30);
   });
   it('leaves short curves alone', () => {
-    expect(robustMin([[1, -100], [2, -50]])).toBeUndefined();
+    expect(
+      robustMin([
+        [1, -100],
+        [2, -50],
+      ]),
+    ).toBeUndefined();
   });
 });

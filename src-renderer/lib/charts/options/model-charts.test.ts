@@ -5,7 +5,14 @@ type Series = Array<{ name?: string; data: unknown[]; stack?: string; stackStrat
 
 describe('intervalOption', () => {
   it('orders rows by the mean and draws the band as the width stacked on the lower bound across signs', () => {
-    const o = intervalOption({ mean: [3, -2, 1], lower: [2, -5, 0], upper: [4, -1, 2.5], actual: [3.5, null, 0.5], rows: [1, 2, 3], target: 'y' });
+    const o = intervalOption({
+      mean: [3, -2, 1],
+      lower: [2, -5, 0],
+      upper: [4, -1, 2.5],
+      actual: [3.5, null, 0.5],
+      rows: [1, 2, 3],
+      target: 'y',
+    });
     const s = o.series as Series;
     expect(s.map((x) => x.name)).toEqual(['lower', '95 % interval', 'predictive mean', 'y (actual)']);
     expect(s[0]!.data).toEqual([-5, 0, 2]);
@@ -14,7 +21,11 @@ describe('intervalOption', () => {
     expect(s[0]!.stackStrategy).toBe('all');
     expect(s[1]!.stackStrategy).toBe('all');
     expect(s[2]!.data).toEqual([-2, 1, 3]);
-    expect(s[3]!.data).toEqual([[1, null], [2, 0.5], [3, 3.5]]);
+    expect(s[3]!.data).toEqual([
+      [1, null],
+      [2, 0.5],
+      [3, 3.5],
+    ]);
   });
 
   it('leaves out the actual values when the file has none', () => {

@@ -52,7 +52,12 @@ export function topicBarsOption(input: {
       axisLabel: { color: AXIS },
       splitLine: { lineStyle: { color: GRID_LINE } },
     },
-    yAxis: { type: 'category', data: words.map((w) => w.word), axisLabel: { color: '#212529', fontSize: 12 }, axisTick: { show: false } },
+    yAxis: {
+      type: 'category',
+      data: words.map((w) => w.word),
+      axisLabel: { color: '#212529', fontSize: 12 },
+      axisTick: { show: false },
+    },
     series: [
       {
         name: 'overall',
@@ -98,7 +103,13 @@ export function distanceMapOption(input: {
       borderWidth: input.selected === k ? 3 : 1,
     },
   });
-  const label = { show: true, formatter: (p: { name: string }) => p.name, color: '#212529', fontWeight: 'bold' as const, fontSize: 13 };
+  const label = {
+    show: true,
+    formatter: (p: { name: string }) => p.name,
+    color: '#212529',
+    fontWeight: 'bold' as const,
+    fontSize: 13,
+  };
   return {
     animation: false,
     grid: { left: 48, right: 24, top: 20, bottom: 40 },
@@ -144,7 +155,10 @@ export function distanceMapOption(input: {
       // The selected topic again, drawn on top of any circle that overlaps it.
       {
         type: 'scatter',
-        data: input.selected !== null && input.points[input.selected] ? [point(input.points[input.selected]!, input.selected)] : [],
+        data:
+          input.selected !== null && input.points[input.selected]
+            ? [point(input.points[input.selected]!, input.selected)]
+            : [],
         label,
         emphasis: { focus: 'none', scale: 1.05 },
         z: 3,
@@ -159,15 +173,40 @@ export function thetaBarsOption(theta: readonly number[], labels: readonly strin
   return {
     animation: false,
     grid: { left: 180, right: 40, top: 8, bottom: 26 },
-    tooltip: { trigger: 'item', formatter: (raw: unknown) => { const p = raw as { dataIndex: number; value: number }; return `${labels[p.dataIndex] ?? ''}: ${(p.value * 100).toFixed(1)}%`; } },
-    xAxis: { type: 'value', min: 0, max: 1, axisLabel: { color: AXIS, formatter: (v: number) => `${Math.round(v * 100)}%` }, splitLine: { lineStyle: { color: GRID_LINE } } },
-    yAxis: { type: 'category', inverse: true, data: order.map((k) => labels[k] ?? `Topic ${k + 1}`), axisLabel: { color: '#212529', width: 170, overflow: 'truncate' }, axisTick: { show: false } },
+    tooltip: {
+      trigger: 'item',
+      formatter: (raw: unknown) => {
+        const p = raw as { dataIndex: number; value: number };
+        return `${labels[p.dataIndex] ?? ''}: ${(p.value * 100).toFixed(1)}%`;
+      },
+    },
+    xAxis: {
+      type: 'value',
+      min: 0,
+      max: 1,
+      axisLabel: { color: AXIS, formatter: (v: number) => `${Math.round(v * 100)}%` },
+      splitLine: { lineStyle: { color: GRID_LINE } },
+    },
+    yAxis: {
+      type: 'category',
+      inverse: true,
+      data: order.map((k) => labels[k] ?? `Topic ${k + 1}`),
+      axisLabel: { color: '#212529', width: 170, overflow: 'truncate' },
+      axisTick: { show: false },
+    },
     series: [
       {
         type: 'bar',
         data: order.map((k) => ({ value: theta[k] ?? 0, itemStyle: { color: topicColor(k) } })),
         barWidth: '65%',
-        label: { show: true, position: 'right', color: AXIS, fontSize: 11, formatter: (p: { value: unknown }) => (typeof p.value === 'number' && p.value >= 0.01 ? `${Math.round(p.value * 100)}%` : '') },
+        label: {
+          show: true,
+          position: 'right',
+          color: AXIS,
+          fontSize: 11,
+          formatter: (p: { value: unknown }) =>
+            typeof p.value === 'number' && p.value >= 0.01 ? `${Math.round(p.value * 100)}%` : '',
+        },
       },
     ],
   };
@@ -204,7 +243,12 @@ export function categoryHeatmapOption(input: {
         return `<b>${input.categories[i] ?? ''}</b> × ${input.topicLabels[k] ?? ''}<br/>${input.relative ? `lift ${v.toFixed(2)}×` : `mean θ ${(v * 100).toFixed(1)}%`}`;
       },
     },
-    xAxis: { type: 'category', data: input.topicLabels.map((_, k) => `T${k + 1}`), axisLabel: { color: AXIS }, splitArea: { show: false } },
+    xAxis: {
+      type: 'category',
+      data: input.topicLabels.map((_, k) => `T${k + 1}`),
+      axisLabel: { color: AXIS },
+      splitArea: { show: false },
+    },
     yAxis: { type: 'category', data: rowLabels, inverse: true, axisLabel: { color: '#212529' } },
     visualMap: {
       min: input.relative ? 0 : 0,
@@ -213,8 +257,13 @@ export function categoryHeatmapOption(input: {
       orient: 'vertical',
       right: 4,
       top: 'center',
-      inRange: { color: input.relative ? ['#f8f9fa', '#fff3bf', '#e8590c', '#862e9c'] : ['#f8f9fa', '#a5d8ff', '#1971c2', '#0b2e6b'] },
-      formatter: (v: unknown) => (typeof v === 'number' ? (input.relative ? `${v.toFixed(1)}×` : `${Math.round(v * 100)}%`) : String(v)),
+      inRange: {
+        color: input.relative
+          ? ['#f8f9fa', '#fff3bf', '#e8590c', '#862e9c']
+          : ['#f8f9fa', '#a5d8ff', '#1971c2', '#0b2e6b'],
+      },
+      formatter: (v: unknown) =>
+        typeof v === 'number' ? (input.relative ? `${v.toFixed(1)}×` : `${Math.round(v * 100)}%`) : String(v),
       textStyle: { color: AXIS },
     },
     series: [
@@ -271,12 +320,36 @@ export function ldaPassCurvesOption(input: {
       const b = single ? 'perplexity bound' : r.label;
       if (single) names.push(a, b);
       else names.push(a);
-      series.push({ name: a, type: 'line', data: passPairs(r.perplexity), symbol: 'circle', symbolSize: 7, lineStyle: { width: 2, color }, itemStyle: { color } });
-      series.push({ name: b, type: 'line', data: passPairs(r.bound), symbol: 'diamond', symbolSize: 7, lineStyle: { width: 1.5, color, type: 'dashed' }, itemStyle: { color } });
+      series.push({
+        name: a,
+        type: 'line',
+        data: passPairs(r.perplexity),
+        symbol: 'circle',
+        symbolSize: 7,
+        lineStyle: { width: 2, color },
+        itemStyle: { color },
+      });
+      series.push({
+        name: b,
+        type: 'line',
+        data: passPairs(r.bound),
+        symbol: 'diamond',
+        symbolSize: 7,
+        lineStyle: { width: 1.5, color, type: 'dashed' },
+        itemStyle: { color },
+      });
     } else {
       const a = single ? 'ELBO (training corpus)' : r.label;
       names.push(a);
-      series.push({ name: a, type: 'line', data: passPairs(r.elbo), symbol: 'circle', symbolSize: 7, lineStyle: { width: 2, color }, itemStyle: { color } });
+      series.push({
+        name: a,
+        type: 'line',
+        data: passPairs(r.elbo),
+        symbol: 'circle',
+        symbolSize: 7,
+        lineStyle: { width: 2, color },
+        itemStyle: { color },
+      });
     }
   });
   return {
@@ -300,7 +373,10 @@ export function ldaPassCurvesOption(input: {
       name: input.measure === 'perplexity' ? 'perplexity per word (lower is better)' : 'ELBO (nats, higher is better)',
       nameTextStyle: { color: AXIS, align: 'left' },
       scale: true,
-      axisLabel: { color: AXIS, formatter: (v: number) => (Math.abs(v) >= 1e5 ? v.toExponential(2) : String(Math.round(v * 100) / 100)) },
+      axisLabel: {
+        color: AXIS,
+        formatter: (v: number) => (Math.abs(v) >= 1e5 ? v.toExponential(2) : String(Math.round(v * 100) / 100)),
+      },
       splitLine: { lineStyle: { color: GRID_LINE } },
     },
     series,
@@ -314,8 +390,27 @@ export function lengthHistogramOption(bins: { from: number; to: number; document
     animation: false,
     grid: { left: 52, right: 12, top: 28, bottom: 40 },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    xAxis: { type: 'category', data: labels, name: 'tokens per document', nameLocation: 'middle', nameGap: 26, axisLabel: { color: AXIS, fontSize: 10 } },
-    yAxis: { type: 'value', name: 'documents', nameTextStyle: { color: AXIS }, axisLabel: { color: AXIS }, splitLine: { lineStyle: { color: GRID_LINE } } },
-    series: [{ type: 'bar', data: bins.map((b, i) => ({ value: b.documents, itemStyle: { color: i === 0 ? '#e8590c' : '#3b5bdb' } })), barWidth: '80%' }],
+    xAxis: {
+      type: 'category',
+      data: labels,
+      name: 'tokens per document',
+      nameLocation: 'middle',
+      nameGap: 26,
+      axisLabel: { color: AXIS, fontSize: 10 },
+    },
+    yAxis: {
+      type: 'value',
+      name: 'documents',
+      nameTextStyle: { color: AXIS },
+      axisLabel: { color: AXIS },
+      splitLine: { lineStyle: { color: GRID_LINE } },
+    },
+    series: [
+      {
+        type: 'bar',
+        data: bins.map((b, i) => ({ value: b.documents, itemStyle: { color: i === 0 ? '#e8590c' : '#3b5bdb' } })),
+        barWidth: '80%',
+      },
+    ],
   };
 }

@@ -7,10 +7,29 @@ import type { ChartOption } from '../echarts';
 
 export const RUN_COLORS = ['#3b5bdb', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0b7285', '#e67700', '#495057'];
 export const runColor = (i: number): string => RUN_COLORS[i % RUN_COLORS.length]!;
-const CAT = ['#4263eb', '#f76707', '#37b24d', '#f03e3e', '#ae3ec9', '#1098ad', '#fab005', '#868e96', '#d6336c', '#74b816', '#5c7cfa', '#ff922b'];
+const CAT = [
+  '#4263eb',
+  '#f76707',
+  '#37b24d',
+  '#f03e3e',
+  '#ae3ec9',
+  '#1098ad',
+  '#fab005',
+  '#868e96',
+  '#d6336c',
+  '#74b816',
+  '#5c7cfa',
+  '#ff922b',
+];
 
-const AXIS_NAME = { nameLocation: 'middle' as const, nameGap: 28, nameTextStyle: { color: '#495057', fontSize: 12 }, axisLine: { onZero: false } };
-const round = (v: number): string => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(2));
+const AXIS_NAME = {
+  nameLocation: 'middle' as const,
+  nameGap: 28,
+  nameTextStyle: { color: '#495057', fontSize: 12 },
+  axisLine: { onZero: false },
+};
+const round = (v: number): string =>
+  Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(2);
 
 /** KL(q ‖ p) per latent dimension, bars coloured active (≥ threshold) or inactive. */
 export function klBarOption(kl: readonly number[], activity: readonly number[] | null, threshold = 0.01): ChartOption {
@@ -19,7 +38,13 @@ export function klBarOption(kl: readonly number[], activity: readonly number[] |
     animation: false,
     grid: { left: 56, right: 16, top: 16, bottom: 44 },
     tooltip: { trigger: 'axis', valueFormatter: (v) => `${round(Number(v))} nats` },
-    xAxis: { type: 'category', data: kl.map((_, i) => `z${i + 1}`), name: 'latent dimension', ...AXIS_NAME, axisLabel: { interval: kl.length > 24 ? 'auto' : 0, fontSize: 11 } },
+    xAxis: {
+      type: 'category',
+      data: kl.map((_, i) => `z${i + 1}`),
+      name: 'latent dimension',
+      ...AXIS_NAME,
+      axisLabel: { interval: kl.length > 24 ? 'auto' : 0, fontSize: 11 },
+    },
     yAxis: { type: 'value', name: 'KL (nats)', ...AXIS_NAME, nameGap: 40 },
     series: [
       {
@@ -49,18 +74,51 @@ export interface LatentMapInput {
 export function latentMapOption(m: LatentMapInput): ChartOption {
   const base = {
     animation: false,
-    grid: { left: 56, right: m.colorKind === 'numeric' ? 80 : 16, top: m.colorKind === 'categorical' ? 40 : 16, bottom: 48 },
-    xAxis: { type: 'value' as const, name: m.axes[0], ...AXIS_NAME, scale: true, splitLine: { lineStyle: { color: '#f1f3f5' } } },
-    yAxis: { type: 'value' as const, name: m.axes[1], ...AXIS_NAME, nameGap: 40, scale: true, splitLine: { lineStyle: { color: '#f1f3f5' } } },
+    grid: {
+      left: 56,
+      right: m.colorKind === 'numeric' ? 80 : 16,
+      top: m.colorKind === 'categorical' ? 40 : 16,
+      bottom: 48,
+    },
+    xAxis: {
+      type: 'value' as const,
+      name: m.axes[0],
+      ...AXIS_NAME,
+      scale: true,
+      splitLine: { lineStyle: { color: '#f1f3f5' } },
+    },
+    yAxis: {
+      type: 'value' as const,
+      name: m.axes[1],
+      ...AXIS_NAME,
+      nameGap: 40,
+      scale: true,
+      splitLine: { lineStyle: { color: '#f1f3f5' } },
+    },
     tooltip: { trigger: 'item' as const },
-    dataZoom: [{ type: 'inside' as const, xAxisIndex: 0 }, { type: 'inside' as const, yAxisIndex: 0 }],
+    dataZoom: [
+      { type: 'inside' as const, xAxisIndex: 0 },
+      { type: 'inside' as const, yAxisIndex: 0 },
+    ],
   };
   const pickedSeries = {
     type: 'scatter' as const,
     name: 'picked',
     data: (m.picked ?? []).flatMap((r, k) => {
       const i = m.rows.indexOf(r);
-      return i >= 0 ? [{ value: [m.points[i]![0], m.points[i]![1], r], label: { show: true, formatter: k === 0 ? 'A' : 'B', position: 'top' as const, fontWeight: 'bold' as const } }] : [];
+      return i >= 0
+        ? [
+            {
+              value: [m.points[i]![0], m.points[i]![1], r],
+              label: {
+                show: true,
+                formatter: k === 0 ? 'A' : 'B',
+                position: 'top' as const,
+                fontWeight: 'bold' as const,
+              },
+            },
+          ]
+        : [];
     }),
     symbolSize: 16,
     itemStyle: { color: 'transparent', borderColor: '#212529', borderWidth: 2 },
@@ -70,7 +128,11 @@ export function latentMapOption(m: LatentMapInput): ChartOption {
   const rowTip = (p: unknown, ticket?: string, callback?: (ticket: string, html: string) => void): string => {
     const v = (p as { value: [number, number, number, (number | string)?] }).value;
     const base = `row ${v[2]}${v[3] !== undefined ? `<br/>${m.colorBy}: ${String(v[3])}` : ''}<br/>(${round(v[0])}, ${round(v[1])})`;
-    if (m.rowDetail && ticket !== undefined && callback) m.rowDetail(v[2]).then((extra) => callback(ticket, `${base}<br/>${extra}`), () => {});
+    if (m.rowDetail && ticket !== undefined && callback)
+      m.rowDetail(v[2]).then(
+        (extra) => callback(ticket, `${base}<br/>${extra}`),
+        () => {},
+      );
     return base;
   };
   if (m.colorKind === 'categorical' && m.colors) {
@@ -82,7 +144,14 @@ export function latentMapOption(m: LatentMapInput): ChartOption {
       tooltip: { trigger: 'item', formatter: rowTip },
       legend: { top: 4, type: 'scroll', data: levels, textStyle: { fontSize: 11 } },
       series: [
-        ...levels.map((l, k) => ({ type: 'scatter' as const, name: l, data: byLevel.get(l)!, symbolSize: 6, itemStyle: { color: CAT[k % CAT.length], opacity: 0.75 }, large: true })),
+        ...levels.map((l, k) => ({
+          type: 'scatter' as const,
+          name: l,
+          data: byLevel.get(l)!,
+          symbolSize: 6,
+          itemStyle: { color: CAT[k % CAT.length], opacity: 0.75 },
+          large: true,
+        })),
         pickedSeries,
       ],
     };
@@ -90,14 +159,37 @@ export function latentMapOption(m: LatentMapInput): ChartOption {
   const data = m.points.map((p, i) => (m.colors ? [p[0], p[1], m.rows[i]!, m.colors[i]!] : [p[0], p[1], m.rows[i]!]));
   let lo = Infinity;
   let hi = -Infinity;
-  if (m.colorKind === 'numeric' && m.colors) for (const c of m.colors) if (typeof c === 'number') { lo = Math.min(lo, c); hi = Math.max(hi, c); }
+  if (m.colorKind === 'numeric' && m.colors)
+    for (const c of m.colors)
+      if (typeof c === 'number') {
+        lo = Math.min(lo, c);
+        hi = Math.max(hi, c);
+      }
   return {
     ...base,
     tooltip: { trigger: 'item', formatter: rowTip },
     ...(m.colorKind === 'numeric'
-      ? { visualMap: { type: 'continuous' as const, dimension: 3, min: lo, max: hi > lo ? hi : lo + 1, right: 4, top: 'middle' as const, itemHeight: 120, text: [String(m.colorBy), ''], textStyle: { fontSize: 11 }, inRange: { color: ['#4c6ef5', '#e9ecef', '#f03e3e'] }, seriesIndex: 0, calculable: false } }
+      ? {
+          visualMap: {
+            type: 'continuous' as const,
+            dimension: 3,
+            min: lo,
+            max: hi > lo ? hi : lo + 1,
+            right: 4,
+            top: 'middle' as const,
+            itemHeight: 120,
+            text: [String(m.colorBy), ''],
+            textStyle: { fontSize: 11 },
+            inRange: { color: ['#4c6ef5', '#e9ecef', '#f03e3e'] },
+            seriesIndex: 0,
+            calculable: false,
+          },
+        }
       : {}),
-    series: [{ type: 'scatter', data, symbolSize: 6, itemStyle: { color: '#3b5bdb', opacity: 0.7 }, large: true }, pickedSeries],
+    series: [
+      { type: 'scatter', data, symbolSize: 6, itemStyle: { color: '#3b5bdb', opacity: 0.7 }, large: true },
+      pickedSeries,
+    ],
   };
 }
 
@@ -143,20 +235,48 @@ export const POSTERIOR_GRID = { left: 56, right: 16, top: 12, bottom: 48 };
 export function posteriorOption(p: PosteriorInput): ChartOption {
   let max = 0;
   const cells: Array<[number, number, number]> = [];
-  p.density.forEach((row, i) => row.forEach((v, j) => {
-    if (v > max) max = v;
-    cells.push([p.x[j]!, p.y[i]!, v]);
-  }));
+  p.density.forEach((row, i) =>
+    row.forEach((v, j) => {
+      if (v > max) max = v;
+      cells.push([p.x[j]!, p.y[i]!, v]);
+    }),
+  );
   const dx = p.x.length > 1 ? p.x[1]! - p.x[0]! : 1;
   const dy = p.y.length > 1 ? p.y[1]! - p.y[0]! : 1;
   const ext = p.extent ?? posteriorExtent(p);
   return {
     animation: false,
     grid: POSTERIOR_GRID,
-    tooltip: { trigger: 'item', formatter: (q: unknown) => { const v = (q as { value: number[]; seriesIndex: number }).value; return `z₁ ${round(v[0]!)}, z₂ ${round(v[1]!)}${v.length > 2 ? `<br/>q ${round(v[2]!)}` : ''}`; } },
-    xAxis: { type: 'value', name: 'z₁', ...AXIS_NAME, min: ext.x[0], max: ext.x[1], axisLabel: { formatter: (v: number) => round2(v).toString(), showMinLabel: false, showMaxLabel: false }, splitLine: { show: false } },
-    yAxis: { type: 'value', name: 'z₂', ...AXIS_NAME, nameGap: 40, min: ext.y[0], max: ext.y[1], axisLabel: { formatter: (v: number) => round2(v).toString(), showMinLabel: false, showMaxLabel: false }, splitLine: { show: false } },
-    dataZoom: [{ type: 'inside', xAxisIndex: 0 }, { type: 'inside', yAxisIndex: 0 }],
+    tooltip: {
+      trigger: 'item',
+      formatter: (q: unknown) => {
+        const v = (q as { value: number[]; seriesIndex: number }).value;
+        return `z₁ ${round(v[0]!)}, z₂ ${round(v[1]!)}${v.length > 2 ? `<br/>q ${round(v[2]!)}` : ''}`;
+      },
+    },
+    xAxis: {
+      type: 'value',
+      name: 'z₁',
+      ...AXIS_NAME,
+      min: ext.x[0],
+      max: ext.x[1],
+      axisLabel: { formatter: (v: number) => round2(v).toString(), showMinLabel: false, showMaxLabel: false },
+      splitLine: { show: false },
+    },
+    yAxis: {
+      type: 'value',
+      name: 'z₂',
+      ...AXIS_NAME,
+      nameGap: 40,
+      min: ext.y[0],
+      max: ext.y[1],
+      axisLabel: { formatter: (v: number) => round2(v).toString(), showMinLabel: false, showMaxLabel: false },
+      splitLine: { show: false },
+    },
+    dataZoom: [
+      { type: 'inside', xAxisIndex: 0 },
+      { type: 'inside', yAxisIndex: 0 },
+    ],
     visualMap: { type: 'piecewise', show: false, dimension: 2, seriesIndex: 0, pieces: contourPieces(max) },
     series: [
       {
@@ -164,11 +284,21 @@ export function posteriorOption(p: PosteriorInput): ChartOption {
         name: 'density',
         data: cells,
         symbol: 'rect',
-        symbolSize: [Math.ceil((p.plot?.w ?? 400) * dx / Math.max(1e-12, ext.x[1] - ext.x[0])) + 1, Math.ceil((p.plot?.h ?? 240) * dy / Math.max(1e-12, ext.y[1] - ext.y[0])) + 1],
+        symbolSize: [
+          Math.ceil(((p.plot?.w ?? 400) * dx) / Math.max(1e-12, ext.x[1] - ext.x[0])) + 1,
+          Math.ceil(((p.plot?.h ?? 240) * dy) / Math.max(1e-12, ext.y[1] - ext.y[0])) + 1,
+        ],
         itemStyle: { opacity: 1 },
         large: false,
       },
-      { type: 'scatter', name: 'draws', data: p.samples.map((s) => [s[0], s[1]]), symbolSize: 3, itemStyle: { color: 'rgba(20,20,20,0.55)' }, z: 5 },
+      {
+        type: 'scatter',
+        name: 'draws',
+        data: p.samples.map((s) => [s[0], s[1]]),
+        symbolSize: 3,
+        itemStyle: { color: 'rgba(20,20,20,0.55)' },
+        z: 5,
+      },
     ],
   };
 }
@@ -182,13 +312,18 @@ function contourPieces(max: number): Array<{ gte?: number; lt?: number; color: s
   const f = [0.02, 0.1, 0.25, 0.45, 0.65, 0.85];
   const colors = ['#edf2ff', '#dbe4ff', '#bac8ff', '#91a7ff', '#748ffc', '#5c7cfa', '#4263eb'];
   const out: Array<{ gte?: number; lt?: number; color: string }> = [{ lt: f[0]! * max, color: 'rgba(255,255,255,0)' }];
-  for (let i = 0; i < f.length; i++) out.push({ gte: f[i]! * max, ...(i + 1 < f.length ? { lt: f[i + 1]! * max } : {}), color: colors[i + 1]! });
+  for (let i = 0; i < f.length; i++)
+    out.push({ gte: f[i]! * max, ...(i + 1 < f.length ? { lt: f[i + 1]! * max } : {}), color: colors[i + 1]! });
   return out;
 }
 
-
 /** Decoded features along the interpolation path: one line per feature over t (at most 24 features drawn). */
-export function interpolationLinesOption(t: readonly number[], decoded: ReadonlyArray<readonly number[]>, features: readonly string[], at: number | null): ChartOption {
+export function interpolationLinesOption(
+  t: readonly number[],
+  decoded: ReadonlyArray<readonly number[]>,
+  features: readonly string[],
+  at: number | null,
+): ChartOption {
   const d = Math.min(features.length, 24);
   return {
     animation: false,
@@ -202,7 +337,17 @@ export function interpolationLinesOption(t: readonly number[], decoded: Readonly
       name: features[j]!,
       showSymbol: false,
       data: t.map((ti, i) => [ti, decoded[i]![j]!]),
-      ...(j === 0 && at !== null ? { markLine: { silent: true, symbol: 'none', lineStyle: { color: '#212529', type: 'dashed' as const }, data: [{ xAxis: at }], label: { show: false } } } : {}),
+      ...(j === 0 && at !== null
+        ? {
+            markLine: {
+              silent: true,
+              symbol: 'none',
+              lineStyle: { color: '#212529', type: 'dashed' as const },
+              data: [{ xAxis: at }],
+              label: { show: false },
+            },
+          }
+        : {}),
     })),
   };
 }
@@ -216,7 +361,12 @@ export interface CompareCurve {
 }
 
 /** Training (solid) and validation (dashed) curves of several runs overlaid; `twinLabel` names the dashed ones. */
-export function compareCurvesOption(curves: readonly CompareCurve[], xName: string, yName: string, twinLabel = 'validation'): ChartOption {
+export function compareCurvesOption(
+  curves: readonly CompareCurve[],
+  xName: string,
+  yName: string,
+  twinLabel = 'validation',
+): ChartOption {
   return {
     animation: false,
     grid: { left: 64, right: 16, top: 40, bottom: 48 },
@@ -226,8 +376,32 @@ export function compareCurvesOption(curves: readonly CompareCurve[], xName: stri
     yAxis: { type: 'value', name: yName, ...AXIS_NAME, nameGap: 48, scale: true },
     dataZoom: [{ type: 'inside', xAxisIndex: 0 }],
     series: curves.flatMap((c) => [
-      ...(c.train.length ? [{ type: 'line' as const, name: `${c.label} train`, data: c.train, showSymbol: c.train.length < 40, symbolSize: 4, lineStyle: { color: c.color, width: 2 }, itemStyle: { color: c.color } }] : []),
-      ...(c.val.length ? [{ type: 'line' as const, name: `${c.label} ${twinLabel}`, data: c.val, showSymbol: c.val.length < 40, symbolSize: 4, lineStyle: { color: c.color, width: 2, type: 'dashed' as const }, itemStyle: { color: c.color } }] : []),
+      ...(c.train.length
+        ? [
+            {
+              type: 'line' as const,
+              name: `${c.label} train`,
+              data: c.train,
+              showSymbol: c.train.length < 40,
+              symbolSize: 4,
+              lineStyle: { color: c.color, width: 2 },
+              itemStyle: { color: c.color },
+            },
+          ]
+        : []),
+      ...(c.val.length
+        ? [
+            {
+              type: 'line' as const,
+              name: `${c.label} ${twinLabel}`,
+              data: c.val,
+              showSymbol: c.val.length < 40,
+              symbolSize: 4,
+              lineStyle: { color: c.color, width: 2, type: 'dashed' as const },
+              itemStyle: { color: c.color },
+            },
+          ]
+        : []),
     ]),
   };
 }
