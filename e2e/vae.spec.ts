@@ -71,13 +71,17 @@ test.describe.serial('vae workbench', () => {
     await expect(page.getByTestId(`latent-map-${runIds[1]}`)).toBeVisible({ timeout: 170_000 });
   });
 
-  test('compare view: curves, metrics with the best highlighted, configuration differences', async ({ page }) => {
+  test('compare view: curves, metrics with SEs, paired differences, no winner from noise', async ({ page }) => {
     await page.goto(server.openUrl);
     await page.goto(compareUrl);
     await expect(page.getByTestId('compare-curves-chart')).toBeVisible();
-    await expect(page.getByTestId('compare-metrics').locator('td[data-best="true"]').first()).toBeVisible({
-      timeout: 30_000,
-    });
+    // The evaluation's metrics carry standard errors, and their difference is paired on the shared validation rows;
+    // a run is highlighted only beyond 2 SE, else the row says "within noise" — never ranked without an SE.
+    const loglik = page.getByTestId('compare-metrics').locator('tr[data-metric="loglik"]');
+    await expect(loglik.locator('[data-testid="metric-diff"]')).toContainText(/± .*paired, \d+ rows/, { timeout: 30_000 });
+    expect(['best', 'within-noise']).toContain(await loglik.getAttribute('data-rank'));
+    await expect(page.getByTestId('compare-metrics').locator('tr[data-metric="loglik_se"]')).toHaveCount(0);
+    await expect(page.getByTestId('compare-metrics').locator('tr[data-metric="eval_elbo"]')).toContainText('±');
     await expect(page.getByTestId('compare-config')).toContainText('family.kind');
     await page.getByTestId('compare-x-wall').click();
     await page.waitForTimeout(500);

@@ -214,9 +214,19 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
       });
       report.artifact('evaluation', evaluation);
       if (!evaluation.stopped) {
+        // Every estimate with its standard error over the same evaluation rows (the compare view pairs on them).
+        summary.eval_rows = evaluation.rows;
         summary.eval_elbo = evaluation.elbo;
+        summary.eval_elbo_se = evaluation.elboSe;
         summary.loglik = evaluation.logLikelihood.mean;
+        summary.loglik_se = evaluation.logLikelihood.se;
         summary.loglik_k = evaluation.logLikelihood.k;
+        summary.gap = evaluation.gap.mean;
+        summary.gap_se = evaluation.gap.se;
+        if (evaluation.khat) {
+          summary.khat_median = evaluation.khat.median;
+          summary.khat_share_07 = evaluation.khat.shareAbove07;
+        }
         summary.kl = evaluation.klTotal;
         summary.active_units = evaluation.activeUnits.count;
         if (evaluation.amortisationGap) summary.amortisation_gap = evaluation.amortisationGap.gap;
@@ -229,7 +239,9 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
       report.artifact('test-evaluation', ev);
       if (!ev.stopped) {
         summary.test_elbo = ev.elbo;
+        summary.test_elbo_se = ev.elboSe;
         summary.test_loglik = ev.logLikelihood.mean;
+        summary.test_loglik_se = ev.logLikelihood.se;
         summary.test_kl = ev.klTotal;
         summary.test_active_units = ev.activeUnits.count;
         summary.test_rows = ev.rows;
