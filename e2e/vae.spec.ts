@@ -78,7 +78,9 @@ test.describe.serial('vae workbench', () => {
     // The evaluation's metrics carry standard errors, and their difference is paired on the shared validation rows;
     // a run is highlighted only beyond 2 SE, else the row says "within noise" — never ranked without an SE.
     const loglik = page.getByTestId('compare-metrics').locator('tr[data-metric="loglik"]');
-    await expect(loglik.locator('[data-testid="metric-diff"]')).toContainText(/± .*paired, \d+ rows/, { timeout: 30_000 });
+    await expect(loglik.locator('[data-testid="metric-diff"]')).toContainText(/± .*paired, \d+ rows/, {
+      timeout: 30_000,
+    });
     expect(['best', 'within-noise']).toContain(await loglik.getAttribute('data-rank'));
     await expect(page.getByTestId('compare-metrics').locator('tr[data-metric="loglik_se"]')).toHaveCount(0);
     await expect(page.getByTestId('compare-metrics').locator('tr[data-metric="eval_elbo"]')).toContainText('±');
