@@ -3,12 +3,14 @@
  * may put the caller in out/main/chunks/ and the entry in out/main/), else the TypeScript source `<sourceName>` run
  * under tsx. `execArgv: ['--import', 'tsx']` does not register tsx inside worker threads on Node 20
  * (ERR_UNKNOWN_FILE_EXTENSION), so the source is loaded by a two-line CommonJS bootstrap that installs tsx's require
- * hook first. Returns a starter, or null when neither file exists.
+ * hook first. Returns a starter, or null when neither file exists. A worker started without limits from inside a
+ * capped worker (the VAE's gradient replicas and LDA's E-step threads, started by a training worker) inherits that
+ * worker's heap cap, so no thread of a run escapes it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { Worker, isMainThread, resourceLimits as ownLimits, type ResourceLimits } from 'node:worker_threads';
 
 export function workerEntry(
   here: string,
@@ -16,7 +18,14 @@ export function workerEntry(
   sourceName: string,
 ): ((workerData?: unknown, resourceLimits?: ResourceLimits) => Worker) | null {
   const built = [path.join(here, builtName), path.join(here, '..', builtName)].find((p) => fs.existsSync(p));
-  const limits = (r?: ResourceLimits) => (r ? { resourceLimits: r } : {});
+  const inherited =
+    !isMainThread && ownLimits.maxOldGenerationSizeMb
+      ? { maxOldGenerationSizeMb: ownLimits.maxOldGenerationSizeMb }
+      : undefined;
+  const limits = (r?: ResourceLimits) => {
+    const use = r ?? inherited;
+    return use ? { resourceLimits: use } : {};
+  };
   if (built) return (workerData, r) => new Worker(built, { workerData, ...limits(r) });
   const source = path.join(here, sourceName);
   if (!fs.existsSync(source)) return null;
