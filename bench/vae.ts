@@ -8,7 +8,7 @@
  * ratio to PyTorch's 3.31 s/epoch (1 thread), a profile of one step (kernels, data feeding, the rest), the
  * before/after figures (SIMD GEMM kernel vs tfjs' own, custom dense gradients vs autodiff), then one JSON line.
  *
- * Quality (--quality): trains 5 epochs (as the reference table) and reports the test ELBO on the 10,000 test
+ * Quality (--quality [--seed N]): trains 5 epochs (as the reference table) and reports the test ELBO on the 10,000 test
  * images and the importance-sampled log-likelihood with K = 1,000 on a seeded subset of 1,000 test images (all
  * 10,000 with --full-ll), beside the PyTorch figures.
  */
@@ -473,11 +473,12 @@ async function quality(): Promise<void> {
   const backend = await initBackend();
   const trainRaw = loadFashion('train');
   const testRaw = loadFashion('t10k');
-  const spec = canonical({ epochs, family: parseFamily(fam) });
+  const seed = Number(arg('--seed') ?? 1);
+  const spec = canonical({ epochs, family: parseFamily(fam), seed });
   const train = prepare(trainRaw, spec);
   const test = prepare(testRaw, spec);
   console.log(
-    `quality: ${fam}, ${epochs} epochs on ${backend.name}${trainRaw.synthetic ? ' (SYNTHETIC data: Fashion-MNIST missing)' : ''}`,
+    `quality: ${fam}, ${epochs} epochs, seed ${seed} on ${backend.name}${trainRaw.synthetic ? ' (SYNTHETIC data: Fashion-MNIST missing)' : ''}`,
   );
   const res = await trainVae(train, spec, {
     onEpoch: (e) => console.log(`  epoch ${e.epoch}: train ELBO ${e.trainElbo.toFixed(2)} (${e.seconds.toFixed(1)} s)`),
