@@ -177,12 +177,19 @@ export class Optimiser extends OptimiserBase {
   private readonly slots: tf.Variable[][];
   private readonly names: string[];
   private readonly sizes: number[];
+  /** Adam's running β₁^t and β₂^t in float32, as tfjs keeps them, and this update's 1 − β^t. */
+  private acc1: number;
+  private acc2: number;
+  private oneMinusAcc1 = 1;
+  private oneMinusAcc2 = 1;
 
   constructor(
     config: OptimiserConfig,
     readonly vars: VariableMap,
   ) {
     super(config);
+    this.acc1 = Math.fround(this.config.beta1);
+    this.acc2 = Math.fround(this.config.beta2);
     this.names = Object.keys(vars);
     this.sizes = this.names.map((n) => vars[n]!.size);
     const total = this.sizes.reduce((a, b) => a + b, 0);
@@ -197,14 +204,24 @@ export class Optimiser extends OptimiserBase {
    * if the caller has it (computed here only when clipping needs it). Does not dispose `grads`.
    */
   apply(grads: TensorMap, norm: number | null = null): void {
-    const { step, epsHat, scale } = this.begin(norm ?? (this.config.clipNorm === null ? 0 : globalNorm(grads)));
+    const lr = this.currentLearningRate();
+    const begun = this.begin(norm ?? (this.config.clipNorm === null ? 0 : globalNorm(grads)));
+    const { scale } = begun;
+    // Adam on tensors divides by 1 − β^t itself (tfjs' order of operations), so its step is η_t.
+    const step = this.config.kind === 'adam' ? lr : begun.step;
+    if (this.config.kind === 'adam') {
+      this.oneMinusAcc1 = Math.fround(1 - this.acc1);
+      this.oneMinusAcc2 = Math.fround(1 - this.acc2);
+      this.acc1 = Math.fround(this.acc1 * Math.fround(this.config.beta1));
+      this.acc2 = Math.fround(this.acc2 * Math.fround(this.config.beta2));
+    }
     if (this.names.length === 0) return;
     tf.tidy(() => {
       if (this.fused) {
         const flat = tf.concat(
           this.names.map((n) => (grads[n] ? tf.reshape(grads[n]!, [-1]) : tf.zeros([this.vars[n]!.size]))),
         );
-        const delta = this.delta(this.slots[0]!, scale === 1 ? flat : tf.mul(flat, scale), step, epsHat);
+        const delta = this.delta(this.slots[0]!, scale === 1 ? flat : tf.mul(flat, scale), step);
         const parts = this.names.length === 1 ? [delta] : tf.split(delta, this.sizes);
         this.names.forEach((n, i) => {
           const v = this.vars[n]!;
@@ -214,20 +231,24 @@ export class Optimiser extends OptimiserBase {
         this.names.forEach((n, i) => {
           const v = this.vars[n]!;
           const g = grads[n] ?? tf.zerosLike(v); // as the fused path: an absent gradient is zero, the moments decay
-          v.assign(tf.sub(v, this.delta(this.slots[i]!, scale === 1 ? g : tf.mul(g, scale), step, epsHat)));
+          v.assign(tf.sub(v, this.delta(this.slots[i]!, scale === 1 ? g : tf.mul(g, scale), step)));
         });
       }
     });
   }
 
   /** Update the moment slots from gradient g and return the parameter change (subtracted from θ). */
-  private delta(slots: tf.Variable[], g: tf.Tensor, step: number, epsHat: number): tf.Tensor {
+  private delta(slots: tf.Variable[], g: tf.Tensor, step: number): tf.Tensor {
     const c = this.config;
     if (c.kind === 'adam') {
       const [m, u] = slots as [tf.Variable, tf.Variable];
       m.assign(tf.add(tf.mul(m, c.beta1), tf.mul(g, 1 - c.beta1)));
       u.assign(tf.add(tf.mul(u, c.beta2), tf.mul(tf.square(g), 1 - c.beta2)));
-      return tf.mul(step, tf.div(m, tf.add(tf.sqrt(u), epsHat)));
+      // m̂ / (√v̂ + ε) in the order of tfjs' AdamOptimizer, with its float32 running β^t, so a run trained before the
+      // engine owned the optimiser reproduces to the bit (step = η_t here; see begin()).
+      const mHat = tf.div(m, this.oneMinusAcc1);
+      const vHat = tf.div(u, this.oneMinusAcc2);
+      return tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), c.epsilon)), step);
     }
     const u = slots[0]!;
     u.assign(tf.add(tf.mul(u, c.momentum), g));
