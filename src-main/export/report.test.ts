@@ -25,6 +25,8 @@ function run(id: number, name: string, family: string, metrics: Record<string, n
     notes: '',
     tags: [],
     starred: false,
+    verdict: null,
+    evidence: null,
   };
   return {
     run: r,

@@ -79,6 +79,28 @@ describe('JobRunner', () => {
     expect(statuses).toEqual(['running', 'completed']);
   });
 
+  it('judges each finished run once and stores the verdict with its evidence', async () => {
+    const { repos, runner, newRun } = setup();
+    const good = newRun(1);
+    const diverged = newRun(669);
+    const crashed = newRun(667);
+    for (const r of [good, diverged, crashed]) runner.enqueue(r.id);
+    const g = await waitFor(repos, good.id, ['completed', 'failed']);
+    expect(g.verdict?.verdict).toBe('caution');
+    expect(g.verdict?.reasons.map((r) => r.code)).toEqual(['not-converged']);
+    expect(g.evidence?.status).toBe('completed');
+    const d = await waitFor(repos, diverged.id, ['completed', 'failed']);
+    expect(d.status).toBe('failed');
+    expect(d.metrics).toMatchObject({ steps: 12, non_finite_steps: 3 });
+    expect(d.verdict?.verdict).toBe('failed');
+    expect(d.verdict?.reasons[0]?.code).toBe('diverged');
+    expect(d.verdict?.reasons[0]?.message).toMatch(/step 12.*-5\.650e\+13/);
+    const c = await waitFor(repos, crashed.id, ['completed', 'failed']);
+    expect(c.verdict?.verdict).toBe('failed');
+    expect(c.verdict?.reasons[0]?.message).toMatch(/exit code 3/);
+    await runner.whenIdle();
+  });
+
   it('cancels a running job, and a queued one without starting it', async () => {
     const { repos, runner, newRun } = setup();
     const a = newRun(999);

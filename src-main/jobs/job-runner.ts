@@ -13,6 +13,7 @@ import { describeStorageError } from '../storage/storage-errors';
 import { dropLease, heldElsewhere, LEASE_HEARTBEAT_MS, takeLease, touchLease } from './run-lease';
 import { trainingResourceLimits } from './memory-estimate';
 import { secondDatasetId } from './adapters';
+import { runVerdict, type RunVerdict, type VerdictEvidence } from '../../src-shared/domain/verdict';
 
 export interface WorkerLike {
   postMessage(msg: ToWorker): void;
@@ -90,7 +91,12 @@ export class JobRunner {
   /** Final states the database could not take yet (a full disk): retried until they are written. */
   private readonly unwritten = new Map<
     number,
-    { status: 'completed' | 'failed' | 'cancelled'; error: string | null; metrics?: Record<string, number> }
+    {
+      status: 'completed' | 'failed' | 'cancelled';
+      error: string | null;
+      metrics?: Record<string, number>;
+      verdict: { verdict: RunVerdict; evidence: VerdictEvidence };
+    }
   >();
   private retryTimer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -287,13 +293,13 @@ export class JobRunner {
         repos.artifacts.put(a.runId, msg.kind, msg.name, msg.data);
         break;
       case 'completed':
-        this.settle(a, 'completed', null, msg.metrics);
+        this.settle(a, 'completed', null, msg.metrics, msg.evidence);
         break;
       case 'cancelled':
-        this.settle(a, 'cancelled', null, msg.metrics);
+        this.settle(a, 'cancelled', null, msg.metrics, msg.evidence);
         break;
       case 'failed':
-        this.settle(a, 'failed', msg.message, {});
+        this.settle(a, 'failed', msg.message, msg.metrics ?? {}, msg.evidence);
         break;
     }
   }
@@ -303,13 +309,14 @@ export class JobRunner {
     status: 'completed' | 'failed' | 'cancelled',
     error: string | null,
     metrics: Record<string, number>,
+    evidence: VerdictEvidence = {},
   ): void {
     if (a.settled) return;
     a.settled = true;
     if (a.killTimer) clearTimeout(a.killTimer);
     const final = a.cancelRequested && status === 'completed' ? 'cancelled' : status;
     this.active.delete(a.runId);
-    this.finish(a.runId, final, error, Object.keys(metrics).length ? metrics : undefined);
+    this.finish(a.runId, final, error, Object.keys(metrics).length ? metrics : undefined, evidence);
     this.publishStatus(a.runId);
     // Let the worker exit on its own after a final message; make sure it does.
     setTimeout(() => void a.worker.terminate().catch(() => 0), 1000).unref();
@@ -326,15 +333,19 @@ export class JobRunner {
     status: 'completed' | 'failed' | 'cancelled',
     error: string | null,
     metrics?: Record<string, number>,
+    evidence: VerdictEvidence = {},
   ): void {
+    // The verdict is judged here, once, from what the worker found and how the run ended (src-shared/domain/verdict).
+    const judged = { ...evidence, status, error: evidence.error ?? error };
+    const verdict = { verdict: runVerdict(judged), evidence: judged };
     try {
-      this.opts.repos.runs.finish(runId, status, error, metrics);
+      this.opts.repos.runs.finish(runId, status, error, metrics, verdict);
       this.unwritten.delete(runId);
       this.lease(runId, 'drop');
     } catch (e) {
       const storage = this.opts.dataDir ? describeStorageError(e, this.opts.dataDir) : null;
       const cause = error ?? (storage ? `${storage.message}. ${storage.hint ?? ''}`.trim() : null);
-      this.unwritten.set(runId, { status, error: cause, ...(metrics ? { metrics } : {}) });
+      this.unwritten.set(runId, { status, error: cause, verdict, ...(metrics ? { metrics } : {}) });
       if (!this.retryTimer) {
         this.retryTimer = setInterval(() => this.writeUnwritten(), 2000);
         this.retryTimer.unref();
@@ -345,7 +356,7 @@ export class JobRunner {
   private writeUnwritten(): void {
     for (const [runId, u] of [...this.unwritten]) {
       try {
-        this.opts.repos.runs.finish(runId, u.status, u.error, u.metrics);
+        this.opts.repos.runs.finish(runId, u.status, u.error, u.metrics, u.verdict);
         this.unwritten.delete(runId);
         this.lease(runId, 'drop');
         this.publishStatus(runId);

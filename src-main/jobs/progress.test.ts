@@ -42,6 +42,6 @@ describe('ProgressReporter', () => {
     r.finish('completed', { elbo: -2 });
     expect(sent.map((m) => m.type)).toEqual(['metrics', 'metrics', 'artifact', 'completed']);
     expect(sent[0]).toMatchObject({ points: [{ step: 1 }, { step: 2 }, { step: 3, wall: 0.5 }] });
-    expect(sent[3]).toEqual({ type: 'completed', metrics: { elbo: -2, seconds: 2.5 } });
+    expect(sent[3]).toEqual({ type: 'completed', metrics: { elbo: -2, seconds: 2.5 }, evidence: {} });
   });
 });

@@ -11,6 +11,7 @@
 import { artifactMessage, type ArtifactName, type ArtifactPayloads } from '../../src-shared/domain/artifacts';
 import type { MetricPoint, RunProgress } from '../../src-shared/domain/types';
 import type { FromWorker } from './protocol';
+import type { VerdictEvidence } from '../../src-shared/domain/verdict';
 
 export type RunPhase = RunProgress['phase'];
 
@@ -89,9 +90,21 @@ export class ProgressReporter {
     this.send(artifactMessage(name, data));
   }
 
-  /** Flushes the metrics, then ends the run with its summary (`seconds` added). */
-  finish(status: 'completed' | 'cancelled', metrics: Record<string, number>): void {
+  /**
+   * Flushes the metrics, then ends the run with its summary (`seconds` added) and the evidence its verdict is judged
+   * on (src-shared/domain/verdict.ts: the job runner calls runVerdict and stores both).
+   */
+  finish(status: 'completed' | 'cancelled', metrics: Record<string, number>, evidence: VerdictEvidence = {}): void {
     this.flush();
-    this.send({ type: status, metrics: { ...metrics, seconds: this.wall() } });
+    this.send({ type: status, metrics: { ...metrics, seconds: this.wall() }, evidence });
+  }
+
+  /**
+   * Ends a run that failed on its own terms (it diverged): the message, the counters of what happened, and the
+   * evidence. Adapters call this instead of throwing when they have numbers to keep.
+   */
+  fail(message: string, metrics: Record<string, number>, evidence: VerdictEvidence = {}): void {
+    this.flush();
+    this.send({ type: 'failed', message, metrics: { ...metrics, seconds: this.wall() }, evidence });
   }
 }

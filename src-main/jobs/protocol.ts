@@ -2,6 +2,7 @@
 import type { ArtifactMessage } from '../../src-shared/domain/artifacts';
 import type { BackendName, MetricPoint, RunProgress } from '../../src-shared/domain/types';
 import type { RunSpec } from '../../src-shared/schemas/run-spec';
+import type { VerdictEvidence } from '../../src-shared/domain/verdict';
 
 export interface WorkerInput {
   runId: number;
@@ -21,6 +22,7 @@ export type FromWorker =
   | { type: 'progress'; progress: Omit<RunProgress, 'runId'> }
   | { type: 'metrics'; points: MetricPoint[] }
   | ArtifactMessage
-  | { type: 'completed'; metrics: Record<string, number> }
-  | { type: 'cancelled'; metrics: Record<string, number> }
-  | { type: 'failed'; message: string };
+  | { type: 'completed'; metrics: Record<string, number>; evidence?: VerdictEvidence }
+  | { type: 'cancelled'; metrics: Record<string, number>; evidence?: VerdictEvidence }
+  /** A failed run; a diverged one carries its evidence (step, value) and the counters of what happened. */
+  | { type: 'failed'; message: string; metrics?: Record<string, number>; evidence?: VerdictEvidence };

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { executeRun } from './execute-run';
+import { DivergenceError } from '../engine/inference/train-loop';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol';
 
 const port = parentPort;
@@ -20,7 +21,22 @@ const send = (m: FromWorker) => port.postMessage(m);
 executeRun(workerData as WorkerInput, send, () => cancelled)
   .catch((e: unknown) => {
     const message = e instanceof Error ? e.message : String(e);
-    send({ type: 'failed', message: message.split('\n')[0] ?? message });
+    const first = message.split('\n')[0] ?? message;
+    if (e instanceof DivergenceError) {
+      // Diverged: failed with the step, the value and the counters of what happened (issue 14).
+      const c = e.counters;
+      send({
+        type: 'failed',
+        message: first,
+        metrics: c ? { steps: c.steps, non_finite_steps: c.nonFiniteSteps } : {},
+        evidence: {
+          status: 'failed',
+          error: first,
+          diverged: { step: e.atStep + 1, value: e.value },
+          ...(c ? { nonFiniteSteps: c.nonFiniteSteps } : {}),
+        },
+      });
+    } else send({ type: 'failed', message: first });
   })
   .finally(() => {
     // Give the port a moment to flush, then exit the thread.

@@ -24,6 +24,8 @@ function run(status: RunSummary['status'], finishedAt: string | null = null): Ru
     notes: '',
     tags: [],
     starred: false,
+    verdict: null,
+    evidence: null,
   };
 }
 

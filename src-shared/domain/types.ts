@@ -1,3 +1,4 @@
+import type { RunVerdict, VerdictEvidence } from './verdict';
 /** Domain objects shared by the main process and the UI. Plain data only: they cross IPC and HTTP as JSON. */
 import type { AppErrorData } from '../ipc/app-error';
 import type { RunSpec } from '../schemas/run-spec';
@@ -87,6 +88,10 @@ export interface RunSummary {
   notes: string;
   tags: string[];
   starred: boolean;
+  /** Whether the run worked (src-shared/domain/verdict.ts); null for runs not yet finished or from before verdicts. */
+  verdict: RunVerdict | null;
+  /** The evidence the verdict was judged on. */
+  evidence: VerdictEvidence | null;
 }
 
 /** What deleting a run or a dataset removes, for the confirmation and the result. */

@@ -23,10 +23,14 @@ import { disposeParams } from '../families/params.js';
 
 /** A run stopped because training went astray; `kind` says how (issue 14 adds an exploding bound). */
 export class DivergenceError extends Error {
+  /** What the loop had done when it stopped (set by runLoop / runLoopSync): the run's counters stay honest. */
+  counters: { steps: number; nonFiniteSteps: number } | null = null;
   constructor(
     readonly kind: 'non-finite' | 'exploded',
     readonly atStep: number,
     message: string,
+    /** The bound (or loss) at that step: NaN/±∞ for non-finite, a huge finite value for an explosion. */
+    readonly value: number = Number.NaN,
   ) {
     super(message);
     this.name = 'DivergenceError';
@@ -50,6 +54,7 @@ export class NonFiniteError extends DivergenceError {
       `Training diverged: the loss was not finite for ${steps} steps in a row; lower the learning rate${lr} or set ` +
         `clipNorm (e.g. 10), or check the model for log(0) / overflow. Step ${atStep} gave loss ${last.loss}${bound}${norm}; ` +
         'the run was stopped before writing NaNs.',
+      last.bound ?? last.loss,
     );
     this.name = 'NonFiniteError';
   }
@@ -344,6 +349,7 @@ export async function runLoop<S>(loop: TrainLoop<S>): Promise<LoopSummary> {
     }
     return loop.finish();
   } catch (e) {
+    if (e instanceof DivergenceError) e.counters = { steps: loop.step, nonFiniteSteps: loop.nonFiniteSteps };
     loop.dispose();
     throw e;
   }
@@ -355,6 +361,7 @@ export function runLoopSync<S>(loop: TrainLoop<S>): LoopSummary {
     while (loop.advance() !== null);
     return loop.finish();
   } catch (e) {
+    if (e instanceof DivergenceError) e.counters = { steps: loop.step, nonFiniteSteps: loop.nonFiniteSteps };
     loop.dispose();
     throw e;
   }

@@ -187,4 +187,17 @@ CREATE INDEX models_imported ON models(imported_at);
     name: 'run-spec-training-block',
     run: upgradeStoredSpecs,
   },
+  {
+    version: 6,
+    name: 'run-verdicts',
+    // One verdict per run (src-shared/domain/verdict.ts): the level for filtering, the verdict with its reasons, and
+    // the evidence it was judged on (so a page can show the numbers). Runs from before verdicts keep NULL: "not
+    // assessed", never a made-up "ok".
+    sql: `
+ALTER TABLE runs ADD COLUMN verdict TEXT CHECK (verdict IN ('ok', 'caution', 'failed'));
+ALTER TABLE runs ADD COLUMN verdict_json TEXT;
+ALTER TABLE runs ADD COLUMN evidence_json TEXT;
+CREATE INDEX runs_verdict ON runs(verdict);
+`,
+  },
 ];

@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import { runVerdict, type RunVerdict, type VerdictEvidence } from '../../../src-shared/domain/verdict';
 import type { BackendName, RunStatus, RunSummary } from '../../../src-shared/domain/types';
 import { specFamilyLabel, specObjectiveLabel, type RunSpec } from '../../../src-shared/schemas/run-spec';
 
@@ -23,6 +24,9 @@ interface Row {
   notes: string;
   tags_json: string;
   starred: number;
+  verdict: string | null;
+  verdict_json: string | null;
+  evidence_json: string | null;
 }
 
 const SELECT = `SELECT r.*, d.name AS dataset_name FROM runs r JOIN datasets d ON d.id = r.dataset_id`;
@@ -50,6 +54,8 @@ const toRun = (r: Row): RunSummary => {
     notes: r.notes,
     tags: JSON.parse(r.tags_json) as string[],
     starred: r.starred === 1,
+    verdict: r.verdict_json ? (JSON.parse(r.verdict_json) as RunVerdict) : null,
+    evidence: r.evidence_json ? (JSON.parse(r.evidence_json) as VerdictEvidence) : null,
   };
 };
 
@@ -216,19 +222,30 @@ export class RunsRepo {
       .run(backend, now(), id);
   }
 
-  /** Final state; refuses to leave a terminal state (a cancelled run stays cancelled). */
+  /** Final state and its verdict; refuses to leave a terminal state (a cancelled run stays cancelled). */
   finish(
     id: number,
     status: 'completed' | 'failed' | 'cancelled',
     error: string | null,
     metrics?: Record<string, number>,
+    judged?: { verdict: RunVerdict; evidence: VerdictEvidence },
   ): void {
     this.db
       .prepare(
-        `UPDATE runs SET status = ?, error = ?, finished_at = ?, metrics_json = COALESCE(?, metrics_json)
+        `UPDATE runs SET status = ?, error = ?, finished_at = ?, metrics_json = COALESCE(?, metrics_json),
+         verdict = ?, verdict_json = ?, evidence_json = ?
          WHERE id = ? AND status IN ('queued', 'running')`,
       )
-      .run(status, error, now(), metrics ? JSON.stringify(metrics) : null, id);
+      .run(
+        status,
+        error,
+        now(),
+        metrics ? JSON.stringify(metrics) : null,
+        judged?.verdict.verdict ?? null,
+        judged ? JSON.stringify(judged.verdict) : null,
+        judged ? JSON.stringify(judged.evidence) : null,
+        id,
+      );
   }
 
   /**
@@ -239,14 +256,16 @@ export class RunsRepo {
     const running = (this.db.prepare(`SELECT id FROM runs WHERE status = 'running'`).all() as { id: number }[])
       .map((r) => r.id)
       .filter((id) => !ownedElsewhere(id));
+    const error = 'Interrupted: ELBO Studio stopped while this run was training. Re-run it to train again.';
+    const evidence: VerdictEvidence = { status: 'failed', error };
     const fail = this.db.prepare(
-      `UPDATE runs SET status = 'failed', finished_at = ?,
-       error = 'Interrupted: ELBO Studio stopped while this run was training. Re-run it to train again.'
-       WHERE id = ? AND status = 'running'`,
+      `UPDATE runs SET status = 'failed', finished_at = ?, error = ?, verdict = 'failed', verdict_json = ?,
+       evidence_json = ? WHERE id = ? AND status = 'running'`,
     );
     const at = now();
+    const verdict = JSON.stringify(runVerdict(evidence));
     this.db.transaction(() => {
-      for (const id of running) fail.run(at, id);
+      for (const id of running) fail.run(at, error, verdict, JSON.stringify(evidence), id);
     })();
     const queued = (
       this.db.prepare(`SELECT id FROM runs WHERE status = 'queued' ORDER BY id`).all() as { id: number }[]
