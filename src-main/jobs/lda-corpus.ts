@@ -21,6 +21,7 @@ export async function ldaCorpusFor(
   datasetDir: string,
   spec: Pick<LdaRunSpec, 'textColumn' | 'prep'>,
   onProgress?: (p: { documents: number }) => void,
+  opts: { sequences?: boolean } = {},
 ): Promise<{ corpus: Corpus; report: TextPrepReport; cached: boolean }> {
   const col = ds.schema.find((c) => c.name === spec.textColumn);
   if (!col) {
@@ -35,7 +36,7 @@ export async function ldaCorpusFor(
   }
   const dir = path.join(datasetDir, 'corpora', corpusKey(spec));
   if (fs.existsSync(path.join(dir, 'meta.json'))) {
-    const corpus = loadCorpus(dir);
+    const corpus = loadCorpus(dir, opts);
     return { corpus, report: corpus.report as TextPrepReport, cached: true };
   }
   // The column streams into preparation a chunk at a time (never all texts as strings at once).
@@ -55,7 +56,7 @@ export async function ldaCorpusFor(
   }
   // Read back (SharedArrayBuffers, exact-size arrays): the threads share it uncopied and the preparation's growth
   // buffers are released.
-  return { corpus: loadCorpus(dir), report, cached: false };
+  return { corpus: loadCorpus(dir, opts), report, cached: false };
 }
 
 /**

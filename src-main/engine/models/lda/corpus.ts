@@ -229,3 +229,11 @@ export function sharedCorpus(c: Corpus): Corpus {
   if (c.seqIds) out.seqIds = sharedCopy(c.seqIds);
   return out;
 }
+
+/** 1 for each document with no in-vocabulary word (its θ is the prior mean), else 0. */
+export function emptyFlags(c: Pick<Corpus, 'docPtr'>): Uint8Array {
+  const D = c.docPtr.length - 1;
+  const out = new Uint8Array(D);
+  for (let d = 0; d < D; d++) out[d] = c.docPtr[d + 1] === c.docPtr[d] ? 1 : 0;
+  return out;
+}
