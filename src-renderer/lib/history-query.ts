@@ -8,7 +8,7 @@ import type { BackendName, RunStatus, RunSummary } from '../../src-shared/domain
 
 export const HISTORY_MODELS = ['vae', 'lda', 'bnn', 'glm'] as const;
 export const HISTORY_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
-export const HISTORY_BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const HISTORY_BACKENDS: readonly BackendName[] = ['tensorflow', 'native', 'wasm', 'cpu'];
 /** Columns the table sorts by: all in SQL except `metric` (the headline metric differs per model; sorted here). */
 export const HISTORY_SORTS = [
   'created',

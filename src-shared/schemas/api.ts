@@ -81,7 +81,7 @@ export const runsSearchArgs = z
     family: z.string().max(100).optional(),
     objective: z.string().max(100).optional(),
     status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']).optional(),
-    backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+    backend: z.enum(['tensorflow', 'native', 'wasm', 'cpu']).optional(),
     starred: z.boolean().optional(),
     tag: z.string().max(100).optional(),
     /** Started (or, for a queued run, created) at or after this instant / before this instant (ISO 8601). */
