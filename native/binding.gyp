@@ -3,8 +3,8 @@
     {
       "target_name": "elbo_native",
       "sources": ["elbo_native.c"],
-      "cflags": ["-O3", "-std=gnu11", "-fno-strict-aliasing"],
-      "libraries": ["-lpthread"],
+      "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-strict-aliasing"],
+      "libraries": ["-lpthread", "-lm"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

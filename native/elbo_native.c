@@ -14,9 +14,16 @@
  * M ≥ N, else by columns), each packing its own panels; the pool serves one caller at a time, a concurrent caller
  * computes on its own thread.
  *
+ * Also one fused Adam update (Kingma & Ba 2015) per parameter tensor, in tfjs' order of float32 operations so a run
+ * reproduces the wasm backend's op-by-op update bit for bit (the file is compiled with -ffp-contract=off):
+ *   m' = m·β₁ + g·(1 − β₁),  v' = v·β₂ + g²·(1 − β₂),  θ' = θ − ((m' / (1 − β₁ᵗ)) / (√(v' / (1 − β₂ᵗ)) + ε)) · η.
+ *
  * Exports: gemm(buffer, aOff, bOff, cOff, M, N, K, transA, transB, biasOff, act, batchA, batchB, batch)
+ *          adam(buffer, thetaOff, mOff, vOff, gOff, thetaOut, mOut, vOut, n, β₁, 1 − β₁, β₂, 1 − β₂, 1 − β₁ᵗ,
+ *               1 − β₂ᵗ, ε, η)
  *          info() → { isa, threads, maxThreads }; setThreads(n) → n.
  */
+#include <math.h>
 #include <node_api.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -432,6 +439,61 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* One Adam update of n parameters (see the header); outputs may not alias inputs. Float32 throughout. */
+static void adam_update(const float *theta, const float *m, const float *v, const float *g, float *to, float *mo,
+                        float *vo, size_t n, const float c[9]) {
+  const float b1 = c[0], omb1 = c[1], b2 = c[2], omb2 = c[3], oma1 = c[4], oma2 = c[5], eps = c[6], step = c[7];
+  for (size_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * omb1;
+    const float gg = gi * gi;
+    const float vi = v[i] * b2 + gg * omb2;
+    const float mhat = mi / oma1;
+    const float vhat = vi / oma2;
+    const float den = sqrtf(vhat) + eps;
+    const float d = (mhat / den) * step;
+    mo[i] = mi;
+    vo[i] = vi;
+    to[i] = theta[i] - d;
+  }
+}
+
+static napi_value js_adam(napi_env env, napi_callback_info info) {
+  size_t argc = 17;
+  napi_value argv[17];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 17) {
+    napi_throw_type_error(env, NULL, "elbo_native.adam expects 17 arguments");
+    return NULL;
+  }
+  void *data = NULL;
+  size_t bytes = 0;
+  bool isAb = false;
+  CHECK(napi_is_arraybuffer(env, argv[0], &isAb));
+  if (!isAb) {
+    napi_throw_type_error(env, NULL, "elbo_native.adam: argument 0 must be an ArrayBuffer");
+    return NULL;
+  }
+  CHECK(napi_get_arraybuffer_info(env, argv[0], &data, &bytes));
+  double off[7], n = 0, cd[8];
+  for (int i = 0; i < 7; i++) CHECK(napi_get_value_double(env, argv[1 + i], &off[i]));
+  CHECK(napi_get_value_double(env, argv[8], &n));
+  for (int i = 0; i < 8; i++) CHECK(napi_get_value_double(env, argv[9 + i], &cd[i]));
+  for (int i = 0; i < 7; i++) {
+    if (off[i] < 0 || off[i] + 4.0 * n > bytes || ((int64_t)off[i]) % 4 != 0) {
+      napi_throw_range_error(env, NULL, "elbo_native.adam: operands outside the buffer or misaligned");
+      return NULL;
+    }
+  }
+  float c[9];
+  for (int i = 0; i < 8; i++) c[i] = (float)cd[i];
+  uint8_t *b = (uint8_t *)data;
+  adam_update((const float *)(b + (size_t)off[0]), (const float *)(b + (size_t)off[1]),
+              (const float *)(b + (size_t)off[2]), (const float *)(b + (size_t)off[3]), (float *)(b + (size_t)off[4]),
+              (float *)(b + (size_t)off[5]), (float *)(b + (size_t)off[6]), (size_t)n, c);
+  return NULL;
+}
+
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, isa, threads, maxThreads;
@@ -467,6 +529,7 @@ NAPI_MODULE_INIT() {
   pthread_once(&g_once, choose_kernel);
   napi_property_descriptor props[] = {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
   };

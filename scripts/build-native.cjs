@@ -57,8 +57,21 @@ function viaCompiler(notes) {
     return false;
   }
   const cc = process.env.CC || 'cc';
-  const args = ['-O3', '-std=gnu11', '-fPIC', '-shared', '-DNAPI_VERSION=8', `-I${inc}`, src, '-o', out, '-lpthread'];
-  if (process.platform === 'darwin') args.splice(4, 0, '-undefined', 'dynamic_lookup');
+  const args = [
+    '-O3',
+    '-std=gnu11',
+    '-ffp-contract=off',
+    '-fPIC',
+    '-shared',
+    '-DNAPI_VERSION=8',
+    `-I${inc}`,
+    src,
+    '-o',
+    out,
+    '-lpthread',
+    '-lm',
+  ];
+  if (process.platform === 'darwin') args.splice(5, 0, '-undefined', 'dynamic_lookup');
   fs.mkdirSync(outDir, { recursive: true });
   const r = spawnSync(cc, args, { encoding: 'utf8' });
   if (r.error || r.status !== 0) {

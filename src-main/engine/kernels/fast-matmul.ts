@@ -286,10 +286,12 @@ export function installFastMatMul(): boolean {
   return true;
 }
 
-/** Switch between the SIMD kernel (true) and tfjs' own (false) — for before/after benchmarks. */
+/**
+ * Switch between the SIMD kernel (true) and tfjs' own (false) — for before/after benchmarks. A native GEMM switched
+ * on by setNativeMatMul stays chosen: products go back to it when the kernels are installed again.
+ */
 export function setFastMatMul(on: boolean): boolean {
   if (on) return installFastMatMul();
-  native = null;
   for (const k of originals) {
     tf.unregisterKernel(k.kernelName, k.backendName);
     tf.registerKernel(k);
@@ -316,6 +318,20 @@ export function setNativeMatMul(on: boolean): boolean {
   }
   native = n.kernels;
   return true;
+}
+
+/** The native kernels when they serve the active wasm backend, else null. */
+export function activeNative(): NativeKernels | null {
+  return native && fastMatMulActive() ? native : null;
+}
+
+/** Byte offset of a tensor's data on the active wasm backend's heap, and that heap. */
+export function wasmHeap(): { buffer: ArrayBuffer; offsetOf(t: tf.TensorInfo): number; backend: unknown } | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const memory = memoryOf(backend.wasm);
+  if (!memory) return null;
+  return { buffer: memory.buffer as ArrayBuffer, offsetOf: (t) => offsetOf(backend, t), backend };
 }
 
 /** Which code computes the wasm backend's matrix products now. */

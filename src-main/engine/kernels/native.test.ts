@@ -159,6 +159,37 @@ describe("the 'native' backend", () => {
   );
 
   it.skipIf(!loaded.ok)(
+    'updates Adam in one native call per tensor, equal to the op-by-op update to the bit',
+    async () => {
+      const { Optimiser } = await import('../optim/optimisers');
+      const run = async (backend: 'native' | 'wasm') => {
+        await initBackend({ preference: backend });
+        const theta = tf.variable(tf.tensor(randn(70_000, 11), [700, 100]));
+        const b = tf.variable(tf.tensor(randn(100, 12), [100]));
+        const opt = new Optimiser({ kind: 'adam', learningRate: 3e-3, epsilon: 1e-7 }, { theta, b });
+        for (let t = 0; t < 5; t++) {
+          const g = { theta: tf.tensor(randn(70_000, 20 + t), [700, 100]), b: tf.tensor(randn(100, 40 + t), [100]) };
+          opt.apply(g);
+          tf.dispose(Object.values(g));
+        }
+        const out = [theta.dataSync().slice(), b.dataSync().slice()];
+        opt.dispose();
+        theta.dispose();
+        b.dispose();
+        return out;
+      };
+      const { nativeAdamUpdates } = await import('./native-adam');
+      const before = nativeAdamUpdates();
+      const wasm = await run('wasm');
+      expect(nativeAdamUpdates()).toBe(before);
+      const native = await run('native');
+      expect(nativeAdamUpdates()).toBe(before + 10); // 5 steps × 2 tensors
+      expect(Array.from(native[0]!)).toEqual(Array.from(wasm[0]!));
+      expect(Array.from(native[1]!)).toEqual(Array.from(wasm[1]!));
+    },
+  );
+
+  it.skipIf(!loaded.ok)(
     'trains a VAE as the wasm backend does, to float tolerance',
     async () => {
       const n = 256;

@@ -34,6 +34,26 @@ export interface NativeKernels {
     batchB: number,
     batch: number,
   ): void;
+  /** One Adam update of n float32 parameters (kernels/native-adam.ts); outputs θ', m', v' at their own offsets. */
+  adam(
+    buffer: ArrayBuffer,
+    thetaOff: number,
+    mOff: number,
+    vOff: number,
+    gOff: number,
+    thetaOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    oneMinusAcc1: number,
+    oneMinusAcc2: number,
+    epsilon: number,
+    step: number,
+  ): void;
   info(): { isa: string; threads: number; maxThreads: number };
   setThreads(n: number): number;
 }
