@@ -28,11 +28,11 @@ export function gradVarianceOption(a: GradVarianceArtifact, measure: GradMeasure
   const legend: string[] = [];
   groups.forEach((group, i) => {
     const color = PALETTE[i % PALETTE.length]!;
-    const name = a.estimator === 'score' ? `${group} (${own})` : group;
-    legend.push(name);
+    // Both estimators' series carry the group's name: one legend entry toggles the pair.
+    legend.push(group);
     series.push({
       type: 'line',
-      name,
+      name: group,
       color,
       showSymbol: true,
       symbolSize: 6,
@@ -45,11 +45,9 @@ export function gradVarianceOption(a: GradVarianceArtifact, measure: GradMeasure
       ]),
     });
     if (a.estimator === 'score') {
-      const pname = `${group} (pathwise)`;
-      legend.push(pname);
       series.push({
         type: 'line',
-        name: pname,
+        name: group,
         color,
         lineStyle: { type: 'dashed' },
         symbol: 'emptyCircle',
@@ -71,7 +69,20 @@ export function gradVarianceOption(a: GradVarianceArtifact, measure: GradMeasure
     legend: { top: 0, type: 'scroll', data: legend, textStyle: { color: '#495057' } },
     tooltip: {
       trigger: 'axis',
-      valueFormatter: (v) => (typeof v === 'number' ? v.toPrecision(3) : String(v ?? '—')),
+      formatter: (params: unknown) => {
+        const items = (Array.isArray(params) ? params : [params]) as Array<{
+          seriesIndex: number;
+          seriesName: string;
+          marker: string;
+          value: [number, number | null];
+        }>;
+        const lines = items.map((p) => {
+          const which = a.estimator === 'score' ? (p.seriesIndex % 2 === 0 ? ` (${own})` : ' (pathwise)') : '';
+          const v = p.value[1];
+          return `${p.marker}${p.seriesName}${which}: ${typeof v === 'number' ? v.toPrecision(3) : '—'}`;
+        });
+        return [`step ${items[0]?.value[0] ?? ''}`, ...lines].join('<br/>');
+      },
     },
     xAxis: {
       type: 'value',
