@@ -84,6 +84,8 @@ export const runsSearchArgs = z
     backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
     starred: z.boolean().optional(),
     tag: z.string().max(100).optional(),
+    /** The run's verdict; 'none' = a finished run without one ("not assessed"). */
+    verdict: z.enum(['ok', 'caution', 'failed', 'none']).optional(),
     /** Started (or, for a queued run, created) at or after this instant / before this instant (ISO 8601). */
     startedFrom: z.iso.datetime({ offset: true }).optional(),
     startedBefore: z.iso.datetime({ offset: true }).optional(),
@@ -101,6 +103,7 @@ export const runsSearchArgs = z
         'backend',
         'started',
         'starred',
+        'verdict',
       ])
       .default('created'),
     order: z.enum(['asc', 'desc']).default('desc'),
