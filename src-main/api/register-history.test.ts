@@ -152,8 +152,8 @@ describe('history', () => {
     expect((await h['runs:search']({ sort: 'created', order: 'desc', limit: 100, verdict: 'none' }))[0]!.verdict).toBe(
       null,
     );
-    // Best first when descending; runs without a verdict (newest first) last.
-    expect(await q({ sort: 'verdict', order: 'desc' })).toEqual([ok, caution, failed, queued, old]);
+    // Worst first when ascending; runs without a verdict last (ties: newest first).
+    expect(await q({ sort: 'verdict', order: 'asc' })).toEqual([failed, caution, ok, queued, old]);
     expect(invokeSchemas['runs:search'].safeParse({ verdict: 'great' }).success).toBe(false);
   });
 

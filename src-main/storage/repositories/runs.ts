@@ -218,8 +218,8 @@ export class RunsRepo {
       backend: `COALESCE(r.backend, '')`,
       started: 'COALESCE(r.started_at, r.created_at)',
       starred: 'r.starred',
-      // Worst last when descending: ok, caution, failed, then runs without a verdict.
-      verdict: `CASE r.verdict WHEN 'ok' THEN 3 WHEN 'caution' THEN 2 WHEN 'failed' THEN 1 ELSE 0 END`,
+      // Ascending: worst first (failed, caution, ok), then runs without a verdict.
+      verdict: `CASE r.verdict WHEN 'failed' THEN 0 WHEN 'caution' THEN 1 WHEN 'ok' THEN 2 ELSE 3 END`,
     }[f.sort ?? 'created'];
     const order = f.order === 'asc' ? 'ASC' : 'DESC';
     const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sortCol} ${order}, r.id DESC LIMIT ?`;
