@@ -123,7 +123,16 @@ describe('HTML report', () => {
     // The evaluation's rows and K are stated where the run has one.
     expect(rep.html).toContain('from one evaluation on the same 27 rows with K = 100 draws per row');
     expect(verdictHtml({ status: 'running', verdict: null })).toContain('none yet');
-    expect(verdictHtml({ status: 'completed', verdict: { verdict: 'ok', reasons: [] } })).toContain('✓ ok');
+    expect(verdictHtml({ status: 'completed', verdict: { verdict: 'ok', reasons: [] } })).toContain(
+      'no problem found in what the run measured (nothing beyond finishing)',
+    );
+    expect(
+      verdictHtml({
+        status: 'completed',
+        verdict: { verdict: 'ok', reasons: [] },
+        evidence: { status: 'completed', convergence: { converged: true, relativeChange: 0.001, tolerance: 0.01 } },
+      }),
+    ).toContain('✓ ok</span> <span class="muted">no problem found in what the run measured: convergence</span>');
   });
 
   it('helpers: escaping and flattening', () => {

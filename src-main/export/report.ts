@@ -15,6 +15,7 @@ import {
 } from '../../src-shared/domain/metric-direction';
 import { formatMeanSe as formatMeanSeWith } from '../../src-shared/stats/format';
 import { checkSvg } from '../../src-shared/schemas/chart-svg';
+import type { VerdictEvidence } from '../../src-shared/domain/verdict';
 
 export interface ReportRun {
   run: RunSummary;
@@ -231,11 +232,27 @@ function modelCharts(runs: ReportRun[], charts: string[], skip: ReadonlySet<stri
 
 const formatMeanSe = (m: number, se: number): string => formatMeanSeWith(m, se, fmt);
 
+const CHECKS: [keyof VerdictEvidence, string][] = [
+  ['nonFiniteSteps', 'non-finite steps'],
+  ['convergence', 'convergence'],
+  ['khat', 'PSIS k̂'],
+  ['rowKhat', 'per-row k̂'],
+  ['collapse', 'latent collapse'],
+  ['gradientSnr', 'gradient noise'],
+  ['perplexityRising', 'held-out perplexity'],
+];
+/** ": convergence, PSIS k̂" — what an "ok" was judged on (" (nothing beyond finishing)" when nothing was). */
+function checkedText(e: VerdictEvidence | null | undefined): string {
+  const seen = CHECKS.filter(([k]) => e?.[k] !== undefined && e?.[k] !== null).map(([, l]) => l);
+  return seen.length ? `: ${seen.join(', ')}` : ' (nothing beyond finishing)';
+}
 const VERDICT_TEXT = { ok: '✓ ok', caution: '! caution', failed: '✕ failed' } as const;
 const SEVERITY_ORDER = { failed: 0, caution: 1, info: 2 } as const;
 
 /** A run's verdict: the level, then each reason (worst first) with its remedy; "not assessed" for a run without one. */
-export function verdictHtml(run: Pick<RunSummary, 'status' | 'verdict'>): string {
+export function verdictHtml(
+  run: Pick<RunSummary, 'status' | 'verdict'> & { evidence?: VerdictEvidence | null },
+): string {
   const v = run.verdict;
   if (!v) {
     return run.status === 'queued' || run.status === 'running'
@@ -250,7 +267,7 @@ export function verdictHtml(run: Pick<RunSummary, 'status' | 'verdict'>): string
             `<li class="${r.severity}">${escapeHtml(r.message)}<br><span class="muted">${escapeHtml(r.remedy)}</span></li>`,
         )
         .join('')}</ul>`
-    : ' <span class="muted">no problem found</span>';
+    : ` <span class="muted">no problem found in what the run measured${checkedText(run.evidence)}</span>`;
   return `<span class="verdict ${v.verdict}">${VERDICT_TEXT[v.verdict]}</span>${list}`;
 }
 
