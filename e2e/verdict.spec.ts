@@ -16,6 +16,17 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: path.join(shots, `verdict-${name}.png`), fullPage: true });
 }
 
+/** One section, cut from a full-page screenshot (an element screenshot would put the sticky header over it). */
+async function shotOf(page: Page, testid: string, name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(200);
+  const clip = await page.getByTestId(testid).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
+  });
+  await page.screenshot({ path: path.join(shots, `verdict-${name}.png`), fullPage: true, clip });
+}
+
 test.describe.serial('run verdicts', () => {
   let server: E2eServer;
   let token = '';
@@ -163,8 +174,8 @@ test.describe.serial('run verdicts', () => {
       await expect(row.getByTestId('metric-diff')).toContainText(/paired, \d+ rows\s*·\s*within noise/);
     }
     await expect(page.getByTestId('compare-runs').getByTestId('compare-run-verdict')).toHaveCount(2);
-    await page.getByTestId('compare-metrics').scrollIntoViewIfNeeded();
     await shot(page, 'compare');
+    await shotOf(page, 'compare-metrics', 'compare-metrics');
   });
 
   test('history: a verdict column, sortable, and a filter (ok / caution / failed / not assessed)', async ({ page }) => {
