@@ -35,9 +35,9 @@ Model (fit):
   --splits N            bnn: random train/test splits (default 1; the benchmark protocol uses 20)
   --test-fraction F     bnn: share of rows in each test split (default 0.1)
   --text-column COL     lda: the column holding the documents
-  --topics K            lda: number of topics (default 20)
+  --topics K            lda: number of topics (default 10)
   --method online|batch lda: online SVI (default; tau0 1024, kappa 0.5) or batch variational EM
-  --passes N            lda: passes over the documents (default 5)
+  --passes N            lda: passes over the documents (default 10)
   --heldout-fraction F  lda: share of documents held out for perplexity (default 0.1)
   --language CODE       lda: stop-word language (default en; none for no stop words)
   --heldout FILE.csv    lda: score held-out perplexity on this file's documents (same text column); training uses
@@ -395,15 +395,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
               : {}),
             ...(opts.has('language')
               ? {
-                  prep: {
-                    language: opts.get('language')!,
-                    extraStopWords: [],
-                    minTokenLength: 3,
-                    minDf: 5,
-                    maxDf: 0.5,
-                    maxVocab: 10_000,
-                    bigrams: false,
-                  },
+                  prep: { language: opts.get('language')! },
                 }
               : {}),
             ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),

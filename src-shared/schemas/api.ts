@@ -142,15 +142,7 @@ export const textPreviewArgs = z
   .object({
     datasetId: id,
     textColumn: z.string().min(1, 'Choose a text column'),
-    prep: textPrepSchema.default({
-      language: 'en',
-      extraStopWords: [],
-      minTokenLength: 3,
-      minDf: 5,
-      maxDf: 0.5,
-      maxVocab: 10_000,
-      bigrams: false,
-    }),
+    prep: textPrepSchema.prefault({}),
   })
   .strict();
 export const ldaDocumentArgs = z.object({ runId: id, row: z.number().int().min(0) }).strict();
