@@ -58,5 +58,6 @@ test.describe.serial('gradient-noise readout', () => {
     await expect(page.getByTestId('final-metrics').locator('tr[data-metric="grad_snr_min"]')).toBeVisible();
     await page.waitForTimeout(600);
     await shotOf(page, 'grad-variance', 'score-vae');
+    await page.screenshot({ path: path.join(shots, 'grad-variance-run-page.png'), fullPage: true });
   });
 });
