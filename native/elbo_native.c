@@ -10,9 +10,9 @@
  * A into MC × KC blocks of MR-row panels (packing makes transposed operands free), and an MR × NR micro-kernel keeps
  * that block of C in registers: 6 × 16 with AVX2 + FMA (12 ymm accumulators, 2 loads of B and 6 broadcasts of A per
  * k), chosen at run time by CPUID; otherwise a portable C kernel of the same shape that the compiler vectorises with
- * the baseline ISA (SSE2 on x86-64). Large products are split over a small pool of POSIX threads (by rows of C when
- * M ≥ N, else by columns), each packing its own panels; the pool serves one caller at a time, a concurrent caller
- * computes on its own thread.
+ * the baseline ISA (SSE2 on x86-64). Large products are shared with a small pool of POSIX threads (chunks of rows of C
+ * when M ≥ N, else of columns, claimed from an atomic counter; each thread packs its own panels; see "thread pool");
+ * the pool serves one caller at a time, a concurrent caller computes on its own thread.
  *
  * Also one fused Adam update (Kingma & Ba 2015) per parameter tensor, in tfjs' order of float32 operations so a run
  * reproduces the wasm backend's op-by-op update bit for bit (the file is compiled with -ffp-contract=off):
@@ -280,40 +280,71 @@ static int region(const Product *p, int m0, int m1, int n0, int n1, Scratch *s) 
   return 1;
 }
 
-/* ---------------------------------------------------------------- thread pool */
+/* ---------------------------------------------------------------- thread pool
+ *
+ * Work sharing, robust to a busy machine: a large product is cut into chunks of C (about 4 per thread) and the
+ * calling thread and the pool's workers claim chunks from one atomic counter until none is left. The caller never
+ * waits for a worker to be scheduled: if the workers are slow to wake it computes every chunk itself, and it waits
+ * only for chunks a worker has already claimed. The counter carries the job's generation in its high 32 bits, so a
+ * worker waking late cannot claim a chunk of a later job with the earlier job's description.
+ */
+
+#define MAX_CHUNKS 64
 
 typedef struct {
   const Product *p;
-  int m0, m1, n0, n1;
-  int ok;
-} Task;
+  int byRows, nchunks;
+  int bounds[MAX_CHUNKS + 1];
+} Job;
 
 static pthread_mutex_t g_pool_use = PTHREAD_MUTEX_INITIALIZER; /* one caller at a time */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_wake = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t g_done = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t g_done_cv = PTHREAD_COND_INITIALIZER;
 static pthread_t g_workers[MAX_THREADS];
 static Scratch g_worker_scratch[MAX_THREADS];
-static Task g_tasks[MAX_THREADS];
-static int g_started = 0;    /* worker threads running */
-static int g_threads = 1;    /* threads used per product, caller included */
-static long g_generation = 0; /* bumped per dispatched job */
-static int g_pending = 0;
+static Job g_job;
+static uint64_t g_claim = 0;   /* (generation << 32) | (chunks << 16) | next chunk; atomic */
+static int g_done_chunks = 0;  /* atomic */
+static int g_failed = 0;       /* atomic */
+static uint32_t g_generation = 0;
+static int g_started = 0; /* worker threads running */
+static int g_threads = 1; /* threads used per product, caller included */
+
+/* Claims the next chunk of generation `gen`, or −1 when there is none (or the job is not that generation's). */
+static int claim(uint32_t gen) {
+  uint64_t v = __atomic_load_n(&g_claim, __ATOMIC_ACQUIRE);
+  for (;;) {
+    /* The chunk count travels in the word itself: a late worker never reads a job being rewritten. */
+    const int next = (int)(v & 0xffff), n = (int)((v >> 16) & 0xffff);
+    if ((uint32_t)(v >> 32) != gen || next >= n) return -1;
+    if (__atomic_compare_exchange_n(&g_claim, &v, v + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return next;
+  }
+}
+
+static void run_chunk(int c, Scratch *s) {
+  const Job *j = &g_job;
+  const Product *p = j->p;
+  const int ok = j->byRows ? region(p, j->bounds[c], j->bounds[c + 1], 0, p->N, s)
+                           : region(p, 0, p->M, j->bounds[c], j->bounds[c + 1], s);
+  if (!ok) __atomic_store_n(&g_failed, 1, __ATOMIC_RELEASE);
+  if (__atomic_add_fetch(&g_done_chunks, 1, __ATOMIC_ACQ_REL) == j->nchunks) {
+    pthread_mutex_lock(&g_mu);
+    pthread_cond_broadcast(&g_done_cv);
+    pthread_mutex_unlock(&g_mu);
+  }
+}
 
 static void *worker_main(void *arg) {
   const int id = (int)(intptr_t)arg; /* 1 … */
-  long seen = 0;
+  uint32_t seen = 0;
   for (;;) {
     pthread_mutex_lock(&g_mu);
     while (g_generation == seen) pthread_cond_wait(&g_wake, &g_mu);
     seen = g_generation;
-    Task *t = &g_tasks[id];
-    const int has = t->p != NULL;
     pthread_mutex_unlock(&g_mu);
-    if (has) t->ok = region(t->p, t->m0, t->m1, t->n0, t->n1, &g_worker_scratch[id]);
-    pthread_mutex_lock(&g_mu);
-    if (has && --g_pending == 0) pthread_cond_signal(&g_done);
-    pthread_mutex_unlock(&g_mu);
+    int c;
+    while ((c = claim(seen)) >= 0) run_chunk(c, &g_worker_scratch[id]);
   }
   return NULL;
 }
@@ -333,43 +364,41 @@ static __thread Scratch t_scratch; /* the calling thread's own packing buffers *
 
 static int product(const Product *p) {
   const long macs = (long)p->M * p->N * p->K;
-  int T = g_threads;
+  const int T = g_threads;
   if (T > 1 && macs >= PARALLEL_MIN_MACS && pthread_mutex_trylock(&g_pool_use) == 0) {
     ensure_workers(T);
-    T = g_started + 1 < T ? g_started + 1 : T;
-    /* Split C by rows (MR-aligned) when M ≥ N, else by columns (NR-aligned). */
+    const int threads = g_started + 1 < T ? g_started + 1 : T;
+    /* Chunks of rows (MR-aligned) when M ≥ N, else of columns (NR-aligned): about 4 per thread. */
     const int byRows = p->M >= p->N;
     const int len = byRows ? p->M : p->N;
     const int unit = byRows ? MR : NR;
-    const int parts = len >= 2 * unit ? T : 1;
-    int bounds[MAX_THREADS + 1];
-    bounds[0] = 0;
-    for (int t = 1; t < parts; t++) {
-      const int b = round_up((int)((long)len * t / parts), unit);
-      bounds[t] = b > len ? len : b < bounds[t - 1] ? bounds[t - 1] : b;
-    }
-    bounds[parts] = len;
-    if (parts > 1) {
-      pthread_mutex_lock(&g_mu);
-      for (int t = 1; t < MAX_THREADS; t++) g_tasks[t].p = NULL;
-      for (int t = 1; t < parts; t++) {
-        Task *k = &g_tasks[t];
-        k->p = p;
-        k->m0 = byRows ? bounds[t] : 0;
-        k->m1 = byRows ? bounds[t + 1] : p->M;
-        k->n0 = byRows ? 0 : bounds[t];
-        k->n1 = byRows ? p->N : bounds[t + 1];
-        k->ok = 0;
+    const int units = (len + unit - 1) / unit;
+    int n = 4 * threads;
+    if (n > units) n = units;
+    if (n > MAX_CHUNKS) n = MAX_CHUNKS;
+    if (threads > 1 && n > 1) {
+      Job *j = &g_job;
+      j->p = p;
+      j->byRows = byRows;
+      j->nchunks = n;
+      for (int c = 0; c <= n; c++) {
+        const int b = (int)((long)units * c / n) * unit;
+        j->bounds[c] = b > len ? len : b;
       }
-      g_pending = parts - 1;
-      g_generation++;
+      __atomic_store_n(&g_done_chunks, 0, __ATOMIC_RELEASE);
+      __atomic_store_n(&g_failed, 0, __ATOMIC_RELEASE);
+      pthread_mutex_lock(&g_mu);
+      const uint32_t gen = ++g_generation;
+      __atomic_store_n(&g_claim, ((uint64_t)gen << 32) | ((uint64_t)n << 16), __ATOMIC_RELEASE);
       pthread_cond_broadcast(&g_wake);
       pthread_mutex_unlock(&g_mu);
-      int ok = region(p, 0, byRows ? bounds[1] : p->M, 0, byRows ? p->N : bounds[1], &t_scratch);
+      int c;
+      while ((c = claim(gen)) >= 0) run_chunk(c, &t_scratch);
+      /* Only chunks a worker claimed can be outstanding now. */
       pthread_mutex_lock(&g_mu);
-      while (g_pending > 0) pthread_cond_wait(&g_done, &g_mu);
-      for (int t = 1; t < parts; t++) ok = ok && g_tasks[t].ok;
+      while (__atomic_load_n(&g_done_chunks, __ATOMIC_ACQUIRE) < n) pthread_cond_wait(&g_done_cv, &g_mu);
       pthread_mutex_unlock(&g_mu);
+      const int ok = !__atomic_load_n(&g_failed, __ATOMIC_ACQUIRE);
       pthread_mutex_unlock(&g_pool_use);
       return ok;
     }
