@@ -46,14 +46,16 @@ export function rankNormalise(x: Chains): Float64Array[] {
   });
   const order = Array.from({ length: S }, (_, i) => i).sort((a, b) => flat[a]! - flat[b]!);
   const rank = new Float64Array(S);
-  for (let i = 0; i < S; ) {
+  for (let i = 0; i < S;) {
     let j = i;
     while (j + 1 < S && flat[order[j + 1]!] === flat[order[i]!]) j++;
     const r = (i + j) / 2 + 1;
     for (let k = i; k <= j; k++) rank[order[k]!] = r;
     i = j + 1;
   }
-  return x.map((_, c) => Float64Array.from({ length: n }, (_, i) => normalQuantile((rank[c * n + i]! - 0.375) / (S + 0.25))));
+  return x.map((_, c) =>
+    Float64Array.from({ length: n }, (_, i) => normalQuantile((rank[c * n + i]! - 0.375) / (S + 0.25))),
+  );
 }
 
 /** The classic potential scale reduction √((n−1)/n + B/(nW)) of the chains as given (no splitting). */

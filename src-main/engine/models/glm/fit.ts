@@ -59,6 +59,8 @@ export interface FitGlmOptions {
    * optimum; the average sits much closer to it, which shows in PSIS k̂. Not used for SVGD.
    */
   averageFraction?: number;
+  /** Keep this many draws of q (fitting scale, [n, D]) in the result, for coefficient tables (default 0). */
+  keepDraws?: number;
 }
 
 export interface GlmProgress {
@@ -97,6 +99,8 @@ export interface GlmFit {
   backend: string;
   seconds: number;
   posterior: SavedPosterior;
+  /** `keepDraws` draws of q on the fitting scale, row-major [n, D] (absent when keepDraws is 0). */
+  draws?: { n: number; values: Float64Array };
 }
 
 /** The design matrix with a leading column of ones. */
@@ -242,6 +246,13 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
       posterior: savePosterior(family, params),
     };
     if (summary.noiseSigma) out.noiseSigma = summary.noiseSigma;
+    const keep = opts.keepDraws ?? 0;
+    if (!(Number.isInteger(keep) && keep >= 0)) throw new RangeError(`Expected keepDraws ≥ 0, got ${keep}`);
+    if (keep > 0) {
+      const z = tf.tidy(() => family.sample(fold(evalKey, 5), params, keep).z);
+      out.draws = { n: keep, values: Float64Array.from(z.dataSync()) };
+      z.dispose();
+    }
     return out;
   } finally {
     dispose();
