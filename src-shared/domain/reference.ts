@@ -117,3 +117,25 @@ export interface ReferenceComparison {
   /** Names in one table and not the other (not compared). */
   unmatched: string[];
 }
+
+/** A reference posterior job, by cache key (reference/service.ts). */
+export interface ReferenceJobStatus {
+  /** sha-256 of dataset content, model spec fields and sampler settings. */
+  key: string;
+  datasetId: number;
+  /** none: not stored and not started. */
+  status: 'none' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  progress: { fraction: number; phase: 'warmup' | 'sampling'; divergences: number } | null;
+  error: string | null;
+  reference: ReferencePosterior | null;
+  /** True when the completed reference was read from the store (no resampling). */
+  cached: boolean;
+  /** Wall-clock seconds the reference took to compute (completed only). */
+  seconds: number | null;
+}
+
+/** A GLM run's reference and, once it is there, the run's coefficient table compared with it. */
+export interface RunReference extends ReferenceJobStatus {
+  runId: number;
+  comparison: ReferenceComparison | null;
+}

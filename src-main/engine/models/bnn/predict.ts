@@ -73,7 +73,6 @@ export function predictDraws(
   return { task: 'regression', n, S, mu, sigma };
 }
 
-
 /**
  * Quantile p of the mixture (1/S) Σ_s N(μ_s, σ_s²) of row i: safeguarded Newton on F(x) − p with F′ the mixture
  * density, started at the moment-matched normal's quantile, inside the bracket [min μ − 9σ, max μ + 9σ], falling back
