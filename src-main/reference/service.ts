@@ -2,7 +2,7 @@
  * Reference posteriors as a service: `request` returns the stored reference of (dataset content, GLM spec, sampler
  * settings) when there is one — identical, without resampling — else queues a job that runs on its own worker thread
  * (reference.worker.ts, the training workers' heap cap), one job at a time, with progress (`reference:progress`
- * events and `status`) and `cancel`. A finished reference is stored (migration 7) under its cache key.
+ * events and `status`) and `cancel`. A finished reference is stored (migration 8) under its cache key.
  */
 import type { Worker } from 'node:worker_threads';
 import { AppError } from '../../src-shared/ipc/app-error';

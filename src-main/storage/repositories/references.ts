@@ -1,5 +1,5 @@
 /**
- * Stored reference posteriors (migration 7), one per cache key: the hash of the dataset's content, the GLM spec
+ * Stored reference posteriors (migration 8), one per cache key: the hash of the dataset's content, the GLM spec
  * fields the log joint depends on and the sampler settings (reference/cache-key.ts). Only finished references are
  * stored; a running one lives in the ReferenceService.
  */
