@@ -129,6 +129,19 @@ export const trainingSpecSchema = strictObject(
     estimator: z.enum(['reparam', 'score']).default('reparam'),
     /** KL term: auto = closed form where the family allows (Gaussian q, ELBO), else Monte Carlo; analytic forces it. */
     kl: z.enum(['auto', 'analytic', 'mc']).default('auto'),
+    /**
+     * Convergence of the smoothed bound (Stan's ADVI: the mean or median relative change over the last `window`
+     * checkpoints below `tolerance`); every run reports it, `stopWhenConverged` ends the run there. Engine:
+     * inference/train-loop.ts, diagnostics/convergence.ts.
+     */
+    convergence: strictObject(
+      {
+        stopWhenConverged: z.boolean().default(false),
+        tolerance: z.number().min(1e-6).max(0.5).default(0.01),
+        window: z.number().int().min(1).max(100).default(5),
+      },
+      { in: 'training.convergence', prefix: 'training.convergence.', noun: 'a convergence' },
+    ).prefault({}),
   },
   { in: 'training', prefix: 'training.', noun: 'a training' },
   { klAnneal: 'use "anneal"', analyticKl: 'use "kl" ("auto", "analytic" or "mc")' },

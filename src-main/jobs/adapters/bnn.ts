@@ -6,6 +6,8 @@ import { DatasetFile } from '../../data-import';
 import { bnnViews, disposeNet, exportBnnBundle, fitBnnSplits } from '../../engine/models/bnn';
 import { prepareBnnData, resolveBnnColumns, type BnnTable } from '../../engine/models/bnn/data';
 import type { DatasetInfo, ModelAdapter } from './types';
+import { bnnJointPsis } from '../../engine/models/bnn/psis';
+import { convergenceEvidence, convergenceMetrics } from './evidence';
 
 /** Engine input errors keep their message and hint; anything else becomes BAD_REQUEST with a generic fix. */
 function asBadRequest(fn: () => void): void {
@@ -71,6 +73,9 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
         report.flush();
       },
     });
+    const first = fit.first.result;
+    // PSIS k̂ of the first split's joint weight posterior (null for SVGD, whose particles have no density).
+    const joint = isCancelled() ? null : bnnJointPsis(fit.first.model, fit.first.data, { seed: spec.seed });
     try {
       report.artifact('views', bnnViews(fit.first.model, fit.first.data));
       report.artifact('splits', { summary: fit.summary, perSplit: fit.perSplit, secondsPerSplit: fit.secondsPerSplit });
@@ -86,6 +91,17 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
       summary[k] = v.mean;
       if (fit.splits > 1) summary[`${k}_se`] = v.se;
     }
-    report.finish(isCancelled() ? 'cancelled' : 'completed', summary);
+    summary.non_finite_steps = first.nonFiniteSteps;
+    Object.assign(summary, convergenceMetrics(first.convergence, first.convergedStop));
+    if (joint) {
+      summary.psis_khat = joint.khat;
+      summary.ess = joint.ess;
+      summary.psis_samples = joint.samples;
+    }
+    report.finish(isCancelled() ? 'cancelled' : 'completed', summary, {
+      nonFiniteSteps: first.nonFiniteSteps,
+      convergence: convergenceEvidence(first.convergence),
+      khat: joint ? { value: joint.khat, ess: joint.ess, samples: joint.samples } : null,
+    });
   },
 };

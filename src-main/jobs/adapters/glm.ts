@@ -5,6 +5,7 @@ import type { GlmSpec } from '../../../src-shared/schemas/run-spec';
 import { DatasetFile } from '../../data-import';
 import { fitGlm, glmDataFromColumns, standardiseTarget, unstandardiseCoefficients } from '../../engine/models/glm';
 import type { ModelAdapter } from './types';
+import { convergenceEvidence, convergenceMetrics } from './evidence';
 
 const HINT = 'Choose a numeric or two-valued target and numeric predictors.';
 const bad = (message: string): AppError => new AppError('BAD_REQUEST', message, HINT);
@@ -91,13 +92,21 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
           : null,
       posterior: fit.posterior,
     });
-    report.finish('completed', {
+    const metrics: Record<string, number> = {
       final_elbo: fit.finalElbo,
       final_elbo_se: fit.finalElboSe,
       psis_khat: fit.diagnostics.psisKhat,
       ess: fit.diagnostics.ess,
       log_evidence: fit.diagnostics.logEvidence,
       skipped_steps: fit.skippedSteps,
+      non_finite_steps: fit.skippedSteps,
+      steps: fit.steps,
+      ...convergenceMetrics(fit.convergence, fit.convergedStop),
+    };
+    report.finish('completed', metrics, {
+      nonFiniteSteps: fit.skippedSteps,
+      convergence: convergenceEvidence(fit.convergence),
+      khat: { value: fit.diagnostics.psisKhat, ess: fit.diagnostics.ess, samples: fit.diagnostics.samples },
     });
   },
 };
