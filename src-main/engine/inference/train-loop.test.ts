@@ -285,11 +285,11 @@ describe('train loop', () => {
       const e = err as ExplodedError;
       expect(e).toBeInstanceOf(DivergenceError);
       expect(e.kind).toBe('exploded');
-      // Steps 200–203 are the 51st epoch; its checkpoint closes at step 203.
+      // Steps 200–203 (0-based) are the 51st epoch; its checkpoint closes at step index 203, the 204th step.
       expect(e.atStep).toBe(203);
       expect(e.value).toBe(-1e13);
       expect(e.best).toBeCloseTo(-3, 3);
-      expect(e.message).toContain('at step 203 the bound averaged -1.000e+13');
+      expect(e.message).toContain('at step 204 the bound averaged -1.000e+13');
       expect(e.message).toContain('lower the learning rate (now 10) by 10× or set clipNorm');
       expect(e.counters).toEqual({ steps: 204, nonFiniteSteps: 0 });
       // The threshold: a fall just short of EXPLOSION_FACTOR magnitudes below the best passes.
@@ -314,7 +314,7 @@ describe('train loop', () => {
         seed: 1,
       });
       expect(() => runLoopSync(new TrainLoop(tr, { epochs: 1000, learningRate: 1e12 }))).toThrow(
-        /Training diverged: at step 9 the bound averaged .*lower the learning rate \(now 1000000000000\)/,
+        /Training diverged: at step 10 the bound averaged .*lower the learning rate \(now 1000000000000\)/,
       );
       tr.optimiser.dispose();
       disposeParams(tr.params);

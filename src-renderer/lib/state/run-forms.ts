@@ -122,6 +122,7 @@ export function vaeFormFromSpec(spec: VaeSpec): VaeFormState {
     annealEpochs: t.anneal.kind === 'none' ? x.annealEpochs : t.anneal.epochs,
     annealRatio: t.anneal.kind === 'cyclical' ? t.anneal.ratio : x.annealRatio,
     freeBits: t.freeBits,
+    stopWhenConverged: t.convergence.stopWhenConverged,
     gaussianVariance: spec.gaussianVariance,
     noiseVariance: spec.noiseVariance,
     latentType: spec.latentType,
@@ -338,6 +339,8 @@ export interface BnnFormState {
   lrSchedule: 'constant' | 'cosine';
   validationFraction: Num;
   patience: Num;
+  /** training.convergence.stopWhenConverged (not for SVGD, which has no bound). */
+  stopWhenConverged: boolean;
   testFraction: Num;
   splits: Num;
   predictiveSamples: Num;
@@ -408,6 +411,7 @@ export function bnnFormDefaults(
     lrSchedule: 'constant',
     validationFraction: 0.1,
     patience: preset?.patience ?? 30,
+    stopWhenConverged: false,
     testFraction: 0.1,
     splits: 1,
     predictiveSamples: 100,
@@ -442,6 +446,7 @@ export function bnnFormFromSpec(spec: BnnSpec): BnnFormState {
     lrSchedule: schedule.kind === 'cosine' ? 'cosine' : 'constant',
     validationFraction: spec.validationFraction,
     patience: spec.patience,
+    stopWhenConverged: spec.training.convergence.stopWhenConverged,
     testFraction: spec.testFraction,
     splits: spec.splits,
     predictiveSamples: spec.predictiveSamples,
@@ -477,7 +482,7 @@ function bnnFamilyInput(kind: FamilySpec['kind'], param: Num): Record<string, un
 
 export function bnnSpecInput(s: BnnFormState): Record<string, unknown> {
   const hidden = parseHidden(s.hiddenText);
-  const { family, optimiser, flowMaxWeights, initScale, objective, ...rest } = s.keep;
+  const { family, optimiser, flowMaxWeights, initScale, objective, training, ...rest } = s.keep;
   const flow = s.family === 'planar' || s.family === 'radial' || s.family === 'iaf' || s.family === 'coupling';
   return {
     model: 'bnn',
@@ -515,6 +520,11 @@ export function bnnSpecInput(s: BnnFormState): Record<string, unknown> {
     splits: num(s.splits),
     predictiveSamples: num(s.predictiveSamples),
     ...rest,
+    ...(s.stopWhenConverged && s.family !== 'svgd'
+      ? { training: { ...training, convergence: { ...training?.convergence, stopWhenConverged: true } } }
+      : training !== undefined
+        ? { training: { ...training, convergence: { ...training.convergence, stopWhenConverged: false } } }
+        : {}),
     seed: num(s.seed),
   };
 }
