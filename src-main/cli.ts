@@ -343,7 +343,12 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     ...(optimiserKind === 'sgd' && numberOpt(opts, 'momentum', false) !== undefined
       ? { momentum: numberOpt(opts, 'momentum', false) }
       : {}),
-    ...(opts.has('schedule') ? { schedule: parseSchedule(opts.get('schedule')!) } : {}),
+    // A GLM's default schedule is cosine (run-spec.ts: GLM_OPTIMISER); --lr alone keeps it.
+    ...(opts.has('schedule')
+      ? { schedule: parseSchedule(opts.get('schedule')!) }
+      : model === 'glm'
+        ? { schedule: { kind: 'cosine' } }
+        : {}),
     ...(numberOpt(opts, 'clip-norm', false) !== undefined ? { clipNorm: numberOpt(opts, 'clip-norm', false) } : {}),
   } as { kind: 'adam' };
   const estimator = opts.get('estimator');
@@ -385,7 +390,10 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   }
   const common = {
     family: parseFamily(opts.get('family') ?? 'meanfield'),
-    objective: parseObjective(opts.get('objective') ?? 'elbo'),
+    // Without --objective a GLM keeps its own default (8 draws per step, run-spec.ts).
+    ...(opts.has('objective') || model !== 'glm' || (opts.get('family') ?? '').startsWith('svgd')
+      ? { objective: parseObjective(opts.get('objective') ?? 'elbo') }
+      : {}),
     ...(optimiserFlags ? { optimiser } : {}),
     ...(Object.keys(training).length ? { training } : {}),
     ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),

@@ -246,7 +246,7 @@ export function glmSpecProblems(spec: GlmSpec): SpecProblem[] {
     if (o.kind !== 'elbo' || o.samples !== 1) {
       out.push({
         field: 'objective',
-        message: `SVGD maximises no bound: it moves particles along the kernelised gradient of log p; got objective "${o.kind}". Remove "objective", or choose another family.`,
+        message: `SVGD maximises no bound: it moves particles along the kernelised gradient of log p; got objective "${o.kind}"${o.kind === 'elbo' ? ` with ${o.samples} draws per step` : ''}. Set objective to {"kind": "elbo", "samples": 1} (a GLM's default draws 8, for the other families), or choose another family.`,
       });
     }
     return out;

@@ -567,8 +567,10 @@ export function keptSettings(model: 'vae' | 'lda' | 'bnn', keep: VaeKeep | LdaFo
   if (f && f.kind === 'svgd') fam['family.kernel'] = f.kernel;
   const { family: _family, ...rest } = k;
   void _family;
+  const flatRest = flatten(rest);
+  delete flatRest['training.convergence.stopWhenConverged']; // shown in the form
   return differing(
-    { ...fam, ...flatten(rest) },
+    { ...fam, ...flatRest },
     {
       'family.hidden': '64',
       'family.kernel': 'rbf',
@@ -581,6 +583,9 @@ export function keptSettings(model: 'vae' | 'lda' | 'bnn', keep: VaeKeep | LdaFo
       'training.freeBits': '0',
       'training.estimator': 'reparam',
       'training.kl': 'auto',
+      // The form shows stopWhenConverged; tolerance and window are kept unseen when changed.
+      'training.convergence.tolerance': '0.01',
+      'training.convergence.window': '5',
       flowMaxWeights: '1000',
       initScale: '0.01',
       maxLevels: '100',
