@@ -23,7 +23,13 @@ import { makeObjective } from '../../objectives/objective.js';
 import { runSchedule, type OptimiserConfig } from '../../optim/optimisers.js';
 import { evaluateElbo, sviTrainable } from '../../inference/svi.js';
 import { svgdTrainable } from '../../inference/svgd.js';
-import { TrainLoop, releaseTrainable, runLoopSync, type LoopSummary } from '../../inference/train-loop.js';
+import {
+  DivergenceError,
+  TrainLoop,
+  releaseTrainable,
+  runLoopSync,
+  type LoopSummary,
+} from '../../inference/train-loop.js';
 import type { Convergence } from '../../diagnostics/convergence.js';
 import { psis } from '../../diagnostics/psis.js';
 import { importanceLogLikelihood } from '../../diagnostics/loglik.js';
@@ -285,6 +291,17 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
     });
     const lwv = lw.dataSync();
     lw.dispose();
+    // A fit that ended with parameters whose density is not finite diverged, whatever the last step's bound said.
+    const bad = lwv.findIndex((v) => Number.isNaN(v) || v === Infinity);
+    if (bad >= 0) {
+      throw new DivergenceError(
+        'non-finite',
+        Math.max(0, (summary?.steps ?? opts.steps) - 1),
+        `Training diverged: the fitted posterior gives a non-finite log density ratio (${lwv[bad]}) at the end of ` +
+          `${summary?.steps ?? opts.steps} steps; lower the learning rate (e.g. by 10×) or set clipNorm (e.g. 10).`,
+        lwv[bad]!,
+      );
+    }
     const ps = psis(lwv);
     const ev = importanceLogLikelihood(
       (k, n) =>
