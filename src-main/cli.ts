@@ -13,6 +13,7 @@ import { createServices, resolveDataDir, type Services } from './api/services';
 import { parseAnneal, parseFamily, parseObjective, parseSchedule } from '../src-shared/schemas/labels';
 import { runSpecSchema, type RunSpec, type RunSpecInput } from '../src-shared/schemas/run-spec';
 import type { ColumnRole, ColumnType, RunSummary } from '../src-shared/domain/types';
+import type { RunReference } from '../src-shared/domain/reference';
 import type { RunVerdict, VerdictReason } from '../src-shared/domain/verdict';
 import { validateRun, type DatasetInfo } from './jobs/adapters';
 
@@ -45,6 +46,10 @@ Model (fit):
   --target COL          glm: the column to predict
   --kind auto|linear|logistic   glm likelihood (default auto: logistic for a two-valued target)
   --steps N             glm: optimisation steps (default 3000)
+  --noise-sigma X       glm (linear): known noise sd in the target's units (default: learned); makes the
+                        reference posterior exact
+  --reference           glm: also compute the reference posterior (exact with --noise-sigma, else NUTS, 4 chains ×
+                        1000 draws, cached per dataset and model) and print it with the run's error against it
   --features a,b,c      feature columns (default: every numeric column except --ignore and a label column)
   --ignore a,b          columns to leave out
   --family NAME         posterior family: meanfield (default), fullrank, lowrank:R, planar:K, radial:K, iaf:K,
@@ -68,6 +73,9 @@ Training aids (vae, glm; a bnn uses --beta only; a model refuses an aid it does 
   --free-bits L         vae: free bits, nats per latent dimension (default 0)
   --estimator reparam|score   gradient estimator (default reparam)
   --kl auto|analytic|mc       KL term: closed form where the family allows (auto), forced, or Monte Carlo
+  --convergence TOL[:WINDOW]  judge convergence by the relative change of the smoothed bound over WINDOW
+                        checkpoints (default 0.01:5, as Stan's ADVI); every run reports converged / still improving
+  --stop-when-converged end the run at the first checkpoint where it has converged (not svgd: it has no bound)
   --val F               validation fraction (default 0.1)
   --seed N              seed of every random draw (default 1)
   --eval-k K            vae: importance samples for the held-out log-likelihood (default 1000, at most 5000)
@@ -130,6 +138,8 @@ const KNOWN_FIT = new Set([
   'target',
   'kind',
   'steps',
+  'noise-sigma',
+  'reference',
   'text-column',
   'topics',
   'method',
@@ -153,7 +163,30 @@ const KNOWN_FIT = new Set([
   'free-bits',
   'estimator',
   'kl',
+  'convergence',
+  'stop-when-converged',
 ]);
+
+/** --convergence TOL[:WINDOW] and --stop-when-converged → training.convergence. */
+function parseConvergence(opts: Opts): { stopWhenConverged: boolean; tolerance?: number; window?: number } {
+  const stop = opts.get('stop-when-converged');
+  if (stop !== undefined && stop !== 'true')
+    throw new Error(`--stop-when-converged takes no value, got "${stop}"; set the tolerance with --convergence TOL.`);
+  const out: { stopWhenConverged: boolean; tolerance?: number; window?: number } = {
+    stopWhenConverged: stop === 'true',
+  };
+  const raw = opts.get('convergence');
+  if (raw !== undefined) {
+    const [tol, win, ...rest] = raw.split(':');
+    const tolerance = Number(tol);
+    const window = win === undefined ? undefined : Number(win);
+    if (rest.length || !Number.isFinite(tolerance) || (window !== undefined && !Number.isInteger(window)))
+      throw new Error(`--convergence expects TOL[:WINDOW], e.g. 0.01:5, got "${raw}".`);
+    out.tolerance = tolerance;
+    if (window !== undefined) out.window = window;
+  }
+  return out;
+}
 
 function numberOpt(opts: Opts, name: string, int = true): number | undefined {
   const raw = opts.get(name);
@@ -211,7 +244,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       'threads',
       'export',
     ],
-    glm: ['target', 'kind', 'steps'],
+    glm: ['target', 'kind', 'steps', 'noise-sigma', 'reference'],
     lda: ['text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'heldout', 'export'],
     bnn: ['target', 'hidden', 'activation', 'epochs', 'batch', 'val', 'splits', 'test-fraction', 'export'],
   };
@@ -319,7 +352,12 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     ...(optimiserKind === 'sgd' && numberOpt(opts, 'momentum', false) !== undefined
       ? { momentum: numberOpt(opts, 'momentum', false) }
       : {}),
-    ...(opts.has('schedule') ? { schedule: parseSchedule(opts.get('schedule')!) } : {}),
+    // A GLM's default schedule is cosine (run-spec.ts: GLM_OPTIMISER); --lr alone keeps it.
+    ...(opts.has('schedule')
+      ? { schedule: parseSchedule(opts.get('schedule')!) }
+      : model === 'glm'
+        ? { schedule: { kind: 'cosine' } }
+        : {}),
     ...(numberOpt(opts, 'clip-norm', false) !== undefined ? { clipNorm: numberOpt(opts, 'clip-norm', false) } : {}),
   } as { kind: 'adam' };
   const estimator = opts.get('estimator');
@@ -334,6 +372,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     ...(numberOpt(opts, 'free-bits', false) !== undefined ? { freeBits: numberOpt(opts, 'free-bits', false) } : {}),
     ...(estimator !== undefined ? { estimator: estimator as 'reparam' | 'score' } : {}),
     ...(kl !== undefined ? { kl: kl as 'auto' | 'analytic' | 'mc' } : {}),
+    ...(opts.has('convergence') || opts.has('stop-when-converged') ? { convergence: parseConvergence(opts) } : {}),
   };
   if (model === 'lda') {
     for (const k of [
@@ -349,6 +388,8 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       'free-bits',
       'estimator',
       'kl',
+      'convergence',
+      'stop-when-converged',
     ]) {
       if (opts.has(k))
         throw new Error(
@@ -358,7 +399,10 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   }
   const common = {
     family: parseFamily(opts.get('family') ?? 'meanfield'),
-    objective: parseObjective(opts.get('objective') ?? 'elbo'),
+    // Without --objective a GLM keeps its own default (8 draws per step, run-spec.ts).
+    ...(opts.has('objective') || model !== 'glm' || (opts.get('family') ?? '').startsWith('svgd')
+      ? { objective: parseObjective(opts.get('objective') ?? 'elbo') }
+      : {}),
     ...(optimiserFlags ? { optimiser } : {}),
     ...(Object.keys(training).length ? { training } : {}),
     ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
@@ -407,6 +451,9 @@ async function fit(s: Services, opts: Opts): Promise<void> {
               ...(opts.has('kind') ? { kind: opts.get('kind') as 'auto' } : {}),
               ...(features ? { features } : {}),
               ...(numberOpt(opts, 'steps') !== undefined ? { steps: numberOpt(opts, 'steps') } : {}),
+              ...(numberOpt(opts, 'noise-sigma', false) !== undefined
+                ? { noiseSigma: numberOpt(opts, 'noise-sigma', false) }
+                : {}),
               ...common,
             }
           : {
@@ -540,11 +587,35 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       metrics: final.metrics,
       ...(final.model === 'vae' ? { summary: vaeSummary(final.metrics, testDataset) } : {}),
       ...(final.model === 'glm' ? { posterior: glmPosterior(s, final.id) } : {}),
+      ...(final.model === 'glm' && opts.has('reference') && final.status === 'completed'
+        ? { reference: await glmReference(dispatch, s, final.id) }
+        : {}),
       ...(final.model === 'lda' ? ldaSummary(s, final.id) : {}),
       ...(final.model === 'bnn' ? { splits: s.repos.artifacts.payload(final.id, 'splits') } : {}),
     }) + '\n',
   );
   if (final.status !== 'completed') process.exitCode = 1;
+}
+
+/** The run's reference posterior (computed on its worker, or read from the store) and the run's error against it. */
+async function glmReference(dispatch: ReturnType<typeof createDispatcher>, s: Services, runId: number) {
+  const started = await unwrap<RunReference>(dispatch('reference:for-run', { runId, start: true }));
+  const done = started.status === 'completed' ? started : await s.references.wait(started.key);
+  if (done.status !== 'completed') return { status: done.status, error: done.error };
+  const r = await unwrap<RunReference>(dispatch('reference:for-run', { runId }));
+  const ref = r.reference!;
+  return {
+    status: r.status,
+    // Read from the store without sampling (an earlier run on the same data and model computed it).
+    cached: started.status === 'completed' && started.cached,
+    seconds: r.seconds,
+    method: ref.method,
+    coefficients: ref.coefficients,
+    logEvidence: ref.logEvidence,
+    mcmc: ref.mcmc,
+    warnings: ref.warnings,
+    comparison: r.comparison,
+  };
 }
 
 /**
@@ -598,6 +669,9 @@ function glmPosterior(s: Services, runId: number) {
         }
       : {}),
     ...(a.noiseSigma ? { noiseSigma: a.noiseSigma } : {}),
+    // Original units from back-transformed draws: mean, sd, 90 % / 95 % intervals, probability of direction.
+    coefficientTable: a.coefficients ?? null,
+    ...(a.dummies?.length ? { dummies: a.dummies } : {}),
   };
 }
 
