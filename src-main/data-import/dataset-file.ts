@@ -86,7 +86,10 @@ export class DatasetFile {
     return c;
   }
 
-  /** Numeric and binary values; categorical codes (index into `levels`). Never NaN. */
+  /**
+   * Numeric and binary values; categorical codes (index into `levels`). NaN only where the dataset was imported with
+   * missing values kept (schema `missingStored`); models refuse such columns in validation (domain/missing.ts).
+   */
   column(name: string): Float32Array {
     const c = this.col(name);
     const i = this.f32Index.get(name);
@@ -139,7 +142,10 @@ export class DatasetFile {
     if (si === undefined) {
       const v = this.column(name);
       const out = new Array<string>(this.rows);
-      for (let r = 0; r < this.rows; r++) out[r] = c.levels ? (c.levels[v[r] as number] ?? '') : String(v[r]);
+      for (let r = 0; r < this.rows; r++) {
+        const x = v[r] as number;
+        out[r] = x !== x ? '' : c.levels ? (c.levels[x] ?? '') : String(x);
+      }
       return out;
     }
     const k = this.meta.stringColumns.length;
@@ -193,7 +199,7 @@ export class DatasetFile {
         );
         for (let i = 0; i < n; i++) {
           const x = v[i] as number;
-          (rows[i] as (number | string | null)[])[j] = levels ? (levels[x] ?? null) : shortestFloat32(x);
+          (rows[i] as (number | string | null)[])[j] = x !== x ? null : levels ? (levels[x] ?? null) : shortestFloat32(x);
         }
         return;
       }
