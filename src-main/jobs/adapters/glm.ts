@@ -3,6 +3,7 @@ import { AppError } from '../../../src-shared/ipc/app-error';
 import type { ColumnSchema } from '../../../src-shared/domain/types';
 import type { GlmSpec } from '../../../src-shared/schemas/run-spec';
 import { DatasetFile } from '../../data-import';
+import { refuseMissing } from './missing';
 import { fitGlm, glmDataFromColumns, standardiseTarget, unstandardiseCoefficients } from '../../engine/models/glm';
 import type { ModelAdapter } from './types';
 
@@ -46,7 +47,8 @@ export function glmColumns(
 
 export const glmAdapter: ModelAdapter<GlmSpec> = {
   validate(spec, ctx) {
-    glmColumns(ctx.dataset, spec);
+    const { target, features } = glmColumns(ctx.dataset, spec);
+    refuseMissing('glm', ctx.dataset, [target, ...features]);
   },
 
   secondDatasetId: () => undefined,
