@@ -1,0 +1,45 @@
+/**
+ * Which of a dataset's columns a model leaves out, and why: shown in the run forms and in a run's data info, so no
+ * column disappears without a reason.
+ */
+import type { ColumnSchema } from './types';
+
+export type ColumnModel = 'vae' | 'bnn' | 'glm';
+
+/** The column types each model can take as features (GLM: numeric and binary until dummy coding lands). */
+export const FEATURE_TYPES: Record<ColumnModel, ReadonlySet<string>> = {
+  vae: new Set(['numeric', 'binary', 'categorical']),
+  bnn: new Set(['numeric', 'binary', 'categorical']),
+  glm: new Set(['numeric', 'binary']),
+};
+
+/** Why a column of this dataset is not among a model's features. `used`: the run's features (and target). */
+export function leftOutReason(
+  model: ColumnModel,
+  c: Pick<ColumnSchema, 'name' | 'type' | 'role' | 'missingStored' | 'indicatorOf'>,
+  opts: { target?: string } = {},
+): string {
+  if (c.name === opts.target) return 'the target';
+  if (c.type === 'text') return 'text: for topic models (LDA)';
+  if (c.type === 'identifier') return 'identifier: a different value on every row, nothing to learn';
+  if (!FEATURE_TYPES[model].has(c.type)) {
+    return `${c.type}: ${model === 'glm' ? 'regression takes numeric and binary predictors' : 'not a feature type'}`;
+  }
+  if ((c.missingStored ?? 0) > 0) return `${c.missingStored} missing cells (kept missing at import)`;
+  if (c.role === 'ignore') return 'ignored at import';
+  if (c.role === 'label') return 'a label: left out by default (tick it to model it)';
+  return 'not selected';
+}
+
+/** The columns of `schema` that are not in `used`, each with its reason. */
+export function leftOutColumns(
+  model: ColumnModel,
+  schema: ColumnSchema[],
+  used: readonly string[],
+  opts: { target?: string } = {},
+): { name: string; reason: string }[] {
+  const on = new Set(used);
+  return schema
+    .filter((c) => !on.has(c.name) && c.name !== opts.target)
+    .map((c) => ({ name: c.name, reason: leftOutReason(model, c, opts) }));
+}
