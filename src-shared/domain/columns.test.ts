@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { leftOutColumns } from './columns';
+import { bnnSpecSchema, vaeSpecSchema } from '../schemas/run-spec';
+import { leftOutColumns, runDataInfo } from './columns';
 import type { ColumnSchema } from './types';
 
 const schema: ColumnSchema[] = [
@@ -26,5 +27,37 @@ describe('columns a model leaves out are named with the reason', () => {
       'categorical: regression takes numeric and binary predictors',
     );
     expect(out.some((c) => c.name === 'mpg')).toBe(false);
+  });
+});
+
+describe('a run’s data info', () => {
+  it('names the policy, the columns used (defaults resolved) and those left out', () => {
+    const info = runDataInfo(vaeSpecSchema.parse({ model: 'vae' }), {
+      schema: schema.map((c) => ({ ...c, missingStored: 0 })),
+      preprocessing: {
+        missing: 'impute',
+        numericImpute: 'median',
+        imputed: [{ column: 'mpg', cells: 8, how: 'median', value: 23, from: 398 }],
+        sourceRows: 406,
+        standardize: false,
+        droppedRows: 0,
+        delimiter: ',',
+        policySource: 'chosen',
+      },
+    });
+    expect(info.used).toEqual(['mpg', 'hp', 'Origin']);
+    expect(info.missing).toBe(
+      'Impute (chosen): 8 cells in 1 column filled (numeric: median; binary and categorical: most frequent level); no rows dropped',
+    );
+    expect(info.leftOut.map((c) => c.name)).toEqual(['Name', 'class', 'note']);
+  });
+  it('drop says how many rows of how many were lost', () => {
+    const info = runDataInfo(bnnSpecSchema.parse({ model: 'bnn', target: 'hp' }), {
+      schema,
+      preprocessing: { missing: 'drop', droppedRows: 376, sourceRows: 768, standardize: false, delimiter: ',' },
+    });
+    expect(info.missing).toBe('Drop rows with a missing value: 376 of 768 rows dropped (49.0 %)');
+    expect(info.target).toBe('hp');
+    expect(info.leftOut.some((c) => c.name === 'hp')).toBe(false);
   });
 });

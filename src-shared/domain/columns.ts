@@ -2,7 +2,9 @@
  * Which of a dataset's columns a model leaves out, and why: shown in the run forms and in a run's data info, so no
  * column disappears without a reason.
  */
-import type { ColumnSchema } from './types';
+import type { RunSpec } from '../schemas/run-spec';
+import { describeMissing } from './missing';
+import type { ColumnSchema, Dataset } from './types';
 
 export type ColumnModel = 'vae' | 'bnn' | 'glm';
 
@@ -42,4 +44,58 @@ export function leftOutColumns(
   return schema
     .filter((c) => !on.has(c.name) && c.name !== opts.target)
     .map((c) => ({ name: c.name, reason: leftOutReason(model, c, opts) }));
+}
+
+/** The columns a run's spec uses, as its adapter resolves them (an empty feature list means the defaults). */
+export function runColumns(
+  spec: RunSpec,
+  schema: ColumnSchema[],
+): { model: RunSpec['model']; target?: string; used: string[] } {
+  const features = (m: ColumnModel, target?: string): string[] =>
+    schema.filter((c) => c.role === 'feature' && c.name !== target && FEATURE_TYPES[m].has(c.type)).map((c) => c.name);
+  switch (spec.model) {
+    case 'vae':
+      return { model: 'vae', used: spec.features.length ? spec.features : features('vae') };
+    case 'bnn':
+      return {
+        model: 'bnn',
+        target: spec.target,
+        used: spec.features.length
+          ? spec.features
+          : schema.filter((c) => c.role === 'feature' && c.name !== spec.target).map((c) => c.name),
+      };
+    case 'glm':
+      return {
+        model: 'glm',
+        target: spec.target,
+        used: spec.features.length ? spec.features : features('glm', spec.target),
+      };
+    case 'lda':
+      return { model: 'lda', used: [spec.textColumn] };
+  }
+}
+
+/** What a run's data info shows: the missing-value policy, the columns used and those left out with the reason. */
+export interface RunDataInfo {
+  missing: string;
+  target?: string;
+  used: string[];
+  leftOut: { name: string; reason: string }[];
+}
+
+export function runDataInfo(spec: RunSpec, dataset: Pick<Dataset, 'schema' | 'preprocessing'>): RunDataInfo {
+  const { model, target, used } = runColumns(spec, dataset.schema);
+  const on = new Set(used);
+  const leftOut =
+    model === 'lda'
+      ? dataset.schema
+          .filter((c) => !on.has(c.name))
+          .map((c) => ({ name: c.name, reason: 'LDA reads only the text column' }))
+      : leftOutColumns(model, dataset.schema, used, target !== undefined ? { target } : {});
+  return {
+    missing: describeMissing(dataset.preprocessing),
+    ...(target !== undefined ? { target } : {}),
+    used,
+    leftOut,
+  };
 }
