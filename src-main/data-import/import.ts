@@ -23,6 +23,7 @@ import { cancelledError, importError, showValue } from './errors';
 import { F32_FILE, FORMAT_NAME, FORMAT_VERSION, META_FILE, STR_FILE, STR_INDEX_FILE, type DatasetMeta } from './format';
 import { MAX_CATEGORICAL_LEVELS, isMissing, isNonFinite, orderLevels, parseDecimalComma } from './infer';
 import { lineOfRecord, readRecords, sha256Hasher } from './records';
+import { shortestFloat32 } from './dataset-file';
 import { readSample } from './sample';
 import type { DelimiterOption, EncodingOption } from './sniff';
 
@@ -680,7 +681,7 @@ async function runImport(
       column: (fCols[k] as PlannedColumn).name,
       cells: fMissing[k] as number,
       how,
-      value: fillLevel[k] ?? (fill[k] as number),
+      value: fillLevel[k] ?? shortestFloat32(fill[k] as number),
       from: rows - (fMissing[k] as number),
       ...(j >= 0 ? { indicator: indicatorNames[j] as string } : {}),
     });
