@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, escapeHtml, flatten, type ReportRun } from './report';
+import { buildReport, escapeHtml, flatten, verdictHtml, type ReportRun } from './report';
+import { runVerdict } from '../../src-shared/domain/verdict';
 import { runSpecSchema } from '../../src-shared/schemas/run-spec';
 import type { RunSummary } from '../../src-shared/domain/types';
 
@@ -98,6 +99,40 @@ describe('HTML report', () => {
     expect(() => buildReport({ runs: [a, lda], appVersion: '0', generatedAt: 'x', versions: {} })).toThrow(
       /different model kinds/,
     );
+  });
+
+  it('states each run\'s verdict with its reasons and remedies; a run without one is "not assessed"', () => {
+    const failed = run(1, 'diverged', 'meanfield', { eval_rows: 27, loglik_k: 100, loglik: -2.2 }, { model: 'vae' });
+    failed.run = {
+      ...failed.run,
+      status: 'failed',
+      error: 'diverged',
+      verdict: runVerdict({ status: 'failed', diverged: { step: 412, value: -5.65e13 } }),
+    };
+    const cautious = run(2, 'cancelled <b>', 'meanfield', {}, { model: 'vae' });
+    cautious.run = { ...cautious.run, status: 'cancelled', verdict: runVerdict({ status: 'cancelled' }) };
+    const old = run(3, 'old', 'meanfield', {}, { model: 'vae' });
+    const rep = buildReport({ runs: [failed, cautious, old], appVersion: '0', generatedAt: 'x', versions: {} });
+    expect(rep.html).toContain('<span class="verdict failed">✕ failed</span>');
+    expect(rep.html).toContain('Training diverged at step 412: the bound reached -5.650e+13.');
+    expect(rep.html).toContain('Lower the learning rate (e.g. by 10×), or set gradient clipping (clip norm 10).');
+    expect(rep.html).toContain('<span class="verdict caution">! caution</span>');
+    expect(rep.html).toContain('The run was cancelled before it finished.');
+    expect(rep.html).toContain('<span class="verdict none">not assessed</span>');
+    expect(rep.html).not.toContain('verdict ok');
+    // The evaluation's rows and K are stated where the run has one.
+    expect(rep.html).toContain('from one evaluation on the same 27 rows with K = 100 draws per row');
+    expect(verdictHtml({ status: 'running', verdict: null })).toContain('none yet');
+    expect(verdictHtml({ status: 'completed', verdict: { verdict: 'ok', reasons: [] } })).toContain(
+      'no problem found in what the run measured (nothing beyond finishing)',
+    );
+    expect(
+      verdictHtml({
+        status: 'completed',
+        verdict: { verdict: 'ok', reasons: [] },
+        evidence: { status: 'completed', convergence: { converged: true, relativeChange: 0.001, tolerance: 0.01 } },
+      }),
+    ).toContain('✓ ok</span> <span class="muted">no problem found in what the run measured: convergence</span>');
   });
 
   it('helpers: escaping and flattening', () => {
