@@ -38,7 +38,7 @@ function gappyTable(): { file: string; rowsWithMissing: number; rows: number } {
   const lines = ['glucose,pressure,triceps,insulin,mass,age,diabetes'];
   let rowsWithMissing = 0;
   for (let i = 0; i < n; i++) {
-    const v = (col: string, x: number): string => (holes[col]!.has(i) ? 'NA' : String(x));
+    const v = (col: string, x: number | string): string => (holes[col]!.has(i) ? 'NA' : String(x));
     if (Object.keys(gaps).some((c) => holes[c]!.has(i))) rowsWithMissing++;
     lines.push(
       [

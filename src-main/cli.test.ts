@@ -80,7 +80,9 @@ describe('elbo-studio CLI', () => {
     );
     const kept = cli(['fit', '--data', f, '--model', 'glm', '--target', 'v', '--missing', 'keep'], d);
     expect(kept.status).toBe(2);
-    expect(kept.stderr).toMatch(/A regression \(GLM\) cannot use missing values: dataset "gappy.csv".*"v" \(3 of 10 rows\)/);
+    expect(kept.stderr).toMatch(
+      /A regression \(GLM\) cannot use missing values: dataset "gappy.csv".*"v" \(3 of 10 rows\)/,
+    );
     const bad = cli(['fit', '--data', f, '--model', 'glm', '--target', 'v', '--missing', 'drop:mean'], d);
     expect(bad.stderr).toMatch(/--missing drop:mean: expected drop, impute/);
     const r = cli(['fit', '--data', f, '--model', 'glm', '--target', 'u', '--steps', '50'], d);

@@ -14,12 +14,7 @@ import { parseAnneal, parseFamily, parseObjective, parseSchedule } from '../src-
 import { runSpecSchema, type RunSpec, type RunSpecInput } from '../src-shared/schemas/run-spec';
 import type { ColumnRole, ColumnType, MissingPolicy, NumericImpute, RunSummary } from '../src-shared/domain/types';
 import type { RunVerdict, VerdictReason } from '../src-shared/domain/verdict';
-import {
-  defaultMissingPolicy,
-  policyCounts,
-  type MissingScan,
-  type PolicyCounts,
-} from '../src-shared/domain/missing';
+import { defaultMissingPolicy, policyCounts, type MissingScan, type PolicyCounts } from '../src-shared/domain/missing';
 import { validateRun, type DatasetInfo } from './jobs/adapters';
 
 const HELP = `ELBO Studio command line
@@ -181,7 +176,12 @@ function missingOption(
   const indicators = opts.get('missing-indicators') === 'true';
   if (raw === undefined) {
     const missing = defaultMissingPolicy(counts);
-    return { missing, numericImpute: 'median', indicators: indicators && missing === 'impute', policySource: 'default' };
+    return {
+      missing,
+      numericImpute: 'median',
+      indicators: indicators && missing === 'impute',
+      policySource: 'default',
+    };
   }
   const m = /^(drop|keep|impute)(?::(mean|median))?$/.exec(raw);
   if (!m || (m[2] && m[1] !== 'impute')) {

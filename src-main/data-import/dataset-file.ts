@@ -199,7 +199,8 @@ export class DatasetFile {
         );
         for (let i = 0; i < n; i++) {
           const x = v[i] as number;
-          (rows[i] as (number | string | null)[])[j] = x !== x ? null : levels ? (levels[x] ?? null) : shortestFloat32(x);
+          (rows[i] as (number | string | null)[])[j] =
+            x !== x ? null : levels ? (levels[x] ?? null) : shortestFloat32(x);
         }
         return;
       }

@@ -606,7 +606,12 @@ describe('missing-value policies: counts, fills on the kept rows, indicators, ke
     // y observed: 0.5 1.5 2.5 3.5 5.5 → median 2.5 (odd count).
     expect(Array.from(ds.column('y'))).toEqual([0.5, 1.5, 2.5, 3.5, 2.5, 5.5]);
     expect(ds.strings('c')).toEqual(['red', 'red', 'red', 'blue', 'red', 'blue']);
-    expect(r.preprocessing).toMatchObject({ missing: 'impute', numericImpute: 'median', indicators: false, sourceRows: 6 });
+    expect(r.preprocessing).toMatchObject({
+      missing: 'impute',
+      numericImpute: 'median',
+      indicators: false,
+      sourceRows: 6,
+    });
     expect(r.preprocessing.imputed).toEqual([
       { column: 'x', cells: 1, how: 'median', value: 4, from: 5 },
       { column: 'c', cells: 1, how: 'most frequent', value: 'red', from: 5 },
@@ -686,7 +691,10 @@ describe('missing-value policies: counts, fills on the kept rows, indicators, ke
     expect(Number.isNaN(ds.column('c')[2])).toBe(true);
     expect(ds.schema.map((c) => c.missingStored ?? 0)).toEqual([1, 1, 1]);
     expect(ds.schema[0]?.stats).toMatchObject({ min: 1, max: 10, mean: 5.2 });
-    expect(ds.schema[0]?.stats?.std).toBeCloseTo(Math.sqrt([1, 3, 4, 8, 10].reduce((a, v) => a + (v - 5.2) ** 2, 0) / 5), 5);
+    expect(ds.schema[0]?.stats?.std).toBeCloseTo(
+      Math.sqrt([1, 3, 4, 8, 10].reduce((a, v) => a + (v - 5.2) ** 2, 0) / 5),
+      5,
+    );
     expect(r.preprocessing.keptMissing).toEqual([
       { column: 'x', cells: 1 },
       { column: 'c', cells: 1 },

@@ -638,7 +638,12 @@ async function runImport(
       stats.push(
         c === 0
           ? { min: Number.NaN, max: Number.NaN, mean: Number.NaN, std: Number.NaN }
-          : { min: min[k] as number, max: max[k] as number, mean: mean[k] as number, std: Math.sqrt((m2[k] as number) / c) },
+          : {
+              min: min[k] as number,
+              max: max[k] as number,
+              mean: mean[k] as number,
+              std: Math.sqrt((m2[k] as number) / c),
+            },
       );
     }
   }

@@ -76,7 +76,9 @@ describe('whole-file missing scan and per-policy counts', () => {
       { name: 'age', missingStored: 0 },
     ];
     const r = missingRefusal('vae', 'pima', 768, cols);
-    expect(r?.message).toMatch(/^A VAE cannot use missing values: dataset "pima".*column "insulin" \(374 of 768 rows\) has missing cells/);
+    expect(r?.message).toMatch(
+      /^A VAE cannot use missing values: dataset "pima".*column "insulin" \(374 of 768 rows\) has missing cells/,
+    );
     expect(r?.hint).toMatch(/impute.*or leave "insulin" out/);
     expect(missingRefusal('bnn', 'pima', 768, cols)?.message).toMatch(/Bayesian neural network/);
     expect(missingRefusal('glm', 'pima', 768, cols)?.message).toMatch(/regression/);

@@ -132,7 +132,9 @@ describe('adapter validate()', () => {
       schema: table.schema.map((c) => (c.name === 'bmi' ? { ...c, missing: 11, missingStored: 11 } : c)),
     };
     const vae = refusal(vaeSpecSchema.parse({ model: 'vae', features: ['age', 'bmi'] }), { dataset: kept });
-    expect(vae.message).toMatch(/^A VAE cannot use missing values: dataset "pima.csv".*column "bmi" \(11 of 100 rows\)/);
+    expect(vae.message).toMatch(
+      /^A VAE cannot use missing values: dataset "pima.csv".*column "bmi" \(11 of 100 rows\)/,
+    );
     expect(vae.hint).toMatch(/impute/);
     expect(refusal(glmSpecSchema.parse({ model: 'glm', target: 'bmi' }), { dataset: kept }).message).toMatch(
       /regression \(GLM\) cannot use missing values.*"bmi" \(11 of 100 rows\)/,
