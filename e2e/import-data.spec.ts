@@ -13,6 +13,9 @@ const shots = path.resolve(__dirname, 'output');
 const CARS = path.resolve(__dirname, 'fixtures', 'cars.csv');
 
 async function shot(page: Page, name: string) {
+  // From the top, so the sticky header is drawn over the header area only.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(150);
   await page.screenshot({ path: path.join(shots, `import-${name}.png`), fullPage: true });
 }
 
@@ -184,11 +187,17 @@ test.describe.serial('missing values and categorical columns', () => {
     await expect(page.getByTestId('import-done-missing')).toContainText('Keep missing (chosen): 14 cells');
     await page.getByTestId('train-imported').click();
     await expect(page.getByTestId('feature-columns')).toBeVisible({ timeout: 30_000 });
+    // Columns with cells kept missing are not ticked by default, and the note says why.
+    await expect(page.getByTestId('feature-Miles_per_Gallon').locator('input')).not.toBeChecked();
+    await expect(page.getByTestId('left-out')).toContainText(
+      'Miles_per_Gallon (8 missing cells (kept missing at import))',
+    );
+    await page.getByTestId('feature-Miles_per_Gallon').locator('input').check();
     await page.getByTestId('start-run').click();
     await expect(page.getByTestId('error-features')).toContainText(
       'A VAE cannot use missing values: dataset "cars kept"',
     );
-    await expect(page.getByTestId('error-features')).toContainText('"Miles_per_Gallon" (8 of 406 rows)');
+    await expect(page.getByTestId('error-features')).toContainText('column "Miles_per_Gallon" (8 of 406 rows)');
     await shot(page, 'vae-refuses-missing');
   });
 });
