@@ -103,6 +103,7 @@ test.describe.serial('missing values and categorical columns', () => {
     await expect(page.getByTestId('import-done-missing')).toContainText('Impute (the default)');
     await expect(page.getByTestId('import-done-missing')).toContainText('numeric: median');
     await expect(page.getByTestId('import-done-missing')).toContainText('missing-indicator');
+    await expect(page.getByTestId('import-created-project')).toContainText('clinic');
     await shot(page, 'wizard-gappy-done');
     // The new project, named after the file, holds the dataset.
     await page.getByTestId('import-open-project').click();

@@ -188,10 +188,13 @@ export class ImportWizard {
     if (this.projectId !== null) return this.projectId;
     if (this.targetProject > 0) return this.targetProject;
     const p = await api.invoke('projects:create', { name: this.newProjectName.trim() || this.name });
+    this.createdProject = p.name;
     this.targetProject = p.id;
     return p.id;
   }
 
+  /** The name of the project created for this import (home-page import into a new project). */
+  createdProject = $state<string | null>(null);
   /** The project the finished import went to. */
   importedProject = $state<number | null>(null);
 
