@@ -9,6 +9,9 @@ const LABELS: Record<string, string> = {
   seconds_per_epoch: 'Time per epoch',
   epochs: 'Epochs',
   non_finite_steps: 'Non-finite steps skipped',
+  grad_snr_min: 'Gradient SNR, lowest group',
+  grad_variance_total: 'Gradient variance (trace)',
+  grad_variance_ratio: 'Score ÷ pathwise variance',
 };
 const ORDER = ['train_elbo', 'val_elbo'];
 
