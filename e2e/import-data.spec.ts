@@ -161,11 +161,16 @@ test.describe.serial('missing values and categorical columns', () => {
     await shot(page, 'vae-run');
   });
 
-  test('BNN on cars: Origin as a categorical feature, mpg the target', async ({ page }) => {
+  test('BNN on cars: Origin as a categorical feature; an imputed target is refused', async ({ page }) => {
     await page.goto(`${server.openUrl}#/projects/${carsProject}/train?dataset=${carsDataset}`);
     await page.getByTestId('model-select').first().selectOption('bnn');
     await expect(page.getByTestId('bnn-form')).toBeVisible();
+    // An imputed target is refused (the network would learn made-up targets): the message says so.
     await page.getByTestId('bnn-target').selectOption('Miles_per_Gallon');
+    await page.getByTestId('bnn-epochs').fill('5');
+    await page.getByTestId('start-run').click();
+    await expect(page.getByText('Target "Miles_per_Gallon" has 8 missing values (imputed at import')).toBeVisible();
+    await page.getByTestId('bnn-target').selectOption('Acceleration');
     await expect(page.getByTestId('bnn-feature-Origin')).toBeChecked();
     await expect(page.getByTestId('bnn-left-out')).toContainText('Name (text: for topic models');
     await page.getByTestId('bnn-epochs').fill('40');
