@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bnnSpecSchema, vaeSpecSchema } from '../schemas/run-spec';
+import { bnnSpecSchema, glmSpecSchema, vaeSpecSchema } from '../schemas/run-spec';
 import { leftOutColumns, runDataInfo } from './columns';
 import type { ColumnSchema } from './types';
 
@@ -21,11 +21,22 @@ describe('columns a model leaves out are named with the reason', () => {
       { name: 'note', reason: 'text: for topic models (LDA)' },
     ]);
   });
-  it('GLM names categorical predictors as not taken; the target is not listed', () => {
+  it('GLM: a categorical column left out says it is dummy-coded only when named; the target is not listed', () => {
     const out = leftOutColumns('glm', schema, ['hp'], { target: 'mpg' });
     expect(out.find((c) => c.name === 'Origin')?.reason).toBe(
-      'categorical: regression takes numeric and binary predictors',
+      'categorical: dummy-coded only when named as a predictor',
     );
+    const info = runDataInfo(glmSpecSchema.parse({ model: 'glm', target: 'hp' }), {
+      schema,
+      preprocessing: { missing: 'drop', droppedRows: 0, standardize: false, delimiter: ',' },
+    });
+    expect(info.used).toEqual(['mpg']);
+    expect(
+      runDataInfo(glmSpecSchema.parse({ model: 'glm', target: 'hp', features: ['Origin'] }), {
+        schema,
+        preprocessing: { missing: 'drop', droppedRows: 0, standardize: false, delimiter: ',' },
+      }).used,
+    ).toEqual(['Origin']);
     expect(out.some((c) => c.name === 'mpg')).toBe(false);
   });
 });

@@ -8,12 +8,14 @@ import type { ColumnSchema, Dataset } from './types';
 
 export type ColumnModel = 'vae' | 'bnn' | 'glm';
 
-/** The column types each model can take as features (GLM: numeric and binary until dummy coding lands). */
+/** The column types each model can take as features (GLM: categorical predictors are dummy-coded when named). */
 export const FEATURE_TYPES: Record<ColumnModel, ReadonlySet<string>> = {
   vae: new Set(['numeric', 'binary', 'categorical']),
   bnn: new Set(['numeric', 'binary', 'categorical']),
-  glm: new Set(['numeric', 'binary']),
+  glm: new Set(['numeric', 'binary', 'categorical']),
 };
+/** A GLM's default predictors (no features named): numeric and binary feature columns (jobs/adapters/glm.ts). */
+const GLM_DEFAULT_TYPES: ReadonlySet<string> = new Set(['numeric', 'binary']);
 
 /** Why a column of this dataset is not among a model's features. `used`: the run's features (and target). */
 export function leftOutReason(
@@ -24,12 +26,11 @@ export function leftOutReason(
   if (c.name === opts.target) return 'the target';
   if (c.type === 'text') return 'text: for topic models (LDA)';
   if (c.type === 'identifier') return 'identifier: a different value on every row, nothing to learn';
-  if (!FEATURE_TYPES[model].has(c.type)) {
-    return `${c.type}: ${model === 'glm' ? 'regression takes numeric and binary predictors' : 'not a feature type'}`;
-  }
+  if (!FEATURE_TYPES[model].has(c.type)) return `${c.type}: not a feature type`;
   if ((c.missingStored ?? 0) > 0) return `${c.missingStored} missing cells (kept missing at import)`;
   if (c.role === 'ignore') return 'ignored at import';
   if (c.role === 'label') return 'a label: left out by default (tick it to model it)';
+  if (model === 'glm' && c.type === 'categorical') return 'categorical: dummy-coded only when named as a predictor';
   return 'not selected';
 }
 
@@ -68,7 +69,11 @@ export function runColumns(
       return {
         model: 'glm',
         target: spec.target,
-        used: spec.features.length ? spec.features : features('glm', spec.target),
+        used: spec.features.length
+          ? spec.features
+          : schema
+              .filter((c) => c.role === 'feature' && c.name !== spec.target && GLM_DEFAULT_TYPES.has(c.type))
+              .map((c) => c.name),
       };
     case 'lda':
       return { model: 'lda', used: [spec.textColumn] };
