@@ -70,6 +70,31 @@ describe('elbo-studio CLI', () => {
     expect(e.stderr).toMatch(/--beta does not apply to --model lda/);
   });
 
+  it('missing values: impute is the default beyond 5 % lost rows; cells kept missing are refused by a GLM', () => {
+    const d = tmp();
+    // v is missing on 3 of 10 rows (30 %): the default imputes rather than dropping them.
+    const f = path.join(d, 'gappy.csv');
+    fs.writeFileSync(
+      f,
+      ['u,v', '1,2.1', '2,', '3,6.2', '4,NA', '5,9.8', '6,12.1', '7,', '8,16.2', '9,18.1', '10,19.9'].join('\n'),
+    );
+    const kept = cli(['fit', '--data', f, '--model', 'glm', '--target', 'v', '--missing', 'keep'], d);
+    expect(kept.status).toBe(2);
+    expect(kept.stderr).toMatch(
+      /A regression \(GLM\) cannot use missing values: dataset "gappy.csv".*"v" \(3 of 10 rows\)/,
+    );
+    const bad = cli(['fit', '--data', f, '--model', 'glm', '--target', 'v', '--missing', 'drop:mean'], d);
+    expect(bad.stderr).toMatch(/--missing drop:mean: expected drop, impute/);
+    const r = cli(['fit', '--data', f, '--model', 'glm', '--target', 'u', '--steps', '50'], d);
+    expect(r.status).toBe(0);
+    const repos = makeRepos(openDb(path.join(d, 'elbo-studio.sqlite')));
+    const ds = repos.datasets.list(repos.projects.list()[0]!.id)[0]!;
+    expect(ds.rows).toBe(10);
+    expect(ds.preprocessing).toMatchObject({ missing: 'impute', numericImpute: 'median', policySource: 'default' });
+    expect(ds.preprocessing.imputed).toEqual([{ column: 'v', cells: 3, how: 'median', value: 12.1, from: 7 }]);
+    repos.db.close();
+  });
+
   it('fits a GLM, prints a JSON summary and records the run in the database', () => {
     const d = tmp();
     const r = cli(

@@ -12,9 +12,10 @@ import { createDispatcher, createHandlers } from './api/dispatcher';
 import { createServices, resolveDataDir, type Services } from './api/services';
 import { parseAnneal, parseFamily, parseObjective, parseSchedule } from '../src-shared/schemas/labels';
 import { runSpecSchema, type RunSpec, type RunSpecInput } from '../src-shared/schemas/run-spec';
-import type { ColumnRole, ColumnType, RunSummary } from '../src-shared/domain/types';
+import type { ColumnRole, ColumnType, MissingPolicy, NumericImpute, RunSummary } from '../src-shared/domain/types';
 import type { RunReference } from '../src-shared/domain/reference';
 import type { RunVerdict, VerdictReason } from '../src-shared/domain/verdict';
+import { defaultMissingPolicy, policyCounts, type MissingScan, type PolicyCounts } from '../src-shared/domain/missing';
 import { validateRun, type DatasetInfo } from './jobs/adapters';
 
 const HELP = `ELBO Studio command line
@@ -52,6 +53,10 @@ Model (fit):
                         1000 draws, cached per dataset and model) and print it with the run's error against it
   --features a,b,c      feature columns (default: every numeric column except --ignore and a label column)
   --ignore a,b          columns to leave out
+  --missing POLICY      rows with a missing cell in a used column: drop, impute (median for numbers, most frequent
+                        level otherwise; impute:mean for the mean) or keep (only lda can use cells left missing).
+                        Default: drop while that loses at most 5 % of the rows, else impute (counted over the file)
+  --missing-indicators  impute: add a 0/1 <column>_missing feature per column with missing cells
   --family NAME         posterior family: meanfield (default), fullrank, lowrank:R, planar:K, radial:K, iaf:K,
                         coupling:K (K = flow length 1–32), svgd:N[:rbf|imq] (glm only)
   --objective NAME      bound: elbo (default), elbo:S (S samples), iwae:K, renyi:ALPHA:K
@@ -122,6 +127,8 @@ const KNOWN_FIT = new Set([
   'model',
   'features',
   'ignore',
+  'missing',
+  'missing-indicators',
   'family',
   'objective',
   'latent',
@@ -166,6 +173,40 @@ const KNOWN_FIT = new Set([
   'convergence',
   'stop-when-converged',
 ]);
+
+/** --missing and --missing-indicators, or the default for these counts (drop only while it loses ≤ 5 % of rows). */
+function missingOption(
+  opts: Opts,
+  counts: PolicyCounts,
+): {
+  missing: MissingPolicy;
+  numericImpute: NumericImpute;
+  indicators: boolean;
+  policySource: 'default' | 'chosen';
+} {
+  const raw = opts.get('missing');
+  const indicators = opts.get('missing-indicators') === 'true';
+  if (raw === undefined) {
+    const missing = defaultMissingPolicy(counts);
+    return {
+      missing,
+      numericImpute: 'median',
+      indicators: indicators && missing === 'impute',
+      policySource: 'default',
+    };
+  }
+  const m = /^(drop|keep|impute)(?::(mean|median))?$/.exec(raw);
+  if (!m || (m[2] && m[1] !== 'impute')) {
+    throw new Error(`--missing ${raw}: expected drop, impute, impute:mean, impute:median or keep`);
+  }
+  if (indicators && m[1] !== 'impute') throw new Error('--missing-indicators goes with --missing impute');
+  return {
+    missing: m[1] as MissingPolicy,
+    numericImpute: (m[2] as NumericImpute | undefined) ?? 'median',
+    indicators,
+    policySource: 'chosen',
+  };
+}
 
 /** --convergence TOL[:WINDOW] and --stop-when-converged → training.convergence. */
 function parseConvergence(opts: Opts): { stopWhenConverged: boolean; tolerance?: number; window?: number } {
@@ -284,12 +325,21 @@ async function fit(s: Services, opts: Opts): Promise<void> {
                   : c.role
               : c.role) as ColumnRole,
     }));
+    // The whole file's missing cells decide the default policy (never drop more than 5 % of rows unasked).
+    const scan = await unwrap<MissingScan>(dispatch('import:missing', { source: { fileId: picked.fileId } }));
+    const counts = policyCounts(scan, columns);
+    const missing = missingOption(opts, counts);
+    const kept = new Map(counts.columns.map((c) => [c.name, c.cells]));
     const info: DatasetInfo = {
       name,
-      rows: null,
-      schema: columns.map((c, i) => ({ ...c, missing: preview.columns[i]!.missing })),
+      rows: missing.missing === 'drop' ? counts.kept.drop : counts.sourceRows,
+      schema: columns.map((c, i) => ({
+        ...c,
+        missing: scan.columns[i]?.missing ?? preview.columns[i]!.missing,
+        ...(missing.missing === 'keep' && kept.has(c.name) ? { missingStored: kept.get(c.name)! } : {}),
+      })),
     };
-    return { file, name, fileId: picked.fileId, columns, info };
+    return { file, name, fileId: picked.fileId, columns, info, missing };
   };
   type Sniffed = Awaited<ReturnType<typeof sniff>>;
   const imported: number[] = [];
@@ -312,6 +362,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
           source: { fileId: f.fileId },
           name: f.name,
           columns: f.columns,
+          ...f.missing,
         }),
       );
       imported.push(ds.id);

@@ -16,8 +16,10 @@ export interface ColumnData {
   missing: number;
   /** The first missing cell (1-based data row), or 0. */
   firstMissing: number;
-  /** The first non-number in a numeric column (1-based data row). */
-  bad: { row: number; value: string } | null;
+  /** The first missing cell's line in the file and its text as written ('' for an empty cell, else NA, NaN …). */
+  firstMissingAt?: { line: number; value: string };
+  /** The first non-number in a numeric column (1-based data row, line in the file). */
+  bad: { row: number; line: number; value: string } | null;
   badCount: number;
 }
 
@@ -64,7 +66,7 @@ export async function readCsvColumns(
   const maxCells = opts.maxNumericCells ?? MAX_NUMERIC_CELLS;
   let rows = 0;
   let truncated = false;
-  for await (const rec of readRecords(filePath, { delimiter, sourceName, lines: false })) {
+  for await (const rec of readRecords(filePath, { delimiter, sourceName })) {
     if (headers === null) {
       headers = rec.fields.map((h) => h.trim());
       const seen = new Set<string>();
@@ -105,13 +107,16 @@ export async function readCsvColumns(
         const t = cell.trim();
         if (MISSING.test(t)) {
           d.missing++;
-          if (!d.firstMissing) d.firstMissing = rows;
+          if (!d.firstMissing) {
+            d.firstMissing = rows;
+            d.firstMissingAt = { line: rec.line, value: t };
+          }
           p.nums!.push(Number.NaN);
         } else {
           const v = Number(t);
           if (!Number.isFinite(v)) {
             d.badCount++;
-            if (!d.bad) d.bad = { row: rows, value: t.length > 40 ? `${t.slice(0, 39)}…` : t };
+            if (!d.bad) d.bad = { row: rows, line: rec.line, value: t.length > 40 ? `${t.slice(0, 39)}…` : t };
             p.nums!.push(Number.NaN);
           } else p.nums!.push(v);
         }
@@ -119,7 +124,10 @@ export async function readCsvColumns(
         const t = p.raw ? cell : cell.trim();
         if (t.trim() === '') {
           d.missing++;
-          if (!d.firstMissing) d.firstMissing = rows;
+          if (!d.firstMissing) {
+            d.firstMissing = rows;
+            d.firstMissingAt = { line: rec.line, value: t };
+          }
         }
         p.strs.push(t);
       }

@@ -5,7 +5,7 @@ import { AppError } from '../../src-shared/ipc/app-error';
 import type { Handlers } from '../../src-shared/ipc/contract';
 import type { ImportSource } from '../../src-shared/schemas/api';
 import { DatasetFile, previewCsv } from '../data-import';
-import { importCsvOffThread } from '../data-import/import-thread';
+import { importCsvOffThread, scanMissingOffThread } from '../data-import/import-thread';
 import type { Services } from './services';
 import { SAMPLES } from './samples';
 import { dropLease, takeLease } from '../jobs/run-lease';
@@ -29,7 +29,7 @@ function resolveSource(s: Services, source: ImportSource): { path: string; name:
 
 export function registerImport(
   s: Services,
-): Pick<Handlers, 'files:pick' | 'import:preview' | 'import:commit' | 'datasets:rows'> {
+): Pick<Handlers, 'files:pick' | 'import:preview' | 'import:missing' | 'import:commit' | 'datasets:rows'> {
   return {
     'files:pick': async ({ accept }) => {
       if (!s.pickFile) {
@@ -45,6 +45,10 @@ export function registerImport(
     'import:preview': async ({ source, delimiter, encoding }) => {
       const src = resolveSource(s, source);
       return previewCsv(src.path, src.name, { delimiter, encoding });
+    },
+    'import:missing': async ({ source, delimiter, encoding }) => {
+      const src = resolveSource(s, source);
+      return scanMissingOffThread(src.path, src.name, { delimiter, encoding });
     },
     'import:commit': async (args) => {
       if (!s.repos.projects.get(args.projectId))
@@ -66,6 +70,9 @@ export function registerImport(
           encoding: args.encoding,
           columns: args.columns,
           missing: args.missing,
+          numericImpute: args.numericImpute,
+          indicators: args.indicators,
+          ...(args.policySource ? { policySource: args.policySource } : {}),
           standardize: args.standardize,
           onProgress: (p) => s.events.emit('import:progress', { importId: args.importId, ...p }),
         });

@@ -653,18 +653,25 @@ describe('using an imported model', () => {
   it('names missing and mismatched columns before scoring', async () => {
     const m = await importZip(await exportZip(runs.vae, 'vae-cols.zip'));
     const bad = path.join(work, 'bad.csv');
-    fs.writeFileSync(bad, 'label,a,b,c,d,e\nleft,0.1,0.2,0.3,oops,0.5\nright,0.1,,0.3,0.4,0.5\n');
+    // Row 2 sits on lines 3–4 (a quoted label with a newline), so rows and lines differ; its "c" is NA.
+    fs.writeFileSync(
+      bad,
+      'label,a,b,c,d,e\nleft,0.1,0.2,0.3,oops,0.5\n"right\nside",0.1,,NA,0.4,0.5\nthird,0.1,0.2,0.3,0.4,0.5\n',
+    );
     const check = ok<ModelColumnCheck>(await dB('models:check', { modelId: m.id, fileId: fileIn(B, bad) }));
     expect(check.ok).toBe(false);
     const by = Object.fromEntries(check.columns.map((c) => [c.name, c]));
     expect(by.f).toMatchObject({ status: 'missing', detail: 'not in the file' });
-    expect(by.d).toMatchObject({ status: 'mismatch', detail: '1 cell is not a number (row 1: "oops")' });
+    expect(by.d).toMatchObject({ status: 'mismatch', detail: '1 cell is not a number (row 1, line 2: "oops")' });
     expect(by.b).toMatchObject({ status: 'mismatch' });
-    expect(by.b!.detail).toMatch(/1 empty cell \(first in row 2\)/);
+    expect(by.b!.detail).toMatch(/^1 missing cell \(first in row 2, line 3: empty\)/);
+    expect(by.c!.detail).toBe(
+      '1 missing cell (first in row 2, line 3: "NA"); the model needs a value in every row: fill it in or remove that row',
+    );
     expect(by.a).toMatchObject({ status: 'ok' });
     const e = fail(await dB('models:score', { modelId: m.id, fileId: fileIn(B, bad) }));
     expect(e.message).toBe(
-      '"bad.csv" does not fit the model: missing column "f"; column "b": 1 empty cell (first in row 2); the model needs a value in every row; column "d": 1 cell is not a number (row 1: "oops")',
+      '"bad.csv" does not fit the model: missing column "f"; column "b": 1 missing cell (first in row 2, line 3: empty); the model needs a value in every row: fill it in or remove that row; column "c": 1 missing cell (first in row 2, line 3: "NA"); the model needs a value in every row: fill it in or remove that row; column "d": 1 cell is not a number (row 1, line 2: "oops")',
     );
     expect(e.hint).toMatch(/these 6 columns: a, b, c, d, e, f/);
   });

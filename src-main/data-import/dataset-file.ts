@@ -86,7 +86,10 @@ export class DatasetFile {
     return c;
   }
 
-  /** Numeric and binary values; categorical codes (index into `levels`). Never NaN. */
+  /**
+   * Numeric and binary values; categorical codes (index into `levels`). NaN only where the dataset was imported with
+   * missing values kept (schema `missingStored`); models refuse such columns in validation (domain/missing.ts).
+   */
   column(name: string): Float32Array {
     const c = this.col(name);
     const i = this.f32Index.get(name);
@@ -152,7 +155,10 @@ export class DatasetFile {
       for (let r0 = from; r0 < this.rows; r0 += chunkRows) {
         const r1 = Math.min(this.rows, r0 + chunkRows);
         const out = new Array<string>(r1 - r0);
-        for (let r = r0; r < r1; r++) out[r - r0] = c.levels ? (c.levels[v[r] as number] ?? '') : String(v[r]);
+        for (let r = r0; r < r1; r++) {
+          const x = v[r] as number;
+          out[r - r0] = x !== x ? '' : c.levels ? (c.levels[x] ?? '') : String(x);
+        }
         yield out;
       }
       return;
@@ -213,7 +219,8 @@ export class DatasetFile {
         );
         for (let i = 0; i < n; i++) {
           const x = v[i] as number;
-          (rows[i] as (number | string | null)[])[j] = levels ? (levels[x] ?? null) : shortestFloat32(x);
+          (rows[i] as (number | string | null)[])[j] =
+            x !== x ? null : levels ? (levels[x] ?? null) : shortestFloat32(x);
         }
         return;
       }

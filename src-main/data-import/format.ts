@@ -4,7 +4,9 @@
  *   meta.json    DatasetMeta below; written last, so its presence marks a complete import.
  *   data.f32     numeric, binary and categorical columns as little-endian Float32, column-major: the i-th float column
  *                (meta.float32Columns order) occupies bytes [i·rows·4, (i+1)·rows·4). Binary and categorical columns
- *                hold the level index (schema.levels). No NaN: missing cells were dropped or imputed.
+ *                hold the level index (schema.levels). NaN only for cells kept missing (the 'keep'
+ *                policy, schema.missingStored); drop and impute leave none. Indicator columns (impute with
+ *                indicators) follow the source columns.
  *   strings.bin  text and identifier columns (used or ignored) as UTF-8, row-major: row 0's cells (meta.stringColumns order),
  *                then row 1's, … with no separators. Missing cells are empty.
  *   strings.idx  little-endian Float64 byte offsets into strings.bin: entry 0 is 0 and entry r·k + c + 1 is where cell

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src-shared/ipc/app-error';
 import { DatasetFile, importCsv } from './index';
-import { importCsvOffThread } from './import-thread';
+import { importCsvOffThread, scanMissingOffThread } from './import-thread';
+import { scanMissing } from './missing-scan';
 
 const dir = mkdtempSync(join(tmpdir(), 'elbo-import-thread-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,5 +39,18 @@ describe('import on a worker thread', () => {
     expect((err as AppError).code).toBe('IMPORT_FAILED');
     expect((err as AppError).message).toMatch(/Line 3, column "a": "x" is not a number/);
     expect((err as AppError).hint).toMatch(/categorical or text/);
+  });
+
+  it('scans the whole file for missing cells on the thread, as in-line', async () => {
+    const rows = ['a,b,c'];
+    for (let i = 0; i < 3000; i++)
+      rows.push(`${i % 11 === 0 ? 'NA' : i},${i % 7 === 0 ? '' : i},${i % 5 === 0 ? '?' : 'x'}`);
+    const src = join(dir, 'gaps.csv');
+    writeFileSync(src, `${rows.join('\n')}\n`);
+    const off = await scanMissingOffThread(src, 'gaps.csv');
+    expect(off).toEqual(await scanMissing(src, 'gaps.csv'));
+    expect(off.sourceRows).toBe(3000);
+    expect(off.columns.map((c) => c.missing)).toEqual([273, 429, 0]);
+    expect(off.columns[2]!.nonFinite).toBe(600);
   });
 });

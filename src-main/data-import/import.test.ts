@@ -593,6 +593,128 @@ describe('missing values', () => {
   });
 });
 
+describe('missing-value policies: counts, fills on the kept rows, indicators, kept NaN', () => {
+  // x: 1, –, 3, 4, 8, 10 (observed mean 26/5 = 5.2, median 4); c: red red – blue red blue (mode red).
+  const csv = ['x,c,y', '1,red,0.5', ',red,1.5', '3,,2.5', '4,blue,3.5', '8,red,', '10,blue,5.5'].join('\n');
+  const columns = [{ name: 'c', type: 'categorical' as const, role: 'feature' as const }];
+
+  it('median imputation fills numeric columns with the median of the observed values', async () => {
+    const r = await importCsv(s.file('m.csv', csv), dest(), { missing: 'impute', numericImpute: 'median', columns });
+    expect(r.rows).toBe(6);
+    const ds = DatasetFile.open(dest());
+    expect(Array.from(ds.column('x'))).toEqual([1, 4, 3, 4, 8, 10]);
+    // y observed: 0.5 1.5 2.5 3.5 5.5 → median 2.5 (odd count).
+    expect(Array.from(ds.column('y'))).toEqual([0.5, 1.5, 2.5, 3.5, 2.5, 5.5]);
+    expect(ds.strings('c')).toEqual(['red', 'red', 'red', 'blue', 'red', 'blue']);
+    expect(r.preprocessing).toMatchObject({
+      missing: 'impute',
+      numericImpute: 'median',
+      indicators: false,
+      sourceRows: 6,
+    });
+    expect(r.preprocessing.imputed).toEqual([
+      { column: 'x', cells: 1, how: 'median', value: 4, from: 5 },
+      { column: 'c', cells: 1, how: 'most frequent', value: 'red', from: 5 },
+      { column: 'y', cells: 1, how: 'median', value: 2.5, from: 5 },
+    ]);
+  });
+
+  it('an even count of observed values takes the mean of the two middle ones; negatives order right', async () => {
+    // (A second column: a line holding only an empty cell is a blank line, which CSV skips.)
+    const f = s.file('e.csv', ['v,w', '-3,1', ',1', '-1.5,1', '7,1', '-20,1', '2,1'].join('\n'));
+    await importCsv(f, dest(), { missing: 'impute', numericImpute: 'median' });
+    // observed: -20 -3 -1.5 2 7 → 5 values, median -1.5
+    expect(DatasetFile.open(dest()).column('v')[1]).toBe(-1.5);
+    const g = s.file('g.csv', ['v,w', '-3,1', ',1', '-1.5,1', '7,1', '-20,1'].join('\n'));
+    await importCsv(g, dest('g'), { missing: 'impute', numericImpute: 'median' });
+    // observed: -20 -3 -1.5 7 → (−3 + −1.5)/2
+    expect(DatasetFile.open(dest('g')).column('v')[1]).toBe(-2.25);
+  });
+
+  it('the median over many blocks matches a sort of the observed values', async () => {
+    const vals: string[] = ['v,w'];
+    const observed: number[] = [];
+    let seed = 7;
+    // 4286 observed values (an even count: the median is the mean of two), with a missing cell after every 6th.
+    for (let i = 0; i < 4286; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      const v = Math.fround(((seed / 2147483648) * 200 - 50) ** 3 / 1000);
+      observed.push(v);
+      vals.push(`${v},1`);
+      if (i % 6 === 2) vals.push('NA,1');
+    }
+    observed.sort((a, b) => a - b);
+    const n = observed.length;
+    const expected = (observed[Math.floor((n - 1) / 2)]! + observed[Math.floor(n / 2)]!) / 2;
+    await importCsv(s.file('big.csv', vals.join('\n')), dest(), {
+      missing: 'impute',
+      numericImpute: 'median',
+      blockBytes: 4096,
+    });
+    const col = DatasetFile.open(dest()).column('v');
+    expect(col[3]).toBe(Math.fround(expected));
+    expect(Number.isNaN(col[3])).toBe(false);
+    expect(observed[Math.floor((n - 1) / 2)]).not.toBe(observed[Math.floor(n / 2)]);
+  });
+
+  it('mean imputation uses the observed values, and indicator columns mark the filled cells', async () => {
+    const r = await importCsv(s.file('m.csv', csv), dest(), { missing: 'impute', indicators: true, columns });
+    const ds = DatasetFile.open(dest());
+    expect(ds.column('x')[1]).toBeCloseTo(5.2, 5);
+    expect(ds.column('y')[4]).toBeCloseTo((0.5 + 1.5 + 2.5 + 3.5 + 5.5) / 5, 5);
+    expect(Array.from(ds.column('x_missing'))).toEqual([0, 1, 0, 0, 0, 0]);
+    expect(Array.from(ds.column('c_missing'))).toEqual([0, 0, 1, 0, 0, 0]);
+    expect(Array.from(ds.column('y_missing'))).toEqual([0, 0, 0, 0, 1, 0]);
+    // Each indicator follows its column, as a 0/1 feature whose mean is the missing share.
+    expect(ds.schema.map((c) => c.name)).toEqual(['x', 'x_missing', 'c', 'c_missing', 'y', 'y_missing']);
+    expect(ds.schema[1]).toMatchObject({ type: 'binary', role: 'feature', indicatorOf: 'x', levels: ['0', '1'] });
+    expect(ds.schema[1]?.stats?.mean).toBeCloseTo(1 / 6, 6);
+    expect(r.preprocessing.imputed?.map((c) => c.indicator)).toEqual(['x_missing', 'c_missing', 'y_missing']);
+    expect(ds.slice(1, 1).rows[0]).toEqual([5.2, 1, 'red', 0, 1.5, 0]);
+  });
+
+  it('an indicator name that is taken gets a suffix', async () => {
+    const f = s.file('t.csv', ['a,a_missing', '1,5', ',6', '3,7'].join('\n'));
+    await importCsv(f, dest(), { missing: 'impute', indicators: true });
+    const ds = DatasetFile.open(dest());
+    expect(ds.schema.map((c) => c.name)).toEqual(['a', 'a_missing_2', 'a_missing']);
+    expect(Array.from(ds.column('a_missing_2'))).toEqual([0, 1, 0]);
+    expect(Array.from(ds.column('a_missing'))).toEqual([5, 6, 7]);
+  });
+
+  it('keep stores NaN, counts it per column, and computes stats on the observed values', async () => {
+    const r = await importCsv(s.file('m.csv', csv), dest(), { missing: 'keep', columns });
+    expect(r.rows).toBe(6);
+    const ds = DatasetFile.open(dest());
+    const x = Array.from(ds.column('x'));
+    expect(Number.isNaN(x[1])).toBe(true);
+    expect(Number.isNaN(ds.column('c')[2])).toBe(true);
+    expect(ds.schema.map((c) => c.missingStored ?? 0)).toEqual([1, 1, 1]);
+    expect(ds.schema[0]?.stats).toMatchObject({ min: 1, max: 10, mean: 5.2 });
+    expect(ds.schema[0]?.stats?.std).toBeCloseTo(
+      Math.sqrt([1, 3, 4, 8, 10].reduce((a, v) => a + (v - 5.2) ** 2, 0) / 5),
+      5,
+    );
+    expect(r.preprocessing.keptMissing).toEqual([
+      { column: 'x', cells: 1 },
+      { column: 'c', cells: 1 },
+      { column: 'y', cells: 1 },
+    ]);
+    expect(ds.slice(1, 2).rows).toEqual([
+      [null, 'red', 1.5],
+      [3, null, 2.5],
+    ]);
+    expect(ds.strings('x')[1]).toBe('');
+  });
+
+  it('drop records the source rows and the policy source', async () => {
+    const r = await importCsv(s.file('m.csv', csv), dest(), { missing: 'drop', columns, policySource: 'chosen' });
+    expect(r.rows).toBe(3);
+    expect(r.preprocessing).toMatchObject({ missing: 'drop', droppedRows: 3, sourceRows: 6, policySource: 'chosen' });
+    expect(r.preprocessing.imputed).toBeUndefined();
+  });
+});
+
 describe('ignored columns', () => {
   it('keeps ignored text and identifier columns as strings and does not store ignored numeric ones', async () => {
     const r = await importCsv(s.file('i.csv', 'id,a,b,c\nr1,1,x,oops\nr2,2,y,\n'), dest(), {

@@ -12,6 +12,9 @@ import type {
   ColumnStats,
   ColumnType,
   ImportProgress,
+  ImputedColumn,
+  MissingPolicy,
+  NumericImpute,
   Preprocessing,
 } from '../../src-shared/domain/types';
 import type { ColumnChoice } from '../../src-shared/schemas/api';
@@ -20,6 +23,7 @@ import { cancelledError, importError, showValue } from './errors';
 import { F32_FILE, FORMAT_NAME, FORMAT_VERSION, META_FILE, STR_FILE, STR_INDEX_FILE, type DatasetMeta } from './format';
 import { MAX_CATEGORICAL_LEVELS, isMissing, isNonFinite, orderLevels, parseDecimalComma } from './infer';
 import { lineOfRecord, readRecords, sha256Hasher } from './records';
+import { shortestFloat32 } from './dataset-file';
 import { readSample } from './sample';
 import type { DelimiterOption, EncodingOption } from './sniff';
 
@@ -32,7 +36,14 @@ export interface ImportOptions {
   encoding?: EncodingOption;
   /** Overrides of the inferred type and role, by column name; columns not listed keep the inferred ones. */
   columns?: ColumnChoice[];
-  missing?: 'drop' | 'impute';
+  /** drop (default) rows with a missing cell in a used column, impute the cells, or keep them missing (NaN). */
+  missing?: MissingPolicy;
+  /** impute: numeric columns take the mean (default) or the median of their observed values. */
+  numericImpute?: NumericImpute;
+  /** impute: add a 0/1 `<column>_missing` column for each used column that had missing cells. */
+  indicators?: boolean;
+  /** Recorded with the dataset: the policy was the wizard's default or the person's choice. */
+  policySource?: 'default' | 'chosen';
   standardize?: boolean;
   /** Called at most ~10 times per second, and once with phase 'done'. */
   onProgress?: (p: ImportProgressInfo) => void;
@@ -239,7 +250,9 @@ async function runImport(
   fds: number[],
 ): Promise<ImportResult> {
   const signal = opts.signal;
-  const policy = opts.missing ?? 'drop';
+  const policy: MissingPolicy = opts.missing ?? 'drop';
+  const numericImpute: NumericImpute = opts.numericImpute ?? 'mean';
+  const withIndicators = policy === 'impute' && opts.indicators === true;
   const standardize = opts.standardize ?? false;
   const sample = await readSample(filePath, sourceName, {
     ...(opts.delimiter ? { delimiter: opts.delimiter } : {}),
@@ -468,13 +481,28 @@ async function runImport(
   }
   progress('writing', true);
 
-  // Fill values and final level order.
+  const readBlock = (b: number): number => {
+    let off = 0;
+    while (off < blockU8.length) {
+      const n = readSync(tmpFd, blockU8, off, blockU8.length - off, b * blockU8.length + off);
+      if (n === 0) throw new Error('temporary block file is truncated');
+      off += n;
+    }
+    return Math.min(R, rows - b * R);
+  };
+
+  // Fill values (impute: over the kept rows' observed values) and final level order.
   const levels: (string[] | null)[] = [];
   const remap: (Float32Array | null)[] = [];
-  const fill = new Float32Array(nF);
+  const fill = new Float32Array(nF).fill(Number.NaN);
+  const fillHow: (ImputedColumn['how'] | null)[] = new Array<ImputedColumn['how'] | null>(nF).fill(null);
+  const fillLevel: (string | null)[] = new Array<string | null>(nF).fill(null);
+  const impute = policy === 'impute';
+  const medianCols: number[] = [];
   for (let k = 0; k < nF; k++) {
     const col = fCols[k] as PlannedColumn;
     const map = levelMaps[k];
+    const gaps = (fMissing[k] as number) > 0;
     if (map) {
       const firstSeen = [...map.keys()];
       const ordered = orderLevels(firstSeen);
@@ -483,90 +511,140 @@ async function runImport(
       for (const [l, code] of map) rm[code] = pos.get(l) ?? 0;
       levels.push(ordered);
       remap.push(rm);
+      if (!impute || !gaps) continue;
       const counts = levelCounts[k] as number[];
       let mode = -1;
       counts.forEach((c, code) => {
         if (mode === -1 || c > (counts[mode] as number)) mode = code;
       });
-      if (mode === -1 && (fMissing[k] as number) > 0) throw nothingToImpute(col);
-      fill[k] = mode === -1 ? 0 : (rm[mode] as number);
+      if (mode === -1) throw nothingToImpute(col);
+      fill[k] = rm[mode] as number;
+      fillHow[k] = 'most frequent';
+      fillLevel[k] = ordered[rm[mode] as number] ?? null;
     } else {
       levels.push(null);
       remap.push(null);
+      if (!impute || !gaps) continue;
       const c = cnt[k] as number;
-      if (c === 0 && (fMissing[k] as number) > 0) throw nothingToImpute(col);
-      fill[k] = c === 0 ? 0 : (sum[k] as number) / c;
+      if (c === 0) throw nothingToImpute(col);
+      if (numericImpute === 'median') medianCols.push(k);
+      else {
+        fill[k] = (sum[k] as number) / c;
+        fillHow[k] = 'mean';
+      }
     }
   }
+  if (medianCols.length > 0) {
+    const med = await blockMedians(medianCols, cnt, R, blocks, block, readBlock, signal);
+    medianCols.forEach((k, i) => {
+      fill[k] = med[i] as number;
+      fillHow[k] = 'median';
+    });
+  }
+  // Indicator columns: one per used column with missing cells, after the float columns.
+  const indicatorOf: number[] = [];
+  if (withIndicators) for (let k = 0; k < nF; k++) if ((fMissing[k] as number) > 0) indicatorOf.push(k);
+  const taken = new Set(sample.headers);
+  const indicatorNames = indicatorOf.map((k) => {
+    const base = `${(fCols[k] as PlannedColumn).name}_missing`;
+    let name = base;
+    for (let i = 2; taken.has(name); i++) name = `${base}_${i}`;
+    taken.add(name);
+    return name;
+  });
+  const nI = indicatorOf.length;
+  const indOut = new Float32Array(R);
 
-  // Assemble data.f32: block b's segment of column k goes to k·rows·4 + b·R·4.
+  // Assemble data.f32: block b's segment of column k goes to k·rows·4 + b·R·4; indicator column j follows the float
+  // columns, at (nF + j)·rows·4 + b·R·4. Statistics skip cells left missing (NaN under the 'keep' policy).
+  const nT = nF + nI;
   const stats: ColumnStats[] = [];
+  const storedNaN = new Float64Array(nF);
   const outFd = openSync(join(destDir, F32_FILE), 'w');
   fds.push(outFd);
   if (nF > 0) {
-    const mean = new Float64Array(nF);
-    const m2 = new Float64Array(nF);
-    const min = new Float64Array(nF).fill(Infinity);
-    const max = new Float64Array(nF).fill(-Infinity);
-    let seen = 0;
+    const count = new Float64Array(nT);
+    const mean = new Float64Array(nT);
+    const m2 = new Float64Array(nT);
+    const min = new Float64Array(nT).fill(Infinity);
+    const max = new Float64Array(nT).fill(-Infinity);
+    const accumulate = (k: number, seg: Float32Array): void => {
+      let s = 0;
+      let c = 0;
+      let lo = min[k] as number;
+      let hi = max[k] as number;
+      for (let i = 0; i < seg.length; i++) {
+        const v = seg[i] as number;
+        if (v !== v) continue;
+        s += v;
+        c++;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      min[k] = lo;
+      max[k] = hi;
+      if (c === 0) return;
+      // Chan et al.'s pairwise update of mean and M2.
+      const bm = s / c;
+      let bm2 = 0;
+      for (let i = 0; i < seg.length; i++) {
+        const v = seg[i] as number;
+        if (v !== v) continue;
+        bm2 += (v - bm) * (v - bm);
+      }
+      const seen = count[k] as number;
+      const n = seen + c;
+      const delta = bm - (mean[k] as number);
+      mean[k] = (mean[k] as number) + (delta * c) / n;
+      m2[k] = (m2[k] as number) + bm2 + (delta * delta * seen * c) / n;
+      count[k] = n;
+    };
+    const writeAt = (seg: Float32Array, pos: number): void => {
+      const bytes = new Uint8Array(seg.buffer, seg.byteOffset, seg.length * 4);
+      let w = 0;
+      while (w < bytes.length) w += writeSync(outFd, bytes, w, bytes.length - w, pos + w);
+    };
     for (let b = 0; b < blocks; b++) {
       if (signal?.aborted) throw cancelledError();
-      let off = 0;
-      while (off < blockU8.length) {
-        const n = readSync(tmpFd, blockU8, off, blockU8.length - off, b * blockU8.length + off);
-        if (n === 0) throw new Error('temporary block file is truncated');
-        off += n;
+      const inBlock = readBlock(b);
+      for (let j = 0; j < nI; j++) {
+        const seg = block.subarray((indicatorOf[j] as number) * R, (indicatorOf[j] as number) * R + inBlock);
+        const ind = indOut.subarray(0, inBlock);
+        for (let i = 0; i < inBlock; i++) ind[i] = seg[i] !== seg[i] ? 1 : 0;
+        accumulate(nF + j, ind);
+        writeAt(ind, (nF + j) * rows * 4 + b * R * 4);
       }
-      const inBlock = Math.min(R, rows - b * R);
       for (let k = 0; k < nF; k++) {
         const seg = block.subarray(k * R, k * R + inBlock);
         const rm = remap[k];
         const f = fill[k] as number;
-        let s = 0;
-        let lo = min[k] as number;
-        let hi = max[k] as number;
+        let nan = 0;
         for (let i = 0; i < inBlock; i++) {
-          let v = seg[i] as number;
+          const v = seg[i] as number;
           if (v !== v) {
-            v = f;
-            seg[i] = v;
-          } else if (rm) {
-            v = rm[v] as number;
-            seg[i] = v;
-          }
-          s += v;
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
+            seg[i] = f;
+            if (f !== f) nan++;
+          } else if (rm) seg[i] = rm[v] as number;
         }
-        min[k] = lo;
-        max[k] = hi;
-        // Chan et al.'s pairwise update of mean and M2.
-        const bm = s / inBlock;
-        let bm2 = 0;
-        for (let i = 0; i < inBlock; i++) {
-          const d = (seg[i] as number) - bm;
-          bm2 += d * d;
-        }
-        const n = seen + inBlock;
-        const delta = bm - (mean[k] as number);
-        mean[k] = (mean[k] as number) + (delta * inBlock) / n;
-        m2[k] = (m2[k] as number) + bm2 + (delta * delta * seen * inBlock) / n;
-        const bytes = new Uint8Array(seg.buffer, seg.byteOffset, inBlock * 4);
-        const pos = k * rows * 4 + b * R * 4;
-        let w = 0;
-        while (w < bytes.length) w += writeSync(outFd, bytes, w, bytes.length - w, pos + w);
+        storedNaN[k] = (storedNaN[k] as number) + nan;
+        accumulate(k, seg);
+        writeAt(seg, k * rows * 4 + b * R * 4);
       }
-      seen += inBlock;
       if (opts.onProgress) progress('writing');
       if (b % 8 === 7) await new Promise<void>((r) => setImmediate(r));
     }
-    for (let k = 0; k < nF; k++) {
-      stats.push({
-        min: min[k] as number,
-        max: max[k] as number,
-        mean: mean[k] as number,
-        std: Math.sqrt((m2[k] as number) / rows),
-      });
+    for (let k = 0; k < nT; k++) {
+      const c = count[k] as number;
+      stats.push(
+        c === 0
+          ? { min: Number.NaN, max: Number.NaN, mean: Number.NaN, std: Number.NaN }
+          : {
+              min: min[k] as number,
+              max: max[k] as number,
+              mean: mean[k] as number,
+              std: Math.sqrt((m2[k] as number) / c),
+            },
+      );
     }
   }
   for (const fd of fds.splice(0)) closeSync(fd);
@@ -574,19 +652,48 @@ async function runImport(
 
   const schema: ColumnSchema[] = plan
     .filter((c) => c.store !== 'none')
-    .map((c) => {
+    .flatMap((c) => {
       const base: ColumnSchema = { name: c.name, type: c.type, role: c.role, missing: 0 };
-      if (c.store === 'f32') {
-        const k = fCols.indexOf(c);
-        base.missing = fMissing[k] as number;
-        const lv = levels[k];
-        if (lv) base.levels = lv;
-        if (c.type === 'numeric' || c.type === 'binary') base.stats = stats[k] as ColumnStats;
-      } else {
+      if (c.store !== 'f32') {
         base.missing = sMissing[sCols.indexOf(c)] as number;
+        return [base];
       }
-      return base;
+      const k = fCols.indexOf(c);
+      base.missing = fMissing[k] as number;
+      const lv = levels[k];
+      if (lv) base.levels = lv;
+      if (c.type === 'numeric' || c.type === 'binary') base.stats = stats[k] as ColumnStats;
+      if ((storedNaN[k] as number) > 0) base.missingStored = storedNaN[k] as number;
+      const j = indicatorOf.indexOf(k);
+      if (j < 0) return [base];
+      const indicator: ColumnSchema = {
+        name: indicatorNames[j] as string,
+        type: 'binary',
+        role: 'feature',
+        missing: 0,
+        levels: ['0', '1'],
+        stats: stats[nF + j] as ColumnStats,
+        indicatorOf: c.name,
+      };
+      return [base, indicator];
     });
+  const imputed: ImputedColumn[] = [];
+  for (let k = 0; k < nF; k++) {
+    const how = fillHow[k];
+    if (!how) continue;
+    const j = indicatorOf.indexOf(k);
+    imputed.push({
+      column: (fCols[k] as PlannedColumn).name,
+      cells: fMissing[k] as number,
+      how,
+      value: fillLevel[k] ?? shortestFloat32(fill[k] as number),
+      from: rows - (fMissing[k] as number),
+      ...(j >= 0 ? { indicator: indicatorNames[j] as string } : {}),
+    });
+  }
+  const keptMissing = fCols
+    .map((c, k) => ({ column: c.name, cells: storedNaN[k] as number }))
+    .filter((c) => c.cells > 0);
   const warnings: string[] = [];
   for (let k = 0; k < nF; k++) {
     const first = firstNonFinite[k];
@@ -594,12 +701,16 @@ async function runImport(
     const n = nonFinite[k] as number;
     warnings.push(
       `Column "${(fCols[k] as PlannedColumn).name}": ${n} value${n === 1 ? ' is' : 's are'} not a finite number (e.g. ${showValue(first.value)} on line ${await lineOf(first.index)}); ` +
-        `${n === 1 ? 'it was' : 'they were'} read as missing (${policy === 'drop' ? 'rows dropped' : 'imputed'}).`,
+        `${n === 1 ? 'it was' : 'they were'} read as missing (${policy === 'drop' ? 'rows dropped' : policy === 'impute' ? 'imputed' : 'kept missing'}).`,
     );
   }
   const commaCols = fCols.filter((c) => c.decimalComma).map((c) => c.name);
   const preprocessing: Preprocessing = {
     missing: policy,
+    ...(policy === 'impute' ? { numericImpute, indicators: withIndicators, imputed } : {}),
+    ...(policy === 'keep' ? { keptMissing } : {}),
+    ...(opts.policySource ? { policySource: opts.policySource } : {}),
+    sourceRows,
     standardize,
     droppedRows: dropped,
     delimiter,
@@ -617,7 +728,7 @@ async function runImport(
     contentHash,
     sourceBytes: totalBytes,
     sourceRows,
-    float32Columns: fCols.map((c) => c.name),
+    float32Columns: [...fCols.map((c) => c.name), ...indicatorNames],
     stringColumns: sCols.map((c) => c.name),
     createdAt: new Date().toISOString(),
   };
@@ -657,4 +768,101 @@ function nothingToImpute(col: PlannedColumn): AppError {
     `Column "${col.name}" has no values at all, so there is nothing to impute from`,
     `Ignore column "${col.name}".`,
   );
+}
+
+/** Sortable unsigned key of a float32's bits: keys order as the floats do. */
+function f32Key(bits: number): number {
+  return (bits & 0x80000000) !== 0 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
+}
+const KEY_U32 = new Uint32Array(1);
+const KEY_F32 = new Float32Array(KEY_U32.buffer);
+function keyToF32(key: number): number {
+  KEY_U32[0] = (key & 0x80000000) !== 0 ? key & 0x7fffffff : ~key >>> 0;
+  return KEY_F32[0] as number;
+}
+
+/**
+ * Exact medians of the observed (non-NaN) values of float columns `cols` in the temporary block file, by radix
+ * selection on the float bits: one pass counts the high 16 bits, a second the low 16 bits inside the bins holding the
+ * two middle ranks, ⌊(n−1)/2⌋ and ⌊n/2⌋ (n = observed values). Memory: 3 × 256 KB per column, 32 columns a group.
+ */
+async function blockMedians(
+  cols: number[],
+  observed: Float64Array,
+  R: number,
+  blocks: number,
+  block: Float32Array,
+  readBlock: (b: number) => number,
+  signal: AbortSignal | undefined,
+): Promise<number[]> {
+  const bits = new Uint32Array(block.buffer, block.byteOffset, block.length);
+  const out: number[] = [];
+  const GROUP = 32;
+  for (let g = 0; g < cols.length; g += GROUP) {
+    const group = cols.slice(g, g + GROUP);
+    const hi = group.map(() => new Uint32Array(65536));
+    for (let b = 0; b < blocks; b++) {
+      if (signal?.aborted) throw cancelledError();
+      const inBlock = readBlock(b);
+      group.forEach((k, gi) => {
+        const h = hi[gi] as Uint32Array;
+        for (let i = k * R, end = k * R + inBlock; i < end; i++) {
+          const v = block[i] as number;
+          if (v === v) h[f32Key(bits[i] as number) >>> 16]! += 1;
+        }
+      });
+      if (b % 8 === 7) await new Promise<void>((r) => setImmediate(r));
+    }
+    // For each column: the high bin and the rank inside it of both middle values.
+    const targets = group.map((k, gi) => {
+      const n = observed[k] as number;
+      const ranks = [Math.floor((n - 1) / 2), Math.floor(n / 2)];
+      const h = hi[gi] as Uint32Array;
+      return ranks.map((r) => {
+        let cum = 0;
+        for (let bin = 0; bin < 65536; bin++) {
+          const c = h[bin] as number;
+          if (r < cum + c) return { bin, rank: r - cum };
+          cum += c;
+        }
+        throw new Error(`median rank ${r} beyond the ${cum} observed values of a column`);
+      });
+    });
+    const lo = targets.map((t) => t.map(() => new Uint32Array(65536)));
+    for (let b = 0; b < blocks; b++) {
+      if (signal?.aborted) throw cancelledError();
+      const inBlock = readBlock(b);
+      group.forEach((k, gi) => {
+        const tg = targets[gi]!;
+        const lg = lo[gi]!;
+        const t0 = tg[0]!;
+        const t1 = tg[1]!;
+        const l0 = lg[0]!;
+        const l1 = lg[1]!;
+        for (let i = k * R, end = k * R + inBlock; i < end; i++) {
+          const v = block[i] as number;
+          if (v !== v) continue;
+          const key = f32Key(bits[i] as number);
+          const top = key >>> 16;
+          if (top === t0.bin) l0[key & 0xffff]! += 1;
+          if (top === t1.bin) l1[key & 0xffff]! += 1;
+        }
+      });
+      if (b % 8 === 7) await new Promise<void>((r) => setImmediate(r));
+    }
+    group.forEach((_, gi) => {
+      const vals = (targets[gi] as { bin: number; rank: number }[]).map((t, ti) => {
+        const l = (lo[gi] as Uint32Array[])[ti] as Uint32Array;
+        let cum = 0;
+        for (let low = 0; low < 65536; low++) {
+          const c = l[low] as number;
+          if (t.rank < cum + c) return keyToF32(((t.bin << 16) | low) >>> 0);
+          cum += c;
+        }
+        throw new Error('median bin is short of values');
+      });
+      out.push(((vals[0] as number) + (vals[1] as number)) / 2);
+    });
+  }
+  return out;
 }

@@ -242,4 +242,33 @@ describe('HTML report', () => {
       }),
     ).toThrow(/appears twice/);
   });
+
+  it('says what the import did with missing values and which columns the run left out, and why', () => {
+    const r = run(3, 'cars', 'meanfield', {}, { model: 'vae' });
+    r.dataset = {
+      ...r.dataset!,
+      name: 'cars',
+      schema: [
+        { name: 'Name', type: 'text', role: 'text', missing: 0 },
+        { name: 'mpg', type: 'numeric', role: 'feature', missing: 8 },
+        { name: 'Origin', type: 'categorical', role: 'feature', missing: 0, levels: ['Europe', 'Japan', 'USA'] },
+      ],
+      preprocessing: {
+        missing: 'impute',
+        numericImpute: 'mean',
+        imputed: [{ column: 'mpg', cells: 8, how: 'mean', value: 23.5, from: 398 }],
+        sourceRows: 406,
+        policySource: 'chosen',
+        standardize: false,
+        droppedRows: 0,
+        delimiter: ',',
+      },
+    };
+    const rep = buildReport({ runs: [r], appVersion: '0.1.0', generatedAt: 'g', versions: {} });
+    expect(rep.html).toContain(
+      '<dd data-report="missing">Impute (chosen): 8 cells in 1 column filled (numeric: mean; binary and categorical: most frequent level); no rows dropped</dd>',
+    );
+    expect(rep.html).toContain('<dt>Columns used</dt><dd>mpg, Origin</dd>');
+    expect(rep.html).toContain('Name <span class="muted">(text: for topic models (LDA))</span>');
+  });
 });

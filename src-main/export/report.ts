@@ -5,6 +5,7 @@
  */
 import * as echarts from 'echarts';
 import type { Dataset, MetricSeries, RunSummary } from '../../src-shared/domain/types';
+import { runDataInfo } from '../../src-shared/domain/columns';
 import {
   coverageLevel,
   estimateDifference,
@@ -410,6 +411,7 @@ export function buildReport(input: ReportInput): Report {
   const facts = runs
     .map((r) => {
       const d = r.dataset;
+      const info = d ? runDataInfo(r.run.spec, d) : null;
       const m = r.run.metrics;
       const basis =
         m.eval_rows !== undefined
@@ -423,6 +425,9 @@ export function buildReport(input: ReportInput): Report {
         <dt>Backend</dt><dd>${escapeHtml(r.run.backend ?? '—')}</dd>
         <dt>Started</dt><dd>${escapeHtml(r.run.startedAt ?? '—')}</dd><dt>Finished</dt><dd>${escapeHtml(r.run.finishedAt ?? '—')}</dd>
         <dt>Dataset</dt><dd>${d ? `${escapeHtml(d.name)} (${escapeHtml(d.sourceName)}, ${d.rows.toLocaleString('en')} rows × ${d.columns} columns, sha256 ${escapeHtml(d.contentHash.slice(0, 16))}…)` : '—'}</dd>
+        ${info ? `<dt>Missing values</dt><dd data-report="missing">${escapeHtml(info.missing)}</dd>` : ''}
+        ${info ? `<dt>Columns used</dt><dd>${escapeHtml([...(info.target ? [`${info.target} (target)`] : []), ...info.used].join(', '))}</dd>` : ''}
+        ${info && info.leftOut.length ? `<dt>Left out</dt><dd data-report="left-out">${info.leftOut.map((c) => `${escapeHtml(c.name)} <span class="muted">(${escapeHtml(c.reason)})</span>`).join('; ')}</dd>` : ''}
         ${r.run.notes ? `<dt>Notes</dt><dd>${escapeHtml(r.run.notes)}</dd>` : ''}
         ${r.run.tags.length ? `<dt>Tags</dt><dd>${r.run.tags.map(escapeHtml).join(', ')}</dd>` : ''}
       </dl></section>`;

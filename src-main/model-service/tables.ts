@@ -225,18 +225,18 @@ export function checkColumns(
         return {
           ...c,
           status: feature ? ('mismatch' as const) : ('ok' as const),
-          detail: `${plural(d.badCount, 'cell')} ${d.badCount === 1 ? 'is' : 'are'} not a number (row ${d.bad!.row}: "${d.bad!.value}")`,
+          detail: `${plural(d.badCount, 'cell')} ${d.badCount === 1 ? 'is' : 'are'} not a number (row ${d.bad!.row}, line ${d.bad!.line}: "${d.bad!.value}")`,
         };
       if (d.missing > 0 && feature)
         return {
           ...c,
           status: 'mismatch' as const,
-          detail: `${plural(d.missing, 'empty cell')} (first in row ${d.firstMissing}); the model needs a value in every row`,
+          detail: `${plural(d.missing, 'missing cell')} (first in row ${d.firstMissing}${d.firstMissingAt ? `, line ${d.firstMissingAt.line}: ${d.firstMissingAt.value === '' ? 'empty' : `"${d.firstMissingAt.value}"`}` : ''}); the model needs a value in every row: fill ${d.missing === 1 ? 'it' : 'them'} in or remove ${d.missing === 1 ? 'that row' : 'those rows'}`,
         };
       return {
         ...c,
         status: 'ok' as const,
-        detail: d.missing > 0 ? `numbers (${plural(d.missing, 'empty cell')}, not scored)` : 'numbers',
+        detail: d.missing > 0 ? `numbers (${plural(d.missing, 'missing cell')}, not scored)` : 'numbers',
       };
     }
     // binary / categorical: labels must be levels the model knows.

@@ -107,6 +107,64 @@ describe('database', () => {
     db.close();
   });
 
+  it('round-trips a dataset imported with each missing-value policy: fills, indicators, kept cells', () => {
+    const db = openDb(tmp());
+    const r = makeRepos(db);
+    const p = r.projects.create('Missing');
+    const imputed = r.datasets.create({
+      ...ds(p.id),
+      schema: [
+        {
+          name: 'insulin',
+          type: 'numeric',
+          role: 'feature',
+          missing: 374,
+          stats: { min: 14, max: 846, mean: 140, std: 90 },
+        },
+        {
+          name: 'insulin_missing',
+          type: 'binary',
+          role: 'feature',
+          missing: 0,
+          levels: ['0', '1'],
+          indicatorOf: 'insulin',
+        },
+      ],
+      preprocessing: {
+        missing: 'impute',
+        numericImpute: 'median',
+        indicators: true,
+        imputed: [
+          { column: 'insulin', cells: 374, how: 'median', value: 125, from: 394, indicator: 'insulin_missing' },
+        ],
+        sourceRows: 768,
+        policySource: 'default',
+        standardize: false,
+        droppedRows: 0,
+        delimiter: ',',
+      },
+    });
+    const back = r.datasets.get(imputed.id)!;
+    expect(back.preprocessing).toEqual(imputed.preprocessing);
+    expect(back.schema[1]).toMatchObject({ indicatorOf: 'insulin', levels: ['0', '1'] });
+    const kept = r.datasets.create({
+      ...ds(p.id),
+      schema: [{ name: 'mpg', type: 'numeric', role: 'feature', missing: 8, missingStored: 8 }],
+      preprocessing: {
+        missing: 'keep',
+        keptMissing: [{ column: 'mpg', cells: 8 }],
+        sourceRows: 406,
+        policySource: 'chosen',
+        standardize: false,
+        droppedRows: 0,
+        delimiter: ',',
+      },
+    });
+    expect(r.datasets.get(kept.id)!.schema[0]!.missingStored).toBe(8);
+    expect(r.datasets.get(kept.id)!.preprocessing.keptMissing).toEqual([{ column: 'mpg', cells: 8 }]);
+    db.close();
+  });
+
   it('rejects a run whose dataset does not exist (foreign keys)', () => {
     const db = openDb(tmp());
     const r = makeRepos(db);

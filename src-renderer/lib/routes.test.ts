@@ -8,6 +8,10 @@ describe('parseHash', () => {
     expect(parseHash('#/')).toEqual({ name: 'home' });
     expect(parseHash('#/projects/3')).toEqual({ name: 'project', projectId: 3 });
     expect(parseHash('#/projects/3/import')).toEqual({ name: 'import', projectId: 3 });
+    // From the home page: no project yet (the wizard picks or creates one).
+    expect(parseHash('#/import')).toEqual({ name: 'import', projectId: null });
+    expect(parseHash(href.import())).toEqual({ name: 'import', projectId: null });
+    expect(parseHash(href.import(3))).toEqual({ name: 'import', projectId: 3 });
     expect(parseHash('#/projects/3/train?dataset=7')).toEqual({
       name: 'train',
       projectId: 3,

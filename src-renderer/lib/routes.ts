@@ -4,7 +4,8 @@ import { historyQueryString, parseHistoryQuery, type HistoryQuery } from './hist
 export type Route =
   | { name: 'home' }
   | { name: 'project'; projectId: number }
-  | { name: 'import'; projectId: number }
+  /** `#/import` (from the home page: the wizard picks or creates the project) or `#/projects/1/import`. */
+  | { name: 'import'; projectId: number | null }
   | { name: 'train'; projectId: number; datasetId: number | null; preset: string | null; from: number | null }
   | { name: 'run'; runId: number }
   | { name: 'topics'; runId: number; tab: TopicsTab }
@@ -34,6 +35,7 @@ export function parseHash(hash: string): Route {
   const params = new URLSearchParams(query);
   const parts = path.split('/').filter(Boolean);
   if (parts.length === 0) return { name: 'home' };
+  if (parts[0] === 'import' && parts.length === 1) return { name: 'import', projectId: null };
   if (parts[0] === 'projects') {
     const projectId = toId(parts[1]);
     if (projectId !== null) {
@@ -102,7 +104,8 @@ export const href = {
   models: (): string => '#/models',
   model: (modelId: number): string => `#/models/${modelId}`,
   project: (projectId: number): string => `#/projects/${projectId}`,
-  import: (projectId: number): string => `#/projects/${projectId}/import`,
+  import: (projectId: number | null = null): string =>
+    projectId === null ? '#/import' : `#/projects/${projectId}/import`,
   train: (projectId: number, datasetId?: number | null, preset?: string, from?: number): string => {
     const q = new URLSearchParams();
     if (datasetId) q.set('dataset', String(datasetId));

@@ -5,7 +5,13 @@ import type { RunSpec } from '../schemas/run-spec';
 
 export type ColumnType = 'numeric' | 'binary' | 'categorical' | 'text' | 'identifier';
 export type ColumnRole = 'feature' | 'label' | 'text' | 'ignore';
-export type MissingPolicy = 'drop' | 'impute';
+/**
+ * What the import does with a row that has a missing cell in a used numeric, binary or categorical column: drop the
+ * row; impute the cell (numeric: mean or median, binary and categorical: most frequent level, optionally with a 0/1
+ * indicator column); or keep it missing (stored as NaN) for the models that can handle it (see missing.ts).
+ */
+export type MissingPolicy = 'drop' | 'impute' | 'keep';
+export type NumericImpute = 'mean' | 'median';
 
 export interface ColumnStats {
   min: number;
@@ -25,10 +31,39 @@ export interface ColumnSchema {
   stats?: ColumnStats;
   /** categorical and binary columns: the levels, in code order (the stored value is the index). */
   levels?: string[];
+  /** Cells stored as missing (NaN) under the 'keep' policy; absent or 0 when every stored cell holds a value. */
+  missingStored?: number;
+  /** An added 0/1 column that is 1 where this source column was missing (impute with indicators). */
+  indicatorOf?: string;
+}
+
+/** A column's missing cells filled at import, and the value that filled them. */
+export interface ImputedColumn {
+  column: string;
+  cells: number;
+  how: 'mean' | 'median' | 'most frequent';
+  /** The fill in the column's units (a number) or, for binary and categorical columns, the level. */
+  value: number | string;
+  /** Observed (non-missing) values it was computed on: the kept rows' values of this column. */
+  from: number;
+  /** The added indicator column, when indicators were asked for. */
+  indicator?: string;
 }
 
 export interface Preprocessing {
   missing: MissingPolicy;
+  /** impute: how numeric columns were filled (binary and categorical columns take their most frequent level). */
+  numericImpute?: NumericImpute;
+  /** impute: whether a 0/1 `<column>_missing` indicator column was added for each column with missing cells. */
+  indicators?: boolean;
+  /** impute: each column that had missing cells, with its fill. */
+  imputed?: ImputedColumn[];
+  /** keep: used columns that hold missing cells, with their counts. */
+  keptMissing?: { column: string; cells: number }[];
+  /** Data rows in the source file (the header excluded); rows = sourceRows − droppedRows. */
+  sourceRows?: number;
+  /** Why this policy: 'default' (the wizard's default was left) or 'chosen' (picked by the person importing). */
+  policySource?: 'default' | 'chosen';
   /** When true, models see numeric features as (x − mean) / std using `stats`; the stored values stay raw. */
   standardize: boolean;
   droppedRows: number;

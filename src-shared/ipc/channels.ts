@@ -7,6 +7,7 @@ export const INVOKE_CHANNELS = [
   'files:pick',
   'files:pick-folder',
   'import:preview',
+  'import:missing',
   'import:commit',
   'datasets:list',
   'datasets:get',

@@ -25,6 +25,7 @@ import type { LdaByCategory, LdaDocument, LdaExport, LdaInferResult, LdaSearchHi
 import type { BnnBand, BnnBundle, BnnPredictResult } from '../domain/bnn';
 import type { SavedComparison } from '../domain/comparison';
 import type { VaeInterpolation, VaeLatentMap, VaeManifold, VaePosterior, VaeRow } from '../domain/vae';
+import type { MissingScan } from '../domain/missing';
 import type { ImportedModel, ModelColumnCheck, ModelExportResult, ModelScoreResult } from '../domain/models';
 import type { ReferenceJobStatus, RunReference } from '../domain/reference';
 
@@ -38,6 +39,7 @@ export const invokeSchemas = {
   /** Electron only: the native folder dialog (browser mode types the path). */
   'files:pick-folder': s.filesPickFolderArgs,
   'import:preview': s.importPreviewArgs,
+  'import:missing': s.importPreviewArgs,
   'import:commit': s.importCommitArgs,
   'datasets:list': s.projectIdArgs,
   'datasets:get': s.datasetIdArgs,
@@ -96,6 +98,8 @@ export interface InvokeResults {
   'files:pick': PickedFile | null;
   'files:pick-folder': { path: string } | null;
   'import:preview': ImportPreview;
+  /** The whole file's missing cells and patterns (domain/missing.ts turns them into per-policy row counts). */
+  'import:missing': MissingScan;
   'import:commit': Dataset;
   'datasets:list': Dataset[];
   'datasets:get': Dataset;

@@ -42,7 +42,13 @@ export const importCommitArgs = z
     encoding: encodingSchema.default('auto'),
     /** One entry per source column, in source order; omitted columns keep their inferred type and role. */
     columns: z.array(columnChoiceSchema).default([]),
-    missing: z.enum(['drop', 'impute']).default('drop'),
+    missing: z.enum(['drop', 'impute', 'keep']).default('drop'),
+    /** impute: numeric columns take the mean or the median of their observed values. */
+    numericImpute: z.enum(['mean', 'median']).default('mean'),
+    /** impute: add a 0/1 `<column>_missing` column per column with missing cells. */
+    indicators: z.boolean().default(false),
+    /** The wizard's default policy was left ('default') or the person picked one ('chosen'). */
+    policySource: z.enum(['default', 'chosen']).optional(),
     standardize: z.boolean().default(false),
   })
   .strict();

@@ -124,4 +124,30 @@ describe('adapter validate()', () => {
       /Target "y" is constant/,
     );
   });
+
+  it('refuses columns kept missing at import, naming column, count and fix; LDA and unused columns pass', () => {
+    const kept: DatasetInfo = {
+      ...table,
+      name: 'pima.csv',
+      schema: table.schema.map((c) => (c.name === 'bmi' ? { ...c, missing: 11, missingStored: 11 } : c)),
+    };
+    const vae = refusal(vaeSpecSchema.parse({ model: 'vae', features: ['age', 'bmi'] }), { dataset: kept });
+    expect(vae.message).toMatch(
+      /^A VAE cannot use missing values: dataset "pima.csv".*column "bmi" \(11 of 100 rows\)/,
+    );
+    expect(vae.hint).toMatch(/impute/);
+    expect(refusal(glmSpecSchema.parse({ model: 'glm', target: 'bmi' }), { dataset: kept }).message).toMatch(
+      /regression \(GLM\) cannot use missing values.*"bmi" \(11 of 100 rows\)/,
+    );
+    expect(
+      refusal(bnnSpecSchema.parse({ model: 'bnn', target: 'age', features: ['bmi'] }), { dataset: kept }).message,
+    ).toMatch(/Bayesian neural network cannot use missing values.*"bmi"/);
+    // A VAE on the columns without missing cells, and LDA on the text column, go ahead.
+    expect(() =>
+      validateRun(vaeSpecSchema.parse({ model: 'vae', features: ['age', 'city'] }), { dataset: kept }),
+    ).not.toThrow();
+    expect(() =>
+      validateRun(ldaSpecSchema.parse({ model: 'lda', textColumn: 'note' }), { dataset: kept }),
+    ).not.toThrow();
+  });
 });

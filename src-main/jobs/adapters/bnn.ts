@@ -7,6 +7,7 @@ import { DatasetFile } from '../../data-import';
 import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { bnnViews, disposeNet, exportBnnBundle, fitBnnSplits } from '../../engine/models/bnn';
 import { prepareBnnData, resolveBnnColumns, type BnnTable } from '../../engine/models/bnn/data';
+import { refuseMissing } from './missing';
 import type { DatasetInfo, ModelAdapter } from './types';
 import { bnnJointPsis } from '../../engine/models/bnn/psis';
 import { convergenceEvidence, convergenceMetrics } from './evidence';
@@ -36,7 +37,12 @@ const headerOnly = (d: DatasetInfo): BnnTable => ({
 export const bnnAdapter: ModelAdapter<BnnSpec> = {
   validate(spec, ctx) {
     // Column roles and types from the header (target among the features, text features, thousands of levels …).
-    asBadRequest(() => resolveBnnColumns(headerOnly(ctx.dataset), spec));
+    let used: string[] = [];
+    asBadRequest(() => {
+      const { target, features } = resolveBnnColumns(headerOnly(ctx.dataset), spec);
+      used = [target.name, ...features.map((f) => f.name)];
+    });
+    refuseMissing('bnn', ctx.dataset, used);
     // Values when the dataset is stored: a constant target, a single class, missing targets.
     if (ctx.open) asBadRequest(() => void prepareBnnData(ctx.open!(), spec, { splitIndex: 0 }));
   },

@@ -8,6 +8,7 @@ import type { ColumnSchema } from '../../../src-shared/domain/types';
 import type { GlmSpec } from '../../../src-shared/schemas/run-spec';
 import { gradVarianceMetrics, lowestGradientSnr } from '../../../src-shared/domain/grad-variance';
 import { DatasetFile } from '../../data-import';
+import { refuseMissing } from './missing';
 import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import {
   fitGlm,
@@ -85,7 +86,8 @@ export function glmColumns(
 
 export const glmAdapter: ModelAdapter<GlmSpec> = {
   validate(spec, ctx) {
-    glmColumns(ctx.dataset, spec);
+    const { target, features } = glmColumns(ctx.dataset, spec);
+    refuseMissing('glm', ctx.dataset, [target, ...features]);
   },
 
   secondDatasetId: () => undefined,

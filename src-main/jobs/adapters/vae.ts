@@ -6,6 +6,7 @@ import type { ColumnSchema } from '../../../src-shared/domain/types';
 import type { VaeSpec } from '../../../src-shared/schemas/run-spec';
 import { gradVarianceMetrics, lowestGradientSnr } from '../../../src-shared/domain/grad-variance';
 import { DatasetFile } from '../../data-import';
+import { refuseMissing } from './missing';
 import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { evaluateVae, prepareVaeData, prepareWithSnapshot, trainVae, type VaeColumn } from '../../engine/models/vae';
 import { vaeSpecProblems } from '../../engine/models/vae/validate';
@@ -104,6 +105,7 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
       );
     }
     const features = vaeFeatures(d, spec);
+    refuseMissing('vae', d, features);
     if (d.rows !== null) {
       const minRows = Math.max(2, Math.ceil(1 / Math.max(spec.validationFraction, 1e-9)));
       if (d.rows < 2 || (spec.validationFraction > 0 && d.rows < minRows)) {
@@ -115,6 +117,7 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
       }
     }
     if (!t) return;
+    refuseMissing('vae', t, features);
     // The test file must carry every feature column the model will use, with the same kind of values.
     if (t.rows !== null && t.rows < 1)
       throw new AppError('BAD_REQUEST', `The test dataset "${t.name}" has no rows`, 'Choose a test file with rows.');
