@@ -146,7 +146,7 @@ export interface LatentMap {
 export async function latentMap(
   model: ModelLike,
   data: PreparedVaeData,
-  opts: { rows?: readonly number[]; maxRows?: number; seed?: number } = {},
+  opts: { rows?: readonly number[]; maxRows?: number; seed?: number; layer?: number } = {},
 ): Promise<LatentMap> {
   const all = opts.rows ? [...opts.rows] : Array.from({ length: data.n }, (_, i) => i);
   const max = opts.maxRows ?? 5000;
@@ -157,13 +157,14 @@ export async function latentMap(
           .map((i) => all[i]!)
       : all;
   return using(model, (m) => {
-    const dim = m.posterior.dim;
+    const layer = checkLayer(m, opts.layer);
+    const dim = m.layerSizes[layer]!;
     const means = new Float64Array(rows.length * dim);
     const chunk = 1024;
     for (let s = 0, c = 0; s < rows.length; s += chunk, c++) {
       const part = rows.slice(s, s + chunk);
       const x = rowsTensor(data.x, data.d, part);
-      const mu = tf.tidy(() => m.posteriorMean(fold(key(opts.seed ?? 1), c), m.encode(x)));
+      const mu = tf.tidy(() => m.layerMeans(fold(key(opts.seed ?? 1), c), m.encode(x))[layer]!);
       means.set(mu.dataSync(), s * dim);
       tf.dispose([x, mu]);
     }
@@ -234,7 +235,7 @@ export async function interpolate(
   data: PreparedVaeData,
   rowA: number,
   rowB: number,
-  opts: { steps?: number; method?: 'linear' | 'slerp' } = {},
+  opts: { steps?: number; method?: 'linear' | 'slerp'; layer?: number } = {},
 ): Promise<Interpolation> {
   const steps = opts.steps ?? 10;
   if (!Number.isInteger(steps) || steps < 2 || steps > 1000)
@@ -243,23 +244,36 @@ export async function interpolate(
     if (!Number.isInteger(r) || r < 0 || r >= data.n) throw new RangeError(`Row ${r} is outside 0 … ${data.n - 1}.`);
   const method = opts.method ?? 'linear';
   return using(model, (m) => {
+    const layer = checkLayer(m, opts.layer);
     const x = rowsTensor(data.x, data.d, [rowA, rowB]);
-    const mu = tf.tidy(() => m.posteriorMean(key(1), m.encode(x)));
+    const mu = tf.tidy(() => m.layerMeans(key(1), m.encode(x))[layer]!);
     const [a, b] = read2(mu) as [number[], number[]];
     tf.dispose([x, mu]);
     const t = Array.from({ length: steps }, (_, i) => i / (steps - 1));
     const z = t.map((ti) => (method === 'slerp' ? slerp(a, b, ti) : lerp(a, b, ti)));
-    const decoded = decodeMeans(m, z);
+    const decoded = decodeMeans(m, z, layer);
     return { rows: [rowA, rowB] as [number, number], method, t, z, decoded, image: data.image };
   });
 }
 
-/** E[x | z] for latent points (rows of z). */
-export function decodeMeans(m: VaeModel, z: number[][]): number[][] {
-  const dim = m.posterior.dim;
+/** The 0-based latent layer a view asks for (default 0, the layer next to the data), checked against the model. */
+function checkLayer(m: VaeModel, layer: number | undefined): number {
+  const L = m.layerSizes.length;
+  const l = layer ?? 0;
+  if (!Number.isInteger(l) || l < 0 || l >= L)
+    throw new RangeError(`Latent layer ${l + 1} does not exist; this VAE has ${L} layer${L === 1 ? '' : 's'} (1 … ${L}).`);
+  return l;
+}
+
+/**
+ * E[x | z] for latent points (rows of z) of layer `layer` (0-based; a ladder's upper layers are carried down to z₁ by
+ * the generative top-down means, model.decodeLayer).
+ */
+export function decodeMeans(m: VaeModel, z: number[][], layer = 0): number[][] {
+  const dim = m.layerSizes[checkLayer(m, layer)]!;
   for (const p of z)
     if (p.length !== dim) throw new RangeError(`Expected latent points of length ${dim}, got ${p.length}.`);
-  const out = tf.tidy(() => m.mean(m.decode(tf.tensor2d(z.flat(), [z.length, dim])) as tf.Tensor2D));
+  const out = tf.tidy(() => m.mean(m.decodeLayer(layer, tf.tensor2d(z.flat(), [z.length, dim]))));
   const r = read2(out);
   out.dispose();
   return r;
