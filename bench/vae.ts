@@ -57,7 +57,7 @@ function readIdxImages(path: string): { x: Float32Array; n: number; d: number } 
   return { x, n, d };
 }
 
-function loadFashion(kind: 'train' | 't10k'): { x: Float32Array; n: number; d: number; synthetic: boolean } {
+export function loadFashion(kind: 'train' | 't10k'): { x: Float32Array; n: number; d: number; synthetic: boolean } {
   for (const p of [`${DIR}/${kind}-images-idx3-ubyte.gz`, `${DIR}/${kind}-images-idx3-ubyte`]) {
     if (existsSync(p)) return { ...readIdxImages(p), synthetic: false };
   }

@@ -108,7 +108,10 @@ export function estimateRunMemory(spec: RunSpec, data: DatasetShape, test?: Data
     const image = spec.architecture === 'conv' ? vaeImageShape(spec, D) : null;
     const convMaps =
       image && 'shape' in image
-        ? spec.convChannels.reduce((a, c, i) => a + (image.shape.height >> (i + 1)) * (image.shape.width >> (i + 1)) * c * 20, 0)
+        ? spec.convChannels.reduce(
+            (a, c, i) => a + (image.shape.height >> (i + 1)) * (image.shape.width >> (i + 1)) * c * 20,
+            0,
+          )
         : 0;
     const act =
       batch * (sum(h) + convMaps) +

@@ -223,7 +223,9 @@ export const latentDimSchema = z.union(
   [
     latentSize,
     z
-      .array(latentSize, { error: (iss) => `Expected latentDim to be ${LATENT_FORM}; got ${JSON.stringify(iss.input)}.` })
+      .array(latentSize, {
+        error: (iss) => `Expected latentDim to be ${LATENT_FORM}; got ${JSON.stringify(iss.input)}.`,
+      })
       .min(1)
       .max(MAX_LADDER_LAYERS),
   ],
@@ -233,6 +235,15 @@ export const latentDimSchema = z.union(
 /** The latent layer sizes of a VAE spec, bottom (next to the data) first: [D] for a one-layer VAE. */
 export function latentLayers(latentDim: number | readonly number[]): number[] {
   return typeof latentDim === 'number' ? [latentDim] : [...latentDim];
+}
+
+/**
+ * The latent size of a one-layer VAE, 0 for a ladder: for the views that assume a single layer with an N(0, I) prior
+ * (the manifold grid, the posterior plot), which a ladder's z₁ does not have.
+ */
+export function flatLatentDim(latentDim: number | readonly number[]): number {
+  const layers = latentLayers(latentDim);
+  return layers.length === 1 ? layers[0]! : 0;
 }
 
 /** The VAE spec's fields, strict but without the cross-field checks (the run form explains those itself). */

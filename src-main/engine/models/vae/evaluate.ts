@@ -217,7 +217,9 @@ export async function evaluateModel(
   const logLikelihood = { k: K, mean: ll.mean, se: ll.se, meanEss: done ? essSum / done : Number.NaN };
 
   // Latent statistics: posterior means (activity), per-dimension KL, total KL (per layer for a ladder).
-  const lat = m.ladder ? await ladderLatentStats(m, data, rows, kLat, opts) : await latentStats(m, data, rows, kLat, opts);
+  const lat = m.ladder
+    ? await ladderLatentStats(m, data, rows, kLat, opts)
+    : await latentStats(m, data, rows, kLat, opts);
 
   let amortisationGap: VaeEvaluation['amortisationGap'] = null;
   let amortisationGapNote: string | undefined;
@@ -312,7 +314,13 @@ export async function ladderLatentStats(
     const out = tf.tidy(() => {
       const h = m.encode(x);
       const r = m.ladderDraws(fold(k, c), h, S);
-      return { mean: tf.concat(r.qMean.map((q) => tf.mean(q, 0)), 1), kl: ladderKlPerDim(r) };
+      return {
+        mean: tf.concat(
+          r.qMean.map((q) => tf.mean(q, 0)),
+          1,
+        ),
+        kl: ladderKlPerDim(r),
+      };
     });
     const mv = out.mean.dataSync();
     const kv = out.kl.dataSync();

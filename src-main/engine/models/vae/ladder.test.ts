@@ -42,10 +42,13 @@ describe('precision-weighted merge', () => {
       return [m.mu.arraySync() as number[], m.sd.arraySync() as number[]];
     });
     const [mu, sd] = r as [number[], number[]];
-    const logN = (x: number, m: number, s: number): number => -0.5 * ((x - m) / s) ** 2 - Math.log(s) - 0.5 * Math.log(2 * Math.PI);
+    const logN = (x: number, m: number, s: number): number =>
+      -0.5 * ((x - m) / s) ** 2 - Math.log(s) - 0.5 * Math.log(2 * Math.PI);
     for (let d = 0; d < 3; d++) {
       // N(x; μ₁, σ₁²) N(x; μ₂, σ₂²) / N(x; μ, σ²) does not depend on x exactly when (μ, σ) is the product's Gaussian.
-      const ratio = [-3, -0.5, 0, 1.7, 4].map((x) => logN(x, mu1[d]!, sd1[d]!) + logN(x, mu2[d]!, sd2[d]!) - logN(x, mu[d]!, sd[d]!));
+      const ratio = [-3, -0.5, 0, 1.7, 4].map(
+        (x) => logN(x, mu1[d]!, sd1[d]!) + logN(x, mu2[d]!, sd2[d]!) - logN(x, mu[d]!, sd[d]!),
+      );
       for (const v of ratio) expect(v).toBeCloseTo(ratio[0]!, 3);
       // And the textbook form: σ² = σ₁²σ₂²/(σ₁² + σ₂²), μ = (μ₁σ₂² + μ₂σ₁²)/(σ₁² + σ₂²).
       const v1 = sd1[d]! ** 2;
@@ -72,7 +75,11 @@ describe('ladder bound', () => {
         const perLayer = r.kl.map((k) => tf.sum(tf.mean(k, 0), -1)); // [B] each
         const total = tf.sum(ladderKlPerDim(r), -1);
         const mcDraws = tf.sub(r.logQ, r.logPrior); // [S, B]
-        return { perLayer: perLayer.map((t) => t.arraySync() as number[]), total: total.arraySync() as number[], mc: mcDraws.arraySync() as number[][] };
+        return {
+          perLayer: perLayer.map((t) => t.arraySync() as number[]),
+          total: total.arraySync() as number[],
+          mc: mcDraws.arraySync() as number[][],
+        };
       });
       x.dispose();
       expect(out.perLayer).toHaveLength(3);
@@ -159,12 +166,16 @@ describe('spec validation', () => {
     expect(mixed.success).toBe(false);
     const conv = spec({ architecture: 'conv' });
     const r = vaeImageShape(conv, 785);
-    expect('problem' in r && r.problem.message).toMatch(/785 feature columns is not a square number \(28² = 784, 29² = 841\)/);
+    expect('problem' in r && r.problem.message).toMatch(
+      /785 feature columns is not a square number \(28² = 784, 29² = 841\)/,
+    );
     expect(vaeImageShape(conv, 784)).toEqual({ shape: { height: 28, width: 28, channels: 1 } });
     const declared = spec({ architecture: 'conv', imageShape: { height: 4, width: 8, channels: 3 } });
     expect(vaeImageShape(declared, 96)).toEqual({ shape: { height: 4, width: 8, channels: 3 } });
     const wrong = vaeImageShape(declared, 95);
-    expect('problem' in wrong && wrong.problem.message).toMatch(/4 × 8 × 3 holds 96 values per row, but the data have 95/);
+    expect('problem' in wrong && wrong.problem.message).toMatch(
+      /4 × 8 × 3 holds 96 values per row, but the data have 95/,
+    );
     const tiny = vaeImageShape(spec({ architecture: 'conv', convChannels: [8, 8, 8] }), 16);
     expect('problem' in tiny && tiny.problem.message).toMatch(/at least 8 × 8; got 4 × 4/);
     expect(() => vaeConfig(binaryData(4, 10), spec({ architecture: 'conv' }))).toThrow(/10 feature columns/);

@@ -111,7 +111,12 @@ export function bottomUp(sizes: readonly number[], h: tf.Tensor2D): Array<{ mu: 
 }
 
 /** The generative top-down Gaussian p(z_l | z_{l+1}) for layer index l (0-based, l < L − 1); z [N, D_{l+1}]. */
-export function topDown(net: VaeNetwork, lad: LadderNet, l: number, z: tf.Tensor2D): { mu: tf.Tensor2D; sd: tf.Tensor2D } {
+export function topDown(
+  net: VaeNetwork,
+  lad: LadderNet,
+  l: number,
+  z: tf.Tensor2D,
+): { mu: tf.Tensor2D; sd: tf.Tensor2D } {
   const g = dense(z, lad.down[l]!, net.activation);
   return { mu: dense(g, lad.downMu[l]!, 'linear'), sd: ladderSd(dense(g, lad.downSd[l]!, 'linear')) as tf.Tensor2D };
 }

@@ -211,7 +211,12 @@ export class VaeModel {
     const p = this.posterior;
     if (this.net.ladder) {
       const r = this.ladderDraws(k, h, S);
-      return { z: r.z[0]!, logQ: r.logQ, logPrior: r.logPrior, logLik: this.logLik(x, this.decode(r.z[0]!)) as tf.Tensor2D };
+      return {
+        z: r.z[0]!,
+        logQ: r.logQ,
+        logPrior: r.logPrior,
+        logLik: this.logLik(x, this.decode(r.z[0]!)) as tf.Tensor2D,
+      };
     }
     if (p.kind === 'categorical') {
       if (tau !== null) {

@@ -22,7 +22,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fold, uniform, type Key } from '../../rng';
 import { fastMatMulActive } from '../../kernels/fast-matmul';
-import { convDecode, convEncode, convFlatSize, convVariables, createConvStack, type ConvStack, type ImageShape } from './conv';
+import {
+  convDecode,
+  convEncode,
+  convFlatSize,
+  convVariables,
+  createConvStack,
+  type ConvStack,
+  type ImageShape,
+} from './conv';
 import type { LadderNet } from './ladder';
 
 export type Activation = 'relu' | 'tanh' | 'elu';
@@ -219,7 +227,7 @@ function useFastGradients(): boolean {
  * a·b with a and/or b transposed. With the SIMD kernel (kernels/fast-matmul.ts) transposes are free (folded into its
  * packing); with tfjs' own wasm kernel they are formed explicitly first, which is ~10× faster there.
  */
-export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transA: boolean, transB: boolean): tf.Tensor2D {
+function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transA: boolean, transB: boolean): tf.Tensor2D {
   if (fastMatMulActive()) return tf.matMul(a, b, transA, transB);
   return tf.matMul(transA ? tf.transpose(a) : a, transB ? tf.transpose(b) : b);
 }

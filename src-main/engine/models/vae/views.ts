@@ -261,7 +261,9 @@ function checkLayer(m: VaeModel, layer: number | undefined): number {
   const L = m.layerSizes.length;
   const l = layer ?? 0;
   if (!Number.isInteger(l) || l < 0 || l >= L)
-    throw new RangeError(`Latent layer ${l + 1} does not exist; this VAE has ${L} layer${L === 1 ? '' : 's'} (1 … ${L}).`);
+    throw new RangeError(
+      `Latent layer ${l + 1} does not exist; this VAE has ${L} layer${L === 1 ? '' : 's'} (1 … ${L}).`,
+    );
   return l;
 }
 
@@ -333,6 +335,10 @@ export async function manifoldGrid(
   if (!Number.isInteger(size) || size < 2 || size > 100)
     throw new RangeError(`Expected a grid size between 2 and 100, got ${size}`);
   return using(model, (m) => {
+    if (m.ladder)
+      throw new Error(
+        `The manifold grid decodes a grid of N(0, I) quantiles; a ladder VAE's z₁ has the top-down prior p(z₁ | z₂), not N(0, I) (layers [${m.layerSizes.join(', ')}]). Use the latent map or interpolation per layer.`,
+      );
     if (m.posterior.kind !== 'gaussian' || m.posterior.dim !== 2) {
       throw new Error(
         `The manifold grid needs a 2-D Gaussian latent, this model has ${m.posterior.dim} ${m.posterior.kind} latent dimensions; use the latent map or interpolation instead.`,
@@ -381,6 +387,10 @@ export async function posteriorDensity(
   const k: Key = key(opts.seed ?? 1);
   return using(model, (m) => {
     const p = m.posterior;
+    if (m.ladder)
+      throw new Error(
+        `The posterior plot draws one latent layer's q(z | x); in a ladder VAE (layers [${m.layerSizes.join(', ')}]) q(z₁ | x) depends on the drawn upper layers. Use the latent map per layer.`,
+      );
     if (p.kind !== 'gaussian')
       throw new Error('The posterior plot is for Gaussian latents; categorical latents have no density over a plane.');
     const D = p.dim;
