@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { openDb } from './storage/db';
 import { makeRepos } from './storage/repositories';
 import { loadLdaBundle } from './engine/models/lda';
+import { runVerdict } from '../src-shared/domain/verdict';
 
 const root = path.resolve(__dirname, '..');
 const cli = (args: string[], dataDir: string) =>
@@ -109,6 +110,17 @@ describe('elbo-studio CLI', () => {
     const runs = repos.runs.list();
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 'completed', model: 'glm' });
+    // The verdict, top-level: the one stored with the run, judged from its evidence.
+    expect(['ok', 'caution', 'failed']).toContain(out.verdict);
+    expect(out.verdict).toBe(runs[0]!.verdict!.verdict);
+    expect(out.reasons).toEqual(runs[0]!.verdict!.reasons);
+    expect(runVerdict(runs[0]!.evidence!)).toEqual(runs[0]!.verdict);
+    for (const reason of out.reasons)
+      expect(Object.keys(reason).sort()).toEqual(['code', 'message', 'remedy', 'severity']);
+    // And in the list output, the same fields.
+    const listed = cli(['runs'], d);
+    const line = JSON.parse(listed.stdout.trim().split('\n')[0]!);
+    expect(line).toMatchObject({ id: runs[0]!.id, verdict: out.verdict, reasons: out.reasons });
     // The flags land in the training block and the optimiser (GLM: one annealing epoch = one step).
     expect(runs[0]!.spec).toMatchObject({
       training: { beta: 1, anneal: { kind: 'linear', epochs: 50 } },

@@ -13,6 +13,7 @@ import { createServices, resolveDataDir, type Services } from './api/services';
 import { parseAnneal, parseFamily, parseObjective, parseSchedule } from '../src-shared/schemas/labels';
 import { runSpecSchema, type RunSpec, type RunSpecInput } from '../src-shared/schemas/run-spec';
 import type { ColumnRole, ColumnType, RunSummary } from '../src-shared/domain/types';
+import type { RunVerdict, VerdictReason } from '../src-shared/domain/verdict';
 import { validateRun, type DatasetInfo } from './jobs/adapters';
 
 const HELP = `ELBO Studio command line
@@ -34,9 +35,9 @@ Model (fit):
   --splits N            bnn: random train/test splits (default 1; the benchmark protocol uses 20)
   --test-fraction F     bnn: share of rows in each test split (default 0.1)
   --text-column COL     lda: the column holding the documents
-  --topics K            lda: number of topics (default 20)
+  --topics K            lda: number of topics (default 10)
   --method online|batch lda: online SVI (default; tau0 1024, kappa 0.5) or batch variational EM
-  --passes N            lda: passes over the documents (default 5)
+  --passes N            lda: passes over the documents (default 10)
   --heldout-fraction F  lda: share of documents held out for perplexity (default 0.1)
   --language CODE       lda: stop-word language (default en; none for no stop words)
   --heldout FILE.csv    lda: score held-out perplexity on this file's documents (same text column); training uses
@@ -84,7 +85,8 @@ Training aids (vae, glm; a bnn uses --beta only; a model refuses an aid it does 
                         lda: write topic-word.csv, vocabulary.csv, doc-topic.csv and model.json into DIR
   --backend node|wasm|cpu   force a tfjs backend (default: the fastest that loads)
 
-Output: progress lines on stderr; one JSON line on stdout at the end.
+Output: progress lines on stderr; one JSON line on stdout at the end, with the run's "verdict" (ok, caution or
+failed; null when not assessed) and its "reasons" (code, severity, message, remedy).
 `;
 
 type Opts = Map<string, string>;
@@ -426,15 +428,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
               : {}),
             ...(opts.has('language')
               ? {
-                  prep: {
-                    language: opts.get('language')!,
-                    extraStopWords: [],
-                    minTokenLength: 3,
-                    minDf: 5,
-                    maxDf: 0.5,
-                    maxVocab: 10_000,
-                    bigrams: false,
-                  },
+                  prep: { language: opts.get('language')! },
                 }
               : {}),
             ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),
@@ -571,6 +565,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       ...(exported ? { exported } : {}),
       status: final.status,
       error: final.error,
+      ...verdictFields(final),
       model: final.model,
       family: final.family,
       objective: final.objective,
@@ -585,6 +580,14 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     }) + '\n',
   );
   if (final.status !== 'completed') process.exitCode = 1;
+}
+
+/**
+ * Whether the run worked, top-level in every JSON object the CLI prints: `verdict` ok | caution | failed and
+ * `reasons` (code, severity, message, remedy). Both null for a run not judged (unfinished, or from before verdicts).
+ */
+function verdictFields(r: RunSummary): { verdict: RunVerdict['verdict'] | null; reasons: VerdictReason[] | null } {
+  return { verdict: r.verdict?.verdict ?? null, reasons: r.verdict?.reasons ?? null };
 }
 
 /** The VAE's headline figures, grouped: training, validation rows, and the --test file when one was given. */
@@ -675,7 +678,8 @@ async function main() {
       const project = opts.get('project');
       const p = project ? s.repos.projects.findByName(project) : null;
       if (project && !p) throw new Error(`No project named "${project}"`);
-      for (const r of s.repos.runs.list(p?.id)) process.stdout.write(JSON.stringify(r) + '\n');
+      for (const r of s.repos.runs.list(p?.id))
+        process.stdout.write(JSON.stringify({ ...r, ...verdictFields(r) }) + '\n');
     }
   } finally {
     await s.close();

@@ -124,6 +124,39 @@ describe('history', () => {
     expect(await q({ startedBefore: '2024-01-15T08:00:00.000Z' })).toEqual([]);
   });
 
+  it('filters and sorts by verdict; a finished run without one is "not assessed", a queued one is not', async () => {
+    const judge = (id: number, verdict: 'ok' | 'caution' | 'failed') =>
+      s.repos.db
+        .prepare('UPDATE runs SET verdict = ?, verdict_json = ? WHERE id = ?')
+        .run(verdict, JSON.stringify({ verdict, reasons: [] }), id);
+    const ok = run(ds1, 'ok', { model: 'vae' });
+    const caution = run(ds1, 'caution', { model: 'vae' });
+    const failed = run(ds1, 'failed', { model: 'vae' }, 'failed');
+    const old = run(ds1, 'from before verdicts', { model: 'vae' });
+    const queued = s.repos.runs.create({
+      projectId: s.repos.datasets.get(ds1)!.projectId,
+      datasetId: ds1,
+      name: 'queued',
+      spec: runSpecSchema.parse({ model: 'vae' }),
+    }).id;
+    judge(ok, 'ok');
+    judge(caution, 'caution');
+    judge(failed, 'failed');
+    s.repos.db.prepare('UPDATE runs SET verdict = NULL, verdict_json = NULL WHERE id = ?').run(old);
+    const q = (f: Partial<Parameters<(typeof h)['runs:search']>[0]>) =>
+      h['runs:search']({ sort: 'created', order: 'desc', limit: 100, ...f }).then((rs) => rs.map((r) => r.id));
+    expect(await q({ verdict: 'ok' })).toEqual([ok]);
+    expect(await q({ verdict: 'caution' })).toEqual([caution]);
+    expect(await q({ verdict: 'failed' })).toEqual([failed]);
+    expect(await q({ verdict: 'none' })).toEqual([old]);
+    expect((await h['runs:search']({ sort: 'created', order: 'desc', limit: 100, verdict: 'none' }))[0]!.verdict).toBe(
+      null,
+    );
+    // Worst first when ascending; runs without a verdict last (ties: newest first).
+    expect(await q({ sort: 'verdict', order: 'asc' })).toEqual([failed, caution, ok, queued, old]);
+    expect(invokeSchemas['runs:search'].safeParse({ verdict: 'great' }).success).toBe(false);
+  });
+
   it('refuses a start-time filter that is not an ISO time', async () => {
     const bad = invokeSchemas['runs:search'].safeParse({ startedFrom: 'last tuesday' });
     expect(bad.success).toBe(false);

@@ -183,7 +183,9 @@ describe('bad input: a clear IMPORT_FAILED naming line and column, and no datase
   });
 
   it('rejects an unclosed quote', async () => {
-    await expectFailedImport(s, 'a,b\n1,"open\n2,3\n', /never closed/);
+    await expectFailedImport(s, 'a,b\n1,"open\n2,3\n', /opened on line 2 is never closed/);
+    // The line where the quote opens, not the end of the file (issue 18).
+    await expectFailedImport(s, 'a,b\n1,2\n\n3,"open\n4,5\n6,7\n', /opened on line 4 is never closed/);
   });
 
   it('bounds memory on a stray quote that would swallow the rest of a big file', async () => {

@@ -111,6 +111,22 @@ async function invalidUtf8Error(filePath: string, sourceName: string, offset: nu
   );
 }
 
+/** The first line after line `after` (1-based) holding more than a line ending: a second pass, only to word an error. */
+async function firstNonEmptyLineAfter(filePath: string, after: number): Promise<number> {
+  let line = 1;
+  let empty = true;
+  for await (const chunk of createReadStream(filePath, { highWaterMark: 64 * 1024 })) {
+    for (const byte of chunk as Buffer) {
+      if (byte === 10) {
+        if (line > after && !empty) return line;
+        line++;
+        empty = true;
+      } else if (byte !== 13) empty = false;
+    }
+  }
+  return line;
+}
+
 /** Field counts are checked by csv-parse itself (relax_column_count: false); its errors become AppErrors with the line. */
 export async function* readRecords(filePath: string, opts: RecordStreamOptions): AsyncGenerator<CsvRecord> {
   const input = createReadStream(filePath, { highWaterMark: 64 * 1024 });
@@ -152,6 +168,8 @@ export async function* readRecords(filePath: string, opts: RecordStreamOptions):
   } else input.pipe(parser);
   let count = 0;
   let expected: number | undefined;
+  // The line on which the last good record ended: a record the parser then fails on starts after it.
+  let lastEnd: number | undefined;
   try {
     const withLines = opts.lines !== false;
     for await (const item of parser as AsyncIterable<{ record: string[]; info: Info } | string[]>) {
@@ -162,6 +180,7 @@ export async function* readRecords(filePath: string, opts: RecordStreamOptions):
         const it = item as { record: string[]; info: Info };
         fields = it.record;
         line = startLine(it.info.lines, fields);
+        lastEnd = it.info.lines;
       } else {
         fields = item as string[];
       }
@@ -173,7 +192,9 @@ export async function* readRecords(filePath: string, opts: RecordStreamOptions):
     }
     if (utf8?.bad != null) throw await invalidUtf8Error(filePath, opts.sourceName, utf8.bad);
   } catch (e) {
-    throw translateParseError(e, opts, expected);
+    const quoted = e instanceof CsvError && (e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code === 'CSV_MAX_RECORD_SIZE');
+    const opened = quoted && lastEnd !== undefined ? await firstNonEmptyLineAfter(filePath, lastEnd) : undefined;
+    throw translateParseError(e, opts, expected, opened);
   } finally {
     input.unpipe(parser);
     input.destroy();
@@ -191,7 +212,12 @@ function startLine(endLine: number, fields: string[]): number {
   return endLine - nl;
 }
 
-function translateParseError(e: unknown, opts: RecordStreamOptions, expected: number | undefined): unknown {
+function translateParseError(
+  e: unknown,
+  opts: RecordStreamOptions,
+  expected: number | undefined,
+  openedOn: number | undefined,
+): unknown {
   if (e instanceof Error && e.name === 'AppError') return e;
   if (opts.signal?.aborted) return cancelledError();
   if (e instanceof CsvError) {
@@ -209,15 +235,18 @@ function translateParseError(e: unknown, opts: RecordStreamOptions, expected: nu
         `Every row needs the same number of fields as the header. Check line ${start ?? '?'} for a missing or extra ${delimiterName(opts.delimiter)}, or an unquoted ${delimiterName(opts.delimiter)} inside a value; or choose another delimiter.`,
       );
     }
+    // csv-parse names the line where it gave up (the end of the file for an unclosed quote); the record it failed
+    // on starts on the first non-empty line after the last good record.
+    const opened = openedOn ?? line;
     if (e.code === 'CSV_MAX_RECORD_SIZE') {
       return importError(
-        `The record starting near line ${line ?? '?'} is longer than ${MAX_RECORD_CHARS / (1024 * 1024)} MB`,
+        `The record starting on line ${opened ?? '?'} is longer than ${MAX_RECORD_CHARS / (1024 * 1024)} MB`,
         'This usually means a stray double quote (") swallowing the rest of the file, or a file that is not line-based CSV.',
       );
     }
     if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
       return importError(
-        `A quoted field opened near line ${line ?? '?'} is never closed`,
+        `A quoted field opened on line ${opened ?? '?'} is never closed`,
         'Check for a stray double quote (") in the file; quotes inside quoted values must be doubled ("").',
       );
     }

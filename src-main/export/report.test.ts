@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, escapeHtml, flatten, type ReportRun } from './report';
+import { buildReport, escapeHtml, flatten, verdictHtml, type ReportRun } from './report';
+import { runVerdict } from '../../src-shared/domain/verdict';
 import { runSpecSchema } from '../../src-shared/schemas/run-spec';
 import type { RunSummary } from '../../src-shared/domain/types';
 
@@ -52,6 +53,47 @@ function run(id: number, name: string, family: string, metrics: Record<string, n
 }
 
 describe('HTML report', () => {
+  it('a run with a gradient-noise readout gets its chart, the ratio in words and a table with SEs', () => {
+    const a = run(3, 'score', 'meanfield', {}, { model: 'vae' });
+    const stat = (group: string, variance: number) => ({
+      group,
+      size: 10,
+      variance,
+      varianceSe: variance / 5,
+      signal: variance,
+      snr: 1,
+      snrSe: 0.1,
+    });
+    a.artifacts.gradVariance = {
+      model: 'vae',
+      estimator: 'score',
+      repeats: 8,
+      rows: 32,
+      rowsFrom: 'validation',
+      checkpoints: [
+        {
+          step: 100,
+          epoch: 2,
+          groups: [stat('encoder.0', 0.4), stat('decoder.out', 0.01)],
+          pathwise: [stat('encoder.0', 0.01), stat('decoder.out', 0.01)],
+          totalVariance: 4.1,
+          pathwiseTotalVariance: 0.2,
+          seconds: 0.1,
+        },
+      ],
+      overheadShare: 0.05,
+    };
+    const rep = buildReport({ runs: [a], appVersion: '0', generatedAt: 'x', versions: {} });
+    expect(rep.charts).toContain('grad-variance-3');
+    expect(rep.html).toMatch(
+      /<figure data-chart="grad-variance-3"><figcaption>[^<]*8 draws on 32 validation rows; dashed: pathwise<\/figcaption><svg/,
+    );
+    expect(rep.html).toContain('Score-function gradient variance is 20× the pathwise on this model');
+    expect(rep.html).toContain(
+      '<tr><th>encoder.0</th><td class="num">10</td><td class="num">0.400 ± 0.080</td><td class="num">1.00 ± 0.10</td><td class="num">0.0100 ± 0.0020</td><td class="num">40.0×</td></tr>',
+    );
+  });
+
   it('is one self-contained file holding every chart, the metrics, configuration and versions', () => {
     const a = run(
       1,
@@ -98,6 +140,40 @@ describe('HTML report', () => {
     expect(() => buildReport({ runs: [a, lda], appVersion: '0', generatedAt: 'x', versions: {} })).toThrow(
       /different model kinds/,
     );
+  });
+
+  it('states each run\'s verdict with its reasons and remedies; a run without one is "not assessed"', () => {
+    const failed = run(1, 'diverged', 'meanfield', { eval_rows: 27, loglik_k: 100, loglik: -2.2 }, { model: 'vae' });
+    failed.run = {
+      ...failed.run,
+      status: 'failed',
+      error: 'diverged',
+      verdict: runVerdict({ status: 'failed', diverged: { step: 412, value: -5.65e13 } }),
+    };
+    const cautious = run(2, 'cancelled <b>', 'meanfield', {}, { model: 'vae' });
+    cautious.run = { ...cautious.run, status: 'cancelled', verdict: runVerdict({ status: 'cancelled' }) };
+    const old = run(3, 'old', 'meanfield', {}, { model: 'vae' });
+    const rep = buildReport({ runs: [failed, cautious, old], appVersion: '0', generatedAt: 'x', versions: {} });
+    expect(rep.html).toContain('<span class="verdict failed">✕ failed</span>');
+    expect(rep.html).toContain('Training diverged at step 412: the bound reached -5.650e+13.');
+    expect(rep.html).toContain('Lower the learning rate (e.g. by 10×), or set gradient clipping (clip norm 10).');
+    expect(rep.html).toContain('<span class="verdict caution">! caution</span>');
+    expect(rep.html).toContain('The run was cancelled before it finished.');
+    expect(rep.html).toContain('<span class="verdict none">not assessed</span>');
+    expect(rep.html).not.toContain('verdict ok');
+    // The evaluation's rows and K are stated where the run has one.
+    expect(rep.html).toContain('from one evaluation on the same 27 rows with K = 100 draws per row');
+    expect(verdictHtml({ status: 'running', verdict: null })).toContain('none yet');
+    expect(verdictHtml({ status: 'completed', verdict: { verdict: 'ok', reasons: [] } })).toContain(
+      'no problem found in what the run measured (nothing beyond finishing)',
+    );
+    expect(
+      verdictHtml({
+        status: 'completed',
+        verdict: { verdict: 'ok', reasons: [] },
+        evidence: { status: 'completed', convergence: { converged: true, relativeChange: 0.001, tolerance: 0.01 } },
+      }),
+    ).toContain('✓ ok</span> <span class="muted">no problem found in what the run measured: convergence</span>');
   });
 
   it('helpers: escaping and flattening', () => {

@@ -15,6 +15,8 @@ import {
 } from '../../src-shared/domain/metric-direction';
 import { formatMeanSe as formatMeanSeWith } from '../../src-shared/stats/format';
 import { checkSvg } from '../../src-shared/schemas/chart-svg';
+import { ratioSentence, type GradVarianceArtifact } from '../../src-shared/domain/grad-variance';
+import type { VerdictEvidence } from '../../src-shared/domain/verdict';
 
 export interface ReportRun {
   run: RunSummary;
@@ -137,6 +139,69 @@ function curveCharts(runs: ReportRun[], charts: string[]): string {
   return out;
 }
 
+/**
+ * The gradient-noise readout of each run that has one: variance per group over checkpoints (log y; pathwise dashed
+ * for a score-function run), the ratio in words, and the last checkpoint as a table with its standard errors.
+ */
+function gradVarianceSection(runs: ReportRun[], charts: string[]): string {
+  let out = '';
+  for (const r of runs) {
+    const a = r.artifacts.gradVariance as GradVarianceArtifact | undefined;
+    const last = a?.checkpoints?.[a.checkpoints.length - 1];
+    if (!a || !last) continue;
+    const id = `grad-variance-${r.run.id}`;
+    charts.push(id);
+    const pos = (v: number | null | undefined): number | null =>
+      typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
+    const series: unknown[] = [];
+    last.groups.forEach((g, i) => {
+      const color = PALETTE[i % PALETTE.length];
+      const at = (pick: (c: GradVarianceArtifact['checkpoints'][number]) => number | null | undefined) =>
+        a.checkpoints.map((c) => [c.step, pos(pick(c))]);
+      series.push({
+        type: 'line',
+        name: g.group,
+        color,
+        data: at((c) => c.groups.find((x) => x.group === g.group)?.variance),
+      });
+      if (a.estimator === 'score')
+        series.push({
+          type: 'line',
+          name: g.group,
+          color,
+          lineStyle: { type: 'dashed' },
+          data: at((c) => c.pathwise?.find((x) => x.group === g.group)?.variance),
+        });
+    });
+    const tag = `${escapeHtml(r.run.name)} (#${r.run.id})`;
+    const sentence = ratioSentence(a);
+    const num = (v: number | null | undefined, se?: number | null): string =>
+      typeof v !== 'number' ? '∞' : `${v.toPrecision(3)}${typeof se === 'number' ? ` ± ${se.toPrecision(2)}` : ''}`;
+    const rows = last.groups
+      .map((g, i) => {
+        const p = last.pathwise?.[i];
+        const path = last.pathwise
+          ? `<td class="num">${p ? num(p.variance, p.varianceSe) : '—'}</td><td class="num">${p && p.variance > 0 ? `${(g.variance / p.variance).toPrecision(3)}×` : '—'}</td>`
+          : '';
+        return `<tr><th>${escapeHtml(g.group)}</th><td class="num">${g.size}</td><td class="num">${num(g.variance, g.varianceSe)}</td><td class="num">${num(g.snr, g.snrSe)}</td>${path}</tr>`;
+      })
+      .join('');
+    const pathHead = last.pathwise ? '<th>pathwise variance</th><th>score ÷ pathwise</th>' : '';
+    out += `<figure data-chart="${id}"><figcaption>Gradient variance per group — ${tag}; ${a.repeats} draws on ${a.rows} ${a.rowsFrom} rows${a.estimator === 'score' ? '; dashed: pathwise' : ''}</figcaption>${svgChart(
+      {
+        grid: { left: 70, right: 20, top: 36, bottom: 40 },
+        legend: { top: 0, data: last.groups.map((g) => g.group) },
+        xAxis: { type: 'value', name: 'step', min: 'dataMin', max: 'dataMax' },
+        yAxis: { type: 'log', name: 'variance' },
+        series,
+      },
+      760,
+      260,
+    )}${sentence ? `<p><strong>${escapeHtml(sentence)}</strong></p>` : ''}<table data-table="${id}"><thead><tr><th>group (step ${last.step})</th><th>entries</th><th>variance ± SE</th><th>SNR ± SE</th>${pathHead}</tr></thead><tbody>${rows}</tbody></table><p class="muted">Variance: mean over a group's entries of the variance across draws; SNR = √(mean squared mean gradient / variance); SE: jackknife over the draws.</p></figure>`;
+  }
+  return out;
+}
+
 /** Model-specific charts per run; ids in `skip` (drawn by the view already) are left out. */
 function modelCharts(runs: ReportRun[], charts: string[], skip: ReadonlySet<string> = new Set()): string {
   let out = '';
@@ -231,6 +296,45 @@ function modelCharts(runs: ReportRun[], charts: string[], skip: ReadonlySet<stri
 
 const formatMeanSe = (m: number, se: number): string => formatMeanSeWith(m, se, fmt);
 
+const CHECKS: [keyof VerdictEvidence, string][] = [
+  ['nonFiniteSteps', 'non-finite steps'],
+  ['convergence', 'convergence'],
+  ['khat', 'PSIS k̂'],
+  ['rowKhat', 'per-row k̂'],
+  ['collapse', 'latent collapse'],
+  ['gradientSnr', 'gradient noise'],
+  ['perplexityRising', 'held-out perplexity'],
+];
+/** ": convergence, PSIS k̂" — what an "ok" was judged on (" (nothing beyond finishing)" when nothing was). */
+function checkedText(e: VerdictEvidence | null | undefined): string {
+  const seen = CHECKS.filter(([k]) => e?.[k] !== undefined && e?.[k] !== null).map(([, l]) => l);
+  return seen.length ? `: ${seen.join(', ')}` : ' (nothing beyond finishing)';
+}
+const VERDICT_TEXT = { ok: '✓ ok', caution: '! caution', failed: '✕ failed' } as const;
+const SEVERITY_ORDER = { failed: 0, caution: 1, info: 2 } as const;
+
+/** A run's verdict: the level, then each reason (worst first) with its remedy; "not assessed" for a run without one. */
+export function verdictHtml(
+  run: Pick<RunSummary, 'status' | 'verdict'> & { evidence?: VerdictEvidence | null },
+): string {
+  const v = run.verdict;
+  if (!v) {
+    return run.status === 'queued' || run.status === 'running'
+      ? '<span class="muted">none yet (the run has not finished)</span>'
+      : '<span class="verdict none">not assessed</span> <span class="muted">(finished before runs were given verdicts)</span>';
+  }
+  const reasons = [...v.reasons].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  const list = reasons.length
+    ? `<ul class="reasons">${reasons
+        .map(
+          (r) =>
+            `<li class="${r.severity}">${escapeHtml(r.message)}<br><span class="muted">${escapeHtml(r.remedy)}</span></li>`,
+        )
+        .join('')}</ul>`
+    : ` <span class="muted">no problem found in what the run measured${checkedText(run.evidence)}</span>`;
+  return `<span class="verdict ${v.verdict}">${VERDICT_TEXT[v.verdict]}</span>${list}`;
+}
+
 function fmt(v: number | null | undefined): string {
   if (v === null) return '—';
   if (v === undefined || !Number.isFinite(v)) return '—';
@@ -260,6 +364,7 @@ export function buildReport(input: ReportInput): Report {
   } else {
     chartHtml = `${curveCharts(runs, charts)}${modelCharts(runs, charts)}`;
   }
+  chartHtml += gradVarianceSection(runs, charts);
 
   // Metrics table with differences to the first run and the best highlighted.
   const metricNames = shownMetricNames(runs.flatMap((r) => Object.keys(r.run.metrics)));
@@ -305,7 +410,13 @@ export function buildReport(input: ReportInput): Report {
   const facts = runs
     .map((r) => {
       const d = r.dataset;
+      const m = r.run.metrics;
+      const basis =
+        m.eval_rows !== undefined
+          ? `<dt>Evaluation</dt><dd>eval ELBO, log-lik, gap and k̂ from one evaluation on the same ${m.eval_rows.toLocaleString('en')} rows${m.loglik_k !== undefined ? ` with K = ${m.loglik_k.toLocaleString('en')} draws per row` : ''}; ± is one standard error over those rows</dd>`
+          : '';
       return `<section class="card"><h3>${escapeHtml(r.run.name)} <span class="muted">#${r.run.id}</span></h3><dl>
+        <dt>Verdict</dt><dd class="verdict-dd">${verdictHtml(r.run)}</dd>${basis}
         <dt>Status</dt><dd>${escapeHtml(r.run.status)}${r.run.error ? ` — ${escapeHtml(r.run.error)}` : ''}</dd>
         <dt>Model</dt><dd>${escapeHtml(r.run.model)}</dd><dt>Family</dt><dd>${escapeHtml(r.run.family)}</dd>
         <dt>Objective</dt><dd>${escapeHtml(r.run.objective)}</dd><dt>Seed</dt><dd>${r.run.seed}</dd>
@@ -339,6 +450,10 @@ td.best{background:#ebfbee;font-weight:600}.diff{color:#868e96;font-size:12px}tr
 figure{background:#fff;border:1px solid #e9ecef;border-radius:8px;margin:0 0 14px;padding:12px;overflow:auto}figcaption{font-weight:600;margin:0 0 6px}
 .charts{display:flex;flex-wrap:wrap;gap:0 14px;align-items:flex-start}.charts figure{flex:1 1 auto;max-width:100%}figure svg{max-width:100%;height:auto;display:block}
 footer{color:#868e96;font-size:12px;margin:30px 0}
+.verdict{display:inline-block;padding:0 8px;border-radius:999px;font-size:12px;font-weight:600;border:1px solid}
+.verdict.ok{background:#e6f6ec;color:#1e7a3e;border-color:#b8e3c6}.verdict.caution{background:#fff4e0;color:#9a5b00;border-color:#f3d9a8}
+.verdict.failed{background:#fdecec;color:#b42318;border-color:#f6c4c0}.verdict.none{background:#f8f9fa;color:#868e96;border-color:#dee2e6}
+ul.reasons{margin:6px 0 0;padding-left:18px}ul.reasons li{margin-bottom:4px}li.failed::marker{color:#b42318}li.caution::marker{color:#9a5b00}
 </style></head><body>
 <header><span class="logo">∫</span><strong>ELBO Studio</strong><span class="muted">report</span></header>
 <main>

@@ -110,6 +110,9 @@ describe('JobRunner', () => {
     await waitFor(repos, a.id, ['running']);
     expect(runner.cancel(b.id)).toBe(true);
     expect(repos.runs.get(b.id)!.status).toBe('cancelled');
+    // Cancelled before it started: judged all the same (caution), never left "not assessed".
+    expect(repos.runs.get(b.id)!.verdict?.verdict).toBe('caution');
+    expect(repos.runs.get(b.id)!.verdict?.reasons.map((x) => x.code)).toEqual(['cancelled']);
     expect(repos.runs.get(b.id)!.startedAt).toBeNull();
     runner.cancel(a.id);
     const r = await waitFor(repos, a.id, ['cancelled', 'failed', 'completed']);

@@ -154,8 +154,7 @@ export class JobRunner {
     const qi = this.queue.indexOf(runId);
     if (qi >= 0) {
       this.queue.splice(qi, 1);
-      this.opts.repos.runs.finish(runId, 'cancelled', null);
-      this.lease(runId, 'drop');
+      this.finish(runId, 'cancelled', null);
       this.publishStatus(runId);
       this.notifyIdle();
       return true;
@@ -165,7 +164,8 @@ export class JobRunner {
       // Not ours to stop (e.g. left 'running' by a crashed process in the same database): settle it anyway.
       const r = this.opts.repos.runs.get(runId);
       if (!r || (r.status !== 'queued' && r.status !== 'running')) return false;
-      this.opts.repos.runs.finish(runId, 'cancelled', null);
+      const evidence: VerdictEvidence = { status: 'cancelled', error: null };
+      this.opts.repos.runs.finish(runId, 'cancelled', null, undefined, { verdict: runVerdict(evidence), evidence });
       this.publishStatus(runId);
       return true;
     }

@@ -84,7 +84,8 @@ describe('a database written by v0.1.0 (023d4a8)', () => {
     for (const k of ['beta', 'freeBits', 'estimator', 'kl', 'klAnneal']) expect(vae).not.toHaveProperty(k);
     expect(glm).toMatchObject({ objective: { kind: 'iwae', k: 3 }, training: TRAINING_DEFAULT, steps: 3000 });
     expect(glm!.optimiser).toEqual({ kind: 'adam', learningRate: 0.01, schedule: { kind: 'constant' } });
-    expect(lda).toMatchObject({ model: 'lda', topics: 5, method: 'online', passes: 1 });
+    // Migration 7: η was 1/K before it became a default of its own (1); the old run keeps what it trained with.
+    expect(lda).toMatchObject({ model: 'lda', topics: 5, method: 'online', passes: 1, eta: 0.2 });
     expect(bnn!.optimiser).toEqual({ kind: 'adam', learningRate: 0.001, schedule: { kind: 'constant' } });
     expect(bnn).not.toHaveProperty('lrSchedule');
     expect(bnn).toMatchObject({ training: TRAINING_DEFAULT, hidden: [10], epochs: 5 });

@@ -2,7 +2,8 @@
  * Text preparation: a text column → a sparse document-term corpus (see corpus.ts), in one streaming pass.
  *
  * Tokenising (per cell): NFKC normalisation, lower-casing, tokens = maximal runs of Unicode letters and combining
- * marks (/[\p{L}\p{M}]+/u, so digits and punctuation separate tokens: "naïve", "größe", "данные" stay whole), then
+ * marks (/[\p{L}\p{M}]+/u, so digits and punctuation separate tokens: "naïve", "größe", "данные" stay whole; in
+ * English, letters joined by an apostrophe stay one token — "don't", "we'll" — and a possessive 's is cut), then
  * tokens shorter than `minTokenLength` code points and stop words are dropped; with `bigrams`, each pair of tokens
  * adjacent after that filtering also becomes a token "w1_w2" (scikit-learn's ngram_range=(1, 2) convention).
  * Vocabulary (scikit-learn's CountVectorizer rules): keep words whose document frequency df satisfies
@@ -16,6 +17,7 @@ import type { TextPreview } from '../../src-shared/domain/lda';
 import { AppError } from '../../src-shared/ipc/app-error';
 import type { Corpus } from '../engine/models/lda/corpus';
 import { stopWordsFor } from './stopwords';
+import { DEFAULT_TEXT_PREP_SPEC } from '../../src-shared/schemas/run-spec';
 
 /** Growable typed-array builder (amortised doubling) so preparation streams without per-token objects. */
 class GrowU32 {
@@ -56,16 +58,7 @@ export interface TextPrepOptions {
   vocabulary?: string[];
 }
 
-export const DEFAULT_TEXT_PREP: TextPrepOptions = {
-  language: 'en',
-  extraStopWords: [],
-  minTokenLength: 3,
-  minDf: 5,
-  maxDf: 0.5,
-  maxVocab: 10_000,
-  bigrams: false,
-  keepOrder: true,
-};
+export const DEFAULT_TEXT_PREP: TextPrepOptions = { ...DEFAULT_TEXT_PREP_SPEC, keepOrder: true };
 
 /** The preparation report (documents, empty ones, tokens dropped by each rule, vocabulary, lengths, top words); the
  * shape is shared with the UI as TextPreview. */
@@ -87,6 +80,15 @@ export class TextPrepError extends AppError {
 }
 
 const TOKEN_RE = /[\p{L}\p{M}]+/gu;
+/** English: a word with its contraction or possessive kept together ("don't", "we'll", "dog's"), ' or ’. */
+const TOKEN_APOSTROPHE_RE = /[\p{L}\p{M}]+(?:['\u2019][\p{L}\p{M}]+)*/gu;
+const POSSESSIVE_RE = /'s$/;
+
+/** Languages whose tokens keep their apostrophes (the contraction stop words of stopwords.ts are English). */
+export function keepsContractions(language: string): boolean {
+  const l = language.trim().toLowerCase();
+  return l === 'en' || l === 'eng';
+}
 const HAS_LETTER = /\p{L}/u;
 const SURROGATE = /[\uD800-\uDFFF]/;
 
@@ -103,13 +105,16 @@ function codePointLength(s: string): number {
  */
 export function tokenize(
   text: string,
-  opts: { minTokenLength: number; stopWords: ReadonlySet<string> },
+  opts: { minTokenLength: number; stopWords: ReadonlySet<string>; contractions?: boolean },
   counters?: { raw: number; short: number; stop: number },
 ): string[] {
   const out: string[] = [];
   const lower = text.normalize('NFKC').toLowerCase();
-  for (const m of lower.matchAll(TOKEN_RE)) {
-    const t = m[0];
+  for (const m of lower.matchAll(opts.contractions ? TOKEN_APOSTROPHE_RE : TOKEN_RE)) {
+    let t = m[0];
+    // English: "don't" stays one word (a stop word) instead of the fragments "don" + "t"; a possessive 's is cut
+    // ("dog's" → "dog", "it's" → "it", a stop word).
+    if (opts.contractions && t.length > 1) t = t.replace(/\u2019/g, "'").replace(POSSESSIVE_RE, '');
     if (counters) counters.raw++;
     if (t.length < opts.minTokenLength || codePointLength(t) < opts.minTokenLength) {
       if (counters) counters.short++;
@@ -158,6 +163,7 @@ export async function prepareCorpus(
   checkOptions(o);
   const keepOrder = o.keepOrder !== false;
   const stopWords = stopWordsFor(o.language, o.extraStopWords);
+  const contractions = keepsContractions(o.language);
   const fixed = o.vocabulary ? new Map(o.vocabulary.map((w, i) => [w, i] as const)) : null;
 
   // Pass 1 (streaming): provisional dictionary, token ids per document, df and tf.
@@ -222,7 +228,7 @@ export async function prepareCorpus(
         noLetters++;
         if (noLetterExamples.length < 3) noLetterExamples.push(text.length > 40 ? `${text.slice(0, 40)}…` : text);
       }
-      const toks = tokenize(text, { minTokenLength: o.minTokenLength, stopWords }, counters);
+      const toks = tokenize(text, { minTokenLength: o.minTokenLength, stopWords, contractions }, counters);
       for (const t of toks) addToken(t, d);
       if (o.bigrams) {
         for (let i = 1; i < toks.length; i++) {

@@ -55,6 +55,28 @@ describe('tokenize', () => {
   });
 });
 
+describe('English contractions and negations (issue 18)', () => {
+  it('keep "don\'t" whole and drop it, cut possessives, and drop negations and modal verbs', async () => {
+    const en = stopWordsFor('en');
+    const opts = { minTokenLength: 3, stopWords: en, contractions: true };
+    expect(tokenize("I don't think the dog's owner won't come; it’s not when, but will.", opts)).toEqual([
+      'think',
+      'dog',
+      'owner',
+    ]);
+    // Without English rules (another language) the apostrophe still splits words.
+    expect(tokenize("l'homme", { minTokenLength: 1, stopWords: new Set<string>() })).toEqual(['l', 'homme']);
+    const { corpus } = await prepareCorpus(["Don't panic. Don’t! Isn't it?", "We'll see the dog's bone"], {
+      minDf: 1,
+      maxDf: 1,
+    });
+    expect(corpus.vocabulary).toEqual(['bone', 'dog', 'panic', 'see']);
+    for (const w of ['not', 'when', 'will', 'one', 'just', "don't", "isn't", "we'll", "you're", "can't"]) {
+      expect(en.has(w), w).toBe(true);
+    }
+  });
+});
+
 describe('stop words', () => {
   it('come from the stopword package by ISO 639-1 code, plus extras; unknown languages are rejected', () => {
     const en = stopWordsFor('en');

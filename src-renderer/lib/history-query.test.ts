@@ -11,6 +11,7 @@ import {
   searchArgs,
   sortByHeadline,
   validDay,
+  verdictOf,
 } from './history-query';
 
 const parse = (s: string) => parseHistoryQuery(new URLSearchParams(s));
@@ -27,6 +28,7 @@ describe('history query in the URL', () => {
       family: 'planar:8',
       objective: 'iwae:5',
       status: 'completed' as const,
+      verdict: 'none' as const,
       backend: 'wasm' as const,
       from: '2024-02-01',
       to: '2024-02-29',
@@ -44,7 +46,7 @@ describe('history query in the URL', () => {
   it('drops what it cannot read instead of failing', () => {
     expect(
       parse(
-        'project=x&dataset=0&model=svm&status=done&backend=gpu&from=2024-02-30&to=yesterday&sort=rm+-rf&order=up&starred=yes',
+        'project=x&dataset=0&model=svm&status=done&verdict=great&backend=gpu&from=2024-02-30&to=yesterday&sort=rm+-rf&order=up&starred=yes',
       ),
     ).toEqual(DEFAULT_HISTORY_QUERY);
     expect(validDay('2024-02-29')).toBe('2024-02-29');
@@ -74,6 +76,17 @@ describe('history query in the URL', () => {
     });
     // The headline metric is sorted in the page, not in SQL.
     expect(searchArgs(parse('sort=metric')).sort).toBe('created');
+    expect(searchArgs(parse('verdict=failed&sort=verdict'))).toMatchObject({ verdict: 'failed', sort: 'verdict' });
+    expect(activeFilterCount(parse('verdict=caution'))).toBe(1);
+  });
+
+  it('a finished run without a verdict is "not assessed"; a queued or running one has none yet', () => {
+    const v = { verdict: 'caution' as const, reasons: [] };
+    expect(verdictOf({ status: 'cancelled', verdict: v })).toBe('caution');
+    expect(verdictOf({ status: 'completed', verdict: null })).toBe('none');
+    expect(verdictOf({ status: 'failed', verdict: null })).toBe('none');
+    expect(verdictOf({ status: 'running', verdict: null })).toBeNull();
+    expect(verdictOf({ status: 'queued', verdict: null })).toBeNull();
   });
 });
 

@@ -9,6 +9,20 @@ import type { BackendName, RunStatus, RunSummary } from '../../src-shared/domain
 export const HISTORY_MODELS = ['vae', 'lda', 'bnn', 'glm'] as const;
 export const HISTORY_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 export const HISTORY_BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** The verdict filter: 'none' = a finished run without a verdict (from before verdicts), shown "not assessed". */
+export const HISTORY_VERDICTS = ['ok', 'caution', 'failed', 'none'] as const;
+export type HistoryVerdict = (typeof HISTORY_VERDICTS)[number];
+export const VERDICT_FILTER_LABEL: Record<HistoryVerdict, string> = {
+  ok: 'ok',
+  caution: 'caution',
+  failed: 'failed',
+  none: 'not assessed',
+};
+/** A run's value for the verdict filter (null while queued or running: no verdict yet, not "not assessed"). */
+export function verdictOf(r: Pick<RunSummary, 'status' | 'verdict'>): HistoryVerdict | null {
+  if (r.verdict) return r.verdict.verdict;
+  return r.status === 'queued' || r.status === 'running' ? null : 'none';
+}
 /** Columns the table sorts by: all in SQL except `metric` (the headline metric differs per model; sorted here). */
 export const HISTORY_SORTS = [
   'created',
@@ -19,6 +33,7 @@ export const HISTORY_SORTS = [
   'family',
   'objective',
   'status',
+  'verdict',
   'backend',
   'started',
   'duration',
@@ -36,6 +51,7 @@ export interface HistoryQuery {
   family: string | null;
   objective: string | null;
   status: RunStatus | null;
+  verdict: HistoryVerdict | null;
   backend: BackendName | null;
   /** Started on or after this local day / on or before this local day (YYYY-MM-DD). */
   from: string | null;
@@ -54,6 +70,7 @@ export const DEFAULT_HISTORY_QUERY: HistoryQuery = {
   family: null,
   objective: null,
   status: null,
+  verdict: null,
   backend: null,
   from: null,
   to: null,
@@ -88,6 +105,7 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
     family: text(params.get('family'), 100),
     objective: text(params.get('objective'), 100),
     status: oneOf(HISTORY_STATUSES, params.get('status')),
+    verdict: oneOf(HISTORY_VERDICTS, params.get('verdict')),
     backend: oneOf(HISTORY_BACKENDS, params.get('backend')),
     from: validDay(params.get('from')),
     to: validDay(params.get('to')),
@@ -111,6 +129,7 @@ export function historyQueryString(q: Partial<HistoryQuery>): string {
     'family',
     'objective',
     'status',
+    'verdict',
     'backend',
     'from',
     'to',
@@ -140,6 +159,7 @@ export function activeFilterCount(q: HistoryQuery): number {
     'family',
     'objective',
     'status',
+    'verdict',
     'backend',
     'from',
     'to',
@@ -167,6 +187,7 @@ export function searchArgs(q: HistoryQuery): InvokeArgs<'runs:search'> {
   if (q.family) args.family = q.family;
   if (q.objective) args.objective = q.objective;
   if (q.status) args.status = q.status;
+  if (q.verdict) args.verdict = q.verdict;
   if (q.backend) args.backend = q.backend;
   if (q.starred) args.starred = true;
   if (q.tag) args.tag = q.tag;

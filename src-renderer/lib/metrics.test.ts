@@ -10,6 +10,18 @@ describe('metricRows', () => {
     expect(rows.find((r) => r.name === 'seconds')?.value).toBe('30 s');
     expect(rows.find((r) => r.name === 'kl_per_dim')?.label).toBe('Kl per dim');
   });
+  it('folds each x_se into x as "value ± se", keeping an SE whose metric is missing', () => {
+    const rows = metricRows({
+      loglik: -2.5153,
+      loglik_se: 0.0123,
+      eval_elbo: -2.6,
+      eval_elbo_se: 0.02,
+      orphan_se: 0.5,
+    });
+    expect(rows.map((r) => r.name)).toEqual(['eval_elbo', 'loglik', 'orphan_se']);
+    expect(rows.find((r) => r.name === 'loglik')?.value).toBe('-2.515 ± 0.012');
+    expect(rows.find((r) => r.name === 'eval_elbo')?.value).toBe('-2.600 ± 0.020');
+  });
 });
 
 describe('headlineMetric', () => {

@@ -1,6 +1,6 @@
 /** How final run metrics are shown: a readable label, a formatted value, ELBOs first; each model's headline figure. */
 import type { RunSummary } from '../../src-shared/domain/types';
-import { formatDuration, formatMetric } from './format';
+import { formatDuration, formatMeanSe, formatMetric } from './format';
 
 const LABELS: Record<string, string> = {
   train_elbo: 'Train ELBO',
@@ -9,6 +9,9 @@ const LABELS: Record<string, string> = {
   seconds_per_epoch: 'Time per epoch',
   epochs: 'Epochs',
   non_finite_steps: 'Non-finite steps skipped',
+  grad_snr_min: 'Gradient SNR, lowest group',
+  grad_variance_total: 'Gradient variance (trace)',
+  grad_variance_ratio: 'Score ÷ pathwise variance',
 };
 const ORDER = ['train_elbo', 'val_elbo'];
 
@@ -31,14 +34,22 @@ function value(name: string, v: number): string {
   return formatMetric(v);
 }
 
+/** One row per metric, ELBOs first; a metric's `x_se` is folded into `x` as "value ± se" (not a row of its own). */
 export function metricRows(metrics: Record<string, number>): MetricRow[] {
-  const names = Object.keys(metrics).sort((a, b) => {
-    const ia = ORDER.indexOf(a);
-    const ib = ORDER.indexOf(b);
-    if (ia >= 0 || ib >= 0) return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
-    return a.localeCompare(b);
+  const isSe = (n: string) => n.endsWith('_se') && metrics[n.slice(0, -3)] !== undefined;
+  const names = Object.keys(metrics)
+    .filter((n) => !isSe(n))
+    .sort((a, b) => {
+      const ia = ORDER.indexOf(a);
+      const ib = ORDER.indexOf(b);
+      if (ia >= 0 || ib >= 0) return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+      return a.localeCompare(b);
+    });
+  return names.map((n) => {
+    const v = metrics[n] ?? NaN;
+    const se = metrics[`${n}_se`];
+    return { name: n, label: label(n), value: se === undefined ? value(n, v) : formatMeanSe(v, se) };
   });
-  return names.map((n) => ({ name: n, label: label(n), value: value(n, metrics[n] ?? NaN) }));
 }
 
 /** The one figure a table shows for a run: the model's main measure of fit. */

@@ -60,7 +60,11 @@ describe('rankMetric', () => {
     const rows = [0, 1, 2, 3, 4];
     const v = [-3, -2.5, -2.9, -3.1, -2.2];
     const e = { value: -2.74, se: 0.17, perRow: { rows, values: v } };
-    expect(rankMetric('eval_elbo', [e, { ...e }])).toEqual({ best: null, reason: null });
+    expect(rankMetric('eval_elbo', [e, { ...e }])).toEqual({ best: null, reason: 'within-noise' });
+    // Without SEs a tie is just a tie: no winner, and nothing claimed about noise.
+    expect(rankMetric('seconds', [{ value: 3 }, { value: 3 }])).toEqual({ best: null, reason: null });
+    // Three runs, two tied for the top and a third far below: still no winner.
+    expect(rankMetric('eval_elbo', [e, { ...e }, { value: -9, se: 0.1 }]).best).toBeNull();
     expect(estimateDifference(e, { ...e })!.withinNoise).toBe(true);
   });
   it('ranks coverage by closeness to its level, with SEs', () => {

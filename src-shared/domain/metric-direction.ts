@@ -93,7 +93,13 @@ export interface MetricRanking {
 export function rankMetric(name: string, estimates: readonly MetricEstimate[]): MetricRanking {
   const values = estimates.map((e) => e.value);
   const best = bestIndex(name, values);
-  if (best === null) return { best: null, reason: null };
+  if (best === null) {
+    // An exact tie (two identical-seed runs) is the plainest case of "within noise" — said so when the runs carry SEs.
+    const ranked = metricDirection(name) !== 0 || coverageLevel(name) !== null;
+    const finite = estimates.filter((e) => e.value !== undefined && Number.isFinite(e.value));
+    const withSe = finite.every((e) => (e.se !== undefined && Number.isFinite(e.se)) || !!e.perRow);
+    return { best: null, reason: ranked && finite.length >= 2 && withSe ? 'within-noise' : null };
+  }
   const level = coverageLevel(name);
   for (let j = 0; j < estimates.length; j++) {
     if (j === best) continue;

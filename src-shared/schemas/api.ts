@@ -84,6 +84,8 @@ export const runsSearchArgs = z
     backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
     starred: z.boolean().optional(),
     tag: z.string().max(100).optional(),
+    /** The run's verdict; 'none' = a finished run without one ("not assessed"). */
+    verdict: z.enum(['ok', 'caution', 'failed', 'none']).optional(),
     /** Started (or, for a queued run, created) at or after this instant / before this instant (ISO 8601). */
     startedFrom: z.iso.datetime({ offset: true }).optional(),
     startedBefore: z.iso.datetime({ offset: true }).optional(),
@@ -101,6 +103,7 @@ export const runsSearchArgs = z
         'backend',
         'started',
         'starred',
+        'verdict',
       ])
       .default('created'),
     order: z.enum(['asc', 'desc']).default('desc'),
@@ -139,15 +142,7 @@ export const textPreviewArgs = z
   .object({
     datasetId: id,
     textColumn: z.string().min(1, 'Choose a text column'),
-    prep: textPrepSchema.default({
-      language: 'en',
-      extraStopWords: [],
-      minTokenLength: 3,
-      minDf: 5,
-      maxDf: 0.5,
-      maxVocab: 10_000,
-      bigrams: false,
-    }),
+    prep: textPrepSchema.prefault({}),
   })
   .strict();
 export const ldaDocumentArgs = z.object({ runId: id, row: z.number().int().min(0) }).strict();

@@ -388,8 +388,9 @@ export const textPrepSchema = strictObject(
     language: z.string().min(2).max(12).default('en'),
     extraStopWords: z.array(z.string().min(1).max(100)).max(5000).default([]),
     minTokenLength: z.number().int().min(1).max(50).default(3),
-    /** Minimum document frequency: a count when ≥ 1, a fraction of documents when < 1. */
-    minDf: z.number().positive().default(5),
+    /** Minimum document frequency: a count when ≥ 1, a fraction of documents when < 1. 10 (not 5): on short
+     * English texts rarer words make incoherent topics (fortunes: NPMI −0.31 at 5, −0.02 at 10; issue 18). */
+    minDf: z.number().positive().default(10),
     /** Maximum document frequency: a fraction of documents when ≤ 1, a count when > 1. */
     maxDf: z.number().positive().default(0.5),
     maxVocab: z.number().int().min(10).max(1_000_000).default(10_000),
@@ -398,6 +399,8 @@ export const textPrepSchema = strictObject(
   { in: 'prep', prefix: 'prep.', noun: 'a text-preparation' },
 );
 export type TextPrepSpec = z.infer<typeof textPrepSchema>;
+/** The text-preparation defaults (one home: the spec, the preview, the CLI and the form read them from here). */
+export const DEFAULT_TEXT_PREP_SPEC: TextPrepSpec = textPrepSchema.parse({});
 
 /**
  * Latent Dirichlet allocation on a text column (Blei, Ng & Jordan 2003): batch variational EM or online SVI
@@ -407,24 +410,23 @@ export const ldaSpecFields = strictObject(
   {
     model: z.literal('lda'),
     textColumn: z.string().min(1, 'LDA needs a text column'),
-    prep: textPrepSchema.default({
-      language: 'en',
-      extraStopWords: [],
-      minTokenLength: 3,
-      minDf: 5,
-      maxDf: 0.5,
-      maxVocab: 10_000,
-      bigrams: false,
-    }),
-    topics: z.number().int().min(2, 'Expected at least 2 topics').max(500).default(20),
+    prep: textPrepSchema.prefault({}),
+    /**
+     * Defaults chosen on the bundled fortunes sample (13,482 short English texts), where K = 20, η = 1/K and 5 passes
+     * put 59.5 % of the corpus in one topic and held-out perplexity rose every pass (3,391 → 3,779). With K = 10, η = 1
+     * and 10 passes it falls every few passes (2,163 → 2,081) and NPMI rises (−0.057 → −0.023); measured in issue 18.
+     */
+    topics: z.number().int().min(2, 'Expected at least 2 topics').max(500).default(10),
     method: z.enum(['online', 'batch']).default('online'),
     alpha: z.union([z.enum(['symmetric', 'asymmetric']), z.number().positive()]).default('symmetric'),
-    eta: z.number().positive().optional(),
+    /** Topic–word Dirichlet prior. 1 smooths the topics of short texts; stored runs from before kept η = 1/K
+     * (migration 7 wrote it into their specs). */
+    eta: z.number().positive().default(1),
     batchSize: z.number().int().min(1).max(100_000).default(256),
     tau0: z.number().min(0).max(1e7).default(1024),
     /** Step-size decay κ ∈ [0.5, 1]: Hoffman et al. prove convergence for κ ∈ (0.5, 1]; 0.5 works best in practice. */
     kappa: z.number().min(0.5, 'Expected κ ≥ 0.5 (step sizes (τ0 + t)^−κ must decay fast enough)').max(1).default(0.5),
-    passes: z.number().int().min(1).max(1000).default(5),
+    passes: z.number().int().min(1).max(1000).default(10),
     maxEStepIter: z.number().int().min(1).max(10_000).default(100),
     eStepTol: z.number().positive().max(1).default(1e-3),
     optimizeAlpha: z.boolean().default(false),

@@ -2,7 +2,9 @@
 import path from 'node:path';
 import { AppError } from '../../../src-shared/ipc/app-error';
 import type { BnnSpec } from '../../../src-shared/schemas/run-spec';
+import { gradVarianceMetrics, lowestGradientSnr } from '../../../src-shared/domain/grad-variance';
 import { DatasetFile } from '../../data-import';
+import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { bnnViews, disposeNet, exportBnnBundle, fitBnnSplits } from '../../engine/models/bnn';
 import { prepareBnnData, resolveBnnColumns, type BnnTable } from '../../engine/models/bnn/data';
 import type { DatasetInfo, ModelAdapter } from './types';
@@ -45,6 +47,8 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
     const fit = await fitBnnSplits(ds, spec, {
       callbacks: (split) => ({
         shouldStop: isCancelled,
+        // The readout on the first split (the one whose model the run keeps).
+        ...(split === 0 ? { gradientVariance: { repeats: GRAD_VARIANCE_REPEATS } } : {}),
         onStep: ({ step, epoch, totalSteps, loss }) => {
           stepsPerSplit = totalSteps;
           if (split === 0 && Number.isFinite(loss) && (step % 5 === 0 || step === totalSteps))
@@ -73,6 +77,7 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
     });
     try {
       report.artifact('views', bnnViews(fit.first.model, fit.first.data));
+      if (fit.first.result.gradVariance) report.artifact('gradVariance', fit.first.result.gradVariance);
       report.artifact('splits', { summary: fit.summary, perSplit: fit.perSplit, secondsPerSplit: fit.secondsPerSplit });
       if (runDir) {
         exportBnnBundle(fit.first.model, path.join(runDir, 'bnn-bundle'), { metrics: fit.perSplit[0] ?? null });
@@ -86,6 +91,9 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
       summary[k] = v.mean;
       if (fit.splits > 1) summary[`${k}_se`] = v.se;
     }
-    report.finish(isCancelled() ? 'cancelled' : 'completed', summary);
+    Object.assign(summary, gradVarianceMetrics(fit.first.result.gradVariance));
+    report.finish(isCancelled() ? 'cancelled' : 'completed', summary, {
+      gradientSnr: lowestGradientSnr(fit.first.result.gradVariance),
+    });
   },
 };

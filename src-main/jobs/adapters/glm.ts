@@ -2,7 +2,9 @@
 import { AppError } from '../../../src-shared/ipc/app-error';
 import type { ColumnSchema } from '../../../src-shared/domain/types';
 import type { GlmSpec } from '../../../src-shared/schemas/run-spec';
+import { gradVarianceMetrics, lowestGradientSnr } from '../../../src-shared/domain/grad-variance';
 import { DatasetFile } from '../../data-import';
+import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { fitGlm, glmDataFromColumns, standardiseTarget, unstandardiseCoefficients } from '../../engine/models/glm';
 import type { ModelAdapter } from './types';
 
@@ -70,6 +72,7 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       seed: spec.seed,
       ...(spec.priorScale !== undefined ? { priorScale: spec.priorScale } : {}),
       progressEvery: Math.max(1, Math.floor(spec.steps / 400)),
+      ...(spec.family.kind === 'svgd' ? {} : { gradientVariance: { repeats: GRAD_VARIANCE_REPEATS } }),
       onProgress: (p) => {
         report.metric(p.step, 0, 'elbo', p.bound);
         report.progress({ step: p.step, totalSteps: p.steps, epoch: 0, totalEpochs: 0, loss: -p.bound });
@@ -91,13 +94,20 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
           : null,
       posterior: fit.posterior,
     });
-    report.finish('completed', {
-      final_elbo: fit.finalElbo,
-      final_elbo_se: fit.finalElboSe,
-      psis_khat: fit.diagnostics.psisKhat,
-      ess: fit.diagnostics.ess,
-      log_evidence: fit.diagnostics.logEvidence,
-      skipped_steps: fit.skippedSteps,
-    });
+    if (fit.gradVariance) report.artifact('gradVariance', fit.gradVariance);
+    const gradientSnr = lowestGradientSnr(fit.gradVariance);
+    report.finish(
+      'completed',
+      {
+        final_elbo: fit.finalElbo,
+        final_elbo_se: fit.finalElboSe,
+        psis_khat: fit.diagnostics.psisKhat,
+        ess: fit.diagnostics.ess,
+        log_evidence: fit.diagnostics.logEvidence,
+        skipped_steps: fit.skippedSteps,
+        ...gradVarianceMetrics(fit.gradVariance),
+      },
+      { gradientSnr },
+    );
   },
 };

@@ -89,6 +89,7 @@ export const ldaAdapter: ModelAdapter<LdaRunSpec> = {
           report.metric(step, r.pass, 'elbo', r.elbo);
           if (r.perplexityCompletion !== null) report.metric(step, r.pass, 'perplexity', r.perplexityCompletion);
           if (r.perplexityBound !== null) report.metric(step, r.pass, 'perplexity_bound', r.perplexityBound);
+          if (r.npmi !== null) report.metric(step, r.pass, 'npmi', r.npmi);
           report.metric(step, r.pass, 'pass_seconds', r.seconds);
           report.flush();
         },

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { AppError } from '../../../src-shared/ipc/app-error';
 import type { ColumnSchema } from '../../../src-shared/domain/types';
 import type { VaeSpec } from '../../../src-shared/schemas/run-spec';
+import { gradVarianceMetrics, lowestGradientSnr } from '../../../src-shared/domain/grad-variance';
 import { DatasetFile } from '../../data-import';
+import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { evaluateVae, prepareVaeData, prepareWithSnapshot, trainVae, type VaeColumn } from '../../engine/models/vae';
 import { vaeSpecProblems } from '../../engine/models/vae/validate';
 import { vaeImageShape } from '../../../src-shared/schemas/spec-checks';
@@ -190,9 +192,11 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
         report.flush();
       },
       shouldStop: isCancelled,
+      gradientVariance: { repeats: GRAD_VARIANCE_REPEATS },
     });
     report.flush();
     if (result.reconstructions) report.artifact('reconstructions', result.reconstructions);
+    if (result.gradVariance) report.artifact('gradVariance', result.gradVariance);
     const summary: Record<string, number> = {
       train_elbo: result.trainElbo,
       epochs: result.epochs,
@@ -276,6 +280,9 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
         summary.test_rows = ev.rows;
       }
     }
-    report.finish(result.stopped ? 'cancelled' : 'completed', summary);
+    Object.assign(summary, gradVarianceMetrics(result.gradVariance));
+    report.finish(result.stopped ? 'cancelled' : 'completed', summary, {
+      gradientSnr: lowestGradientSnr(result.gradVariance),
+    });
   },
 };

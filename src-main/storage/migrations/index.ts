@@ -27,6 +27,23 @@ export interface Migration {
  * and one whose fields do not parse either is stored as upgraded. Settings a run did
  * not use are dropped and named in the run's notes, so its history says what it really trained with.
  */
+/**
+ * Migration 7: η became a spec default (1, for short texts; issue 18). Stored LDA specs without η trained with
+ * η = 1/K, so that value is written into them: a re-run reproduces the run, and the form shows what it used.
+ */
+export function ldaEtaExplicit(db: Db): void {
+  const rows = db.prepare(`SELECT id, spec_json FROM runs WHERE model = 'lda'`).all() as {
+    id: number;
+    spec_json: string;
+  }[];
+  const update = db.prepare('UPDATE runs SET spec_json = ? WHERE id = ?');
+  for (const r of rows) {
+    const spec = JSON.parse(r.spec_json) as { eta?: unknown; topics?: unknown };
+    if (spec.eta !== undefined || typeof spec.topics !== 'number') continue;
+    update.run(JSON.stringify({ ...spec, eta: 1 / spec.topics }), r.id);
+  }
+}
+
 export function upgradeStoredSpecs(db: Db): void {
   const rows = db.prepare('SELECT id, spec_json, family, objective, notes FROM runs').all() as {
     id: number;
@@ -199,5 +216,10 @@ ALTER TABLE runs ADD COLUMN verdict_json TEXT;
 ALTER TABLE runs ADD COLUMN evidence_json TEXT;
 CREATE INDEX runs_verdict ON runs(verdict);
 `,
+  },
+  {
+    version: 7,
+    name: 'lda-eta-explicit',
+    run: ldaEtaExplicit,
   },
 ];

@@ -138,6 +138,8 @@ export class RunsRepo {
     backend?: string;
     starred?: boolean;
     tag?: string;
+    /** The run's verdict; 'none' = finished without one (from before verdicts: "not assessed"). */
+    verdict?: RunVerdict['verdict'] | 'none';
     /** ISO instants: started (a queued run: created) at or after `startedFrom` and before `startedBefore`. */
     startedFrom?: string;
     startedBefore?: string;
@@ -153,7 +155,8 @@ export class RunsRepo {
       | 'objective'
       | 'backend'
       | 'started'
-      | 'starred';
+      | 'starred'
+      | 'verdict';
     order?: 'asc' | 'desc';
     limit?: number;
   }): RunSummary[] {
@@ -187,6 +190,11 @@ export class RunsRepo {
       where.push(`EXISTS (SELECT 1 FROM json_each(r.tags_json) WHERE json_each.value = ?)`);
       vals.push(f.tag);
     }
+    if (f.verdict === 'none') where.push(`r.verdict IS NULL AND r.status IN ('completed', 'failed', 'cancelled')`);
+    else if (f.verdict) {
+      where.push('r.verdict = ?');
+      vals.push(f.verdict);
+    }
     // Times are stored as toISOString() (UTC, 'Z'): normalised the same way they compare as text.
     const iso = (t: string) => new Date(t).toISOString();
     if (f.startedFrom) {
@@ -210,6 +218,8 @@ export class RunsRepo {
       backend: `COALESCE(r.backend, '')`,
       started: 'COALESCE(r.started_at, r.created_at)',
       starred: 'r.starred',
+      // Ascending: worst first (failed, caution, ok), then runs without a verdict.
+      verdict: `CASE r.verdict WHEN 'failed' THEN 0 WHEN 'caution' THEN 1 WHEN 'ok' THEN 2 ELSE 3 END`,
     }[f.sort ?? 'created'];
     const order = f.order === 'asc' ? 'ASC' : 'DESC';
     const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sortCol} ${order}, r.id DESC LIMIT ?`;

@@ -13,6 +13,7 @@ import {
   type TrainingSpec,
   type VaeSpec,
 } from '../../../src-shared/schemas/run-spec';
+import { ldaSpecFields } from '../../../src-shared/schemas/run-spec';
 import { flatten } from '../compare';
 import { defaultVaeExtra, extraInput, familyInput, objectiveInput, type VaeExtra } from './vae.svelte';
 
@@ -254,28 +255,30 @@ export interface LdaFormState {
 export function ldaFormDefaults(
   preset?: { textColumn?: string; topics?: number; passes?: number } | null,
 ): LdaFormState {
+  // The spec's own defaults (one home: src-shared/schemas/run-spec.ts).
+  const d = ldaSpecFields.parse({ model: 'lda', textColumn: 'text' });
   return {
     textColumn: preset?.textColumn ?? '',
-    language: 'en',
+    language: d.prep.language,
     extraText: '',
-    minTokenLength: 3,
-    minDf: 5,
-    maxDf: 0.5,
-    maxVocab: 10000,
-    bigrams: false,
-    topics: preset?.topics ?? 20,
-    method: 'online',
+    minTokenLength: d.prep.minTokenLength,
+    minDf: d.prep.minDf,
+    maxDf: d.prep.maxDf,
+    maxVocab: d.prep.maxVocab,
+    bigrams: d.prep.bigrams,
+    topics: preset?.topics ?? d.topics,
+    method: d.method,
     alphaKind: 'symmetric',
     alphaValue: 0.1,
-    eta: null,
-    batchSize: 256,
-    tau0: 1024,
-    kappa: 0.5,
-    passes: preset?.passes ?? 5,
-    maxEStepIter: 100,
-    eStepTol: 0.001,
-    optimizeAlpha: false,
-    optimizeEta: false,
+    eta: d.eta,
+    batchSize: d.batchSize,
+    tau0: d.tau0,
+    kappa: d.kappa,
+    passes: preset?.passes ?? d.passes,
+    maxEStepIter: d.maxEStepIter,
+    eStepTol: d.eStepTol,
+    optimizeAlpha: d.optimizeAlpha,
+    optimizeEta: d.optimizeEta,
     heldoutFraction: 0.1,
     seed: 1,
     keep: {},
@@ -297,7 +300,7 @@ export function ldaFormFromSpec(spec: LdaRunSpec): LdaFormState {
     method: spec.method,
     alphaKind: typeof spec.alpha === 'number' ? 'number' : spec.alpha,
     alphaValue: typeof spec.alpha === 'number' ? spec.alpha : d.alphaValue,
-    eta: spec.eta ?? null,
+    eta: spec.eta,
     batchSize: spec.batchSize,
     tau0: spec.tau0,
     kappa: spec.kappa,

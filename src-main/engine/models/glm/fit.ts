@@ -27,6 +27,13 @@ import { TrainLoop, releaseTrainable, runLoopSync } from '../../inference/train-
 import { psis } from '../../diagnostics/psis.js';
 import { importanceLogLikelihood } from '../../diagnostics/loglik.js';
 import type { GlobalModel } from '../common/model.js';
+import type { GradVarianceArtifact, GradVarianceCheckpoint } from '../../../../src-shared/domain/grad-variance.js';
+import {
+  gradVarianceCheckpoint,
+  gradVarianceSchedule,
+  gradientVariance,
+  withEstimator,
+} from '../../diagnostics/grad-variance.js';
 import type { GlmData, NoiseSpec } from './models.js';
 import { checkGlmData, linearRegressionModel, logisticRegressionModel } from './models.js';
 
@@ -59,6 +66,11 @@ export interface FitGlmOptions {
    * optimum; the average sits much closer to it, which shows in PSIS k̂. Not used for SVGD.
    */
   averageFraction?: number;
+  /**
+   * Measure the gradient's variance and SNR per parameter group with `repeats` draws at checkpoints (at most ~10 %
+   * of the steps' work; diagnostics/grad-variance.ts). Not for SVGD, which has no stochastic gradient estimator.
+   */
+  gradientVariance?: { repeats: number };
 }
 
 export interface GlmProgress {
@@ -97,6 +109,8 @@ export interface GlmFit {
   backend: string;
   seconds: number;
   posterior: SavedPosterior;
+  /** Gradient variance per group at checkpoints (with `gradientVariance` and an SVI family), else null. */
+  gradVariance: GradVarianceArtifact | null;
 }
 
 /** The design matrix with a leading column of ones. */
@@ -142,6 +156,7 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
   let params: VariableMap;
   let skipped = 0;
   let dispose: () => void;
+  let gradVariance: GradVarianceArtifact | null = null;
   // One step per "epoch" (full batch) on the one loop; SVGD is its own step function on it.
   const progress = (step: number, bound: number, skippedSoFar: number): void => {
     if (step % every === 0 || step === opts.steps - 1) {
@@ -170,6 +185,36 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
       const st = tr.params;
       params = st;
       dispose = () => releaseTrainable(tr);
+      // Gradient-variance checkpoints (full batch: one step is one unit) on the run's own estimator code.
+      const gv = opts.gradientVariance;
+      const checkpoints: GradVarianceCheckpoint[] = [];
+      const schedule = gv
+        ? gradVarianceSchedule({
+            units: opts.steps,
+            stepsPerUnit: 1,
+            repeats: gv.repeats,
+            estimators: objective.estimator === 'score' ? 2 : 1,
+          })
+        : null;
+      const gvKey = fold(key(opts.seed), 0x9a7d);
+      const measure = (step: number): void => {
+        if (!gv) return;
+        checkpoints.push(
+          gradVarianceCheckpoint(step, 0, objective.estimator, (estimator) =>
+            gradientVariance({
+              family,
+              params: st,
+              model,
+              objective: withEstimator(objective, estimator),
+              repeats: gv.repeats,
+              key: fold(gvKey, step),
+              beta: tr.beta,
+              baseline: tr.baseline,
+            }),
+          ),
+        );
+      };
+      const tLoop = performance.now();
       // Polyak–Ruppert averaging over the last `fraction` of the steps.
       const avgFrom = fraction > 0 ? Math.floor(opts.steps * (1 - fraction)) : Infinity;
       const avg: Record<string, tf.Variable> = {};
@@ -188,9 +233,23 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
               }
             }
             progress(r.step, r.bound, loop.nonFiniteSteps);
+            if (schedule?.isCheckpoint(r.step + 1)) measure(r.step + 1);
           },
         });
         skipped = runLoopSync(loop).nonFiniteSteps;
+        if (gv) {
+          const spent = checkpoints.reduce((a, c) => a + c.seconds, 0);
+          const total = (performance.now() - tLoop) / 1000;
+          gradVariance = {
+            model: 'glm',
+            estimator: objective.estimator,
+            repeats: gv.repeats,
+            rows: opts.data.rows,
+            rowsFrom: 'all',
+            checkpoints,
+            overheadShare: total > 0 ? spent / total : null,
+          };
+        }
         if (count > 0) for (const [n, v] of Object.entries(st)) v.assign(avg[n]!);
       } catch (e) {
         dispose();
@@ -240,6 +299,7 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
       backend: activeBackend()?.name ?? tf.getBackend(),
       seconds: (Date.now() - t0) / 1000,
       posterior: savePosterior(family, params),
+      gradVariance,
     };
     if (summary.noiseSigma) out.noiseSigma = summary.noiseSigma;
     return out;

@@ -38,6 +38,10 @@ export interface LdaPassRecord {
   perplexityCompletion: number | null;
   /** Held-out per-word perplexity by the variational bound (null without held-out documents). */
   perplexityBound: number | null;
+  /** Mean NPMI / UMass coherence of the topics' top 10 words on the training corpus after this pass (null when the
+   * pass was not evaluated): whether topics get more coherent pass by pass, beside the perplexity. */
+  npmi: number | null;
+  umass: number | null;
   /** Training seconds of this pass (evaluation excluded). */
   seconds: number;
   /** Training seconds so far. */
@@ -394,6 +398,16 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
     let stopped = false;
     const trainTokens = sumCounts(train, trainDocs);
     const evaluateEvery = Math.max(1, opts.evaluateEvery ?? 1);
+    /** Coherence of the current topics (top 10 words by λ_kw, which orders them as β_kw does). */
+    const coherenceNow = (): Coherence => {
+      const d = lam.dense(dense);
+      const topicMajor = new Float64Array(K * V);
+      for (let w = 0; w < V; w++) for (let k = 0; k < K; k++) topicMajor[k * V + w] = d[w * K + k]!;
+      return topicCoherence(
+        trainS,
+        Array.from({ length: K }, (_, k) => topIndices(topicMajor, K, V, k, 10)),
+      );
+    };
     const heldRatio = heldout ? heldDocs.length / Dn : 0;
     const dense = new Float64Array(K * V);
 
@@ -538,15 +552,19 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
       const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       totalSeconds += seconds;
       let ev = { completion: null as number | null, bound: null as number | null, seconds: 0 };
+      let coh: Coherence | null = null;
       if (!stopped && (pass % evaluateEvery === 0 || pass === spec.passes)) {
         progress({ pass, passes: spec.passes, docs: docsDone, totalDocs: Dn, phase: 'evaluate' }, true);
         ev = await evaluate();
+        coh = coherenceNow();
       }
       const rec: LdaPassRecord = {
         pass,
         elbo,
         perplexityCompletion: ev.completion,
         perplexityBound: ev.bound,
+        npmi: coh?.npmi ?? null,
+        umass: coh?.umass ?? null,
         seconds,
         totalSeconds,
         cpuSeconds,
@@ -577,9 +595,7 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
       spec: resolved,
       preparation: train.options ?? null,
     };
-    const beta = topicWordMatrix(model);
-    const tops = Array.from({ length: K }, (_, k) => topIndices(beta, K, V, k, 10));
-    const coherence = topicCoherence(trainS, tops);
+    const coherence = coherenceNow();
     let heldInfo: LdaFit['heldout'] = null;
     if (heldout && split2) {
       const s2 = split2;
