@@ -9,7 +9,8 @@
  * (bench/vae_torch.py, when a python3 with torch is installed: Debian's python3-torch, with libopenblas0-pthread for
  * its BLAS), said so; without it the REFERENCE.md figures, labelled as such. Prints seconds per epoch, ms per step
  * and the ratio to PyTorch, a profile of one step (kernels, data feeding, the rest), the before/after figures (SIMD
- * GEMM kernel vs tfjs' own, custom dense gradients vs autodiff), then one JSON line.
+ * GEMM kernel vs tfjs' own, custom dense gradients vs autodiff), the small conv VAE's ms/step (--conv-steps N timed steps, default 30, extrapolated to an epoch) with the share of
+ * its kernel time spent in convolutions, then one JSON line.
  *
  * Quality (--quality [--seed N]): trains 5 epochs (as the reference table) and reports the test ELBO on the 10,000 test
  * images and the importance-sampled log-likelihood with K = 1,000 on a seeded subset of 1,000 test images (all
@@ -64,7 +65,7 @@ function readIdxImages(path: string): { x: Float32Array; n: number; d: number } 
   return { x, n, d };
 }
 
-function loadFashion(kind: 'train' | 't10k'): { x: Float32Array; n: number; d: number; synthetic: boolean } {
+export function loadFashion(kind: 'train' | 't10k'): { x: Float32Array; n: number; d: number; synthetic: boolean } {
   for (const p of [`${DIR}/${kind}-images-idx3-ubyte.gz`, `${DIR}/${kind}-images-idx3-ubyte`]) {
     if (existsSync(p)) return { ...readIdxImages(p), synthetic: false };
   }
@@ -359,6 +360,36 @@ function torchEpoch(python: string, threads: number): TorchEpoch | null {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchEpoch;
 }
 
+/** The conv VAE's speed: `steps` timed steps (after warm-up) extrapolated to an epoch, and one step's kernel profile. */
+async function convSpeed(
+  data: PreparedVaeData,
+  base: VaeSpec,
+  steps: number,
+  stepsPerEpoch: number,
+): Promise<{
+  steps: number;
+  msPerStep: number;
+  secondsPerEpoch: number;
+  kernelMs: number;
+  convMs: number;
+  convShare: number;
+  top: Array<{ name: string; ms: number; count: number }>;
+}> {
+  const spec = canonical({ architecture: 'conv', convChannels: [32, 64], hidden: [256], latentDim: base.latentDim });
+  const t = await timeSteps(data, spec, steps);
+  const prof = await profileStep(data, spec);
+  const convMs = prof.byKernel.filter((k) => /conv|depthtospace/i.test(k.name)).reduce((a, k) => a + k.ms, 0);
+  return {
+    steps: t.steps,
+    msPerStep: t.msPerStep,
+    secondsPerEpoch: (t.msPerStep * stepsPerEpoch) / 1000,
+    kernelMs: prof.kernelMs,
+    convMs,
+    convShare: prof.kernelMs > 0 ? convMs / prof.kernelMs : Number.NaN,
+    top: prof.byKernel.slice(0, 6),
+  };
+}
+
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -497,8 +528,18 @@ async function speed(): Promise<void> {
     );
     for (const k of prof.byKernel.slice(0, 8))
       console.log(`    ${k.name.padEnd(22)} ${k.ms.toFixed(2).padStart(8)} ms  ×${k.count}`);
+    // The small conv VAE (conv [32, 64] + 256 → 20, mirrored decoder; models/vae/conv.ts): timed steps extrapolated
+    // to an epoch, and the share of one step's kernel time spent in convolutions (Conv2D, which also carries the
+    // transposed convolutions and both gradients here, and the DepthToSpace interleave of the sub-pixel deconv).
+    const conv = await convSpeed(data, spec, b === 'cpu' ? 3 : Number(arg('--conv-steps') ?? 30), stepsPerEpoch);
+    console.log(
+      `${name} conv VAE: ${conv.msPerStep.toFixed(1)} ms/step → ${conv.secondsPerEpoch.toFixed(0)} s/epoch (extrapolated from ${conv.steps} steps); ` +
+        `convolution kernels ${conv.convMs.toFixed(1)} of ${conv.kernelMs.toFixed(1)} ms kernel time in one step (${(100 * conv.convShare).toFixed(0)} %)`,
+    );
+    for (const k of conv.top) console.log(`    ${k.name.padEnd(22)} ${k.ms.toFixed(2).padStart(8)} ms  ×${k.count}`);
     rows.push({
       backend: name,
+      conv,
       secondsPerEpoch,
       msPerStep,
       extrapolated,

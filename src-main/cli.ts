@@ -60,7 +60,11 @@ Model (fit):
   --family NAME         posterior family: meanfield (default), fullrank, lowrank:R, planar:K, radial:K, iaf:K,
                         coupling:K (K = flow length 1–32), svgd:N[:rbf|imq] (glm only)
   --objective NAME      bound: elbo (default), elbo:S (S samples), iwae:K, renyi:ALPHA:K
-  --latent N            latent dimensions (default 2)
+  --latent N[,N…]       latent dimensions (default 2); a list is a ladder VAE, the layer next to the data first
+                        (16,4: 16 dimensions next to the data, 4 at the top; Sønderby et al. 2016)
+  --arch mlp|conv       vae: dense layers (default) or convolutions for image rows (784 columns → 28×28×1)
+  --image HxWxC         vae --arch conv: the image shape when the column count is not a square (e.g. 32x32x3)
+  --conv-channels N,N   vae --arch conv: filters per stride-2 convolution (default 32,64)
   --hidden N[,N…]       hidden layer widths (default 128 for vae, 50 for bnn)
   --activation relu|tanh|elu
   --likelihood auto|bernoulli|gaussian
@@ -132,6 +136,9 @@ const KNOWN_FIT = new Set([
   'family',
   'objective',
   'latent',
+  'arch',
+  'image',
+  'conv-channels',
   'hidden',
   'activation',
   'likelihood',
@@ -273,6 +280,9 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   const only: Record<string, string[]> = {
     vae: [
       'latent',
+      'arch',
+      'image',
+      'conv-channels',
       'hidden',
       'activation',
       'likelihood',
@@ -388,6 +398,29 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       throw new Error(`--hidden expects widths like 128 or 256,128, got "${opts.get('hidden')}"`);
     return v;
   });
+  // --latent 16,4: a ladder of latent layers, bottom first (one number stays a number).
+  const latentList = list(opts, 'latent')?.map((h) => {
+    const v = Number(h);
+    if (!Number.isInteger(v) || v < 1)
+      throw new Error(
+        `--latent expects a size like 20, or a ladder like 16,4 (next to the data first), got "${opts.get('latent')}"`,
+      );
+    return v;
+  });
+  const latent = latentList && (latentList.length === 1 ? latentList[0]! : latentList);
+  const convChannels = list(opts, 'conv-channels')?.map((h) => {
+    const v = Number(h);
+    if (!Number.isInteger(v) || v < 1)
+      throw new Error(`--conv-channels expects filter counts like 32,64, got "${opts.get('conv-channels')}"`);
+    return v;
+  });
+  let image: { height: number; width: number; channels: number } | undefined;
+  if (opts.has('image')) {
+    const m = /^(\d+)x(\d+)(?:x(\d+))?$/i.exec(opts.get('image')!.trim());
+    if (!m)
+      throw new Error(`--image expects HEIGHTxWIDTHxCHANNELS like 28x28x1 or 32x32x3, got "${opts.get('image')}"`);
+    image = { height: Number(m[1]), width: Number(m[2]), channels: Number(m[3] ?? 1) };
+  }
   const optimiserKind = opts.get('optimiser') ?? 'adam';
   if (optimiserKind !== 'adam' && optimiserKind !== 'sgd')
     throw new Error(`--optimiser must be adam or sgd, got "${optimiserKind}".`);
@@ -510,7 +543,10 @@ async function fit(s: Services, opts: Opts): Promise<void> {
           : {
               model: 'vae',
               ...common,
-              ...(numberOpt(opts, 'latent') !== undefined ? { latentDim: numberOpt(opts, 'latent') } : {}),
+              ...(latent !== undefined ? { latentDim: latent } : {}),
+              ...(opts.has('arch') ? { architecture: opts.get('arch') as 'mlp' } : {}),
+              ...(image ? { imageShape: image } : {}),
+              ...(convChannels ? { convChannels } : {}),
               ...(hidden ? { hidden } : {}),
               ...(opts.has('activation') ? { activation: opts.get('activation') as 'relu' } : {}),
               ...(opts.has('likelihood') ? { likelihood: opts.get('likelihood') as 'auto' } : {}),

@@ -35,6 +35,7 @@ import { exportVaeBundle, loadVaeBundle, type VaeSnapshot } from '../engine/mode
 import { disposeNet, exportBnnBundle, loadBnnBundle } from '../engine/models/bnn';
 import { exportLdaBundle, loadLdaBundle, modelFromJSON } from '../engine/models/lda';
 import { exportLayersModelToOnnx } from './onnx';
+import { vaeBundleUnsupported, VAE_BUNDLE_HINT } from '../engine/models/vae/bundle';
 import { isArchiverJunk, zipFolder } from './zip';
 import { unzipBundleOffThread } from './unzip-thread';
 import { Confirmations } from '../api/confirmations';
@@ -115,6 +116,9 @@ export async function writeRunBundle(
     if (!fs.existsSync(file)) missing('fitted VAE');
     await initBackend();
     const snapshot = JSON.parse(fs.readFileSync(file, 'utf8')) as VaeSnapshot;
+    const unsupported = vaeBundleUnsupported(snapshot);
+    if (unsupported)
+      throw new AppError('UNSUPPORTED', `Run ${run.id} cannot be exported: ${unsupported}`, VAE_BUNDLE_HINT);
     const features = s.repos.artifacts.payload(run.id, 'vae-snapshot')?.features ?? [];
     const schema = s.repos.datasets.get(run.datasetId)?.schema ?? [];
     // The raw columns with their dataset types and levels (binary labels map to codes when a new CSV is read).

@@ -10,7 +10,8 @@
  */
 import os from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
-import type { RunSpec } from '../../src-shared/schemas/run-spec';
+import { latentLayers, type RunSpec } from '../../src-shared/schemas/run-spec';
+import { vaeImageShape } from '../../src-shared/schemas/spec-checks';
 import type { ColumnSchema } from '../../src-shared/domain/types';
 
 export interface DatasetShape {
@@ -79,7 +80,9 @@ export function estimateRunMemory(spec: RunSpec, data: DatasetShape, test?: Data
 
   if (spec.model === 'vae') {
     const D = Math.max(1, data.inputDim);
-    const z = spec.latentType === 'categorical' ? spec.latentDim * spec.categories : spec.latentDim;
+    // A ladder's layers (latentDim as a list) are counted together: each carries a bottom-up and a top-down Gaussian.
+    const zSum = sum(latentLayers(spec.latentDim));
+    const z = spec.latentType === 'categorical' ? zSum * spec.categories : zSum;
     const h = spec.hidden;
     const fam = spec.family;
     const flowLen = 'length' in fam ? fam.length : 0;
@@ -101,8 +104,17 @@ export function estimateRunMemory(spec: RunSpec, data: DatasetShape, test?: Data
     const samples = spec.objective.kind === 'elbo' ? spec.objective.samples : spec.objective.k;
     const batch = Math.min(spec.batchSize, Math.max(1, data.rows));
     const S = batch * samples;
+    // Conv VAEs: the encoder's and the decoder's feature maps per row (Σ_i H_i W_i C_i, each twice), plus im2col.
+    const image = spec.architecture === 'conv' ? vaeImageShape(spec, D) : null;
+    const convMaps =
+      image && 'shape' in image
+        ? spec.convChannels.reduce(
+            (a, c, i) => a + (image.shape.height >> (i + 1)) * (image.shape.width >> (i + 1)) * c * 20,
+            0,
+          )
+        : 0;
     const act =
-      batch * sum(h) +
+      batch * (sum(h) + convMaps) +
       S * (sum(h) + 2 * D + z * (flowLen + 2) + (fam.kind === 'fullrank' ? z * z : 0) + flowLen * flowHidden);
     parts.push({
       what: `one training step (batch ${spec.batchSize.toLocaleString('en')} × ${samples.toLocaleString('en')} samples)`,

@@ -97,8 +97,26 @@ export interface VaeEvaluation {
     message: string | null;
   };
   amortisationGap: { rows: number; steps: number; elboBefore: number; elboAfter: number; gap: number } | null;
+  /**
+   * Ladder VAEs (latentDim as a list): KL and active units of each stochastic layer, bottom (next to the data) first.
+   * The top-level klPerDim / activeUnits then hold every layer's dimensions in this order and klTotal their sum.
+   */
+  layers?: VaeLayerEvaluation[];
   /** Why the amortisation gap was not measured although requested. */
   amortisationGapNote?: string;
   stopped: boolean;
   seconds: number;
+}
+
+/** One stochastic layer of a ladder VAE's evaluation (klPerDim sums to kl; activity as the top-level active units). */
+export interface VaeLayerEvaluation {
+  /** 1 = next to the data. */
+  layer: number;
+  dim: number;
+  /** mean_x E_q[KL(q(z_l | z_{l+1}, x) ‖ p(z_l | z_{l+1}))] per coordinate (nats); the top layer's against N(0, I). */
+  klPerDim: number[];
+  kl: number;
+  /** Standard error of kl over the evaluated rows. */
+  klSe: number;
+  activeUnits: { count: number; total: number; activity: number[] };
 }

@@ -181,6 +181,8 @@ export const vaeLatentMapArgs = z
     runId: id,
     colorBy: z.string().min(1).max(500).optional(),
     maxRows: z.number().int().min(10).max(100_000).default(3000),
+    /** Latent layer of a ladder VAE, 1 = next to the data (one-layer VAEs have only 1). */
+    layer: z.number().int().min(1).max(4).default(1),
   })
   .strict();
 export const vaeInterpolateArgs = z
@@ -190,6 +192,8 @@ export const vaeInterpolateArgs = z
     rowB: z.number().int().min(0),
     steps: z.number().int().min(2).max(64).default(10),
     method: z.enum(['linear', 'slerp']).default('linear'),
+    /** Latent layer of a ladder VAE to interpolate in, 1 = next to the data; upper layers decode through the top-down means. */
+    layer: z.number().int().min(1).max(4).default(1),
   })
   .strict();
 export const vaeManifoldArgs = z.object({ runId: id, size: z.number().int().min(2).max(40).default(12) }).strict();

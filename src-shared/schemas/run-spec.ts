@@ -221,6 +221,44 @@ const topLevelMoved = {
   learningRate: 'use "optimiser.learningRate"',
 };
 
+/** Most stochastic layers of a ladder VAE. */
+export const MAX_LADDER_LAYERS = 4;
+const LATENT_FORM = `a whole number 1–512, or a list of 1–${MAX_LADDER_LAYERS} of them with the layer next to the data first (e.g. [16, 4])`;
+const latentSize = z
+  .number({
+    error: (iss) => `Expected each latentDim size to be a whole number 1–512, got ${JSON.stringify(iss.input)}.`,
+  })
+  .int()
+  .min(1)
+  .max(512);
+/** A latent size, or a ladder of them (bottom layer first); messages echo the value and name the form. */
+export const latentDimSchema = z.union(
+  [
+    latentSize,
+    z
+      .array(latentSize, {
+        error: (iss) => `Expected latentDim to be ${LATENT_FORM}; got ${JSON.stringify(iss.input)}.`,
+      })
+      .min(1)
+      .max(MAX_LADDER_LAYERS),
+  ],
+  { error: (iss) => `Expected latentDim to be ${LATENT_FORM}; got ${JSON.stringify(iss.input)}.` },
+);
+
+/** The latent layer sizes of a VAE spec, bottom (next to the data) first: [D] for a one-layer VAE. */
+export function latentLayers(latentDim: number | readonly number[]): number[] {
+  return typeof latentDim === 'number' ? [latentDim] : [...latentDim];
+}
+
+/**
+ * The latent size of a one-layer VAE, 0 for a ladder: for the views that assume a single layer with an N(0, I) prior
+ * (the manifold grid, the posterior plot), which a ladder's z₁ does not have.
+ */
+export function flatLatentDim(latentDim: number | readonly number[]): number {
+  const layers = latentLayers(latentDim);
+  return layers.length === 1 ? layers[0]! : 0;
+}
+
 /** The VAE spec's fields, strict but without the cross-field checks (the run form explains those itself). */
 export const vaeSpecFields = strictObject(
   {
@@ -228,8 +266,29 @@ export const vaeSpecFields = strictObject(
     family: familySpecSchema.default({ kind: 'meanfield' }),
     objective: objectiveSpecSchema.default({ kind: 'elbo', samples: 1 }),
     training: trainingSpecSchema.prefault({}),
-    latentDim: z.number().int().min(1).max(512).default(2),
+    /**
+     * Latent size D, or a ladder of stochastic layers [D₁, …, D_L] (Sønderby et al. 2016): D₁ next to the data, D_L at
+     * the top. A one-element list is the same as the number.
+     */
+    latentDim: latentDimSchema.default(2),
     hidden: z.array(z.number().int().min(1).max(4096)).max(6).default([128]),
+    /**
+     * Encoder / decoder architecture: fully connected layers (`hidden`), or convolutions for image-shaped data
+     * (stride-2 4×4 convolutions with `convChannels` filters, then the `hidden` dense layers; the decoder mirrors it
+     * with transposed convolutions).
+     */
+    architecture: z.enum(['mlp', 'conv']).default('mlp'),
+    /** Image shape of a conv VAE's rows; omitted = inferred from a square column count (784 → 28 × 28 × 1). */
+    imageShape: strictObject(
+      {
+        height: z.number().int().min(4).max(1024),
+        width: z.number().int().min(4).max(1024),
+        channels: z.number().int().min(1).max(4).default(1),
+      },
+      { in: 'imageShape', prefix: 'imageShape.', noun: 'an image shape' },
+    ).optional(),
+    /** Filters of the conv VAE's convolutions, one per stride-2 layer (each halves the height and width). */
+    convChannels: z.array(z.number().int().min(1).max(256)).min(1).max(3).default([32, 64]),
     activation: z.enum(['relu', 'tanh', 'elu']).default('relu'),
     /** auto: Bernoulli when every feature lies in [0, 1] after scaling, mixed when a feature is categorical, else Gaussian; mixed: Gaussian numeric columns + categorical one-hot groups. */
     likelihood: z.enum(['auto', 'bernoulli', 'gaussian', 'mixed']).default('auto'),

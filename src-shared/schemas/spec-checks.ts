@@ -221,6 +221,7 @@ export function vaeSpecProblems(spec: VaeSpec): SpecProblem[] {
       message: `scale = ${spec.scale} divides pixel-like data before a Bernoulli likelihood; the Gaussian likelihood standardises instead. Set scale to 0, or the likelihood to auto or bernoulli.`,
     });
   }
+  out.push(...ladderProblems(spec), ...convProblems(spec));
   const ev = spec.evaluation;
   if (!ev.amortisationGap && (ev.gapRows !== 64 || ev.gapSteps !== 100)) {
     out.push({
@@ -229,6 +230,120 @@ export function vaeSpecProblems(spec: VaeSpec): SpecProblem[] {
     });
   }
   return out;
+}
+
+/** The latent layer sizes, bottom first (run-spec's `latentLayers`, repeated here to keep this module import-free). */
+function layersOf(latentDim: number | readonly number[]): number[] {
+  return typeof latentDim === 'number' ? [latentDim] : [...latentDim];
+}
+
+/** Settings a ladder VAE (two or more latent layers, Sønderby et al. 2016) cannot train. */
+function ladderProblems(spec: VaeSpec): SpecProblem[] {
+  const layers = layersOf(spec.latentDim);
+  if (layers.length < 2) return [];
+  const out: SpecProblem[] = [];
+  const shown = `[${layers.join(', ')}]`;
+  if (spec.latentType === 'categorical') {
+    out.push({
+      field: 'latentDim',
+      message: `A ladder of latent layers (latentDim ${shown}) merges Gaussians layer by layer; categorical latents have no precision to merge. Use one layer (a number) with categorical latents, or latent type gaussian.`,
+    });
+  }
+  if (spec.family.kind !== 'meanfield') {
+    out.push({
+      field: 'family',
+      message: `The ladder VAE (latentDim ${shown}) merges the bottom-up and top-down Gaussians coordinate by coordinate with precision weights, so each layer's q is a diagonal Gaussian; the "${spec.family.kind}" family has no diagonal form to merge. Set family to meanfield, or use one latent layer.`,
+    });
+  }
+  if (spec.training.estimator !== 'reparam') {
+    out.push({
+      field: 'training.estimator',
+      message: `The ladder VAE (latentDim ${shown}) is trained with pathwise gradients through every layer; got training.estimator = "${spec.training.estimator}". Set it to reparam, or use one latent layer.`,
+    });
+  }
+  return out;
+}
+
+/** Settings of the convolutional architecture, and conv settings given to an MLP. */
+function convProblems(spec: VaeSpec): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  if (spec.architecture === 'mlp') {
+    if (spec.imageShape) {
+      out.push({
+        field: 'imageShape',
+        message: `imageShape (${spec.imageShape.height} × ${spec.imageShape.width} × ${spec.imageShape.channels}) shapes the input of convolutions; the architecture is mlp. Set architecture to conv, or remove imageShape.`,
+      });
+    }
+    if (spec.convChannels.join(',') !== '32,64') {
+      out.push({
+        field: 'convChannels',
+        message: `convChannels [${spec.convChannels.join(', ')}] are the filters of convolutions; the architecture is mlp. Set architecture to conv, or remove convChannels.`,
+      });
+    }
+    return out;
+  }
+  if (spec.likelihood === 'mixed') {
+    out.push({
+      field: 'architecture',
+      message:
+        'A convolutional VAE reads each row as an image; the mixed likelihood turns categorical columns into one-hot groups, which are not pixels. Set the likelihood to auto, bernoulli or gaussian, or the architecture to mlp.',
+    });
+  }
+  return out;
+}
+
+/** Height × width × channels of a conv VAE's rows, from the spec's imageShape or a square column count. */
+export interface ImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/**
+ * The image shape a conv VAE reads `columns` feature columns as, or the problem: a declared imageShape must hold
+ * exactly the columns; without one the column count must be a square (784 → 28 × 28 × 1). Every stride-2 layer
+ * halves the sides, which must stay ≥ 1.
+ */
+export function vaeImageShape(
+  spec: Pick<VaeSpec, 'imageShape' | 'convChannels'>,
+  columns: number,
+): { shape: ImageShape } | { problem: SpecProblem } {
+  let shape: ImageShape;
+  if (spec.imageShape) {
+    shape = { ...spec.imageShape };
+    const size = shape.height * shape.width * shape.channels;
+    if (size !== columns) {
+      return {
+        problem: {
+          field: 'imageShape',
+          message: `imageShape ${shape.height} × ${shape.width} × ${shape.channels} holds ${size} values per row, but the data have ${columns} feature columns. Declare a shape whose height × width × channels = ${columns}, or choose the image's columns as features.`,
+        },
+      };
+    }
+  } else {
+    const side = Math.round(Math.sqrt(columns));
+    if (side * side !== columns) {
+      const lo = Math.floor(Math.sqrt(columns));
+      return {
+        problem: {
+          field: 'architecture',
+          message: `A convolutional VAE needs image-shaped rows: ${columns} feature columns is not a square number (${lo}² = ${lo * lo}, ${lo + 1}² = ${(lo + 1) * (lo + 1)}), so no image shape can be inferred. Declare imageShape {height, width, channels} with height × width × channels = ${columns}, or set architecture to mlp.`,
+        },
+      };
+    }
+    shape = { height: side, width: side, channels: 1 };
+  }
+  const halvings = spec.convChannels.length;
+  const min = 2 ** halvings;
+  if (shape.height < min || shape.width < min) {
+    return {
+      problem: {
+        field: 'convChannels',
+        message: `${halvings} stride-2 convolutions need images of at least ${min} × ${min}; got ${shape.height} × ${shape.width} (${columns} columns). Use fewer convChannels, or architecture mlp.`,
+      },
+    };
+  }
+  return { shape };
 }
 
 /** Every problem with a GLM spec. */

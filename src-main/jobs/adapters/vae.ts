@@ -10,6 +10,7 @@ import { refuseMissing } from './missing';
 import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { evaluateVae, prepareVaeData, prepareWithSnapshot, trainVae, type VaeColumn } from '../../engine/models/vae';
 import { vaeSpecProblems } from '../../engine/models/vae/validate';
+import { vaeImageShape } from '../../../src-shared/schemas/spec-checks';
 import type { ModelAdapter } from './types';
 import type { VerdictEvidence } from '../../../src-shared/domain/verdict';
 import { convergenceEvidence, convergenceMetrics } from './evidence';
@@ -106,6 +107,24 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
     }
     const features = vaeFeatures(d, spec);
     refuseMissing('vae', d, features);
+    if (spec.architecture === 'conv') {
+      // A conv VAE reads each row as an image: pixel columns only, and a shape that holds exactly the features.
+      const categorical = features.filter((f) => d.schema.find((c) => c.name === f)?.type === 'categorical');
+      if (categorical.length) {
+        throw new AppError(
+          'BAD_REQUEST',
+          `A convolutional VAE reads rows as images, but ${categorical.length} feature column${categorical.length === 1 ? ' is' : 's are'} categorical (${categorical.slice(0, 5).join(', ')})`,
+          'Choose numeric pixel columns as features, or set the architecture to mlp.',
+        );
+      }
+      const image = vaeImageShape(spec, features.length);
+      if ('problem' in image)
+        throw new AppError(
+          'BAD_REQUEST',
+          `${image.problem.field}: ${image.problem.message}`,
+          'Declare the image shape, or set the architecture to mlp.',
+        );
+    }
     if (d.rows !== null) {
       const minRows = Math.max(2, Math.ceil(1 / Math.max(spec.validationFraction, 1e-9)));
       if (d.rows < 2 || (spec.validationFraction > 0 && d.rows < minRows)) {
@@ -253,6 +272,12 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
         };
         summary.kl = evaluation.klTotal;
         summary.active_units = evaluation.activeUnits.count;
+        // Ladder VAEs: KL (with its SE over rows) and active units of every stochastic layer, 1 = next to the data.
+        for (const l of evaluation.layers ?? []) {
+          summary[`kl_layer${l.layer}`] = l.kl;
+          summary[`kl_layer${l.layer}_se`] = l.klSe;
+          summary[`active_units_layer${l.layer}`] = l.activeUnits.count;
+        }
         if (evaluation.amortisationGap) summary.amortisation_gap = evaluation.amortisationGap.gap;
       }
     }
@@ -268,6 +293,10 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
         summary.test_loglik_se = ev.logLikelihood.se;
         summary.test_kl = ev.klTotal;
         summary.test_active_units = ev.activeUnits.count;
+        for (const l of ev.layers ?? []) {
+          summary[`test_kl_layer${l.layer}`] = l.kl;
+          summary[`test_active_units_layer${l.layer}`] = l.activeUnits.count;
+        }
         summary.test_rows = ev.rows;
       }
     }

@@ -48,7 +48,7 @@ describe('VAE form ↔ spec', () => {
       estimator: 'score',
       kl: 'mc',
     },
-    latentDim: 5,
+    latentDim: [5, 3],
     hidden: [64, 32],
     activation: 'tanh',
     likelihood: 'auto',

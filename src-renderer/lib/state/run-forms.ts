@@ -4,13 +4,14 @@
  * Settings a form does not show (an SGD optimiser from the CLI, a BNN's objective, an LDA held-out dataset …) ride
  * along in `keep`, so `schema.parse(xSpecInput(xFormFromSpec(spec)))` gives the spec back field for field.
  */
-import type {
-  BnnSpec,
-  FamilySpec,
-  LdaRunSpec,
-  OptimiserSpec,
-  TrainingSpec,
-  VaeSpec,
+import {
+  latentLayers,
+  type BnnSpec,
+  type FamilySpec,
+  type LdaRunSpec,
+  type OptimiserSpec,
+  type TrainingSpec,
+  type VaeSpec,
 } from '../../../src-shared/schemas/run-spec';
 import { ldaSpecFields } from '../../../src-shared/schemas/run-spec';
 import { flatten } from '../compare';
@@ -34,6 +35,18 @@ export function parseHidden(text: string): number[] | string {
   return out;
 }
 
+/** "20" → 20, "16, 4" → [16, 4] (a ladder, the layer next to the data first); a message for anything else. */
+export function parseLatent(text: string): number | number[] | string {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  if (parts.length === 0) return 'Required';
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^\d+$/.test(p)) return `Expected a size like 20, or a ladder like 16,4 (next to the data first), got "${p}"`;
+    out.push(Number(p));
+  }
+  return out.length === 1 ? out[0]! : out;
+}
+
 /** An optimiser without its learning rate (what a form keeps when it shows only the rate). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type OptimiserKeep = DistributiveOmit<OptimiserSpec, 'learningRate' | 'schedule'> & {
@@ -50,7 +63,9 @@ function mergeFamily(kept: FamilySpec | undefined, made: Record<string, unknown>
 /** The VAE form: the basic fields of TrainView plus VaeForm's extras. */
 export interface VaeFormState {
   features: string[];
-  latentDim: Num;
+  /** Latent size or ladder as typed: "20", or "16,4" for two layers (next to the data first). */
+  latentDim: string;
+  architecture: VaeSpec['architecture'];
   hiddenText: string;
   activation: VaeSpec['activation'];
   likelihood: VaeSpec['likelihood'];
@@ -73,6 +88,9 @@ export interface VaeKeep {
   family?: FamilySpec;
   /** A separate test dataset (set from the CLI's --test); carried into a re-run from the form. */
   testDatasetId?: number;
+  /** A conv VAE's declared image shape and filters (from the CLI); the form infers the shape from the columns. */
+  imageShape?: VaeSpec['imageShape'];
+  convChannels?: number[];
 }
 
 export interface VaeFormPreset {
@@ -86,7 +104,8 @@ export interface VaeFormPreset {
 export function vaeFormDefaults(preset?: VaeFormPreset | null): VaeFormState {
   return {
     features: [],
-    latentDim: preset?.latentDim ?? 2,
+    latentDim: String(preset?.latentDim ?? 2),
+    architecture: 'mlp',
     hiddenText: (preset?.hidden ?? [128]).join(','),
     activation: 'relu',
     likelihood: 'auto',
@@ -143,7 +162,8 @@ export function vaeFormFromSpec(spec: VaeSpec): VaeFormState {
   return {
     ...d,
     features: [...spec.features],
-    latentDim: spec.latentDim,
+    latentDim: latentLayers(spec.latentDim).join(','),
+    architecture: spec.architecture,
     hiddenText: spec.hidden.join(','),
     activation: spec.activation,
     likelihood: spec.likelihood,
@@ -157,19 +177,37 @@ export function vaeFormFromSpec(spec: VaeSpec): VaeFormState {
     objective: o.kind,
     mcSamples: o.kind === 'elbo' ? o.samples : 1,
     extra: x,
-    keep: { optimiser, family: f, ...(spec.testDatasetId !== undefined ? { testDatasetId: spec.testDatasetId } : {}) },
+    keep: {
+      optimiser,
+      family: f,
+      ...(spec.testDatasetId !== undefined ? { testDatasetId: spec.testDatasetId } : {}),
+      ...(spec.architecture === 'conv'
+        ? { convChannels: [...spec.convChannels], ...(spec.imageShape ? { imageShape: { ...spec.imageShape } } : {}) }
+        : {}),
+    },
   };
 }
 
-/** The spec input of the VAE form (validate it with vaeSpecSchema). A bad hidden-widths text leaves `hidden` out. */
+/**
+ * The spec input of the VAE form (validate it with vaeSpecSchema). A bad hidden-widths or latent text leaves the field
+ * out (the form shows the parse message).
+ */
 export function vaeSpecInput(s: VaeFormState): Record<string, unknown> {
   const hidden = parseHidden(s.hiddenText);
+  const latent = parseLatent(s.latentDim);
   return {
     model: 'vae',
     family: mergeFamily(s.keep.family, familyInput(s.family, s.extra)),
     objective: objectiveInput(s.objective, num(s.mcSamples), s.extra),
     ...extraInput(s.extra),
-    latentDim: num(s.latentDim),
+    latentDim: typeof latent === 'string' ? undefined : latent,
+    architecture: s.architecture,
+    ...(s.architecture === 'conv'
+      ? {
+          ...(s.keep.convChannels ? { convChannels: s.keep.convChannels } : {}),
+          ...(s.keep.imageShape ? { imageShape: s.keep.imageShape } : {}),
+        }
+      : {}),
     hidden: typeof hidden === 'string' ? undefined : hidden,
     activation: s.activation,
     likelihood: s.likelihood,

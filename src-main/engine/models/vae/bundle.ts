@@ -248,11 +248,31 @@ export interface VaeBundleMeta {
 }
 
 /** Write the bundle into `dir` (created if needed). Returns the files written, relative to dir. */
+/** What to do instead of exporting a model the bundle format cannot hold. */
+export const VAE_BUNDLE_HINT =
+  'Use the fitted model inside ELBO Studio (latent map, interpolation, scoring), or fit a one-layer MLP VAE to export.';
+
+/**
+ * Why a fitted VAE cannot be written as a bundle, or null: the bundle's encoder and decoder are TF.js layers models of
+ * dense layers (and ONNX graphs converted from them), which hold neither convolutions nor a ladder's top-down
+ * inference (the merge of bottom-up and top-down Gaussians is not a layers model). Refused, never written half-way.
+ */
+export function vaeBundleUnsupported(snapshot: VaeSnapshot): string | null {
+  const c = snapshot.config;
+  if (c.layers && c.layers.length > 1)
+    return `it is a ladder VAE (latent layers [${c.layers.join(', ')}]); the bundle's TF.js / ONNX networks are dense layers with one latent layer, which cannot express top-down inference.`;
+  if (c.conv)
+    return `it is a convolutional VAE (${c.conv.image.height} × ${c.conv.image.width} × ${c.conv.image.channels} images); the bundle's TF.js / ONNX networks are dense layers only.`;
+  return null;
+}
+
 export async function exportVaeBundle(
   snapshot: VaeSnapshot,
   dir: string,
   meta: VaeBundleMeta,
 ): Promise<{ dir: string; files: string[] }> {
+  const unsupported = vaeBundleUnsupported(snapshot);
+  if (unsupported) throw new Error(`This VAE cannot be exported: ${unsupported} ${VAE_BUNDLE_HINT}`);
   const m = openVae(snapshot);
   let layout: VaeModel['posterior']['layout'];
   let noise: number[] | null = null;

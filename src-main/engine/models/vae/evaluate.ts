@@ -32,7 +32,8 @@ import { TrainLoop, runLoop, type Trainable } from '../../inference/train-loop';
 import { openVae, type VaeModel, type VaeSnapshot } from './model';
 import { rowsTensor } from './train';
 import { meanSe, pairedDifference, quantile } from '../../../../src-shared/stats/mean-se';
-import type { VaeEvaluation } from '../../../../src-shared/domain/vae';
+import type { VaeEvaluation, VaeLayerEvaluation } from '../../../../src-shared/domain/vae';
+import { ladderKlPerDim } from './ladder';
 
 export type { VaeEvaluation };
 import type { PreparedVaeData } from './prepare';
@@ -78,9 +79,6 @@ function readValues(fn: () => tf.Tensor): Float32Array {
   return v;
 }
 
-/** Latent dimension d as the pages name it (1-based). */
-const dimName = (d: number): string => `z${d + 1}`;
-
 /**
  * Collapse verdict from the activities and KLs of the same rows: names every inactive dimension and every dimension
  * with negligible KL, so it always agrees with the active-unit count shown beside it.
@@ -89,7 +87,10 @@ export function collapseVerdict(
   klPerDim: readonly number[],
   activity: readonly number[],
   threshold = ACTIVITY_THRESHOLD,
+  /** Names of the dimensions (default z1, z2 …; a ladder's are z1.1 … z1.D₁, z2.1 …: layer, then dimension). */
+  names: readonly string[] = [],
 ): VaeEvaluation['collapse'] {
+  const dimName = (d: number): string => names[d] ?? `z${d + 1}`;
   const total = activity.length;
   const inactiveDims = activity.flatMap((a, d) => (a > threshold ? [] : [d]));
   const negligibleKlDims = klPerDim.flatMap((v, d) => (v < NEGLIGIBLE_KL ? [d] : []));
@@ -215,8 +216,10 @@ export async function evaluateModel(
   const gapD = pairedDifference(llRow.subarray(0, done), elboRow.subarray(0, done));
   const logLikelihood = { k: K, mean: ll.mean, se: ll.se, meanEss: done ? essSum / done : Number.NaN };
 
-  // Latent statistics: posterior means (activity), per-dimension KL, total KL.
-  const lat = await latentStats(m, data, rows, kLat, opts);
+  // Latent statistics: posterior means (activity), per-dimension KL, total KL (per layer for a ladder).
+  const lat = m.ladder
+    ? await ladderLatentStats(m, data, rows, kLat, opts)
+    : await latentStats(m, data, rows, kLat, opts);
 
   let amortisationGap: VaeEvaluation['amortisationGap'] = null;
   let amortisationGapNote: string | undefined;
@@ -264,8 +267,14 @@ export async function evaluateModel(
     klTotal: lat.klTotal,
     klMethod: lat.method,
     activeUnits: { count: activeCount, total: activity.length, activity, threshold: ACTIVITY_THRESHOLD },
-    collapse: collapseVerdict(lat.klPerDim, activity),
+    collapse: collapseVerdict(
+      lat.klPerDim,
+      activity,
+      ACTIVITY_THRESHOLD,
+      lat.layers ? lat.layers.flatMap((l) => Array.from({ length: l.dim }, (_, j) => `z${l.layer}.${j + 1}`)) : [],
+    ),
     amortisationGap,
+    ...(lat.layers ? { layers: lat.layers } : {}),
     ...(amortisationGapNote ? { amortisationGapNote } : {}),
     stopped,
     seconds: (performance.now() - t0) / 1000,
@@ -280,6 +289,82 @@ interface LatentStats {
   klPerDim: number[];
   klTotal: number;
   method: VaeEvaluation['klMethod'];
+  layers?: VaeLayerEvaluation[];
+}
+
+/**
+ * A ladder's latent statistics per layer (ladder.ts): E_q[z_l | x] from S top-down draws (activity), and KL_l per
+ * coordinate, closed form given each drawn parent and averaged over the S draws (the top layer's is exact). Means are
+ * laid out layer after layer, so the top-level activity and KL bars hold every layer's dimensions, bottom first.
+ */
+export async function ladderLatentStats(
+  m: VaeModel,
+  data: PreparedVaeData,
+  rows: readonly number[],
+  k: Key,
+  opts: Pick<VaeEvalOptions, 'onProgress'> = {},
+): Promise<LatentStats> {
+  const sizes = m.layerSizes;
+  const dim = sizes.reduce((a, b) => a + b, 0);
+  const S = 32;
+  const chunk = 256;
+  const n = rows.length;
+  const means = new Float64Array(n * dim);
+  const kl = new Float64Array(dim);
+  const klRow = sizes.map(() => new Float64Array(n));
+  for (let s = 0, c = 0; s < n; s += chunk, c++) {
+    const part = rows.slice(s, s + chunk);
+    const B = part.length;
+    const x = rowsTensor(data.x, data.d, part);
+    const out = tf.tidy(() => {
+      const h = m.encode(x);
+      const r = m.ladderDraws(fold(k, c), h, S);
+      return {
+        mean: tf.concat(
+          r.qMean.map((q) => tf.mean(q, 0)),
+          1,
+        ),
+        kl: ladderKlPerDim(r),
+      };
+    });
+    const mv = out.mean.dataSync();
+    const kv = out.kl.dataSync();
+    tf.dispose([x, out.mean, out.kl]);
+    for (let i = 0; i < B * dim; i++) means[s * dim + i] = mv[i]!;
+    for (let i = 0; i < B; i++) {
+      let off = 0;
+      sizes.forEach((D, l) => {
+        let t = 0;
+        for (let j = 0; j < D; j++) {
+          const v = kv[i * dim + off + j]!;
+          kl[off + j]! += v / n;
+          t += v;
+        }
+        klRow[l]![s + i] = t;
+        off += D;
+      });
+    }
+    opts.onProgress?.({ phase: 'latent', done: Math.min(n, s + chunk), total: n });
+    await tick();
+  }
+  const au = activeUnits(means, n, dim);
+  let off = 0;
+  const layers: VaeLayerEvaluation[] = sizes.map((D, l) => {
+    const activity = Array.from(au.activity.subarray(off, off + D));
+    const klPerDim = Array.from(kl.subarray(off, off + D));
+    off += D;
+    const t = meanSe(klRow[l]!);
+    return {
+      layer: l + 1,
+      dim: D,
+      klPerDim,
+      kl: t.mean,
+      klSe: t.se,
+      activeUnits: { count: activity.filter((a) => a > ACTIVITY_THRESHOLD).length, total: D, activity },
+    };
+  });
+  const klTotal = layers.reduce((a, l) => a + l.kl, 0);
+  return { means, n, dim, klPerDim: Array.from(kl), klTotal, method: 'analytic', layers };
 }
 
 /** Posterior means, KL per dimension and total KL over the rows (see the module comment). */

@@ -36,6 +36,8 @@ import {
   type VaeNetwork,
 } from './network';
 import { GaussianPosterior, GumbelPosterior, stdNormalLogDensity, type VaePosterior } from './posterior';
+import type { ImageShape } from './conv';
+import { carryDown, ladderEncode, ladderKlPerDim, ladderSample, type LadderDraws, type LadderNet } from './ladder';
 import type { PreparedColumn, VaeLikelihood, VaeTransform } from './prepare';
 
 export interface VaeConfig {
@@ -52,6 +54,10 @@ export interface VaeConfig {
   latentType: 'gaussian' | 'categorical';
   categories: number;
   columns: PreparedColumn[];
+  /** Ladder latent sizes [D₁ … D_L] (L ≥ 2, D₁ = latentDim; ladder.ts); absent for one latent layer. */
+  layers?: number[];
+  /** Convolutional encoder / decoder (conv.ts) for rows of this image shape; absent for an MLP. */
+  conv?: { image: ImageShape; channels: number[] };
 }
 
 export const VAE_SNAPSHOT_FORMAT = 'elbo-studio.vae.v1';
@@ -95,7 +101,13 @@ export class VaeModel {
       hidden: c.hidden,
       activation: c.activation,
       learnedNoise: needsNoise && c.gaussianVariance === 'learned',
+      conv: c.conv ?? null,
+      ladder: c.layers && c.layers.length > 1 ? c.layers : null,
     });
+    if (this.net.ladder && (c.latentType !== 'gaussian' || c.family.kind !== 'meanfield'))
+      throw new Error(
+        `The ladder VAE merges diagonal Gaussians layer by layer; got ${c.latentType} latents with family "${c.family.kind}". Use Gaussian latents with family meanfield.`,
+      );
     // In a tidy: families/params.ts' createVariables leaves each variable's initial tensor registered (a leak of one
     // tensor per shared parameter); tidy disposes those tensors while the variables keep their data.
     const post = this.posterior;
@@ -133,7 +145,8 @@ export class VaeModel {
 
   /** Encoder output h [B, P] in the posterior's layout. `dataInput`: x is data (no gradient to x). Call in tidy. */
   encode(x: tf.Tensor2D, dataInput = true): tf.Tensor2D {
-    const { loc, rest } = encodeRaw(this.net, x, dataInput);
+    const { loc, rest, features } = encodeRaw(this.net, x, dataInput);
+    if (this.net.ladder) return ladderEncode(this.net, this.net.ladder, features, loc, rest!);
     return this.posterior.kind === 'gaussian' ? this.posterior.assemble(loc, rest) : loc;
   }
 
@@ -196,6 +209,15 @@ export class VaeModel {
     z: tf.Tensor3D;
   } {
     const p = this.posterior;
+    if (this.net.ladder) {
+      const r = this.ladderDraws(k, h, S);
+      return {
+        z: r.z[0]!,
+        logQ: r.logQ,
+        logPrior: r.logPrior,
+        logLik: this.logLik(x, this.decode(r.z[0]!)) as tf.Tensor2D,
+      };
+    }
     if (p.kind === 'categorical') {
       if (tau !== null) {
         const z = p.relaxed(k, h, S, tau);
@@ -235,6 +257,11 @@ export class VaeModel {
    */
   elbo(k: Key, x: tf.Tensor2D, S = 1, h: tf.Tensor2D = this.encode(x)): tf.Tensor1D {
     const p = this.posterior;
+    if (this.net.ladder) {
+      const r = this.ladderDraws(k, h, S);
+      const logLik = this.logLik(x, this.decode(r.z[0]!));
+      return tf.sub(tf.mean(logLik, 0), tf.sum(ladderKlPerDim(r), -1)) as tf.Tensor1D;
+    }
     if (p.kind === 'categorical') {
       const r = this.logWeightParts(k, x, h, S, null);
       return tf.sub(tf.mean(r.logLik, 0), tf.sum(p.kl(h), -1)) as tf.Tensor1D;
@@ -248,9 +275,48 @@ export class VaeModel {
   /** Posterior means [B, latent]: the location (flow-free), π (categorical), or a Monte Carlo mean of S draws. */
   posteriorMean(k: Key, h: tf.Tensor2D, S = 64): tf.Tensor2D {
     const p = this.posterior;
+    if (this.net.ladder) return this.layerMeans(k, h, S)[0]!;
     if (p.kind === 'categorical') return p.probs(h);
     if (p.meanIsLocation) return p.location(h);
     return tf.mean(p.sample(k, this.shared as TensorMap, h, S).z, 0) as tf.Tensor2D;
+  }
+
+  /** The ladder's layers, or null for a one-layer VAE. */
+  get ladder(): LadderNet | null {
+    return this.net.ladder;
+  }
+
+  /** Latent sizes per layer, bottom first ([D] for one layer; N·K for categorical latents). */
+  get layerSizes(): number[] {
+    return this.net.ladder ? [...this.net.ladder.sizes] : [this.posterior.dim];
+  }
+
+  /** S top-down draws of every ladder layer (ladder.ts). Call in tidy. */
+  ladderDraws(k: Key, h: tf.Tensor2D, S: number): LadderDraws {
+    if (!this.net.ladder) throw new Error('This VAE has one latent layer; ladder draws need latentDim as a list.');
+    return ladderSample(this.net, this.net.ladder, k, h, S);
+  }
+
+  /**
+   * Posterior means E_q[z_l | x] [B, D_l] per layer: for the ladder a Monte Carlo mean over S top-down draws (the top
+   * layer's is exact, μ̂_L); one layer: posteriorMean. Call in tidy.
+   */
+  layerMeans(k: Key, h: tf.Tensor2D, S = 64): tf.Tensor2D[] {
+    if (!this.net.ladder) return [this.posteriorMean(k, h, S)];
+    const r = this.ladderDraws(k, h, S);
+    return r.qMean.map((m) => tf.mean(m, 0) as tf.Tensor2D);
+  }
+
+  /**
+   * Decoder output for latent points of layer l (0-based) [N, D_l]: carried down to z₁ by the generative top-down
+   * means (ladder.ts carryDown), then decoded. Call in tidy.
+   */
+  decodeLayer(l: number, z: tf.Tensor2D): tf.Tensor2D {
+    const lad = this.net.ladder;
+    if (l === 0) return this.decode(z) as tf.Tensor2D;
+    if (!lad || l >= lad.sizes.length)
+      throw new RangeError(`Latent layer ${l + 1} does not exist; this VAE has ${this.layerSizes.length} layer(s).`);
+    return this.decode(carryDown(this.net, lad, l, z)) as tf.Tensor2D;
   }
 
   snapshot(transform: VaeTransform, image: { width: number; height: number } | null): VaeSnapshot {

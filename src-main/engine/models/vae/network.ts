@@ -22,6 +22,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fold, uniform, type Key } from '../../rng';
 import { fastMatMulActive } from '../../kernels/fast-matmul';
+import {
+  convDecode,
+  convEncode,
+  convFlatSize,
+  convVariables,
+  createConvStack,
+  type ConvStack,
+  type ImageShape,
+} from './conv';
+import type { LadderNet } from './ladder';
 
 export type Activation = 'relu' | 'tanh' | 'elu';
 export type LayerActivation = Activation | 'linear';
@@ -45,6 +55,10 @@ export interface VaeNetwork {
   out: Dense;
   /** [d] per-feature log-variance of a learned Gaussian likelihood; null otherwise. */
   noiseLogvar: tf.Variable | null;
+  /** Convolutions before the encoder's dense layers and after the decoder's (conv.ts); null for an MLP. */
+  conv: ConvStack | null;
+  /** The ladder VAE's bottom-up and top-down layers (ladder.ts); null with one latent layer. */
+  ladder: LadderNet | null;
 }
 
 /** Lower bound on the Gaussian likelihood's per-feature log-variance (σ ≥ 0.01 in standardised units). */
@@ -92,6 +106,10 @@ export interface NetworkShape {
   hidden: readonly number[];
   activation: Activation;
   learnedNoise: boolean;
+  /** Convolutional encoder / decoder for rows of this image shape (d = H·W·C). */
+  conv?: { image: ImageShape; channels: number[] } | null;
+  /** Ladder latent sizes [D₁ … D_L] (L ≥ 2; D₁ = latent). */
+  ladder?: number[] | null;
 }
 
 /** A fresh network. Layer ℓ draws from fold(k, ℓ) in the order encoder, mu, rest, decoder, out. */
@@ -101,7 +119,8 @@ export function createNetwork(k: Key, s: NetworkShape): VaeNetwork {
   const next = (name: string, fanIn: number, fanOut: number): Dense =>
     denseLayer(fold(k, layer++), prefix, name, fanIn, fanOut);
   const encoder: Dense[] = [];
-  let width = s.d;
+  const flat = s.conv ? convFlatSize(s.conv.image, s.conv.channels) : s.d;
+  let width = flat;
   s.hidden.forEach((h, i) => {
     encoder.push(next(`encoder.${i}`, width, h));
     width = h;
@@ -115,9 +134,30 @@ export function createNetwork(k: Key, s: NetworkShape): VaeNetwork {
     decoder.push(next(`decoder.${i}`, width, h));
     width = h;
   });
-  const out = next('decoder.out', width, s.d);
+  const out = next('decoder.out', width, flat);
   const noiseLogvar = s.learnedNoise ? variable(new Float32Array(s.d), [s.d], `${prefix}decoder.noise_logvar`) : null;
-  return { prefix, activation: s.activation, encoder, mu, rest: restLayer, decoder, out, noiseLogvar };
+  // Conv and ladder layers draw their keys after the MLP's, so an MLP's initial weights are unchanged by them.
+  const conv = s.conv ? createConvStack(() => fold(k, layer++), prefix, s.conv.image, s.conv.channels) : null;
+  let ladder: LadderNet | null = null;
+  if (s.ladder && s.ladder.length > 1) {
+    const sizes = s.ladder;
+    const wide = s.hidden.length ? s.hidden[s.hidden.length - 1]! : 128;
+    const lad: LadderNet = { sizes: [...sizes], up: [], upMu: [], upSd: [], down: [], downMu: [], downSd: [] };
+    let w = s.hidden.length ? wide : flat;
+    for (let l = 1; l < sizes.length; l++) {
+      lad.up.push(next(`ladder.up.${l}`, w, wide));
+      w = wide;
+      lad.upMu.push(next(`ladder.mu.${l}`, wide, sizes[l]!));
+      lad.upSd.push(next(`ladder.q.${l}`, wide, sizes[l]!));
+    }
+    for (let l = 0; l < sizes.length - 1; l++) {
+      lad.down.push(next(`ladder.down.${l}`, sizes[l + 1]!, wide));
+      lad.downMu.push(next(`ladder.prior_mu.${l}`, wide, sizes[l]!));
+      lad.downSd.push(next(`ladder.prior_q.${l}`, wide, sizes[l]!));
+    }
+    ladder = lad;
+  }
+  return { prefix, activation: s.activation, encoder, mu, rest: restLayer, decoder, out, noiseLogvar, conv, ladder };
 }
 
 /** Every trainable variable, in a fixed order. */
@@ -126,6 +166,10 @@ export function networkVariables(net: VaeNetwork): tf.Variable[] {
   const layers = [...net.encoder, net.mu, ...(net.rest ? [net.rest] : []), ...net.decoder, net.out];
   for (const l of layers) vs.push(l.w, l.b);
   if (net.noiseLogvar) vs.push(net.noiseLogvar);
+  if (net.conv) vs.push(...convVariables(net.conv));
+  const lad = net.ladder;
+  if (lad)
+    for (const l of [...lad.up, ...lad.upMu, ...lad.upSd, ...lad.down, ...lad.downMu, ...lad.downSd]) vs.push(l.w, l.b);
   return vs;
 }
 
@@ -189,7 +233,7 @@ function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transA: boolean, transB: boolea
 }
 
 /** act′(pre) ⊙ dy written in terms of the output y = act(pre). */
-function activationGrad(a: LayerActivation, y: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+export function activationGrad(a: LayerActivation, y: tf.Tensor, dy: tf.Tensor): tf.Tensor {
   switch (a) {
     case 'linear':
       return dy;
@@ -209,7 +253,7 @@ function affineAct(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor, a: LayerActivat
   return tf.fused.matMul({ a: x, b: w, bias: b, activation: a }) as tf.Tensor2D;
 }
 
-function applyActivation(a: LayerActivation, x: tf.Tensor): tf.Tensor {
+export function applyActivation(a: LayerActivation, x: tf.Tensor): tf.Tensor {
   switch (a) {
     case 'linear':
       return x;
@@ -269,21 +313,27 @@ export function encodeRaw(
   net: VaeNetwork,
   x: tf.Tensor2D,
   dataInput = true,
-): { loc: tf.Tensor2D; rest: tf.Tensor2D | null } {
+): { loc: tf.Tensor2D; rest: tf.Tensor2D | null; features: tf.Tensor2D } {
   let h = x;
+  let data = dataInput;
+  if (net.conv) {
+    h = convEncode(net.conv, x, net.activation, dataInput);
+    data = false;
+  }
   net.encoder.forEach((l, i) => {
-    h = dense(h, l, net.activation, !(dataInput && i === 0));
+    h = dense(h, l, net.activation, !(data && i === 0));
   });
   const noHidden = net.encoder.length === 0;
-  const loc = dense(h, net.mu, 'linear', !(dataInput && noHidden));
-  const rest = net.rest ? dense(h, net.rest, 'linear', !(dataInput && noHidden)) : null;
-  return { loc, rest };
+  const loc = dense(h, net.mu, 'linear', !(data && noHidden));
+  const rest = net.rest ? dense(h, net.rest, 'linear', !(data && noHidden)) : null;
+  return { loc, rest, features: h };
 }
 
 /** Decoder output [N, d] from z [N, latent]: logits or means. Call inside tf.tidy. */
 export function decodeRaw(net: VaeNetwork, z: tf.Tensor2D): tf.Tensor2D {
   let g = z;
   for (const l of net.decoder) g = dense(g, l, net.activation);
+  if (net.conv) return convDecode(net.conv, dense(g, net.out, net.activation), net.activation);
   return dense(g, net.out, 'linear');
 }
 

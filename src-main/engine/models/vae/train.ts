@@ -18,7 +18,9 @@
  */
 import { GradientPool } from './parallel';
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainingSpec, VaeSpec } from '../../../../src-shared/schemas/run-spec';
+import { latentLayers, type TrainingSpec, type VaeSpec } from '../../../../src-shared/schemas/run-spec';
+import { vaeImageShape } from '../../../../src-shared/schemas/spec-checks';
+import { ladderKlPerDim } from './ladder';
 import type { ReconstructionArtifact } from '../../../../src-shared/domain/types';
 import { fold, key, permutation, split, type Key } from '../../rng';
 import { makeObjective, type Objective } from '../../objectives/objective';
@@ -155,9 +157,18 @@ export function rowsTensor(x: Float32Array, d: number, rows: ArrayLike<number>):
 
 /** The model configuration a spec and prepared data imply. */
 export function vaeConfig(data: PreparedVaeData, spec: VaeSpec): VaeConfig {
+  const layers = latentLayers(spec.latentDim);
+  let conv: VaeConfig['conv'];
+  if (spec.architecture === 'conv') {
+    const r = vaeImageShape(spec, data.d);
+    if ('problem' in r) throw new Error(r.problem.message);
+    conv = { image: r.shape, channels: [...spec.convChannels] };
+  }
   return {
+    ...(layers.length > 1 ? { layers } : {}),
+    ...(conv ? { conv } : {}),
     d: data.d,
-    latentDim: spec.latentDim,
+    latentDim: layers[0]!,
     hidden: [...spec.hidden],
     activation: spec.activation,
     likelihood: data.likelihood,
@@ -220,6 +231,7 @@ export function stepLoss(m: VaeModel, x: tf.Tensor2D, k: Key, c: StepContext): {
   const S = c.objective.samples;
   const h = m.encode(x);
   const p = m.posterior;
+  if (m.ladder) return ladderStepLoss(m, x, h, k, c);
   if (p.kind === 'categorical') {
     const r = m.logWeightParts(k, x, h, S, c.tau ?? 1);
     const bound = elboAnalytic(r.logLik, p.kl(h), c.beta, c.freeBits) as tf.Tensor1D;
@@ -259,6 +271,29 @@ export function stepLoss(m: VaeModel, x: tf.Tensor2D, k: Key, c: StepContext): {
   }
   const logW = weightedLogW(r.logLik, r.logPrior, r.logQ!, c.beta);
   const bound = c.objective.bound(logW) as tf.Tensor1D;
+  return { loss: tf.neg(tf.mean(bound)) as tf.Scalar, bound };
+}
+
+/**
+ * The ladder VAE's loss (ladder.ts): the analytic-KL ELBO Σ_s log p(x|z₁)/S − β Σ_l KL_l (free bits per coordinate of
+ * every layer), or with training.kl = mc / IWAE / Rényi the reductions of logW = log p(x|z₁) + β (log p(z) − log q(z|x)).
+ */
+function ladderStepLoss(
+  m: VaeModel,
+  x: tf.Tensor2D,
+  h: tf.Tensor2D,
+  k: Key,
+  c: StepContext,
+): { loss: tf.Scalar; bound: tf.Tensor1D } {
+  const r = m.ladderDraws(k, h, c.objective.samples);
+  const logLik = m.logLik(x, m.decode(r.z[0]!)) as tf.Tensor2D;
+  let bound: tf.Tensor1D;
+  if (c.analytic) bound = elboAnalytic(logLik, ladderKlPerDim(r), c.beta, c.freeBits) as tf.Tensor1D;
+  else if (c.objective.kind === 'elbo' && c.freeBits > 0) {
+    const total = m.layerSizes.reduce((a, b) => a + b, 0);
+    const klMc = tf.mean(tf.sub(r.logQ, r.logPrior));
+    bound = tf.sub(tf.mean(logLik, 0), tf.mul(c.beta, tf.maximum(klMc, c.freeBits * total))) as tf.Tensor1D;
+  } else bound = c.objective.bound(weightedLogW(logLik, r.logPrior, r.logQ, c.beta)) as tf.Tensor1D;
   return { loss: tf.neg(tf.mean(bound)) as tf.Scalar, bound };
 }
 

@@ -149,7 +149,7 @@ export interface LatentMap {
 export async function latentMap(
   model: ModelLike,
   data: PreparedVaeData,
-  opts: { rows?: readonly number[]; maxRows?: number; seed?: number } = {},
+  opts: { rows?: readonly number[]; maxRows?: number; seed?: number; layer?: number } = {},
 ): Promise<LatentMap> {
   const all = opts.rows ? [...opts.rows] : Array.from({ length: data.n }, (_, i) => i);
   const max = opts.maxRows ?? 5000;
@@ -160,13 +160,14 @@ export async function latentMap(
           .map((i) => all[i]!)
       : all;
   return using(model, (m) => {
-    const dim = m.posterior.dim;
+    const layer = checkLayer(m, opts.layer);
+    const dim = m.layerSizes[layer]!;
     const means = new Float64Array(rows.length * dim);
     const chunk = 1024;
     for (let s = 0, c = 0; s < rows.length; s += chunk, c++) {
       const part = rows.slice(s, s + chunk);
       const x = rowsTensor(data.x, data.d, part);
-      const mu = tf.tidy(() => m.posteriorMean(fold(key(opts.seed ?? 1), c), m.encode(x)));
+      const mu = tf.tidy(() => m.layerMeans(fold(key(opts.seed ?? 1), c), m.encode(x))[layer]!);
       means.set(mu.dataSync(), s * dim);
       tf.dispose([x, mu]);
     }
@@ -237,7 +238,7 @@ export async function interpolate(
   data: PreparedVaeData,
   rowA: number,
   rowB: number,
-  opts: { steps?: number; method?: 'linear' | 'slerp' } = {},
+  opts: { steps?: number; method?: 'linear' | 'slerp'; layer?: number } = {},
 ): Promise<Interpolation> {
   const steps = opts.steps ?? 10;
   if (!Number.isInteger(steps) || steps < 2 || steps > 1000)
@@ -246,23 +247,38 @@ export async function interpolate(
     if (!Number.isInteger(r) || r < 0 || r >= data.n) throw new RangeError(`Row ${r} is outside 0 … ${data.n - 1}.`);
   const method = opts.method ?? 'linear';
   return using(model, (m) => {
+    const layer = checkLayer(m, opts.layer);
     const x = rowsTensor(data.x, data.d, [rowA, rowB]);
-    const mu = tf.tidy(() => m.posteriorMean(key(1), m.encode(x)));
+    const mu = tf.tidy(() => m.layerMeans(key(1), m.encode(x))[layer]!);
     const [a, b] = read2(mu) as [number[], number[]];
     tf.dispose([x, mu]);
     const t = Array.from({ length: steps }, (_, i) => i / (steps - 1));
     const z = t.map((ti) => (method === 'slerp' ? slerp(a, b, ti) : lerp(a, b, ti)));
-    const decoded = decodeMeans(m, z);
+    const decoded = decodeMeans(m, z, layer);
     return { rows: [rowA, rowB] as [number, number], method, t, z, decoded, image: data.image };
   });
 }
 
-/** E[x | z] for latent points (rows of z). */
-export function decodeMeans(m: VaeModel, z: number[][]): number[][] {
-  const dim = m.posterior.dim;
+/** The 0-based latent layer a view asks for (default 0, the layer next to the data), checked against the model. */
+function checkLayer(m: VaeModel, layer: number | undefined): number {
+  const L = m.layerSizes.length;
+  const l = layer ?? 0;
+  if (!Number.isInteger(l) || l < 0 || l >= L)
+    throw new RangeError(
+      `Latent layer ${l + 1} does not exist; this VAE has ${L} layer${L === 1 ? '' : 's'} (1 … ${L}).`,
+    );
+  return l;
+}
+
+/**
+ * E[x | z] for latent points (rows of z) of layer `layer` (0-based; a ladder's upper layers are carried down to z₁ by
+ * the generative top-down means, model.decodeLayer).
+ */
+export function decodeMeans(m: VaeModel, z: number[][], layer = 0): number[][] {
+  const dim = m.layerSizes[checkLayer(m, layer)]!;
   for (const p of z)
     if (p.length !== dim) throw new RangeError(`Expected latent points of length ${dim}, got ${p.length}.`);
-  const out = tf.tidy(() => m.mean(m.decode(tf.tensor2d(z.flat(), [z.length, dim])) as tf.Tensor2D));
+  const out = tf.tidy(() => m.mean(m.decodeLayer(layer, tf.tensor2d(z.flat(), [z.length, dim]))));
   const r = read2(out);
   out.dispose();
   return r;
@@ -288,6 +304,10 @@ export async function manifoldGrid(
   if (!Number.isInteger(size) || size < 2 || size > 100)
     throw new RangeError(`Expected a grid size between 2 and 100, got ${size}`);
   return using(model, (m) => {
+    if (m.ladder)
+      throw new Error(
+        `The manifold grid decodes a grid of N(0, I) quantiles; a ladder VAE's z₁ has the top-down prior p(z₁ | z₂), not N(0, I) (layers [${m.layerSizes.join(', ')}]). Use the latent map or interpolation per layer.`,
+      );
     if (m.posterior.kind !== 'gaussian' || m.posterior.dim !== 2) {
       throw new Error(
         `The manifold grid needs a 2-D Gaussian latent, this model has ${m.posterior.dim} ${m.posterior.kind} latent dimensions; use the latent map or interpolation instead.`,
@@ -336,6 +356,10 @@ export async function posteriorDensity(
   const k: Key = key(opts.seed ?? 1);
   return using(model, (m) => {
     const p = m.posterior;
+    if (m.ladder)
+      throw new Error(
+        `The posterior plot draws one latent layer's q(z | x); in a ladder VAE (layers [${m.layerSizes.join(', ')}]) q(z₁ | x) depends on the drawn upper layers. Use the latent map per layer.`,
+      );
     if (p.kind !== 'gaussian')
       throw new Error('The posterior plot is for Gaussian latents; categorical latents have no density over a plane.');
     const D = p.dim;
