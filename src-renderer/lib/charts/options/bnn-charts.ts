@@ -84,7 +84,8 @@ export function bnnLossOption(input: {
       nameGap: 26,
       min: 0,
       axisLabel: { showMaxLabel: false },
-      ...(input.totalSteps ? { max: input.totalSteps } : {}),
+      // The whole run while it trains; afterwards the data's extent (an early-stopped run ends before its last epoch).
+      max: input.totalSteps ? input.totalSteps : 'dataMax',
     },
     yAxis: [
       {
