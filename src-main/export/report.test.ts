@@ -90,7 +90,9 @@ describe('HTML report', () => {
       /<th title="[^"]*">IS log-likelihood <span class="muted key">loglik<\/span> <span class="muted">↑<\/span> <span class="muted">within noise<\/span><\/th><td class="num">-27\.50 ± 0\.30<\/td><td class="num">-27\.10 ± 0\.30 <span class="diff">\(\+0\.40 ± 0\.42, within noise\)/,
     );
     // The config row that differs is highlighted.
-    expect(rep.html).toMatch(/<tr class="differs"><th title="[^"]*">Posterior family <span class="muted key">family\.kind<\/span><br><span class="muted help">[^<]*<\/span><\/th><td>meanfield<\/td><td>planar<\/td>/);
+    expect(rep.html).toMatch(
+      /<tr class="differs"><th title="[^"]*">Posterior family <span class="muted key">family\.kind<\/span><br><span class="muted help">[^<]*<\/span><\/th><td>meanfield<\/td><td>planar<\/td>/,
+    );
     expect(rep.html).toContain('ELBO Studio 0.1.0 · node v20 · tfjs 4.22.0');
     expect(rep.html).toContain('1,797 rows × 65 columns');
     // A single-run report works too, and runs of different kinds are refused.
@@ -139,7 +141,9 @@ describe('HTML report', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
     expect(flatten({ a: { b: 1, c: [1, 2] }, d: 'x' })).toEqual({ 'a.b': '1', 'a.c': '1, 2', d: 'x' });
     // Long lists (64 feature columns) are shortened so the table stays readable.
-    expect(flatten({ f: Array.from({ length: 64 }, (_, i) => i) }).f).toBe('0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, … (64 items)');
+    expect(flatten({ f: Array.from({ length: 64 }, (_, i) => i) }).f).toBe(
+      '0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, … (64 items)',
+    );
   });
 
   it("embeds the compare view's own charts in place of its curves, keeping the model charts the view does not draw", () => {

@@ -152,18 +152,43 @@ const METRICS: Record<string, MetricInfo> = {
     'Mean log predictive density of the test rows, in the target’s units.',
     'Test LL',
   ),
-  coverage50: M('Coverage of 50 % intervals', 'share of test rows', 'Share of test rows inside their central 50 % interval (or prediction set).'),
-  coverage90: M('Coverage of 90 % intervals', 'share of test rows', 'Share of test rows inside their central 90 % interval (or prediction set).'),
-  coverage95: M('Coverage of 95 % intervals', 'share of test rows', 'Share of test rows inside their central 95 % interval (or prediction set).'),
-  meanSd: M('Mean predictive sd', 'target units', 'Mean predictive standard deviation on the test rows (noise + weights).'),
+  coverage50: M(
+    'Coverage of 50 % intervals',
+    'share of test rows',
+    'Share of test rows inside their central 50 % interval (or prediction set).',
+  ),
+  coverage90: M(
+    'Coverage of 90 % intervals',
+    'share of test rows',
+    'Share of test rows inside their central 90 % interval (or prediction set).',
+  ),
+  coverage95: M(
+    'Coverage of 95 % intervals',
+    'share of test rows',
+    'Share of test rows inside their central 95 % interval (or prediction set).',
+  ),
+  meanSd: M(
+    'Mean predictive sd',
+    'target units',
+    'Mean predictive standard deviation on the test rows (noise + weights).',
+  ),
   meanEpistemicSd: M(
     'Mean epistemic sd',
     'target units',
     'The part of the predictive sd due to uncertainty in the weights, mean over test rows.',
   ),
-  accuracy: M('Test accuracy', 'share of test rows', 'Share of test rows whose most probable class is right.', 'Accuracy'),
+  accuracy: M(
+    'Test accuracy',
+    'share of test rows',
+    'Share of test rows whose most probable class is right.',
+    'Accuracy',
+  ),
   brier: M('Brier score', '', 'Mean squared error of the class probabilities on the test rows.'),
-  ece: M('Calibration error (ECE)', 'share', 'Expected calibration error: gap between confidence and accuracy, 15 bins.'),
+  ece: M(
+    'Calibration error (ECE)',
+    'share',
+    'Expected calibration error: gap between confidence and accuracy, 15 bins.',
+  ),
 };
 
 /** Where one name means something else in one model (LDA's and the GLM's ELBO are totals, not per row). */
@@ -246,7 +271,10 @@ const SETTINGS: Record<string, SettingInfo> = {
   features: S('Feature columns', 'Columns the model uses as inputs; empty = every column whose role is feature.'),
   target: S('Target column', 'The column the model predicts.'),
   // Posterior family
-  'family.kind': S('Posterior family', 'The shape of q: mean-field, full-rank or low-rank Gaussian, a flow, or SVGD particles.'),
+  'family.kind': S(
+    'Posterior family',
+    'The shape of q: mean-field, full-rank or low-rank Gaussian, a flow, or SVGD particles.',
+  ),
   'family.rank': S('Low-rank factors', 'Rank of the covariance factor of a low-rank Gaussian q.'),
   'family.length': S('Flow length K', 'Number of flow layers applied to the base Gaussian.'),
   'family.hidden': S('Flow network width', 'Hidden units of each autoregressive (IAF) or coupling network.'),
@@ -258,13 +286,22 @@ const SETTINGS: Record<string, SettingInfo> = {
   'objective.k': S('Importance samples K', 'Draws per row of the IWAE or Rényi bound; larger K = tighter bound.'),
   'objective.alpha': S('Rényi α', 'Order of the Rényi divergence: α → 1 is the ELBO, α = 0 the IWAE bound.'),
   // Training aids
-  'training.beta': S('KL weight β', 'Weight on the KL term; 1 is the true ELBO, other values trade fit for compression.'),
+  'training.beta': S(
+    'KL weight β',
+    'Weight on the KL term; 1 is the true ELBO, other values trade fit for compression.',
+  ),
   'training.anneal.kind': S('KL annealing', 'Ramp β up from 0: none, linear warm-up or cyclical.'),
   'training.anneal.epochs': S('Annealing epochs', 'Epochs of the warm-up (linear) or of one cycle (cyclical).'),
   'training.anneal.ratio': S('Annealing ramp share', 'Share of each cycle over which β rises (cyclical annealing).'),
-  'training.freeBits': S('Free bits λ', 'The KL of each latent dimension is not pushed below λ nats (fights collapse).'),
+  'training.freeBits': S(
+    'Free bits λ',
+    'The KL of each latent dimension is not pushed below λ nats (fights collapse).',
+  ),
   'training.estimator': S('Gradient estimator', 'Pathwise (reparameterised) or score function with a baseline.'),
-  'training.kl': S('KL term', 'Closed form where the family allows it (auto, analytic) or a Monte Carlo estimate (mc).'),
+  'training.kl': S(
+    'KL term',
+    'Closed form where the family allows it (auto, analytic) or a Monte Carlo estimate (mc).',
+  ),
   // Optimiser
   'optimiser.kind': S('Optimiser', 'Adam or SGD with momentum.'),
   'optimiser.learningRate': S('Learning rate', 'Step size of the optimiser (before any schedule).'),
@@ -281,7 +318,10 @@ const SETTINGS: Record<string, SettingInfo> = {
   scale: S('Pixel scale', 'Values are divided by this before a Bernoulli likelihood; 0 = the data maximum.'),
   epochs: S('Epochs', 'Passes over the training rows.'),
   batchSize: S('Batch size', 'Rows (LDA: documents) per optimiser step.'),
-  validationFraction: S('Validation share', 'Share of the rows held out to measure the validation ELBO / log-likelihood.'),
+  validationFraction: S(
+    'Validation share',
+    'Share of the rows held out to measure the validation ELBO / log-likelihood.',
+  ),
   gaussianVariance: S('Gaussian variance', 'Learned per feature, or fixed at the noise variance below.'),
   noiseVariance: S('Fixed noise variance', 'Variance of the Gaussian likelihood on standardised features.'),
   latentType: S('Latent type', 'Gaussian latents, or categorical latents relaxed by Gumbel-softmax.'),
@@ -294,7 +334,10 @@ const SETTINGS: Record<string, SettingInfo> = {
   testDatasetId: S('Test file', 'A separate dataset scored with the fitted model at the end.'),
   'evaluation.k': S('Evaluation K', 'Importance samples per row for the final log-likelihood.'),
   'evaluation.rows': S('Evaluation rows', 'Most rows the final evaluation uses (0 = all).'),
-  'evaluation.amortisationGap': S('Measure amortisation gap', 'Refine q per row to measure how much the encoder loses.'),
+  'evaluation.amortisationGap': S(
+    'Measure amortisation gap',
+    'Refine q per row to measure how much the encoder loses.',
+  ),
   'evaluation.gapRows': S('Gap rows', 'Rows refined to measure the amortisation gap.'),
   'evaluation.gapSteps': S('Gap steps', 'Optimiser steps per refined row.'),
   // GLM
@@ -326,7 +369,10 @@ const SETTINGS: Record<string, SettingInfo> = {
   heldoutDatasetId: S('Held-out file', 'A separate dataset scored for held-out perplexity.'),
   // BNN
   task: S('Task', 'Regression for a numeric target, classification for a categorical one (auto chooses).'),
-  flowMaxWeights: S('Flow over all weights up to', 'A flow covers every weight of networks this small, else the last layer.'),
+  flowMaxWeights: S(
+    'Flow over all weights up to',
+    'A flow covers every weight of networks this small, else the last layer.',
+  ),
   'prior.kind': S('Weight prior', 'Gaussian or a scale mixture of two Gaussians (Blundell et al. 2015).'),
   'prior.scale': S('Prior sd', 'Standard deviation of the Gaussian prior on every weight.'),
   'prior.pi': S('Mixture weight π', 'Weight of the wide component of the scale-mixture prior.'),

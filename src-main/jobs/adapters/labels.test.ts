@@ -37,7 +37,11 @@ async function reported(spec: RunSpec, datasetDir: string): Promise<{ series: Se
   const runDir = path.join(dir, `run-${spec.model}-${messages.length}-${Math.random().toString(36).slice(2)}`);
   fs.mkdirSync(runDir, { recursive: true });
   const adapter = adapters[spec.model] as unknown as {
-    run: (i: { spec: RunSpec; datasetDir: string; runDir: string }, r: ProgressReporter, c: () => boolean) => Promise<void>;
+    run: (
+      i: { spec: RunSpec; datasetDir: string; runDir: string },
+      r: ProgressReporter,
+      c: () => boolean,
+    ) => Promise<void>;
   };
   await adapter.run({ spec, datasetDir, runDir }, report, () => false);
   const series = new Set<string>();
@@ -129,7 +133,8 @@ describe('metric labels', () => {
     specs.push(vaeSpecSchema.parse({ model: 'vae', objective: { kind: 'renyi' } }));
     specs.push(ldaSpecSchema.parse({ model: 'lda', textColumn: 'doc', heldoutDatasetId: 2, eta: 0.1 }));
     const missing = new Set<string>();
-    for (const spec of specs) for (const s of settingsUsed(spec, { all: true })) if (!settingInfo(s.path)) missing.add(s.path);
+    for (const spec of specs)
+      for (const s of settingsUsed(spec, { all: true })) if (!settingInfo(s.path)) missing.add(s.path);
     expect([...missing]).toEqual([]);
   });
 });

@@ -79,7 +79,8 @@ export function bnnLossView(input: BnnLossInput): { option: ChartOption; note: s
   const w = Math.min(Math.max(input.smoothing ?? 0, 0), 0.99);
   let smooth: [number, number][] = w > 0 ? emaSmooth(loss, w) : [];
   const notes: string[] = [];
-  if (w > 0) notes.push(`Minibatch loss smoothed by a debiased moving average (weight ${w.toFixed(2)}); the faint line is raw.`);
+  if (w > 0)
+    notes.push(`Minibatch loss smoothed by a debiased moving average (weight ${w.toFixed(2)}); the faint line is raw.`);
   let lossName = 'loss (nats / row)';
   if (input.log) {
     const v = forLogAxis([loss, epochLoss, smooth]);
@@ -115,9 +116,9 @@ export function bnnLossView(input: BnnLossInput): { option: ChartOption; note: s
     },
     yAxis: [
       input.log
-        ? { type: 'log', axisLine: { onZero: false }, name: lossName, scale: true }
+        ? { type: 'log' as const, axisLine: { onZero: false }, name: lossName }
         : {
-            type: 'value',
+            type: 'value' as const,
             axisLine: { onZero: false },
             name: lossName,
             scale: true,

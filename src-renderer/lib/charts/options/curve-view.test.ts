@@ -21,8 +21,26 @@ describe('curve smoothing (TensorBoard EMA with debiasing)', () => {
   it('leaves a constant curve unchanged, is the identity at 0, skips non-finite values and refuses w ≥ 1', () => {
     const flat: Point[] = Array.from({ length: 50 }, (_, i) => [i, -3.5]);
     for (const [, y] of emaSmooth(flat, 0.99)) expect(y).toBeCloseTo(-3.5, 10);
-    expect(emaSmooth([[0, 1], [1, 5]], 0)).toEqual([[0, 1], [1, 5]]);
-    const s = emaSmooth([[0, 2], [1, Number.NaN], [2, 2]], 0.5);
+    expect(
+      emaSmooth(
+        [
+          [0, 1],
+          [1, 5],
+        ],
+        0,
+      ),
+    ).toEqual([
+      [0, 1],
+      [1, 5],
+    ]);
+    const s = emaSmooth(
+      [
+        [0, 2],
+        [1, Number.NaN],
+        [2, 2],
+      ],
+      0.5,
+    );
     expect(s[1]![1]).toBeNaN();
     expect(s[2]![1]).toBeCloseTo(2, 12);
     expect(() => emaSmooth([], 1)).toThrow('Expected a smoothing weight in [0, 1), got 1');

@@ -77,7 +77,8 @@ export function elboCurveView(input: ElboCurveInput): { option: ChartOption; not
   const w = Math.min(Math.max(input.smoothing ?? 0, 0), 0.99);
   let smooth: Point[] = w > 0 ? emaSmooth(step, w) : [];
   const notes: string[] = [];
-  if (w > 0) notes.push(`Minibatch ELBO smoothed by a debiased moving average (weight ${w.toFixed(2)}); the faint line is raw.`);
+  if (w > 0)
+    notes.push(`Minibatch ELBO smoothed by a debiased moving average (weight ${w.toFixed(2)}); the faint line is raw.`);
   let yName = 'ELBO (nats, higher is better)';
   if (input.log) {
     const v = forLogAxis([step, train, val, smooth]);
@@ -87,8 +88,7 @@ export function elboCurveView(input: ElboCurveInput): { option: ChartOption; not
   }
   // Skip at least the first epoch: its end is where the first train/validation markers sit.
   const firstEpochEnd = train[0]?.[0] ?? val[0]?.[0];
-  const yMin =
-    input.robust === false || input.log ? undefined : robustMin([...step, ...train, ...val], firstEpochEnd);
+  const yMin = input.robust === false || input.log ? undefined : robustMin([...step, ...train, ...val], firstEpochEnd);
   const accent = input.accent ?? ACCENT;
   const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
   const legend = ['minibatch ELBO', ...(w > 0 ? ['minibatch ELBO (smoothed)'] : []), 'train ELBO', 'validation ELBO'];
