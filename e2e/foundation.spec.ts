@@ -129,7 +129,12 @@ test.describe.serial('foundation', () => {
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
     await expect.poll(() => chartPoints(page), { timeout: 60_000 }).toBeGreaterThan(0);
     cancelledRun = Number(new URL(page.url()).hash.match(/\d+$/)?.[0]);
+    // Cancel asks first; "Keep running" leaves the run going.
     await page.getByTestId('cancel-run').click();
+    await page.getByTestId('cancel-run-no').click();
+    await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+    await page.getByTestId('cancel-run').click();
+    await page.getByTestId('cancel-run-yes').click();
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
     await shot(page, '07-run-cancelled');
   });
