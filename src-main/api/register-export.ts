@@ -4,7 +4,7 @@ import type { Handlers } from '../../src-shared/ipc/contract';
 import { buildReport, type ReportRun } from '../export/report';
 import type { Services } from './services';
 
-const REPORT_ARTIFACTS = ['evaluation', 'test-evaluation', 'views', 'topics', 'splits', 'posterior'];
+const REPORT_ARTIFACTS = ['evaluation', 'test-evaluation', 'views', 'topics', 'splits', 'posterior', 'gradVariance'];
 
 export function registerExport(s: Services): Pick<Handlers, 'runs:report'> {
   return {

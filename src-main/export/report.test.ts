@@ -53,6 +53,47 @@ function run(id: number, name: string, family: string, metrics: Record<string, n
 }
 
 describe('HTML report', () => {
+  it('a run with a gradient-noise readout gets its chart, the ratio in words and a table with SEs', () => {
+    const a = run(3, 'score', 'meanfield', {}, { model: 'vae' });
+    const stat = (group: string, variance: number) => ({
+      group,
+      size: 10,
+      variance,
+      varianceSe: variance / 5,
+      signal: variance,
+      snr: 1,
+      snrSe: 0.1,
+    });
+    a.artifacts.gradVariance = {
+      model: 'vae',
+      estimator: 'score',
+      repeats: 8,
+      rows: 32,
+      rowsFrom: 'validation',
+      checkpoints: [
+        {
+          step: 100,
+          epoch: 2,
+          groups: [stat('encoder.0', 0.4), stat('decoder.out', 0.01)],
+          pathwise: [stat('encoder.0', 0.01), stat('decoder.out', 0.01)],
+          totalVariance: 4.1,
+          pathwiseTotalVariance: 0.2,
+          seconds: 0.1,
+        },
+      ],
+      overheadShare: 0.05,
+    };
+    const rep = buildReport({ runs: [a], appVersion: '0', generatedAt: 'x', versions: {} });
+    expect(rep.charts).toContain('grad-variance-3');
+    expect(rep.html).toMatch(
+      /<figure data-chart="grad-variance-3"><figcaption>[^<]*8 draws on 32 validation rows; dashed: pathwise<\/figcaption><svg/,
+    );
+    expect(rep.html).toContain('Score-function gradient variance is 20× the pathwise on this model');
+    expect(rep.html).toContain(
+      '<tr><th>encoder.0</th><td class="num">10</td><td class="num">0.400 ± 0.080</td><td class="num">1.00 ± 0.10</td><td class="num">0.0100 ± 0.0020</td><td class="num">40.0×</td></tr>',
+    );
+  });
+
   it('is one self-contained file holding every chart, the metrics, configuration and versions', () => {
     const a = run(
       1,

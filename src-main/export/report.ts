@@ -15,6 +15,7 @@ import {
 } from '../../src-shared/domain/metric-direction';
 import { formatMeanSe as formatMeanSeWith } from '../../src-shared/stats/format';
 import { checkSvg } from '../../src-shared/schemas/chart-svg';
+import { ratioSentence, type GradVarianceArtifact } from '../../src-shared/domain/grad-variance';
 import type { VerdictEvidence } from '../../src-shared/domain/verdict';
 import { metricHelp, metricLabel, settingInfo, settingLabel } from '../../src-shared/domain/labels';
 import { settingsUsed } from '../../src-shared/schemas/spec-checks';
@@ -125,6 +126,69 @@ function curveCharts(runs: ReportRun[], charts: string[]): string {
         series,
       },
     )}</figure>`;
+  }
+  return out;
+}
+
+/**
+ * The gradient-noise readout of each run that has one: variance per group over checkpoints (log y; pathwise dashed
+ * for a score-function run), the ratio in words, and the last checkpoint as a table with its standard errors.
+ */
+function gradVarianceSection(runs: ReportRun[], charts: string[]): string {
+  let out = '';
+  for (const r of runs) {
+    const a = r.artifacts.gradVariance as GradVarianceArtifact | undefined;
+    const last = a?.checkpoints?.[a.checkpoints.length - 1];
+    if (!a || !last) continue;
+    const id = `grad-variance-${r.run.id}`;
+    charts.push(id);
+    const pos = (v: number | null | undefined): number | null =>
+      typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
+    const series: unknown[] = [];
+    last.groups.forEach((g, i) => {
+      const color = PALETTE[i % PALETTE.length];
+      const at = (pick: (c: GradVarianceArtifact['checkpoints'][number]) => number | null | undefined) =>
+        a.checkpoints.map((c) => [c.step, pos(pick(c))]);
+      series.push({
+        type: 'line',
+        name: g.group,
+        color,
+        data: at((c) => c.groups.find((x) => x.group === g.group)?.variance),
+      });
+      if (a.estimator === 'score')
+        series.push({
+          type: 'line',
+          name: g.group,
+          color,
+          lineStyle: { type: 'dashed' },
+          data: at((c) => c.pathwise?.find((x) => x.group === g.group)?.variance),
+        });
+    });
+    const tag = `${escapeHtml(r.run.name)} (#${r.run.id})`;
+    const sentence = ratioSentence(a);
+    const num = (v: number | null | undefined, se?: number | null): string =>
+      typeof v !== 'number' ? '∞' : `${v.toPrecision(3)}${typeof se === 'number' ? ` ± ${se.toPrecision(2)}` : ''}`;
+    const rows = last.groups
+      .map((g, i) => {
+        const p = last.pathwise?.[i];
+        const path = last.pathwise
+          ? `<td class="num">${p ? num(p.variance, p.varianceSe) : '—'}</td><td class="num">${p && p.variance > 0 ? `${(g.variance / p.variance).toPrecision(3)}×` : '—'}</td>`
+          : '';
+        return `<tr><th>${escapeHtml(g.group)}</th><td class="num">${g.size}</td><td class="num">${num(g.variance, g.varianceSe)}</td><td class="num">${num(g.snr, g.snrSe)}</td>${path}</tr>`;
+      })
+      .join('');
+    const pathHead = last.pathwise ? '<th>pathwise variance</th><th>score ÷ pathwise</th>' : '';
+    out += `<figure data-chart="${id}"><figcaption>Gradient variance per group — ${tag}; ${a.repeats} draws on ${a.rows} ${a.rowsFrom} rows${a.estimator === 'score' ? '; dashed: pathwise' : ''}</figcaption>${svgChart(
+      {
+        grid: { left: 70, right: 20, top: 36, bottom: 40 },
+        legend: { top: 0, data: last.groups.map((g) => g.group) },
+        xAxis: { type: 'value', name: 'step', min: 'dataMin', max: 'dataMax' },
+        yAxis: { type: 'log', name: 'variance' },
+        series,
+      },
+      760,
+      260,
+    )}${sentence ? `<p><strong>${escapeHtml(sentence)}</strong></p>` : ''}<table data-table="${id}"><thead><tr><th>group (step ${last.step})</th><th>entries</th><th>variance ± SE</th><th>SNR ± SE</th>${pathHead}</tr></thead><tbody>${rows}</tbody></table><p class="muted">Variance: mean over a group's entries of the variance across draws; SNR = √(mean squared mean gradient / variance); SE: jackknife over the draws.</p></figure>`;
   }
   return out;
 }
@@ -291,6 +355,7 @@ export function buildReport(input: ReportInput): Report {
   } else {
     chartHtml = `${curveCharts(runs, charts)}${modelCharts(runs, charts)}`;
   }
+  chartHtml += gradVarianceSection(runs, charts);
 
   // Metrics table with differences to the first run and the best highlighted.
   const metricNames = shownMetricNames(runs.flatMap((r) => Object.keys(r.run.metrics)));

@@ -1,5 +1,6 @@
 /** Checks artifact payloads (stored as untyped JSON) before views draw them. */
 import type { ReconstructionArtifact } from '../../src-shared/domain/types';
+import type { GradGroupStat, GradVarianceArtifact } from '../../src-shared/domain/grad-variance';
 
 function isNumberMatrix(v: unknown): v is number[][] {
   return Array.isArray(v) && v.every((row) => Array.isArray(row) && row.every((x) => typeof x === 'number'));
@@ -74,4 +75,22 @@ export function isImage(r: ReconstructionArtifact): boolean {
   if (r.height < 2 || r.width !== r.height || r.width * r.height < 16) return false;
   for (const row of [...r.originals, ...r.reconstructions]) for (const v of row) if (!(v >= 0 && v <= 1)) return false;
   return true;
+}
+
+/** The 'gradVariance' artifact, checked (JSON turns ∞ and NaN into null; those stay null and are not drawn). */
+export function asGradVariance(data: unknown): GradVarianceArtifact | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const d = data as Record<string, unknown>;
+  if (d.estimator !== 'reparam' && d.estimator !== 'score') return null;
+  if (typeof d.repeats !== 'number' || typeof d.rows !== 'number' || !Array.isArray(d.checkpoints)) return null;
+  const isGroups = (v: unknown): v is GradGroupStat[] =>
+    Array.isArray(v) &&
+    v.every((g) => typeof g === 'object' && g !== null && typeof (g as GradGroupStat).group === 'string');
+  for (const c of d.checkpoints as unknown[]) {
+    if (typeof c !== 'object' || c === null) return null;
+    const cp = c as Record<string, unknown>;
+    if (typeof cp.step !== 'number' || !isGroups(cp.groups)) return null;
+    if (cp.pathwise !== null && !isGroups(cp.pathwise)) return null;
+  }
+  return data as GradVarianceArtifact;
 }

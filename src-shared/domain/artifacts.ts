@@ -9,6 +9,7 @@ import type { BnnSplitsArtifact, BnnViewsArtifact } from './bnn';
 import type { LdaModelArtifact, TextReportArtifact, TopicsArtifact } from './lda';
 import type { ReconstructionArtifact } from './types';
 import type { VaeEvaluation } from './vae';
+import type { GradVarianceArtifact } from './grad-variance';
 
 /** The 'posterior' artifact of a Bayesian linear or logistic regression run. */
 export interface GlmPosteriorArtifact {
@@ -53,6 +54,8 @@ export interface ArtifactPayloads {
   splits: BnnSplitsArtifact;
   /** The BNN model bundle's folder inside the run's folder. */
   'bnn-bundle': { dir: string };
+  /** Gradient variance and SNR per parameter group at checkpoints (VAE, GLM, BNN; domain/grad-variance.ts). */
+  gradVariance: GradVarianceArtifact;
 }
 
 export type ArtifactName = keyof ArtifactPayloads;
@@ -70,6 +73,7 @@ export const ARTIFACT_KINDS = {
   views: 'bnn-views',
   splits: 'bnn-splits',
   'bnn-bundle': 'file',
+  gradVariance: 'grad-variance',
 } as const satisfies Record<ArtifactName, string>;
 
 export type ArtifactKind<N extends ArtifactName = ArtifactName> = (typeof ARTIFACT_KINDS)[N];

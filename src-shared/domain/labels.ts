@@ -35,6 +35,38 @@ const METRICS: Record<string, MetricInfo> = {
   epochs: M('Epochs', '', 'Passes over the training rows actually run (fewer than asked when stopped early).'),
   best_epoch: M('Best epoch', '', 'The epoch whose weights were kept by early stopping (best validation ELBO).'),
   seconds_per_epoch: M('Time per epoch', 'seconds', 'Mean wall-clock time of one epoch, evaluation included.'),
+  // Convergence of the smoothed bound and gradient noise (every gradient-trained model).
+  converged: M(
+    'Converged',
+    '1 = yes, 0 = no',
+    'Whether the smoothed bound’s relative change over the last window fell below the tolerance (ADVI’s rule).',
+  ),
+  relative_change: M(
+    'Relative change of the bound',
+    'share',
+    'Relative change of the smoothed bound over the last window, against the climb since the start.',
+  ),
+  converged_stop: M(
+    'Stopped when converged',
+    '1 = yes, 0 = no',
+    'Whether the run ended early because the bound had converged.',
+  ),
+  grad_snr_min: M(
+    'Gradient SNR, lowest group',
+    'ratio',
+    'Signal-to-noise ratio |mean| / sd of the gradient of the noisiest parameter group at the last checkpoint.',
+  ),
+  grad_variance_total: M(
+    'Gradient variance (trace)',
+    'squared gradient units',
+    'Sum of the per-parameter variances of the stochastic gradient at the last checkpoint.',
+  ),
+  grad_variance_ratio: M(
+    'Score ÷ pathwise variance',
+    'ratio',
+    'Gradient variance of the score-function estimator over that of the pathwise one on the same draws.',
+  ),
+  psis_samples: M('PSIS draws', 'draws', 'Draws from q behind the PSIS k̂ and the effective sample size.'),
   // VAE
   elbo: M('ELBO', 'nats per row', 'Evidence lower bound of a minibatch at each step (β = 1).', 'ELBO'),
   train_elbo: M('Train ELBO', 'nats per row', 'ELBO over the whole training split at the end of an epoch.'),
@@ -302,6 +334,15 @@ const SETTINGS: Record<string, SettingInfo> = {
     'KL term',
     'Closed form where the family allows it (auto, analytic) or a Monte Carlo estimate (mc).',
   ),
+  'training.convergence.stopWhenConverged': S(
+    'Stop when converged',
+    'End the run once the smoothed bound has converged (ADVI’s relative-change rule).',
+  ),
+  'training.convergence.tolerance': S(
+    'Convergence tolerance',
+    'The bound has converged when its relative change over the window falls below this.',
+  ),
+  'training.convergence.window': S('Convergence window', 'Checkpoints the relative change is measured over.'),
   // Optimiser
   'optimiser.kind': S('Optimiser', 'Adam or SGD with momentum.'),
   'optimiser.learningRate': S('Learning rate', 'Step size of the optimiser (before any schedule).'),

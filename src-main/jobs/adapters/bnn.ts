@@ -2,10 +2,14 @@
 import path from 'node:path';
 import { AppError } from '../../../src-shared/ipc/app-error';
 import type { BnnSpec } from '../../../src-shared/schemas/run-spec';
+import { gradVarianceMetrics, lowestGradientSnr } from '../../../src-shared/domain/grad-variance';
 import { DatasetFile } from '../../data-import';
+import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { bnnViews, disposeNet, exportBnnBundle, fitBnnSplits } from '../../engine/models/bnn';
 import { prepareBnnData, resolveBnnColumns, type BnnTable } from '../../engine/models/bnn/data';
 import type { DatasetInfo, ModelAdapter } from './types';
+import { bnnJointPsis } from '../../engine/models/bnn/psis';
+import { convergenceEvidence, convergenceMetrics } from './evidence';
 
 /** Engine input errors keep their message and hint; anything else becomes BAD_REQUEST with a generic fix. */
 function asBadRequest(fn: () => void): void {
@@ -45,6 +49,8 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
     const fit = await fitBnnSplits(ds, spec, {
       callbacks: (split) => ({
         shouldStop: isCancelled,
+        // The readout on the first split (the one whose model the run keeps).
+        ...(split === 0 ? { gradientVariance: { repeats: GRAD_VARIANCE_REPEATS } } : {}),
         onStep: ({ step, epoch, totalSteps, loss }) => {
           stepsPerSplit = totalSteps;
           if (split === 0 && Number.isFinite(loss) && (step % 5 === 0 || step === totalSteps))
@@ -71,8 +77,12 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
         report.flush();
       },
     });
+    const first = fit.first.result;
+    // PSIS k̂ of the first split's joint weight posterior (null for SVGD, whose particles have no density).
+    const joint = isCancelled() ? null : bnnJointPsis(fit.first.model, fit.first.data, { seed: spec.seed });
     try {
       report.artifact('views', bnnViews(fit.first.model, fit.first.data));
+      if (fit.first.result.gradVariance) report.artifact('gradVariance', fit.first.result.gradVariance);
       report.artifact('splits', { summary: fit.summary, perSplit: fit.perSplit, secondsPerSplit: fit.secondsPerSplit });
       if (runDir) {
         exportBnnBundle(fit.first.model, path.join(runDir, 'bnn-bundle'), { metrics: fit.perSplit[0] ?? null });
@@ -89,6 +99,19 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
       summary[k] = v.mean;
       if (fit.splits > 1) summary[`${k}_se`] = v.se;
     }
-    report.finish(isCancelled() ? 'cancelled' : 'completed', summary);
+    Object.assign(summary, gradVarianceMetrics(first.gradVariance));
+    summary.non_finite_steps = first.nonFiniteSteps;
+    Object.assign(summary, convergenceMetrics(first.convergence, first.convergedStop));
+    if (joint) {
+      summary.psis_khat = joint.khat;
+      summary.ess = joint.ess;
+      summary.psis_samples = joint.samples;
+    }
+    report.finish(isCancelled() ? 'cancelled' : 'completed', summary, {
+      gradientSnr: lowestGradientSnr(first.gradVariance),
+      nonFiniteSteps: first.nonFiniteSteps,
+      convergence: convergenceEvidence(first.convergence),
+      khat: joint ? { value: joint.khat, ess: joint.ess, samples: joint.samples, weights: true } : null,
+    });
   },
 };

@@ -2,9 +2,12 @@
 import { AppError } from '../../../src-shared/ipc/app-error';
 import type { ColumnSchema } from '../../../src-shared/domain/types';
 import type { GlmSpec } from '../../../src-shared/schemas/run-spec';
+import { gradVarianceMetrics, lowestGradientSnr } from '../../../src-shared/domain/grad-variance';
 import { DatasetFile } from '../../data-import';
+import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { fitGlm, glmDataFromColumns, standardiseTarget, unstandardiseCoefficients } from '../../engine/models/glm';
 import type { ModelAdapter } from './types';
+import { convergenceEvidence, convergenceMetrics } from './evidence';
 
 const HINT = 'Choose a numeric or two-valued target and numeric predictors.';
 const bad = (message: string): AppError => new AppError('BAD_REQUEST', message, HINT);
@@ -70,6 +73,7 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       seed: spec.seed,
       ...(spec.priorScale !== undefined ? { priorScale: spec.priorScale } : {}),
       progressEvery: Math.max(1, Math.floor(spec.steps / 400)),
+      ...(spec.family.kind === 'svgd' ? {} : { gradientVariance: { repeats: GRAD_VARIANCE_REPEATS } }),
       onProgress: (p) => {
         report.metric(p.step, 0, 'elbo', p.bound);
         report.progress({ step: p.step, totalSteps: p.steps, epoch: 0, totalEpochs: 0, loss: -p.bound });
@@ -91,13 +95,24 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
           : null,
       posterior: fit.posterior,
     });
-    report.finish('completed', {
+    if (fit.gradVariance) report.artifact('gradVariance', fit.gradVariance);
+    const metrics: Record<string, number> = {
       final_elbo: fit.finalElbo,
       final_elbo_se: fit.finalElboSe,
       psis_khat: fit.diagnostics.psisKhat,
       ess: fit.diagnostics.ess,
       log_evidence: fit.diagnostics.logEvidence,
       skipped_steps: fit.skippedSteps,
+      non_finite_steps: fit.skippedSteps,
+      steps: fit.steps,
+      ...convergenceMetrics(fit.convergence, fit.convergedStop),
+      ...gradVarianceMetrics(fit.gradVariance),
+    };
+    report.finish('completed', metrics, {
+      nonFiniteSteps: fit.skippedSteps,
+      convergence: convergenceEvidence(fit.convergence),
+      gradientSnr: lowestGradientSnr(fit.gradVariance),
+      khat: { value: fit.diagnostics.psisKhat, ess: fit.diagnostics.ess, samples: fit.diagnostics.samples },
     });
   },
 };

@@ -126,7 +126,15 @@ describe('metric labels', () => {
             testDatasetId: 3,
           }),
         );
-      specs.push(glmSpecSchema.parse({ model: 'glm', target: 'y', family, priorScale: 2 }));
+      specs.push(
+        glmSpecSchema.parse({
+          model: 'glm',
+          target: 'y',
+          family,
+          priorScale: 2,
+          ...(family.kind === 'svgd' ? { objective: { kind: 'elbo', samples: 1 } } : {}),
+        }),
+      );
       specs.push(bnnSpecSchema.parse({ model: 'bnn', target: 'y', family, prior: { kind: 'mixture' }, noiseScale: 1 }));
     }
     specs.push(vaeSpecSchema.parse({ model: 'vae', latentType: 'categorical', objective: { kind: 'elbo' } }));

@@ -138,11 +138,43 @@ describe('BNN training options', () => {
       const spec = base({ hidden: [4], epochs: 3, batchSize: 20, validationFraction: 0.2, testFraction: 0.2, ...c });
       const data = prepareBnnData(table, spec);
       const before = tf.memory().numTensors;
-      const fit = await trainBnn(data, spec);
+      const fit = await trainBnn(data, spec, { gradientVariance: { repeats: 4 } });
       bnnViews(fit.model, data, { samples: 10 });
       disposeNet(fit.model.net);
       expect(tf.memory().numTensors, family.kind).toBe(before);
       expect(fit.test && Number.isFinite(fit.test.logLik)).toBe(true);
+      // The gradient-noise readout: none for SVGD (no stochastic gradient estimator), per layer and role otherwise.
+      if (family.kind === 'svgd') expect(fit.gradVariance).toBeNull();
+      else {
+        const last = fit.gradVariance!.checkpoints.at(-1)!;
+        expect(last.epoch).toBe(3);
+        const groups = last.groups.map((g) => g.group);
+        if (family.kind === 'meanfield')
+          expect(groups).toEqual(['noise', 'layer 1.mean', 'layer 1.scale', 'layer 2.mean', 'layer 2.scale']);
+        else if (family.kind === 'planar')
+          expect(groups).toEqual(['block.base.loc', 'block.base.scale', 'block.flow', 'noise']);
+        else {
+          expect(groups).toEqual(expect.arrayContaining(['layer 1.mean', 'layer 1.scale']));
+          expect(groups.some((g) => g.startsWith('block.'))).toBe(true);
+        }
+        for (const g of last.groups) expect(g.variance, `${family.kind} ${g.group}`).toBeGreaterThan(0);
+      }
+    }
+  }, 120_000);
+
+  it('the gradient-noise readout leaves training untouched (mean-field and full-rank give the same fit)', async () => {
+    const { x, y } = hetero(80);
+    const table = bnnTableFromColumns({ x, y });
+    for (const family of [{ kind: 'meanfield' }, { kind: 'fullrank' }] as const) {
+      const spec = base({ hidden: [4], epochs: 4, batchSize: 20, testFraction: 0.2, family });
+      const data = prepareBnnData(table, spec);
+      const plain = await trainBnn(data, spec);
+      const measured = await trainBnn(data, spec, { gradientVariance: { repeats: 4 } });
+      expect(measured.gradVariance!.checkpoints.length).toBeGreaterThan(0);
+      expect(measured.test!.logLik, family.kind).toBe(plain.test!.logLik);
+      expect(Array.from(measured.model.net.theta)).toEqual(Array.from(plain.model.net.theta));
+      disposeNet(plain.model.net);
+      disposeNet(measured.model.net);
     }
   }, 120_000);
 });

@@ -21,6 +21,7 @@ import type { BnnSpec } from '../../../../src-shared/schemas/bnn-spec';
 import { createVariables } from '../../families/params';
 import type { ParticleFamily } from '../../families/particles';
 import { SvgdTrainable, type SvgdScore } from '../../inference/svgd';
+import type { Convergence } from '../../diagnostics/convergence';
 import { TrainLoop, runLoop, type StepOutcome, type Trainable } from '../../inference/train-loop';
 import {
   FlatOptimiser,
@@ -58,6 +59,13 @@ import { layerShapes, restoreBlock, snapshotBlock } from './model';
 import type { BnnMetrics } from './predict';
 import { bnnMetrics, predictDraws, takeRows } from './predict';
 import { makeFamily } from '../../families/index';
+import type { GradVarianceArtifact, GradVarianceCheckpoint } from '../../../../src-shared/domain/grad-variance';
+import {
+  gradVarianceCheckpoint,
+  gradVarianceSchedule,
+  gradientDrawStats,
+  type GradDraw,
+} from '../../diagnostics/grad-variance';
 
 export interface BnnCallbacks {
   /** After every step: minibatch loss ℓ (per datum, nats; NaN for a skipped step). */
@@ -66,6 +74,12 @@ export interface BnnCallbacks {
   onEpoch?(p: { epoch: number; loss: number; valLogLik: number | null; noiseSd: number | null; seconds: number }): void;
   /** Checked before every step; true stops training (the best parameters so far are kept). */
   shouldStop?(): boolean;
+  /**
+   * Measure the gradient's variance and SNR per layer and role with `repeats` draws on a fixed minibatch of training
+   * rows at epoch checkpoints (≤ ~10 % of the steps' work; diagnostics/grad-variance.ts). Mean-field and block
+   * posteriors only: SVGD moves particles along a kernelised direction, not a stochastic gradient estimator.
+   */
+  gradientVariance?: { repeats: number };
 }
 
 export interface BnnTrainResult {
@@ -77,9 +91,15 @@ export interface BnnTrainResult {
   steps: number;
   seconds: number;
   nonFiniteSteps: number;
+  /** The per-epoch smoothed bound (−loss): converged or still improving; null for SVGD (no bound). */
+  convergence: Convergence | null;
+  /** The run ended because the bound had converged (training.convergence.stopWhenConverged). */
+  convergedStop: boolean;
   history: { epoch: number[]; loss: number[]; valLogLik: Array<number | null> };
   /** Metrics on data.testRows (null without a test split). */
   test: BnnMetrics | null;
+  /** Gradient variance per layer at checkpoints (with `cb.gradientVariance`, not SVGD), else null. */
+  gradVariance: GradVarianceArtifact | null;
 }
 
 const VAL_SAMPLES = 20;
@@ -267,8 +287,19 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
   /** Rows of the current minibatch (set by the trainable before each form's step). */
   let rows = B;
 
+  /** The mean-field part of a gradient as named draws: per layer, means and scales (ρ) of weights and biases. */
+  const mfDraw = (g: Float64Array, out: GradDraw): GradDraw => {
+    layout.layers.forEach((l, i) => {
+      out[`layer ${i + 1}.mean.w`] = g.subarray(l.wMu, l.wMu + l.I * l.O);
+      out[`layer ${i + 1}.mean.b`] = g.subarray(l.bMu, l.bMu + l.O);
+      out[`layer ${i + 1}.scale.w`] = g.subarray(l.wRho, l.wRho + l.I * l.O);
+      out[`layer ${i + 1}.scale.b`] = g.subarray(l.bRho, l.bRho + l.O);
+    });
+    return out;
+  };
+
   /** Mean-field layers in float64 (kernel.ts): LRT draws, hand-written backward, the flat optimiser. */
-  const mfStep = (k: Key): StepOutcome => {
+  const mfStep = (k: Key, sink?: (d: GradDraw) => void): StepOutcome => {
     grad.fill(0);
     const xs = rows === B ? xb : xb.subarray(0, rows * data.d);
     const ys = rows === B ? yb : yb.subarray(0, rows);
@@ -284,6 +315,7 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       if (learnNoise) grad[layout.size]! += hr.gSigma * sc * sigmoid(params[layout.size]!);
     }
     const kl = mfKl(params, layout, spec.prior, fold(k, 0xfff), beta / N, grad);
+    sink?.(mfDraw(grad, learnNoise ? { noise: grad.subarray(layout.size, layout.size + 1) } : {}));
     const norm = vectorNorm(grad);
     return {
       loss: -ll / (rows * S) + (beta * kl) / N,
@@ -294,7 +326,7 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
   };
 
   /** A block posterior (engine family, tfjs) over the last layers, mean-field float64 layers below it. */
-  const blockStep = (k: Key): StepOutcome => {
+  const blockStep = (k: Key, sink?: (d: GradDraw) => void): StepOutcome => {
     const block = net.block!;
     const xs = xb.subarray(0, rows * data.d);
     const ys = yb.subarray(0, rows);
@@ -342,6 +374,11 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
         mfBackward(params, layout, cache, Float64Array.from(gH.dataSync()), act, grad);
         loss += (beta * mfKl(params, layout, spec.prior, fold(k, 3), beta / N, grad)) / N;
         mfNorm = vectorNorm(grad);
+      }
+      if (sink) {
+        const d: GradDraw = {};
+        for (const [n, g] of Object.entries(named)) d[n === 'noise.rho' ? 'noise' : `block/${n}`] = g.dataSync();
+        sink(mf ? mfDraw(grad, d) : d);
       }
       return {
         loss,
@@ -411,7 +448,10 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
         yb[i] = yFit[r]!;
       }
       const k = fold(kNoise, step);
-      return form === 'meanfield' ? mfStep(k) : form === 'block' ? blockStep(k) : svgd!.step();
+      if (form === 'svgd') return svgd!.step();
+      // The loss is the negative ELBO per training row: its negative is the bound the loop smooths and checks.
+      const out = form === 'meanfield' ? mfStep(k) : blockStep(k);
+      return Object.assign(out, { bound: -out.loss });
     },
     snapshot: () => ({
       params: Float64Array.from(params),
@@ -427,12 +467,53 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
     },
   };
 
+  // Gradient-variance checkpoints: R draws of the step's own gradient on a fixed, seeded minibatch of fit rows,
+  // without an update (no commit: parameters and optimiser state untouched).
+  const gv = form === 'svgd' ? undefined : cb.gradientVariance;
+  const gvKey = fold(key(spec.seed), 0x9a7d);
+  const gvRows = Int32Array.from(permutation(gvKey, N).subarray(0, B)).sort();
+  const gvSchedule = gv
+    ? gradVarianceSchedule({ units: spec.epochs, stepsPerUnit: stepsPerEpoch, repeats: gv.repeats, estimators: 1 })
+    : null;
+  const gvCheckpoints: GradVarianceCheckpoint[] = [];
+  const measure = (epoch: number, step: number): void => {
+    rows = gvRows.length;
+    for (let i = 0; i < rows; i++) {
+      const r = gvRows[i]!;
+      xb.set(xFit.subarray(r * data.d, (r + 1) * data.d), i * data.d);
+      yb[i] = yFit[r]!;
+    }
+    gvCheckpoints.push(
+      gradVarianceCheckpoint(step, epoch, 'reparam', () =>
+        gradientDrawStats(
+          gv!.repeats,
+          (r) => {
+            let d: GradDraw = {};
+            const k = fold(fold(gvKey, epoch), r);
+            const o = form === 'meanfield' ? mfStep(k, (x) => (d = x)) : blockStep(k, (x) => (d = x));
+            // Copy before the outcome releases its tensors (block) or the next draw reuses the buffer (mean-field).
+            const copy: GradDraw = {};
+            for (const [n, v] of Object.entries(d)) copy[n] = Float64Array.from(v);
+            o.discard();
+            return copy;
+          },
+          (n) => (n.startsWith('block/flow.') ? 'block.flow' : n.replace(/^block\//, 'block.').replace(/\.(w|b)$/, '')),
+        ),
+      ),
+    );
+  };
+
   try {
     const loop = new TrainLoop(trainable, {
       epochs: spec.epochs,
       batches: { n: N, batchSize: B, shuffleKey: kShuffle },
       learningRate: optConfig.learningRate,
-      evaluate: () => evaluateVal(),
+      convergence: spec.training.convergence,
+      evaluate: (epoch, l) => {
+        const score = evaluateVal();
+        if (gvSchedule?.isCheckpoint(epoch)) measure(epoch, l.step);
+        return score;
+      },
       earlyStopping: { patience: spec.patience, restoreBest: true },
       shouldStop: cb.shouldStop,
       onStep: (r) =>
@@ -476,8 +557,24 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       steps: summary.steps,
       seconds: (performance.now() - t0) / 1000,
       nonFiniteSteps: summary.nonFiniteSteps,
+      convergence: summary.convergence,
+      convergedStop: summary.convergedStop,
       history,
       test,
+      gradVariance: gv
+        ? {
+            model: 'bnn',
+            estimator: 'reparam',
+            repeats: gv.repeats,
+            rows: gvRows.length,
+            rowsFrom: 'training',
+            checkpoints: gvCheckpoints,
+            overheadShare: (() => {
+              const total = summary.epochSeconds.reduce((x, y) => x + y, 0);
+              return total > 0 ? gvCheckpoints.reduce((x, c) => x + c.seconds, 0) / total : null;
+            })(),
+          }
+        : null,
     };
   } catch (e) {
     if (net.block) for (const v of Object.values(net.block.params)) v.dispose();

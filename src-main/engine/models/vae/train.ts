@@ -26,6 +26,7 @@ import { annealSteps, elboAnalytic, klWeight, weightedLogW, type AnnealSchedule 
 import { nextBaseline, scoreSurrogate, stopGradient } from '../../objectives/estimators';
 import type { TensorMap, VariableMap } from '../../families/params';
 import { Optimiser, optimiserFromSpec, type OptimiserConfig } from '../../optim/optimisers';
+import type { Convergence } from '../../diagnostics/convergence';
 import {
   MAX_NONFINITE_STREAK,
   TrainLoop,
@@ -39,6 +40,15 @@ import { gumbelTemperature } from './posterior';
 import { columnsOf, toOriginalUnits, type PreparedVaeData, type VaeLikelihood } from './prepare';
 import { checkVaeSpec } from './validate';
 import type { ParamRecord } from './network';
+import { networkVariables, paramName } from './network';
+import type { GradVarianceArtifact, GradVarianceCheckpoint } from '../../../../src-shared/domain/grad-variance';
+import {
+  gradVarianceCheckpoint,
+  gradVarianceSchedule,
+  gradientDrawStats,
+  type GradDraw,
+  type GradDrawStats,
+} from '../../diagnostics/grad-variance';
 
 export interface VaeStepInfo {
   step: number;
@@ -59,6 +69,11 @@ export interface VaeCallbacks {
   onEpoch?(p: { epoch: number; trainElbo: number; valElbo: number | null; seconds: number; stepSeconds: number }): void;
   /** Checked before every step; when it returns true, training stops and returns with `stopped: true`. */
   shouldStop?(): boolean;
+  /**
+   * Measure the gradient's variance and SNR per layer with `repeats` draws on a fixed minibatch at epoch checkpoints
+   * (at most ~10 % of the steps' work; diagnostics/grad-variance.ts). Off when absent.
+   */
+  gradientVariance?: { repeats: number };
 }
 
 export interface VaeResult {
@@ -83,6 +98,10 @@ export interface VaeResult {
   likelihood: VaeLikelihood;
   /** Steps skipped because the loss or a gradient was not finite. */
   nonFiniteSteps: number;
+  /** The per-epoch smoothed training bound: converged or still improving (null before two epochs). */
+  convergence: Convergence | null;
+  /** The run ended because the bound had converged (training.convergence.stopWhenConverged). */
+  convergedStop: boolean;
   /** The fitted model as JSON (for evaluation, views, export). */
   snapshot: VaeSnapshot;
   /** Rows of the prepared matrix used for validation (sorted); empty without a split. */
@@ -92,6 +111,8 @@ export interface VaeResult {
   /** Epoch whose parameters were kept (the best validation ELBO with early stopping, else the last). */
   bestEpoch: number;
   history: Array<{ epoch: number; trainElbo: number; valElbo: number | null; seconds: number }>;
+  /** Gradient variance per layer at checkpoints (with `cb.gradientVariance`), else null. */
+  gradVariance: GradVarianceArtifact | null;
 }
 
 /**
@@ -410,13 +431,42 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
       temperature: spec.latentType === 'categorical' ? spec.temperature : null,
       clipping: optConfig.clipNorm !== undefined,
     });
+    // Gradient-variance checkpoints: R draws on one fixed, seeded minibatch (validation rows when there are any).
+    const gv = cb.gradientVariance;
+    const gvKey = fold(key(spec.seed), 0x9a7d);
+    const gvFrom = nVal > 0 ? valRows : trainRows;
+    const gvRows = Array.from(permutation(gvKey, gvFrom.length).subarray(0, Math.min(batchSize, gvFrom.length)))
+      .sort((a, b) => a - b)
+      .map((i) => gvFrom[i]!);
+    const gvSchedule = gv
+      ? gradVarianceSchedule({
+          units: spec.epochs,
+          stepsPerUnit: stepsPerEpoch,
+          repeats: gv.repeats,
+          estimators: aids.estimator === 'score' ? 2 : 1,
+        })
+      : null;
+    const gvCheckpoints: GradVarianceCheckpoint[] = [];
     const loop = new TrainLoop(trainable, {
       epochs: spec.epochs,
       batches: { n: nTrain, batchSize, shuffleKey: kShuffle },
       learningRate: optConfig.learningRate,
+      convergence: spec.training.convergence,
       ...(spec.patience > 0 && nVal > 0 ? { earlyStopping: { patience: spec.patience, restoreBest: true } } : {}),
-      evaluate: () => {
+      evaluate: (epoch, l) => {
         evaluate();
+        if (gv && gvSchedule?.isCheckpoint(epoch)) {
+          const xg = rowsTensor(data.x, data.d, gvRows);
+          try {
+            gvCheckpoints.push(
+              gradVarianceCheckpoint(l.step, epoch, aids.estimator, (estimator) =>
+                trainable.gradientDraws(xg, estimator, gv.repeats, fold(gvKey, epoch)),
+              ),
+            );
+          } finally {
+            xg.dispose();
+          }
+        }
         return valElbo;
       },
       shouldStop: cb.shouldStop,
@@ -447,6 +497,19 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
     const reconstructions = shown.length > 0 ? reconstructRows(model, data, shown, kEval) : null;
     const snapshot = model.snapshot(data.transform, data.image);
     const mean = (a: number[]): number => (a.length ? a.reduce((s, v) => s + v, 0) / a.length : 0);
+    const trainingSeconds = summary.epochSeconds.reduce((a, b) => a + b, 0);
+    const gradVariance: GradVarianceArtifact | null = gv
+      ? {
+          model: 'vae',
+          estimator: aids.estimator,
+          repeats: gv.repeats,
+          rows: gvRows.length,
+          rowsFrom: nVal > 0 ? 'validation' : 'training',
+          checkpoints: gvCheckpoints,
+          overheadShare:
+            trainingSeconds > 0 ? gvCheckpoints.reduce((a, c) => a + c.seconds, 0) / trainingSeconds : null,
+        }
+      : null;
     return {
       stopped: summary.stopped,
       epochs: summary.epochs,
@@ -458,11 +521,14 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
       params: snapshot.network,
       likelihood: data.likelihood,
       nonFiniteSteps: summary.nonFiniteSteps,
+      convergence: summary.convergence,
+      convergedStop: summary.convergedStop,
       snapshot,
       valRows,
       earlyStopped: summary.earlyStopped,
       bestEpoch: summary.bestEpoch,
       history,
+      gradVariance,
     };
   } finally {
     await pool?.close();
@@ -576,6 +642,41 @@ class VaeTrainable implements Trainable<tf.Tensor[]> {
       },
       discard: () => tf.dispose(grads),
     };
+  }
+
+  /**
+   * R gradient draws of this step's loss (`stepLoss`, as `step` computes it) on rows x at the current φ, β_t, τ_t
+   * and baseline, noise fold(k, r); no optimiser state is touched. Groups: one per layer (weight and bias together),
+   * the family's shared flow networks as one. The pathwise draws of a score-function run use the Monte Carlo KL, so
+   * both estimate the gradient of the same integrand.
+   */
+  gradientDraws(x: tf.Tensor2D, estimator: 'reparam' | 'score', R: number, k: Key): GradDrawStats {
+    const { model, objective, aids } = this.c;
+    const net = new Set(networkVariables(model.net));
+    const names = this.vars.map((v, i) => (net.has(v) ? paramName(model.net, v) : `flow/${i}`));
+    const ctx: StepContext = {
+      objective,
+      estimator,
+      analytic: estimator === aids.estimator ? this.c.analytic : false,
+      beta: this.beta,
+      freeBits: aids.freeBits,
+      tau: this.tau,
+      baseline: this.baseline,
+    };
+    return gradientDrawStats(
+      R,
+      (r) => {
+        const { value, grads } = tf.variableGrads(() => stepLoss(model, x, fold(k, r), ctx).loss, this.vars);
+        const out: GradDraw = {};
+        this.vars.forEach((v, i) => {
+          const g = grads[v.name];
+          out[names[i]!] = g ? g.dataSync() : new Float32Array(v.size);
+        });
+        tf.dispose([value, ...Object.values(grads)]);
+        return out;
+      },
+      (n) => (n.startsWith('flow/') ? 'flow' : n.replace(/\.(weight|bias)$/, '')),
+    );
   }
 
   snapshot(): tf.Tensor[] {
