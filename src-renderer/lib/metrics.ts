@@ -1,7 +1,7 @@
 /** How final run metrics are shown: a readable label, a formatted value, ELBOs first; each model's headline figure.
  * Labels, units and help come from the one catalogue, src-shared/domain/labels.ts. */
 import type { RunSummary } from '../../src-shared/domain/types';
-import { metricHelp, metricLabel, metricShortLabel } from '../../src-shared/domain/labels';
+import { metricHelp, metricInfo, metricLabel, metricShortLabel } from '../../src-shared/domain/labels';
 import { formatDuration, formatMeanSe, formatMetric } from './format';
 
 const ORDER = ['train_elbo', 'val_elbo'];
@@ -15,6 +15,7 @@ export interface MetricRow {
 }
 
 function value(name: string, v: number): string {
+  if (metricInfo(name)?.flag && (v === 0 || v === 1)) return v === 1 ? 'yes' : 'no';
   if (name === 'seconds' || name.startsWith('seconds_')) return formatDuration(v);
   if (Number.isInteger(v) && Math.abs(v) < 1e9) return v.toLocaleString();
   return formatMetric(v);

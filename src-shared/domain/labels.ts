@@ -15,12 +15,16 @@ export interface MetricInfo {
   unit: string;
   /** One line: what the number is. */
   help: string;
+  /** A yes / no stored as 1 / 0. */
+  flag?: boolean;
 }
 
 type Model = 'vae' | 'glm' | 'lda' | 'bnn';
 
 const M = (label: string, unit: string, help: string, short?: string): MetricInfo =>
   short ? { label, unit, help, short } : { label, unit, help };
+
+const F = (label: string, unit: string, help: string): MetricInfo => ({ label, unit, help, flag: true });
 
 /** Final metrics and series, by the name the adapters report them under. */
 const METRICS: Record<string, MetricInfo> = {
@@ -36,7 +40,7 @@ const METRICS: Record<string, MetricInfo> = {
   best_epoch: M('Best epoch', '', 'The epoch whose weights were kept by early stopping (best validation ELBO).'),
   seconds_per_epoch: M('Time per epoch', 'seconds', 'Mean wall-clock time of one epoch, evaluation included.'),
   // Convergence of the smoothed bound and gradient noise (every gradient-trained model).
-  converged: M(
+  converged: F(
     'Converged',
     '1 = yes, 0 = no',
     'Whether the smoothed bound’s relative change over the last window fell below the tolerance (ADVI’s rule).',
@@ -46,7 +50,7 @@ const METRICS: Record<string, MetricInfo> = {
     'share',
     'Relative change of the smoothed bound over the last window, against the climb since the start.',
   ),
-  converged_stop: M(
+  converged_stop: F(
     'Stopped when converged',
     '1 = yes, 0 = no',
     'Whether the run ended early because the bound had converged.',
