@@ -104,13 +104,15 @@ test.describe.serial('foundation', () => {
     expect(val.length).toBe(25);
     expect(val[val.length - 1]! - val[0]!).toBeGreaterThan(5);
 
-    // The run as one self-contained HTML report: every chart embedded, opening offline.
+    // The run as one self-contained HTML report: every chart of the page embedded (once the latent map is drawn),
+    // opening offline.
+    await expect(page.getByTestId(`latent-chart-${completedRun}`)).toBeVisible({ timeout: 60_000 });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-report').click()]);
     const reportPath = path.join(shots, 'report-run.html');
     await download.saveAs(reportPath);
     const html = fs.readFileSync(reportPath, 'utf8');
-    for (const chart of ['curve-train_elbo', 'curve-val_elbo', 'kl-per-dim-'])
-      expect(html).toContain(`data-chart="${chart}`);
+    // The run page's charts as drawn (its ELBO curve carries the train and validation ELBO per epoch).
+    for (const chart of ['elbo-chart', 'kl-per-dim-', 'latent-chart-']) expect(html).toContain(`data-chart="${chart}`);
     expect(html).not.toMatch(/<script|src="http/);
     const offline = await page.context().newPage();
     await offline.goto(`file://${reportPath}`);
@@ -129,7 +131,12 @@ test.describe.serial('foundation', () => {
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
     await expect.poll(() => chartPoints(page), { timeout: 60_000 }).toBeGreaterThan(0);
     cancelledRun = Number(new URL(page.url()).hash.match(/\d+$/)?.[0]);
+    // Cancel asks first; "Keep running" leaves the run going.
     await page.getByTestId('cancel-run').click();
+    await page.getByTestId('cancel-run-no').click();
+    await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+    await page.getByTestId('cancel-run').click();
+    await page.getByTestId('cancel-run-yes').click();
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 });
     await shot(page, '07-run-cancelled');
   });

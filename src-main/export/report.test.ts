@@ -128,10 +128,12 @@ describe('HTML report', () => {
     // The better value is highlighted only beyond 2 SE of the difference (0.4 ± 0.071); 0.4 ± 0.42 is within noise.
     expect(rep.html).toContain('<td class="num best">-27.600 ± 0.050 <span class="diff">(+0.400 ± 0.071)</span></td>');
     expect(rep.html).toMatch(
-      /<th>loglik <span class="muted">↑<\/span> <span class="muted">within noise<\/span><\/th><td class="num">-27\.50 ± 0\.30<\/td><td class="num">-27\.10 ± 0\.30 <span class="diff">\(\+0\.40 ± 0\.42, within noise\)/,
+      /<th title="[^"]*">IS log-likelihood <span class="muted key">loglik<\/span> <span class="muted">↑<\/span> <span class="muted">within noise<\/span><\/th><td class="num">-27\.50 ± 0\.30<\/td><td class="num">-27\.10 ± 0\.30 <span class="diff">\(\+0\.40 ± 0\.42, within noise\)/,
     );
     // The config row that differs is highlighted.
-    expect(rep.html).toMatch(/<tr class="differs"><th>family\.kind<\/th><td>meanfield<\/td><td>planar<\/td>/);
+    expect(rep.html).toMatch(
+      /<tr class="differs"><th title="[^"]*">Posterior family <span class="muted key">family\.kind<\/span><br><span class="muted help">[^<]*<\/span><\/th><td>meanfield<\/td><td>planar<\/td>/,
+    );
     expect(rep.html).toContain('ELBO Studio 0.1.0 · node v20 · tfjs 4.22.0');
     expect(rep.html).toContain('1,797 rows × 65 columns');
     // A single-run report works too, and runs of different kinds are refused.
@@ -178,9 +180,11 @@ describe('HTML report', () => {
 
   it('helpers: escaping and flattening', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
-    expect(flatten({ a: { b: 1, c: [1, 2] }, d: 'x' })).toEqual({ 'a.b': '1', 'a.c': '[1,2]', d: 'x' });
+    expect(flatten({ a: { b: 1, c: [1, 2] }, d: 'x' })).toEqual({ 'a.b': '1', 'a.c': '1, 2', d: 'x' });
     // Long lists (64 feature columns) are shortened so the table stays readable.
-    expect(flatten({ f: Array.from({ length: 64 }, (_, i) => i) }).f).toBe('[0,1,2,3,4,5,6,7,8,9,10,11, … (64 items)]');
+    expect(flatten({ f: Array.from({ length: 64 }, (_, i) => i) }).f).toBe(
+      '0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, … (64 items)',
+    );
   });
 
   it("embeds the compare view's own charts in place of its curves, keeping the model charts the view does not draw", () => {
@@ -221,14 +225,14 @@ describe('HTML report', () => {
     expect(rep.html).toContain('<h1>Flows &lt;vs&gt; mean-field</h1>');
     // The compare view's rule for the best value: none on a tie or without a side; coverage closest to its level,
     // beyond 2 SE; a metric without standard errors is not ranked at all.
-    expect(rep.html).toContain(
-      '<tr><th>epochs</th><td class="num">2</td><td class="num">2 <span class="diff">(+0)</span></td></tr>',
+    expect(rep.html).toMatch(
+      /<tr><th title="[^"]*">Epochs <span class="muted key">epochs<\/span><\/th><td class="num">2<\/td><td class="num">2 <span class="diff">\(\+0\)<\/span><\/td><\/tr>/,
     );
     expect(rep.html).toMatch(
-      /<th>coverage90 <span class="muted">◎ 90 %<\/span><\/th><td class="num">0\.990 ± 0\.010<\/td><td class="num best">0\.880 ± 0\.010/,
+      /<th title="[^"]*">Coverage of 90 % intervals <span class="muted key">coverage90<\/span> <span class="muted">◎ 90 %<\/span><\/th><td class="num">0\.990 ± 0\.010<\/td><td class="num best">0\.880 ± 0\.010/,
     );
     expect(rep.html).toMatch(
-      /<th>val_elbo <span class="muted">↑<\/span> <span class="muted">no SE: not ranked<\/span><\/th><td class="num">-28<\/td><td class="num">-27\.6000 <span class="diff">\(\+0\.4000\)/,
+      /<th title="[^"]*">Validation ELBO <span class="muted key">val_elbo<\/span> <span class="muted">↑<\/span> <span class="muted">no SE: not ranked<\/span><\/th><td class="num">-28<\/td><td class="num">-27\.6000 <span class="diff">\(\+0\.4000\)/,
     );
     expect(rep.html.match(/<svg /g)).toHaveLength(4);
     // A chart id given twice is refused.

@@ -18,6 +18,8 @@ import { formatMeanSe as formatMeanSeWith } from '../../src-shared/stats/format'
 import { checkSvg } from '../../src-shared/schemas/chart-svg';
 import { ratioSentence, type GradVarianceArtifact } from '../../src-shared/domain/grad-variance';
 import type { VerdictEvidence } from '../../src-shared/domain/verdict';
+import { metricHelp, metricLabel, settingInfo, settingLabel } from '../../src-shared/domain/labels';
+import { settingsUsed } from '../../src-shared/schemas/spec-checks';
 
 export interface ReportRun {
   run: RunSummary;
@@ -77,19 +79,8 @@ function viewChartFigures(charts: ViewChart[], ids: string[]): string {
     .join('');
 }
 
-/** Flattens a spec into dotted keys: { optimiser: { learningRate: 1e-3 } } → optimiser.learningRate = 0.001. */
-export function flatten(obj: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
-  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
-    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else {
-    out[prefix] = Array.isArray(obj)
-      ? obj.length > 12
-        ? `${JSON.stringify(obj.slice(0, 12)).slice(0, -1)}, … (${obj.length} items)]`
-        : JSON.stringify(obj)
-      : String(obj);
-  }
-  return out;
-}
+/** The one flattening of a spec (dotted paths → printable values), kept under its old name for callers. */
+export { flattenSpec as flatten } from '../../src-shared/schemas/spec-checks';
 
 const CURVES: Record<string, { names: string[]; x: 'epoch' | 'step'; title: string }> = {
   vae: { names: ['train_elbo', 'val_elbo'], x: 'epoch', title: 'ELBO per epoch (nats, higher is better)' },
@@ -121,7 +112,7 @@ function curveCharts(runs: ReportRun[], charts: string[]): string {
     if (!series.length) continue;
     const id = `curve-${name}`;
     charts.push(id);
-    out += `<figure data-chart="${id}"><figcaption>${escapeHtml(name)} — ${escapeHtml(cfg.title)}</figcaption>${svgChart(
+    out += `<figure data-chart="${id}"><figcaption>${escapeHtml(metricLabel(name, model))} — ${escapeHtml(cfg.title)}</figcaption>${svgChart(
       {
         grid: { left: 70, right: 20, top: 40, bottom: 40 },
         legend: { top: 0 },
@@ -132,7 +123,7 @@ function curveCharts(runs: ReportRun[], charts: string[]): string {
           nameGap: 26,
           minInterval: 1,
         },
-        yAxis: { type: 'value', scale: true, name },
+        yAxis: { type: 'value', scale: true, name: metricLabel(name, model) },
         series,
       },
     )}</figure>`;
@@ -392,18 +383,21 @@ export function buildReport(input: ReportInput): Report {
           return `<td class="num${rank.best === i ? ' best' : ''}">${value}${diffText}</td>`;
         })
         .join('');
-      return `<tr><th>${escapeHtml(m)}${runs.length > 1 && side ? ` <span class="muted">${side}</span>` : ''}${runs.length > 1 ? note : ''}</th>${cells}</tr>`;
+      const model = runs[0]!.run.model;
+      return `<tr><th title="${escapeHtml(metricHelp(m, model))}">${escapeHtml(metricLabel(m, model))} <span class="muted key">${escapeHtml(m)}</span>${runs.length > 1 && side ? ` <span class="muted">${side}</span>` : ''}${runs.length > 1 ? note : ''}</th>${cells}</tr>`;
     })
     .join('');
 
   // Configuration with differing keys highlighted.
-  const flat = runs.map((r) => flatten(r.run.spec));
-  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
+  // Only the settings each run used (a default the model never reads is left out), in spec order, labelled.
+  const flat = runs.map((r) => Object.fromEntries(settingsUsed(r.run.spec).map((s) => [s.path, s.value])));
+  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))];
   const configRows = keys
     .map((k) => {
       const vals = flat.map((f) => f[k] ?? '—');
-      const differs = new Set(vals).size > 1;
-      return `<tr class="${differs ? 'differs' : ''}"><th>${escapeHtml(k)}</th>${vals.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`;
+      const differs = runs.length > 1 && new Set(vals).size > 1;
+      const help = settingInfo(k)?.help ?? '';
+      return `<tr class="${differs ? 'differs' : ''}"><th title="${escapeHtml(help)}">${escapeHtml(settingLabel(k))} <span class="muted key">${escapeHtml(k)}</span>${help ? `<br><span class="muted help">${escapeHtml(help)}</span>` : ''}</th>${vals.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`;
     })
     .join('');
 
@@ -447,7 +441,7 @@ header{background:#fff;border-bottom:1px solid #e9ecef;padding:14px 32px;display
 .logo{background:#3b5bdb;color:#fff;border-radius:6px;width:26px;height:26px;display:inline-flex;align-items:center;justify-content:center;font-weight:700}
 main{max-width:1100px;margin:0 auto;padding:24px 32px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}h3{font-size:15px;margin:0 0 8px}
-.muted{color:#868e96;font-weight:400}.card{background:#fff;border:1px solid #e9ecef;border-radius:8px;padding:16px 20px;margin:0 0 14px}
+.muted{color:#868e96;font-weight:400}.key{font-family:ui-monospace,monospace;font-size:11px}.help{font-size:12px}.card{background:#fff;border:1px solid #e9ecef;border-radius:8px;padding:16px 20px;margin:0 0 14px}
 dl{display:grid;grid-template-columns:110px 1fr;gap:4px 12px;margin:0}dt{color:#868e96}dd{margin:0}
 table{border-collapse:collapse;background:#fff;border:1px solid #e9ecef;border-radius:8px;width:100%}
 th,td{padding:6px 10px;border-bottom:1px solid #f1f3f5;text-align:left;vertical-align:top;overflow-wrap:anywhere}td.num{font-variant-numeric:tabular-nums;text-align:right}

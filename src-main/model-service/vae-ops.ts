@@ -15,6 +15,8 @@ import {
   normaliseGridDensity,
   posteriorDensity,
   prepareWithSnapshot,
+  toOriginalUnits,
+  columnsOf,
   type PreparedVaeData,
   type VaeSnapshot,
 } from '../engine/models/vae';
@@ -31,6 +33,23 @@ function preparedLabels(snapshot: VaeSnapshot, features: string[]): string[] {
       out[col.start + k] = col.kind === 'categorical' ? `${col.name}=${col.levels?.[k] ?? k}` : col.name;
   }
   return out;
+}
+
+/** Decoded points and the two rows in the dataset's own units, one value per raw column (tables only). */
+function originalUnits(L: VaeRun, data: PreparedVaeData, decoded: number[][]): VaeInterpolation['original'] {
+  const cols = columnsOf(data);
+  const flat = (rows: number[][]): Float64Array => {
+    const out = new Float64Array(rows.length * data.d);
+    rows.forEach((r, i) => out.set(r, i * data.d));
+    return out;
+  };
+  const ends = toOriginalUnits(data, data.x, 2);
+  return {
+    features: cols.length === L.features.length ? L.features : cols.map((c) => c.name),
+    levels: cols.map((c) => (c.kind === 'categorical' ? (c.levels ?? null) : null)),
+    decoded: toOriginalUnits(data, flat(decoded), decoded.length),
+    endpoints: [ends[0]!, ends[1]!],
+  };
 }
 
 /** The given dataset rows, prepared with the run's training transform. */
@@ -136,6 +155,7 @@ export const vaeOps = {
       endpoints: [row(0), row(1)],
       features: preparedLabels(L.snapshot, L.features),
       image: r.image,
+      original: r.image ? null : originalUnits(L, data, r.decoded),
     };
   },
 

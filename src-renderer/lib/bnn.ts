@@ -1,6 +1,7 @@
 /** Renderer helpers of the BNN views: metric rows with ± standard error, artifact guards, downloads. */
 import type { BnnSplitsArtifact, BnnViewsArtifact } from '../../src-shared/domain/bnn';
 import { formatDuration } from './format';
+import { metricHelp, metricLabel } from '../../src-shared/domain/labels';
 
 export interface BnnMetricRow {
   name: string;
@@ -16,72 +17,22 @@ export interface BnnMetricRow {
   nominal?: number;
 }
 
-const KNOWN: Array<{ name: string; label: string; help: string; better: BnnMetricRow['better']; nominal?: number }> = [
-  {
-    name: 'rmse',
-    label: 'Test RMSE',
-    help: 'Root mean squared error of the predictive mean, target units.',
-    better: 'lower',
-  },
-  {
-    name: 'logLik',
-    label: 'Test log-likelihood',
-    help: 'Mean log predictive density per test row (nats); rewards honest uncertainty.',
-    better: 'higher',
-  },
-  {
-    name: 'accuracy',
-    label: 'Accuracy',
-    help: 'Share of test rows whose most probable class is right.',
-    better: 'higher',
-  },
-  { name: 'brier', label: 'Brier score', help: 'Mean squared error of the class probabilities.', better: 'lower' },
-  {
-    name: 'ece',
-    label: 'Expected calibration error',
-    help: 'Mean gap between confidence and accuracy over 15 bins.',
-    better: 'lower',
-  },
-  {
-    name: 'coverage50',
-    label: 'Coverage of the 50 % interval',
-    help: 'Share of test targets inside the central 50 % predictive interval.',
-    better: 'closer',
-    nominal: 0.5,
-  },
-  {
-    name: 'coverage90',
-    label: 'Coverage of the 90 % interval',
-    help: 'Share of test targets inside the central 90 % predictive interval.',
-    better: 'closer',
-    nominal: 0.9,
-  },
-  {
-    name: 'coverage95',
-    label: 'Coverage of the 95 % interval',
-    help: 'Share of test targets inside the central 95 % predictive interval.',
-    better: 'closer',
-    nominal: 0.95,
-  },
-  {
-    name: 'meanSd',
-    label: 'Mean predictive sd',
-    help: 'Average total predictive standard deviation on the test rows.',
-    better: null,
-  },
-  {
-    name: 'meanEpistemicSd',
-    label: 'Mean epistemic sd',
-    help: 'Average weight-uncertainty part of the predictive sd.',
-    better: null,
-  },
-  {
-    name: 'seconds_per_split',
-    label: 'Training time per split',
-    help: 'Wall-clock seconds to fit one split.',
-    better: 'lower',
-  },
-  { name: 'splits', label: 'Splits', help: 'Random train/test splits fitted.', better: null },
+/** The BNN's final metrics in display order; labels, units and help come from the one catalogue (labels.ts). */
+const KNOWN: Array<{ name: string; better: BnnMetricRow['better']; nominal?: number }> = [
+  { name: 'rmse', better: 'lower' },
+  { name: 'logLik', better: 'higher' },
+  { name: 'accuracy', better: 'higher' },
+  { name: 'brier', better: 'lower' },
+  { name: 'ece', better: 'lower' },
+  { name: 'coverage50', better: 'closer', nominal: 0.5 },
+  { name: 'coverage90', better: 'closer', nominal: 0.9 },
+  { name: 'coverage95', better: 'closer', nominal: 0.95 },
+  { name: 'meanSd', better: null },
+  { name: 'meanEpistemicSd', better: null },
+  { name: 'epochs', better: null },
+  { name: 'best_epoch', better: null },
+  { name: 'seconds_per_split', better: 'lower' },
+  { name: 'splits', better: null },
 ];
 
 function fmtNum(v: number): string {
@@ -107,8 +58,8 @@ export function bnnMetricRows(metrics: Record<string, number>): BnnMetricRow[] {
         : show(mean);
     rows.push({
       name: k.name,
-      label: k.label,
-      help: k.help,
+      label: metricLabel(k.name, 'bnn'),
+      help: metricHelp(k.name, 'bnn'),
       value,
       mean,
       se: se ?? null,

@@ -11,17 +11,8 @@ export {
   shownMetricNames,
 } from '../../src-shared/domain/metric-direction';
 
-/** Flattens an object into dotted paths → printable values. */
-export function flatten(o: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
-  if (Array.isArray(o)) {
-    out[prefix] = o.length === 0 ? '[]' : o.every((x) => typeof x !== 'object') ? o.join(', ') : JSON.stringify(o);
-  } else if (o !== null && typeof o === 'object') {
-    for (const [k, v] of Object.entries(o)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (prefix) {
-    out[prefix] = String(o);
-  }
-  return out;
-}
+export { flattenSpec as flatten } from '../../src-shared/schemas/spec-checks';
+import { flattenSpec as flatten } from '../../src-shared/schemas/spec-checks';
 
 export interface ConfigRow {
   key: string;

@@ -50,3 +50,14 @@ describe('headlineMetric', () => {
     expect(headlineMetric({ model: 'lda', metrics: { seconds: 3 } })).toBeNull();
   });
 });
+
+describe('labels from the one catalogue', () => {
+  it('names a metric, gives its help with unit and direction, and shows flags as yes / no', () => {
+    const rows = metricRows({ converged: 1, converged_stop: 0, perplexity: 812 }, 'lda');
+    expect(rows.find((r) => r.name === 'converged')).toMatchObject({ label: 'Converged', value: 'yes' });
+    expect(rows.find((r) => r.name === 'converged_stop')?.value).toBe('no');
+    const p = rows.find((r) => r.name === 'perplexity')!;
+    expect(p.label).toBe('Held-out perplexity');
+    expect(p.help).toMatch(/\(per word; lower is better\)$/);
+  });
+});

@@ -1,41 +1,28 @@
-/** How final run metrics are shown: a readable label, a formatted value, ELBOs first; each model's headline figure. */
+/** How final run metrics are shown: a readable label, a formatted value, ELBOs first; each model's headline figure.
+ * Labels, units and help come from the one catalogue, src-shared/domain/labels.ts. */
 import type { RunSummary } from '../../src-shared/domain/types';
+import { metricHelp, metricInfo, metricLabel, metricShortLabel } from '../../src-shared/domain/labels';
 import { formatDuration, formatMeanSe, formatMetric } from './format';
 
-const LABELS: Record<string, string> = {
-  train_elbo: 'Train ELBO',
-  val_elbo: 'Validation ELBO',
-  seconds: 'Training time',
-  seconds_per_epoch: 'Time per epoch',
-  epochs: 'Epochs',
-  non_finite_steps: 'Non-finite steps skipped',
-  grad_snr_min: 'Gradient SNR, lowest group',
-  grad_variance_total: 'Gradient variance (trace)',
-  grad_variance_ratio: 'Score ÷ pathwise variance',
-};
 const ORDER = ['train_elbo', 'val_elbo'];
 
 export interface MetricRow {
   name: string;
   label: string;
+  /** One line of help with the unit and which way is better (for a title attribute). */
+  help: string;
   value: string;
 }
 
-function label(name: string): string {
-  const known = LABELS[name];
-  if (known) return known;
-  const words = name.replace(/_/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
 function value(name: string, v: number): string {
+  if (metricInfo(name)?.flag && (v === 0 || v === 1)) return v === 1 ? 'yes' : 'no';
   if (name === 'seconds' || name.startsWith('seconds_')) return formatDuration(v);
   if (Number.isInteger(v) && Math.abs(v) < 1e9) return v.toLocaleString();
   return formatMetric(v);
 }
 
 /** One row per metric, ELBOs first; a metric's `x_se` is folded into `x` as "value ± se" (not a row of its own). */
-export function metricRows(metrics: Record<string, number>): MetricRow[] {
+export function metricRows(metrics: Record<string, number>, model?: RunSummary['model']): MetricRow[] {
   const isSe = (n: string) => n.endsWith('_se') && metrics[n.slice(0, -3)] !== undefined;
   const names = Object.keys(metrics)
     .filter((n) => !isSe(n))
@@ -48,7 +35,12 @@ export function metricRows(metrics: Record<string, number>): MetricRow[] {
   return names.map((n) => {
     const v = metrics[n] ?? NaN;
     const se = metrics[`${n}_se`];
-    return { name: n, label: label(n), value: se === undefined ? value(n, v) : formatMeanSe(v, se) };
+    return {
+      name: n,
+      label: metricLabel(n, model),
+      help: metricHelp(n, model),
+      value: se === undefined ? value(n, v) : formatMeanSe(v, se),
+    };
   });
 }
 
@@ -63,69 +55,26 @@ export interface HeadlineMetric {
 }
 
 /** Per model, the candidates in order of preference: the first the run has is its headline. */
-const HEADLINES: Record<
-  RunSummary['model'],
-  { name: string; label: string; better: 'higher' | 'lower'; help: string }[]
-> = {
+const HEADLINES: Record<RunSummary['model'], { name: string; better: 'higher' | 'lower' }[]> = {
   vae: [
-    {
-      name: 'loglik',
-      label: 'IS log-lik',
-      better: 'higher',
-      help: 'Importance-sampled log-likelihood of the evaluation rows (nats per row, higher is better).',
-    },
-    {
-      name: 'eval_elbo',
-      label: 'Eval ELBO',
-      better: 'higher',
-      help: 'ELBO on the evaluation rows at the end of training (nats per row).',
-    },
-    {
-      name: 'val_elbo',
-      label: 'Val ELBO',
-      better: 'higher',
-      help: 'Final ELBO on the validation split (nats per row).',
-    },
-    {
-      name: 'train_elbo',
-      label: 'Train ELBO',
-      better: 'higher',
-      help: 'Final ELBO on the training split (nats per row).',
-    },
+    { name: 'loglik', better: 'higher' },
+    { name: 'eval_elbo', better: 'higher' },
+    { name: 'val_elbo', better: 'higher' },
+    { name: 'train_elbo', better: 'higher' },
   ],
   lda: [
-    {
-      name: 'perplexity',
-      label: 'Perplexity',
-      better: 'lower',
-      help: 'Held-out perplexity per word by document completion (lower is better).',
-    },
-    {
-      name: 'perplexity_bound',
-      label: 'Perplexity (bound)',
-      better: 'lower',
-      help: 'Bound-based held-out perplexity per word.',
-    },
-    { name: 'elbo', label: 'ELBO', better: 'higher', help: 'Final training ELBO.' },
+    { name: 'perplexity', better: 'lower' },
+    { name: 'perplexity_bound', better: 'lower' },
+    { name: 'elbo', better: 'higher' },
   ],
   bnn: [
-    {
-      name: 'rmse',
-      label: 'Test RMSE',
-      better: 'lower',
-      help: 'Root mean squared error of the predictive mean on the test rows (target units).',
-    },
-    { name: 'logLik', label: 'Test LL', better: 'higher', help: 'Mean log predictive density per test row (nats).' },
-    {
-      name: 'accuracy',
-      label: 'Accuracy',
-      better: 'higher',
-      help: 'Share of test rows whose most probable class is right.',
-    },
+    { name: 'rmse', better: 'lower' },
+    { name: 'logLik', better: 'higher' },
+    { name: 'accuracy', better: 'higher' },
   ],
   glm: [
-    { name: 'final_elbo', label: 'ELBO', better: 'higher', help: 'Final ELBO of the posterior over the coefficients.' },
-    { name: 'log_evidence', label: 'Log evidence', better: 'higher', help: 'Importance-sampled log evidence.' },
+    { name: 'final_elbo', better: 'higher' },
+    { name: 'log_evidence', better: 'higher' },
   ],
 };
 
@@ -137,7 +86,13 @@ export function headlineMetric(run: Pick<RunSummary, 'model' | 'metrics'>): Head
       const se = run.metrics[`${h.name}_se`];
       const text =
         typeof se === 'number' && Number.isFinite(se) ? `${formatMetric(v)} ± ${formatMetric(se)}` : formatMetric(v);
-      return { ...h, value: v, text };
+      return {
+        ...h,
+        label: metricShortLabel(h.name, run.model),
+        help: metricHelp(h.name, run.model),
+        value: v,
+        text,
+      };
     }
   }
   return null;

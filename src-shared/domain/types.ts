@@ -234,6 +234,18 @@ export interface ReconstructionArtifact {
   rows: number[];
   originals: number[][];
   reconstructions: number[][];
+  /**
+   * Tables (data without an image shape): each row per raw column in the dataset's own units — numeric values
+   * de-standardised, a categorical column as its level code (original) or most probable level (reconstruction).
+   * Absent for images and for runs stored before it existed (their values above are standardised).
+   */
+  tabular?: {
+    columns: Array<{ name: string; kind: 'numeric' | 'categorical'; levels?: string[] }>;
+    originals: number[][];
+    reconstructions: number[][];
+    /** Each numeric column's standard deviation in the data (null for categorical or scaled columns). */
+    sd: Array<number | null>;
+  };
 }
 
 export interface AppInfo {

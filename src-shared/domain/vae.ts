@@ -31,6 +31,16 @@ export interface VaeInterpolation {
   endpoints: [number[], number[]];
   features: string[];
   image: { width: number; height: number } | null;
+  /**
+   * Tables: the decoded points and the two rows in the dataset's own units, one value per raw column (a categorical
+   * column as its most probable level's index into `levels`). Null for images (absent from older model services).
+   */
+  original?: {
+    features: string[];
+    levels: Array<string[] | null>;
+    decoded: number[][];
+    endpoints: [number[], number[]];
+  } | null;
 }
 
 export interface VaeManifold {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bnnSpecSchema, glmSpecSchema, ldaSpecSchema, runSpecSchema, vaeSpecSchema } from './run-spec';
 import { editDistance, nearestKey } from './strict';
+import { settingsUsed } from './spec-checks';
 
 /** Every issue message of a refused spec, joined (fails the test when the spec parses). */
 function refusal(
@@ -238,6 +239,38 @@ describe('settings a model does not use are refused', () => {
     ).toContain('heldoutFraction = 0.2 is not used');
     expect(refusal(ldaSpecSchema, { model: 'lda', textColumn: 't', epochs: 3 })).toContain(
       '"epochs" is not an LDA setting: use "passes"',
+    );
+  });
+});
+
+describe('settings a run used (reports list only these)', () => {
+  const paths = (spec: Parameters<typeof settingsUsed>[0]) => settingsUsed(spec).map((s) => s.path);
+  it('leaves out defaults the model never reads', () => {
+    const vae = paths(vaeSpecSchema.parse({ model: 'vae' }));
+    expect(vae).toContain('latentDim');
+    expect(vae).toContain('training.beta');
+    expect(vae).not.toContain('temperature.initial');
+    expect(vae).not.toContain('categories');
+    expect(vae).not.toContain('noiseVariance');
+    expect(vae).not.toContain('evaluation.gapRows');
+    const gumbel = paths(vaeSpecSchema.parse({ model: 'vae', latentType: 'categorical', gaussianVariance: 'fixed' }));
+    expect(gumbel).toContain('temperature.initial');
+    expect(gumbel).toContain('noiseVariance');
+    const bnn = paths(bnnSpecSchema.parse({ model: 'bnn', target: 'y' }));
+    expect(bnn).toContain('training.beta');
+    expect(bnn).not.toContain('training.freeBits');
+    expect(bnn).not.toContain('flowMaxWeights');
+    expect(paths(bnnSpecSchema.parse({ model: 'bnn', target: 'y', family: { kind: 'planar' } }))).toContain(
+      'flowMaxWeights',
+    );
+    const batch = paths(ldaSpecSchema.parse({ model: 'lda', textColumn: 't', method: 'batch' }));
+    expect(batch).not.toContain('tau0');
+    expect(batch).toContain('passes');
+    expect(paths(ldaSpecSchema.parse({ model: 'lda', textColumn: 't' }))).toContain('tau0');
+    expect(paths(glmSpecSchema.parse({ model: 'glm', target: 'y' }))).not.toContain('training.freeBits');
+    // Every setting is still there when asked for.
+    expect(settingsUsed(vaeSpecSchema.parse({ model: 'vae' }), { all: true }).map((s) => s.path)).toContain(
+      'temperature.initial',
     );
   });
 });

@@ -4,7 +4,7 @@
  * (run-spec.ts); the VAE form lists them before the run starts; the engine checks again before training. Every
  * message echoes the bad value and names the fix. Pure: the renderer calls these on each form change.
  */
-import type { BnnSpec, GlmSpec, LdaRunSpec, TrainingSpec, VaeSpec } from './run-spec';
+import type { BnnSpec, GlmSpec, LdaRunSpec, RunSpec, TrainingSpec, VaeSpec } from './run-spec';
 
 export interface SpecProblem {
   /** Spec field concerned, as a path ("training.kl", "family"). */
@@ -501,4 +501,63 @@ export function ldaSpecProblems(spec: LdaRunSpec): SpecProblem[] {
     });
   }
   return out;
+}
+
+/** Flattens a spec into dotted paths → printable values: { optimiser: { learningRate: 1e-3 } } → optimiser.learningRate
+ * = "0.001"; a list of numbers or words reads "128, 64" (shortened past 12 items), a list of objects as JSON. */
+export function flattenSpec(o: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (Array.isArray(o)) {
+    const plain = o.every((x) => typeof x !== 'object');
+    const shown = o.length > 12 ? o.slice(0, 12) : o;
+    const text = plain ? shown.join(', ') : JSON.stringify(shown);
+    out[prefix] = o.length === 0 ? '[]' : o.length > 12 ? `${text}, … (${o.length} items)` : text;
+  } else if (o !== null && typeof o === 'object') {
+    for (const [k, v] of Object.entries(o)) flattenSpec(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (prefix) {
+    out[prefix] = String(o);
+  }
+  return out;
+}
+
+/**
+ * Whether a setting (spec field path) is unused by this run: a default the model keeps in its spec but never reads
+ * (the Gumbel-softmax temperature of Gaussian latents, online step sizes of batch EM, the BNN's unused training aids …).
+ * What is refused when set (the *SpecProblems above) is unused when left at its default; this names those defaults.
+ */
+function unusedSetting(spec: RunSpec, path: string): boolean {
+  const top = path.split('.')[0]!;
+  if (spec.model === 'vae') {
+    if (spec.latentType !== 'categorical' && (top === 'categories' || top === 'temperature')) return true;
+    if (spec.gaussianVariance !== 'fixed' && path === 'noiseVariance') return true;
+    if ((spec.likelihood === 'gaussian' || spec.likelihood === 'mixed') && path === 'scale') return true;
+    if (spec.likelihood === 'bernoulli' && (path === 'gaussianVariance' || path === 'noiseVariance')) return true;
+    if (!spec.evaluation.amortisationGap && (path === 'evaluation.gapRows' || path === 'evaluation.gapSteps'))
+      return true;
+    if (spec.validationFraction === 0 && path === 'patience') return true;
+    return false;
+  }
+  if (spec.model === 'glm') {
+    if (spec.family.kind === 'svgd' && (top === 'training' || top === 'objective')) return true;
+    return path === 'training.freeBits';
+  }
+  if (spec.model === 'bnn') {
+    const convergence = path.startsWith('training.convergence.') && spec.family.kind !== 'svgd';
+    if (top === 'training' && path !== 'training.beta' && !convergence) return true;
+    if (spec.family.kind === 'svgd' && (path === 'objective.samples' || path === 'initScale')) return true;
+    if (!FLOWS.has(spec.family.kind) && path === 'flowMaxWeights') return true;
+    if (spec.validationFraction === 0 && path === 'patience') return true;
+    if (spec.task === 'classification' && (path === 'noise' || path === 'noiseScale')) return true;
+    return false;
+  }
+  // LDA
+  if (spec.method === 'batch' && (path === 'batchSize' || path === 'tau0' || path === 'kappa')) return true;
+  if (spec.heldoutDatasetId !== undefined && path === 'heldoutFraction') return true;
+  return false;
+}
+
+/** The settings a run used, as dotted paths and printable values in spec order (`all`: unused defaults too). */
+export function settingsUsed(spec: RunSpec, opts: { all?: boolean } = {}): { path: string; value: string }[] {
+  return Object.entries(flattenSpec(spec))
+    .filter(([path]) => opts.all || !unusedSetting(spec, path))
+    .map(([path, value]) => ({ path, value }));
 }

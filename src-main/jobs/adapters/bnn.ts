@@ -98,6 +98,9 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
       disposeNet(fit.first.model.net);
     }
     const summary: Record<string, number> = { splits: fit.splits, seconds_per_split: fit.secondsPerSplit };
+    // Epochs the first split ran (its curves are the ones shown), and the epoch early stopping kept.
+    summary.epochs = fit.first.result.epochs;
+    if (fit.first.result.earlyStopped) summary.best_epoch = fit.first.result.bestEpoch;
     for (const [k, v] of Object.entries(fit.summary)) {
       summary[k] = v.mean;
       if (fit.splits > 1) summary[`${k}_se`] = v.se;

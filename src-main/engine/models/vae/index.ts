@@ -10,7 +10,7 @@
  * dimension, active units, collapse, amortisation gap), views (latent map, interpolation, manifold, one row's
  * posterior), bundle (export / load in the TensorFlow.js layers format).
  */
-export { prepareVaeData, columnsOf } from './prepare';
+export { prepareVaeData, columnsOf, toOriginalUnits } from './prepare';
 export type {
   VaeData,
   ColumnRange,

@@ -116,10 +116,37 @@ function scan(raw: VaeData): Scan {
   return { min, max, allIntegers, argMin, argMax };
 }
 
-/** (w, w) when d = w² with w ≥ 2, else null. */
+/** (w, w) when d = w² with d ≥ 16 (4 × 4 or larger), else null: 4 or 9 binary columns are a table, not a picture. */
 function squareImage(d: number): { width: number; height: number } | null {
   const w = Math.round(Math.sqrt(d));
-  return w >= 2 && w * w === d ? { width: w, height: w } : null;
+  return d >= MIN_PIXEL_COLUMNS && w * w === d ? { width: w, height: w } : null;
+}
+
+/**
+ * Prepared rows back in the data's own units, one value per raw column: x·divisor for scaled data, x·std + mean for
+ * standardised columns, and for a categorical one-hot group the index of its largest entry (the level code, or the
+ * most probable level of a reconstruction). `x` holds rows × data.d prepared values (e.g. decoder means).
+ */
+export function toOriginalUnits(data: PreparedVaeData, x: ArrayLike<number>, rows: number): number[][] {
+  const t = data.transform;
+  const cols = columnsOf(data);
+  const out: number[][] = [];
+  for (let i = 0; i < rows; i++) {
+    const base = i * data.d;
+    out.push(
+      cols.map((c, j) => {
+        if (c.kind === 'categorical') {
+          let best = 0;
+          for (let l = 1; l < c.size; l++) if (x[base + c.start + l]! > x[base + c.start + best]!) best = l;
+          return best;
+        }
+        const v = x[base + c.start]!;
+        if (t.kind === 'scale') return v * t.divisor;
+        return v * t.std[j]! + t.mean[j]!;
+      }),
+    );
+  }
+  return out;
 }
 
 /**

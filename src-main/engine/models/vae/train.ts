@@ -39,7 +39,7 @@ import {
 } from '../../inference/train-loop';
 import { VaeModel, type VaeConfig, type VaeSnapshot } from './model';
 import { gumbelTemperature } from './posterior';
-import { columnsOf, type PreparedVaeData, type VaeLikelihood } from './prepare';
+import { columnsOf, toOriginalUnits, type PreparedVaeData, type VaeLikelihood } from './prepare';
 import { checkVaeSpec } from './validate';
 import type { ParamRecord } from './network';
 import { networkVariables, paramName } from './network';
@@ -325,6 +325,13 @@ export function meanElbo(m: VaeModel, x: tf.Tensor2D, k: Key): number {
   return total / n;
 }
 
+/** The prepared values of the given rows, row after row. */
+function rowsData(data: PreparedVaeData, rows: number[]): Float32Array {
+  const out = new Float32Array(rows.length * data.d);
+  rows.forEach((r, i) => out.set(data.x.subarray(r * data.d, (r + 1) * data.d), i * data.d));
+  return out;
+}
+
 /** Originals and reconstructed means E[x | z = mean of q(z|x)] for the given rows. */
 export function reconstructRows(
   m: VaeModel,
@@ -342,9 +349,24 @@ export function reconstructRows(
     originals.push(Array.from(data.x.subarray(r * data.d, (r + 1) * data.d)));
     reconstructions.push(Array.from(recValues.subarray(i * data.d, (i + 1) * data.d)));
   });
+  // Tables (no image shape): every raw column in the data's own units, categorical columns as level codes.
+  const tabular = data.image
+    ? undefined
+    : {
+        columns: columnsOf(data).map((c) =>
+          c.kind === 'categorical'
+            ? { name: c.name, kind: 'categorical' as const, levels: c.levels ?? [] }
+            : { name: c.name, kind: 'numeric' as const },
+        ),
+        originals: toOriginalUnits(data, rowsData(data, rows), rows.length),
+        reconstructions: toOriginalUnits(data, recValues, rows.length),
+        sd: columnsOf(data).map((c, j) =>
+          c.kind !== 'categorical' && data.transform.kind !== 'scale' ? (data.transform.std[j] ?? null) : null,
+        ),
+      };
   rec.dispose();
   const { width, height } = data.image ?? { width: data.d, height: 1 };
-  return { width, height, rows, originals, reconstructions };
+  return { width, height, rows, originals, reconstructions, ...(tabular ? { tabular } : {}) };
 }
 
 /** The seeded validation split: sorted train and validation rows of the prepared matrix. */

@@ -10,6 +10,7 @@
 import type { LineSeriesOption, ScatterSeriesOption } from 'echarts/charts';
 import type { ChartOption } from '../echarts';
 import type { BnnBand } from '../../../../src-shared/domain/bnn';
+import { emaSmooth, forLogAxis, logAxisNote } from './curve-view';
 
 type Series = LineSeriesOption | ScatterSeriesOption;
 type Pt = [number, number | '-'];
@@ -55,15 +56,38 @@ export function niceRange(lo: number, hi: number): { min: number; max: number; i
 const fmt = (v: number): string =>
   Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
 
-export function bnnLossOption(input: {
+export function bnnLossOption(input: BnnLossInput): ChartOption {
+  return bnnLossView(input).option;
+}
+
+export interface BnnLossInput {
   loss?: Curve;
   epochLoss?: Curve;
   valLogLik?: Curve;
   totalSteps?: number | null;
-}): ChartOption {
-  const loss = pairs(input.loss);
-  const epochLoss = pairs(input.epochLoss);
+  /** EMA weight in [0, 0.99] for the minibatch loss; 0 = off. */
+  smoothing?: number;
+  /** Log-scale loss axis (of −loss when every value is negative); the validation axis stays linear. */
+  log?: boolean;
+}
+
+/** The loss chart and a sentence saying what it shows when smoothed or on a log axis ('' otherwise). */
+export function bnnLossView(input: BnnLossInput): { option: ChartOption; note: string } {
+  let loss: [number, number][] = pairs(input.loss);
+  let epochLoss: [number, number][] = pairs(input.epochLoss);
   const val = pairs(input.valLogLik);
+  const w = Math.min(Math.max(input.smoothing ?? 0, 0), 0.99);
+  let smooth: [number, number][] = w > 0 ? emaSmooth(loss, w) : [];
+  const notes: string[] = [];
+  if (w > 0)
+    notes.push(`Minibatch loss smoothed by a debiased moving average (weight ${w.toFixed(2)}); the faint line is raw.`);
+  let lossName = 'loss (nats / row)';
+  if (input.log) {
+    const v = forLogAxis([loss, epochLoss, smooth]);
+    [loss, epochLoss, smooth] = v.points as [[number, number][], [number, number][], [number, number][]];
+    notes.push(logAxisNote(v, 'the loss'));
+    lossName = v.negated ? '−loss (nats / row, log)' : 'loss (nats / row, log)';
+  }
   // Robust y range for the loss: skip the first 10 % of steps (the start is far above the rest).
   const later = [...loss, ...epochLoss]
     .filter(([x]) => x > 0.1 * Math.max(1, ...loss.map(([s]) => s)))
@@ -71,10 +95,13 @@ export function bnnLossOption(input: {
   const yMax = later.length > 5 ? Math.max(...later) : undefined;
   const yMin = later.length > 5 ? Math.min(...later) : undefined;
   const pad = yMax !== undefined && yMin !== undefined ? 0.15 * Math.max(yMax - yMin, 1e-6) : 0;
-  return {
+  const option: ChartOption = {
     animation: false,
     grid: { left: 64, right: 64, top: 36, bottom: 40 },
-    legend: { top: 0, data: ['Minibatch loss', 'Epoch loss', 'Validation log-lik.'] },
+    legend: {
+      top: 0,
+      data: ['Minibatch loss', ...(w > 0 ? ['Smoothed loss'] : []), 'Epoch loss', 'Validation log-lik.'],
+    },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? fmt(v) : String(v)) },
     xAxis: {
       type: 'value',
@@ -84,16 +111,19 @@ export function bnnLossOption(input: {
       nameGap: 26,
       min: 0,
       axisLabel: { showMaxLabel: false },
-      ...(input.totalSteps ? { max: input.totalSteps } : {}),
+      // The whole run while it trains; afterwards the data's extent (an early-stopped run ends before its last epoch).
+      max: input.totalSteps ? input.totalSteps : 'dataMax',
     },
     yAxis: [
-      {
-        type: 'value',
-        axisLine: { onZero: false },
-        name: 'loss (nats / row)',
-        scale: true,
-        ...(yMax !== undefined && yMin !== undefined ? niceRange(yMin - pad, yMax + pad) : {}),
-      },
+      input.log
+        ? { type: 'log' as const, axisLine: { onZero: false }, name: lossName }
+        : {
+            type: 'value' as const,
+            axisLine: { onZero: false },
+            name: lossName,
+            scale: true,
+            ...(yMax !== undefined && yMin !== undefined ? niceRange(yMin - pad, yMax + pad) : {}),
+          },
       { type: 'value', axisLine: { onZero: false }, name: 'val. log-lik.', scale: true, splitLine: { show: false } },
     ],
     series: [
@@ -102,9 +132,21 @@ export function bnnLossOption(input: {
         type: 'line',
         data: loss,
         showSymbol: false,
-        lineStyle: { width: 1, color: '#a5b4e6' },
+        lineStyle: { width: 1, color: '#a5b4e6', opacity: w > 0 ? 0.35 : 1 },
         itemStyle: { color: '#a5b4e6' },
       },
+      ...(w > 0
+        ? [
+            {
+              name: 'Smoothed loss',
+              type: 'line' as const,
+              data: smooth,
+              showSymbol: false,
+              lineStyle: { width: 1.5, color: '#5c7cfa' },
+              itemStyle: { color: '#5c7cfa' },
+            },
+          ]
+        : []),
       {
         name: 'Epoch loss',
         type: 'line',
@@ -126,6 +168,7 @@ export function bnnLossOption(input: {
       },
     ],
   };
+  return { option, note: notes.join(' ') };
 }
 
 export interface PvaPoint {

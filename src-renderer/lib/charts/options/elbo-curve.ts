@@ -3,6 +3,7 @@
  * with markers, all against the optimiser step. Pure: data in, ECharts option out.
  */
 import type { ChartOption } from '../echarts';
+import { emaSmooth, forLogAxis, logAxisNote, type Point } from './curve-view';
 
 export interface CurveData {
   step: readonly number[];
@@ -18,11 +19,16 @@ export interface ElboCurveInput {
   /** Keep the first, far-off values from flattening the rest of the curve. */
   robust?: boolean;
   accent?: string;
+  /** EMA weight in [0, 0.99] for the minibatch ELBO (TensorBoard's smoothing); 0 = off. */
+  smoothing?: number;
+  /** Log-scale y axis (of −ELBO when every value is negative). */
+  log?: boolean;
 }
 
 const ACCENT = '#3b5bdb';
 const VAL = '#e8590c';
 const STEP = '#a5b4e6';
+const SMOOTH = '#5c7cfa';
 
 function pairs(d: CurveData | undefined): [number, number][] {
   if (!d) return [];
@@ -60,22 +66,40 @@ export function robustMin(points: [number, number][], skipUntil?: number): numbe
 }
 
 export function elboCurveOption(input: ElboCurveInput): ChartOption {
-  const step = pairs(input.stepElbo);
-  const train = pairs(input.trainElbo);
-  const val = pairs(input.valElbo);
+  return elboCurveView(input).option;
+}
+
+/** The chart and a sentence saying what it shows when smoothed or on a log axis ('' otherwise). */
+export function elboCurveView(input: ElboCurveInput): { option: ChartOption; note: string } {
+  let step: Point[] = pairs(input.stepElbo);
+  let train: Point[] = pairs(input.trainElbo);
+  let val: Point[] = pairs(input.valElbo);
+  const w = Math.min(Math.max(input.smoothing ?? 0, 0), 0.99);
+  let smooth: Point[] = w > 0 ? emaSmooth(step, w) : [];
+  const notes: string[] = [];
+  if (w > 0)
+    notes.push(`Minibatch ELBO smoothed by a debiased moving average (weight ${w.toFixed(2)}); the faint line is raw.`);
+  let yName = 'ELBO (nats, higher is better)';
+  if (input.log) {
+    const v = forLogAxis([step, train, val, smooth]);
+    [step, train, val, smooth] = v.points as [Point[], Point[], Point[], Point[]];
+    notes.push(logAxisNote(v, 'ELBO'));
+    yName = v.negated ? '−ELBO (nats, log scale, lower is better)' : 'ELBO (nats, log scale)';
+  }
   // Skip at least the first epoch: its end is where the first train/validation markers sit.
   const firstEpochEnd = train[0]?.[0] ?? val[0]?.[0];
-  const yMin = input.robust === false ? undefined : robustMin([...step, ...train, ...val], firstEpochEnd);
+  const yMin = input.robust === false || input.log ? undefined : robustMin([...step, ...train, ...val], firstEpochEnd);
   const accent = input.accent ?? ACCENT;
   const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
+  const legend = ['minibatch ELBO', ...(w > 0 ? ['minibatch ELBO (smoothed)'] : []), 'train ELBO', 'validation ELBO'];
 
-  return {
+  const option: ChartOption = {
     animation: false,
     grid: { left: 64, right: 24, top: 36, bottom: 44 },
     legend: {
       top: 0,
       right: 8,
-      data: ['minibatch ELBO', 'train ELBO', 'validation ELBO'],
+      data: legend,
       textStyle: { color: '#495057' },
     },
     tooltip: {
@@ -97,8 +121,8 @@ export function elboCurveOption(input: ElboCurveInput): ChartOption {
       splitLine: { show: false },
     },
     yAxis: {
-      type: 'value',
-      name: 'ELBO (nats, higher is better)',
+      type: input.log ? 'log' : 'value',
+      name: yName,
       nameTextStyle: { color: '#495057', align: 'left' },
       scale: true,
       min: yMin,
@@ -111,11 +135,25 @@ export function elboCurveOption(input: ElboCurveInput): ChartOption {
         type: 'line',
         data: step,
         showSymbol: false,
-        lineStyle: { width: 1, color: STEP, opacity: 0.8 },
+        lineStyle: { width: 1, color: STEP, opacity: w > 0 ? 0.35 : 0.8 },
         itemStyle: { color: STEP },
         sampling: 'lttb',
         z: 1,
       },
+      ...(w > 0
+        ? [
+            {
+              name: 'minibatch ELBO (smoothed)',
+              type: 'line' as const,
+              data: smooth,
+              showSymbol: false,
+              lineStyle: { width: 1.5, color: SMOOTH },
+              itemStyle: { color: SMOOTH },
+              sampling: 'lttb' as const,
+              z: 2,
+            },
+          ]
+        : []),
       {
         name: 'train ELBO',
         type: 'line',
@@ -138,4 +176,5 @@ export function elboCurveOption(input: ElboCurveInput): ChartOption {
       },
     ],
   };
+  return { option, note: notes.join(' ') };
 }

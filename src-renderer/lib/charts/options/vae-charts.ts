@@ -405,3 +405,62 @@ export function compareCurvesOption(
     ]),
   };
 }
+
+/** One feature's reconstruction error (see lib/artifacts.ts columnErrors). */
+export interface FeatureError {
+  name: string;
+  kind: 'numeric' | 'categorical';
+  error: number;
+  relative: number | null;
+  rows: number;
+}
+
+/**
+ * Reconstruction error per feature of a table, comparable across features: a numeric feature's bar is its RMSE ÷ the
+ * column's sd (labelled with the RMSE in the column's own units), a categorical feature's bar the share of rows whose
+ * most probable level is wrong.
+ */
+export function featureErrorOption(errors: readonly FeatureError[], fmt: (v: number) => string): ChartOption {
+  const bar = (e: FeatureError): number => (e.kind === 'categorical' ? e.error : (e.relative ?? 0));
+  const text = (e: FeatureError): string =>
+    e.kind === 'categorical'
+      ? `${Math.round(e.error * e.rows)}/${e.rows} wrong`
+      : `RMSE ${fmt(e.error)}${e.relative === null ? '' : ` (${fmt(e.relative)} sd)`}`;
+  return {
+    animation: false,
+    grid: { left: 110, right: 150, top: 28, bottom: 36 },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p) => {
+        const e = errors[(p as { dataIndex: number }).dataIndex];
+        return e ? `${e.name}: ${text(e)} over ${e.rows} rows` : '';
+      },
+    },
+    xAxis: {
+      type: 'value',
+      name: 'error ÷ column sd (numeric) · share wrong (categorical)',
+      nameLocation: 'middle',
+      nameGap: 24,
+      min: 0,
+      axisLabel: { color: '#495057' },
+      splitLine: { lineStyle: { color: '#eef0f3' } },
+    },
+    yAxis: {
+      type: 'category',
+      inverse: true,
+      data: errors.map((e) => e.name),
+      axisLabel: { color: '#495057', width: 100, overflow: 'truncate' },
+    },
+    series: [
+      {
+        type: 'bar',
+        data: errors.map((e) => ({
+          value: bar(e),
+          itemStyle: { color: e.kind === 'categorical' ? '#e8590c' : '#3b5bdb' },
+        })),
+        barMaxWidth: 18,
+        label: { show: true, position: 'right', color: '#495057', formatter: (p) => text(errors[p.dataIndex]!) },
+      },
+    ],
+  };
+}
