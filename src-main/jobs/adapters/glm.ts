@@ -7,6 +7,7 @@ import { DatasetFile } from '../../data-import';
 import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { fitGlm, glmDataFromColumns, standardiseTarget, unstandardiseCoefficients } from '../../engine/models/glm';
 import type { ModelAdapter } from './types';
+import { convergenceEvidence, convergenceMetrics } from './evidence';
 
 const HINT = 'Choose a numeric or two-valued target and numeric predictors.';
 const bad = (message: string): AppError => new AppError('BAD_REQUEST', message, HINT);
@@ -95,19 +96,23 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       posterior: fit.posterior,
     });
     if (fit.gradVariance) report.artifact('gradVariance', fit.gradVariance);
-    const gradientSnr = lowestGradientSnr(fit.gradVariance);
-    report.finish(
-      'completed',
-      {
-        final_elbo: fit.finalElbo,
-        final_elbo_se: fit.finalElboSe,
-        psis_khat: fit.diagnostics.psisKhat,
-        ess: fit.diagnostics.ess,
-        log_evidence: fit.diagnostics.logEvidence,
-        skipped_steps: fit.skippedSteps,
-        ...gradVarianceMetrics(fit.gradVariance),
-      },
-      { gradientSnr },
-    );
+    const metrics: Record<string, number> = {
+      final_elbo: fit.finalElbo,
+      final_elbo_se: fit.finalElboSe,
+      psis_khat: fit.diagnostics.psisKhat,
+      ess: fit.diagnostics.ess,
+      log_evidence: fit.diagnostics.logEvidence,
+      skipped_steps: fit.skippedSteps,
+      non_finite_steps: fit.skippedSteps,
+      steps: fit.steps,
+      ...convergenceMetrics(fit.convergence, fit.convergedStop),
+      ...gradVarianceMetrics(fit.gradVariance),
+    };
+    report.finish('completed', metrics, {
+      nonFiniteSteps: fit.skippedSteps,
+      convergence: convergenceEvidence(fit.convergence),
+      gradientSnr: lowestGradientSnr(fit.gradVariance),
+      khat: { value: fit.diagnostics.psisKhat, ess: fit.diagnostics.ess, samples: fit.diagnostics.samples },
+    });
   },
 };

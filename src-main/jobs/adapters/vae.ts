@@ -11,6 +11,8 @@ import { evaluateVae, prepareVaeData, prepareWithSnapshot, trainVae, type VaeCol
 import { vaeSpecProblems } from '../../engine/models/vae/validate';
 import { vaeImageShape } from '../../../src-shared/schemas/spec-checks';
 import type { ModelAdapter } from './types';
+import type { VerdictEvidence } from '../../../src-shared/domain/verdict';
+import { convergenceEvidence, convergenceMetrics } from './evidence';
 
 const VAE_TYPES = new Set(['numeric', 'binary', 'categorical']);
 
@@ -211,6 +213,11 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
       epochs: result.epochs,
       seconds_per_epoch: result.secondsPerEpoch,
       non_finite_steps: result.nonFiniteSteps,
+      ...convergenceMetrics(result.convergence, result.convergedStop),
+    };
+    const evidence: VerdictEvidence = {
+      nonFiniteSteps: result.nonFiniteSteps,
+      convergence: convergenceEvidence(result.convergence),
     };
     if (result.valElbo !== null) summary.val_elbo = result.valElbo;
     if (result.earlyStopped) summary.best_epoch = result.bestEpoch;
@@ -258,7 +265,17 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
         if (evaluation.khat) {
           summary.khat_median = evaluation.khat.median;
           summary.khat_share_07 = evaluation.khat.shareAbove07;
+          evidence.rowKhat = {
+            median: evaluation.khat.median,
+            shareAbove07: evaluation.khat.shareAbove07,
+            rows: evaluation.khat.rows,
+          };
         }
+        evidence.collapse = {
+          collapsed: evaluation.collapse.collapsed,
+          inactive: evaluation.collapse.inactiveDims,
+          total: evaluation.collapse.total,
+        };
         summary.kl = evaluation.klTotal;
         summary.active_units = evaluation.activeUnits.count;
         // Ladder VAEs: KL (with its SE over rows) and active units of every stochastic layer, 1 = next to the data.
@@ -291,6 +308,7 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
     }
     Object.assign(summary, gradVarianceMetrics(result.gradVariance));
     report.finish(result.stopped ? 'cancelled' : 'completed', summary, {
+      ...evidence,
       gradientSnr: lowestGradientSnr(result.gradVariance),
     });
   },
