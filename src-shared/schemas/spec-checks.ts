@@ -226,7 +226,7 @@ export function vaeSpecProblems(spec: VaeSpec): SpecProblem[] {
     out.push({
       field: 'decoder',
       message:
-        'An autoregressive decoder conditions each feature on the ones before it; the mixed likelihood\'s one-hot groups would see their own members. Set decoder.kind to factorised, or the likelihood to auto, bernoulli or gaussian.',
+        "An autoregressive decoder conditions each feature on the ones before it; the mixed likelihood's one-hot groups would see their own members. Set decoder.kind to factorised, or the likelihood to auto, bernoulli or gaussian.",
     });
   }
   const ev = spec.evaluation;

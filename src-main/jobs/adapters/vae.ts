@@ -192,7 +192,13 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
         report.metric(lastStep, epoch, 'train_elbo', trainElbo);
         if (valElbo !== null) report.metric(lastStep, epoch, 'val_elbo', valElbo);
         // The total of the per-dimension KL trace, live; the per-dimension values go in the klTrace artifact.
-        if (klPerDim) report.metric(lastStep, epoch, 'kl_trace', klPerDim.reduce((a, b) => a + b, 0));
+        if (klPerDim)
+          report.metric(
+            lastStep,
+            epoch,
+            'kl_trace',
+            klPerDim.reduce((a, b) => a + b, 0),
+          );
         report.flush();
       },
       shouldStop: isCancelled,

@@ -120,7 +120,13 @@ export interface VaeResult {
   earlyStopped: boolean;
   /** Epoch whose parameters were kept (the best validation ELBO with early stopping, else the last). */
   bestEpoch: number;
-  history: Array<{ epoch: number; trainElbo: number; valElbo: number | null; seconds: number; klPerDim: number[] | null }>;
+  history: Array<{
+    epoch: number;
+    trainElbo: number;
+    valElbo: number | null;
+    seconds: number;
+    klPerDim: number[] | null;
+  }>;
   /** Rows the per-epoch KL per dimension is averaged over, and where they come from. */
   klTraceRows: { rows: number; from: 'validation' | 'training' };
   /** Gradient variance per layer at checkpoints (with `cb.gradientVariance`), else null. */
