@@ -21,6 +21,11 @@ export const LAB_FREE_BITS = 0.5;
 export const LAB_WINDOW = 3;
 /** Epochs of every lab run (seconds each on the digits). */
 export const LAB_EPOCHS = 20;
+/**
+ * Share of λ a free-bits dimension must keep to count as held: the floor max(λ, KL_j) is on each minibatch's mean, so
+ * with a decoder that barely needs z a dimension settles just under λ (measured 0.87–1.06 λ on the digits).
+ */
+export const LAB_FLOOR_SHARE = 0.8;
 /** KL below this many nats in total counts as "≈ 0" in the lab's words. */
 export const LAB_KL_ZERO = 0.1;
 
@@ -133,8 +138,11 @@ export function labStory(run: Pick<LabRun, 'arm'>, o: LabOutcome, freeBits = LAB
     case 'anneal':
       return `Annealing kept the code alive so far: ${used}. With β small early on, the encoder learnt to use z before the full KL cost arrived.${fall}${ll}`;
     case 'freebits': {
-      const held = minKl >= freeBits * 0.95;
-      return `Free bits ${held ? 'held' : 'did not hold'} the floor: every dimension carries ${held ? 'at least' : 'as little as'} ${f2(minKl)} nats (λ = ${freeBits}), ${used}. Below λ a dimension's KL costs nothing, so the encoder spends it.${ll}`;
+      const maxKl = Math.max(...o.klPerDim);
+      const range = `${f2(minKl)}–${f2(maxKl)} nats per dimension against λ = ${freeBits}`;
+      if (minKl >= freeBits * LAB_FLOOR_SHARE)
+        return `Free bits held every dimension at the floor: ${range}; ${used}. Below λ a dimension's KL costs nothing, so the encoder spends it. The floor applies to each minibatch's mean, so a dimension settles at or just under λ, never near 0.${ll}`;
+      return `Free bits did not hold the floor: ${range}; ${used}.${ll}`;
     }
     case 'window':
       return `The limited decoder needs z: ${used}. Seeing only the few pixels before each one, it cannot draw the digit's shape across rows without the code.${fall}${ll}`;
