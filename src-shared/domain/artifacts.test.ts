@@ -23,6 +23,8 @@ describe('artifact messages', () => {
         'lda-model',
         'bnn-views',
         'bnn-splits',
+        'grad-variance',
+        'kl-trace',
       ]),
     );
   });

@@ -35,7 +35,7 @@ export function klTraceOption(t: KlTraceArtifact, opts: { yMax: number; freeBits
   }
   return {
     animation: false,
-    grid: { left: 48, right: 12, top: 16, bottom: 40 },
+    grid: { left: 48, right: 12, top: 28, bottom: 40 },
     tooltip: {
       trigger: 'axis',
       valueFormatter: (v: unknown) => (typeof v === 'number' ? `${v.toFixed(3)} nats` : '—'),
