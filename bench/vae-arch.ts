@@ -1,6 +1,6 @@
 /**
  * Architecture quality (`npm run bench -- vae-arch [--train N] [--test N] [--epochs E] [--k K] [--seed S]
- * [--models flat,ladder,mlp,conv]`): test log-likelihoods of VAE designs trained for the same epochs on the same rows.
+ * [--anneal EPOCHS] [--models flat,ladder,mlp,conv]`): test log-likelihoods of VAE designs trained for the same epochs on the same rows.
  *
  * Data: Fashion-MNIST (the Debian package; there is no MNIST digits set on this machine), binarised by a threshold
  * (grey / 255 > 0.5 → 1), the first --train training images (default 10,000) and a seeded sample of --test test
@@ -58,6 +58,7 @@ export async function main(): Promise<void> {
   const epochs = arg('epochs', 5);
   const K = arg('k', 200);
   const seed = arg('seed', 1);
+  const anneal = arg('anneal', 0);
   const names = argStr('models', 'flat,ladder,mlp,conv').split(',');
   const train = loadFashion('train');
   const test = loadFashion('t10k');
@@ -71,7 +72,8 @@ export async function main(): Promise<void> {
   );
   const testData = binarised(test, testRows);
   console.log(
-    `backend ${backend.name}; ${trainData.n} training images, ${testData.n} test images (binarised at 0.5), ${epochs} epochs, K = ${K}, seed ${seed}`,
+    `backend ${backend.name}; ${trainData.n} training images, ${testData.n} test images (binarised at 0.5), ${epochs} epochs, K = ${K}, seed ${seed}` +
+      (anneal > 0 ? `, KL warm-up over ${anneal} epochs (Sønderby et al.'s protocol)` : ''),
   );
   const results: Record<
     string,
@@ -98,6 +100,7 @@ export async function main(): Promise<void> {
       validationFraction: 0,
       optimiser: { kind: 'adam', learningRate: 1e-3 },
       seed,
+      ...(anneal > 0 ? { training: { anneal: { kind: 'linear', epochs: anneal } } } : {}),
       ...over,
     });
     const t0 = performance.now();
@@ -156,6 +159,7 @@ export async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       bench: 'vae-arch',
+      anneal,
       backend: backend.name,
       nTrain: trainData.n,
       nTest: testData.n,

@@ -79,9 +79,6 @@ function readValues(fn: () => tf.Tensor): Float32Array {
   return v;
 }
 
-/** Latent dimension d as the pages name it (1-based). */
-const dimName = (d: number): string => `z${d + 1}`;
-
 /**
  * Collapse verdict from the activities and KLs of the same rows: names every inactive dimension and every dimension
  * with negligible KL, so it always agrees with the active-unit count shown beside it.
@@ -90,7 +87,10 @@ export function collapseVerdict(
   klPerDim: readonly number[],
   activity: readonly number[],
   threshold = ACTIVITY_THRESHOLD,
+  /** Names of the dimensions (default z1, z2 …; a ladder's are z1.1 … z1.D₁, z2.1 …: layer, then dimension). */
+  names: readonly string[] = [],
 ): VaeEvaluation['collapse'] {
+  const dimName = (d: number): string => names[d] ?? `z${d + 1}`;
   const total = activity.length;
   const inactiveDims = activity.flatMap((a, d) => (a > threshold ? [] : [d]));
   const negligibleKlDims = klPerDim.flatMap((v, d) => (v < NEGLIGIBLE_KL ? [d] : []));
@@ -267,7 +267,12 @@ export async function evaluateModel(
     klTotal: lat.klTotal,
     klMethod: lat.method,
     activeUnits: { count: activeCount, total: activity.length, activity, threshold: ACTIVITY_THRESHOLD },
-    collapse: collapseVerdict(lat.klPerDim, activity),
+    collapse: collapseVerdict(
+      lat.klPerDim,
+      activity,
+      ACTIVITY_THRESHOLD,
+      lat.layers ? lat.layers.flatMap((l) => Array.from({ length: l.dim }, (_, j) => `z${l.layer}.${j + 1}`)) : [],
+    ),
     amortisationGap,
     ...(lat.layers ? { layers: lat.layers } : {}),
     ...(amortisationGapNote ? { amortisationGapNote } : {}),

@@ -6,7 +6,7 @@ import { vaeSpecFields, vaeSpecSchema, type VaeSpec } from '../../../../src-shar
 import { vaeImageShape } from '../../../../src-shared/schemas/spec-checks';
 import { VaeModel } from './model';
 import { precisionMerge, ladderKlPerDim } from './ladder';
-import { evaluateModel } from './evaluate';
+import { collapseVerdict, evaluateModel } from './evaluate';
 import { trainVae, vaeConfig } from './train';
 import { interpolate, latentMap } from './views';
 import type { PreparedVaeData } from './prepare';
@@ -134,6 +134,14 @@ describe('ladder bound', () => {
     } finally {
       m.dispose();
     }
+  });
+});
+
+describe('collapse message of a ladder', () => {
+  it('names dimensions by layer', () => {
+    const v = collapseVerdict([0.5, 0.001, 0.4], [0.3, 0.0, 0.2], 0.01, ['z1.1', 'z1.2', 'z2.1']);
+    expect(v.message).toMatch(/inactive \(z1\.2:/);
+    expect(v.inactiveDims).toEqual([1]);
   });
 });
 
