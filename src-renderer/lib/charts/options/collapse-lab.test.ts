@@ -31,8 +31,10 @@ describe('KL trace chart', () => {
     expect(klTraceOption(trace, { yMax: 1.1 }).series).toHaveLength(2);
   });
 
-  it('shares the y range: the largest KL of any run, rounded up to a tenth', () => {
-    expect(sharedKlMax([trace, null, { ...trace, klPerDim: [[2.31]] }])).toBe(2.4);
+  it('shares the y range: the largest KL of any run, rounded up to a tenth (≤ 1) or a half nat', () => {
+    expect(sharedKlMax([trace, null, { ...trace, klPerDim: [[2.31]] }])).toBe(2.5);
+    expect(sharedKlMax([{ ...trace, klPerDim: [[2]] }])).toBe(2);
+    expect(sharedKlMax([{ ...trace, klPerDim: [[0.62]] }])).toBe(0.7);
     expect(sharedKlMax([null])).toBe(0);
   });
 });

@@ -46,10 +46,13 @@ export function klTraceOption(t: KlTraceArtifact, opts: { yMax: number; freeBits
   };
 }
 
-/** The largest KL of any dimension at any epoch across the runs (the shared y range), rounded up to a tenth. */
+/**
+ * The shared y range: the largest KL of any dimension at any epoch across the runs, rounded up to a tenth below 1 nat
+ * and to the next half nat above (an axis step ECharts labels, so no line runs off the top).
+ */
 export function sharedKlMax(traces: ReadonlyArray<KlTraceArtifact | null>): number {
   let m = 0;
   for (const t of traces)
     for (const row of t?.klPerDim ?? []) for (const v of row) if (Number.isFinite(v)) m = Math.max(m, v);
-  return Math.ceil(m * 10) / 10;
+  return m <= 1 ? Math.ceil(m * 10) / 10 : Math.ceil(m * 2) / 2;
 }
