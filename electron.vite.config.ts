@@ -21,6 +21,7 @@ export default defineConfig({
           'import.worker': resolve(__dirname, 'src-main/data-import/import.worker.ts'),
           'unzip.worker': resolve(__dirname, 'src-main/export/unzip.worker.ts'),
           'model.worker': resolve(__dirname, 'src-main/model-service/model.worker.ts'),
+          'reference.worker': resolve(__dirname, 'src-main/reference/reference.worker.ts'),
           server: resolve(__dirname, 'src-main/server/main.ts'),
           cli: resolve(__dirname, 'src-main/cli.ts'),
         },

@@ -1,7 +1,9 @@
 /**
  * `npm run bench -- <name> [args]`: runs one benchmark, which prints a table and then one JSON line.
  * Names: engine (steps/s per family × objective), import (CSV import speed and memory), vae (one epoch of the
- * canonical VAE), vae-arch (ladder vs one-layer and conv vs MLP test log-likelihoods), lda (online and batch LDA against gensim's figures), bnn (the Hernández-Lobato & Adams protocol).
+ * canonical VAE), vae-arch (ladder vs one-layer and conv vs MLP test log-likelihoods), lda (online and batch LDA
+ * against gensim's figures), bnn (the Hernández-Lobato & Adams protocol), mcmc (the reference posterior's NUTS on GLM
+ * log joints: seconds, ESS per second, R̂).
  */
 const benches: Record<string, string> = {
   engine: './engine',
@@ -10,6 +12,7 @@ const benches: Record<string, string> = {
   'vae-arch': './vae-arch',
   lda: './lda',
   bnn: './bnn',
+  mcmc: './mcmc',
 };
 
 async function main() {

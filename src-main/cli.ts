@@ -13,6 +13,7 @@ import { createServices, resolveDataDir, type Services } from './api/services';
 import { parseAnneal, parseFamily, parseObjective, parseSchedule } from '../src-shared/schemas/labels';
 import { runSpecSchema, type RunSpec, type RunSpecInput } from '../src-shared/schemas/run-spec';
 import type { ColumnRole, ColumnType, RunSummary } from '../src-shared/domain/types';
+import type { RunReference } from '../src-shared/domain/reference';
 import type { RunVerdict, VerdictReason } from '../src-shared/domain/verdict';
 import { validateRun, type DatasetInfo } from './jobs/adapters';
 
@@ -45,6 +46,10 @@ Model (fit):
   --target COL          glm: the column to predict
   --kind auto|linear|logistic   glm likelihood (default auto: logistic for a two-valued target)
   --steps N             glm: optimisation steps (default 3000)
+  --noise-sigma X       glm (linear): known noise sd in the target's units (default: learned); makes the
+                        reference posterior exact
+  --reference           glm: also compute the reference posterior (exact with --noise-sigma, else NUTS, 4 chains ×
+                        1000 draws, cached per dataset and model) and print it with the run's error against it
   --features a,b,c      feature columns (default: every numeric column except --ignore and a label column)
   --ignore a,b          columns to leave out
   --family NAME         posterior family: meanfield (default), fullrank, lowrank:R, planar:K, radial:K, iaf:K,
@@ -140,6 +145,8 @@ const KNOWN_FIT = new Set([
   'target',
   'kind',
   'steps',
+  'noise-sigma',
+  'reference',
   'text-column',
   'topics',
   'method',
@@ -247,7 +254,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       'threads',
       'export',
     ],
-    glm: ['target', 'kind', 'steps'],
+    glm: ['target', 'kind', 'steps', 'noise-sigma', 'reference'],
     lda: ['text-column', 'topics', 'method', 'passes', 'heldout-fraction', 'language', 'heldout', 'export'],
     bnn: ['target', 'hidden', 'activation', 'epochs', 'batch', 'val', 'splits', 'test-fraction', 'export'],
   };
@@ -477,6 +484,9 @@ async function fit(s: Services, opts: Opts): Promise<void> {
               ...(opts.has('kind') ? { kind: opts.get('kind') as 'auto' } : {}),
               ...(features ? { features } : {}),
               ...(numberOpt(opts, 'steps') !== undefined ? { steps: numberOpt(opts, 'steps') } : {}),
+              ...(numberOpt(opts, 'noise-sigma', false) !== undefined
+                ? { noiseSigma: numberOpt(opts, 'noise-sigma', false) }
+                : {}),
               ...common,
             }
           : {
@@ -612,11 +622,35 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       metrics: final.metrics,
       ...(final.model === 'vae' ? { summary: vaeSummary(final.metrics, testDataset) } : {}),
       ...(final.model === 'glm' ? { posterior: glmPosterior(s, final.id) } : {}),
+      ...(final.model === 'glm' && opts.has('reference') && final.status === 'completed'
+        ? { reference: await glmReference(dispatch, s, final.id) }
+        : {}),
       ...(final.model === 'lda' ? ldaSummary(s, final.id) : {}),
       ...(final.model === 'bnn' ? { splits: s.repos.artifacts.payload(final.id, 'splits') } : {}),
     }) + '\n',
   );
   if (final.status !== 'completed') process.exitCode = 1;
+}
+
+/** The run's reference posterior (computed on its worker, or read from the store) and the run's error against it. */
+async function glmReference(dispatch: ReturnType<typeof createDispatcher>, s: Services, runId: number) {
+  const started = await unwrap<RunReference>(dispatch('reference:for-run', { runId, start: true }));
+  const done = started.status === 'completed' ? started : await s.references.wait(started.key);
+  if (done.status !== 'completed') return { status: done.status, error: done.error };
+  const r = await unwrap<RunReference>(dispatch('reference:for-run', { runId }));
+  const ref = r.reference!;
+  return {
+    status: r.status,
+    // Read from the store without sampling (an earlier run on the same data and model computed it).
+    cached: started.status === 'completed' && started.cached,
+    seconds: r.seconds,
+    method: ref.method,
+    coefficients: ref.coefficients,
+    logEvidence: ref.logEvidence,
+    mcmc: ref.mcmc,
+    warnings: ref.warnings,
+    comparison: r.comparison,
+  };
 }
 
 /**
@@ -670,6 +704,9 @@ function glmPosterior(s: Services, runId: number) {
         }
       : {}),
     ...(a.noiseSigma ? { noiseSigma: a.noiseSigma } : {}),
+    // Original units from back-transformed draws: mean, sd, 90 % / 95 % intervals, probability of direction.
+    coefficientTable: a.coefficients ?? null,
+    ...(a.dummies?.length ? { dummies: a.dummies } : {}),
   };
 }
 

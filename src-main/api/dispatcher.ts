@@ -15,6 +15,7 @@ import { registerVae } from './register-vae';
 import { registerBnn } from './register-bnn';
 import { registerComparisons } from './register-comparisons';
 import { registerModels } from './register-models';
+import { registerReference } from './register-reference';
 import type { Services } from './services';
 import { describeStorageError } from '../storage/storage-errors';
 
@@ -32,6 +33,7 @@ export function createHandlers(s: Services): Handlers {
     ...registerBnn(s),
     ...registerComparisons(s),
     ...registerModels(s),
+    ...registerReference(s),
   };
   // A full disk, a read-only data directory or a damaged database: say so, with the path and the fix.
   const wrapped: Record<string, (a: unknown) => Promise<unknown>> = {};

@@ -13,6 +13,7 @@ import { Confirmations } from './confirmations';
 import { findSamplesDir } from './samples';
 import { sweepDataDir } from '../storage/sweep';
 import { ModelService } from '../model-service/service';
+import { ReferenceService } from '../reference/service';
 
 export interface Services {
   mode: 'electron' | 'browser';
@@ -23,6 +24,8 @@ export interface Services {
   runner: JobRunner;
   /** Every use of a fitted model on rows (views, inference, predictions, scoring), on its worker thread. */
   models: ModelService;
+  /** Reference posteriors of GLMs (exact or NUTS), one worker thread per job, cached per dataset and spec. */
+  references: ReferenceService;
   files: FileRegistry;
   /** Tokens that confirm overwriting or deleting files outside the data directory (issued by a refusal). */
   confirmations: Confirmations;
@@ -105,6 +108,7 @@ export function createServices(o: CreateServicesOptions): Services {
   }, 3600_000);
   sweepTimer.unref();
   const models = new ModelService();
+  const references = new ReferenceService({ repos, events, datasetDir: datasetPath });
   const services: Services = {
     mode: o.mode,
     version: appVersion(),
@@ -113,6 +117,7 @@ export function createServices(o: CreateServicesOptions): Services {
     events,
     runner,
     models,
+    references,
     files,
     confirmations: new Confirmations(),
     samplesDir: o.samplesDir ?? findSamplesDir(),
@@ -124,6 +129,7 @@ export function createServices(o: CreateServicesOptions): Services {
       clearInterval(sweepTimer);
       await runner.shutdown();
       await models.close();
+      await references.close();
       db.close();
     },
   };

@@ -9,6 +9,7 @@ import type { BnnSplitsArtifact, BnnViewsArtifact } from './bnn';
 import type { LdaModelArtifact, TextReportArtifact, TopicsArtifact } from './lda';
 import type { ReconstructionArtifact } from './types';
 import type { VaeEvaluation } from './vae';
+import type { CoefficientTable, DummyCoding } from './reference';
 import type { GradVarianceArtifact } from './grad-variance';
 
 /** The 'posterior' artifact of a Bayesian linear or logistic regression run. */
@@ -29,6 +30,16 @@ export interface GlmPosteriorArtifact {
    * when the predictors were standardised; null otherwise. Absent in runs stored before it existed.
    */
   original?: { names: string[]; mean: number[]; sd: Array<number | null> } | null;
+  /**
+   * The coefficient table in original units (mean, sd, 90 % / 95 % intervals, probability of direction) from draws
+   * of the fitted family, each draw back-transformed; the dummy columns of categorical predictors name their
+   * reference level. Absent in runs stored before it existed.
+   */
+  coefficients?: CoefficientTable;
+  /** How each categorical predictor was dummy-coded (absent or empty when there were none). */
+  dummies?: DummyCoding[];
+  /** A linear model's known noise sd in the target's units (null: σ was learned). */
+  knownNoiseSigma?: number | null;
   /** The fitted variational family's parameters, as the engine saves them. */
   posterior: unknown;
 }

@@ -50,9 +50,18 @@ export const INVOKE_CHANNELS = [
   'models:delete',
   'models:check',
   'models:score',
+  'reference:for-run',
+  'reference:status',
+  'reference:cancel',
 ] as const;
 
-export const EVENT_CHANNELS = ['run:status', 'run:progress', 'run:metrics', 'import:progress'] as const;
+export const EVENT_CHANNELS = [
+  'run:status',
+  'run:progress',
+  'run:metrics',
+  'import:progress',
+  'reference:progress',
+] as const;
 
 /** The IPC channel names Electron uses to carry the contract. */
 export const IPC_INVOKE = 'elbo:invoke';

@@ -26,6 +26,7 @@ import type { BnnBand, BnnBundle, BnnPredictResult } from '../domain/bnn';
 import type { SavedComparison } from '../domain/comparison';
 import type { VaeInterpolation, VaeLatentMap, VaeManifold, VaePosterior, VaeRow } from '../domain/vae';
 import type { ImportedModel, ModelColumnCheck, ModelExportResult, ModelScoreResult } from '../domain/models';
+import type { ReferenceJobStatus, RunReference } from '../domain/reference';
 
 export const invokeSchemas = {
   'app:info': s.empty,
@@ -80,6 +81,11 @@ export const invokeSchemas = {
   'models:delete': s.modelIdArgs,
   'models:check': s.modelsUseArgs,
   'models:score': s.modelsUseArgs,
+  /** A GLM run's reference posterior (exact or NUTS) and its comparison; `start` queues it when missing. */
+  'reference:for-run': s.referenceForRunArgs,
+  /** A reference job's state (poll, or listen to `reference:progress`). */
+  'reference:status': s.referenceKeyArgs,
+  'reference:cancel': s.referenceKeyArgs,
 } as const;
 
 export interface InvokeResults {
@@ -133,6 +139,9 @@ export interface InvokeResults {
   'models:delete': { id: number; deleted: true };
   'models:check': ModelColumnCheck;
   'models:score': ModelScoreResult;
+  'reference:for-run': RunReference;
+  'reference:status': ReferenceJobStatus;
+  'reference:cancel': ReferenceJobStatus;
 }
 
 export type InvokeChannel = keyof typeof invokeSchemas;
@@ -147,6 +156,8 @@ export interface EventPayloads {
   'run:progress': RunProgress;
   'run:metrics': { runId: number; points: MetricPoint[] };
   'import:progress': ImportProgress;
+  /** A reference job's state (without the result; ask `reference:status` for it). */
+  'reference:progress': ReferenceJobStatus;
 }
 export type EventChannel = keyof EventPayloads;
 export const eventChannels: readonly EventChannel[] = EVENT_CHANNELS;

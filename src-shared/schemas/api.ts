@@ -243,3 +243,33 @@ export {
   filesPickFolderArgs,
   filesPickArgs,
 } from './models';
+
+/**
+ * NUTS settings of a reference posterior (the exact reference ignores them). Part of the cache key: the same
+ * dataset, spec and settings give the stored reference back.
+ */
+export const referenceSettingsSchema = z
+  .object({
+    chains: z.number().int().min(1).max(16).default(4),
+    warmup: z.number().int().min(0).max(20_000).default(1000),
+    draws: z.number().int().min(100).max(20_000).default(1000),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
+    metric: z.enum(['diag', 'dense']).default('diag'),
+    targetAccept: z.number().gt(0).lt(1).default(0.8),
+    maxTreeDepth: z.number().int().min(1).max(15).default(10),
+    /** auto: exact where conjugate (known noise), else NUTS; nuts: always sample. */
+    method: z.enum(['auto', 'nuts']).default('auto'),
+  })
+  .strict();
+export type ReferenceSettings = z.output<typeof referenceSettingsSchema>;
+
+/** The reference posterior of a GLM run's dataset and model (started when `start` and not stored or running). */
+export const referenceForRunArgs = z
+  .object({ runId: id, start: z.boolean().default(false), settings: referenceSettingsSchema.prefault({}) })
+  .strict();
+export const referenceKeyArgs = z.object({ key: z.string().regex(/^[0-9a-f]{64}$/) }).strict();

@@ -422,6 +422,13 @@ export const glmSpecFields = strictObject(
     priorScale: z.number().positive().optional(),
     /** Standardise predictors before fitting (coefficients are then per standard deviation of the predictor). */
     standardize: z.boolean().default(true),
+    /**
+     * Linear regression only: a known noise sd σ in the target's units (omit to learn σ). With known noise the model
+     * is conjugate and its reference posterior is exact.
+     */
+    noiseSigma: z.number().positive().optional(),
+    /** Categorical predictors: the level each is compared against (default its first level), by column name. */
+    referenceLevels: z.record(z.string(), z.string()).optional(),
     seed: z
       .number()
       .int()

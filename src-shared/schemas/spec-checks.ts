@@ -355,6 +355,23 @@ export function vaeImageShape(
 
 /** Every problem with a GLM spec. */
 export function glmSpecProblems(spec: GlmSpec): SpecProblem[] {
+  const problems = glmSettingProblems(spec);
+  return problems.concat(glmFamilyProblems(spec));
+}
+
+/** Settings of the likelihood a GLM kind does not use. */
+function glmSettingProblems(spec: GlmSpec): SpecProblem[] {
+  if (spec.kind === 'logistic' && spec.noiseSigma !== undefined)
+    return [
+      {
+        field: 'noiseSigma',
+        message: `Logistic regression has no noise sd; got noiseSigma ${spec.noiseSigma}. Remove noiseSigma, or set kind to linear.`,
+      },
+    ];
+  return [];
+}
+
+function glmFamilyProblems(spec: GlmSpec): SpecProblem[] {
   const fam = spec.family.kind;
   const t = spec.training;
   if (fam === 'svgd') {

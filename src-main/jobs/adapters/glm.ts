@@ -1,22 +1,41 @@
-/** Bayesian linear / logistic regression runs: columns checked against the schema, data standardised by the engine. */
+/**
+ * Bayesian linear / logistic regression runs: columns checked against the schema, data prepared once
+ * (`prepareGlmData`: dummy coding of categorical predictors, standardisation, known noise on the fitting scale) for
+ * the fit and for its reference posterior (reference/reference.worker.ts), so both see the same log joint.
+ */
 import { AppError } from '../../../src-shared/ipc/app-error';
 import type { ColumnSchema } from '../../../src-shared/domain/types';
 import type { GlmSpec } from '../../../src-shared/schemas/run-spec';
 import { gradVarianceMetrics, lowestGradientSnr } from '../../../src-shared/domain/grad-variance';
 import { DatasetFile } from '../../data-import';
 import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
-import { fitGlm, glmDataFromColumns, standardiseTarget, unstandardiseCoefficients } from '../../engine/models/glm';
+import {
+  fitGlm,
+  glmDataFromColumns,
+  standardiseTarget,
+  unstandardiseCoefficients,
+  type GlmData,
+  type GlmScaling,
+  type NoiseSpec,
+} from '../../engine/models/glm';
+import { coefficientTableFromDraws } from '../../../src-shared/stats/coefficients';
+import type { DummyCoding } from '../../../src-shared/domain/reference';
 import type { ModelAdapter } from './types';
 import { convergenceEvidence, convergenceMetrics } from './evidence';
 
-const HINT = 'Choose a numeric or two-valued target and numeric predictors.';
+const HINT = 'Choose a numeric or two-valued target and numeric, binary or categorical predictors.';
 const bad = (message: string): AppError => new AppError('BAD_REQUEST', message, HINT);
 
 /** Target, predictors and the likelihood a GLM run uses, checked against the dataset's schema. */
 export function glmColumns(
   ds: { schema: ColumnSchema[] },
   spec: GlmSpec,
-): { target: string; features: string[]; kind: 'linear' | 'logistic' } {
+): {
+  target: string;
+  features: string[];
+  kind: 'linear' | 'logistic';
+  categorical: Record<string, { levels: string[]; reference?: string }>;
+} {
   const byName = new Map(ds.schema.map((c) => [c.name, c]));
   const t = byName.get(spec.target);
   if (!t)
@@ -39,12 +58,29 @@ export function glmColumns(
     : ds.schema.filter((c) => c.name !== spec.target && c.role === 'feature' && usable(c.type)).map((c) => c.name);
   if (features.includes(spec.target)) throw bad(`The target "${spec.target}" cannot also be a predictor.`);
   if (features.length === 0) throw bad('No numeric predictor columns; mark some columns as features.');
+  const categorical: Record<string, { levels: string[]; reference?: string }> = {};
   for (const f of features) {
     const c = byName.get(f);
     if (!c) throw bad(`Predictor column "${f}" is not in this dataset.`);
-    if (!usable(c.type)) throw bad(`Predictor column "${f}" is ${c.type}; a GLM uses numeric and binary columns.`);
+    if (c.type === 'categorical') {
+      const levels = c.levels ?? [];
+      if (levels.length < 2)
+        throw bad(`Categorical predictor "${f}" has ${levels.length} level(s); it needs 2 or more.`);
+      const reference = spec.referenceLevels?.[f];
+      if (reference !== undefined && !levels.includes(reference))
+        throw bad(`Reference level "${reference}" is not a level of "${f}"; levels: ${levels.join(', ')}.`);
+      categorical[f] = { levels, ...(reference !== undefined ? { reference } : {}) };
+      continue;
+    }
+    if (!usable(c.type))
+      throw bad(`Predictor column "${f}" is ${c.type}; a GLM uses numeric, binary and categorical columns.`);
   }
-  return { target: spec.target, features, kind };
+  for (const f of Object.keys(spec.referenceLevels ?? {}))
+    if (!categorical[f])
+      throw bad(`referenceLevels names "${f}", which is not a categorical predictor of this run; remove it.`);
+  if (kind === 'logistic' && spec.noiseSigma !== undefined)
+    throw bad(`Logistic regression has no noise sd; got noiseSigma ${spec.noiseSigma}. Remove noiseSigma.`);
+  return { target: spec.target, features, kind, categorical };
 }
 
 export const glmAdapter: ModelAdapter<GlmSpec> = {
@@ -55,13 +91,7 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
   secondDatasetId: () => undefined,
 
   async run({ spec, datasetDir }, report) {
-    const ds = DatasetFile.open(datasetDir);
-    const { target, features, kind } = glmColumns(ds, spec);
-    const columns: Record<string, Float32Array> = {};
-    for (const name of [target, ...features]) columns[name] = ds.column(name);
-    const data = glmDataFromColumns(columns, target, { features, standardise: spec.standardize });
-    // A linear model on standardised predictors also standardises the target (engine/models/glm/standardise.ts).
-    const yScaling = kind === 'linear' && spec.standardize ? standardiseTarget(data.y) : { centre: 0, scale: 1 };
+    const { kind, data, scaling, dummies, noise } = prepareGlmData(DatasetFile.open(datasetDir), spec);
     const fit = fitGlm({
       model: kind,
       data,
@@ -72,6 +102,8 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       steps: spec.steps,
       seed: spec.seed,
       ...(spec.priorScale !== undefined ? { priorScale: spec.priorScale } : {}),
+      ...(noise ? { noise } : {}),
+      keepDraws: COEFFICIENT_DRAWS,
       progressEvery: Math.max(1, Math.floor(spec.steps / 400)),
       ...(spec.family.kind === 'svgd' ? {} : { gradientVariance: { repeats: GRAD_VARIANCE_REPEATS } }),
       onProgress: (p) => {
@@ -79,7 +111,7 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
         report.progress({ step: p.step, totalSteps: p.steps, epoch: 0, totalEpochs: 0, loss: -p.bound });
       },
     });
-    const scaling = { centre: Array.from(data.centre), scale: Array.from(data.scale), target: yScaling };
+    const draws = fit.draws!;
     report.artifact('posterior', {
       model: kind,
       names: fit.names,
@@ -87,12 +119,17 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       sd: fit.sd,
       noiseSigma: fit.noiseSigma ?? null,
       standardized: spec.standardize,
-      ...scaling,
+      centre: Array.from(scaling.centre),
+      scale: Array.from(scaling.scale),
+      target: scaling.target,
       // The coefficients on the data's own scale (per unit of each predictor and of the target).
       original:
         spec.standardize && fit.names[0] === '(intercept)'
           ? unstandardiseCoefficients(fit.names, fit.mean, fit.sd, scaling)
           : null,
+      coefficients: coefficientTableFromDraws(fit.names, draws.values, draws.n, fit.names.length, scaling, dummies),
+      dummies,
+      knownNoiseSigma: spec.noiseSigma ?? null,
       posterior: fit.posterior,
     });
     if (fit.gradVariance) report.artifact('gradVariance', fit.gradVariance);
@@ -116,3 +153,40 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
     });
   },
 };
+
+/** Draws of the fitted family behind a run's coefficient table (MCSE of a mean ≈ sd/63). */
+export const COEFFICIENT_DRAWS = 4000;
+
+export interface PreparedGlm {
+  kind: 'linear' | 'logistic';
+  /** The design without the intercept (fitGlm and the reference add it), standardised as the spec says. */
+  data: GlmData;
+  scaling: GlmScaling;
+  dummies: DummyCoding[];
+  /** Known noise on the fitting scale (σ / the target's scale), or undefined: learned. */
+  noise: NoiseSpec | undefined;
+}
+
+/** The data a GLM run fits, from the dataset and the spec: one preparation for the fit and its reference. */
+export function prepareGlmData(
+  ds: { schema: ColumnSchema[]; column(name: string): Float32Array },
+  spec: GlmSpec,
+): PreparedGlm {
+  const { target, features, kind, categorical } = glmColumns(ds, spec);
+  const columns: Record<string, Float32Array> = {};
+  for (const name of [target, ...features]) columns[name] = ds.column(name);
+  const data = glmDataFromColumns(columns, target, { features, standardise: spec.standardize, categorical });
+  // A linear model on standardised predictors also standardises the target (engine/models/glm/standardise.ts).
+  const yScaling = kind === 'linear' && spec.standardize ? standardiseTarget(data.y) : { centre: 0, scale: 1 };
+  const noise: NoiseSpec | undefined =
+    kind === 'linear' && spec.noiseSigma !== undefined
+      ? { kind: 'known', sigma: spec.noiseSigma / yScaling.scale }
+      : undefined;
+  return {
+    kind,
+    data,
+    scaling: { centre: data.centre, scale: data.scale, target: yScaling },
+    dummies: data.dummies,
+    noise,
+  };
+}

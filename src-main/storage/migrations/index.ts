@@ -222,4 +222,24 @@ CREATE INDEX runs_verdict ON runs(verdict);
     name: 'lda-eta-explicit',
     run: ldaEtaExplicit,
   },
+  {
+    version: 8,
+    name: 'reference-posteriors',
+    // The reference posterior of a GLM on one dataset (exact or NUTS; src-shared/domain/reference.ts), computed once
+    // per (dataset content, model spec, sampler settings): cache_key is the hash of those (reference/cache-key.ts).
+    // Deleting the dataset deletes its references.
+    sql: `
+CREATE TABLE reference_posteriors (
+  id          INTEGER PRIMARY KEY,
+  cache_key   TEXT NOT NULL UNIQUE,
+  dataset_id  INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  spec_json   TEXT NOT NULL,
+  method      TEXT NOT NULL CHECK (method IN ('exact', 'nuts')),
+  result_json TEXT NOT NULL,
+  seconds     REAL NOT NULL,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX reference_posteriors_dataset ON reference_posteriors(dataset_id);
+`,
+  },
 ];

@@ -5,6 +5,7 @@ import { DatasetsRepo } from './datasets';
 import { MetricsRepo } from './metrics';
 import { ModelsRepo } from './models';
 import { ProjectsRepo } from './projects';
+import { ReferencesRepo } from './references';
 import { RunsRepo } from './runs';
 
 export interface Repos {
@@ -16,6 +17,7 @@ export interface Repos {
   artifacts: ArtifactsRepo;
   comparisons: ComparisonsRepo;
   models: ModelsRepo;
+  references: ReferencesRepo;
 }
 
 export function makeRepos(db: Db): Repos {
@@ -28,7 +30,17 @@ export function makeRepos(db: Db): Repos {
     artifacts: new ArtifactsRepo(db),
     comparisons: new ComparisonsRepo(db),
     models: new ModelsRepo(db),
+    references: new ReferencesRepo(db),
   };
 }
 
-export { ArtifactsRepo, ComparisonsRepo, DatasetsRepo, MetricsRepo, ModelsRepo, ProjectsRepo, RunsRepo };
+export {
+  ArtifactsRepo,
+  ComparisonsRepo,
+  DatasetsRepo,
+  MetricsRepo,
+  ModelsRepo,
+  ProjectsRepo,
+  ReferencesRepo,
+  RunsRepo,
+};

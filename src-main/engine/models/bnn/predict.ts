@@ -9,7 +9,9 @@
  * score (1/n) Σ_i Σ_c (p̄_ic − 1[y_i = c])², expected calibration error over 15 equal-width confidence bins
  * (Guo et al. 2017), and coverage of the smallest class sets holding ≥ the nominal probability.
  */
-import { normalQuantile } from '../vae/views';
+import { normalCdf, normalQuantile } from '../../../../src-shared/stats/normal';
+
+export { normalCdf };
 import type { Key } from '../../rng';
 import { key } from '../../rng';
 import type { BnnTransform } from './data';
@@ -69,29 +71,6 @@ export function predictDraws(
     }
   });
   return { task: 'regression', n, S, mu, sigma };
-}
-
-/** Standard normal CDF (erfc via Numerical Recipes' Chebyshev fit, |error| < 1.2e-7). */
-export function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const r =
-    t *
-    Math.exp(
-      -x * x -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return z >= 0 ? 1 - 0.5 * r : 0.5 * r;
 }
 
 /**

@@ -73,6 +73,8 @@ export interface FitGlmOptions {
    * optimum; the average sits much closer to it, which shows in PSIS k̂. Not used for SVGD.
    */
   averageFraction?: number;
+  /** Keep this many draws of q (fitting scale, [n, D]) in the result, for coefficient tables (default 0). */
+  keepDraws?: number;
   /**
    * Measure the gradient's variance and SNR per parameter group with `repeats` draws at checkpoints (at most ~10 %
    * of the steps' work; diagnostics/grad-variance.ts). Not for SVGD, which has no stochastic gradient estimator.
@@ -121,6 +123,8 @@ export interface GlmFit {
   backend: string;
   seconds: number;
   posterior: SavedPosterior;
+  /** `keepDraws` draws of q on the fitting scale, row-major [n, D] (absent when keepDraws is 0). */
+  draws?: { n: number; values: Float64Array };
   /** Gradient variance per group at checkpoints (with `gradientVariance` and an SVI family), else null. */
   gradVariance: GradVarianceArtifact | null;
 }
@@ -333,6 +337,13 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
       gradVariance,
     };
     if (moments.noiseSigma) out.noiseSigma = moments.noiseSigma;
+    const keep = opts.keepDraws ?? 0;
+    if (!(Number.isInteger(keep) && keep >= 0)) throw new RangeError(`Expected keepDraws ≥ 0, got ${keep}`);
+    if (keep > 0) {
+      const z = tf.tidy(() => family.sample(fold(evalKey, 5), params, keep).z);
+      out.draws = { n: keep, values: Float64Array.from(z.dataSync()) };
+      z.dispose();
+    }
     return out;
   } finally {
     dispose();

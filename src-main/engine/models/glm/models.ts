@@ -8,7 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GlobalModel } from '../common/model.js';
-import { cholesky, mvnLogPdf, spdInverse } from '../common/linalg.js';
+import { logDetSpd, spdInverse } from '../common/linalg.js';
+import type { DummyCoding } from '../../../../src-shared/domain/reference.js';
+
+export type { DummyCoding };
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -21,6 +24,9 @@ export interface GlmData {
   /** Column names (defaults x1 … xP). */
   names?: string[];
 }
+
+/** The prior sd τ of every coefficient when the spec gives none. */
+export const DEFAULT_PRIOR_SCALE = { linear: 10, logistic: 5 } as const;
 
 export type NoiseSpec = { kind: 'known'; sigma: number } | { kind: 'learned' };
 
@@ -74,7 +80,7 @@ export function linearRegressionModel(
   opts: { priorScale?: number; noise?: NoiseSpec } = {},
 ): GlobalModel & { noise: NoiseSpec } {
   checkGlmData(data);
-  const tau = opts.priorScale ?? 10;
+  const tau = opts.priorScale ?? DEFAULT_PRIOR_SCALE.linear;
   checkPriorScale(tau);
   const noise = opts.noise ?? { kind: 'learned' };
   if (noise.kind === 'known' && !(noise.sigma > 0))
@@ -123,7 +129,7 @@ export function logisticRegressionModel(data: GlmData, opts: { priorScale?: numb
         `Logistic regression needs a 0/1 target; row ${i} is ${data.y[i]}. Recode the classes as 0 and 1.`,
       );
   }
-  const tau = opts.priorScale ?? 5;
+  const tau = opts.priorScale ?? DEFAULT_PRIOR_SCALE.logistic;
   checkPriorScale(tau);
   const P = data.cols;
   const N = data.rows;
@@ -152,63 +158,107 @@ export function logisticRegressionModel(data: GlmData, opts: { priorScale?: numb
 
 /**
  * Exact posterior of conjugate linear regression with known σ:
- *   Λ = XᵀX/σ² + I/τ²,  Σ = Λ⁻¹,  μ = Σ Xᵀy/σ²,  log p(y) = log N(y; 0, σ² I + τ² X Xᵀ).
+ *   Λ = XᵀX/σ² + I/τ²,  Σ = Λ⁻¹,  μ = Σ Xᵀy/σ²,  log p(y) = log N(y; 0, σ² I + τ² X Xᵀ),
+ * the evidence in O(NP² + P³) by the matrix determinant lemma and Woodbury's identity:
+ *   log|σ² I + τ² X Xᵀ| = N log σ² + P log τ² + log|Λ|,   yᵀ(σ² I + τ² X Xᵀ)⁻¹ y = yᵀy/σ² − μᵀ Xᵀy/σ².
  */
 export function exactLinearPosterior(
   data: GlmData,
   sigma: number,
   tau: number,
 ): { mean: Float64Array; cov: Float64Array; logEvidence: number } {
+  if (!(sigma > 0)) throw new RangeError(`Expected a known noise σ > 0, got ${sigma}`);
+  checkPriorScale(tau);
   const { X, rows: N, cols: P, y } = data;
+  const s2 = sigma * sigma;
   const prec = new Float64Array(P * P);
   const xty = new Float64Array(P);
-  for (let n = 0; n < N; n++)
+  let yty = 0;
+  for (let n = 0; n < N; n++) {
+    yty += y[n]! * y[n]!;
     for (let i = 0; i < P; i++) {
-      xty[i]! += (X[n * P + i]! * y[n]!) / (sigma * sigma);
-      for (let j = 0; j < P; j++) prec[i * P + j]! += (X[n * P + i]! * X[n * P + j]!) / (sigma * sigma);
+      xty[i]! += (X[n * P + i]! * y[n]!) / s2;
+      for (let j = 0; j < P; j++) prec[i * P + j]! += (X[n * P + i]! * X[n * P + j]!) / s2;
     }
+  }
   for (let i = 0; i < P; i++) prec[i * P + i]! += 1 / (tau * tau);
   const cov = spdInverse(prec, P);
   const mean = new Float64Array(P);
   for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) mean[i]! += cov[i * P + j]! * xty[j]!;
-  let logEvidence = NaN;
-  if (N <= 400) {
-    const K = new Float64Array(N * N);
-    for (let a = 0; a < N; a++)
-      for (let b = 0; b < N; b++) {
-        let s = a === b ? sigma * sigma : 0;
-        for (let i = 0; i < P; i++) s += tau * tau * X[a * P + i]! * X[b * P + i]!;
-        K[a * N + b] = s;
-      }
-    cholesky(K, N);
-    logEvidence = mvnLogPdf(Float64Array.from(y), new Float64Array(N), K, N);
-  }
+  let quad = yty / s2;
+  for (let i = 0; i < P; i++) quad -= mean[i]! * xty[i]!;
+  const logDetK = N * Math.log(s2) + 2 * P * Math.log(tau) + logDetSpd(prec, P);
+  const logEvidence = -0.5 * (N * LOG_2PI + logDetK + quad);
   return { mean, cov, logEvidence };
 }
 
 /**
- * GlmData from named numeric columns (as the CSV importer produces them): the target column and the predictor
- * columns (default: every other column), with optional standardisation of predictors to mean 0, sd 1 (the
- * means and sds are returned so coefficients can be mapped back).
+ * GlmData from named columns (as the CSV importer stores them): the target column and the predictor columns
+ * (default: every other column), with optional standardisation of numeric predictors to mean 0, sd 1 (the means and
+ * sds are returned so coefficients can be mapped back).
+ * A predictor named in `categorical` holds level codes 0 … K−1 and becomes K − 1 dummy columns `name[level]`
+ * (treatment coding against its `reference` level, default the first level); dummies are never standardised, so
+ * their coefficients are differences from the reference level (centre 0, scale 1).
  */
 export function glmDataFromColumns(
   columns: Record<string, ArrayLike<number>>,
   target: string,
-  opts: { features?: string[]; standardise?: boolean } = {},
-): GlmData & { centre: Float64Array; scale: Float64Array } {
+  opts: {
+    features?: string[];
+    standardise?: boolean;
+    categorical?: Record<string, { levels: string[]; reference?: string }>;
+  } = {},
+): GlmData & { centre: Float64Array; scale: Float64Array; dummies: DummyCoding[] } {
   const y = columns[target];
   if (!y) throw new RangeError(`No column named "${target}"; available: ${Object.keys(columns).join(', ')}.`);
   const features = opts.features ?? Object.keys(columns).filter((c) => c !== target);
   if (features.length === 0) throw new RangeError(`No predictor columns besides "${target}"; add a feature column.`);
   const N = y.length;
-  const P = features.length;
+  for (const f of Object.keys(opts.categorical ?? {}))
+    if (!features.includes(f)) throw new RangeError(`Categorical column "${f}" is not among the predictors.`);
+  // One design column per numeric predictor, K − 1 per categorical one.
+  const dummies: DummyCoding[] = [];
+  const design: Array<{ name: string; source: string; level?: number }> = [];
+  for (const f of features) {
+    const cat = opts.categorical?.[f];
+    if (!cat) {
+      design.push({ name: f, source: f });
+      continue;
+    }
+    if (cat.levels.length < 2)
+      throw new RangeError(`Categorical column "${f}" has ${cat.levels.length} level(s); a predictor needs 2 or more.`);
+    const reference = cat.reference ?? cat.levels[0]!;
+    const ref = cat.levels.indexOf(reference);
+    if (ref < 0)
+      throw new RangeError(
+        `Reference level "${reference}" is not a level of "${f}"; levels: ${cat.levels.join(', ')}.`,
+      );
+    const names: string[] = [];
+    cat.levels.forEach((lv, k) => {
+      if (k === ref) return;
+      names.push(`${f}[${lv}]`);
+      design.push({ name: `${f}[${lv}]`, source: f, level: k });
+    });
+    dummies.push({ column: f, levels: [...cat.levels], reference, names });
+  }
+  const P = design.length;
   const X = new Float32Array(N * P);
   const centre = new Float64Array(P);
   const scale = new Float64Array(P).fill(1);
-  features.forEach((f, j) => {
-    const col = columns[f];
-    if (!col) throw new RangeError(`No column named "${f}"; available: ${Object.keys(columns).join(', ')}.`);
-    if (col.length !== N) throw new RangeError(`Column "${f}" has ${col.length} rows, "${target}" has ${N}.`);
+  design.forEach((d, j) => {
+    const col = columns[d.source];
+    if (!col) throw new RangeError(`No column named "${d.source}"; available: ${Object.keys(columns).join(', ')}.`);
+    if (col.length !== N) throw new RangeError(`Column "${d.source}" has ${col.length} rows, "${target}" has ${N}.`);
+    if (d.level !== undefined) {
+      const K = opts.categorical![d.source]!.levels.length;
+      for (let n = 0; n < N; n++) {
+        const code = col[n]!;
+        if (!(Number.isInteger(code) && code >= 0 && code < K))
+          throw new RangeError(`Column "${d.source}" row ${n} has level code ${code}; expected 0 … ${K - 1}.`);
+        X[n * P + j] = code === d.level ? 1 : 0;
+      }
+      return;
+    }
     if (opts.standardise) {
       let m = 0;
       for (let n = 0; n < N; n++) m += col[n]! / N;
@@ -219,5 +269,14 @@ export function glmDataFromColumns(
     }
     for (let n = 0; n < N; n++) X[n * P + j] = (col[n]! - centre[j]!) / scale[j]!;
   });
-  return { X, rows: N, cols: P, y: Float32Array.from(y), names: features, centre, scale };
+  return {
+    X,
+    rows: N,
+    cols: P,
+    y: Float32Array.from(y),
+    names: design.map((d) => d.name),
+    centre,
+    scale,
+    dummies,
+  };
 }

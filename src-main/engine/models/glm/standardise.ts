@@ -4,8 +4,12 @@
  * posterior are on the scale of the data. Mapping back, with β on the standardised scale:
  *   y = m + t·(β₀ + Σ_j β_j (x_j − c_j)/s_j)  ⇒  b_j = t·β_j / s_j,  b₀ = m + t·(β₀ − Σ_j β_j c_j / s_j),  σ_y = t·σ.
  * The slopes' posterior sds scale the same way (t / s_j); the intercept's sd needs the posterior covariance of β, which
- * a family may not keep, so it is not given.
+ * a family may not keep, so it is not given here (src-shared/stats/coefficients.ts maps draws or a Gaussian instead;
+ * the affine map itself lives there).
  */
+import { originalCoefficients, type GlmScaling } from '../../../../src-shared/stats/coefficients.js';
+
+export type { GlmScaling };
 
 /** Centres and scales y in place (sample sd; a constant target keeps scale 1). Returns the centre and scale. */
 export function standardiseTarget(y: Float32Array | Float64Array): { centre: number; scale: number } {
@@ -17,14 +21,6 @@ export function standardiseTarget(y: Float32Array | Float64Array): { centre: num
   const scale = v > 0 ? Math.sqrt(v) : 1;
   for (let i = 0; i < n; i++) y[i] = (y[i]! - m) / scale;
   return { centre: m, scale };
-}
-
-export interface GlmScaling {
-  /** Per predictor (in `names` order after the intercept): centre and scale used in fitting. */
-  centre: ArrayLike<number>;
-  scale: ArrayLike<number>;
-  /** The target's centre and scale (0 and 1 when the target was not standardised, e.g. logistic regression). */
-  target: { centre: number; scale: number };
 }
 
 /**
@@ -47,16 +43,9 @@ export function unstandardiseCoefficients(
     );
   }
   const t = s.target.scale;
-  const outMean = new Array<number>(P + 1);
+  const outMean = Array.from(originalCoefficients(mean, s));
   const outSd = new Array<number | null>(P + 1);
-  let shift = 0;
-  for (let j = 0; j < P; j++) {
-    const sj = s.scale[j]!;
-    outMean[j + 1] = (t * mean[j + 1]!) / sj;
-    outSd[j + 1] = (t * sd[j + 1]!) / sj;
-    shift += (mean[j + 1]! * s.centre[j]!) / sj;
-  }
-  outMean[0] = s.target.centre + t * (mean[0]! - shift);
+  for (let j = 0; j < P; j++) outSd[j + 1] = (t * sd[j + 1]!) / s.scale[j]!;
   outSd[0] = null;
   return { names: names.slice(0, P + 1), mean: outMean, sd: outSd };
 }
