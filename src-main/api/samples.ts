@@ -16,6 +16,18 @@ export const SAMPLES: SampleInfo[] = [
     license: 'UCI Optical Recognition of Handwritten Digits (Alpaydin & Kaynak 1998), CC BY 4.0',
   },
   {
+    id: 'collapse-lab',
+    name: 'Posterior-collapse lab',
+    fileName: 'digits.csv',
+    description:
+      'The digits fitted four ways: a decoder strong enough to ignore z (it collapses), then KL annealing, free bits and a limited receptive field, side by side.',
+    rows: 1797,
+    columns: 65,
+    suggestedModel: 'vae',
+    license: 'UCI Optical Recognition of Handwritten Digits (Alpaydin & Kaynak 1998), CC BY 4.0',
+    lab: 'collapse',
+  },
+  {
     id: 'fortunes',
     name: 'Fortunes (short texts)',
     fileName: 'fortunes.csv',

@@ -106,4 +106,10 @@ describe('parseHash', () => {
     expect(parseHash('#/models/x').name).toBe('notfound');
     expect(parseHash('#/models/4/extra').name).toBe('notfound');
   });
+
+  it('parses the collapse lab with its runs in order, and builds it back', () => {
+    expect(parseHash('#/lab?runs=4,2,9,2,x')).toEqual({ name: 'lab', runIds: [4, 2, 9] });
+    expect(parseHash(href.lab([1, 2, 3, 4]))).toEqual({ name: 'lab', runIds: [1, 2, 3, 4] });
+    expect(parseHash('#/lab/3').name).toBe('notfound');
+  });
 });

@@ -12,6 +12,8 @@ export type Route =
   /** `#/compare?runs=1,2`, a saved comparison `#/compare?saved=3` (its runs), or both (the saved one, runs changed). */
   | { name: 'compare'; runIds: number[]; savedId: number | null }
   | { name: 'interpolate'; runIds: number[]; rowA: number; rowB: number }
+  /** The posterior-collapse lab's runs side by side (`#/lab?runs=1,2,3,4`, in the lab's arm order). */
+  | { name: 'lab'; runIds: number[] }
   | { name: 'uncertainty'; runId: number; compareWith: number | null }
   | { name: 'history'; query: HistoryQuery }
   /** Imported model bundles (`#/models`) and one of them, to use on a new CSV (`#/models/4`). */
@@ -88,6 +90,13 @@ export function parseHash(hash: string): Route {
       savedId: toId(params.get('saved') ?? undefined),
     };
   }
+  if (parts[0] === 'lab' && parts.length === 1) {
+    const runIds = (params.get('runs') ?? '')
+      .split(',')
+      .map((x) => toId(x.trim()))
+      .filter((x): x is number => x !== null);
+    return { name: 'lab', runIds: [...new Set(runIds)].slice(0, 8) };
+  }
   if (parts[0] === 'interpolate' && parts.length === 1) {
     const runIds = (params.get('runs') ?? '')
       .split(',')
@@ -115,6 +124,7 @@ export const href = {
     return `#/projects/${projectId}/train${qs ? `?${qs}` : ''}`;
   },
   run: (runId: number): string => `#/runs/${runId}`,
+  lab: (runIds: number[]): string => `#/lab?runs=${runIds.join(',')}`,
   topics: (runId: number, tab: TopicsTab = 'topics'): string =>
     `#/runs/${runId}/topics${tab === 'topics' ? '' : `?tab=${tab}`}`,
   compare: (runIds: number[], savedId?: number | null): string =>

@@ -24,6 +24,7 @@ describe('artifact messages', () => {
         'bnn-views',
         'bnn-splits',
         'grad-variance',
+        'kl-trace',
       ]),
     );
   });

@@ -51,6 +51,19 @@ export interface VaeSnapshotArtifact {
   valRows: number[];
 }
 
+/**
+ * The 'klTrace' artifact of a VAE run: mean KL(q(z_j|x) ‖ p(z_j)) per latent dimension j after every epoch, in nats,
+ * over the same `rows` each time (validation rows, else training rows; engine/models/vae/train.ts klPerDimRows). Absent
+ * for families without a per-dimension closed form (flows).
+ */
+export interface KlTraceArtifact {
+  rows: number;
+  from: 'validation' | 'training';
+  epochs: number[];
+  /** [epoch][dimension] nats; a ladder's dimensions bottom layer first. */
+  klPerDim: number[][];
+}
+
 /** Artifact name → payload. */
 export interface ArtifactPayloads {
   posterior: GlmPosteriorArtifact;
@@ -67,6 +80,8 @@ export interface ArtifactPayloads {
   'bnn-bundle': { dir: string };
   /** Gradient variance and SNR per parameter group at checkpoints (VAE, GLM, BNN; domain/grad-variance.ts). */
   gradVariance: GradVarianceArtifact;
+  /** KL per latent dimension after every epoch (VAE). */
+  klTrace: KlTraceArtifact;
 }
 
 export type ArtifactName = keyof ArtifactPayloads;
@@ -85,6 +100,7 @@ export const ARTIFACT_KINDS = {
   splits: 'bnn-splits',
   'bnn-bundle': 'file',
   gradVariance: 'grad-variance',
+  klTrace: 'kl-trace',
 } as const satisfies Record<ArtifactName, string>;
 
 export type ArtifactKind<N extends ArtifactName = ArtifactName> = (typeof ARTIFACT_KINDS)[N];

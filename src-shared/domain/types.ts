@@ -177,6 +177,8 @@ export interface SampleInfo {
   columns: number;
   suggestedModel: 'vae' | 'lda' | 'bnn';
   license: string;
+  /** A lab: one click imports the file and starts the lab's runs (src-shared/domain/collapse-lab.ts). */
+  lab?: 'collapse';
 }
 
 export interface InferredColumn {

@@ -289,6 +289,40 @@ export const vaeSpecFields = strictObject(
     ).optional(),
     /** Filters of the conv VAE's convolutions, one per stride-2 layer (each halves the height and width). */
     convChannels: z.array(z.number().int().min(1).max(256)).min(1).max(3).default([32, 64]),
+    /**
+     * The likelihood's dependence on the data: factorised, p(x|z) = Π_j p(x_j | z), or autoregressive over the feature
+     * order, p(x|z) = Π_j p(x_j | z, x_{j−w..j−1}) — the decoder's output for feature j plus a masked linear term in
+     * the `window` features before it (omitted: every earlier feature, a fully-visible sigmoid belief net beside z).
+     * A full autoregressive decoder can model the data without z (posterior collapse, Bowman et al. 2016); a narrow
+     * window limits its receptive field so z must carry what lies further apart (Chen et al. 2017; Gulrajani et al. 2017).
+     */
+    decoder: z
+      .discriminatedUnion(
+        'kind',
+        [
+          strictObject({ kind: z.literal('factorised') }, { in: 'decoder', prefix: 'decoder.', noun: 'a decoder' }),
+          strictObject(
+            {
+              kind: z.literal('autoregressive'),
+              window: z
+                .number({
+                  error: (iss) =>
+                    `Expected decoder.window to be a whole number of earlier features 1–4096, got ${JSON.stringify(iss.input)}; omit it to condition on every earlier feature.`,
+                })
+                .int()
+                .min(1)
+                .max(4096)
+                .optional(),
+            },
+            { in: 'decoder', prefix: 'decoder.', noun: 'an autoregressive decoder' },
+          ),
+        ],
+        {
+          error: (iss) =>
+            `Expected decoder.kind to be "factorised" or "autoregressive", got ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind)}.`,
+        },
+      )
+      .default({ kind: 'factorised' }),
     activation: z.enum(['relu', 'tanh', 'elu']).default('relu'),
     /** auto: Bernoulli when every feature lies in [0, 1] after scaling, mixed when a feature is categorical, else Gaussian; mixed: Gaussian numeric columns + categorical one-hot groups. */
     likelihood: z.enum(['auto', 'bernoulli', 'gaussian', 'mixed']).default('auto'),

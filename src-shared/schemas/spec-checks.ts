@@ -222,6 +222,13 @@ export function vaeSpecProblems(spec: VaeSpec): SpecProblem[] {
     });
   }
   out.push(...ladderProblems(spec), ...convProblems(spec));
+  if (spec.decoder.kind === 'autoregressive' && spec.likelihood === 'mixed') {
+    out.push({
+      field: 'decoder',
+      message:
+        "An autoregressive decoder conditions each feature on the ones before it; the mixed likelihood's one-hot groups would see their own members. Set decoder.kind to factorised, or the likelihood to auto, bernoulli or gaussian.",
+    });
+  }
   const ev = spec.evaluation;
   if (!ev.amortisationGap && (ev.gapRows !== 64 || ev.gapSteps !== 100)) {
     out.push({

@@ -191,9 +191,17 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
         report.metric(step, epoch, 'elbo', -loss);
         report.progress({ step, totalSteps, epoch, totalEpochs: spec.epochs, loss });
       },
-      onEpoch: ({ epoch, trainElbo, valElbo }) => {
+      onEpoch: ({ epoch, trainElbo, valElbo, klPerDim }) => {
         report.metric(lastStep, epoch, 'train_elbo', trainElbo);
         if (valElbo !== null) report.metric(lastStep, epoch, 'val_elbo', valElbo);
+        // The total of the per-dimension KL trace, live; the per-dimension values go in the klTrace artifact.
+        if (klPerDim)
+          report.metric(
+            lastStep,
+            epoch,
+            'kl_trace',
+            klPerDim.reduce((a, b) => a + b, 0),
+          );
         report.flush();
       },
       shouldStop: isCancelled,
@@ -202,6 +210,13 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
     report.flush();
     if (result.reconstructions) report.artifact('reconstructions', result.reconstructions);
     if (result.gradVariance) report.artifact('gradVariance', result.gradVariance);
+    const traced = result.history.filter((h) => h.klPerDim !== null);
+    if (traced.length > 0)
+      report.artifact('klTrace', {
+        ...result.klTraceRows,
+        epochs: traced.map((h) => h.epoch),
+        klPerDim: traced.map((h) => h.klPerDim!),
+      });
     const summary: Record<string, number> = {
       train_elbo: result.trainElbo,
       epochs: result.epochs,

@@ -73,6 +73,7 @@ describe('VAE form ↔ spec', () => {
     patience: 5,
     threads: 3,
     testDatasetId: 9,
+    decoder: { kind: 'autoregressive', window: 3 },
     evaluation: { k: 50, rows: 100, amortisationGap: true, gapRows: 8, gapSteps: 20 },
   });
 
@@ -143,6 +144,8 @@ describe('VAE form ↔ spec', () => {
       'optimiser.schedule.tau0 = 2',
       'optimiser.schedule.kappa = 0.7',
       'testDatasetId = 9',
+      'decoder.kind = autoregressive',
+      'decoder.window = 3',
     ]);
   });
 });

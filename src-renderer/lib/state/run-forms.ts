@@ -91,6 +91,8 @@ export interface VaeKeep {
   /** A conv VAE's declared image shape and filters (from the CLI); the form infers the shape from the columns. */
   imageShape?: VaeSpec['imageShape'];
   convChannels?: number[];
+  /** An autoregressive decoder (the posterior-collapse lab's runs); the form has no field for it. */
+  decoder?: VaeSpec['decoder'];
 }
 
 export interface VaeFormPreset {
@@ -181,6 +183,7 @@ export function vaeFormFromSpec(spec: VaeSpec): VaeFormState {
       optimiser,
       family: f,
       ...(spec.testDatasetId !== undefined ? { testDatasetId: spec.testDatasetId } : {}),
+      ...(spec.decoder.kind !== 'factorised' ? { decoder: { ...spec.decoder } } : {}),
       ...(spec.architecture === 'conv'
         ? { convChannels: [...spec.convChannels], ...(spec.imageShape ? { imageShape: { ...spec.imageShape } } : {}) }
         : {}),
@@ -220,6 +223,7 @@ export function vaeSpecInput(s: VaeFormState): Record<string, unknown> {
     features: [...s.features],
     seed: num(s.seed),
     ...(s.keep.testDatasetId !== undefined ? { testDatasetId: s.keep.testDatasetId } : {}),
+    ...(s.keep.decoder ? { decoder: s.keep.decoder } : {}),
   };
 }
 
@@ -589,6 +593,7 @@ export function keptSettings(model: 'vae' | 'lda' | 'bnn', keep: VaeKeep | LdaFo
     const flat = flatten({
       optimiser: k.optimiser,
       ...(k.testDatasetId !== undefined ? { testDatasetId: k.testDatasetId } : {}),
+      ...(k.decoder ? { decoder: k.decoder } : {}),
     });
     const fam = k.family?.kind === 'svgd' ? flatten({ family: k.family }) : {};
     return differing(

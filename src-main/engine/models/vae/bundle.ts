@@ -261,6 +261,8 @@ export function vaeBundleUnsupported(snapshot: VaeSnapshot): string | null {
   const c = snapshot.config;
   if (c.layers && c.layers.length > 1)
     return `it is a ladder VAE (latent layers [${c.layers.join(', ')}]); the bundle's TF.js / ONNX networks are dense layers with one latent layer, which cannot express top-down inference.`;
+  if (c.autoregressive)
+    return `its decoder is autoregressive over the features; the bundle's decoder maps z alone to the data's mean and cannot express the chain over earlier features.`;
   if (c.conv)
     return `it is a convolutional VAE (${c.conv.image.height} × ${c.conv.image.width} × ${c.conv.image.channels} images); the bundle's TF.js / ONNX networks are dense layers only.`;
   return null;

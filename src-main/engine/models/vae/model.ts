@@ -37,6 +37,7 @@ import {
 } from './network';
 import { GaussianPosterior, GumbelPosterior, stdNormalLogDensity, type VaePosterior } from './posterior';
 import type { ImageShape } from './conv';
+import { arLogits, arMean } from './autoregressive';
 import { carryDown, ladderEncode, ladderKlPerDim, ladderSample, type LadderDraws, type LadderNet } from './ladder';
 import type { PreparedColumn, VaeLikelihood, VaeTransform } from './prepare';
 
@@ -58,6 +59,8 @@ export interface VaeConfig {
   layers?: number[];
   /** Convolutional encoder / decoder (conv.ts) for rows of this image shape; absent for an MLP. */
   conv?: { image: ImageShape; channels: number[] };
+  /** Autoregressive decoder over the feature order (autoregressive.ts), seeing `window` earlier features; absent: factorised. */
+  autoregressive?: { window: number | null };
 }
 
 export const VAE_SNAPSHOT_FORMAT = 'elbo-studio.vae.v1';
@@ -103,7 +106,12 @@ export class VaeModel {
       learnedNoise: needsNoise && c.gaussianVariance === 'learned',
       conv: c.conv ?? null,
       ladder: c.layers && c.layers.length > 1 ? c.layers : null,
+      autoregressive: c.autoregressive ?? null,
     });
+    if (this.net.ar && c.likelihood === 'mixed')
+      throw new Error(
+        'An autoregressive decoder conditions each feature on the ones before it; one-hot groups of the mixed likelihood would see their own members. Use a factorised decoder with mixed data.',
+      );
     if (this.net.ladder && (c.latentType !== 'gaussian' || c.family.kind !== 'meanfield'))
       throw new Error(
         `The ladder VAE merges diagonal Gaussians layer by layer; got ${c.latentType} latents with family "${c.family.kind}". Use Gaussian latents with family meanfield.`,
@@ -164,8 +172,10 @@ export class VaeModel {
   }
 
   /** log p(x | out) for x [B, d] and decoder output [S, B, d] (or [B, d]) → [S, B] (or [B]). Call in tidy. */
-  logLik(x: tf.Tensor2D, out: tf.Tensor): tf.Tensor {
+  logLik(x: tf.Tensor2D, zOut: tf.Tensor): tf.Tensor {
     const lik = this.config.likelihood;
+    // An autoregressive decoder adds the masked term in the earlier features of x (the same for every draw of z).
+    const out = this.net.ar ? tf.add(zOut, arLogits(this.net.ar, x)) : zOut;
     if (lik === 'bernoulli') return bernoulliLogLikFast(x, out);
     const lv = this.logvar();
     if (lik === 'gaussian') {
@@ -179,8 +189,17 @@ export class VaeModel {
     return tf.reshape(mixedLogLik(xs, flat, lv, this.gaussianMask!, this.groups), [S, B]);
   }
 
-  /** Mean of p(x | out): σ(logits), the Gaussian means, or means and group softmaxes (mixed). Call in tidy. */
+  /**
+   * Mean of p(x | out): σ(logits), the Gaussian means, or means and group softmaxes (mixed); with an autoregressive
+   * decoder the plug-in chain from the z-part `out` (autoregressive.ts arMean). Call in tidy.
+   */
   mean(out: tf.Tensor2D): tf.Tensor2D {
+    const ar = this.net.ar;
+    if (ar) return arMean(ar, out, (o) => this.factorisedMean(o));
+    return this.factorisedMean(out);
+  }
+
+  private factorisedMean(out: tf.Tensor2D): tf.Tensor2D {
     switch (this.config.likelihood) {
       case 'bernoulli':
         return tf.sigmoid(out);

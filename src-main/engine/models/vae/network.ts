@@ -32,6 +32,7 @@ import {
   type ImageShape,
 } from './conv';
 import type { LadderNet } from './ladder';
+import { createArTerm, type ArTerm } from './autoregressive';
 
 export type Activation = 'relu' | 'tanh' | 'elu';
 export type LayerActivation = Activation | 'linear';
@@ -59,6 +60,8 @@ export interface VaeNetwork {
   conv: ConvStack | null;
   /** The ladder VAE's bottom-up and top-down layers (ladder.ts); null with one latent layer. */
   ladder: LadderNet | null;
+  /** The autoregressive term over the feature order (autoregressive.ts); null for a factorised decoder. */
+  ar: ArTerm | null;
 }
 
 /** Lower bound on the Gaussian likelihood's per-feature log-variance (σ ≥ 0.01 in standardised units). */
@@ -110,6 +113,8 @@ export interface NetworkShape {
   conv?: { image: ImageShape; channels: number[] } | null;
   /** Ladder latent sizes [D₁ … D_L] (L ≥ 2; D₁ = latent). */
   ladder?: number[] | null;
+  /** Autoregressive decoder seeing `window` earlier features (null: all); absent or null for a factorised one. */
+  autoregressive?: { window: number | null } | null;
 }
 
 /** A fresh network. Layer ℓ draws from fold(k, ℓ) in the order encoder, mu, rest, decoder, out. */
@@ -157,7 +162,20 @@ export function createNetwork(k: Key, s: NetworkShape): VaeNetwork {
     }
     ladder = lad;
   }
-  return { prefix, activation: s.activation, encoder, mu, rest: restLayer, decoder, out, noiseLogvar, conv, ladder };
+  const ar = s.autoregressive ? createArTerm(prefix, s.d, s.autoregressive.window) : null;
+  return {
+    prefix,
+    activation: s.activation,
+    encoder,
+    mu,
+    rest: restLayer,
+    decoder,
+    out,
+    noiseLogvar,
+    conv,
+    ladder,
+    ar,
+  };
 }
 
 /** Every trainable variable, in a fixed order. */
@@ -170,12 +188,14 @@ export function networkVariables(net: VaeNetwork): tf.Variable[] {
   const lad = net.ladder;
   if (lad)
     for (const l of [...lad.up, ...lad.upMu, ...lad.upSd, ...lad.down, ...lad.downMu, ...lad.downSd]) vs.push(l.w, l.b);
+  if (net.ar) vs.push(net.ar.w);
   return vs;
 }
 
 /** Free every variable of the network. */
 export function disposeNetwork(net: VaeNetwork): void {
   for (const v of networkVariables(net)) v.dispose();
+  net.ar?.mask.dispose();
 }
 
 /** The name a variable is reported under (without the per-network prefix). */

@@ -68,7 +68,15 @@ export interface VaeCallbacks {
   /** After every optimiser step. */
   onStep?(p: VaeStepInfo): void;
   /** After every epoch: ELBO per row (nats) with one draw per row from a fixed evaluation key (β = 1). */
-  onEpoch?(p: { epoch: number; trainElbo: number; valElbo: number | null; seconds: number; stepSeconds: number }): void;
+  onEpoch?(p: {
+    epoch: number;
+    trainElbo: number;
+    valElbo: number | null;
+    seconds: number;
+    stepSeconds: number;
+    /** Mean KL(q(z_j|x) ‖ p(z_j)) per latent dimension on the KL-trace rows (klTraceRows); null where not closed-form. */
+    klPerDim: number[] | null;
+  }): void;
   /** Checked before every step; when it returns true, training stops and returns with `stopped: true`. */
   shouldStop?(): boolean;
   /**
@@ -112,7 +120,15 @@ export interface VaeResult {
   earlyStopped: boolean;
   /** Epoch whose parameters were kept (the best validation ELBO with early stopping, else the last). */
   bestEpoch: number;
-  history: Array<{ epoch: number; trainElbo: number; valElbo: number | null; seconds: number }>;
+  history: Array<{
+    epoch: number;
+    trainElbo: number;
+    valElbo: number | null;
+    seconds: number;
+    klPerDim: number[] | null;
+  }>;
+  /** Rows the per-epoch KL per dimension is averaged over, and where they come from. */
+  klTraceRows: { rows: number; from: 'validation' | 'training' };
   /** Gradient variance per layer at checkpoints (with `cb.gradientVariance`), else null. */
   gradVariance: GradVarianceArtifact | null;
 }
@@ -167,6 +183,7 @@ export function vaeConfig(data: PreparedVaeData, spec: VaeSpec): VaeConfig {
   return {
     ...(layers.length > 1 ? { layers } : {}),
     ...(conv ? { conv } : {}),
+    ...(spec.decoder.kind === 'autoregressive' ? { autoregressive: { window: spec.decoder.window ?? null } } : {}),
     d: data.d,
     latentDim: layers[0]!,
     hidden: [...spec.hidden],
@@ -312,6 +329,40 @@ export function meanElboRows(m: VaeModel, data: PreparedVaeData, rows: readonly 
   return total / rows.length;
 }
 
+/** Most rows the per-epoch KL per dimension is averaged over. */
+export const KL_TRACE_ROWS = 512;
+
+/**
+ * Mean over `rows` of KL(q(z_j | x) ‖ p(z_j)) per latent dimension j, in nats: closed form for Gaussian families that
+ * have one (meanfield, fullrank, lowrank) and per categorical variable; a ladder's per-coordinate KL of every layer
+ * (bottom first) from one top-down draw per row (ε from k). Null for flows (no closed form). [D] numbers.
+ */
+export function klPerDimRows(m: VaeModel, data: PreparedVaeData, rows: readonly number[], k: Key): number[] | null {
+  if (rows.length === 0) return null;
+  const x = rowsTensor(data.x, data.d, rows);
+  try {
+    const p = m.posterior;
+    if (!m.ladder && p.kind === 'gaussian' && !p.analyticKl) return null;
+    const t = tf.tidy((): tf.Tensor1D => {
+      const h = m.encode(x);
+      let per: tf.Tensor2D | null;
+      if (m.ladder) per = ladderKlPerDim(m.ladderDraws(k, h, 1));
+      else if (p.kind === 'categorical') per = p.kl(h);
+      else per = p.kl(h)?.perDim ?? null;
+      return per ? (tf.mean(per, 0) as tf.Tensor1D) : tf.zeros([0]);
+    });
+    if (t.size === 0) {
+      t.dispose();
+      return null;
+    }
+    const out = Array.from(t.dataSync());
+    t.dispose();
+    return out;
+  } finally {
+    x.dispose();
+  }
+}
+
 /** Mean β = 1 ELBO over rows of x, one draw per row, ε from fold(k, chunk). */
 export function meanElbo(m: VaeModel, x: tf.Tensor2D, k: Key): number {
   const n = x.shape[0];
@@ -432,10 +483,14 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
 
   let trainElbo = Number.NaN;
   let valElbo: number | null = null;
+  let klPerDim: number[] | null = null;
   const history: VaeResult['history'] = [];
+  // KL per latent dimension each epoch on the validation rows (else the first KL_TRACE_ROWS monitored training rows).
+  const klRows = (nVal > 0 ? valRows : evalTrainRows).slice(0, KL_TRACE_ROWS);
   const evaluate = (): void => {
     trainElbo = meanElboRows(model, data, evalTrainRows, kEval);
     valElbo = nVal > 0 ? meanElboRows(model, data, valRows, kEval) : null;
+    klPerDim = klPerDimRows(model, data, klRows, kEval);
   };
 
   try {
@@ -517,8 +572,15 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
         cb.onStep?.(info);
       },
       onEpoch: (e) => {
-        history.push({ epoch: e.epoch, trainElbo, valElbo, seconds: e.seconds });
-        cb.onEpoch?.({ epoch: e.epoch, trainElbo, valElbo, seconds: e.seconds, stepSeconds: e.stepSeconds });
+        history.push({ epoch: e.epoch, trainElbo, valElbo, seconds: e.seconds, klPerDim });
+        cb.onEpoch?.({
+          epoch: e.epoch,
+          trainElbo,
+          valElbo,
+          seconds: e.seconds,
+          stepSeconds: e.stepSeconds,
+          klPerDim,
+        });
       },
     });
     const summary = await runLoop(loop);
@@ -563,6 +625,7 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
       earlyStopped: summary.earlyStopped,
       bestEpoch: summary.bestEpoch,
       history,
+      klTraceRows: { rows: klRows.length, from: nVal > 0 ? 'validation' : 'training' },
       gradVariance,
     };
   } finally {
