@@ -40,6 +40,11 @@ export interface GlmPosteriorArtifact {
   dummies?: DummyCoding[];
   /** A linear model's known noise sd in the target's units (null: σ was learned). */
   knownNoiseSigma?: number | null;
+  /**
+   * A few hundred draws of the fitted family's coefficients in original units (`coefficients.rows` order, row-major
+   * [n, rows]) for pair plots. Absent in runs stored before it existed.
+   */
+  coefficientDraws?: { n: number; values: number[] };
   /** The fitted variational family's parameters, as the engine saves them. */
   posterior: unknown;
 }

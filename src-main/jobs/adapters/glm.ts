@@ -18,7 +18,7 @@ import {
   type GlmScaling,
   type NoiseSpec,
 } from '../../engine/models/glm';
-import { coefficientTableFromDraws } from '../../../src-shared/stats/coefficients';
+import { coefficientTableFromDraws, originalDraws } from '../../../src-shared/stats/coefficients';
 import type { DummyCoding } from '../../../src-shared/domain/reference';
 import type { ModelAdapter } from './types';
 
@@ -129,6 +129,7 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       coefficients: coefficientTableFromDraws(fit.names, draws.values, draws.n, fit.names.length, scaling, dummies),
       dummies,
       knownNoiseSigma: spec.noiseSigma ?? null,
+      coefficientDraws: pairPlotDraws(fit.names, draws, scaling),
       posterior: fit.posterior,
     });
     if (fit.gradVariance) report.artifact('gradVariance', fit.gradVariance);
@@ -148,6 +149,21 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
     );
   },
 };
+
+/** Draws of the coefficients kept in the artifact for pair plots (the table uses all COEFFICIENT_DRAWS). */
+export const PAIR_PLOT_DRAWS = 500;
+
+/** The first PAIR_PLOT_DRAWS of the fitted family's draws, mapped to original units (q's draws are independent). */
+function pairPlotDraws(
+  names: string[],
+  draws: { n: number; values: ArrayLike<number> },
+  scaling: GlmScaling,
+): { n: number; values: number[] } {
+  const o = originalDraws(names, draws.values, draws.n, names.length, scaling);
+  const K = o.names.length;
+  const n = Math.min(PAIR_PLOT_DRAWS, draws.n);
+  return { n, values: Array.from(o.values.subarray(0, n * K)) };
+}
 
 /** Draws of the fitted family behind a run's coefficient table (MCSE of a mean ≈ sd/63). */
 export const COEFFICIENT_DRAWS = 4000;
