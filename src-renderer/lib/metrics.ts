@@ -12,6 +12,11 @@ const LABELS: Record<string, string> = {
   grad_snr_min: 'Gradient SNR, lowest group',
   grad_variance_total: 'Gradient variance (trace)',
   grad_variance_ratio: 'Score ÷ pathwise variance',
+  final_elbo: 'Final ELBO',
+  psis_khat: 'PSIS k̂ (q vs posterior)',
+  ess: 'Importance ESS',
+  log_evidence: 'Log evidence (IS estimate)',
+  skipped_steps: 'Non-finite steps skipped',
 };
 const ORDER = ['train_elbo', 'val_elbo'];
 

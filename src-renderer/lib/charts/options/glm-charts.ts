@@ -92,48 +92,39 @@ export function forestOption(sets: CoefficientSet[], names: string[]): ChartOpti
   const offset = (k: number) => (m <= 1 ? 0 : -0.3 + (0.6 * k) / (m - 1));
   const y = (row: number, k: number) => R - 1 - row + offset(k);
   const series: NonNullable<ChartOption['series']> = [];
+  // Each interval is a segment of one line series; '-' breaks the line between segments.
+  type Seg = [number, number] | '-';
   sets.forEach((set, k) => {
     const byName = new Map(set.rows.map((r) => [r.name, r]));
-    const wide: unknown[] = [];
-    const narrow: unknown[] = [];
-    const dots: unknown[] = [];
+    const wide: Seg[] = [];
+    const narrow: Seg[] = [];
+    const dots: Array<{ value: [number, number]; name: string; row: CoefficientRow }> = [];
     names.forEach((name, row) => {
       const r = byName.get(name);
       if (!r) return;
       const yy = y(row, k);
-      wide.push({
-        coords: [
-          [r.q025, yy],
-          [r.q975, yy],
-        ],
-      });
-      narrow.push({
-        coords: [
-          [r.q05, yy],
-          [r.q95, yy],
-        ],
-      });
+      wide.push([r.q025, yy], [r.q975, yy], '-');
+      narrow.push([r.q05, yy], [r.q95, yy], '-');
       dots.push({ value: [r.mean, yy], name, row: r });
     });
-    series.push(
-      {
-        type: 'lines',
-        name: set.label,
-        coordinateSystem: 'cartesian2d',
-        data: wide,
-        lineStyle: { color: set.color, width: 1.5, opacity: 0.9 },
-        silent: true,
-      },
-      {
-        type: 'lines',
-        name: set.label,
-        coordinateSystem: 'cartesian2d',
-        data: narrow,
-        lineStyle: { color: set.color, width: 4, opacity: 0.9 },
-        silent: true,
-      },
-      { type: 'scatter', name: set.label, color: set.color, symbolSize: 8, data: dots, z: 3 },
-    );
+    const seg = (data: Seg[], width: number) => ({
+      type: 'line' as const,
+      name: set.label,
+      color: set.color,
+      data,
+      showSymbol: false,
+      connectNulls: false,
+      silent: true,
+      lineStyle: { width, opacity: 0.9 },
+    });
+    series.push(seg(wide, 1.5), seg(narrow, 4), {
+      type: 'scatter',
+      name: set.label,
+      color: set.color,
+      symbolSize: 8,
+      data: dots,
+      z: 3,
+    });
   });
   return {
     animation: false,
@@ -160,16 +151,12 @@ export function forestOption(sets: CoefficientSet[], names: string[]): ChartOpti
       ...series,
       // The zero line: a coefficient whose interval crosses it has an uncertain direction.
       {
-        type: 'lines',
-        coordinateSystem: 'cartesian2d',
+        type: 'line',
         silent: true,
+        showSymbol: false,
         data: [
-          {
-            coords: [
-              [0, -0.5],
-              [0, R - 0.5],
-            ],
-          },
+          [0, -0.5],
+          [0, R - 0.5],
         ],
         lineStyle: { color: '#adb5bd', type: 'dashed', width: 1 },
       },
