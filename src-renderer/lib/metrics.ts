@@ -17,6 +17,8 @@ const LABELS: Record<string, string> = {
   ess: 'Importance ESS',
   log_evidence: 'Log evidence (IS estimate)',
   skipped_steps: 'Non-finite steps skipped',
+  heldout_loglik: 'Held-out log predictive density (per row)',
+  heldout_rows: 'Held-out rows',
 };
 const ORDER = ['train_elbo', 'val_elbo'];
 
@@ -129,6 +131,12 @@ const HEADLINES: Record<
     },
   ],
   glm: [
+    {
+      name: 'heldout_loglik',
+      label: 'Held-out log-lik',
+      better: 'higher',
+      help: 'Log predictive density of the held-out rows, mean per row in the target’s units (higher is better).',
+    },
     { name: 'final_elbo', label: 'ELBO', better: 'higher', help: 'Final ELBO of the posterior over the coefficients.' },
     { name: 'log_evidence', label: 'Log evidence', better: 'higher', help: 'Importance-sampled log evidence.' },
   ],

@@ -197,5 +197,27 @@ export const GLM_FAMILIES: Choice<FamilySpec['kind']>[] = [
   },
 ];
 
+/** Objectives as a GLM reads them: one global posterior q(β) over the coefficients. */
+export const GLM_OBJECTIVES: Choice<ObjectiveSpec['kind']>[] = [
+  {
+    kind: 'elbo',
+    label: 'ELBO',
+    help: 'E_q[log p(y | X, β)] − KL(q(β) ‖ p(β)); the number is the Monte Carlo draws of β per step.',
+    available: true,
+  },
+  {
+    kind: 'iwae',
+    label: 'IWAE bound (K samples)',
+    help: 'log of the mean of K importance weights p(y, β)/q(β) (Burda et al. 2015): tighter than the ELBO, mass-covering.',
+    available: true,
+  },
+  {
+    kind: 'renyi',
+    label: 'Rényi-α bound',
+    help: 'Li & Turner 2016: α = 1 is the ELBO, α = 0 the IWAE bound; between trades mode-seeking for mass-covering.',
+    available: true,
+  },
+];
+
 /** "Fit every family": a factorised Gaussian, a correlated Gaussian and a normalising flow, on the same data. */
 export const GLM_EVERY_FAMILY: FamilySpec['kind'][] = ['meanfield', 'fullrank', 'iaf'];

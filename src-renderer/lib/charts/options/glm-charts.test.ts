@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ellipse, forestOption, pairMoments, pairOption } from './glm-charts';
+import { ellipse, forestOption, pairMoments, pairOption, ppcOption } from './glm-charts';
 import type { CoefficientRow } from '../../../../src-shared/domain/reference';
 
 const row = (name: string, mean: number, sd: number): CoefficientRow => ({
@@ -60,5 +60,45 @@ describe('GLM charts', () => {
     );
     const types = (o.series as Array<{ type: string; name: string }>).map((s) => `${s.name}:${s.type}`);
     expect(types).toEqual(['ref:scatter', 'ref:line', 'ref:line', 'ref:scatter', 'q:line', 'q:line', 'q:scatter']);
+  });
+});
+
+describe('GLM predictive check chart', () => {
+  it('stacks the band as q05 + (q95 − q05) at each bin centre', () => {
+    const o = ppcOption(
+      {
+        kind: 'histogram',
+        rows: 10,
+        replicates: 5,
+        edges: [0, 1, 2],
+        observed: [4, 6],
+        replicated: [
+          { q05: 2, q50: 4, q95: 6 },
+          { q05: 3, q50: 5, q95: 8 },
+        ],
+      },
+      'y',
+    );
+    const s = o.series as Array<{ data: number[][] }>;
+    expect(s[0]!.data).toEqual([
+      [0.5, 4],
+      [1.5, 6],
+    ]);
+    expect(s[2]!.data).toEqual([
+      [0.5, 4],
+      [1.5, 5],
+    ]);
+  });
+  it('calibration error bars are ±2 SE, clipped to [0, 1]', () => {
+    const o = ppcOption(
+      {
+        kind: 'calibration',
+        rows: 4,
+        bins: [{ lo: 0.9, hi: 1, rows: 4, predicted: 0.95, observed: 1, observedSe: 0.1 }],
+      },
+      'y',
+    );
+    const s = o.series as Array<{ data: unknown[] }>;
+    expect(s[1]!.data).toEqual([[0.95, 0.8], [0.95, 1], '-']);
   });
 });

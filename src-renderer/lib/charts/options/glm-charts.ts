@@ -7,6 +7,7 @@
  */
 import type { ChartOption } from '../echarts';
 import type { CoefficientRow } from '../../../../src-shared/domain/reference';
+import type { GlmPredictiveCheck } from '../../../../src-shared/domain/artifacts';
 
 /** One posterior over the coefficients: a variational family's or the reference's. */
 export interface CoefficientSet {
@@ -141,10 +142,12 @@ export function forestOption(sets: CoefficientSet[], names: string[]): ChartOpti
     xAxis: { type: 'value', scale: true, name: 'coefficient (original units)', nameLocation: 'middle', nameGap: 26 },
     yAxis: {
       type: 'value',
-      min: -0.5,
-      max: R - 0.5,
+      // Ticks start at min: integer bounds put one tick (and label) on each row's centre.
+      min: -1,
+      max: R,
       interval: 1,
-      axisLabel: { formatter: (v: number) => names[R - 1 - Math.round(v)] ?? '', fontSize: 11 },
+      axisLabel: { formatter: (v: number) => (v >= 0 && v < R ? (names[R - 1 - v] ?? '') : ''), fontSize: 11 },
+      axisTick: { show: false },
       splitLine: { show: false },
     },
     series: [
@@ -155,8 +158,8 @@ export function forestOption(sets: CoefficientSet[], names: string[]): ChartOpti
         silent: true,
         showSymbol: false,
         data: [
-          [0, -0.5],
-          [0, R - 0.5],
+          [0, -1],
+          [0, R],
         ],
         lineStyle: { color: '#adb5bd', type: 'dashed', width: 1 },
       },
@@ -230,5 +233,97 @@ export function pairOption(sets: CoefficientSet[], i: number, j: number, names: 
     xAxis: { type: 'value', scale: true, name: names[0], nameLocation: 'middle', nameGap: 28 },
     yAxis: { type: 'value', scale: true, name: names[1], nameLocation: 'middle', nameGap: 48 },
     series,
+  };
+}
+
+/**
+ * Posterior predictive check. Histogram: observed counts per bin of the target (bars) against the replicated data
+ * sets' median (line) and 5–95 % band (shaded). Calibration: per bin of the posterior mean probability, the observed
+ * frequency ± 2 binomial SEs against the mean prediction; the diagonal is perfect calibration.
+ */
+export function ppcOption(ppc: GlmPredictiveCheck, target: string): ChartOption {
+  if (ppc.kind === 'histogram') {
+    const mids = ppc.edges.slice(0, -1).map((e, b) => (e + ppc.edges[b + 1]!) / 2);
+    return {
+      animation: false,
+      grid: { left: 56, right: 20, top: 36, bottom: 48 },
+      legend: { top: 0, data: ['observed', 'replicated median', 'replicated 5–95 %'] },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'value', scale: true, name: target, nameLocation: 'middle', nameGap: 28 },
+      yAxis: { type: 'value', name: 'rows' },
+      series: [
+        {
+          type: 'bar',
+          name: 'observed',
+          color: '#adb5bd',
+          barWidth: '90%',
+          data: mids.map((m, b) => [m, ppc.observed[b]!]),
+          barCategoryGap: '0%',
+        },
+        {
+          type: 'line',
+          name: 'replicated 5–95 %',
+          color: '#3b5bdb',
+          stack: 'band',
+          showSymbol: false,
+          lineStyle: { opacity: 0 },
+          data: mids.map((m, b) => [m, ppc.replicated[b]!.q05]),
+        },
+        {
+          type: 'line',
+          name: 'replicated 5–95 %',
+          color: '#3b5bdb',
+          stack: 'band',
+          showSymbol: false,
+          lineStyle: { opacity: 0 },
+          areaStyle: { opacity: 0.25 },
+          data: mids.map((m, b) => [m, ppc.replicated[b]!.q95 - ppc.replicated[b]!.q05]),
+        },
+        {
+          type: 'line',
+          name: 'replicated median',
+          color: '#3b5bdb',
+          showSymbol: true,
+          symbolSize: 4,
+          data: mids.map((m, b) => [m, ppc.replicated[b]!.q50]),
+        },
+      ],
+    };
+  }
+  const err: Array<[number, number] | '-'> = [];
+  for (const b of ppc.bins)
+    err.push(
+      [b.predicted, Math.max(0, b.observed - 2 * b.observedSe)],
+      [b.predicted, Math.min(1, b.observed + 2 * b.observedSe)],
+      '-',
+    );
+  return {
+    animation: false,
+    grid: { left: 56, right: 20, top: 36, bottom: 48 },
+    legend: { top: 0, data: ['observed frequency', 'perfect calibration'] },
+    tooltip: { trigger: 'item' },
+    xAxis: { type: 'value', min: 0, max: 1, name: 'predicted probability', nameLocation: 'middle', nameGap: 28 },
+    yAxis: { type: 'value', min: 0, max: 1, name: `observed frequency of ${target}` },
+    series: [
+      {
+        type: 'line',
+        name: 'perfect calibration',
+        color: '#adb5bd',
+        showSymbol: false,
+        lineStyle: { type: 'dashed' },
+        data: [
+          [0, 0],
+          [1, 1],
+        ],
+      },
+      { type: 'line', name: 'observed frequency', color: '#3b5bdb', showSymbol: false, silent: true, data: err },
+      {
+        type: 'scatter',
+        name: 'observed frequency',
+        color: '#3b5bdb',
+        data: ppc.bins.map((b) => ({ value: [b.predicted, b.observed], name: `${b.rows} rows` })),
+        symbolSize: (_v: unknown, p: { dataIndex: number }) => 5 + Math.sqrt(ppc.bins[p.dataIndex]!.rows),
+      },
+    ],
   };
 }
