@@ -73,6 +73,9 @@ Training aids (vae, glm; a bnn uses --beta only; a model refuses an aid it does 
   --free-bits L         vae: free bits, nats per latent dimension (default 0)
   --estimator reparam|score   gradient estimator (default reparam)
   --kl auto|analytic|mc       KL term: closed form where the family allows (auto), forced, or Monte Carlo
+  --convergence TOL[:WINDOW]  judge convergence by the relative change of the smoothed bound over WINDOW
+                        checkpoints (default 0.01:5, as Stan's ADVI); every run reports converged / still improving
+  --stop-when-converged end the run at the first checkpoint where it has converged (not svgd: it has no bound)
   --val F               validation fraction (default 0.1)
   --seed N              seed of every random draw (default 1)
   --eval-k K            vae: importance samples for the held-out log-likelihood (default 1000, at most 5000)
@@ -160,7 +163,30 @@ const KNOWN_FIT = new Set([
   'free-bits',
   'estimator',
   'kl',
+  'convergence',
+  'stop-when-converged',
 ]);
+
+/** --convergence TOL[:WINDOW] and --stop-when-converged → training.convergence. */
+function parseConvergence(opts: Opts): { stopWhenConverged: boolean; tolerance?: number; window?: number } {
+  const stop = opts.get('stop-when-converged');
+  if (stop !== undefined && stop !== 'true')
+    throw new Error(`--stop-when-converged takes no value, got "${stop}"; set the tolerance with --convergence TOL.`);
+  const out: { stopWhenConverged: boolean; tolerance?: number; window?: number } = {
+    stopWhenConverged: stop === 'true',
+  };
+  const raw = opts.get('convergence');
+  if (raw !== undefined) {
+    const [tol, win, ...rest] = raw.split(':');
+    const tolerance = Number(tol);
+    const window = win === undefined ? undefined : Number(win);
+    if (rest.length || !Number.isFinite(tolerance) || (window !== undefined && !Number.isInteger(window)))
+      throw new Error(`--convergence expects TOL[:WINDOW], e.g. 0.01:5, got "${raw}".`);
+    out.tolerance = tolerance;
+    if (window !== undefined) out.window = window;
+  }
+  return out;
+}
 
 function numberOpt(opts: Opts, name: string, int = true): number | undefined {
   const raw = opts.get(name);
@@ -326,7 +352,12 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     ...(optimiserKind === 'sgd' && numberOpt(opts, 'momentum', false) !== undefined
       ? { momentum: numberOpt(opts, 'momentum', false) }
       : {}),
-    ...(opts.has('schedule') ? { schedule: parseSchedule(opts.get('schedule')!) } : {}),
+    // A GLM's default schedule is cosine (run-spec.ts: GLM_OPTIMISER); --lr alone keeps it.
+    ...(opts.has('schedule')
+      ? { schedule: parseSchedule(opts.get('schedule')!) }
+      : model === 'glm'
+        ? { schedule: { kind: 'cosine' } }
+        : {}),
     ...(numberOpt(opts, 'clip-norm', false) !== undefined ? { clipNorm: numberOpt(opts, 'clip-norm', false) } : {}),
   } as { kind: 'adam' };
   const estimator = opts.get('estimator');
@@ -341,6 +372,7 @@ async function fit(s: Services, opts: Opts): Promise<void> {
     ...(numberOpt(opts, 'free-bits', false) !== undefined ? { freeBits: numberOpt(opts, 'free-bits', false) } : {}),
     ...(estimator !== undefined ? { estimator: estimator as 'reparam' | 'score' } : {}),
     ...(kl !== undefined ? { kl: kl as 'auto' | 'analytic' | 'mc' } : {}),
+    ...(opts.has('convergence') || opts.has('stop-when-converged') ? { convergence: parseConvergence(opts) } : {}),
   };
   if (model === 'lda') {
     for (const k of [
@@ -356,6 +388,8 @@ async function fit(s: Services, opts: Opts): Promise<void> {
       'free-bits',
       'estimator',
       'kl',
+      'convergence',
+      'stop-when-converged',
     ]) {
       if (opts.has(k))
         throw new Error(
@@ -365,7 +399,10 @@ async function fit(s: Services, opts: Opts): Promise<void> {
   }
   const common = {
     family: parseFamily(opts.get('family') ?? 'meanfield'),
-    objective: parseObjective(opts.get('objective') ?? 'elbo'),
+    // Without --objective a GLM keeps its own default (8 draws per step, run-spec.ts).
+    ...(opts.has('objective') || model !== 'glm' || (opts.get('family') ?? '').startsWith('svgd')
+      ? { objective: parseObjective(opts.get('objective') ?? 'elbo') }
+      : {}),
     ...(optimiserFlags ? { optimiser } : {}),
     ...(Object.keys(training).length ? { training } : {}),
     ...(numberOpt(opts, 'seed') !== undefined ? { seed: numberOpt(opts, 'seed') } : {}),

@@ -1,5 +1,5 @@
-// The real training worker through the job runner: a short VAE run completes with metrics and reconstructions, and a
-// long one cancels promptly.
+// The real training worker through the job runner: a short VAE run completes with metrics and reconstructions, a
+// long one cancels promptly, and a VAE at learning rate 10 on a 272 × 2 geyser table (issue 14) ends failed, diverged.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { createServices, type Services } from '../api/services';
 import { importCsv } from '../data-import';
 import { vaeSpecSchema } from '../../src-shared/schemas/run-spec';
 import type { RunStatus } from '../../src-shared/domain/types';
+import { key, normal, uniform } from '../engine/rng';
 
 let s: Services;
 let datasetId = 0;
@@ -79,5 +80,61 @@ describe('training worker', () => {
     expect(r.status).toBe('cancelled');
     expect(Date.now() - tc).toBeLessThan(10_000);
     expect(s.repos.metrics.count(run.id)).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * 272 rows × 2 columns shaped as Old Faithful (eruption minutes, waiting minutes: a short cluster ≈ 35 % at 2.0 / 54.5
+ * and a long one at 4.3 / 80); generated from a seed, so it carries no licence.
+ */
+function geyserCsv(file: string): void {
+  const z = normal(key(272), 544);
+  const u = uniform(key(273), 272);
+  const lines = ['eruptions,waiting'];
+  for (let i = 0; i < 272; i++) {
+    const short = u[i]! < 0.35;
+    const e = short ? 2.04 + 0.27 * z[2 * i]! : 4.29 + 0.41 * z[2 * i]!;
+    const w = short ? 54.5 + 5.9 * z[2 * i + 1]! : 80 + 5.9 * z[2 * i + 1]!;
+    lines.push(`${e.toFixed(3)},${Math.round(w)}`);
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+}
+
+describe('a diverging run', () => {
+  it('a VAE at learning rate 10 on a 272 × 2 CSV ends failed with a diverged verdict, never "completed"', async () => {
+    const csv = path.join(s.dataDir, 'geyser.csv');
+    geyserCsv(csv);
+    const rel = 'datasets/geyser';
+    const r = await importCsv(csv, path.join(s.dataDir, rel), {});
+    const geyser = s.repos.datasets.create({
+      projectId: 1,
+      name: 'geyser',
+      sourceName: 'geyser.csv',
+      contentHash: r.contentHash,
+      rows: r.rows,
+      schema: r.schema,
+      preprocessing: r.preprocessing,
+      dataDir: rel,
+      bytes: r.bytes,
+    }).id;
+    const spec = vaeSpecSchema.parse({ model: 'vae', optimiser: { kind: 'adam', learningRate: 10 } });
+    const run = s.repos.runs.create({ projectId: 1, datasetId: geyser, name: 'lr 10', spec });
+    s.runner.enqueue(run.id);
+    const done = await waitStatus(run.id, ['completed', 'failed', 'cancelled'], 120_000);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/Training diverged: at step \d+ the bound averaged -\d\.\d+e\+\d+/);
+    expect(done.error).toContain('lower the learning rate (now 10) by 10× or set clipNorm');
+    expect(done.verdict?.verdict).toBe('failed');
+    const reason = done.verdict!.reasons[0]!;
+    expect(reason.code).toBe('diverged');
+    expect(reason.remedy).toMatch(/Lower the learning rate/);
+    const diverged = done.evidence!.diverged!;
+    expect(diverged.value).toBeLessThan(-1e6);
+    expect(reason.message).toContain(`step ${diverged.step}`);
+    // Honest counters: the steps taken up to the checkpoint that caught it (the first epochs), none skipped.
+    expect(done.metrics.steps).toBe(diverged.step);
+    expect(done.error).toContain(`at step ${diverged.step} `);
+    expect(done.metrics.non_finite_steps).toBe(0);
+    expect(done.metrics.steps).toBeLessThan(spec.epochs * Math.ceil(245 / spec.batchSize));
   });
 });

@@ -23,6 +23,7 @@ describe('artifact messages', () => {
         'lda-model',
         'bnn-views',
         'bnn-splits',
+        'grad-variance',
       ]),
     );
   });

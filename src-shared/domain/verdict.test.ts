@@ -25,6 +25,10 @@ describe('runVerdict', () => {
       verdict: 'failed',
       reasons: [{ code: 'khat-bad' }],
     });
+    // A network's weight posterior: the same k̂ is a caution, with the predictions judged by other means.
+    const bnn = runVerdict({ khat: { value: 5.85, ess: 1, samples: 1000, weights: true } });
+    expect(bnn).toMatchObject({ verdict: 'caution', reasons: [{ code: 'khat-bad', severity: 'caution' }] });
+    expect(bnn.reasons[0]!.remedy).toMatch(/coverage/);
   });
   it('says "still improving" and blames gradient noise only when not converged', () => {
     const v = runVerdict({

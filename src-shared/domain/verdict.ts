@@ -59,7 +59,15 @@ export interface VerdictEvidence {
   nonFiniteSteps?: number;
   convergence?: { converged: boolean; relativeChange: number; tolerance: number } | null;
   /** PSIS k̂ of the joint posterior (GLM, BNN), with its effective sample size. */
-  khat?: { value: number; ess: number; samples: number } | null;
+  khat?: {
+    value: number;
+    ess: number;
+    samples: number;
+    /** A neural network's weights (thousands of dimensions): a mean-field q is never close to the joint posterior
+     * there (k̂ > 0.7 is the rule), so a bad k̂ is a caution about the weight posterior, and the predictions are
+     * judged by their held-out log-likelihood and coverage instead. */
+    weights?: boolean;
+  } | null;
   /** Per-row k̂ of a VAE's evaluation rows. */
   rowKhat?: { median: number; shareAbove07: number; rows: number } | null;
   collapse?: { collapsed: boolean; inactive: number[]; total: number } | null;
@@ -134,6 +142,14 @@ export function runVerdict(e: VerdictEvidence): RunVerdict {
         severity: 'caution',
         message: `PSIS k̂ could not be estimated (${ess}).`,
         remedy: 'Draw more importance samples.',
+      });
+    } else if (k > KHAT_BAD && e.khat.weights) {
+      add({
+        code: 'khat-bad',
+        severity: 'caution',
+        message: `PSIS k̂ = ${fmt(k)} > ${KHAT_BAD} (${ess}): the weight posterior is far from the true one, as it almost always is for a network's thousands of weights; read its uncertainty as approximate.`,
+        remedy:
+          'Judge the predictions by the held-out log-likelihood and interval coverage; a richer family (a flow on the last layer, or SVGD) may tighten them.',
       });
     } else if (k > KHAT_BAD) {
       add({

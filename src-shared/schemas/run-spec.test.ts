@@ -38,7 +38,7 @@ describe('strict run specs: unknown keys', () => {
 
   it('lists the known keys when nothing is close', () => {
     expect(refusal(vaeSpecSchema, { model: 'vae', training: { warp: 9 } })).toBe(
-      'training: Unknown key "warp" in training; expected one of "beta", "anneal", "freeBits", "estimator", "kl". Remove it.',
+      'training: Unknown key "warp" in training; expected one of "beta", "anneal", "freeBits", "estimator", "kl", "convergence". Remove it.',
     );
   });
 
@@ -94,7 +94,14 @@ describe('strict run specs: unknown keys', () => {
 
 describe('one home per training aid', () => {
   it('the training block is shared by every model and defaults to none', () => {
-    const t = { beta: 1, anneal: { kind: 'none' }, freeBits: 0, estimator: 'reparam', kl: 'auto' };
+    const t = {
+      beta: 1,
+      anneal: { kind: 'none' },
+      freeBits: 0,
+      estimator: 'reparam',
+      kl: 'auto',
+      convergence: { stopWhenConverged: false, tolerance: 0.01, window: 5 },
+    };
     expect(vaeSpecSchema.parse({ model: 'vae' }).training).toEqual(t);
     expect(glmSpecSchema.parse({ model: 'glm', target: 'y' }).training).toEqual(t);
     expect(bnnSpecSchema.parse({ model: 'bnn', target: 'y' }).training).toEqual(t);
@@ -108,7 +115,26 @@ describe('one home per training aid', () => {
       freeBits: 2,
       estimator: 'score',
       kl: 'mc',
+      convergence: t.convergence,
     });
+  });
+  it('training.convergence: strict, bounded, refused for SVGD (no bound to converge)', () => {
+    expect(refusal(glmSpecSchema, { model: 'glm', target: 'y', training: { convergence: { tolerance: 0 } } })).toMatch(
+      /training\.convergence\.tolerance/,
+    );
+    expect(
+      refusal(glmSpecSchema, {
+        model: 'glm',
+        target: 'y',
+        family: { kind: 'svgd' },
+        objective: { kind: 'elbo', samples: 1 },
+        training: { convergence: { stopWhenConverged: true } },
+      }),
+    ).toContain('SVGD maximises no bound, so there is no smoothed bound to converge');
+    // A GLM's default of 8 draws per step is named when SVGD is chosen without setting the objective.
+    expect(refusal(glmSpecSchema, { model: 'glm', target: 'y', family: { kind: 'svgd' } })).toContain(
+      'got objective "elbo" with 8 draws per step. Set objective to {"kind": "elbo", "samples": 1}',
+    );
   });
 });
 

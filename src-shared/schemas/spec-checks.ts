@@ -19,10 +19,19 @@ const CLOSED_FORM_KL = new Set(['meanfield', 'fullrank', 'lowrank']);
 function unusedAids(
   t: TrainingSpec,
   who: string,
-  uses: { beta?: boolean; anneal?: boolean; freeBits?: boolean; estimator?: boolean; kl?: boolean },
+  uses: {
+    beta?: boolean;
+    anneal?: boolean;
+    freeBits?: boolean;
+    estimator?: boolean;
+    kl?: boolean;
+    /** false: the trainer has no bound (SVGD), so training.convergence is refused. */
+    convergence?: boolean;
+  },
   why: string,
 ): SpecProblem[] {
   const out: SpecProblem[] = [];
+  if (uses.convergence === false) out.push(...convergenceUnused(t, who));
   if (!uses.beta && t.beta !== 1)
     out.push({
       field: 'training.beta',
@@ -49,6 +58,18 @@ function unusedAids(
       message: `${who} chooses how its KL is computed itself (${why}); got training.kl = "${t.kl}". Set it to "auto" or remove it.`,
     });
   return out;
+}
+
+/** training.convergence set on a trainer with no bound to watch. */
+function convergenceUnused(t: TrainingSpec, who: string): SpecProblem[] {
+  const c = t.convergence;
+  if (!c.stopWhenConverged && c.tolerance === 0.01 && c.window === 5) return [];
+  return [
+    {
+      field: 'training.convergence',
+      message: `${who} maximises no bound, so there is no smoothed bound to converge (got stopWhenConverged ${c.stopWhenConverged}, tolerance ${c.tolerance}, window ${c.window}); remove training.convergence or choose another family.`,
+    },
+  ];
 }
 
 /** Every problem with a VAE spec (empty when it can run). */
@@ -235,14 +256,14 @@ function glmFamilyProblems(spec: GlmSpec): SpecProblem[] {
     const out = unusedAids(
       t,
       'SVGD',
-      {},
+      { convergence: false },
       'it moves particles along the kernelised gradient of log p, with no bound or KL term',
     );
     const o = spec.objective;
     if (o.kind !== 'elbo' || o.samples !== 1) {
       out.push({
         field: 'objective',
-        message: `SVGD maximises no bound: it moves particles along the kernelised gradient of log p; got objective "${o.kind}". Remove "objective", or choose another family.`,
+        message: `SVGD maximises no bound: it moves particles along the kernelised gradient of log p; got objective "${o.kind}"${o.kind === 'elbo' ? ` with ${o.samples} draws per step` : ''}. Set objective to {"kind": "elbo", "samples": 1} (a GLM's default draws 8, for the other families), or choose another family.`,
       });
     }
     return out;
@@ -289,7 +310,7 @@ export function bnnSpecProblems(spec: BnnSpec): SpecProblem[] {
   const out = unusedAids(
     spec.training,
     fam === 'svgd' ? 'An SVGD BNN' : 'A BNN',
-    { beta: true },
+    { beta: true, convergence: fam !== 'svgd' },
     'a BNN tempers its KL with training.beta only',
   );
   const o = spec.objective;

@@ -53,6 +53,8 @@ describe("upgradeRunSpec: old stored specs → today's shape", () => {
       freeBits: 0.5,
       estimator: 'reparam',
       kl: 'mc',
+      // Added with a default (issue 14): old specs parse and report, and never stop early.
+      convergence: { stopWhenConverged: false, tolerance: 0.01, window: 5 },
     });
     expect(u.parsed.objective).toEqual({ kind: 'elbo', samples: 1 });
     expect(u.parsed.optimiser).toEqual({ kind: 'adam', learningRate: 0.001, schedule: { kind: 'constant' } });
@@ -115,6 +117,7 @@ describe("upgradeRunSpec: old stored specs → today's shape", () => {
       freeBits: 0,
       estimator: 'score',
       kl: 'mc',
+      convergence: { stopWhenConverged: false, tolerance: 0.01, window: 5 },
     });
     expect(u.parsed.objective).toEqual({ kind: 'elbo', samples: 2 });
     expect(u.parsed.optimiser).toEqual({

@@ -16,6 +16,15 @@ describe('convergence (ADVI relative tolerance)', () => {
     expect(relativeChanges(b).length).toBe(5);
     expect(c.converged).toBe(true);
   });
+  it('judges a bound near 0 by its climb since the first checkpoint, not by |L| (Stan would divide by ≈ 0)', () => {
+    // A standardised regression: from −309 to a plateau at +5.6 with ±1 nat of noise.
+    const near0 = [-309, -28, 4, 5, 6.6, 4.6, 5.6, 6.1, 4.9, 5.7];
+    const c = convergence(near0);
+    expect(c.converged).toBe(true);
+    const stan = near0.slice(1).map((b, i) => Math.abs((b - near0[i]!) / b));
+    // Stan's |ΔL / L| over the same window: a median of 0.17, "still improving" forever.
+    expect([...stan.slice(-5)].sort((a, b) => a - b)[2]!).toBeGreaterThan(0.1);
+  });
   it('needs two checkpoints and refuses bad settings with the value', () => {
     expect(convergence([-3]).converged).toBe(false);
     expect(() => convergence([1, 2], { tolerance: 0 })).toThrow(/got 0/);

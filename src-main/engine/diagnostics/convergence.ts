@@ -2,8 +2,11 @@
  * Convergence of a stochastic optimisation from its bound, as Stan's ADVI judges it (Kucukelbir, Tran, Ranganath,
  * Gelman & Blei 2017, §3.5; Stan's `tol_rel_obj`): at checkpoints t = 1 … T the bound L_t (an average over the steps
  * since the previous checkpoint, which smooths the Monte Carlo noise) gives relative changes
- *   δ_t = |(L_t − L_{t−1}) / L_t|,
+ *   δ_t = |L_t − L_{t−1}| / max(|L_t|, |L_t − L_1|),
  * and the run has converged when the mean or the median of the last `window` δ_t falls below `tolerance`.
+ * Stan divides by |L_t| alone, which blows up when the bound sits near 0 — a log density's level is arbitrary (a
+ * standardised regression of 200 rows ends at ELBO +5.6 and would never "converge"). The second scale, the climb since
+ * the first checkpoint, keeps δ meaningful there and equals Stan's rule wherever |L_t| is the larger.
  * Shapes: one number per checkpoint. Also: passes in a row at the end in which a held-out measure got worse.
  */
 
@@ -26,10 +29,12 @@ export interface Convergence {
 
 export function relativeChanges(bounds: readonly number[]): number[] {
   const out: number[] = [];
+  const first = bounds[0]!;
   for (let t = 1; t < bounds.length; t++) {
     const cur = bounds[t]!;
     const prev = bounds[t - 1]!;
-    out.push(Math.abs((cur - prev) / (cur === 0 ? 1 : cur)));
+    const scale = Math.max(Math.abs(cur), Math.abs(cur - first));
+    out.push(Math.abs(cur - prev) / (scale === 0 ? 1 : scale));
   }
   return out;
 }

@@ -11,7 +11,16 @@ import { makeObjective } from '../objectives/objective.js';
 import { gaussianTarget } from '../models/common/targets.js';
 import { sviTrainable } from './svi.js';
 import type { StepInput, StepOutcome, Trainable } from './train-loop.js';
-import { DivergenceError, NonFiniteError, TrainLoop, runLoop, runLoopSync } from './train-loop.js';
+import {
+  DivergenceError,
+  EXPLOSION_FACTOR,
+  ExplodedError,
+  NonFiniteError,
+  TrainLoop,
+  runLoop,
+  runLoopSync,
+} from './train-loop.js';
+import { key as rngKey, normal, uniform } from '../rng.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -119,7 +128,13 @@ describe('train loop', () => {
     let err: unknown = null;
     try {
       runLoopSync(
-        new TrainLoop(tr, { epochs: 1000, learningRate: 1e12, onStep: (r) => r.skipped && skipped.push(r.step) }),
+        // Checkpoints only at step 1000, so the exploding-bound check (tested below) does not stop it first.
+        new TrainLoop(tr, {
+          epochs: 1000,
+          learningRate: 1e12,
+          convergence: { checkpointSteps: 1000 },
+          onStep: (r) => r.skipped && skipped.push(r.step),
+        }),
       );
     } catch (e) {
       err = e;
@@ -207,5 +222,145 @@ describe('train loop', () => {
     expect(
       () => new TrainLoop(bare, { epochs: 1, evaluate: () => 0, earlyStopping: { patience: 1, restoreBest: true } }),
     ).toThrow(/restoreBest needs a trainable with snapshot\(\) and restore\(\)/);
+  });
+
+  describe('bound checkpoints', () => {
+    /** A trainable whose bound is a given function of the step (parameters are irrelevant to the loop's checks). */
+    const curve = (bound: (step: number) => number): Trainable => ({
+      step: ({ step }) => {
+        const b = bound(step);
+        return { loss: -b, bound: b, gradNorm: 1, commit: () => {}, discard: () => {} };
+      },
+    });
+
+    it('a healthy noisy run never trips the exploding-bound check', () => {
+      // Decay from −502 to −2 with heavy-tailed noise: Gaussian at 30 % of the level, plus 1 % spikes 40× the level's
+      // magnitude (a score-function estimator's outliers), and a learning-rate bump of 10× the level for 50 steps.
+      const n = 40_000;
+      const z = normal(rngKey(3), n);
+      const u = uniform(rngKey(4), n);
+      const level = (t: number): number => -(2 + 500 * Math.exp(-t / 300));
+      const noisy = (t: number): number => {
+        const l = level(t);
+        const bump = t >= 20_000 && t < 20_050 ? 10 * l : 0;
+        return l + 0.3 * Math.abs(l) * z[t]! + (u[t]! < 0.01 ? 40 * l : 0) + bump;
+      };
+      const minibatch = runLoopSync(
+        new TrainLoop(curve(noisy), { epochs: 4000, batches: { n: 40, batchSize: 4, shuffleKey: key(1) } }),
+      );
+      expect(minibatch.steps).toBe(n);
+      expect(minibatch.checkpointBounds).toHaveLength(4000);
+      // Full batch: checkpoints every ⌈40000/100⌉ = 400 steps.
+      const full = runLoopSync(new TrainLoop(curve(noisy), { epochs: n }));
+      expect(full.checkpointBounds).toHaveLength(100);
+      // Real SVI with a brisk Adam step on a correlated target: noisy, never exploding.
+      const target = gaussianTarget(Float64Array.from([3, -2]), Float64Array.from([1, 0.9, 0.9, 1]));
+      const tr = sviTrainable({
+        family: makeFamily({ kind: 'meanfield' }, 2),
+        model: target,
+        objective: makeObjective({ kind: 'elbo', samples: 1 }),
+        optimiser: { kind: 'adam', learningRate: 0.3 },
+        seed: 2,
+      });
+      const svi = runLoopSync(new TrainLoop(tr, { epochs: 1500, learningRate: 0.3 }));
+      expect(svi.steps).toBe(1500);
+      tr.optimiser.dispose();
+      disposeParams(tr.params);
+      target.dispose?.();
+    });
+
+    it('an exploding bound stops the run with one error naming the step, the value and the fix', () => {
+      // The bound of a stable run, then a blow-up to −1e13 (the VAE at learning rate 10 reached −5.65e13).
+      let err: unknown = null;
+      const loop = new TrainLoop(
+        curve((t) => (t < 200 ? -3 - Math.exp(-t / 20) : -1e13)),
+        { epochs: 100, batches: { n: 40, batchSize: 10, shuffleKey: key(1) }, learningRate: 10 },
+      );
+      try {
+        runLoopSync(loop);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ExplodedError);
+      const e = err as ExplodedError;
+      expect(e).toBeInstanceOf(DivergenceError);
+      expect(e.kind).toBe('exploded');
+      // Steps 200–203 (0-based) are the 51st epoch; its checkpoint closes at step index 203, the 204th step.
+      expect(e.atStep).toBe(203);
+      expect(e.value).toBe(-1e13);
+      expect(e.best).toBeCloseTo(-3, 3);
+      expect(e.message).toContain('at step 204 the bound averaged -1.000e+13');
+      expect(e.message).toContain('lower the learning rate (now 10) by 10× or set clipNorm');
+      expect(e.counters).toEqual({ steps: 204, nonFiniteSteps: 0 });
+      // The threshold: a fall just short of EXPLOSION_FACTOR magnitudes below the best passes.
+      const edge = (fall: number) => (): unknown =>
+        runLoopSync(
+          new TrainLoop(
+            curve((t) => (t < 50 ? -3 : -3 - fall * 3)),
+            { epochs: 100, convergence: { checkpointSteps: 10 } },
+          ),
+        );
+      expect(edge(EXPLOSION_FACTOR * 0.99)).not.toThrow();
+      expect(edge(EXPLOSION_FACTOR * 1.01)).toThrow(ExplodedError);
+    });
+
+    it('a huge learning rate on real SVI explodes before it turns non-finite', () => {
+      const target = gaussianTarget(Float64Array.from([1, -2]), Float64Array.from([1, 0, 0, 1]));
+      const tr = sviTrainable({
+        family: makeFamily({ kind: 'meanfield' }, 2),
+        model: target,
+        objective: makeObjective({ kind: 'elbo', samples: 1 }),
+        optimiser: { kind: 'sgd', learningRate: 1e12, momentum: 0 },
+        seed: 1,
+      });
+      expect(() => runLoopSync(new TrainLoop(tr, { epochs: 1000, learningRate: 1e12 }))).toThrow(
+        /Training diverged: at step 10 the bound averaged .*lower the learning rate \(now 1000000000000\)/,
+      );
+      tr.optimiser.dispose();
+      disposeParams(tr.params);
+      target.dispose?.();
+    });
+
+    it('reports converged or still improving, and stops when converged if asked, saying so', () => {
+      const settling = curve((t) => -(1 + Math.exp(-t / 50)));
+      const batches = { n: 10, batchSize: 5, shuffleKey: key(1) };
+      const all = runLoopSync(new TrainLoop(settling, { epochs: 1000, batches }));
+      expect(all.epochs).toBe(1000);
+      expect(all.convergedStop).toBe(false);
+      expect(all.convergence!.converged).toBe(true);
+      const early = runLoopSync(
+        new TrainLoop(settling, { epochs: 1000, batches, convergence: { stopWhenConverged: true, tolerance: 0.001 } }),
+      );
+      expect(early.convergedStop).toBe(true);
+      expect(early.stopped).toBe(false);
+      expect(early.epochs).toBeLessThan(1000);
+      expect(early.steps).toBe(2 * early.epochs);
+      expect(early.convergence!.converged).toBe(true);
+      expect(early.convergence!.relativeChange).toBeLessThan(0.001);
+      // One epoch earlier it had not: the window's changes were still above the tolerance.
+      const before = runLoopSync(
+        new TrainLoop(settling, { epochs: early.epochs - 1, batches, convergence: { tolerance: 0.001 } }),
+      );
+      expect(before.convergence!.converged).toBe(false);
+      // A bound still climbing steadily is "still improving", and stopWhenConverged lets it run to the end.
+      const climbing = runLoopSync(
+        new TrainLoop(
+          curve((t) => -1000 + 10 * t),
+          { epochs: 500, convergence: { stopWhenConverged: true } },
+        ),
+      );
+      expect(climbing.steps).toBe(500);
+      expect(climbing.convergence!.converged).toBe(false);
+      expect(climbing.convergence!.relativeChange).toBeGreaterThan(0.01);
+      // A model without a bound (SVGD) has no checkpoints and no verdict.
+      const none = runLoopSync(
+        new TrainLoop({ step: () => ({ loss: 1, gradNorm: 1, commit: () => {}, discard: () => {} }) }, { epochs: 50 }),
+      );
+      expect(none.checkpointBounds).toEqual([]);
+      expect(none.convergence).toBeNull();
+      expect(() => new TrainLoop(new Walker(), { epochs: 5, convergence: { tolerance: 0 } })).toThrow(
+        'Expected a convergence tolerance > 0, got 0',
+      );
+    });
   });
 });

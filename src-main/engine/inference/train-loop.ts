@@ -12,14 +12,27 @@
  * the step, the values and the fix), the end-of-epoch checkpoint (`evaluate` → a score, higher is better), early
  * stopping with patience and the restore of the best snapshot, and progress (onStep, onEpoch).
  *
- * Hooks for run verdicts (convergence over a window of bounds as Stan's ADVI, Kucukelbir et al. 2017 §3.4;
- * "bound explodes" divergence; gradient-variance readouts): `bounds` keeps every step's bound (NaN when skipped);
- * onStep may throw a DivergenceError to stop a run; `evaluate` receives the loop at each checkpoint.
+ * Bound checkpoints (run verdicts, issue 14): the finite step bounds since the previous checkpoint are averaged into
+ * one smoothed bound L_c — at each epoch's end with minibatches, every `checkpointSteps` steps without (default
+ * ⌈steps/100⌉, as Stan's ADVI evaluates its ELBO every `eval_elbo` iterations). On them:
+ *   convergence (diagnostics/convergence.ts, Kucukelbir et al. 2017 §3.5): the mean or median of the last `window`
+ *     relative changes |ΔL_c / L_c| below `tolerance`; with `stopWhenConverged` the run ends there (a full window
+ *     of changes is required first);
+ *   explosion: L_c < B − EXPLOSION_FACTOR · S (100), where B is the best level so far (the first step's bound — the
+ *     initial model — or the best checkpoint) and S = max(|B|, |L_0|, 1) the magnitude of the bounds the run has
+ *     shown. A smoothed average of a healthy run varies by a fraction of S (Monte Carlo noise, a plateau, a
+ *     learning-rate bump); a fall of two orders of magnitude is an optimiser thrown out of the basin (too large a
+ *     step), and the run stops with a DivergenceError('exploded') naming the step, the value and the fix. Measured:
+ *     a full-rank GLM (506 × 13, collinear) at Adam 0.05 falls to −9.8e4 from −950 at step 630; let run on, it ends
+ *     with NaN importance ratios — the fall was no transient.
+ * `bounds` keeps every step's bound (NaN when skipped); onStep may throw a DivergenceError to stop a run; `evaluate`
+ * receives the loop at each epoch's checkpoint.
  */
 import type { Key } from '../rng.js';
 import { fold, permutation } from '../rng.js';
 import type { VariableMap } from '../families/params.js';
 import { disposeParams } from '../families/params.js';
+import { convergence, type Convergence } from '../diagnostics/convergence.js';
 
 /** A run stopped because training went astray; `kind` says how (issue 14 adds an exploding bound). */
 export class DivergenceError extends Error {
@@ -58,6 +71,40 @@ export class NonFiniteError extends DivergenceError {
     );
     this.name = 'NonFiniteError';
   }
+}
+
+/** How far below its best a smoothed bound may fall, in magnitudes of the run's bounds, before it has exploded. */
+export const EXPLOSION_FACTOR = 100;
+
+/** The smoothed bound fell EXPLOSION_FACTOR magnitudes below its best level (module comment). */
+export class ExplodedError extends DivergenceError {
+  constructor(
+    atStep: number,
+    value: number,
+    readonly best: number,
+    learningRate: number | undefined,
+  ) {
+    const lr = learningRate === undefined ? '' : ` (now ${learningRate})`;
+    super(
+      'exploded',
+      atStep,
+      `Training diverged: at step ${atStep + 1} the bound averaged ${value.toExponential(3)}, more than ` +
+        `${EXPLOSION_FACTOR}× its own scale below its best level ${best.toPrecision(4)}; lower the learning rate${lr} ` +
+        'by 10× or set clipNorm (e.g. 10). The run was stopped; its parameters are not a fit.',
+      value,
+    );
+    this.name = 'ExplodedError';
+  }
+}
+
+/** Options for the bound checkpoints (module comment); tolerance and window as diagnostics/convergence.ts. */
+export interface LoopConvergence {
+  tolerance?: number;
+  window?: number;
+  /** End the run at the first checkpoint at which it has converged over a full window. */
+  stopWhenConverged?: boolean;
+  /** Steps between checkpoints without minibatches (default ⌈epochs/100⌉, or 10 for a run without end). */
+  checkpointSteps?: number;
 }
 
 /** What a model computed at one step; the gradients wait inside until the loop commits or discards them. */
@@ -136,6 +183,8 @@ export interface LoopConfig {
   shouldStop?(): boolean;
   /** Longest stretch without yielding to the event loop, in ms (async driver; default 25). */
   yieldMs?: number;
+  /** Bound checkpoints: convergence and stop-when-converged (explosion is always checked). */
+  convergence?: LoopConvergence;
 }
 
 export interface LoopSummary {
@@ -150,6 +199,12 @@ export interface LoopSummary {
   bestScore: number | null;
   epochSeconds: number[];
   stepSeconds: number[];
+  /** Smoothed bounds at the checkpoints (empty for models without a bound, e.g. SVGD). */
+  checkpointBounds: number[];
+  /** Converged or still improving at the end; null without at least two checkpoints of a bound. */
+  convergence: Convergence | null;
+  /** The run ended because it had converged (stopWhenConverged). */
+  convergedStop: boolean;
 }
 
 export const MAX_NONFINITE_STREAK = 20;
@@ -163,6 +218,9 @@ export class TrainLoop<Snap = unknown> {
   streak = 0;
   stopped = false;
   earlyStopped = false;
+  convergedStop = false;
+  /** Smoothed bound at each checkpoint. */
+  readonly checkpointBounds: number[] = [];
   /** Every step's bound (NaN for skipped steps and models without one): the window for convergence checks. */
   readonly bounds: number[] = [];
   readonly epochSeconds: number[] = [];
@@ -176,6 +234,11 @@ export class TrainLoop<Snap = unknown> {
   private lossSum = 0;
   private lossCount = 0;
   private done = false;
+  private readonly checkpointSteps: number;
+  private cpSum = 0;
+  private cpCount = 0;
+  private initialBound = Number.NaN;
+  private bestBound = Number.NaN;
 
   constructor(
     readonly trainable: Trainable<Snap>,
@@ -191,6 +254,14 @@ export class TrainLoop<Snap = unknown> {
     if (!Number.isInteger(this.maxStreak) || this.maxStreak < 1) {
       throw new RangeError(`Expected maxConsecutiveNonFinite ≥ 1, got ${this.maxStreak}`);
     }
+    const cv = config.convergence;
+    this.checkpointSteps = b
+      ? this.stepsPerEpoch
+      : (cv?.checkpointSteps ?? (Number.isFinite(config.epochs) ? Math.max(1, Math.ceil(config.epochs / 100)) : 10));
+    if (!Number.isInteger(this.checkpointSteps) || this.checkpointSteps < 1)
+      throw new RangeError(`Expected checkpointSteps ≥ 1, got ${this.checkpointSteps}`);
+    // Checked here so a bad tolerance or window fails before the first step, not at the end.
+    convergence([], { tolerance: cv?.tolerance, window: cv?.window });
     const es = config.earlyStopping;
     if (es && (es.restoreBest || es.patience > 0) && !config.evaluate) {
       throw new Error('Early stopping needs an evaluate() checkpoint score; pass evaluate or drop earlyStopping.');
@@ -249,6 +320,11 @@ export class TrainLoop<Snap = unknown> {
     }
     const bound = out.bound ?? Number.NaN;
     this.bounds.push(finite ? bound : Number.NaN);
+    if (finite && out.bound !== undefined) {
+      if (Number.isNaN(this.initialBound)) this.initialBound = this.bestBound = out.bound;
+      this.cpSum += out.bound;
+      this.cpCount += 1;
+    }
     const report: StepReport = { step, epoch, loss: out.loss, bound, gradNorm: out.gradNorm, skipped: !finite };
     c.onStep?.(report);
     if (this.streak >= this.maxStreak) {
@@ -260,9 +336,47 @@ export class TrainLoop<Snap = unknown> {
         c.learningRate,
       );
     }
+    // Minibatch runs check the bound at each epoch's end, full-batch runs every checkpointSteps steps.
+    const atCheckpoint = c.batches ? this.batch + 1 >= this.stepsPerEpoch : this.step % this.checkpointSteps === 0;
+    const converged = atCheckpoint && this.checkpoint(step);
     this.batch += 1;
     if (this.batch >= this.stepsPerEpoch) this.endEpoch(epoch);
+    if (converged && !this.done) {
+      this.convergedStop = true;
+      this.end();
+    }
     return report;
+  }
+
+  /**
+   * Close a bound checkpoint at `step`: record the smoothed bound, throw ExplodedError when it fell far below the
+   * best level; true when the run has converged over a full window and asks to stop then.
+   */
+  private checkpoint(step: number): boolean {
+    if (this.cpCount === 0) return false;
+    const level = this.cpSum / this.cpCount;
+    this.cpSum = 0;
+    this.cpCount = 0;
+    this.checkpointBounds.push(level);
+    const best = this.bestBound;
+    const scale = Math.max(Math.abs(best), Math.abs(this.initialBound), 1);
+    if (level < best - EXPLOSION_FACTOR * scale) {
+      this.done = true;
+      throw new ExplodedError(step, level, best, this.config.learningRate);
+    }
+    if (level > best) this.bestBound = level;
+    const cv = this.config.convergence;
+    if (!cv?.stopWhenConverged) return false;
+    const window = cv.window ?? 5;
+    if (this.checkpointBounds.length <= window) return false;
+    return convergence(this.checkpointBounds, { tolerance: cv.tolerance, window }).converged;
+  }
+
+  /** Converged or still improving over the checkpoints so far (null with fewer than two). */
+  convergence(): Convergence | null {
+    if (this.checkpointBounds.length < 2) return null;
+    const cv = this.config.convergence;
+    return convergence(this.checkpointBounds, { tolerance: cv?.tolerance, window: cv?.window });
   }
 
   private endEpoch(epoch: number): void {
@@ -322,6 +436,9 @@ export class TrainLoop<Snap = unknown> {
       bestScore: best ? best.score : null,
       epochSeconds: [...this.epochSeconds],
       stepSeconds: [...this.stepSeconds],
+      checkpointBounds: [...this.checkpointBounds],
+      convergence: this.convergence(),
+      convergedStop: this.convergedStop,
     };
   }
 

@@ -8,6 +8,8 @@ import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { bnnViews, disposeNet, exportBnnBundle, fitBnnSplits } from '../../engine/models/bnn';
 import { prepareBnnData, resolveBnnColumns, type BnnTable } from '../../engine/models/bnn/data';
 import type { DatasetInfo, ModelAdapter } from './types';
+import { bnnJointPsis } from '../../engine/models/bnn/psis';
+import { convergenceEvidence, convergenceMetrics } from './evidence';
 
 /** Engine input errors keep their message and hint; anything else becomes BAD_REQUEST with a generic fix. */
 function asBadRequest(fn: () => void): void {
@@ -75,6 +77,9 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
         report.flush();
       },
     });
+    const first = fit.first.result;
+    // PSIS k̂ of the first split's joint weight posterior (null for SVGD, whose particles have no density).
+    const joint = isCancelled() ? null : bnnJointPsis(fit.first.model, fit.first.data, { seed: spec.seed });
     try {
       report.artifact('views', bnnViews(fit.first.model, fit.first.data));
       if (fit.first.result.gradVariance) report.artifact('gradVariance', fit.first.result.gradVariance);
@@ -91,9 +96,19 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
       summary[k] = v.mean;
       if (fit.splits > 1) summary[`${k}_se`] = v.se;
     }
-    Object.assign(summary, gradVarianceMetrics(fit.first.result.gradVariance));
+    Object.assign(summary, gradVarianceMetrics(first.gradVariance));
+    summary.non_finite_steps = first.nonFiniteSteps;
+    Object.assign(summary, convergenceMetrics(first.convergence, first.convergedStop));
+    if (joint) {
+      summary.psis_khat = joint.khat;
+      summary.ess = joint.ess;
+      summary.psis_samples = joint.samples;
+    }
     report.finish(isCancelled() ? 'cancelled' : 'completed', summary, {
-      gradientSnr: lowestGradientSnr(fit.first.result.gradVariance),
+      gradientSnr: lowestGradientSnr(first.gradVariance),
+      nonFiniteSteps: first.nonFiniteSteps,
+      convergence: convergenceEvidence(first.convergence),
+      khat: joint ? { value: joint.khat, ess: joint.ess, samples: joint.samples, weights: true } : null,
     });
   },
 };

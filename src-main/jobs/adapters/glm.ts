@@ -23,6 +23,7 @@ import {
 import { coefficientTableFromDraws, originalDraws } from '../../../src-shared/stats/coefficients';
 import type { DummyCoding } from '../../../src-shared/domain/reference';
 import type { ModelAdapter } from './types';
+import { convergenceEvidence, convergenceMetrics } from './evidence';
 
 const HINT = 'Choose a numeric or two-valued target and numeric, binary or categorical predictors.';
 const bad = (message: string): AppError => new AppError('BAD_REQUEST', message, HINT);
@@ -152,21 +153,25 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       posterior: fit.posterior,
     });
     if (fit.gradVariance) report.artifact('gradVariance', fit.gradVariance);
-    const gradientSnr = lowestGradientSnr(fit.gradVariance);
-    report.finish(
-      'completed',
-      {
-        final_elbo: fit.finalElbo,
-        final_elbo_se: fit.finalElboSe,
-        psis_khat: fit.diagnostics.psisKhat,
-        ess: fit.diagnostics.ess,
-        log_evidence: fit.diagnostics.logEvidence,
-        skipped_steps: fit.skippedSteps,
-        ...(lpd ? { heldout_loglik: lpd.mean, heldout_loglik_se: lpd.se, heldout_rows: lpd.rows } : {}),
-        ...gradVarianceMetrics(fit.gradVariance),
-      },
-      { gradientSnr },
-    );
+    const metrics: Record<string, number> = {
+      final_elbo: fit.finalElbo,
+      final_elbo_se: fit.finalElboSe,
+      psis_khat: fit.diagnostics.psisKhat,
+      ess: fit.diagnostics.ess,
+      log_evidence: fit.diagnostics.logEvidence,
+      skipped_steps: fit.skippedSteps,
+      non_finite_steps: fit.skippedSteps,
+      steps: fit.steps,
+      ...(lpd ? { heldout_loglik: lpd.mean, heldout_loglik_se: lpd.se, heldout_rows: lpd.rows } : {}),
+      ...convergenceMetrics(fit.convergence, fit.convergedStop),
+      ...gradVarianceMetrics(fit.gradVariance),
+    };
+    report.finish('completed', metrics, {
+      nonFiniteSteps: fit.skippedSteps,
+      convergence: convergenceEvidence(fit.convergence),
+      gradientSnr: lowestGradientSnr(fit.gradVariance),
+      khat: { value: fit.diagnostics.psisKhat, ess: fit.diagnostics.ess, samples: fit.diagnostics.samples },
+    });
   },
 };
 

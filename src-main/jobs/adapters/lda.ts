@@ -4,6 +4,8 @@ import type { LdaRunSpec } from '../../../src-shared/schemas/run-spec';
 import { DatasetFile } from '../../data-import';
 import { fitLda, modelToJSON, topicSummaries } from '../../engine/models/lda';
 import { ldaCorpusFor, separateHeldout, splitHeldout } from '../lda-corpus';
+import { convergence, risingRun } from '../../engine/diagnostics/convergence';
+import { convergenceEvidence, convergenceMetrics } from './evidence';
 import type { ModelAdapter } from './types';
 
 const TEXT_TYPES = new Set(['text', 'categorical', 'identifier']);
@@ -123,6 +125,17 @@ export const ldaAdapter: ModelAdapter<LdaRunSpec> = {
     if (last?.perplexityCompletion != null) summary.perplexity = last.perplexityCompletion;
     if (Number.isFinite(best)) summary.best_perplexity = best;
     if (last?.perplexityBound != null) summary.perplexity_bound = last.perplexityBound;
-    report.finish(fit.stopped ? 'cancelled' : 'completed', summary);
+    // The bound over passes judged as the gradient runs' smoothed bound (each pass is already an average over the
+    // corpus); held-out perplexity rising at the end. LDA cannot explode: batch VB is coordinate ascent (each update
+    // maximises the bound), online VB takes convex combinations λ ← (1−ρ)λ + ρλ̂ of positive statistics.
+    const bounds = fit.history.map((r) => r.elbo);
+    const conv = bounds.length >= 2 ? convergence(bounds) : null;
+    Object.assign(summary, convergenceMetrics(conv, false));
+    const rising = risingRun(fit.history.map((r) => r.perplexityCompletion));
+    if (rising) summary.perplexity_rising_passes = rising.passes;
+    report.finish(fit.stopped ? 'cancelled' : 'completed', summary, {
+      convergence: convergenceEvidence(conv),
+      perplexityRising: rising,
+    });
   },
 };

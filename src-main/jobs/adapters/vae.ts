@@ -10,6 +10,8 @@ import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import { evaluateVae, prepareVaeData, prepareWithSnapshot, trainVae, type VaeColumn } from '../../engine/models/vae';
 import { vaeSpecProblems } from '../../engine/models/vae/validate';
 import type { ModelAdapter } from './types';
+import type { VerdictEvidence } from '../../../src-shared/domain/verdict';
+import { convergenceEvidence, convergenceMetrics } from './evidence';
 
 const VAE_TYPES = new Set(['numeric', 'binary', 'categorical']);
 
@@ -183,6 +185,11 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
       epochs: result.epochs,
       seconds_per_epoch: result.secondsPerEpoch,
       non_finite_steps: result.nonFiniteSteps,
+      ...convergenceMetrics(result.convergence, result.convergedStop),
+    };
+    const evidence: VerdictEvidence = {
+      nonFiniteSteps: result.nonFiniteSteps,
+      convergence: convergenceEvidence(result.convergence),
     };
     if (result.valElbo !== null) summary.val_elbo = result.valElbo;
     if (result.earlyStopped) summary.best_epoch = result.bestEpoch;
@@ -230,7 +237,17 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
         if (evaluation.khat) {
           summary.khat_median = evaluation.khat.median;
           summary.khat_share_07 = evaluation.khat.shareAbove07;
+          evidence.rowKhat = {
+            median: evaluation.khat.median,
+            shareAbove07: evaluation.khat.shareAbove07,
+            rows: evaluation.khat.rows,
+          };
         }
+        evidence.collapse = {
+          collapsed: evaluation.collapse.collapsed,
+          inactive: evaluation.collapse.inactiveDims,
+          total: evaluation.collapse.total,
+        };
         summary.kl = evaluation.klTotal;
         summary.active_units = evaluation.activeUnits.count;
         if (evaluation.amortisationGap) summary.amortisation_gap = evaluation.amortisationGap.gap;
@@ -253,6 +270,7 @@ export const vaeAdapter: ModelAdapter<VaeSpec> = {
     }
     Object.assign(summary, gradVarianceMetrics(result.gradVariance));
     report.finish(result.stopped ? 'cancelled' : 'completed', summary, {
+      ...evidence,
       gradientSnr: lowestGradientSnr(result.gradVariance),
     });
   },

@@ -123,6 +123,7 @@ export function vaeFormFromSpec(spec: VaeSpec): VaeFormState {
     annealEpochs: t.anneal.kind === 'none' ? x.annealEpochs : t.anneal.epochs,
     annealRatio: t.anneal.kind === 'cyclical' ? t.anneal.ratio : x.annealRatio,
     freeBits: t.freeBits,
+    stopWhenConverged: t.convergence.stopWhenConverged,
     gaussianVariance: spec.gaussianVariance,
     noiseVariance: spec.noiseVariance,
     latentType: spec.latentType,
@@ -341,6 +342,8 @@ export interface BnnFormState {
   lrSchedule: 'constant' | 'cosine';
   validationFraction: Num;
   patience: Num;
+  /** training.convergence.stopWhenConverged (not for SVGD, which has no bound). */
+  stopWhenConverged: boolean;
   testFraction: Num;
   splits: Num;
   predictiveSamples: Num;
@@ -411,6 +414,7 @@ export function bnnFormDefaults(
     lrSchedule: 'constant',
     validationFraction: 0.1,
     patience: preset?.patience ?? 30,
+    stopWhenConverged: false,
     testFraction: 0.1,
     splits: 1,
     predictiveSamples: 100,
@@ -445,6 +449,7 @@ export function bnnFormFromSpec(spec: BnnSpec): BnnFormState {
     lrSchedule: schedule.kind === 'cosine' ? 'cosine' : 'constant',
     validationFraction: spec.validationFraction,
     patience: spec.patience,
+    stopWhenConverged: spec.training.convergence.stopWhenConverged,
     testFraction: spec.testFraction,
     splits: spec.splits,
     predictiveSamples: spec.predictiveSamples,
@@ -480,7 +485,7 @@ function bnnFamilyInput(kind: FamilySpec['kind'], param: Num): Record<string, un
 
 export function bnnSpecInput(s: BnnFormState): Record<string, unknown> {
   const hidden = parseHidden(s.hiddenText);
-  const { family, optimiser, flowMaxWeights, initScale, objective, ...rest } = s.keep;
+  const { family, optimiser, flowMaxWeights, initScale, objective, training, ...rest } = s.keep;
   const flow = s.family === 'planar' || s.family === 'radial' || s.family === 'iaf' || s.family === 'coupling';
   return {
     model: 'bnn',
@@ -518,6 +523,11 @@ export function bnnSpecInput(s: BnnFormState): Record<string, unknown> {
     splits: num(s.splits),
     predictiveSamples: num(s.predictiveSamples),
     ...rest,
+    ...(s.stopWhenConverged && s.family !== 'svgd'
+      ? { training: { ...training, convergence: { ...training?.convergence, stopWhenConverged: true } } }
+      : training !== undefined
+        ? { training: { ...training, convergence: { ...training.convergence, stopWhenConverged: false } } }
+        : {}),
     seed: num(s.seed),
   };
 }
@@ -560,8 +570,10 @@ export function keptSettings(model: 'vae' | 'lda' | 'bnn', keep: VaeKeep | LdaFo
   if (f && f.kind === 'svgd') fam['family.kernel'] = f.kernel;
   const { family: _family, ...rest } = k;
   void _family;
+  const flatRest = flatten(rest);
+  delete flatRest['training.convergence.stopWhenConverged']; // shown in the form
   return differing(
-    { ...fam, ...flatten(rest) },
+    { ...fam, ...flatRest },
     {
       'family.hidden': '64',
       'family.kernel': 'rbf',
@@ -574,6 +586,9 @@ export function keptSettings(model: 'vae' | 'lda' | 'bnn', keep: VaeKeep | LdaFo
       'training.freeBits': '0',
       'training.estimator': 'reparam',
       'training.kl': 'auto',
+      // The form shows stopWhenConverged; tolerance and window are kept unseen when changed.
+      'training.convergence.tolerance': '0.01',
+      'training.convergence.window': '5',
       flowMaxWeights: '1000',
       initScale: '0.01',
       maxLevels: '100',

@@ -105,6 +105,8 @@ export interface VaeExtra {
   tempMin: number;
   tempRate: number;
   patience: number;
+  /** End the run once the smoothed bound has converged (training.convergence.stopWhenConverged). */
+  stopWhenConverged: boolean;
   /** Gradient threads (data-parallel shards of each minibatch). */
   threads: number;
   evalK: number;
@@ -145,6 +147,7 @@ export function defaultVaeExtra(): VaeExtra {
     tempMin: 0.5,
     tempRate: 3e-4,
     patience: 0,
+    stopWhenConverged: false,
     threads: defaultThreads(),
     evalK: 1000,
     evalRows: 2000,
@@ -186,7 +189,14 @@ export function annealInput(x: VaeExtra): Record<string, unknown> {
 export function extraInput(x: VaeExtra): Record<string, unknown> {
   const categorical = x.latentType === 'categorical';
   return {
-    training: { beta: x.beta, anneal: annealInput(x), freeBits: x.freeBits, estimator: x.estimator, kl: x.kl },
+    training: {
+      beta: x.beta,
+      anneal: annealInput(x),
+      freeBits: x.freeBits,
+      estimator: x.estimator,
+      kl: x.kl,
+      convergence: { stopWhenConverged: x.stopWhenConverged },
+    },
     gaussianVariance: x.gaussianVariance,
     ...(x.gaussianVariance === 'fixed' ? { noiseVariance: x.noiseVariance } : {}),
     latentType: x.latentType,

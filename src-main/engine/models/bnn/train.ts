@@ -21,6 +21,7 @@ import type { BnnSpec } from '../../../../src-shared/schemas/bnn-spec';
 import { createVariables } from '../../families/params';
 import type { ParticleFamily } from '../../families/particles';
 import { SvgdTrainable, type SvgdScore } from '../../inference/svgd';
+import type { Convergence } from '../../diagnostics/convergence';
 import { TrainLoop, runLoop, type StepOutcome, type Trainable } from '../../inference/train-loop';
 import {
   FlatOptimiser,
@@ -90,6 +91,10 @@ export interface BnnTrainResult {
   steps: number;
   seconds: number;
   nonFiniteSteps: number;
+  /** The per-epoch smoothed bound (−loss): converged or still improving; null for SVGD (no bound). */
+  convergence: Convergence | null;
+  /** The run ended because the bound had converged (training.convergence.stopWhenConverged). */
+  convergedStop: boolean;
   history: { epoch: number[]; loss: number[]; valLogLik: Array<number | null> };
   /** Metrics on data.testRows (null without a test split). */
   test: BnnMetrics | null;
@@ -443,7 +448,10 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
         yb[i] = yFit[r]!;
       }
       const k = fold(kNoise, step);
-      return form === 'meanfield' ? mfStep(k) : form === 'block' ? blockStep(k) : svgd!.step();
+      if (form === 'svgd') return svgd!.step();
+      // The loss is the negative ELBO per training row: its negative is the bound the loop smooths and checks.
+      const out = form === 'meanfield' ? mfStep(k) : blockStep(k);
+      return Object.assign(out, { bound: -out.loss });
     },
     snapshot: () => ({
       params: Float64Array.from(params),
@@ -500,6 +508,7 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       epochs: spec.epochs,
       batches: { n: N, batchSize: B, shuffleKey: kShuffle },
       learningRate: optConfig.learningRate,
+      convergence: spec.training.convergence,
       evaluate: (epoch, l) => {
         const score = evaluateVal();
         if (gvSchedule?.isCheckpoint(epoch)) measure(epoch, l.step);
@@ -548,6 +557,8 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       steps: summary.steps,
       seconds: (performance.now() - t0) / 1000,
       nonFiniteSteps: summary.nonFiniteSteps,
+      convergence: summary.convergence,
+      convergedStop: summary.convergedStop,
       history,
       test,
       gradVariance: gv

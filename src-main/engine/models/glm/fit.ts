@@ -23,7 +23,14 @@ import { makeObjective } from '../../objectives/objective.js';
 import { runSchedule, type OptimiserConfig } from '../../optim/optimisers.js';
 import { evaluateElbo, sviTrainable } from '../../inference/svi.js';
 import { svgdTrainable } from '../../inference/svgd.js';
-import { TrainLoop, releaseTrainable, runLoopSync } from '../../inference/train-loop.js';
+import {
+  DivergenceError,
+  TrainLoop,
+  releaseTrainable,
+  runLoopSync,
+  type LoopSummary,
+} from '../../inference/train-loop.js';
+import type { Convergence } from '../../diagnostics/convergence.js';
 import { psis } from '../../diagnostics/psis.js';
 import { importanceLogLikelihood } from '../../diagnostics/loglik.js';
 import type { GlobalModel } from '../common/model.js';
@@ -106,7 +113,12 @@ export interface GlmFit {
   };
   history: Array<{ step: number; bound: number }>;
   skippedSteps: number;
+  /** Steps taken (fewer than asked when the run stopped on convergence). */
   steps: number;
+  /** The smoothed bound over checkpoints every ⌈steps/100⌉ steps: converged or still improving; null for SVGD. */
+  convergence: Convergence | null;
+  /** The run ended because the bound had converged (training.convergence.stopWhenConverged). */
+  convergedStop: boolean;
   seed: number;
   backend: string;
   seconds: number;
@@ -159,6 +171,9 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
   if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`Expected averageFraction in [0, 1], got ${fraction}`);
   let params: VariableMap;
   let skipped = 0;
+  let summary: LoopSummary | null = null;
+  // Bound checkpoints every ⌈steps/100⌉ steps (the loop's default for a full-batch run), averaging the steps between.
+  const convergenceOpts = opts.training?.convergence;
   let dispose: () => void;
   let gradVariance: GradVarianceArtifact | null = null;
   // One step per "epoch" (full batch) on the one loop; SVGD is its own step function on it.
@@ -179,7 +194,8 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
           learningRate: optimiser.learningRate,
           onStep: (r) => progress(r.step, tr.lastPhiNorm, loop.nonFiniteSteps),
         });
-        skipped = runLoopSync(loop).nonFiniteSteps;
+        summary = runLoopSync(loop);
+        skipped = summary.nonFiniteSteps;
       } catch (e) {
         dispose();
         throw e;
@@ -227,6 +243,7 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
         const loop: TrainLoop = new TrainLoop(tr, {
           epochs: opts.steps,
           learningRate: optimiser.learningRate,
+          ...(convergenceOpts ? { convergence: convergenceOpts } : {}),
           onStep: (r) => {
             if (r.step >= avgFrom && !r.skipped) {
               count++;
@@ -240,7 +257,8 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
             if (schedule?.isCheckpoint(r.step + 1)) measure(r.step + 1);
           },
         });
-        skipped = runLoopSync(loop).nonFiniteSteps;
+        summary = runLoopSync(loop);
+        skipped = summary.nonFiniteSteps;
         if (gv) {
           const spent = checkpoints.reduce((a, c) => a + c.seconds, 0);
           const total = (performance.now() - tLoop) / 1000;
@@ -269,7 +287,7 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
   try {
     const S = opts.evaluationSamples ?? 2000;
     const evalKey = fold(key(opts.seed), 0x5eed);
-    const summary = summarise(family, params, model, fold(evalKey, 1));
+    const moments = summarise(family, params, model, fold(evalKey, 1));
     const elbo = evaluateElbo(family, params, model, S, fold(evalKey, 2));
     const lw = tf.tidy(() => {
       const { z, logQ } = family.sample(fold(evalKey, 3), params, S);
@@ -277,6 +295,17 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
     });
     const lwv = lw.dataSync();
     lw.dispose();
+    // A fit that ended with parameters whose density is not finite diverged, whatever the last step's bound said.
+    const bad = lwv.findIndex((v) => Number.isNaN(v) || v === Infinity);
+    if (bad >= 0) {
+      throw new DivergenceError(
+        'non-finite',
+        Math.max(0, (summary?.steps ?? opts.steps) - 1),
+        `Training diverged: the fitted posterior gives a non-finite log density ratio (${lwv[bad]}) at the end of ` +
+          `${summary?.steps ?? opts.steps} steps; lower the learning rate (e.g. by 10×) or set clipNorm (e.g. 10).`,
+        lwv[bad]!,
+      );
+    }
     const ps = psis(lwv);
     const ev = importanceLogLikelihood(
       (k, n) =>
@@ -291,21 +320,23 @@ export function fitGlm(opts: FitGlmOptions): GlmFit {
       family: opts.family.kind,
       objective: objective.label,
       names: [...model.names],
-      mean: summary.mean,
-      sd: summary.sd,
+      mean: moments.mean,
+      sd: moments.sd,
       finalElbo: elbo.elbo,
       finalElboSe: elbo.se,
       diagnostics: { psisKhat: ps.khat, ess: ps.ess, essRaw: ps.essRaw, logEvidence: ev.mean, samples: S },
       history,
       skippedSteps: skipped,
-      steps: opts.steps,
+      steps: summary?.steps ?? opts.steps,
+      convergence: summary?.convergence ?? null,
+      convergedStop: summary?.convergedStop ?? false,
       seed: opts.seed,
       backend: activeBackend()?.name ?? tf.getBackend(),
       seconds: (Date.now() - t0) / 1000,
       posterior: savePosterior(family, params),
       gradVariance,
     };
-    if (summary.noiseSigma) out.noiseSigma = summary.noiseSigma;
+    if (moments.noiseSigma) out.noiseSigma = moments.noiseSigma;
     const keep = opts.keepDraws ?? 0;
     if (!(Number.isInteger(keep) && keep >= 0)) throw new RangeError(`Expected keepDraws ≥ 0, got ${keep}`);
     if (keep > 0) {

@@ -207,5 +207,5 @@ describe('glmReferencePosterior', () => {
     expect(cmp.overall.w2).toBeLessThan(4 * cmp.overall.se + 0.02);
     expect(exact.draws.values.length).toBe(1000 * 3);
     expect(nuts.draws.n).toBe(1000);
-  });
+  }, 600_000);
 });

@@ -26,6 +26,7 @@ import { annealSteps, elboAnalytic, klWeight, weightedLogW, type AnnealSchedule 
 import { nextBaseline, scoreSurrogate, stopGradient } from '../../objectives/estimators';
 import type { TensorMap, VariableMap } from '../../families/params';
 import { Optimiser, optimiserFromSpec, type OptimiserConfig } from '../../optim/optimisers';
+import type { Convergence } from '../../diagnostics/convergence';
 import {
   MAX_NONFINITE_STREAK,
   TrainLoop,
@@ -97,6 +98,10 @@ export interface VaeResult {
   likelihood: VaeLikelihood;
   /** Steps skipped because the loss or a gradient was not finite. */
   nonFiniteSteps: number;
+  /** The per-epoch smoothed training bound: converged or still improving (null before two epochs). */
+  convergence: Convergence | null;
+  /** The run ended because the bound had converged (training.convergence.stopWhenConverged). */
+  convergedStop: boolean;
   /** The fitted model as JSON (for evaluation, views, export). */
   snapshot: VaeSnapshot;
   /** Rows of the prepared matrix used for validation (sorted); empty without a split. */
@@ -424,6 +429,7 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
       epochs: spec.epochs,
       batches: { n: nTrain, batchSize, shuffleKey: kShuffle },
       learningRate: optConfig.learningRate,
+      convergence: spec.training.convergence,
       ...(spec.patience > 0 && nVal > 0 ? { earlyStopping: { patience: spec.patience, restoreBest: true } } : {}),
       evaluate: (epoch, l) => {
         evaluate();
@@ -493,6 +499,8 @@ export async function trainVae(data: PreparedVaeData, spec: VaeSpec, cb: VaeCall
       params: snapshot.network,
       likelihood: data.likelihood,
       nonFiniteSteps: summary.nonFiniteSteps,
+      convergence: summary.convergence,
+      convergedStop: summary.convergedStop,
       snapshot,
       valRows,
       earlyStopped: summary.earlyStopped,
