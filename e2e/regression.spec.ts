@@ -4,7 +4,7 @@
 // row, and a two-valued string target `high` (yes when progression > 140) is added. Import it through the wizard
 // with the mean-imputation policy, open the regression form, fit every family (mean-field, full-rank, IAF) on
 // progression, compute the reference posterior (NUTS) in the comparison, and fit a logistic regression on the string
-// target. Screenshots: e2e/output/regression-*.png.
+// target (calibration plot). Every run holds out 20 % of the rows (held-out log predictive density). Screenshots: e2e/output/regression-*.png.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -91,6 +91,7 @@ test.describe.serial('Bayesian regression', () => {
     await page.getByTestId('glm-ref-bmi_band').selectOption('under 25');
     await expect(page.getByTestId('glm-categorical')).toContainText('bmi_band[25-30]');
     await expect(page.getByTestId('glm-missing')).toContainText('impute');
+    await expect(page.getByTestId('glm-validation')).toHaveValue('0.2');
     await page.getByTestId('glm-steps').fill('1500');
     await page.getByTestId('glm-lr').fill('0.03');
     await shot(page, '01-form');
@@ -128,8 +129,11 @@ test.describe.serial('Bayesian regression', () => {
     await shot(page, '03-compare');
     await page.getByTestId('coefficient-run').selectOption({ index: 1 });
     await page.waitForTimeout(300);
-    await page.getByTestId('coefficient-table').screenshot({ path: path.join(shots, 'regression-04-fullrank-table.png') });
+    await page
+      .getByTestId('coefficient-table')
+      .screenshot({ path: path.join(shots, 'regression-04-fullrank-table.png') });
     await page.getByTestId('pair-plot').screenshot({ path: path.join(shots, 'regression-05-pair.png') });
+    await page.getByTestId('ppc').screenshot({ path: path.join(shots, 'regression-05b-ppc.png') });
   });
 
   test('the run page of one family, and a logistic regression on the yes/no target', async ({ page }) => {
@@ -140,6 +144,8 @@ test.describe.serial('Bayesian regression', () => {
     await expect(page.getByTestId('reference-summary')).toContainText('cache');
     await expect(page.getByTestId('reconstructions')).toHaveCount(0);
     await expect(page.getByTestId('final-metrics')).toContainText('PSIS k̂');
+    await expect(page.getByTestId(`heldout-${ids[0]}`)).toContainText('±');
+    await expect(page.getByTestId('ppc-chart')).toBeVisible();
     await shot(page, '06-run');
 
     await page.goto(projectUrl);
@@ -152,6 +158,7 @@ test.describe.serial('Bayesian regression', () => {
     await page.getByTestId('start-run').click();
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
     await expect(page.getByTestId('coefficient-table')).toContainText('log-odds of high');
+    await expect(page.getByTestId('ppc')).toContainText('Calibration');
     await shot(page, '07-logistic');
   });
 });
