@@ -14,6 +14,7 @@
  * SE).
  */
 import { normal, key, split } from '../../rng';
+import { sortedQuantile } from '../../../../src-shared/stats/coefficients';
 import type { GlmPredictiveCheck } from '../../../../src-shared/domain/artifacts';
 
 export interface PredictiveInput {
@@ -164,12 +165,7 @@ export function posteriorPredictiveCheck(
     const sg = sigmaOf(inp, s);
     for (let i = 0; i < N; i++) counts[binOf(m + t * (eta(inp, s, i) + sg * eps[i]!))]![r]!++;
   }
-  const quant = (a: Float64Array, p: number) => {
-    const sorted = Float64Array.from(a).sort();
-    const h = (sorted.length - 1) * p;
-    const f = Math.floor(h);
-    return sorted[f]! + (h - f) * ((sorted[Math.min(f + 1, sorted.length - 1)] ?? sorted[f]!) - sorted[f]!);
-  };
+  const quant = (a: Float64Array, p: number) => sortedQuantile(Float64Array.from(a).sort(), p);
   return {
     kind: 'histogram',
     rows: N,
