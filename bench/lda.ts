@@ -1,4 +1,5 @@
 /**
+ * `npm run bench -- lda --synthetic 1000000`: a million documents of known topics end to end (bench/lda-synthetic.ts).
  * `npm run bench -- lda [--passes 10] [--topics 20] [--threads N] [--docs 38235] [--no-batch] [--no-scaling]
  *                        [--export DIR] [--init seeded|random] [--batch-size 256] [--seed 1] [--corpus fortunes]`
  *
@@ -137,6 +138,12 @@ function exportSequences(dir: string, c: Corpus, name: string): void {
 }
 
 export async function main(): Promise<void> {
+  if (arg('synthetic') !== undefined) {
+    // A corpus of known topics at scale, end to end in bounded memory (bench/lda-synthetic.ts).
+    const { main: synthetic } = await import('./lda-synthetic');
+    await synthetic();
+    return;
+  }
   const passes = Number(arg('passes') ?? 10);
   const topics = Number(arg('topics') ?? 20);
   const threads = arg('threads') !== undefined ? Number(arg('threads')) : os.availableParallelism();

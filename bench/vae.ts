@@ -3,21 +3,27 @@
  *
  * Speed (default): the canonical VAE of ../shared/REFERENCE.md — 784–400–20, ReLU, Bernoulli likelihood on grey
  * levels / 255, Adam 1e-3, batch 128 — for one epoch on the 60,000 Fashion-MNIST training images (synthetic data
- * of the same shape when the dataset package is missing, said so) on each available backend. Backends too slow for
- * a whole epoch (cpu) time N steps and extrapolate to 469, said so. Prints seconds per epoch, ms per step and the
- * ratio to PyTorch's 3.31 s/epoch (1 thread), a profile of one step (kernels, data feeding, the rest), the
- * before/after figures (SIMD GEMM kernel vs tfjs' own, custom dense gradients vs autodiff), then one JSON line.
+ * of the same shape when the dataset package is missing, said so) on each available backend: node (tfjs-node),
+ * native (wasm with ELBO Studio's native GEMM), wasm (its SIMD GEMM kernel), cpu. Backends too slow for a whole
+ * epoch (cpu) time N steps and extrapolate to 469, said so. Then PyTorch itself, in the same run, on 1 and 2 threads
+ * (bench/vae_torch.py, when a python3 with torch is installed: Debian's python3-torch, with libopenblas0-pthread for
+ * its BLAS), said so; without it the REFERENCE.md figures, labelled as such. Prints seconds per epoch, ms per step
+ * and the ratio to PyTorch, a profile of one step (kernels, data feeding, the rest), the before/after figures (SIMD
+ * GEMM kernel vs tfjs' own, custom dense gradients vs autodiff), then one JSON line.
  *
  * Quality (--quality [--seed N]): trains 5 epochs (as the reference table) and reports the test ELBO on the 10,000 test
  * images and the importance-sampled log-likelihood with K = 1,000 on a seeded subset of 1,000 test images (all
  * 10,000 with --full-ll), beside the PyTorch figures.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendPreference } from '../src-main/engine/backend';
 import { fastMatMulActive, setFastMatMul } from '../src-main/engine/kernels/fast-matmul';
+import { defaultNativeThreads, loadNative } from '../src-main/engine/kernels/native';
 import { fold, key, normalTensor } from '../src-main/engine/rng';
 import { makeObjective } from '../src-main/engine/objectives/objective';
 import { Optimiser } from '../src-main/engine/optim/optimisers';
@@ -36,7 +42,8 @@ import {
   type PreparedVaeData,
 } from '../src-main/engine/models/vae';
 
-const PYTORCH_S_PER_EPOCH = 3.31;
+/** REFERENCE.md: PyTorch 1.13 on OpenBLAS, measured beside ELBO Studio on 2026-12-06 (1 thread) / its table (2). */
+const PYTORCH_REFERENCE = { 1: 4.3, 2: 2.65 } as const;
 const PYTORCH_QUALITY: Record<string, { elbo: number; ll: number }> = {
   meanfield: { elbo: -247.38, ll: -244.25 },
   'planar:10': { elbo: -246.85, ll: -243.43 },
@@ -312,6 +319,46 @@ async function abSteps(
   };
 }
 
+interface TorchEpoch {
+  threads: number;
+  secondsPerEpoch: number;
+  msPerStep: number;
+  blas: string;
+  torch: string;
+  trainElbo: number;
+}
+
+/** A python3 that imports torch: Debian's /usr/bin/python3 first (pyenv shims may hide python3-torch), then PATH. */
+function torchPython(): { python: string; note: string } | null {
+  const notes: string[] = [];
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python: py, note: `torch ${r.stdout.trim()} via ${py}` };
+    notes.push(`${py}: ${r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? 'failed')}`);
+  }
+  console.log(`PyTorch not found (${notes.join('; ')}).`);
+  return null;
+}
+
+/** One PyTorch epoch of the same VAE on `threads` threads (bench/vae_torch.py), or null when it fails. */
+function torchEpoch(python: string, threads: number): TorchEpoch | null {
+  const r = spawnSync(
+    python,
+    [join(__dirname, 'vae_torch.py'), '--threads', String(threads), '--images', `${DIR}/train-images-idx3-ubyte.gz`],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    },
+  );
+  if (r.status !== 0) {
+    console.log(
+      `PyTorch (${threads} thread${threads === 1 ? '' : 's'}) failed: ${(r.stderr || '').trim().split('\n').pop()}`,
+    );
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchEpoch;
+}
+
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -328,7 +375,34 @@ async function speed(): Promise<void> {
       : `Fashion-MNIST: ${data.n} × ${data.d} training images from ${DIR} (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s).`,
   );
   const stepsPerEpoch = Math.ceil(data.n / spec.batchSize);
-  const backends = (arg('--backends') ?? 'node,wasm,cpu').split(',') as BackendPreference[];
+  // The peer, in this same run: PyTorch on 1 and 2 threads when installed, else REFERENCE.md's figures (labelled).
+  const python = process.argv.includes('--no-torch') ? null : torchPython();
+  const torch1 = python ? torchEpoch(python.python, 1) : null;
+  const torch2 = python ? torchEpoch(python.python, 2) : null;
+  const peer = {
+    one: torch1?.secondsPerEpoch ?? PYTORCH_REFERENCE[1],
+    two: torch2?.secondsPerEpoch ?? PYTORCH_REFERENCE[2],
+    oneLabel: torch1 ? 'measured now' : 'REFERENCE.md constant',
+    twoLabel: torch2 ? 'measured now' : 'REFERENCE.md constant',
+  };
+  if (torch1 || torch2) {
+    console.log(
+      `PyTorch measured in this run (${python!.note}, BLAS ${torch1?.blas ?? torch2?.blas}): ` +
+        [torch1, torch2]
+          .filter((t): t is TorchEpoch => t !== null)
+          .map(
+            (t) =>
+              `${t.threads} thread${t.threads === 1 ? '' : 's'} ${t.secondsPerEpoch.toFixed(2)} s/epoch (${t.msPerStep.toFixed(1)} ms/step, train ELBO ${t.trainElbo.toFixed(1)})`,
+          )
+          .join('; ') +
+        (torch1?.blas.includes('openblas') === false ? ' — WARNING: not OpenBLAS, install libopenblas0-pthread' : ''),
+    );
+  }
+  if (!torch1 || !torch2)
+    console.log(
+      `PyTorch figures NOT measured in this run for ${[!torch1 && '1 thread', !torch2 && '2 threads'].filter(Boolean).join(' and ')}: using REFERENCE.md's constants (1 thread ${PYTORCH_REFERENCE[1]} s, 2 threads ${PYTORCH_REFERENCE[2]} s per epoch, from another run).`,
+    );
+  const backends = (arg('--backends') ?? 'node,native,wasm,cpu').split(',') as BackendPreference[];
   const rows: Array<Record<string, unknown>> = [];
   for (const b of backends) {
     try {
@@ -337,7 +411,9 @@ async function speed(): Promise<void> {
       console.log(`${b}: unavailable (${(e as Error).message.split('\n')[0]})`);
       continue;
     }
-    const name = tf.getBackend();
+    const name = b === 'native' ? 'native' : tf.getBackend();
+    // The native GEMM's own threads: 1 for the single-thread comparison, then --threads for the second row.
+    const nat = b === 'native' ? loadNative() : null;
     // Before/after, interleaved: explicit-transpose custom gradients vs tfjs' autodiff (transposed GEMMs), and
     // host-copied batches vs tf.gather from a resident tensor.
     const ab = await abSteps(data, spec, b === 'cpu' ? 2 : 6, b === 'cpu' ? 1 : 4);
@@ -365,6 +441,7 @@ async function speed(): Promise<void> {
         `${name}: timed ${t.steps} steps and extrapolated to ${stepsPerEpoch} (a whole epoch would take ~${secondsPerEpoch.toFixed(0)} s).`,
       );
     } else {
+      if (nat?.ok) nat.kernels.setThreads(1);
       const res = await trainVae(data, spec);
       secondsPerEpoch = res.stepSecondsPerEpoch;
       msPerStep = (secondsPerEpoch * 1000) / stepsPerEpoch;
@@ -381,8 +458,24 @@ async function speed(): Promise<void> {
       ratioToPytorch: number;
       trainElbo: number;
     } | null = null;
-    const threads = Math.min(Number(arg('--threads') ?? 4), availableParallelism());
-    if (b !== 'cpu' && threads > 1) {
+    const threads = Math.min(Number(arg('--threads') ?? (b === 'native' ? 2 : 4)), availableParallelism());
+    if (nat?.ok && threads > 1) {
+      // Both cores inside each step: the native GEMM splits every large product over `threads` threads.
+      nat.kernels.setThreads(threads);
+      const res = await trainVae(data, spec);
+      nat.kernels.setThreads(defaultNativeThreads());
+      const sec = res.stepSecondsPerEpoch;
+      parallel = {
+        threads,
+        secondsPerEpoch: sec,
+        msPerStep: (sec * 1000) / stepsPerEpoch,
+        ratioToPytorch: sec / peer.one,
+        trainElbo: res.trainElbo,
+      };
+      console.log(
+        `${name}, ${threads} GEMM threads within each step: one full epoch in ${sec.toFixed(1)} s, train ELBO after it ${res.trainElbo.toFixed(2)} nats.`,
+      );
+    } else if (b !== 'cpu' && threads > 1) {
       const pspec = { ...spec, threads };
       const res = await trainVae(data, pspec);
       const sec = res.stepSecondsPerEpoch;
@@ -390,7 +483,7 @@ async function speed(): Promise<void> {
         threads,
         secondsPerEpoch: sec,
         msPerStep: (sec * 1000) / stepsPerEpoch,
-        ratioToPytorch: sec / PYTORCH_S_PER_EPOCH,
+        ratioToPytorch: sec / peer.one,
         trainElbo: res.trainElbo,
       };
       console.log(
@@ -409,7 +502,7 @@ async function speed(): Promise<void> {
       secondsPerEpoch,
       msPerStep,
       extrapolated,
-      ratioToPytorch: secondsPerEpoch / PYTORCH_S_PER_EPOCH,
+      ratioToPytorch: secondsPerEpoch / peer.one,
       beforeMsPerStep: before.msPerStep,
       beforeWhat: before.what,
       speedup: before.msPerStep / ab.fast,
@@ -431,7 +524,7 @@ async function speed(): Promise<void> {
       .join(' ')} on this shared machine (the PyTorch figure is from a quiet one).`,
   );
   console.log(
-    'backend      s/epoch   ms/step   × PyTorch (3.31 s, 1 thread)   before ms/step (A/B)            speed-up (A/B)',
+    `backend      s/epoch   ms/step   × PyTorch 1 thread (${peer.one.toFixed(2)} s, ${peer.oneLabel})   before ms/step (A/B)            speed-up (A/B)`,
   );
   for (const r of rows) {
     console.log(
@@ -448,7 +541,7 @@ async function speed(): Promise<void> {
     if (p) {
       const label = `${String(r.backend)}×${p.threads}`;
       console.log(
-        `${label.padEnd(10)} ${p.secondsPerEpoch.toFixed(1).padStart(8)}  ${p.msPerStep.toFixed(1).padStart(8)}   ${p.ratioToPytorch.toFixed(1).padStart(8)}×  (vs PyTorch 2 threads 2.65 s: ${(p.secondsPerEpoch / 2.65).toFixed(1)}×)   ${(r.msPerStep as number).toFixed(1).padStart(8)} (1 thread)        ${((r.msPerStep as number) / p.msPerStep).toFixed(2)}×`,
+        `${label.padEnd(10)} ${p.secondsPerEpoch.toFixed(1).padStart(8)}  ${p.msPerStep.toFixed(1).padStart(8)}   ${p.ratioToPytorch.toFixed(1).padStart(8)}×  (vs PyTorch 2 threads ${peer.two.toFixed(2)} s, ${peer.twoLabel}: ${(p.secondsPerEpoch / peer.two).toFixed(2)}×)   ${(r.msPerStep as number).toFixed(1).padStart(8)} (1 thread)        ${((r.msPerStep as number) / p.msPerStep).toFixed(2)}×`,
       );
     }
   }
@@ -460,7 +553,7 @@ async function speed(): Promise<void> {
       synthetic: raw.synthetic,
       rows: data.n,
       stepsPerEpoch,
-      pytorchSecondsPerEpoch: PYTORCH_S_PER_EPOCH,
+      pytorch: { oneThread: peer.one, twoThreads: peer.two, measured: { one: torch1, two: torch2 } },
       results: rows,
     }),
   );

@@ -77,7 +77,7 @@ test.describe.serial('foundation', () => {
     await page.getByTestId('start-run').click();
 
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', /running|completed/);
-    await expect(page.getByTestId('run-backend')).toHaveText(/wasm|cpu|tensorflow/);
+    await expect(page.getByTestId('run-backend')).toHaveText(/native|wasm|cpu|tensorflow/);
     await expect.poll(() => chartPoints(page), { timeout: 60_000 }).toBeGreaterThan(5);
     const early = await chartPoints(page);
     await expect.poll(() => chartPoints(page), { timeout: 60_000 }).toBeGreaterThan(early + 10);
@@ -143,7 +143,7 @@ test.describe.serial('foundation', () => {
     await expect(table.locator(`[data-run-id="${completedRun}"]`)).toHaveAttribute('data-status', 'completed');
     await expect(table.locator(`[data-run-id="${cancelledRun}"]`)).toHaveAttribute('data-status', 'cancelled');
     await expect(table).toContainText('first VAE');
-    await expect(table).toContainText('wasm');
+    await expect(table).toContainText(/native|wasm/);
     await shot(page, '08-history-after-restart');
   });
 });

@@ -74,7 +74,7 @@ test.describe.serial('history browser', () => {
     await expect(row).toContainText('digits');
     await expect(row).toContainText('vae');
     await expect(row).toContainText('meanfield');
-    await expect(row).toContainText(/wasm|cpu|tensorflow/);
+    await expect(row).toContainText(/native|wasm|cpu|tensorflow/);
     await expect(row.getByTestId('headline')).toContainText(/IS log-lik\s*-\d/);
   });
 

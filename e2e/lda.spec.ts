@@ -120,6 +120,11 @@ test.describe.serial('topic models (LDA)', () => {
     await page.getByTestId('export-model').click();
     expect((await modelDownload).suggestedFilename()).toMatch(/model\.json$/);
     await expect(page.getByTestId('export-done')).toContainText('model.json');
+    // θ of every row: inferred and written as a stream into the run folder, then downloaded (small enough here).
+    const dtDownload = page.waitForEvent('download');
+    await page.getByTestId('export-doc-topic').click();
+    expect((await dtDownload).suggestedFilename()).toMatch(/doc-topic\.csv$/);
+    await expect(page.getByTestId('export-done')).toContainText(/doc-topic\.csv .*also saved to .*exports/);
 
     // Infer topics for a new CSV (uploaded through the same picker flow as the import).
     const newCsv = path.join(shots, 'lda-downloads', 'new-documents.csv');

@@ -561,8 +561,9 @@ async function fit(s: Services, opts: Opts): Promise<void> {
           ['doc-topic', 'doc-topic.csv'],
           ['model', 'model.json'],
         ] as const) {
-          const out = await unwrap<{ text: string }>(dispatch('lda:export', { runId: final.id, kind }));
-          fs.writeFileSync(path.join(dir, file), out.text);
+          // Written by the model service as a stream into the run folder; copied beside the bundle.
+          const out = await unwrap<{ path: string }>(dispatch('lda:export', { runId: final.id, kind }));
+          fs.copyFileSync(out.path, path.join(dir, file));
           exported.push(path.join(dir, file));
         }
         const { resealBundle } = await import('./engine/models/common/bundle');

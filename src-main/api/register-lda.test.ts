@@ -14,6 +14,7 @@ let s: Services;
 let dispatch: ReturnType<typeof createDispatcher>;
 let datasetId = 0;
 let runId = 0;
+let ldaSpec: ReturnType<typeof ldaSpecSchema.parse>;
 
 // Two clear themes (pets, space) plus an empty cell, a cell of stop words and a formula-like word.
 const PETS = [
@@ -94,6 +95,7 @@ beforeAll(async () => {
     prep: { minDf: 1, maxDf: 1, minTokenLength: 3 },
     seed: 3,
   });
+  ldaSpec = spec;
   const run = s.repos.runs.create({ projectId: project.id, datasetId, name: 'tiny lda', spec });
   runId = run.id;
   const dsDir = s.datasetPath(datasetId);
@@ -213,17 +215,28 @@ describe('lda:infer', () => {
 describe('lda:export and lda:by-category', () => {
   it('exports CSVs escaped against formula injection, and a model JSON that loads back', async () => {
     const vocab = ok<LdaExport>(await dispatch('lda:export', { runId, kind: 'vocabulary' }));
-    expect(vocab.text.split('\n')[0]).toBe('word_id,word,term_frequency,document_frequency');
+    expect(vocab.text!.split('\n')[0]).toBe('word_id,word,term_frequency,document_frequency');
     // "=cmd" is tokenised to "cmd", so build the injection case from the vocabulary export's own escaping.
-    expect(vocab.text).toMatch(/\n\d+,cmd,1,1\n/);
+    expect(vocab.text!).toMatch(/\n\d+,cmd,1,1\n/);
     const tw = ok<LdaExport>(await dispatch('lda:export', { runId, kind: 'topic-word' }));
-    expect(tw.text.split('\n')[0]).toBe('word_id,word,topic_1,topic_2');
+    expect(tw.text!.split('\n')[0]).toBe('word_id,word,topic_1,topic_2');
     expect(tw.fileName).toMatch(/^run-\d+-tiny-lda-topic-word\.csv$/);
     const dt = ok<LdaExport>(await dispatch('lda:export', { runId, kind: 'doc-topic' }));
-    expect(dt.text.trim().split('\n')).toHaveLength(64);
+    expect(dt.text!.trim().split('\n')).toHaveLength(64);
+    // Streamed to the run folder a chunk at a time; the file is the text the renderer gets, and its rows are the
+    // proportions inferTopics gives for the whole corpus at once.
+    expect(fs.readFileSync(dt.path, 'utf8')).toBe(dt.text);
+    expect(dt.bytes).toBe(Buffer.byteLength(dt.text!));
+    expect(dt.path).toContain(path.join('runs', String(runId), 'exports'));
+    const { inferTopics, docTopicCsv, emptyFlags } = await import('../engine/models/lda');
+    const dsDir = s.datasetPath(datasetId);
+    const { corpus } = await ldaCorpusFor(DatasetFile.open(dsDir), dsDir, ldaSpec);
+    const loadedModel = modelFromJSON(ok<LdaExport>(await dispatch('lda:export', { runId, kind: 'model' })).text!);
+    const whole = inferTopics(loadedModel, corpus);
+    expect(dt.text).toBe(docTopicCsv(whole, loadedModel.K, { empty: emptyFlags(corpus) }));
     const model = ok<LdaExport>(await dispatch('lda:export', { runId, kind: 'model' }));
     expect(model.mime).toBe('application/json');
-    const loaded = modelFromJSON(model.text);
+    const loaded = modelFromJSON(model.text!);
     expect(loaded.K).toBe(2);
     expect(loaded.vocabulary).toContain('kitten');
   });

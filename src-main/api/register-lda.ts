@@ -4,6 +4,7 @@
  * the CSV/JSON exports. Thin: runs, datasets and files are resolved here; the uses of the model run in the model
  * service's worker (model-service/lda-ops.ts) with the maths in engine/models/lda.
  */
+import path from 'node:path';
 import { AppError } from '../../src-shared/ipc/app-error';
 import type { Handlers } from '../../src-shared/ipc/contract';
 import type { TextPreview } from '../../src-shared/domain/lda';
@@ -112,7 +113,8 @@ export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
 
     'lda:export': async (args) => {
       const { run, model } = load(args.runId);
-      return s.models.call('lda:export', { ...args, runName: run.name }, model);
+      const outDir = path.join(s.runPath(run.id), 'exports');
+      return s.models.call('lda:export', { ...args, runName: run.name, outDir }, model);
     },
 
     'lda:by-category': async ({ runId, column }) => {

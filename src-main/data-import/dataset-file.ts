@@ -134,26 +134,46 @@ export class DatasetFile {
 
   /** Text of every row: text, identifier and ignored columns as stored; categorical and binary as labels; numbers formatted. Missing text is ''. */
   strings(name: string): string[] {
+    const out = new Array<string>(this.rows);
+    let r = 0;
+    for (const chunk of this.stringChunks(name)) for (const t of chunk) out[r++] = t;
+    return out;
+  }
+
+  /**
+   * The same texts as `strings`, in row order, a chunk of at most `chunkRows` rows at a time: memory stays at one
+   * chunk, so a million-document column streams (text preparation, search).
+   */
+  *stringChunks(name: string, chunkRows = 8192, from = 0): Generator<string[]> {
     const c = this.col(name);
     const si = this.strIndex.get(name);
     if (si === undefined) {
       const v = this.column(name);
-      const out = new Array<string>(this.rows);
-      for (let r = 0; r < this.rows; r++) out[r] = c.levels ? (c.levels[v[r] as number] ?? '') : String(v[r]);
-      return out;
+      for (let r0 = from; r0 < this.rows; r0 += chunkRows) {
+        const r1 = Math.min(this.rows, r0 + chunkRows);
+        const out = new Array<string>(r1 - r0);
+        for (let r = r0; r < r1; r++) out[r - r0] = c.levels ? (c.levels[v[r] as number] ?? '') : String(v[r]);
+        yield out;
+      }
+      return;
     }
     const k = this.meta.stringColumns.length;
-    const out = new Array<string>(this.rows);
-    const chunkRows = Math.max(1, Math.floor((1 << 20) / k));
-    for (let r0 = 0; r0 < this.rows; r0 += chunkRows) {
-      const r1 = Math.min(this.rows, r0 + chunkRows);
+    const step = Math.max(1, Math.min(chunkRows, Math.floor((1 << 20) / k)));
+    for (let r0 = from; r0 < this.rows; r0 += step) {
+      const r1 = Math.min(this.rows, r0 + step);
       const { offsets, data, base } = this.readStringRows(r0, r1);
+      const out = new Array<string>(r1 - r0);
       for (let r = r0; r < r1; r++) {
         const e = (r - r0) * k + si;
-        out[r] = data.toString('utf8', (offsets[e] as number) - base, (offsets[e + 1] as number) - base);
+        out[r - r0] = data.toString('utf8', (offsets[e] as number) - base, (offsets[e + 1] as number) - base);
       }
+      yield out;
     }
-    return out;
+  }
+
+  /** Every text of a column, one at a time (see stringChunks). */
+  *iterStrings(name: string): Generator<string> {
+    for (const chunk of this.stringChunks(name)) yield* chunk;
   }
 
   /** Offsets (k·(r1−r0)+1 entries, absolute) and the bytes of rows r0..r1 of the string store. */

@@ -1,17 +1,20 @@
 /**
- * Chooses the tfjs backend that trains a run: tfjs-node (native TensorFlow) when it loads, else WebAssembly
- * (SIMD, single-threaded in Node), else the plain JavaScript cpu backend. `ELBO_STUDIO_BACKEND=node|wasm|cpu`
- * forces one and fails loudly when it cannot be had. The chosen name is stored with every run.
+ * Chooses the tfjs backend that trains a run: tfjs-node (native TensorFlow) when it loads; else 'native' — the
+ * WebAssembly backend with its matrix products on ELBO Studio's own native kernels (kernels/native.ts, built at
+ * install when a C compiler is there); else WebAssembly with the wasm SIMD GEMM kernel (single-threaded in Node);
+ * else the plain JavaScript cpu backend. `ELBO_STUDIO_BACKEND=node|native|wasm|cpu` forces one and fails loudly
+ * when it cannot be had. The chosen name is stored with every run, so each run says which path trained it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { installFastMatMul } from './kernels/fast-matmul';
+import { installFastMatMul, setNativeMatMul } from './kernels/fast-matmul';
+import { loadNative } from './kernels/native';
 import '@tensorflow/tfjs-backend-cpu';
 
-export type BackendPreference = 'node' | 'wasm' | 'cpu';
-/** The names stored with runs: the tfjs backend actually active. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = 'node' | 'native' | 'wasm' | 'cpu';
+/** The names stored with runs: the tfjs backend actually active ('native' = wasm with native matrix products). */
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   name: BackendName;
@@ -77,9 +80,9 @@ function parsePreference(raw: string | undefined): BackendPreference | undefined
   if (raw === undefined || raw === '') return undefined;
   const v = raw.trim().toLowerCase();
   if (v === 'node' || v === 'tensorflow') return 'node';
-  if (v === 'wasm' || v === 'cpu') return v;
+  if (v === 'native' || v === 'wasm' || v === 'cpu') return v;
   throw new BackendError(
-    `ELBO_STUDIO_BACKEND must be node, wasm or cpu, got "${raw}". Unset it to let ELBO Studio choose.`,
+    `ELBO_STUDIO_BACKEND must be node, native, wasm or cpu, got "${raw}". Unset it to let ELBO Studio choose.`,
   );
 }
 
@@ -101,6 +104,12 @@ export async function initBackend(
         `ELBO_STUDIO_BACKEND=node but ${err}. Install @tensorflow/tfjs-node (see README) or unset it.`,
       );
     active = { name: 'tensorflow', detail: 'forced by ELBO_STUDIO_BACKEND=node' };
+  } else if (pref === 'native') {
+    const n = loadNative();
+    if (!n.ok) throw new BackendError(`ELBO_STUDIO_BACKEND=native but ${n.reason}.`);
+    const err = await tryWasm(wasmDir);
+    if (err) throw new BackendError(`ELBO_STUDIO_BACKEND=native but ${err}.`);
+    active = { name: 'native', detail: 'forced by ELBO_STUDIO_BACKEND=native' };
   } else if (pref === 'wasm') {
     const err = await tryWasm(wasmDir);
     if (err) throw new BackendError(`ELBO_STUDIO_BACKEND=wasm but ${err}.`);
@@ -116,7 +125,9 @@ export async function initBackend(
       notes.push(nodeErr);
       const wasmErr = await tryWasm(wasmDir);
       if (!wasmErr) {
-        active = { name: 'wasm', detail: notes.concat('using wasm').join('; ') };
+        const n = loadNative();
+        if (n.ok) active = { name: 'native', detail: notes.concat('using wasm with native kernels').join('; ') };
+        else active = { name: 'wasm', detail: notes.concat(n.reason, 'using wasm').join('; ') };
       } else {
         notes.push(wasmErr);
         await tf.setBackend('cpu');
@@ -126,17 +137,33 @@ export async function initBackend(
   }
   await tf.ready();
   const actual = tf.getBackend();
-  if (!backendMatches(active.name, actual as BackendPreference | BackendName)) {
+  if (tfjsName(active.name) !== actual) {
     throw new BackendError(`Backend ${active.name} was chosen but tfjs reports ${actual}.`);
   }
-  if (active.name === 'wasm') {
+  if (active.name === 'native') {
+    // The wasm backend's matrix products on the native kernels (kernels/native.ts); the rest stays in wasm.
+    if (!setNativeMatMul(true))
+      throw new BackendError('The native kernels loaded but could not serve the wasm backend.');
+    const info = loadNative();
+    const isa = info.ok ? info.kernels.info() : null;
+    active = {
+      ...active,
+      detail: `${active.detail}; native GEMM (${isa?.isa ?? '?'}, ${isa?.threads ?? 1} thread${isa?.threads === 1 ? '' : 's'})`,
+    };
+  } else if (active.name === 'wasm') {
     // The SIMD matrix-product kernel (kernels/fast-matmul.ts); ELBO_STUDIO_WASM_GEMM=0 keeps tfjs' own.
+    setNativeMatMul(false);
     active = {
       ...active,
       detail: `${active.detail}; ${installFastMatMul() ? 'ELBO Studio SIMD GEMM kernel' : 'tfjs GEMM kernel'}`,
     };
   }
   return active;
+}
+
+/** The tfjs backend behind a stored name. */
+function tfjsName(name: BackendName): string {
+  return name === 'native' ? 'wasm' : name;
 }
 
 function backendMatches(name: BackendName, pref: string): boolean {

@@ -21,6 +21,7 @@ export async function ldaCorpusFor(
   datasetDir: string,
   spec: Pick<LdaRunSpec, 'textColumn' | 'prep'>,
   onProgress?: (p: { documents: number }) => void,
+  opts: { sequences?: boolean } = {},
 ): Promise<{ corpus: Corpus; report: TextPrepReport; cached: boolean }> {
   const col = ds.schema.find((c) => c.name === spec.textColumn);
   if (!col) {
@@ -35,11 +36,15 @@ export async function ldaCorpusFor(
   }
   const dir = path.join(datasetDir, 'corpora', corpusKey(spec));
   if (fs.existsSync(path.join(dir, 'meta.json'))) {
-    const corpus = loadCorpus(dir);
+    const corpus = loadCorpus(dir, opts);
     return { corpus, report: corpus.report as TextPrepReport, cached: true };
   }
-  const docs = ds.strings(spec.textColumn);
-  const { corpus, report } = await prepareCorpus(docs, { ...spec.prep, keepOrder: true }, onProgress);
+  // The column streams into preparation a chunk at a time (never all texts as strings at once).
+  const { corpus, report } = await prepareCorpus(
+    ds.iterStrings(spec.textColumn),
+    { ...spec.prep, keepOrder: true },
+    onProgress,
+  );
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   saveCorpus(tmp, { ...corpus, report });
@@ -49,18 +54,24 @@ export async function ldaCorpusFor(
   } catch {
     fs.rmSync(tmp, { recursive: true, force: true }); // another run stored it first
   }
-  return { corpus, report, cached: false };
+  // Read back (SharedArrayBuffers, exact-size arrays): the threads share it uncopied and the preparation's growth
+  // buffers are released.
+  return { corpus: loadCorpus(dir, opts), report, cached: false };
 }
 
-/** A seeded split of the documents into training and held-out rows (held-out used for perplexity). */
+/**
+ * A seeded split of the documents into training and held-out rows (held-out used for perplexity). The training rows
+ * are not copied: `train` is the whole corpus and `trainRows` (ascending) the rows to fit on (fitLda's `rows`);
+ * only the held-out documents are copied out.
+ */
 export function splitHeldout(corpus: Corpus, fraction: number, seed: number) {
   const D = corpus.docPtr.length - 1;
   const nHeld = fraction > 0 ? Math.max(1, Math.round(D * fraction)) : 0;
   const perm = permutation(key(seed), D);
-  const heldoutRows = Array.from(perm.subarray(0, nHeld)).sort((a, b) => a - b);
-  const trainRows = Array.from(perm.subarray(nHeld)).sort((a, b) => a - b);
+  const heldoutRows = Uint32Array.from(perm.subarray(0, nHeld)).sort();
+  const trainRows = Uint32Array.from(perm.subarray(nHeld)).sort();
   return {
-    train: subsetCorpus(corpus, trainRows),
+    train: corpus,
     heldout: nHeld > 0 ? subsetCorpus(corpus, heldoutRows) : null,
     trainRows,
     heldoutRows,
@@ -83,11 +94,16 @@ export async function separateHeldout(
       `The held-out file has no column "${spec.textColumn}"; columns: ${hds.schema.map((c) => c.name).join(', ')}.`,
     );
   }
-  const { corpus: heldout } = await prepareCorpus(hds.strings(spec.textColumn), {
+  const { corpus: heldout } = await prepareCorpus(hds.iterStrings(spec.textColumn), {
     ...spec.prep,
     keepOrder: true,
     vocabulary: corpus.vocabulary,
   });
   const D = corpus.docPtr.length - 1;
-  return { train: corpus, heldout, trainRows: Array.from({ length: D }, (_, i) => i), heldoutRows: [] as number[] };
+  return {
+    train: corpus,
+    heldout,
+    trainRows: Uint32Array.from({ length: D }, (_, i) => i),
+    heldoutRows: new Uint32Array(0),
+  };
 }

@@ -56,7 +56,7 @@ describe('training worker', () => {
     const done = await waitStatus(run.id, ['completed', 'failed', 'cancelled'], 120_000);
     expect(done.error).toBeNull();
     expect(done.status).toBe('completed');
-    expect(['wasm', 'cpu', 'tensorflow']).toContain(done.backend);
+    expect(['native', 'wasm', 'cpu', 'tensorflow']).toContain(done.backend);
     expect(done.metrics.epochs).toBe(3);
     expect(Number.isFinite(done.metrics.val_elbo)).toBe(true);
     const series = s.repos.metrics.series(run.id);

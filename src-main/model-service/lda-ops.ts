@@ -4,6 +4,7 @@
  * corpus in the model's vocabulary and θ of every row are computed once per run and kept with the cached model.
  * The maths is engine/models/lda (summary.ts for prevalence, mean θ and word topics).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../src-shared/ipc/app-error';
 import type { DocumentSegment, LdaExport } from '../../src-shared/domain/lda';
@@ -11,42 +12,55 @@ import type { HandlerArgs, InvokeResult } from '../../src-shared/ipc/contract';
 import { DatasetFile } from '../data-import';
 import { key, permutation } from '../engine/rng';
 import {
+  CategoryPrevalence,
   docTopicCsv,
+  docTopicHeader,
+  docTopicRows,
   dominantTopic,
+  emptyFlags,
   expectedLogTheta,
+  inferTopicChunks,
   inferTopics,
   isEmptyDoc,
   meanTopicProportions,
   modelToJSON,
-  prevalenceByCategory,
-  topicWordCsv,
-  vocabularyCsv,
+  topicWordLines,
+  vocabularyLines,
   wordTopic,
+  writeCsvFile,
 } from '../engine/models/lda';
 import { ldaCorpusFor } from '../jobs/lda-corpus';
-import { prepareCorpus, stopWordsFor, type Corpus } from '../text';
+import { corpusFromBags, prepareCorpus, stopWordsFor, TextPrepError, type Corpus } from '../text';
 import type { LdaRun } from './loaded';
-import { readCsvColumn, shorten, slug, withEmptyColumn } from './tables';
+import { readCsvColumn, shorten, slug } from './tables';
 
 const WORD_RE = /[\p{L}\p{M}]+/gu;
 
 /** Where new texts come from: an uploaded file or a stored dataset (resolved by the handler). */
 export type TextSource = { kind: 'file'; path: string; name: string } | { kind: 'dataset'; dir: string; name: string };
 
-/** The training dataset's corpus in the model's vocabulary, and θ of every row (kept with the model). */
-async function withTheta(c: LdaRun, grow: (bytes: number) => void): Promise<{ corpus: Corpus; theta: Float64Array }> {
-  if (c.corpus && c.theta) return { corpus: c.corpus, theta: c.theta };
-  let corpus = (await ldaCorpusFor(DatasetFile.open(c.datasetDir), c.datasetDir, c.spec)).corpus;
+/**
+ * The training dataset's corpus in the model's vocabulary (kept with the model; token sequences stay on disk).
+ * θ of all rows is never held: the uses that need every row stream it (inferTopicChunks), the document view infers
+ * its one row.
+ */
+async function trainingCorpus(c: LdaRun, grow: (bytes: number) => void): Promise<Corpus> {
+  if (c.corpus) return c.corpus;
+  let corpus = (
+    await ldaCorpusFor(DatasetFile.open(c.datasetDir), c.datasetDir, c.spec, undefined, { sequences: false })
+  ).corpus;
   const same = corpus.vocabulary.length === c.model.V && corpus.vocabulary.every((w, i) => w === c.model.vocabulary[i]);
   if (!same) {
-    const texts = DatasetFile.open(c.datasetDir).strings(c.spec.textColumn);
+    const texts = DatasetFile.open(c.datasetDir).iterStrings(c.spec.textColumn);
     corpus = (await prepareCorpus(texts, { ...c.spec.prep, keepOrder: false, vocabulary: c.model.vocabulary })).corpus;
   }
   c.corpus = corpus;
-  c.theta = inferTopics(c.model, corpus);
-  grow(c.theta.byteLength + corpus.wordIds.byteLength + corpus.counts.byteLength);
-  return { corpus, theta: c.theta };
+  grow(corpus.wordIds.byteLength + corpus.counts.byteLength + corpus.docPtr.byteLength);
+  return corpus;
 }
+
+/** Exports at most this size are also returned as text (the renderer downloads them); larger ones only as a file. */
+export const INLINE_EXPORT_BYTES = 32 * 1024 * 1024;
 
 function heldoutRows(c: LdaRun, D: number): Set<number> {
   if (c.heldout) return c.heldout;
@@ -56,17 +70,17 @@ function heldoutRows(c: LdaRun, D: number): Set<number> {
   return c.heldout;
 }
 
-function textsOf(c: LdaRun): string[] {
-  if (!c.texts) c.texts = DatasetFile.open(c.datasetDir).strings(c.spec.textColumn);
-  return c.texts;
+/** The text of one row, read alone from the dataset's string store. */
+function textOf(c: LdaRun, row: number): string {
+  const first = DatasetFile.open(c.datasetDir).stringChunks(c.spec.textColumn, 1, row).next();
+  return first.done ? '' : (first.value[0] ?? '');
 }
 
 type Grow = (bytes: number) => void;
 
 export const ldaOps = {
-  async 'lda:document'(c: LdaRun, a: HandlerArgs<'lda:document'>, grow: Grow): Promise<InvokeResult<'lda:document'>> {
-    const { corpus, theta } = await withTheta(c, grow);
-    const D = corpus.docPtr.length - 1;
+  async 'lda:document'(c: LdaRun, a: HandlerArgs<'lda:document'>): Promise<InvokeResult<'lda:document'>> {
+    const D = DatasetFile.open(c.datasetDir).rows;
     const row = a.row;
     if (row >= D)
       throw new AppError(
@@ -75,11 +89,20 @@ export const ldaOps = {
         `Pick a row between 0 and ${D - 1}.`,
       );
     const { K, V, alpha } = c.model;
+    const text = textOf(c, row);
+    // This row alone, prepared with the model's vocabulary: the same bag of words as its row of the stored corpus,
+    // so the same θ as inferring every row (documents are inferred independently).
+    const one = await prepareCorpus([text], { ...c.spec.prep, keepOrder: false, vocabulary: c.model.vocabulary })
+      .then((r) => r.corpus)
+      .catch((e: unknown) => {
+        // A blank cell or one without a word of the vocabulary: an empty document (θ = the prior mean).
+        if (e instanceof TextPrepError) return corpusFromBags(c.model.vocabulary, [[]]);
+        throw e;
+      });
     let N = 0;
-    for (let i = corpus.docPtr[row]!; i < corpus.docPtr[row + 1]!; i++) N += corpus.counts[i]!;
-    const thetaD = Array.from(theta.subarray(row * K, (row + 1) * K));
+    for (let i = one.docPtr[0]!; i < one.docPtr[1]!; i++) N += one.counts[i]!;
+    const thetaD = Array.from(inferTopics(c.model, one).subarray(0, K));
     const elogTheta = expectedLogTheta(thetaD, alpha, N);
-    const text = textsOf(c)[row] ?? '';
     const stop = stopWordsFor(c.spec.prep.language, c.spec.prep.extraStopWords);
     const segments: DocumentSegment[] = [];
     let last = 0;
@@ -119,13 +142,18 @@ export const ldaOps = {
   async 'lda:search'(c: LdaRun, a: HandlerArgs<'lda:search'>): Promise<InvokeResult<'lda:search'>> {
     const q = a.query.toLowerCase();
     const hits: { row: number; snippet: string }[] = [];
-    const texts = textsOf(c);
-    for (let r = 0; r < texts.length && hits.length < a.limit; r++) {
-      const t = texts[r]!;
-      const at = t.toLowerCase().indexOf(q);
-      if (at < 0) continue;
-      const from = Math.max(0, at - 40);
-      hits.push({ row: r, snippet: `${from > 0 ? '…' : ''}${shorten(t.slice(from), 120)}` });
+    let r = 0;
+    // Streams the column a chunk at a time and stops at `limit` hits.
+    for (const chunk of DatasetFile.open(c.datasetDir).stringChunks(c.spec.textColumn)) {
+      for (const t of chunk) {
+        const at = t.toLowerCase().indexOf(q);
+        if (at >= 0) {
+          const from = Math.max(0, at - 40);
+          hits.push({ row: r, snippet: `${from > 0 ? '…' : ''}${shorten(t.slice(from), 120)}` });
+          if (hits.length >= a.limit) return hits;
+        }
+        r++;
+      }
     }
     return hits;
   },
@@ -185,44 +213,63 @@ export const ldaOps = {
       outOfVocabulary: report.outOfVocabulary,
       meanTheta,
       preview,
-      csv: withEmptyColumn(docTopicCsv(theta, K), corpus),
+      csv: docTopicCsv(theta, K, { empty: emptyFlags(corpus) }),
       fileName: `${slug(base)}-topics-run-${a.runId}.csv`,
       warnings,
     };
   },
 
-  async 'lda:export'(c: LdaRun, a: HandlerArgs<'lda:export'> & { runName: string }, grow: Grow): Promise<LdaExport> {
+  /**
+   * Every export is written to `<run folder>/exports/<file name>` as a stream (no whole-file string: θ of a
+   * million rows is inferred and written a chunk at a time); exports up to INLINE_EXPORT_BYTES also come back as
+   * text for the renderer to download.
+   */
+  async 'lda:export'(
+    c: LdaRun,
+    a: HandlerArgs<'lda:export'> & { runName: string; outDir: string },
+    grow: Grow,
+  ): Promise<LdaExport> {
     const { kind } = a;
     const base = `run-${a.runId}-${slug(a.runName)}`;
-    if (kind === 'topic-word')
-      return { kind, fileName: `${base}-topic-word.csv`, mime: 'text/csv', text: topicWordCsv(c.model) };
-    if (kind === 'vocabulary') {
-      const { corpus } = await withTheta(c, grow);
+    fs.mkdirSync(a.outDir, { recursive: true });
+    const out = (fileName: string, mime: LdaExport['mime'], bytes: number): LdaExport => {
+      const file = path.join(a.outDir, fileName);
       return {
         kind,
-        fileName: `${base}-vocabulary.csv`,
-        mime: 'text/csv',
-        text: vocabularyCsv(c.model.vocabulary, {
-          termFrequency: corpus.termFrequency,
-          docFrequency: corpus.docFrequency,
-        }),
+        fileName,
+        mime,
+        path: file,
+        bytes,
+        text: bytes <= INLINE_EXPORT_BYTES ? fs.readFileSync(file, 'utf8') : null,
       };
+    };
+    if (kind === 'topic-word') {
+      const fileName = `${base}-topic-word.csv`;
+      return out(fileName, 'text/csv', await writeCsvFile(path.join(a.outDir, fileName), topicWordLines(c.model)));
+    }
+    if (kind === 'vocabulary') {
+      const corpus = await trainingCorpus(c, grow);
+      const fileName = `${base}-vocabulary.csv`;
+      const lines = vocabularyLines(c.model.vocabulary, {
+        termFrequency: corpus.termFrequency,
+        docFrequency: corpus.docFrequency,
+      });
+      return out(fileName, 'text/csv', await writeCsvFile(path.join(a.outDir, fileName), lines));
     }
     if (kind === 'doc-topic') {
-      const { corpus, theta } = await withTheta(c, grow);
-      return {
-        kind,
-        fileName: `${base}-doc-topic.csv`,
-        mime: 'text/csv',
-        text: withEmptyColumn(docTopicCsv(theta, c.model.K), corpus),
-      };
+      const corpus = await trainingCorpus(c, grow);
+      const K = c.model.K;
+      const fileName = `${base}-doc-topic.csv`;
+      async function* lines(): AsyncGenerator<string> {
+        yield docTopicHeader(K, true);
+        for await (const ch of inferTopicChunks(c.model, corpus)) yield* docTopicRows(ch.theta, K, ch.start, ch);
+      }
+      return out(fileName, 'text/csv', await writeCsvFile(path.join(a.outDir, fileName), lines()));
     }
-    return {
-      kind,
-      fileName: `${base}-model.json`,
-      mime: 'application/json',
-      text: JSON.stringify(modelToJSON(c.model)),
-    };
+    const fileName = `${base}-model.json`;
+    const file = path.join(a.outDir, fileName);
+    fs.writeFileSync(file, JSON.stringify(modelToJSON(c.model)));
+    return out(fileName, 'application/json', fs.statSync(file).size);
   },
 
   async 'lda:by-category'(
@@ -231,7 +278,9 @@ export const ldaOps = {
     grow: Grow,
   ): Promise<InvokeResult<'lda:by-category'>> {
     const labels = DatasetFile.open(c.datasetDir).strings(a.column);
-    const { corpus, theta } = await withTheta(c, grow);
-    return { column: a.column, ...prevalenceByCategory(theta, c.model.K, corpus, labels) };
+    const corpus = await trainingCorpus(c, grow);
+    const acc = new CategoryPrevalence(c.model.K);
+    for await (const ch of inferTopicChunks(c.model, corpus)) acc.add(ch.theta, ch.empty, labels, ch.start);
+    return { column: a.column, ...acc.result() };
   },
 };

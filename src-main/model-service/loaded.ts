@@ -43,8 +43,6 @@ export interface LdaRun {
   elogBeta: Float64Array;
   wordId: Map<string, number>;
   corpus?: Corpus;
-  theta?: Float64Array;
-  texts?: string[];
   heldout?: Set<number>;
   dispose(): void;
 }

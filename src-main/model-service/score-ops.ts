@@ -7,7 +7,14 @@ import path from 'node:path';
 import { AppError } from '../../src-shared/ipc/app-error';
 import type { ModelColumn, ModelKind, ModelScoreResult } from '../../src-shared/domain/models';
 import { bnnTableFromColumns } from '../engine/models/bnn';
-import { docTopicCsv, dominantTopic, inferLdaTexts, isEmptyDoc, meanTopicProportions } from '../engine/models/lda';
+import {
+  docTopicCsv,
+  dominantTopic,
+  emptyFlags,
+  inferLdaTexts,
+  isEmptyDoc,
+  meanTopicProportions,
+} from '../engine/models/lda';
 import { pca, prepareWithSnapshot } from '../engine/models/vae';
 import type { Bundle } from './loaded';
 import {
@@ -21,7 +28,6 @@ import {
   shorten,
   slug,
   toCsv,
-  withEmptyColumn,
 } from './tables';
 
 const MAP_POINTS = 3000;
@@ -193,7 +199,7 @@ export async function scoreWithBundle(
       rows: D,
       columns,
       table: rows,
-      csv: withEmptyColumn(docTopicCsv(theta, K), corpus),
+      csv: docTopicCsv(theta, K, { empty: emptyFlags(corpus) }),
       fileName,
       warnings,
       K,

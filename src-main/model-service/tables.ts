@@ -10,7 +10,6 @@ import type { DatasetFile } from '../data-import';
 import { readRecords } from '../data-import/records';
 import { readHead, sniffDelimiter, HEAD_BYTES } from '../data-import/sniff';
 import { bnnTableFromColumns, type BnnTable, type BnnTransform } from '../engine/models/bnn';
-import type { Corpus } from '../text';
 import { readCsvColumns, type ColumnData, type CsvColumns } from '../api/csv-columns';
 
 export const PREVIEW_ROWS = 500;
@@ -139,17 +138,6 @@ export function tableFromDataset(
 }
 
 export { bnnPredictionTable } from '../engine/models/bnn';
-
-/** Appends an `empty` column (1 = no in-vocabulary token: θ is the prior mean) to docTopicCsv's output. */
-export function withEmptyColumn(csv: string, corpus: Corpus): string {
-  const lines = csv.replace(/\n$/, '').split('\n');
-  const out = lines.map((line, i) => {
-    if (i === 0) return `${line},empty`;
-    const d = i - 1;
-    return `${line},${corpus.docPtr[d + 1] === corpus.docPtr[d] ? 1 : 0}`;
-  });
-  return `${out.join('\n')}\n`;
-}
 
 /** Reads one column of a CSV file (delimiter sniffed), streaming. */
 export async function readCsvColumn(filePath: string, sourceName: string, column: string): Promise<string[]> {

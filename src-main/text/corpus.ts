@@ -114,8 +114,11 @@ function readShared<T extends Uint32Array | Float32Array | Float64Array>(
   return new Ctor(sab);
 }
 
-/** Reads a corpus written by `saveCorpus`, into SharedArrayBuffers; validates it. */
-export function loadCorpus(dir: string): Corpus {
+/**
+ * Reads a corpus written by `saveCorpus`, into SharedArrayBuffers; validates it. `{ sequences: false }` leaves the
+ * token sequences on disk (only held-out completion needs them; 4 bytes a token).
+ */
+export function loadCorpus(dir: string, opts: { sequences?: boolean } = {}): Corpus {
   const metaFile = path.join(dir, 'meta.json');
   if (!fs.existsSync(metaFile)) {
     throw new AppError(
@@ -147,7 +150,7 @@ export function loadCorpus(dir: string): Corpus {
     options: meta.options,
     report: meta.report,
   };
-  if (files.has('seqPtr.u32') && meta.tokensInSequences != null) {
+  if (opts.sequences !== false && files.has('seqPtr.u32') && meta.tokensInSequences != null) {
     c.seqPtr = readShared(path.join(dir, 'seqPtr.u32'), Uint32Array, D + 1);
     c.seqIds = readShared(path.join(dir, 'seqIds.u32'), Uint32Array, meta.tokensInSequences);
   }

@@ -34,8 +34,29 @@ class GrowU32 {
     }
     this.data[this.length++] = v;
   }
-  toArray(): Uint32Array {
-    return this.data.slice(0, this.length);
+  /** The filled part without a copy (shares the buffer). */
+  view(): Uint32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/** As GrowU32, for float32 counts. */
+class GrowF32 {
+  data: Float32Array;
+  length = 0;
+  constructor(cap = 1024) {
+    this.data = new Float32Array(Math.max(16, cap));
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const n = new Float32Array(this.data.length * 2);
+      n.set(this.data);
+      this.data = n;
+    }
+    this.data[this.length++] = v;
+  }
+  view(): Float32Array {
+    return this.data.subarray(0, this.length);
   }
 }
 
@@ -328,11 +349,13 @@ export async function prepareCorpus(
   // Pass 2: CSR (unique words ascending per document) and optional sequences.
   onProgress?.({ documents: D, phase: 'building' });
   const docPtr = new Uint32Array(D + 1);
+  // Memory: the CSR grows in typed arrays, and the sequences are written over the provisional token ids in place
+  // (each kept token's write position never passes its read position), so a corpus of N tokens peaks near
+  // 4N (token ids) + 8·nnz bytes, never a second copy of the tokens.
   const outIds = new GrowU32(tokIds.length >>> 1);
-  const outCounts = new Float32Array(tokIds.length);
-  let nnz = 0;
+  const outCounts = new GrowF32(tokIds.length >>> 1);
   const seqPtr = keepOrder ? new Uint32Array(D + 1) : null;
-  const seqIds = keepOrder ? new GrowU32(tokIds.length) : null;
+  let seqLen = 0;
   const scratch = new Float64Array(V);
   const termFrequency = new Float64Array(V);
   const docFrequency = new Uint32Array(V);
@@ -350,21 +373,21 @@ export async function prepareCorpus(
       if (w < 0) continue;
       if (scratch[w] === 0) touched.push(w);
       scratch[w]! += 1;
-      seqIds?.push(w);
+      if (seqPtr) ids[seqLen++] = w;
     }
     touched.sort((a, b) => a - b);
     let len = 0;
     for (const w of touched) {
       const c = scratch[w]!;
       outIds.push(w);
-      outCounts[nnz++] = c;
+      outCounts.push(c);
       termFrequency[w]! += c;
       docFrequency[w]! += 1;
       len += c;
       scratch[w] = 0;
     }
     docPtr[d + 1] = outIds.length;
-    if (seqPtr && seqIds) seqPtr[d + 1] = seqIds.length;
+    if (seqPtr) seqPtr[d + 1] = seqLen;
     lengths[d] = len;
     tokens += len;
     if (len === 0) {
@@ -429,16 +452,16 @@ export async function prepareCorpus(
   const corpus: Corpus = {
     vocabulary,
     docPtr,
-    wordIds: outIds.toArray(),
-    counts: outCounts.slice(0, nnz),
+    wordIds: outIds.view(),
+    counts: outCounts.view(),
     termFrequency,
     docFrequency,
     options: { ...storedOptions, fixedVocabulary: fixed !== null },
     report,
   };
-  if (seqPtr && seqIds) {
+  if (seqPtr) {
     corpus.seqPtr = seqPtr;
-    corpus.seqIds = seqIds.toArray();
+    corpus.seqIds = ids.subarray(0, seqLen);
   }
   return { corpus, report };
 }

@@ -8,7 +8,7 @@ import type { BackendName, RunStatus, RunSummary } from '../../src-shared/domain
 
 export const HISTORY_MODELS = ['vae', 'lda', 'bnn', 'glm'] as const;
 export const HISTORY_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
-export const HISTORY_BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const HISTORY_BACKENDS: readonly BackendName[] = ['tensorflow', 'native', 'wasm', 'cpu'];
 /** The verdict filter: 'none' = a finished run without a verdict (from before verdicts), shown "not assessed". */
 export const HISTORY_VERDICTS = ['ok', 'caution', 'failed', 'none'] as const;
 export type HistoryVerdict = (typeof HISTORY_VERDICTS)[number];

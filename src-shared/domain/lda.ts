@@ -86,7 +86,11 @@ export interface LdaExport {
   kind: LdaExportKind;
   fileName: string;
   mime: 'text/csv' | 'application/json';
-  text: string;
+  /** Where the export was written (streamed: the run folder's exports/). */
+  path: string;
+  bytes: number;
+  /** The file's text when it is small enough to hand to the renderer for download (≤ 32 MiB), else null. */
+  text: string | null;
 }
 
 export interface LdaByCategory {

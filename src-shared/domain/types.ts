@@ -64,7 +64,7 @@ export interface Dataset {
 }
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 export interface RunSummary {
   id: number;

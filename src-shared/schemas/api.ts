@@ -81,7 +81,7 @@ export const runsSearchArgs = z
     family: z.string().max(100).optional(),
     objective: z.string().max(100).optional(),
     status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']).optional(),
-    backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+    backend: z.enum(['tensorflow', 'native', 'wasm', 'cpu']).optional(),
     starred: z.boolean().optional(),
     tag: z.string().max(100).optional(),
     /** The run's verdict; 'none' = a finished run without one ("not assessed"). */

@@ -13,9 +13,14 @@
  * backend's elementwise kernels on its output. Non-float32 operands and batch shapes that broadcast other than 1
  * against n go to the original kernels. `ELBO_STUDIO_WASM_GEMM=0` keeps the
  * original kernels (the benchmark's "before" figure).
+ *
+ * With the native kernels loaded (kernels/native.ts: AVX2 + FMA, blocked, on up to two threads) and switched on by
+ * `setNativeMatMul(true)` (backend.ts does so for the 'native' backend), the same two kernels hand each product to the
+ * native GEMM instead, on the same wasm heap in place; everything else the wasm backend computes stays in wasm.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { GEMM_MR, GEMM_NR, GEMM_WASM_BASE64 } from './gemm-wasm';
+import { loadNative, type NativeKernels } from './native';
 
 interface GemmExports {
   pack_a(src: number, dst: number, M: number, K: number, trans: number): void;
@@ -61,6 +66,8 @@ interface Instance {
 }
 
 let instance: Instance | null = null;
+/** The native GEMM when switched on (setNativeMatMul), else null: products run on the wasm SIMD kernel. */
+let native: NativeKernels | null = null;
 let installedFor: object | null = null;
 /** tfjs' own kernel configs, kept to restore them (setFastMatMul(false)). */
 let originals: tf.KernelConfig[] = [];
@@ -147,6 +154,28 @@ function run(
   const out = backend.makeOutput(p.outShape, 'float32');
   const { M, N, K } = p;
   if (M === 0 || N === 0 || p.batch === 0) return out;
+  if (native) {
+    // In place on the heap; the buffer is read after the output's allocation (a growth replaces it).
+    const memory = memoryOf(backend.wasm);
+    if (!memory) throw new Error('tfjs wasm backend does not expose its memory');
+    native.gemm(
+      memory.buffer,
+      offsetOf(backend, a),
+      offsetOf(backend, b),
+      offsetOf(backend, out),
+      M,
+      N,
+      K,
+      transA ? 1 : 0,
+      transB ? 1 : 0,
+      bias ? offsetOf(backend, bias) : -1,
+      act,
+      p.batchA,
+      p.batchB,
+      p.batch,
+    );
+    return out;
+  }
   const inst = instanceFor(backend);
   const MR = GEMM_MR;
   const NR = GEMM_NR;
@@ -257,7 +286,10 @@ export function installFastMatMul(): boolean {
   return true;
 }
 
-/** Switch between the SIMD kernel (true) and tfjs' own (false) — for before/after benchmarks. */
+/**
+ * Switch between the SIMD kernel (true) and tfjs' own (false) — for before/after benchmarks. A native GEMM switched
+ * on by setNativeMatMul stays chosen: products go back to it when the kernels are installed again.
+ */
 export function setFastMatMul(on: boolean): boolean {
   if (on) return installFastMatMul();
   for (const k of originals) {
@@ -267,6 +299,45 @@ export function setFastMatMul(on: boolean): boolean {
   originals = [];
   installedFor = null;
   return false;
+}
+
+/**
+ * Switches the wasm backend's matrix products to the native kernels (true) or back to the wasm SIMD kernel (false).
+ * Installs the kernels first if needed. Returns whether native products are now in use (false when the native
+ * kernels did not load: kernels/native.ts says why).
+ */
+export function setNativeMatMul(on: boolean): boolean {
+  if (!on) {
+    native = null;
+    return false;
+  }
+  const n = loadNative();
+  if (!n.ok || !installFastMatMul()) {
+    native = null;
+    return false;
+  }
+  native = n.kernels;
+  return true;
+}
+
+/** The native kernels when they serve the active wasm backend, else null. */
+export function activeNative(): NativeKernels | null {
+  return native && fastMatMulActive() ? native : null;
+}
+
+/** Byte offset of a tensor's data on the active wasm backend's heap, and that heap. */
+export function wasmHeap(): { buffer: ArrayBuffer; offsetOf(t: tf.TensorInfo): number; backend: unknown } | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const memory = memoryOf(backend.wasm);
+  if (!memory) return null;
+  return { buffer: memory.buffer as ArrayBuffer, offsetOf: (t) => offsetOf(backend, t), backend };
+}
+
+/** Which code computes the wasm backend's matrix products now. */
+export function matMulPath(): 'native' | 'wasm-simd' | 'tfjs' {
+  if (!fastMatMulActive()) return 'tfjs';
+  return native ? 'native' : 'wasm-simd';
 }
 
 /** Whether the SIMD kernel currently serves matrix products. */

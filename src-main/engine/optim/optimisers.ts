@@ -11,6 +11,7 @@
  * gradient per variable, shaped like it; the float64 form takes θ and g as flat vectors [P].
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeAdam } from '../kernels/native-adam';
 import type { TensorMap, VariableMap } from '../families/params.js';
 import { newVariable } from '../families/params.js';
 import type { LrScheduleSpec, OptimiserSpec } from '../../../src-shared/schemas/run-spec.js';
@@ -231,7 +232,22 @@ export class Optimiser extends OptimiserBase {
         this.names.forEach((n, i) => {
           const v = this.vars[n]!;
           const g = grads[n] ?? tf.zerosLike(v); // as the fused path: an absent gradient is zero, the moments decay
-          v.assign(tf.sub(v, this.delta(this.slots[i]!, scale === 1 ? g : tf.mul(g, scale), step)));
+          const gs = scale === 1 ? g : tf.mul(g, scale);
+          const c = this.config;
+          // With the native kernels, Adam is one call per tensor (same float32 operations; kernels/native-adam.ts).
+          if (c.kind === 'adam') {
+            const [m, u] = this.slots[i] as [tf.Variable, tf.Variable];
+            const coeffs = {
+              beta1: c.beta1,
+              beta2: c.beta2,
+              oneMinusAcc1: this.oneMinusAcc1,
+              oneMinusAcc2: this.oneMinusAcc2,
+              epsilon: c.epsilon,
+              step,
+            };
+            if (nativeAdam(v, m, u, gs, coeffs)) return;
+          }
+          v.assign(tf.sub(v, this.delta(this.slots[i]!, gs, step)));
         });
       }
     });

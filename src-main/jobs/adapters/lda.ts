@@ -76,6 +76,7 @@ export const ldaAdapter: ModelAdapter<LdaRunSpec> = {
       },
       {
         ...(heldout ? { heldout } : {}),
+        rows: trainRows,
         shouldStop: isCancelled,
         onProgress: (p) => {
           step = (p.pass - 1) * p.totalDocs + p.docs;

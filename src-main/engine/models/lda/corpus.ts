@@ -73,17 +73,18 @@ export function corpusFromBags(
 
 /** A corpus from token sequences (word ids in reading order); keeps the sequences for document completion. */
 export function corpusFromSequences(vocabulary: string[], docs: ReadonlyArray<ArrayLike<number>>): Corpus {
-  const bags = docs.map((seq) => Array.from(seq, (w) => [w, 1] as const));
-  const c = corpusFromBags(vocabulary, bags);
   const seqPtr = new Uint32Array(docs.length + 1);
-  const seq: number[] = [];
+  docs.forEach((s, d) => (seqPtr[d + 1] = seqPtr[d]! + s.length));
+  const seqIds = new Uint32Array(seqPtr[docs.length]!);
   docs.forEach((s, d) => {
-    for (let i = 0; i < s.length; i++) seq.push(s[i]!);
-    seqPtr[d + 1] = seq.length;
+    for (let i = 0; i < s.length; i++) {
+      const w = s[i]!;
+      if (!(Number.isInteger(w) && w >= 0))
+        throw new RangeError(`Expected word ids in [0, ${vocabulary.length}), got ${w}`);
+      seqIds[seqPtr[d]! + i] = w;
+    }
   });
-  c.seqPtr = seqPtr;
-  c.seqIds = Uint32Array.from(seq);
-  return c;
+  return corpusFromSequenceArrays(vocabulary, seqPtr, seqIds);
 }
 
 /** The documents `rows` of c (in that order), sharing the vocabulary. */
@@ -136,30 +137,76 @@ export function subsetCorpus(c: Corpus, rows: ArrayLike<number>): Corpus {
  */
 export function completionSplit(c: Corpus): { observed: Corpus; scored: Corpus } {
   const D = numDocs(c);
-  const seqs: Uint32Array[] = [];
+  // Pass 1: each document's in-vocabulary token count n_d; halves ⌊n/2⌋ and n − ⌊n/2⌋ (0 and 0 when n < 2).
+  const len = new Uint32Array(D);
   for (let d = 0; d < D; d++) {
-    if (c.seqPtr && c.seqIds) {
-      seqs.push(c.seqIds.subarray(c.seqPtr[d]!, c.seqPtr[d + 1]!));
-    } else {
-      const t: number[] = [];
-      for (let i = c.docPtr[d]!; i < c.docPtr[d + 1]!; i++)
-        for (let r = 0; r < c.counts[i]!; r++) t.push(c.wordIds[i]!);
-      seqs.push(Uint32Array.from(t));
-    }
+    let n = 0;
+    if (c.seqPtr && c.seqIds) n = c.seqPtr[d + 1]! - c.seqPtr[d]!;
+    else for (let i = c.docPtr[d]!; i < c.docPtr[d + 1]!; i++) n += c.counts[i]!;
+    len[d] = n >= 2 ? n : 0;
   }
-  const first: Uint32Array[] = [];
-  const second: Uint32Array[] = [];
-  for (const s of seqs) {
-    if (s.length < 2) {
-      first.push(new Uint32Array(0));
-      second.push(new Uint32Array(0));
-    } else {
-      const h = Math.floor(s.length / 2);
-      first.push(s.subarray(0, h));
-      second.push(s.subarray(h));
-    }
+  // Pass 2: the two halves as token sequences (typed arrays throughout: no per-token objects).
+  const obsPtr = new Uint32Array(D + 1);
+  const scPtr = new Uint32Array(D + 1);
+  for (let d = 0; d < D; d++) {
+    const h = Math.floor(len[d]! / 2);
+    obsPtr[d + 1] = obsPtr[d]! + h;
+    scPtr[d + 1] = scPtr[d]! + (len[d]! - h);
   }
-  return { observed: corpusFromSequences(c.vocabulary, first), scored: corpusFromSequences(c.vocabulary, second) };
+  const obsIds = new Uint32Array(obsPtr[D]!);
+  const scIds = new Uint32Array(scPtr[D]!);
+  for (let d = 0; d < D; d++) {
+    if (len[d] === 0) continue;
+    const h = obsPtr[d + 1]! - obsPtr[d]!;
+    let t = 0;
+    const put = (w: number): void => {
+      if (t < h) obsIds[obsPtr[d]! + t] = w;
+      else scIds[scPtr[d]! + t - h] = w;
+      t++;
+    };
+    if (c.seqPtr && c.seqIds) for (let i = c.seqPtr[d]!; i < c.seqPtr[d + 1]!; i++) put(c.seqIds[i]!);
+    else
+      for (let i = c.docPtr[d]!; i < c.docPtr[d + 1]!; i++) for (let r = 0; r < c.counts[i]!; r++) put(c.wordIds[i]!);
+  }
+  return {
+    observed: corpusFromSequenceArrays(c.vocabulary, obsPtr, obsIds),
+    scored: corpusFromSequenceArrays(c.vocabulary, scPtr, scIds),
+  };
+}
+
+/**
+ * A corpus from token sequences held as CSR typed arrays (document d = seqIds[seqPtr[d] … seqPtr[d+1])), keeping
+ * them; the bags are built with one dense scratch row of V counts, so memory is O(tokens + V), never per-token objects.
+ */
+export function corpusFromSequenceArrays(vocabulary: string[], seqPtr: Uint32Array, seqIds: Uint32Array): Corpus {
+  const D = seqPtr.length - 1;
+  const V = vocabulary.length;
+  const scratch = new Float32Array(V);
+  const docPtr = new Uint32Array(D + 1);
+  // Upper bound on nnz is the token count; trimmed at the end.
+  let wordIds = new Uint32Array(seqIds.length);
+  let counts = new Float32Array(seqIds.length);
+  const touched: number[] = [];
+  let nnz = 0;
+  for (let d = 0; d < D; d++) {
+    touched.length = 0;
+    for (let i = seqPtr[d]!; i < seqPtr[d + 1]!; i++) {
+      const w = seqIds[i]!;
+      if (!(w < V)) throw new RangeError(`Expected word ids in [0, ${V}), got ${w}`);
+      if (scratch[w] === 0) touched.push(w);
+      scratch[w]! += 1;
+    }
+    touched.sort((a, b) => a - b);
+    for (const w of touched) {
+      wordIds[nnz] = w;
+      counts[nnz++] = scratch[w]!;
+      scratch[w] = 0;
+    }
+    docPtr[d + 1] = nnz;
+  }
+  wordIds = wordIds.slice(0, nnz);
+  counts = counts.slice(0, nnz);
+  return { vocabulary, docPtr, wordIds, counts, seqPtr, seqIds };
 }
 
 function sharedCopy<T extends Uint32Array | Float32Array | Float64Array>(a: T): T {
@@ -180,5 +227,13 @@ export function sharedCorpus(c: Corpus): Corpus {
   };
   if (c.seqPtr) out.seqPtr = sharedCopy(c.seqPtr);
   if (c.seqIds) out.seqIds = sharedCopy(c.seqIds);
+  return out;
+}
+
+/** 1 for each document with no in-vocabulary word (its θ is the prior mean), else 0. */
+export function emptyFlags(c: Pick<Corpus, 'docPtr'>): Uint8Array {
+  const D = c.docPtr.length - 1;
+  const out = new Uint8Array(D);
+  for (let d = 0; d < D; d++) out[d] = c.docPtr[d + 1] === c.docPtr[d] ? 1 : 0;
   return out;
 }

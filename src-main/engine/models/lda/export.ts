@@ -6,6 +6,7 @@
  * a double quote, CR or LF (or a leading/trailing space) is quoted, doubling inner quotes (RFC 4180). Numbers the
  * export computes itself are written as plain numbers (a negative number is data, not a formula).
  */
+import * as fs from 'node:fs';
 import { z } from 'zod';
 import { topicWordMatrix } from './fit';
 import type { LdaModel } from './model';
@@ -30,59 +31,137 @@ function topicHeaders(K: number): string[] {
 }
 
 /**
- * The topic–word matrix as CSV, one row per word: word_id, word, then β_kw = λ_kw / Σ_v λ_kv for k = 1…K
+ * The topic–word matrix as CSV lines, one row per word: word_id, word, then β_kw = λ_kw / Σ_v λ_kv for k = 1…K
  * (or λ itself with `{ normalise: false }`).
  */
-export function topicWordCsv(model: LdaModel, opts: { normalise?: boolean } = {}): string {
+export function* topicWordLines(model: LdaModel, opts: { normalise?: boolean } = {}): Generator<string> {
   const { K, V } = model;
   const m = opts.normalise === false ? model.lambda : topicWordMatrix(model);
-  const lines = [['word_id', 'word', ...topicHeaders(K)].join(',')];
+  yield ['word_id', 'word', ...topicHeaders(K)].join(',');
   for (let w = 0; w < V; w++) {
     const row = [String(w), escapeCsvCell(model.vocabulary[w]!)];
     for (let k = 0; k < K; k++) row.push(num(m[k * V + w]!));
-    lines.push(row.join(','));
+    yield row.join(',');
   }
-  return `${lines.join('\n')}\n`;
 }
 
-/** The vocabulary as CSV: word_id, word, and when given the training term and document frequencies. */
-export function vocabularyCsv(
-  vocabulary: readonly string[],
-  stats: { termFrequency?: ArrayLike<number> | undefined; docFrequency?: ArrayLike<number> | undefined } = {},
-): string {
+/** topicWordLines as one string (small tables; files stream with writeCsvFile). */
+export function topicWordCsv(model: LdaModel, opts: { normalise?: boolean } = {}): string {
+  return joinLines(topicWordLines(model, opts));
+}
+
+interface VocabularyStats {
+  termFrequency?: ArrayLike<number> | undefined;
+  docFrequency?: ArrayLike<number> | undefined;
+}
+
+/** The vocabulary as CSV lines: word_id, word, and when given the training term and document frequencies. */
+export function* vocabularyLines(vocabulary: readonly string[], stats: VocabularyStats = {}): Generator<string> {
   const head = ['word_id', 'word'];
   if (stats.termFrequency) head.push('term_frequency');
   if (stats.docFrequency) head.push('document_frequency');
-  const lines = [head.join(',')];
-  vocabulary.forEach((w, i) => {
-    const row = [String(i), escapeCsvCell(w)];
+  yield head.join(',');
+  for (let i = 0; i < vocabulary.length; i++) {
+    const row = [String(i), escapeCsvCell(vocabulary[i]!)];
     if (stats.termFrequency) row.push(num(stats.termFrequency[i] ?? 0));
     if (stats.docFrequency) row.push(num(stats.docFrequency[i] ?? 0));
-    lines.push(row.join(','));
-  });
-  return `${lines.join('\n')}\n`;
+    yield row.join(',');
+  }
+}
+
+export function vocabularyCsv(vocabulary: readonly string[], stats: VocabularyStats = {}): string {
+  return joinLines(vocabularyLines(vocabulary, stats));
+}
+
+export interface DocTopicOptions {
+  /** Document ids or labels (escaped); default the row number from 0. */
+  ids?: ArrayLike<string | number>;
+  /** Adds a column `empty` (1 = no in-vocabulary token: θ is the prior mean) from these flags. */
+  empty?: ArrayLike<number>;
+}
+
+/** The header of the document–topic table. */
+export function docTopicHeader(K: number, withEmpty: boolean): string {
+  return ['document', ...topicHeaders(K), 'dominant_topic', ...(withEmpty ? ['empty'] : [])].join(',');
 }
 
 /**
- * Document–topic proportions θ [D × K] as CSV: document (a given id or label, escaped, else the row number from 0),
- * topic_1 … topic_K, dominant_topic (1-based).
+ * Lines of rows `theta` [n × K] (row i is document `start + i`): document, topic_1 … topic_K, dominant_topic
+ * (1-based), and `empty` when flags are given (indexed like theta's rows).
  */
-export function docTopicCsv(theta: Float64Array, K: number, opts: { ids?: ArrayLike<string | number> } = {}): string {
-  const D = Math.floor(theta.length / K);
-  const lines = [['document', ...topicHeaders(K), 'dominant_topic'].join(',')];
-  for (let d = 0; d < D; d++) {
-    const id = opts.ids ? opts.ids[d] : d;
+export function* docTopicRows(
+  theta: Float64Array,
+  K: number,
+  start = 0,
+  opts: DocTopicOptions = {},
+): Generator<string> {
+  const n = Math.floor(theta.length / K);
+  for (let i = 0; i < n; i++) {
+    const d = start + i;
+    const id = opts.ids ? opts.ids[i] : d;
     const row = [typeof id === 'number' ? String(id) : escapeCsvCell(String(id ?? d))];
     let best = 0;
     for (let k = 0; k < K; k++) {
-      const v = theta[d * K + k]!;
+      const v = theta[i * K + k]!;
       row.push(num(v));
-      if (v > theta[d * K + best]!) best = k;
+      if (v > theta[i * K + best]!) best = k;
     }
     row.push(String(best + 1));
-    lines.push(row.join(','));
+    if (opts.empty) row.push(opts.empty[i] ? '1' : '0');
+    yield row.join(',');
   }
-  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Document–topic proportions θ [D × K] as one CSV string (see docTopicRows); for files of any size stream
+ * `docTopicHeader` + `docTopicRows` per chunk into writeCsvFile instead.
+ */
+export function docTopicCsv(theta: Float64Array, K: number, opts: DocTopicOptions = {}): string {
+  return joinLines(
+    (function* () {
+      yield docTopicHeader(K, opts.empty !== undefined);
+      yield* docTopicRows(theta, K, 0, opts);
+    })(),
+  );
+}
+
+function joinLines(lines: Iterable<string>): string {
+  return `${Array.from(lines).join('\n')}\n`;
+}
+
+/**
+ * Writes CSV lines to `file` through a 1 MiB buffer (no whole-file string), via a temporary name renamed at the
+ * end so a failed export leaves no half file. Returns the bytes written.
+ */
+export async function writeCsvFile(file: string, lines: Iterable<string> | AsyncIterable<string>): Promise<number> {
+  const tmp = `${file}.part`;
+  const fd = fs.openSync(tmp, 'w');
+  let bytes = 0;
+  try {
+    let buf: string[] = [];
+    let pending = 0;
+    const flush = (): void => {
+      if (buf.length === 0) return;
+      const b = Buffer.from(`${buf.join('\n')}\n`, 'utf8');
+      fs.writeSync(fd, b);
+      bytes += b.length;
+      buf = [];
+      pending = 0;
+    };
+    for await (const line of lines) {
+      buf.push(line);
+      pending += line.length + 1;
+      if (pending >= 1 << 20) flush();
+    }
+    flush();
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+  return bytes;
 }
 
 export const LDA_MODEL_FORMAT = 'elbo-studio/lda-model';

@@ -81,6 +81,11 @@ export interface FitLdaOptions {
   workerFactory?: LdaWorkerFactory;
   /** Minimum milliseconds between onProgress calls; default 200. */
   progressIntervalMs?: number;
+  /**
+   * The documents of `train` to fit on (ascending row numbers; default all), so a held-out split needs no copy of
+   * the training rows: a million-document corpus is shared with the threads as stored.
+   */
+  rows?: Uint32Array;
 }
 
 export interface LdaFit extends LdaModel {
@@ -98,11 +103,16 @@ const HELD_FULL = 1;
 const HELD_OBS = 2;
 const HELD_SCORED = 3;
 
-function nonEmptyDocs(c: Corpus): Uint32Array {
-  const D = numDocs(c);
-  const out: number[] = [];
-  for (let d = 0; d < D; d++) if (c.docPtr[d + 1]! > c.docPtr[d]!) out.push(d);
-  return Uint32Array.from(out);
+function nonEmptyDocs(c: Corpus, rows?: Uint32Array): Uint32Array {
+  const n = rows ? rows.length : numDocs(c);
+  const out = new Uint32Array(n);
+  let m = 0;
+  for (let r = 0; r < n; r++) {
+    const d = rows ? rows[r]! : r;
+    if (!(d < numDocs(c))) throw new RangeError(`Expected training rows in [0, ${numDocs(c)}), got ${d}`);
+    if (c.docPtr[d + 1]! > c.docPtr[d]!) out[m++] = d;
+  }
+  return out.slice(0, m);
 }
 
 function sumCounts(c: Corpus, docs: Uint32Array): number {
@@ -111,6 +121,9 @@ function sumCounts(c: Corpus, docs: Uint32Array): number {
   return s;
 }
 
+/** The most documents k-means++ seeding scans (see seedDocuments). */
+export const SEED_CANDIDATES = 50_000;
+
 /**
  * K seed documents by greedy k-means++ (Arthur & Vassilvitskii 2007; scikit-learn's 2 + ln K local trials) on normalised word-count vectors with the cosine
  * distance 1 − cos: the first uniformly, each next with probability ∝ squared distance to the nearest seed so far.
@@ -118,7 +131,16 @@ function sumCounts(c: Corpus, docs: Uint32Array): number {
  * with k-means++ choosing the documents), which keeps batch EM out of the merged-topic local optima a near-uniform
  * start falls into.
  */
-export function seedDocuments(c: Corpus, docs: Uint32Array, K: number, k: Key): number[] {
+export function seedDocuments(c: Corpus, all: Uint32Array, K: number, k: Key): number[] {
+  // Beyond SEED_CANDIDATES documents the seeds are chosen among a seeded sample of that many (each k-means++ step
+  // scans every candidate, so the full set would cost O(K · log K · nnz): hours at a million documents).
+  let docs = all;
+  if (all.length > SEED_CANDIDATES) {
+    const perm = permutation(fold(k, 1), all.length);
+    docs = new Uint32Array(SEED_CANDIDATES);
+    for (let i = 0; i < SEED_CANDIDATES; i++) docs[i] = all[perm[i]!]!;
+    docs.sort();
+  }
   const n = docs.length;
   const norm = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -318,12 +340,13 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
       'The corpus has an empty vocabulary',
       'Prepare the text again with looser filters',
     );
-  const trainDocs = nonEmptyDocs(train);
+  const trainDocs = nonEmptyDocs(train, opts.rows);
+  const trainTotal = opts.rows ? opts.rows.length : numDocs(train);
   const Dn = trainDocs.length;
   if (Dn === 0) {
     throw new AppError(
       'BAD_REQUEST',
-      `All ${numDocs(train)} training documents are empty`,
+      `All ${trainTotal} training documents are empty`,
       'Check the text column and the preparation filters',
     );
   }
@@ -406,6 +429,7 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
       return topicCoherence(
         trainS,
         Array.from({ length: K }, (_, k) => topIndices(topicMajor, K, V, k, 10)),
+        opts.rows,
       );
     };
     const heldRatio = heldout ? heldDocs.length / Dn : 0;
@@ -611,7 +635,7 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
       ...model,
       history,
       coherence,
-      documents: { total: numDocs(train), used: Dn, skippedEmpty: numDocs(train) - Dn, tokens: trainTokens },
+      documents: { total: trainTotal, used: Dn, skippedEmpty: trainTotal - Dn, tokens: trainTokens },
       heldout: heldInfo,
       stopped,
       threads: exec.parallel ? threads : 1,

@@ -15,12 +15,26 @@ export {
   COMPLETION_MAX_ITER,
   COMPLETION_TOL,
 } from './fit';
-export { inferTopics, inferTopicsParallel, completionPerplexity, expElogBetaT, type InferOptions } from './infer';
+export {
+  inferTopics,
+  inferTopicsParallel,
+  inferTopicChunks,
+  type ThetaChunk,
+  completionPerplexity,
+  expElogBetaT,
+  type InferOptions,
+} from './infer';
 export {
   escapeCsvCell,
   topicWordCsv,
   vocabularyCsv,
   docTopicCsv,
+  docTopicHeader,
+  docTopicRows,
+  topicWordLines,
+  vocabularyLines,
+  writeCsvFile,
+  type DocTopicOptions,
   modelToJSON,
   modelFromJSON,
   LDA_MODEL_FORMAT,
@@ -28,6 +42,7 @@ export {
 } from './export';
 export { type Coherence, topicCoherence, topIndices, perplexity, topicTerm, newtonAlpha, newtonEta } from './measures';
 export { matchTopics, hungarian, cosineRows } from './match';
+export { emptyFlags } from './corpus';
 export { digamma, trigamma, lgamma, logsumexp } from './special';
 export { defaultLdaWorkerFactory, type LdaWorkerFactory, type LdaWorkerLike } from './executor';
 export {
@@ -51,5 +66,6 @@ export {
   dominantTopic,
   meanTopicProportions,
   prevalenceByCategory,
+  CategoryPrevalence,
   type TopicSummary,
 } from './summary';

@@ -6,7 +6,7 @@
  */
 import * as os from 'node:os';
 import { AppError } from '../../../../src-shared/ipc/app-error';
-import { type Corpus, numDocs, sharedCorpus } from './corpus';
+import { type Corpus, numDocs, sharedCorpus, subsetCorpus } from './corpus';
 import { LdaExecutor, type LdaWorkerFactory } from './executor';
 import { EStepScratch, eStep } from './kernel';
 import type { LdaModel } from './model';
@@ -109,6 +109,64 @@ export async function inferTopicsParallel(
       bound: false,
     });
     return finish(model, docs, gamma);
+  } finally {
+    await exec.close();
+  }
+}
+
+/** One chunk of streamed proportions: rows start … start + n − 1 of the corpus, θ [n × K]. */
+export interface ThetaChunk {
+  start: number;
+  theta: Float64Array;
+  /** 1 where the document has no in-vocabulary word (θ is then the prior mean). */
+  empty: Uint8Array;
+}
+
+/**
+ * θ of every document of `docs`, `chunk` rows at a time, on worker threads (one executor for the whole stream):
+ * memory is O(chunk · K) beyond the corpus, so a million-row export never holds the [D × K] matrix. Each chunk equals
+ * the same rows of inferTopics / inferTopicsParallel.
+ */
+export async function* inferTopicChunks(
+  model: LdaModel,
+  docs: Corpus,
+  opts: InferOptions & { threads?: number; workerFactory?: LdaWorkerFactory; chunk?: number } = {},
+): AsyncGenerator<ThetaChunk> {
+  checkVocabulary(model, docs);
+  const { K, V } = model;
+  const D = numDocs(docs);
+  const chunk = Math.max(1, opts.chunk ?? 16_384);
+  const exec = new LdaExecutor(K, V, opts.threads ?? os.availableParallelism(), opts.workerFactory);
+  try {
+    await exec.start();
+    expElogBetaT(model, exec.B);
+    const gamma = new Float64Array(new SharedArrayBuffer(chunk * K * 8));
+    for (let start = 0, id = 0; start < D; start += chunk, id++) {
+      const n = Math.min(chunk, D - start);
+      const part = sharedCorpus(
+        subsetCorpus(
+          docs,
+          Uint32Array.from({ length: n }, (_, i) => start + i),
+        ),
+      );
+      await exec.registerCorpus(id, part, gamma);
+      await exec.estep({
+        corpus: id,
+        docs: Uint32Array.from({ length: n }, (_, i) => i),
+        topics: 'B',
+        alpha: model.alpha,
+        maxIter: opts.maxIter ?? 200,
+        tol: opts.tol ?? 1e-4,
+        init: 'prior',
+        useStore: true,
+        accumulate: false,
+        bound: false,
+      });
+      await exec.dropCorpus(id);
+      const empty = new Uint8Array(n);
+      for (let d = 0; d < n; d++) empty[d] = part.docPtr[d + 1] === part.docPtr[d] ? 1 : 0;
+      yield { start, theta: finish(model, part, gamma.subarray(0, n * K)), empty };
+    }
   } finally {
     await exec.close();
   }

@@ -122,19 +122,26 @@ export interface Coherence {
 }
 
 /** UMass and NPMI coherence of each topic's word list (see the file header), from document co-occurrence. */
-export function topicCoherence(corpus: CorpusArrays, topWords: number[][]): Coherence {
-  const D = corpus.docPtr.length - 1;
+export function topicCoherence(corpus: CorpusArrays, topWords: number[][], docs?: ArrayLike<number>): Coherence {
+  const D = docs ? docs.length : corpus.docPtr.length - 1;
   const slot = new Map<number, number>();
   for (const ws of topWords) for (const w of ws) if (!slot.has(w)) slot.set(w, slot.size);
   const M = slot.size;
+  // Dense word → slot lookup (−1: not a top word): one typed-array read per corpus entry.
+  let maxW = 0;
+  for (const w of slot.keys()) maxW = Math.max(maxW, w);
+  const slotOf = new Int32Array(maxW + 1).fill(-1);
+  for (const [w, s] of slot) slotOf[w] = s;
   const single = new Float64Array(M);
   const pair = new Float64Array(M * M);
   const present: number[] = [];
-  for (let d = 0; d < D; d++) {
+  for (let r = 0; r < D; r++) {
+    const d = docs ? docs[r]! : r;
     present.length = 0;
     for (let i = corpus.docPtr[d]!; i < corpus.docPtr[d + 1]!; i++) {
-      const s = slot.get(corpus.wordIds[i]!);
-      if (s !== undefined && corpus.counts[i]! > 0) present.push(s);
+      const w = corpus.wordIds[i]!;
+      const s = w <= maxW ? slotOf[w]! : -1;
+      if (s >= 0 && corpus.counts[i]! > 0) present.push(s);
     }
     for (let a = 0; a < present.length; a++) {
       const sa = present[a]!;

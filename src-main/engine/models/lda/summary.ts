@@ -106,36 +106,56 @@ export function prevalenceByCategory(
   corpus: DocPtr,
   labels: readonly string[],
 ): { categories: string[]; counts: number[]; meanTheta: number[][]; overall: number[] } {
-  const index = new Map<string, number>();
-  const sums: number[][] = [];
-  const counts: number[] = [];
-  const overall = new Array<number>(K).fill(0);
-  let n = 0;
-  for (let r = 0; r < labels.length; r++) {
-    if (isEmptyDoc(corpus, r)) continue;
-    const label = labels[r] ?? '';
-    let i = index.get(label);
-    if (i === undefined) {
-      i = sums.length;
-      index.set(label, i);
-      sums.push(new Array<number>(K).fill(0));
-      counts.push(0);
-    }
-    counts[i]!++;
-    n++;
-    for (let k = 0; k < K; k++) {
-      sums[i]![k]! += theta[r * K + k]!;
-      overall[k]! += theta[r * K + k]!;
+  const acc = new CategoryPrevalence(K);
+  const D = corpus.docPtr.length - 1;
+  const empty = new Uint8Array(Math.min(D, labels.length));
+  for (let r = 0; r < empty.length; r++) empty[r] = isEmptyDoc(corpus, r) ? 1 : 0;
+  acc.add(theta.subarray(0, empty.length * K), empty, labels, 0);
+  return acc.result();
+}
+
+/** prevalenceByCategory accumulated over chunks of rows (θ streamed: inferTopicChunks), O(categories · K) memory. */
+export class CategoryPrevalence {
+  private index = new Map<string, number>();
+  private sums: number[][] = [];
+  private counts: number[] = [];
+  private overall: number[];
+  private n = 0;
+  constructor(readonly K: number) {
+    this.overall = new Array<number>(K).fill(0);
+  }
+  /** Rows start … start + empty.length − 1: θ [rows × K], their empty flags, labels of every row (by row number). */
+  add(theta: Float64Array, empty: ArrayLike<number>, labels: readonly string[], start: number): void {
+    const K = this.K;
+    for (let i = 0; i < empty.length; i++) {
+      if (empty[i]) continue;
+      const label = labels[start + i] ?? '';
+      let j = this.index.get(label);
+      if (j === undefined) {
+        j = this.sums.length;
+        this.index.set(label, j);
+        this.sums.push(new Array<number>(K).fill(0));
+        this.counts.push(0);
+      }
+      this.counts[j]!++;
+      this.n++;
+      for (let k = 0; k < K; k++) {
+        this.sums[j]![k]! += theta[i * K + k]!;
+        this.overall[k]! += theta[i * K + k]!;
+      }
     }
   }
-  const categories = [...index.keys()];
-  const order = categories.map((_, i) => i).sort((a, b) => categories[a]!.localeCompare(categories[b]!));
-  return {
-    categories: order.map((i) => categories[i]!),
-    counts: order.map((i) => counts[i]!),
-    meanTheta: order.map((i) => sums[i]!.map((v) => v / counts[i]!)),
-    overall: overall.map((v) => (n > 0 ? v / n : 0)),
-  };
+  result(): { categories: string[]; counts: number[]; meanTheta: number[][]; overall: number[] } {
+    const categories = [...this.index.keys()];
+    const order = categories.map((_, i) => i).sort((a, b) => categories[a]!.localeCompare(categories[b]!));
+    const { sums, counts, n } = this;
+    return {
+      categories: order.map((i) => categories[i]!),
+      counts: order.map((i) => counts[i]!),
+      meanTheta: order.map((i) => sums[i]!.map((v) => v / counts[i]!)),
+      overall: this.overall.map((v) => (n > 0 ? v / n : 0)),
+    };
+  }
 }
 
 /** E[log θ_d] from θ_d and the document's token count N_d (see the header). */

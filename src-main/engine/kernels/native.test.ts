@@ -1,0 +1,228 @@
+// The native kernels (native/elbo_native.c via kernels/native.ts): products against a float64 reference on ragged
+// shapes, every transpose, bias and relu, broadcast batches, one and two threads; then the wasm backend with its
+// matrix products on them, and a VAE trained on 'native' against the same run on 'wasm'.
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { afterAll, describe, expect, it } from 'vitest';
+import { vaeSpecSchema } from '../../../src-shared/schemas/run-spec';
+import { initBackend } from '../backend';
+import { key, uniform } from '../rng';
+import { prepareVaeData } from '../models/vae/prepare';
+import { trainVae } from '../models/vae/train';
+import { defaultNativeThreads, loadNative } from './native';
+import { matMulPath } from './fast-matmul';
+
+const loaded = loadNative();
+const hasCompiler = spawnSync('cc', ['--version']).status === 0;
+if (!loaded.ok) console.warn(`native kernels not tested: ${loaded.reason}`);
+
+function naive(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  M: number,
+  K: number,
+  N: number,
+  tA: boolean,
+  tB: boolean,
+): Float64Array {
+  const c = new Float64Array(M * N);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += (tA ? a[k * M + i]! : a[i * K + k]!) * (tB ? b[j * K + k]! : b[k * N + j]!);
+      c[i * N + j] = s;
+    }
+  return c;
+}
+
+function maxRelErr(ref: ArrayLike<number>, got: ArrayLike<number>): number {
+  let scale = 1e-6;
+  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]!));
+  let e = 0;
+  for (let i = 0; i < ref.length; i++) e = Math.max(e, Math.abs(ref[i]! - got[i]!));
+  return e / scale;
+}
+
+function randn(n: number, seed: number): Float32Array {
+  const u = uniform(key(seed), 2 * n);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++)
+    out[i] = Math.sqrt(-2 * Math.log(u[2 * i]! || 1e-12)) * Math.cos(2 * Math.PI * u[2 * i + 1]!);
+  return out;
+}
+
+describe('native kernels', () => {
+  it('are built wherever a C compiler is (npm ci runs scripts/build-native.cjs)', () => {
+    if (hasCompiler && process.env.ELBO_STUDIO_NATIVE !== '0') expect(loaded.ok ? '' : loaded.reason).toBe('');
+    else expect(true).toBe(true);
+  });
+
+  const N = loaded.ok ? loaded.kernels : null;
+  afterAll(() => N?.setThreads(defaultNativeThreads()));
+
+  // Ragged on both register-block sides (MR = 6, NR = 16), K of 1, K across the 256 block, and products big enough
+  // to be split over threads (≥ 2^20 multiply-adds): by rows when M ≥ N, by columns otherwise.
+  const shapes: Array<[number, number, number]> = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [6, 16, 16],
+    [7, 1, 17],
+    [13, 300, 33],
+    [128, 784, 400],
+    [784, 128, 400],
+    [130, 97, 1001],
+  ];
+  for (const threads of [1, 2])
+    for (const [M, K, Nn] of shapes)
+      for (const tA of [false, true])
+        for (const tB of [false, true])
+          it.skipIf(!N)(`${threads} thread(s): ${M}×${K} · ${K}×${Nn} (transposeA ${tA}, transposeB ${tB})`, () => {
+            N!.setThreads(threads);
+            const a = randn(M * K, M + 3 * K);
+            const b = randn(K * Nn, Nn + 7 * K);
+            // Operands at offsets inside one buffer, like tensors on the wasm heap.
+            const buf = new ArrayBuffer(4 * (16 + a.length + b.length + M * Nn));
+            const aOff = 64;
+            const bOff = aOff + 4 * a.length;
+            const cOff = bOff + 4 * b.length;
+            new Float32Array(buf, aOff, a.length).set(a);
+            new Float32Array(buf, bOff, b.length).set(b);
+            N!.gemm(buf, aOff, bOff, cOff, M, Nn, K, tA ? 1 : 0, tB ? 1 : 0, -1, 0, 1, 1, 1);
+            const ref = naive(a, b, M, K, Nn, tA, tB);
+            expect(maxRelErr(ref, new Float32Array(buf, cOff, M * Nn))).toBeLessThan(1e-5);
+          });
+
+  it.skipIf(!N)('adds a bias vector, applies relu, and broadcasts a batch of one against a batch of three', () => {
+    N!.setThreads(2);
+    const [M, K, Nn, T] = [50, 33, 70, 3];
+    const a = randn(T * M * K, 1);
+    const b = randn(K * Nn, 2);
+    const bias = randn(Nn, 3);
+    const buf = new ArrayBuffer(4 * (a.length + b.length + bias.length + T * M * Nn));
+    const f = new Float32Array(buf);
+    f.set(a, 0);
+    f.set(b, a.length);
+    f.set(bias, a.length + b.length);
+    const cOff = 4 * (a.length + b.length + bias.length);
+    N!.gemm(buf, 0, 4 * a.length, cOff, M, Nn, K, 0, 0, 4 * (a.length + b.length), 1, T, 1, T);
+    for (let t = 0; t < T; t++) {
+      const ref = naive(a.subarray(t * M * K, (t + 1) * M * K), b, M, K, Nn, false, false);
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < Nn; j++) ref[i * Nn + j] = Math.max(0, ref[i * Nn + j]! + bias[j]!);
+      expect(maxRelErr(ref, new Float32Array(buf, cOff + 4 * t * M * Nn, M * Nn))).toBeLessThan(1e-5);
+    }
+  });
+
+  it.skipIf(!N)('refuses operands outside the buffer, naming the problem', () => {
+    const buf = new ArrayBuffer(64);
+    expect(() => N!.gemm(buf, 0, 0, 16, 4, 4, 4, 0, 0, -1, 0, 1, 1, 1)).toThrow(/outside the buffer/);
+    expect(() => N!.gemm(buf, 2, 0, 0, 2, 2, 2, 0, 0, -1, 0, 1, 1, 1)).toThrow(/misaligned/);
+  });
+});
+
+describe("the 'native' backend", () => {
+  it.skipIf(!loaded.ok)(
+    'serves the wasm backend’s matMul and fused matMul, and is the stored backend name',
+    async () => {
+      const info = await initBackend({ preference: 'native' });
+      expect(info.name).toBe('native');
+      expect(info.detail).toMatch(/native GEMM \((avx2-fma|sse2|generic)/);
+      expect(tf.getBackend()).toBe('wasm');
+      expect(matMulPath()).toBe('native');
+      tf.tidy(() => {
+        const a = tf.randomNormal([37, 29], 0, 1, 'float32', 1);
+        const b = tf.randomNormal([41, 29], 0, 1, 'float32', 2);
+        const bias = tf.randomNormal([41], 0, 1, 'float32', 3);
+        const y = tf.fused.matMul({ a, b, transposeB: true, bias, activation: 'relu' }).dataSync();
+        const ref = naive(a.dataSync(), b.dataSync(), 37, 29, 41, false, true);
+        const bv = bias.dataSync();
+        for (let i = 0; i < 37; i++)
+          for (let j = 0; j < 41; j++) ref[i * 41 + j] = Math.max(0, ref[i * 41 + j]! + bv[j]!);
+        expect(maxRelErr(ref, y)).toBeLessThan(1e-5);
+        // d/dW Σ (A Wᵀ)² = 2 (A Wᵀ)ᵀ A: the backward pass's transposed products on the native kernels too.
+        const g = tf
+          .grad((w: tf.Tensor) => tf.sum(tf.square(tf.matMul(a, w as tf.Tensor2D, false, true))))(b)
+          .dataSync();
+        const ref2 = naive(
+          Float64Array.from(naive(a.dataSync(), b.dataSync(), 37, 29, 41, false, true), (v) => 2 * v),
+          a.dataSync(),
+          41,
+          37,
+          29,
+          true,
+          false,
+        );
+        expect(maxRelErr(ref2, g)).toBeLessThan(1e-5);
+      });
+    },
+  );
+
+  it.skipIf(!loaded.ok)(
+    'updates Adam in one native call per tensor, equal to the op-by-op update to the bit',
+    async () => {
+      const { Optimiser } = await import('../optim/optimisers');
+      const run = async (backend: 'native' | 'wasm') => {
+        await initBackend({ preference: backend });
+        const theta = tf.variable(tf.tensor(randn(70_000, 11), [700, 100]));
+        const b = tf.variable(tf.tensor(randn(100, 12), [100]));
+        const opt = new Optimiser({ kind: 'adam', learningRate: 3e-3, epsilon: 1e-7 }, { theta, b });
+        for (let t = 0; t < 5; t++) {
+          const g = { theta: tf.tensor(randn(70_000, 20 + t), [700, 100]), b: tf.tensor(randn(100, 40 + t), [100]) };
+          opt.apply(g);
+          tf.dispose(Object.values(g));
+        }
+        const out = [theta.dataSync().slice(), b.dataSync().slice()];
+        opt.dispose();
+        theta.dispose();
+        b.dispose();
+        return out;
+      };
+      const { nativeAdamUpdates } = await import('./native-adam');
+      const before = nativeAdamUpdates();
+      const wasm = await run('wasm');
+      expect(nativeAdamUpdates()).toBe(before);
+      const native = await run('native');
+      expect(nativeAdamUpdates()).toBe(before + 10); // 5 steps × 2 tensors
+      expect(Array.from(native[0]!)).toEqual(Array.from(wasm[0]!));
+      expect(Array.from(native[1]!)).toEqual(Array.from(wasm[1]!));
+    },
+  );
+
+  it.skipIf(!loaded.ok)(
+    'trains a VAE as the wasm backend does, to float tolerance',
+    async () => {
+      const n = 256;
+      const d = 40;
+      const x = Float32Array.from(uniform(key(9), n * d), (u) => (u > 0.6 ? 1 : 0));
+      const ranges = Array.from({ length: d }, () => ({ min: 0, max: 1, mean: 0.4, std: 0.5 }));
+      const spec = vaeSpecSchema.parse({
+        model: 'vae',
+        latentDim: 4,
+        hidden: [64],
+        likelihood: 'bernoulli',
+        scale: 1,
+        batchSize: 32,
+        epochs: 2,
+        validationFraction: 0,
+        seed: 5,
+      });
+      const train = async (backend: 'native' | 'wasm') => {
+        await initBackend({ preference: backend });
+        expect(matMulPath()).toBe(backend === 'native' ? 'native' : 'wasm-simd');
+        return trainVae(prepareVaeData({ x, n, d }, ranges, spec), spec);
+      };
+      const wasm = await train('wasm');
+      const native = await train('native');
+      // 16 Adam steps: the two GEMMs round differently (FMA, other summation order), so agreement is to float
+      // tolerance, not bit for bit.
+      expect(Math.abs(native.trainElbo - wasm.trainElbo)).toBeLessThan(1e-3 * Math.abs(wasm.trainElbo));
+      const w1 = native.params['encoder.0.weight']!.values;
+      const w0 = wasm.params['encoder.0.weight']!.values;
+      expect(w1.length).toBe(w0.length);
+      expect(maxRelErr(w0, w1)).toBeLessThan(1e-3);
+      await initBackend({ preference: 'wasm' });
+    },
+    120_000,
+  );
+});
