@@ -1,6 +1,6 @@
 /**
  * The cache key of a reference posterior: sha-256 over the dataset's content hash, the GLM spec fields its log joint
- * depends on (kind, target, features, prior scale, standardisation, known noise, reference levels — not the family,
+ * depends on (kind, target, features, prior scale, standardisation, known noise, reference levels, held-out fraction — not the family,
  * objective, optimiser or steps of a variational fit), the sampler settings and a version of the reference code.
  */
 import { createHash } from 'node:crypto';
@@ -20,6 +20,8 @@ export function referenceSpec(spec: GlmSpec): Record<string, unknown> {
     priorScale: spec.priorScale ?? null,
     standardize: spec.standardize,
     noiseSigma: spec.noiseSigma ?? null,
+    // The reference is fitted on the same training rows as the run (validation rows held out); 0 keeps older keys.
+    ...(spec.validation > 0 ? { validation: spec.validation } : {}),
     referenceLevels: Object.fromEntries(
       Object.keys(levels)
         .sort()

@@ -73,6 +73,7 @@ const HEADLINES: Record<RunSummary['model'], { name: string; better: 'higher' | 
     { name: 'accuracy', better: 'higher' },
   ],
   glm: [
+    { name: 'heldout_loglik', better: 'higher' },
     { name: 'final_elbo', better: 'higher' },
     { name: 'log_evidence', better: 'higher' },
   ],

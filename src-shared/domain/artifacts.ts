@@ -12,6 +12,25 @@ import type { VaeEvaluation } from './vae';
 import type { CoefficientTable, DummyCoding } from './reference';
 import type { GradVarianceArtifact } from './grad-variance';
 
+/**
+ * A GLM's posterior predictive check: linear — observed counts per bin of the target (its units) against the
+ * replicated data sets' median and 5–95 % band; logistic — calibration bins of the posterior mean probability.
+ */
+export type GlmPredictiveCheck =
+  | {
+      kind: 'histogram';
+      rows: number;
+      replicates: number;
+      edges: number[];
+      observed: number[];
+      replicated: Array<{ q05: number; q50: number; q95: number }>;
+    }
+  | {
+      kind: 'calibration';
+      rows: number;
+      bins: Array<{ lo: number; hi: number; rows: number; predicted: number; observed: number; observedSe: number }>;
+    };
+
 /** The 'posterior' artifact of a Bayesian linear or logistic regression run. */
 export interface GlmPosteriorArtifact {
   model: 'linear' | 'logistic';
@@ -40,6 +59,15 @@ export interface GlmPosteriorArtifact {
   dummies?: DummyCoding[];
   /** A linear model's known noise sd in the target's units (null: σ was learned). */
   knownNoiseSigma?: number | null;
+  /**
+   * A few hundred draws of the fitted family's coefficients in original units (`coefficients.rows` order, row-major
+   * [n, rows]) for pair plots. Absent in runs stored before it existed.
+   */
+  coefficientDraws?: { n: number; values: number[] };
+  /** Posterior predictive check on the training rows (engine/models/glm/predictive.ts). Absent in older runs. */
+  ppc?: GlmPredictiveCheck;
+  /** Held-out log predictive density per row (target units), mean ± SE over the validation rows; null without any. */
+  heldOut?: { rows: number; lpd: number; se: number } | null;
   /** The fitted variational family's parameters, as the engine saves them. */
   posterior: unknown;
 }

@@ -129,6 +129,13 @@ const METRICS: Record<string, MetricInfo> = {
   ess: M('Effective sample size', 'draws', 'Effective number of importance draws behind the evidence estimate.'),
   log_evidence: M('Log evidence', 'nats', 'Importance-sampled log p(y | X) with q as the proposal.'),
   skipped_steps: M('Skipped steps', '', 'Steps discarded because the loss or gradient was not finite.'),
+  heldout_loglik: M(
+    'Held-out log predictive density',
+    'nats per row',
+    'Log predictive density of the held-out rows under the fitted posterior, mean per row in the target’s units.',
+  ),
+  heldout_loglik_se: M('Held-out log predictive density SE', 'nats per row', 'Standard error of that mean over rows.'),
+  heldout_rows: M('Held-out rows', 'rows', 'Rows held out of the fit and scored by the held-out log predictive density.'),
   // LDA
   passes: M('Passes', '', 'Passes over the training documents actually run.'),
   perplexity: M(

@@ -429,6 +429,11 @@ export const glmSpecFields = strictObject(
     noiseSigma: z.number().positive().optional(),
     /** Categorical predictors: the level each is compared against (default its first level), by column name. */
     referenceLevels: z.record(z.string(), z.string()).optional(),
+    /**
+     * Fraction of rows held out of the fit (a fixed split of the dataset, the same for every run and its reference)
+     * to measure the held-out log predictive density. 0: none.
+     */
+    validation: z.number().min(0).max(0.5).default(0),
     seed: z
       .number()
       .int()

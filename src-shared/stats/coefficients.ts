@@ -97,6 +97,9 @@ export function originalDraws(
 }
 
 /** Sample quantile with linear interpolation (R type 7) of sorted values. */
+export function sortedQuantile(sorted: ArrayLike<number>, p: number): number {
+  return q(sorted, p);
+}
 function q(sorted: ArrayLike<number>, p: number): number {
   const h = (sorted.length - 1) * p;
   const lo = Math.floor(h);

@@ -9,6 +9,8 @@ import type { GlmSpec } from '../../../src-shared/schemas/run-spec';
 import { gradVarianceMetrics, lowestGradientSnr } from '../../../src-shared/domain/grad-variance';
 import { DatasetFile } from '../../data-import';
 import { refuseMissing } from './missing';
+import { key, permutation } from '../../engine/rng';
+import { heldOutLogPredictive, posteriorPredictiveCheck } from '../../engine/models/glm/predictive';
 import { GRAD_VARIANCE_REPEATS } from '../../engine/diagnostics/grad-variance';
 import {
   fitGlm,
@@ -19,7 +21,7 @@ import {
   type GlmScaling,
   type NoiseSpec,
 } from '../../engine/models/glm';
-import { coefficientTableFromDraws } from '../../../src-shared/stats/coefficients';
+import { coefficientTableFromDraws, originalDraws } from '../../../src-shared/stats/coefficients';
 import type { DummyCoding } from '../../../src-shared/domain/reference';
 import type { ModelAdapter } from './types';
 import { convergenceEvidence, convergenceMetrics } from './evidence';
@@ -93,7 +95,7 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
   secondDatasetId: () => undefined,
 
   async run({ spec, datasetDir }, report) {
-    const { kind, data, scaling, dummies, noise } = prepareGlmData(DatasetFile.open(datasetDir), spec);
+    const { kind, data, scaling, dummies, noise, heldOut } = prepareGlmData(DatasetFile.open(datasetDir), spec);
     const fit = fitGlm({
       model: kind,
       data,
@@ -114,6 +116,21 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       },
     });
     const draws = fit.draws!;
+    const D = fit.names.length;
+    const knownSigma = noise?.kind === 'known' ? noise.sigma : undefined;
+    const predictive = (X: Float32Array, y: Float32Array, rows: number) => ({
+      model: kind,
+      X,
+      rows,
+      cols: data.cols,
+      y,
+      draws,
+      D,
+      target: scaling.target,
+      ...(knownSigma !== undefined ? { knownSigma } : {}),
+    });
+    const ppc = posteriorPredictiveCheck(predictive(data.X, data.y, data.rows), { seed: spec.seed });
+    const lpd = heldOut ? heldOutLogPredictive(predictive(heldOut.X, heldOut.y, heldOut.rows)) : null;
     report.artifact('posterior', {
       model: kind,
       names: fit.names,
@@ -132,6 +149,9 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       coefficients: coefficientTableFromDraws(fit.names, draws.values, draws.n, fit.names.length, scaling, dummies),
       dummies,
       knownNoiseSigma: spec.noiseSigma ?? null,
+      coefficientDraws: pairPlotDraws(fit.names, draws, scaling),
+      ppc,
+      heldOut: lpd ? { rows: lpd.rows, lpd: lpd.mean, se: lpd.se } : null,
       posterior: fit.posterior,
     });
     if (fit.gradVariance) report.artifact('gradVariance', fit.gradVariance);
@@ -144,6 +164,7 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
       skipped_steps: fit.skippedSteps,
       non_finite_steps: fit.skippedSteps,
       steps: fit.steps,
+      ...(lpd ? { heldout_loglik: lpd.mean, heldout_loglik_se: lpd.se, heldout_rows: lpd.rows } : {}),
       ...convergenceMetrics(fit.convergence, fit.convergedStop),
       ...gradVarianceMetrics(fit.gradVariance),
     };
@@ -156,6 +177,21 @@ export const glmAdapter: ModelAdapter<GlmSpec> = {
   },
 };
 
+/** Draws of the coefficients kept in the artifact for pair plots (the table uses all COEFFICIENT_DRAWS). */
+export const PAIR_PLOT_DRAWS = 500;
+
+/** The first PAIR_PLOT_DRAWS of the fitted family's draws, mapped to original units (q's draws are independent). */
+function pairPlotDraws(
+  names: string[],
+  draws: { n: number; values: ArrayLike<number> },
+  scaling: GlmScaling,
+): { n: number; values: number[] } {
+  const o = originalDraws(names, draws.values, draws.n, names.length, scaling);
+  const K = o.names.length;
+  const n = Math.min(PAIR_PLOT_DRAWS, draws.n);
+  return { n, values: Array.from(o.values.subarray(0, n * K)) };
+}
+
 /** Draws of the fitted family behind a run's coefficient table (MCSE of a mean ≈ sd/63). */
 export const COEFFICIENT_DRAWS = 4000;
 
@@ -167,6 +203,36 @@ export interface PreparedGlm {
   dummies: DummyCoding[];
   /** Known noise on the fitting scale (σ / the target's scale), or undefined: learned. */
   noise: NoiseSpec | undefined;
+  /** The held-out rows (spec.validation > 0) on the fitting scale, not fitted; null without a split. */
+  heldOut: { X: Float32Array; y: Float32Array; rows: number } | null;
+}
+
+/** The split's seed: fixed, so every run on the same data and fraction holds out the same rows (paired). */
+export const GLM_SPLIT_SEED = 0x5eed;
+
+/** Rows [0, N) split into held-out and training index lists by a fixed permutation; at least 2 rows are fitted. */
+export function glmSplit(N: number, fraction: number): { train: Int32Array; heldOut: Int32Array } {
+  const nHeld = fraction > 0 ? Math.min(N - 2, Math.max(1, Math.round(N * fraction))) : 0;
+  if (nHeld <= 0) return { train: Int32Array.from({ length: N }, (_, i) => i), heldOut: new Int32Array(0) };
+  const perm = permutation(key(GLM_SPLIT_SEED), N);
+  const heldOut = perm.slice(0, nHeld).sort();
+  const train = perm.slice(nHeld).sort();
+  return { train, heldOut };
+}
+
+function takeRows(
+  X: Float32Array,
+  y: Float32Array,
+  cols: number,
+  idx: Int32Array,
+): { X: Float32Array; y: Float32Array } {
+  const outX = new Float32Array(idx.length * cols);
+  const outY = new Float32Array(idx.length);
+  idx.forEach((r, i) => {
+    outX.set(X.subarray(r * cols, (r + 1) * cols), i * cols);
+    outY[i] = y[r]!;
+  });
+  return { X: outX, y: outY };
 }
 
 /** The data a GLM run fits, from the dataset and the spec: one preparation for the fit and its reference. */
@@ -177,9 +243,18 @@ export function prepareGlmData(
   const { target, features, kind, categorical } = glmColumns(ds, spec);
   const columns: Record<string, Float32Array> = {};
   for (const name of [target, ...features]) columns[name] = ds.column(name);
-  const data = glmDataFromColumns(columns, target, { features, standardise: spec.standardize, categorical });
-  // A linear model on standardised predictors also standardises the target (engine/models/glm/standardise.ts).
+  const all = glmDataFromColumns(columns, target, { features, standardise: spec.standardize, categorical });
+  // Held-out rows leave the fit (predictor standardisation uses every row's x, never a held-out y).
+  const split = glmSplit(all.rows, spec.validation);
+  const data =
+    split.heldOut.length > 0
+      ? { ...all, ...takeRows(all.X, all.y, all.cols, split.train), rows: split.train.length }
+      : all;
+  const held = split.heldOut.length > 0 ? takeRows(all.X, all.y, all.cols, split.heldOut) : null;
+  // A linear model on standardised predictors also standardises the target (engine/models/glm/standardise.ts), from
+  // the training rows; held-out targets get the same map.
   const yScaling = kind === 'linear' && spec.standardize ? standardiseTarget(data.y) : { centre: 0, scale: 1 };
+  if (held) for (let i = 0; i < held.y.length; i++) held.y[i] = (held.y[i]! - yScaling.centre) / yScaling.scale;
   const noise: NoiseSpec | undefined =
     kind === 'linear' && spec.noiseSigma !== undefined
       ? { kind: 'known', sigma: spec.noiseSigma / yScaling.scale }
@@ -190,5 +265,6 @@ export function prepareGlmData(
     scaling: { centre: data.centre, scale: data.scale, target: yScaling },
     dummies: data.dummies,
     noise,
+    heldOut: held ? { ...held, rows: split.heldOut.length } : null,
   };
 }

@@ -11,7 +11,7 @@ export interface Choice<K extends string> {
   available: boolean;
 }
 
-export const MODELS: Choice<'vae' | 'lda' | 'bnn'>[] = [
+export const MODELS: Choice<'vae' | 'lda' | 'bnn' | 'glm'>[] = [
   {
     kind: 'vae',
     label: 'Variational autoencoder',
@@ -28,6 +28,12 @@ export const MODELS: Choice<'vae' | 'lda' | 'bnn'>[] = [
     kind: 'bnn',
     label: 'Bayesian neural network',
     help: 'Predicts a target column from feature columns with honest uncertainty: a posterior over the network’s weights, fitted by variational inference.',
+    available: true,
+  },
+  {
+    kind: 'glm',
+    label: 'Bayesian regression (linear / logistic)',
+    help: 'How the target depends on each column, and how sure we are: a posterior over the coefficients, with every family checked against a reference posterior (NUTS, or exact).',
     available: true,
   },
 ];
@@ -138,3 +144,80 @@ export const STOP_WORD_LANGUAGES: { code: string; label: string }[] = [
   { code: 'tr', label: 'Turkish' },
   { code: 'none', label: 'None (keep every word)' },
 ];
+
+/** Posterior families a GLM offers: one global posterior q(β) over the coefficients (and log σ). */
+export const GLM_FAMILIES: Choice<FamilySpec['kind']>[] = [
+  {
+    kind: 'meanfield',
+    label: 'Mean-field Gaussian',
+    help: 'q(β) = N(μ, diag σ²): independent coefficients. ADVI’s default; tends to understate sds when predictors are correlated.',
+    available: true,
+  },
+  {
+    kind: 'fullrank',
+    label: 'Full-rank Gaussian',
+    help: 'q(β) = N(μ, LLᵀ): captures the correlations between coefficients that collinear predictors create.',
+    available: true,
+  },
+  {
+    kind: 'lowrank',
+    label: 'Low-rank + diagonal Gaussian',
+    help: 'Covariance diag σ² + UUᵀ of rank 2: correlations at a cost linear in the coefficients.',
+    available: true,
+  },
+  {
+    kind: 'planar',
+    label: 'Planar flow',
+    help: 'Mean-field bent by 8 planar maps (Rezende & Mohamed 2015): skewed posteriors, as in logistic regression with separation.',
+    available: true,
+  },
+  {
+    kind: 'radial',
+    label: 'Radial flow',
+    help: '8 radial maps around a point (Rezende & Mohamed 2015): peaked or heavy-centred posteriors.',
+    available: true,
+  },
+  {
+    kind: 'iaf',
+    label: 'Inverse autoregressive flow',
+    help: '4 MADE-based autoregressive steps (Kingma et al. 2016): flexible, exact log q.',
+    available: true,
+  },
+  {
+    kind: 'coupling',
+    label: 'Affine coupling flow',
+    help: 'RealNVP-style coupling layers (Dinh et al. 2017): invertible, exact log q.',
+    available: true,
+  },
+  {
+    kind: 'svgd',
+    label: 'SVGD particles',
+    help: '50 particles moved along the kernelised gradient of log p (Liu & Wang 2016); no bound is maximised.',
+    available: true,
+  },
+];
+
+/** Objectives as a GLM reads them: one global posterior q(β) over the coefficients. */
+export const GLM_OBJECTIVES: Choice<ObjectiveSpec['kind']>[] = [
+  {
+    kind: 'elbo',
+    label: 'ELBO',
+    help: 'E_q[log p(y | X, β)] − KL(q(β) ‖ p(β)); the number is the Monte Carlo draws of β per step.',
+    available: true,
+  },
+  {
+    kind: 'iwae',
+    label: 'IWAE bound (K samples)',
+    help: 'log of the mean of K importance weights p(y, β)/q(β) (Burda et al. 2015): tighter than the ELBO, mass-covering.',
+    available: true,
+  },
+  {
+    kind: 'renyi',
+    label: 'Rényi-α bound',
+    help: 'Li & Turner 2016: α = 1 is the ELBO, α = 0 the IWAE bound; between trades mode-seeking for mass-covering.',
+    available: true,
+  },
+];
+
+/** "Fit every family": a factorised Gaussian, a correlated Gaussian and a normalising flow, on the same data. */
+export const GLM_EVERY_FAMILY: FamilySpec['kind'][] = ['meanfield', 'fullrank', 'iaf'];
