@@ -135,7 +135,11 @@ const METRICS: Record<string, MetricInfo> = {
     'Log predictive density of the held-out rows under the fitted posterior, mean per row in the target’s units.',
   ),
   heldout_loglik_se: M('Held-out log predictive density SE', 'nats per row', 'Standard error of that mean over rows.'),
-  heldout_rows: M('Held-out rows', 'rows', 'Rows held out of the fit and scored by the held-out log predictive density.'),
+  heldout_rows: M(
+    'Held-out rows',
+    'rows',
+    'Rows held out of the fit and scored by the held-out log predictive density.',
+  ),
   // LDA
   passes: M('Passes', '', 'Passes over the training documents actually run.'),
   perplexity: M(
