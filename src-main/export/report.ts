@@ -17,7 +17,7 @@ import {
 import { formatMeanSe as formatMeanSeWith } from '../../src-shared/stats/format';
 import { checkSvg } from '../../src-shared/schemas/chart-svg';
 import { ratioSentence, type GradVarianceArtifact } from '../../src-shared/domain/grad-variance';
-import type { VerdictEvidence } from '../../src-shared/domain/verdict';
+import { verdictChecks, type VerdictEvidence } from '../../src-shared/domain/verdict';
 import { metricHelp, metricLabel, settingInfo, settingLabel } from '../../src-shared/domain/labels';
 import { settingsUsed } from '../../src-shared/schemas/spec-checks';
 
@@ -288,18 +288,9 @@ function modelCharts(runs: ReportRun[], charts: string[], skip: ReadonlySet<stri
 
 const formatMeanSe = (m: number, se: number): string => formatMeanSeWith(m, se, fmt);
 
-const CHECKS: [keyof VerdictEvidence, string][] = [
-  ['nonFiniteSteps', 'non-finite steps'],
-  ['convergence', 'convergence'],
-  ['khat', 'PSIS k̂'],
-  ['rowKhat', 'per-row k̂'],
-  ['collapse', 'latent collapse'],
-  ['gradientSnr', 'gradient noise'],
-  ['perplexityRising', 'held-out perplexity'],
-];
 /** ": convergence, PSIS k̂" — what an "ok" was judged on (" (nothing beyond finishing)" when nothing was). */
 function checkedText(e: VerdictEvidence | null | undefined): string {
-  const seen = CHECKS.filter(([k]) => e?.[k] !== undefined && e?.[k] !== null).map(([, l]) => l);
+  const seen = verdictChecks(e);
   return seen.length ? `: ${seen.join(', ')}` : ' (nothing beyond finishing)';
 }
 const VERDICT_TEXT = { ok: '✓ ok', caution: '! caution', failed: '✕ failed' } as const;

@@ -50,6 +50,15 @@ describe('runVerdict', () => {
     expect(v.verdict).toBe('ok');
     expect(v.reasons[0]!.message).toMatch(/1 of 2 latent dimensions are inactive \(z2\)/);
   });
+  it('warns when LDA coherence fell beyond pass-to-pass noise, not within it', () => {
+    expect(runVerdict({ coherence: { first: -0.02, last: -0.09, passes: 10 } })).toMatchObject({
+      verdict: 'caution',
+      reasons: [{ code: 'coherence-falling' }],
+    });
+    expect(runVerdict({ coherence: { first: -0.057, last: -0.072, passes: 10 } }).verdict).toBe('ok');
+    expect(runVerdict({ coherence: { first: 0.1, last: -0.2, passes: 2 } }).verdict).toBe('ok');
+  });
+
   it('warns when LDA held-out perplexity rose two passes in a row', () => {
     expect(runVerdict({ perplexityRising: { passes: 2, from: 3065, to: 3174 } }).verdict).toBe('caution');
     expect(runVerdict({ perplexityRising: { passes: 1, from: 3065, to: 3100 } }).verdict).toBe('ok');

@@ -9,7 +9,8 @@
  *   divergence: a non-finite or exploding bound ends the run failed;
  *   collapse: more than half of the latent dimensions inactive (caution); fewer are named (info);
  *   gradient noise: a low signal-to-noise ratio of the gradient matters when the run has not converged (caution);
- *   LDA: held-out perplexity rising for two passes in a row (caution).
+ *   LDA: held-out perplexity rising for two passes in a row, or mean NPMI coherence falling by more than
+ *     COHERENCE_DROP from the first to the last pass (caution).
  * Pure: the worker, the CLI, the pages and the reports all call it.
  */
 
@@ -20,6 +21,8 @@ export const KHAT_GOOD = 0.5;
 export const KHAT_BAD = 0.7;
 /** Gradient signal-to-noise |E g| / sd(g) below which a not-yet-converged run is said to be held back by noise. */
 export const LOW_GRADIENT_SNR = 0.1;
+/** A fall in mean NPMI (first → last pass) beyond pass-to-pass noise (≈ 0.02 on the fortunes sample). */
+export const COHERENCE_DROP = 0.03;
 
 export interface VerdictReason {
   code:
@@ -35,7 +38,8 @@ export interface VerdictReason {
     | 'collapse'
     | 'unused-dimensions'
     | 'gradient-noise'
-    | 'perplexity-rising';
+    | 'perplexity-rising'
+    | 'coherence-falling';
   severity: ReasonSeverity;
   /** What was seen, with its number. */
   message: string;
@@ -75,10 +79,30 @@ export interface VerdictEvidence {
   gradientSnr?: { value: number; group: string } | null;
   /** LDA: passes in a row at the end in which held-out perplexity rose. */
   perplexityRising?: { passes: number; from: number; to: number } | null;
+  /** LDA: mean NPMI of the topics after the first and the last evaluated pass. */
+  coherence?: { first: number; last: number; passes: number } | null;
 }
 
 const fmt = (v: number, d = 2): string =>
   !Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toFixed(d);
+
+/** What a verdict was judged on, in words, in a fixed order: an "ok" names what was checked, never more. */
+const CHECKS: [keyof VerdictEvidence, string][] = [
+  ['nonFiniteSteps', 'non-finite steps'],
+  ['convergence', 'convergence'],
+  ['khat', 'PSIS k̂'],
+  ['rowKhat', 'per-row k̂'],
+  ['collapse', 'latent collapse'],
+  ['gradientSnr', 'gradient noise'],
+  ['perplexityRising', 'held-out perplexity'],
+  ['coherence', 'topic coherence'],
+];
+
+/** The checks the evidence holds (perplexityRising: null means checked and not rising). */
+export function verdictChecks(e: VerdictEvidence | null | undefined): string[] {
+  if (!e) return [];
+  return CHECKS.filter(([k]) => e[k] !== undefined && (e[k] !== null || k === 'perplexityRising')).map(([, l]) => l);
+}
 
 export function runVerdict(e: VerdictEvidence): RunVerdict {
   const reasons: VerdictReason[] = [];
@@ -195,6 +219,15 @@ export function runVerdict(e: VerdictEvidence): RunVerdict {
       severity: 'caution',
       message: `Held-out perplexity rose for the last ${e.perplexityRising.passes} passes (${fmt(e.perplexityRising.from, 0)} → ${fmt(e.perplexityRising.to, 0)}).`,
       remedy: 'Fewer passes or topics, a larger minimum document frequency, or more stop words.',
+    });
+  }
+
+  if (e.coherence && e.coherence.passes >= 3 && e.coherence.last < e.coherence.first - COHERENCE_DROP) {
+    add({
+      code: 'coherence-falling',
+      severity: 'caution',
+      message: `Topic coherence fell over ${e.coherence.passes} passes: mean NPMI ${fmt(e.coherence.first, 3)} → ${fmt(e.coherence.last, 3)}.`,
+      remedy: 'Fewer topics, a larger minimum document frequency, a larger topic–word prior η, or more stop words.',
     });
   }
 

@@ -134,9 +134,11 @@ export const ldaAdapter: ModelAdapter<LdaRunSpec> = {
     Object.assign(summary, convergenceMetrics(conv, false));
     const rising = risingRun(fit.history.map((r) => r.perplexityCompletion));
     if (rising) summary.perplexity_rising_passes = rising.passes;
+    const npmi = fit.history.flatMap((r) => (r.npmi === null ? [] : [r.npmi]));
     report.finish(fit.stopped ? 'cancelled' : 'completed', summary, {
       convergence: convergenceEvidence(conv),
       perplexityRising: rising,
+      coherence: npmi.length >= 2 ? { first: npmi[0]!, last: npmi[npmi.length - 1]!, passes: npmi.length } : null,
     });
   },
 };
