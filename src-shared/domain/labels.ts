@@ -104,6 +104,11 @@ const METRICS: Record<string, MetricInfo> = {
     'Share of evaluation rows whose importance weights are too heavy-tailed to trust.',
   ),
   kl: M('KL to the prior', 'nats per row', 'KL(q(z|x) ‖ p(z)) summed over latent dimensions, mean over rows.'),
+  kl_trace: M(
+    'KL per epoch',
+    'nats per row',
+    'KL(q(z|x) ‖ p(z)) summed over latent dimensions on up to 512 validation rows after each epoch.',
+  ),
   active_units: M(
     'Active latent units',
     'dimensions',
@@ -264,6 +269,12 @@ export function metricInfo(name: string, model?: Model): MetricInfo | null {
         `One standard error of ${base.label.toLowerCase()} (over the rows or splits it averages).`,
       );
   }
+  // A ladder VAE's per-layer figures: kl_layer2, active_units_layer1.
+  const layer = /^(.*)_layer(\d+)$/.exec(name);
+  if (layer) {
+    const base = metricInfo(layer[1]!, model);
+    if (base) return M(`${base.label}, layer ${layer[2]}`, base.unit, `${base.help} Of stochastic layer ${layer[2]}.`);
+  }
   // A BNN metric per split, as its series: split_rmse.
   if (name.startsWith('split_')) {
     const base = metricInfo(name.slice(6), model);
@@ -367,7 +378,42 @@ const SETTINGS: Record<string, SettingInfo> = {
   'optimiser.schedule.tau0': S('Schedule delay τ₀', 'Robbins–Monro step sizes ρ_t = lr · (τ₀ + t)^−κ.'),
   'optimiser.schedule.kappa': S('Schedule decay κ', 'Robbins–Monro decay exponent κ ∈ (0.5, 1].'),
   // VAE
-  latentDim: S('Latent dimensions', 'Size of z (or the number of categorical latent variables).'),
+  latentDim: S(
+    'Latent dimensions',
+    'Size of z (or the number of categorical latent variables); a list "16,4" is a ladder VAE, layer next to the data first.',
+  ),
+  architecture: S('Network', 'mlp: dense layers; conv: convolutional encoder and decoder for image-shaped data.'),
+  convChannels: S(
+    'Conv channels',
+    'Channels of each stride-2 4×4 convolution of the conv encoder (mirrored in the decoder).',
+  ),
+  imageShape: S(
+    'Image shape',
+    'Height × width × channels of each row read as an image (else inferred from a square count).',
+  ),
+  'imageShape.height': S('Image height', 'Pixels per column of each row read as an image.'),
+  'imageShape.width': S('Image width', 'Pixels per row of each row read as an image.'),
+  'imageShape.channels': S('Image channels', 'Channels per pixel of each row read as an image.'),
+  'decoder.kind': S(
+    'Decoder',
+    'autoregressive: each feature also sees the earlier features (strong enough to ignore z: the collapse lab).',
+  ),
+  'decoder.window': S(
+    'Decoder window',
+    'How many earlier features an autoregressive decoder sees (a limited receptive field).',
+  ),
+  validation: S(
+    'Held-out share',
+    'Share of the rows held out of the fit and scored by the held-out log predictive density.',
+  ),
+  noiseSigma: S(
+    'Known noise sd',
+    'Fixes the noise sd (target units): the model is then conjugate and the reference exact.',
+  ),
+  referenceLevels: S(
+    'Reference levels',
+    'The level of each categorical predictor its dummy columns are measured against.',
+  ),
   hidden: S('Hidden layers', 'Width of each hidden layer of the networks.'),
   activation: S('Activation', 'Non-linearity between hidden layers.'),
   likelihood: S('Likelihood', 'p(x|z): Bernoulli for [0, 1] data, Gaussian, or mixed (Gaussian + categorical).'),
