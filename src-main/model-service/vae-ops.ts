@@ -109,7 +109,7 @@ export const vaeOps = {
         ? Array.from(permutation(key(a.seed), L.n).subarray(0, a.maxRows)).sort((x, y) => x - y)
         : Array.from({ length: L.n }, (_, i) => i);
     const local = await engine(() =>
-      latentMap(L.model, prepared(L, sample), { maxRows: 0, seed: a.seed, layer: a.layer - 1 }),
+      latentMap(L.model, prepared(L, sample), { maxRows: 0, seed: a.seed, layer: (a.layer ?? 1) - 1 }),
     );
     const m = { ...local, rows: local.rows.map((i) => sample[i]!) };
     const axes: [string, string] =
@@ -141,7 +141,7 @@ export const vaeOps = {
     checkRow(a.rowB, L.n, 'Row B');
     const data = prepared(L, [a.rowA, a.rowB]);
     const r = await engine(() =>
-      interpolate(L.model, data, 0, 1, { steps: a.steps, method: a.method, layer: a.layer - 1 }),
+      interpolate(L.model, data, 0, 1, { steps: a.steps, method: a.method, layer: (a.layer ?? 1) - 1 }),
     );
     const d = data.d;
     const row = (i: number) => Array.from(data.x.subarray(i * d, (i + 1) * d));
