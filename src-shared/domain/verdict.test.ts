@@ -50,6 +50,14 @@ describe('runVerdict', () => {
     expect(v.verdict).toBe('ok');
     expect(v.reasons[0]!.message).toMatch(/1 of 2 latent dimensions are inactive \(z2\)/);
   });
+  it('does not call an early-stopped run "still improving": it says why it stopped (info)', () => {
+    const conv = { converged: false, relativeChange: 0.0109, tolerance: 0.01 };
+    expect(runVerdict({ convergence: conv }).reasons[0]!.code).toBe('not-converged');
+    const early = runVerdict({ convergence: { ...conv, earlyStopped: { epoch: 267, bestEpoch: 217 } } });
+    expect(early).toMatchObject({ verdict: 'ok', reasons: [{ code: 'early-stopped', severity: 'info' }] });
+    expect(early.reasons[0]!.message).toMatch(/epoch 267.*epoch 217/);
+  });
+
   it('warns when LDA coherence fell beyond pass-to-pass noise, not within it', () => {
     expect(runVerdict({ coherence: { first: -0.02, last: -0.09, passes: 10 } })).toMatchObject({
       verdict: 'caution',

@@ -39,7 +39,8 @@ export interface VerdictReason {
     | 'unused-dimensions'
     | 'gradient-noise'
     | 'perplexity-rising'
-    | 'coherence-falling';
+    | 'coherence-falling'
+    | 'early-stopped';
   severity: ReasonSeverity;
   /** What was seen, with its number. */
   message: string;
@@ -61,7 +62,13 @@ export interface VerdictEvidence {
   diverged?: { step: number; value: number } | null;
   /** Steps skipped because the loss or gradient was not finite (the run went on). */
   nonFiniteSteps?: number;
-  convergence?: { converged: boolean; relativeChange: number; tolerance: number } | null;
+  convergence?: {
+    converged: boolean;
+    relativeChange: number;
+    tolerance: number;
+    /** Early stopping ended the run: the validation score stopped improving, so more epochs would not help it. */
+    earlyStopped?: { epoch: number; bestEpoch: number };
+  } | null;
   /** PSIS k̂ of the joint posterior (GLM, BNN), with its effective sample size. */
   khat?: {
     value: number;
@@ -140,7 +147,15 @@ export function runVerdict(e: VerdictEvidence): RunVerdict {
     });
   }
 
-  if (e.convergence && !e.convergence.converged && e.status !== 'failed') {
+  const early = e.convergence?.earlyStopped;
+  if (early && e.convergence && !e.convergence.converged && e.status !== 'failed') {
+    add({
+      code: 'early-stopped',
+      severity: 'info',
+      message: `Stopped early at epoch ${early.epoch}: the validation score had stopped improving (the weights of epoch ${early.bestEpoch} were kept), while the training bound still moved by ${(100 * e.convergence.relativeChange).toFixed(2)} % over the last window.`,
+      remedy: 'Nothing to do for the predictions; a larger patience trains longer if the bound matters.',
+    });
+  } else if (e.convergence && !e.convergence.converged && e.status !== 'failed') {
     add({
       code: 'not-converged',
       severity: 'caution',

@@ -116,7 +116,10 @@ export const bnnAdapter: ModelAdapter<BnnSpec> = {
     report.finish(isCancelled() ? 'cancelled' : 'completed', summary, {
       gradientSnr: lowestGradientSnr(first.gradVariance),
       nonFiniteSteps: first.nonFiniteSteps,
-      convergence: convergenceEvidence(first.convergence),
+      convergence: convergenceEvidence(
+        first.convergence,
+        first.earlyStopped ? { epoch: first.epochs, bestEpoch: first.bestEpoch } : undefined,
+      ),
       khat: joint ? { value: joint.khat, ess: joint.ess, samples: joint.samples, weights: true } : null,
     });
   },

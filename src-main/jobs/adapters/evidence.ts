@@ -5,9 +5,17 @@
 import type { VerdictEvidence } from '../../../src-shared/domain/verdict';
 import type { Convergence } from '../../engine/diagnostics/convergence';
 
-export function convergenceEvidence(c: Convergence | null): VerdictEvidence['convergence'] {
+export function convergenceEvidence(
+  c: Convergence | null,
+  earlyStopped?: { epoch: number; bestEpoch: number },
+): VerdictEvidence['convergence'] {
   return c && Number.isFinite(c.relativeChange)
-    ? { converged: c.converged, relativeChange: c.relativeChange, tolerance: c.tolerance }
+    ? {
+        converged: c.converged,
+        relativeChange: c.relativeChange,
+        tolerance: c.tolerance,
+        ...(earlyStopped ? { earlyStopped } : {}),
+      }
     : null;
 }
 
