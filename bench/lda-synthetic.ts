@@ -228,8 +228,8 @@ export async function main(): Promise<void> {
       seed: 1,
     });
     const ds = DatasetFile.open(dsDir);
-    const { corpus } = await phase('prepare corpus', () => ldaCorpusFor(ds, dsDir, spec));
-    const split = await phase('held-out split', () => splitHeldout(corpus, spec.heldoutFraction, spec.seed));
+    const { corpus, dir: corpusDir } = await phase('prepare corpus', () => ldaCorpusFor(ds, dsDir, spec));
+    const split = await phase('held-out split', () => splitHeldout(corpus, spec.heldoutFraction, spec.seed, corpusDir));
     const t0 = performance.now();
     let passCpu = 0;
     let passSeconds = 0;

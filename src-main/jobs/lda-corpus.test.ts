@@ -69,5 +69,21 @@ describe('LDA corpus of a dataset', () => {
     expect(s1.heldoutRows).not.toEqual(s3.heldoutRows);
     expect(s1.heldoutRows.length).toBe(12);
     expect(new Set([...s1.trainRows, ...s1.heldoutRows]).size).toBe(61);
+    // Loaded without sequences (the default), the held-out documents come from the stored folder with theirs:
+    // the same documents as a split of the corpus loaded whole.
+    expect(corpus.seqIds).toBeUndefined();
+    const whole = await ldaCorpusFor(
+      ds,
+      dir,
+      ldaSpecSchema.parse({ model: 'lda', textColumn: 'text', prep: { minDf: 1, maxDf: 1 } }),
+      undefined,
+      { sequences: true },
+    );
+    const fromDisk = splitHeldout(corpus, 0.2, 1, whole.dir).heldout!;
+    const inMemory = splitHeldout(whole.corpus, 0.2, 1).heldout!;
+    expect(Array.from(fromDisk.seqIds!)).toEqual(Array.from(inMemory.seqIds!));
+    expect(Array.from(fromDisk.seqPtr!)).toEqual(Array.from(inMemory.seqPtr!));
+    expect(Array.from(fromDisk.wordIds)).toEqual(Array.from(inMemory.wordIds));
+    expect(fromDisk.seqIds!.length).toBeGreaterThan(0);
   });
 });

@@ -3,7 +3,10 @@
  *
  * On disk (`saveCorpus`): a folder with meta.json (format, sizes, vocabulary, options, report) and little-endian
  * binary arrays docPtr.u32, wordIds.u32, counts.f32, and when present seqPtr.u32, seqIds.u32, termFrequency.f64,
- * docFrequency.u32. `loadCorpus` reads them straight into SharedArrayBuffers so worker threads share them uncopied.
+ * docFrequency.u32. `loadCorpus` reads them straight into SharedArrayBuffers so worker threads share them uncopied;
+ * `loadCorpusRows` reads only some documents (e.g. the held-out ones, with their sequences) by positioned reads.
+ * `U32FileWriter` / `U32FileReader` stream such arrays through a fixed 256 KiB buffer, so streaming preparation
+ * (prepare.ts `prepareCorpusToDir`) writes a corpus of any size without holding it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,7 +34,7 @@ export function validateCorpus(c: Corpus): void {
   }
 }
 
-interface CorpusMeta {
+export interface CorpusMeta {
   format: string;
   version: number;
   endianness: 'LE' | 'BE';
@@ -46,6 +49,79 @@ interface CorpusMeta {
 
 function writeArray(file: string, a: Uint32Array | Float32Array | Float64Array): void {
   fs.writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+}
+
+/** Writes meta.json, last: a folder without it is an interrupted write, which loadCorpus rejects. */
+export function writeCorpusMeta(dir: string, meta: Omit<CorpusMeta, 'format' | 'version' | 'endianness'>): void {
+  const full: CorpusMeta = { format: CORPUS_FORMAT, version: CORPUS_VERSION, endianness: os.endianness(), ...meta };
+  fs.writeFileSync(path.join(dir, 'meta.json.tmp'), JSON.stringify(full));
+  fs.renameSync(path.join(dir, 'meta.json.tmp'), path.join(dir, 'meta.json'));
+}
+
+const IO_ELEMENTS = 1 << 16; // 256 KiB of 4-byte elements per buffer
+
+/** Appends 4-byte elements (u32, or f32 with `float`) to a file through a fixed buffer; `close()` flushes. */
+export class U32FileWriter {
+  private readonly buf: Uint32Array | Float32Array;
+  private n = 0;
+  private fd: number;
+  /** Elements written so far (flushed or buffered). */
+  length = 0;
+  constructor(file: string, float = false) {
+    this.buf = float ? new Float32Array(IO_ELEMENTS) : new Uint32Array(IO_ELEMENTS);
+    this.fd = fs.openSync(file, 'w');
+  }
+  push(v: number): void {
+    if (this.n === IO_ELEMENTS) this.flush();
+    this.buf[this.n++] = v;
+    this.length++;
+  }
+  private flush(): void {
+    const bytes = new Uint8Array(this.buf.buffer, 0, this.n * 4);
+    let off = 0;
+    while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off, bytes.length - off);
+    this.n = 0;
+  }
+  close(): void {
+    if (this.fd < 0) return;
+    this.flush();
+    fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** Reads a file of u32 elements in order through a fixed buffer (`next()` past the end throws). */
+export class U32FileReader {
+  private readonly buf = new Uint32Array(IO_ELEMENTS);
+  private n = 0;
+  private i = 0;
+  private pos = 0;
+  private fd: number;
+  constructor(file: string) {
+    this.fd = fs.openSync(file, 'r');
+  }
+  next(): number {
+    if (this.i === this.n) this.fill();
+    return this.buf[this.i++]!;
+  }
+  private fill(): void {
+    const bytes = new Uint8Array(this.buf.buffer);
+    let got = 0;
+    // Whole elements only: a short read is continued until a multiple of 4 bytes (or the end of the file).
+    for (;;) {
+      const r = fs.readSync(this.fd, bytes, got, bytes.length - got, this.pos + got);
+      got += r;
+      if (r <= 0 || got % 4 === 0) break;
+    }
+    if (got < 4) throw new RangeError(`Read past the end of a ${this.pos}-byte token file`);
+    this.pos += got;
+    this.n = got >>> 2;
+    this.i = 0;
+  }
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
 }
 
 /** Writes the corpus into `dir` (created if needed): meta.json plus binary arrays (see the file header). */
@@ -68,10 +144,7 @@ export function saveCorpus(dir: string, c: Corpus): void {
     writeArray(path.join(dir, 'docFrequency.u32'), c.docFrequency);
     files.push('docFrequency.u32');
   }
-  const meta: CorpusMeta = {
-    format: CORPUS_FORMAT,
-    version: CORPUS_VERSION,
-    endianness: os.endianness(),
+  writeCorpusMeta(dir, {
     documents: numDocs(c),
     nnz: c.wordIds.length,
     tokensInSequences: c.seqIds ? c.seqIds.length : null,
@@ -79,10 +152,7 @@ export function saveCorpus(dir: string, c: Corpus): void {
     options: c.options ?? null,
     report: c.report ?? null,
     files,
-  };
-  // meta.json last: a folder without it is an interrupted write, which loadCorpus rejects.
-  fs.writeFileSync(path.join(dir, 'meta.json.tmp'), JSON.stringify(meta));
-  fs.renameSync(path.join(dir, 'meta.json.tmp'), path.join(dir, 'meta.json'));
+  });
 }
 
 function readShared<T extends Uint32Array | Float32Array | Float64Array>(
@@ -114,11 +184,7 @@ function readShared<T extends Uint32Array | Float32Array | Float64Array>(
   return new Ctor(sab);
 }
 
-/**
- * Reads a corpus written by `saveCorpus`, into SharedArrayBuffers; validates it. `{ sequences: false }` leaves the
- * token sequences on disk (only held-out completion needs them; 4 bytes a token).
- */
-export function loadCorpus(dir: string, opts: { sequences?: boolean } = {}): Corpus {
+function readMeta(dir: string): Partial<CorpusMeta> {
   const metaFile = path.join(dir, 'meta.json');
   if (!fs.existsSync(metaFile)) {
     throw new AppError(
@@ -138,6 +204,15 @@ export function loadCorpus(dir: string, opts: { sequences?: boolean } = {}): Cor
   if (meta.endianness !== os.endianness()) {
     throw new AppError('UNSUPPORTED', `Corpus was written on a ${meta.endianness} machine`, 'Prepare it again here');
   }
+  return meta;
+}
+
+/**
+ * Reads a corpus written by `saveCorpus`, into SharedArrayBuffers; validates it. `{ sequences: false }` leaves the
+ * token sequences on disk (only held-out completion needs them; 4 bytes a token).
+ */
+export function loadCorpus(dir: string, opts: { sequences?: boolean } = {}): Corpus {
+  const meta = readMeta(dir);
   const D = meta.documents ?? 0;
   const nnz = meta.nnz ?? 0;
   const V = (meta.vocabulary ?? []).length;
@@ -157,6 +232,88 @@ export function loadCorpus(dir: string, opts: { sequences?: boolean } = {}): Cor
   if (files.has('termFrequency.f64'))
     c.termFrequency = readShared(path.join(dir, 'termFrequency.f64'), Float64Array, V);
   if (files.has('docFrequency.u32')) c.docFrequency = readShared(path.join(dir, 'docFrequency.u32'), Uint32Array, V);
+  validateCorpus(c);
+  return c;
+}
+
+/** Reads `count` elements of a 4-byte-element file from element `from` into `out` at `at`. */
+function readRange(fd: number, out: Uint32Array | Float32Array, at: number, from: number, count: number): void {
+  const bytes = new Uint8Array(out.buffer, out.byteOffset + at * 4, count * 4);
+  let off = 0;
+  while (off < bytes.length) {
+    const n = fs.readSync(fd, bytes, off, bytes.length - off, from * 4 + off);
+    if (n <= 0)
+      throw new AppError('BAD_REQUEST', `Corpus file ended early at byte ${from * 4 + off}`, 'Prepare it again');
+    off += n;
+  }
+}
+
+/**
+ * The documents `rows` (in that order) of the corpus stored in `dir`, read by positioned reads: the same result as
+ * `subsetCorpus(loadCorpus(dir), rows)` (with sequences when stored) without loading the whole corpus — e.g. the
+ * held-out documents, whose token sequences are the only ones a fit needs.
+ */
+export function loadCorpusRows(dir: string, rows: ArrayLike<number>): Corpus {
+  const meta = readMeta(dir);
+  const D = meta.documents ?? 0;
+  const files = new Set(meta.files ?? []);
+  const hasSeq = files.has('seqPtr.u32') && meta.tokensInSequences != null;
+  const R = rows.length;
+  for (let i = 0; i < R; i++) {
+    const d = rows[i]!;
+    if (!(Number.isInteger(d) && d >= 0 && d < D)) throw new RangeError(`Expected rows in [0, ${D}), got ${d}`);
+  }
+  const open = (f: string): number => fs.openSync(path.join(dir, f), 'r');
+  const ptrOf = (fd: number): Uint32Array => {
+    const p = new Uint32Array(2 * R);
+    const two = new Uint32Array(2);
+    for (let i = 0; i < R; i++) {
+      readRange(fd, two, 0, rows[i]!, 2);
+      p[2 * i] = two[0]!;
+      p[2 * i + 1] = two[1]!;
+    }
+    return p;
+  };
+  const part = (
+    ptrFile: string,
+    pairs: Array<[string, Uint32ArrayConstructor | Float32ArrayConstructor]>,
+  ): { ptr: Uint32Array; arrays: Array<Uint32Array | Float32Array> } => {
+    const fp = open(ptrFile);
+    let spans: Uint32Array;
+    try {
+      spans = ptrOf(fp);
+    } finally {
+      fs.closeSync(fp);
+    }
+    const ptr = new Uint32Array(R + 1);
+    for (let i = 0; i < R; i++) ptr[i + 1] = ptr[i]! + (spans[2 * i + 1]! - spans[2 * i]!);
+    const arrays = pairs.map(([f, Ctor]) => {
+      const out = new Ctor(ptr[R]!);
+      const fd = open(f);
+      try {
+        for (let i = 0; i < R; i++) readRange(fd, out, ptr[i]!, spans[2 * i]!, ptr[i + 1]! - ptr[i]!);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return out;
+    });
+    return { ptr, arrays };
+  };
+  const csr = part('docPtr.u32', [
+    ['wordIds.u32', Uint32Array],
+    ['counts.f32', Float32Array],
+  ]);
+  const c: Corpus = {
+    vocabulary: meta.vocabulary ?? [],
+    docPtr: csr.ptr,
+    wordIds: csr.arrays[0] as Uint32Array,
+    counts: csr.arrays[1] as Float32Array,
+  };
+  if (hasSeq) {
+    const seq = part('seqPtr.u32', [['seqIds.u32', Uint32Array]]);
+    c.seqPtr = seq.ptr;
+    c.seqIds = seq.arrays[0] as Uint32Array;
+  }
   validateCorpus(c);
   return c;
 }

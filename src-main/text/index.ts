@@ -14,7 +14,7 @@ export {
   completionSplit,
   sharedCorpus,
 } from '../engine/models/lda/corpus';
-export { CORPUS_FORMAT, CORPUS_VERSION, validateCorpus, saveCorpus, loadCorpus } from './corpus';
+export { CORPUS_FORMAT, CORPUS_VERSION, validateCorpus, saveCorpus, loadCorpus, loadCorpusRows } from './corpus';
 export {
   type TextPrepOptions,
   type TextPrepReport,
@@ -23,5 +23,6 @@ export {
   TextPrepError,
   tokenize,
   prepareCorpus,
+  prepareCorpusToDir,
 } from './prepare';
 export { stopWordsFor, stopWordLanguages } from './stopwords';

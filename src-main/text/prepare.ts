@@ -10,12 +10,20 @@
  * df ≥ minDf (a count when ≥ 1, else a fraction of all documents, rounded up) and df ≤ maxDf (a fraction when ≤ 1, else a
  * count); then keep the `maxVocab` words of largest corpus frequency (ties: code-point order); sorted in code-point order.
  * With a fixed `vocabulary` (to map held-out or new documents onto a fitted model) the df rules are skipped and
- * out-of-vocabulary tokens are counted. Memory: the cells are consumed one at a time and only word ids are kept
- * (4 bytes a token), never the strings.
+ * out-of-vocabulary tokens are counted.
+ * Memory: the cells are consumed one at a time and only word ids are kept, never the strings. Two passes: pass 1
+ * tokenises, counts df and tf per candidate word and writes provisional word ids (4 bytes a token); after the
+ * vocabulary rules, pass 2 reads those ids back in order and writes the CSR arrays and sequences. `prepareCorpus`
+ * keeps every array in memory (a corpus of N tokens peaks near 4N + 8·nnz bytes); `prepareCorpusToDir` streams the
+ * provisional ids and every output array through fixed file buffers (corpus.ts U32FileWriter/Reader), so it holds
+ * only per-word counts and per-document offsets (~16 bytes a document): a million documents prepare in tens of MB.
  */
 import type { TextPreview } from '../../src-shared/domain/lda';
 import { AppError } from '../../src-shared/ipc/app-error';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Corpus } from '../engine/models/lda/corpus';
+import { U32FileReader, U32FileWriter, writeCorpusMeta } from './corpus';
 import { stopWordsFor } from './stopwords';
 import { DEFAULT_TEXT_PREP_SPEC } from '../../src-shared/schemas/run-spec';
 
@@ -38,6 +46,43 @@ class GrowU32 {
   view(): Uint32Array {
     return this.data.subarray(0, this.length);
   }
+}
+
+/** Writes u32s over an existing array from its start (the sequences over the provisional ids they are read from). */
+class InPlaceU32 {
+  length = 0;
+  constructor(readonly data: Uint32Array) {}
+  push(v: number): void {
+    this.data[this.length++] = v;
+  }
+}
+
+/** Reads an array in order (the in-memory counterpart of U32FileReader). */
+class ArrayReader {
+  private i = 0;
+  constructor(private readonly data: Uint32Array) {}
+  next(): number {
+    return this.data[this.i++]!;
+  }
+  close(): void {}
+}
+
+/** Where the passes put their arrays: in memory (prepareCorpus) or in files (prepareCorpusToDir). */
+interface Sink {
+  push(v: number): void;
+  readonly length: number;
+}
+interface PrepIO {
+  /** Pass 1: provisional word ids, every token in order. */
+  tokens: Sink;
+  /** Called once after pass 1: a reader of what `tokens` received, in order, and pass 2's outputs (the sequences
+   * only with keepOrder). */
+  pass2(keepOrder: boolean): {
+    read: { next(): number; close(): void };
+    wordIds: Sink;
+    counts: Sink;
+    seqIds: Sink | null;
+  };
 }
 
 /** As GrowU32, for float32 counts. */
@@ -169,17 +214,27 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<string | null | undefin
   return typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
 }
 
-/**
- * Prepares a corpus from the cells of a text column (a sync or async iterable: a CSV stream's column works).
- * Returns the corpus (rows aligned with the input; empty documents kept as empty rows) and a report. Throws a
- * TextPrepError when there is no text, when the column is mostly not text, or when no word survives the filters.
- * onProgress is called every 1,000 documents.
- */
-export async function prepareCorpus(
-  docs: Iterable<string | null | undefined> | AsyncIterable<string | null | undefined>,
-  options: Partial<TextPrepOptions> = {},
-  onProgress?: (p: TextPrepProgress) => void,
-): Promise<{ corpus: Corpus; report: TextPrepReport }> {
+type Cells = Iterable<string | null | undefined> | AsyncIterable<string | null | undefined>;
+
+/** What both passes leave besides the big arrays (those went to the PrepIO sinks). */
+interface Prepared {
+  vocabulary: string[];
+  docPtr: Uint32Array;
+  seqPtr: Uint32Array | null;
+  termFrequency: Float64Array;
+  docFrequency: Uint32Array;
+  report: TextPrepReport;
+  /** The options as stored with the corpus (without a fixed vocabulary's words). */
+  options: unknown;
+}
+
+/** The two passes (see the file header), the big arrays going through `io`. */
+async function prepare(
+  docs: Cells,
+  options: Partial<TextPrepOptions>,
+  onProgress: ((p: TextPrepProgress) => void) | undefined,
+  io: PrepIO,
+): Promise<Prepared> {
   const o: TextPrepOptions = { ...DEFAULT_TEXT_PREP, ...options };
   checkOptions(o);
   const keepOrder = o.keepOrder !== false;
@@ -195,7 +250,7 @@ export async function prepareCorpus(
   let lastDoc = new Int32Array(1024).fill(-1);
   const tokPtr = new GrowU32(1024);
   tokPtr.push(0);
-  const tokIds = new GrowU32(1 << 16);
+  const tokIds = io.tokens;
   const counters = { raw: 0, short: 0, stop: 0 };
   let blank = 0;
   let noLetters = 0;
@@ -346,16 +401,12 @@ export async function prepareCorpus(
     );
   }
 
-  // Pass 2: CSR (unique words ascending per document) and optional sequences.
+  // Pass 2: CSR (unique words ascending per document) and optional sequences, from the provisional ids read back in
+  // order.
   onProgress?.({ documents: D, phase: 'building' });
   const docPtr = new Uint32Array(D + 1);
-  // Memory: the CSR grows in typed arrays, and the sequences are written over the provisional token ids in place
-  // (each kept token's write position never passes its read position), so a corpus of N tokens peaks near
-  // 4N (token ids) + 8·nnz bytes, never a second copy of the tokens.
-  const outIds = new GrowU32(tokIds.length >>> 1);
-  const outCounts = new GrowF32(tokIds.length >>> 1);
-  const seqPtr = keepOrder ? new Uint32Array(D + 1) : null;
-  let seqLen = 0;
+  const { read, wordIds: outIds, counts: outCounts, seqIds } = io.pass2(keepOrder);
+  const seqPtr = seqIds ? new Uint32Array(D + 1) : null;
   const scratch = new Float64Array(V);
   const termFrequency = new Float64Array(V);
   const docFrequency = new Uint32Array(V);
@@ -363,37 +414,40 @@ export async function prepareCorpus(
   const emptyIdx: number[] = [];
   let empty = 0;
   let tokens = 0;
-  const ids = tokIds.data;
   const ptr = tokPtr.data;
   const touched: number[] = [];
-  for (let d = 0; d < D; d++) {
-    touched.length = 0;
-    for (let i = ptr[d]!; i < ptr[d + 1]!; i++) {
-      const w = remap[ids[i]!]!;
-      if (w < 0) continue;
-      if (scratch[w] === 0) touched.push(w);
-      scratch[w]! += 1;
-      if (seqPtr) ids[seqLen++] = w;
+  try {
+    for (let d = 0; d < D; d++) {
+      touched.length = 0;
+      for (let i = ptr[d]!; i < ptr[d + 1]!; i++) {
+        const w = remap[read.next()]!;
+        if (w < 0) continue;
+        if (scratch[w] === 0) touched.push(w);
+        scratch[w]! += 1;
+        if (seqIds) seqIds.push(w);
+      }
+      touched.sort((a, b) => a - b);
+      let len = 0;
+      for (const w of touched) {
+        const c = scratch[w]!;
+        outIds.push(w);
+        outCounts.push(c);
+        termFrequency[w]! += c;
+        docFrequency[w]! += 1;
+        len += c;
+        scratch[w] = 0;
+      }
+      docPtr[d + 1] = outIds.length;
+      if (seqPtr && seqIds) seqPtr[d + 1] = seqIds.length;
+      lengths[d] = len;
+      tokens += len;
+      if (len === 0) {
+        empty++;
+        if (emptyIdx.length < 1000) emptyIdx.push(d);
+      }
     }
-    touched.sort((a, b) => a - b);
-    let len = 0;
-    for (const w of touched) {
-      const c = scratch[w]!;
-      outIds.push(w);
-      outCounts.push(c);
-      termFrequency[w]! += c;
-      docFrequency[w]! += 1;
-      len += c;
-      scratch[w] = 0;
-    }
-    docPtr[d + 1] = outIds.length;
-    if (seqPtr) seqPtr[d + 1] = seqLen;
-    lengths[d] = len;
-    tokens += len;
-    if (len === 0) {
-      empty++;
-      if (emptyIdx.length < 1000) emptyIdx.push(d);
-    }
+  } finally {
+    read.close();
   }
 
   const sorted = lengths.slice().sort();
@@ -449,19 +503,116 @@ export async function prepareCorpus(
   };
   const { vocabulary: _fixedVocab, ...storedOptions } = o;
   void _fixedVocab;
-  const corpus: Corpus = {
+  return {
     vocabulary,
     docPtr,
-    wordIds: outIds.view(),
-    counts: outCounts.view(),
+    seqPtr,
     termFrequency,
     docFrequency,
-    options: { ...storedOptions, fixedVocabulary: fixed !== null },
     report,
+    options: { ...storedOptions, fixedVocabulary: fixed !== null },
   };
-  if (seqPtr) {
-    corpus.seqPtr = seqPtr;
-    corpus.seqIds = ids.subarray(0, seqLen);
+}
+
+/**
+ * Prepares a corpus in memory from the cells of a text column (a sync or async iterable: a CSV stream's column
+ * works). Returns the corpus (rows aligned with the input; empty documents kept as empty rows) and a report. Throws a
+ * TextPrepError when there is no text, when the column is mostly not text, or when no word survives the filters.
+ * onProgress is called every 1,000 documents. For a whole dataset column use `prepareCorpusToDir` (bounded memory).
+ */
+export async function prepareCorpus(
+  docs: Cells,
+  options: Partial<TextPrepOptions> = {},
+  onProgress?: (p: TextPrepProgress) => void,
+): Promise<{ corpus: Corpus; report: TextPrepReport }> {
+  // The sequences are written over the provisional ids in place (each kept token's write position never passes its
+  // read position), so the tokens are never held twice.
+  const tokens = new GrowU32(1 << 16);
+  let out: { wordIds: GrowU32; counts: GrowF32; seqIds: InPlaceU32 | null } | null = null;
+  const p = await prepare(docs, options, onProgress, {
+    tokens,
+    pass2: (keepOrder) => {
+      out = {
+        wordIds: new GrowU32(tokens.length >>> 1),
+        counts: new GrowF32(tokens.length >>> 1),
+        seqIds: keepOrder ? new InPlaceU32(tokens.data) : null,
+      };
+      return { read: new ArrayReader(tokens.data), ...out };
+    },
+  });
+  const o = out as unknown as { wordIds: GrowU32; counts: GrowF32; seqIds: InPlaceU32 | null };
+  const corpus: Corpus = {
+    vocabulary: p.vocabulary,
+    docPtr: p.docPtr,
+    wordIds: o.wordIds.view(),
+    counts: o.counts.view(),
+    termFrequency: p.termFrequency,
+    docFrequency: p.docFrequency,
+    options: p.options,
+    report: p.report,
+  };
+  if (p.seqPtr && o.seqIds) {
+    corpus.seqPtr = p.seqPtr;
+    corpus.seqIds = o.seqIds.data.subarray(0, o.seqIds.length);
   }
-  return { corpus, report };
+  return { corpus, report: p.report };
+}
+
+function writeArray(file: string, a: Uint32Array | Float64Array): void {
+  fs.writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+}
+
+/**
+ * As `prepareCorpus`, but streamed to disk: the corpus is written into `dir` (the format of corpus.ts saveCorpus,
+ * read with loadCorpus) and never held in memory — only the per-word counts and per-document offsets are (see the
+ * file header). Provisional ids go to a temporary file in `dir`, removed at the end. Returns the report.
+ */
+export async function prepareCorpusToDir(
+  docs: Cells,
+  dir: string,
+  options: Partial<TextPrepOptions> = {},
+  onProgress?: (p: TextPrepProgress) => void,
+): Promise<TextPrepReport> {
+  fs.mkdirSync(dir, { recursive: true });
+  const f = (name: string): string => path.join(dir, name);
+  const tokens = new U32FileWriter(f('tokens.tmp.u32'));
+  const writers: U32FileWriter[] = [tokens];
+  let hasSeq = false;
+  try {
+    const p = await prepare(docs, options, onProgress, {
+      tokens,
+      pass2: (keepOrder) => {
+        tokens.close();
+        const wordIds = new U32FileWriter(f('wordIds.u32'));
+        const counts = new U32FileWriter(f('counts.f32'), true);
+        const seqIds = keepOrder ? new U32FileWriter(f('seqIds.u32')) : null;
+        writers.push(wordIds, counts, ...(seqIds ? [seqIds] : []));
+        hasSeq = seqIds !== null;
+        return { read: new U32FileReader(f('tokens.tmp.u32')), wordIds, counts, seqIds };
+      },
+    });
+    for (const w of writers) w.close();
+    const files = ['docPtr.u32', 'wordIds.u32', 'counts.f32'];
+    writeArray(f('docPtr.u32'), p.docPtr);
+    if (hasSeq && p.seqPtr) {
+      writeArray(f('seqPtr.u32'), p.seqPtr);
+      files.push('seqPtr.u32', 'seqIds.u32');
+    }
+    writeArray(f('termFrequency.f64'), p.termFrequency);
+    writeArray(f('docFrequency.u32'), p.docFrequency);
+    files.push('termFrequency.f64', 'docFrequency.u32');
+    writeCorpusMeta(dir, {
+      documents: p.docPtr.length - 1,
+      nnz: p.docPtr[p.docPtr.length - 1]!,
+      tokensInSequences: hasSeq && p.seqPtr ? p.seqPtr[p.seqPtr.length - 1]! : null,
+      vocabulary: p.vocabulary,
+      options: p.options,
+      report: p.report,
+      files,
+    });
+    return p.report;
+  } finally {
+    for (const w of writers) w.close();
+    fs.rmSync(f('tokens.tmp.u32'), { force: true });
+  }
 }

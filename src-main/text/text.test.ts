@@ -1,16 +1,20 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
   type Corpus,
   completionSplit,
   corpusFromSequences,
   loadCorpus,
+  loadCorpusRows,
   numDocs,
   numTokens,
   prepareCorpus,
+  prepareCorpusToDir,
   saveCorpus,
+  subsetCorpus,
   stopWordsFor,
   TextPrepError,
   tokenize,
@@ -231,4 +235,144 @@ describe('corpus storage', () => {
     expect(numDocs(observed)).toBe(3);
     expect(numTokens(scored)).toBe(3);
   });
+});
+
+/** Seeded documents over a Zipf-like vocabulary with blanks, digits-only cells and stop words mixed in. */
+function syntheticDocs(D: number, seed: number): string[] {
+  let s = seed >>> 0;
+  const rand = (): number => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 4294967296;
+  };
+  const vocab = Array.from(
+    { length: 900 },
+    (_, w) => `w${String.fromCharCode(97 + (w % 26), 97 + Math.floor(w / 26))}x`,
+  );
+  const out: string[] = [];
+  for (let d = 0; d < D; d++) {
+    if (d % 97 === 5) out.push('');
+    else if (d % 131 === 7) out.push('12 345');
+    else {
+      const n = 5 + Math.floor(rand() * 50);
+      const t: string[] = [];
+      for (let i = 0; i < n; i++) t.push(rand() < 0.1 ? 'the' : vocab[Math.floor(900 * rand() ** 2)]!);
+      out.push(t.join(' '));
+    }
+  }
+  return out;
+}
+
+describe('streaming preparation to a folder', () => {
+  const same = (a: Corpus, b: Corpus): void => {
+    expect(b.vocabulary).toEqual(a.vocabulary);
+    expect(Array.from(b.docPtr)).toEqual(Array.from(a.docPtr));
+    expect(Array.from(b.wordIds)).toEqual(Array.from(a.wordIds));
+    expect(Array.from(b.counts)).toEqual(Array.from(a.counts));
+    expect(b.seqPtr ? Array.from(b.seqPtr) : null).toEqual(a.seqPtr ? Array.from(a.seqPtr) : null);
+    expect(b.seqIds ? Array.from(b.seqIds) : null).toEqual(a.seqIds ? Array.from(a.seqIds) : null);
+    expect(Array.from(b.termFrequency!)).toEqual(Array.from(a.termFrequency!));
+    expect(Array.from(b.docFrequency!)).toEqual(Array.from(a.docFrequency!));
+    expect(b.options).toEqual(JSON.parse(JSON.stringify(a.options)));
+    expect(b.report).toEqual(JSON.parse(JSON.stringify(a.report)));
+  };
+
+  it('writes the corpus the in-memory path makes, array for array (more tokens than one I/O buffer)', async () => {
+    // 4,000 documents ≈ 110,000 tokens: the 65,536-element file buffers are flushed and refilled mid-document.
+    const docs = syntheticDocs(4000, 7);
+    const cases: Array<Parameters<typeof prepareCorpus>[1]> = [
+      { minDf: 3, maxDf: 0.5, maxVocab: 600 }, // df rules and the cap drop words
+      { ...loose, bigrams: true },
+      { ...loose, keepOrder: false },
+    ];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'corpus-stream-'));
+    try {
+      for (const [i, opts] of cases.entries()) {
+        const mem = await prepareCorpus(docs, opts);
+        const sub = path.join(dir, String(i));
+        const seen: string[] = [];
+        const report = await prepareCorpusToDir(docs, sub, opts, (p) => seen.push(p.phase));
+        expect(report).toEqual(mem.report);
+        expect(seen).toContain('building');
+        same(mem.corpus, loadCorpus(sub));
+        expect(fs.readdirSync(sub).filter((f) => f.includes('tmp'))).toEqual([]);
+      }
+      expect(numTokens(loadCorpus(path.join(dir, '0')))).toBeGreaterThan(65_536);
+      // A fixed vocabulary (held-out documents mapped onto a fitted model), streamed from an async iterable.
+      const vocabulary = (await prepareCorpus(docs.slice(0, 50), loose)).corpus.vocabulary;
+      async function* cells(): AsyncGenerator<string> {
+        yield* docs;
+      }
+      const fixed = await prepareCorpus(docs, { ...loose, vocabulary });
+      await prepareCorpusToDir(cells(), path.join(dir, 'fixed'), { ...loose, vocabulary });
+      same(fixed.corpus, loadCorpus(path.join(dir, 'fixed')));
+      // Errors leave no corpus behind (no meta.json), and name the problem as prepareCorpus does.
+      await expect(prepareCorpusToDir(['1 2', '3'], path.join(dir, 'bad'), loose)).rejects.toThrow(
+        /does not look like/,
+      );
+      expect(fs.existsSync(path.join(dir, 'bad', 'meta.json'))).toBe(false);
+      expect(fs.existsSync(path.join(dir, 'bad', 'tokens.tmp.u32'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads chosen rows from the folder as subsetCorpus does on the loaded corpus', async () => {
+    const docs = syntheticDocs(1500, 3);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'corpus-rows-'));
+    try {
+      await prepareCorpusToDir(docs, dir, loose);
+      const rows = [1499, 0, 5, 700, 5, 96 * 1 + 1];
+      const a = subsetCorpus(loadCorpus(dir), rows);
+      const b = loadCorpusRows(dir, rows);
+      expect(Array.from(b.docPtr)).toEqual(Array.from(a.docPtr));
+      expect(Array.from(b.wordIds)).toEqual(Array.from(a.wordIds));
+      expect(Array.from(b.counts)).toEqual(Array.from(a.counts));
+      expect(Array.from(b.seqPtr!)).toEqual(Array.from(a.seqPtr!));
+      expect(Array.from(b.seqIds!)).toEqual(Array.from(a.seqIds!));
+      expect(() => loadCorpusRows(dir, [1500])).toThrow(/Expected rows in \[0, 1500\), got 1500/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it(
+    'prepares 80,000 documents under a 40 MB heap cap holding ~16 bytes a document, not the tokens',
+    { timeout: 300_000 },
+    () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'corpus-probe-'));
+      const probe = path.resolve(__dirname, 'test-support/prepare-probe.ts');
+      const run = (mode: 'disk' | 'memory') => {
+        const child = spawnSync(
+          process.execPath,
+          ['--max-old-space-size=40', '--import', 'tsx', probe, mode, '80000', path.join(dir, mode)],
+          { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8', timeout: 290_000 },
+        );
+        expect(child.status, child.stderr.slice(-2000)).toBe(0);
+        return JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+          tokens: number;
+          nnz: number;
+          baselineRss: number;
+          peakRss: number;
+          pass1ArrayBuffers: number;
+        };
+      };
+      try {
+        const disk = run('disk');
+        const mem = run('memory');
+        console.log(JSON.stringify({ disk, mem }));
+        const corpusBytes = 4 * (2 * mem.nnz + mem.tokens); // wordIds, counts, sequences
+        expect(disk.tokens).toBe(mem.tokens);
+        expect(corpusBytes).toBeGreaterThan(25e6);
+        // At the end of pass 1 the in-memory path holds the provisional ids (4 bytes a token); the streamed one holds
+        // per-document offsets and the per-word counts and file buffers only. Measured: 1.6 MB against 25 MB.
+        expect(mem.pass1ArrayBuffers).toBeGreaterThan(4 * mem.tokens);
+        expect(disk.pass1ArrayBuffers).toBeLessThan(16 * 80_000 + 1e6);
+        // RSS growth (young generation and allocator slack included): far below the corpus it wrote.
+        expect(disk.peakRss - disk.baselineRss).toBeLessThan(corpusBytes / 3);
+        expect(mem.peakRss - mem.baselineRss).toBeGreaterThan(corpusBytes * 0.8);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -43,6 +43,7 @@ export const ldaAdapter: ModelAdapter<LdaRunSpec> = {
       corpus,
       report: text,
       cached,
+      dir: corpusDir,
     } = await ldaCorpusFor(ds, datasetDir, spec, (p) =>
       report.progress({
         step: p.documents,
@@ -55,7 +56,7 @@ export const ldaAdapter: ModelAdapter<LdaRunSpec> = {
     report.artifact('text-report', { ...text, cached });
     const { train, heldout, trainRows, heldoutRows } = secondDatasetDir
       ? await separateHeldout(corpus, secondDatasetDir, spec)
-      : splitHeldout(corpus, spec.heldoutFraction, spec.seed);
+      : splitHeldout(corpus, spec.heldoutFraction, spec.seed, corpusDir);
     let step = 0;
     const fit = await fitLda(
       train,
