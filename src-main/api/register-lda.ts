@@ -12,7 +12,7 @@ import type { RunSummary } from '../../src-shared/domain/types';
 import { DatasetFile } from '../data-import';
 import type { ModelRef } from '../model-service/service';
 import type { TextSource } from '../model-service/lda-ops';
-import { prepareCorpus, stopWordsFor } from '../text';
+import { prepareReport, stopWordsFor } from '../text';
 import type { Services } from './services';
 
 type LdaChannels = 'text:preview' | 'lda:document' | 'lda:search' | 'lda:infer' | 'lda:export' | 'lda:by-category';
@@ -20,16 +20,6 @@ type LdaChannels = 'text:preview' | 'lda:document' | 'lda:search' | 'lda:infer' 
 const TEXT_TYPES = new Set(['text', 'categorical', 'identifier']);
 
 export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
-  let stringsCache: { key: string; cells: string[] } | null = null;
-
-  const datasetStrings = (datasetId: number, column: string): string[] => {
-    const k = `${datasetId}:${column}`;
-    if (stringsCache?.key === k) return stringsCache.cells;
-    const cells = DatasetFile.open(s.datasetPath(datasetId)).strings(column);
-    stringsCache = { key: k, cells };
-    return cells;
-  };
-
   const textColumnOf = (datasetId: number, column: string) => {
     const d = s.repos.datasets.get(datasetId);
     if (!d) throw new AppError('NOT_FOUND', `No dataset with id ${datasetId}`);
@@ -88,8 +78,12 @@ export function registerLda(s: Services): Pick<Handlers, LdaChannels> {
       } catch (e) {
         throw new AppError('BAD_REQUEST', (e as Error).message, 'Pick a language from the list, or "none".');
       }
-      const { report } = await prepareCorpus(datasetStrings(datasetId, textColumn), { ...prep, keepOrder: false });
-      const out: TextPreview = report;
+      // The whole column, streamed in (never all texts as strings) and in bounded memory (a million documents' token
+      // ids go through a temporary file).
+      const out: TextPreview = await prepareReport(
+        DatasetFile.open(s.datasetPath(datasetId)).iterStrings(textColumn),
+        prep,
+      );
       return out;
     },
 

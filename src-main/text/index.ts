@@ -24,5 +24,6 @@ export {
   tokenize,
   prepareCorpus,
   prepareCorpusToDir,
+  prepareReport,
 } from './prepare';
 export { stopWordsFor, stopWordLanguages } from './stopwords';

@@ -21,6 +21,7 @@
 import type { TextPreview } from '../../src-shared/domain/lda';
 import { AppError } from '../../src-shared/ipc/app-error';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Corpus } from '../engine/models/lda/corpus';
 import { U32FileReader, U32FileWriter, writeCorpusMeta } from './corpus';
@@ -556,6 +557,41 @@ export async function prepareCorpus(
     corpus.seqIds = o.seqIds.data.subarray(0, o.seqIds.length);
   }
   return { corpus, report: p.report };
+}
+
+/** Counts what it is given and keeps nothing (outputs nobody reads). */
+class CountSink {
+  length = 0;
+  push(): void {
+    this.length++;
+  }
+}
+
+/**
+ * Only the preparation report (the form's live preview of a whole column), in bounded memory: the provisional ids go
+ * through a temporary file and pass 2's arrays are counted, not kept.
+ */
+export async function prepareReport(
+  docs: Cells,
+  options: Partial<TextPrepOptions> = {},
+  onProgress?: (p: TextPrepProgress) => void,
+): Promise<TextPrepReport> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-prep-'));
+  const file = path.join(dir, 'tokens.tmp.u32');
+  const tokens = new U32FileWriter(file);
+  try {
+    const p = await prepare(docs, { ...options, keepOrder: false }, onProgress, {
+      tokens,
+      pass2: () => {
+        tokens.close();
+        return { read: new U32FileReader(file), wordIds: new CountSink(), counts: new CountSink(), seqIds: null };
+      },
+    });
+    return p.report;
+  } finally {
+    tokens.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function writeArray(file: string, a: Uint32Array | Float64Array): void {

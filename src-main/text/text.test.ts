@@ -13,6 +13,7 @@ import {
   numTokens,
   prepareCorpus,
   prepareCorpusToDir,
+  prepareReport,
   saveCorpus,
   subsetCorpus,
   stopWordsFor,
@@ -292,6 +293,10 @@ describe('streaming preparation to a folder', () => {
         const seen: string[] = [];
         const report = await prepareCorpusToDir(docs, sub, opts, (p) => seen.push(p.phase));
         expect(report).toEqual(mem.report);
+        // The form's preview: the same report, with no corpus kept.
+        expect(await prepareReport(docs, opts)).toEqual(
+          opts?.keepOrder === false ? mem.report : (await prepareCorpus(docs, { ...opts, keepOrder: false })).report,
+        );
         expect(seen).toContain('building');
         same(mem.corpus, loadCorpus(sub));
         expect(fs.readdirSync(sub).filter((f) => f.includes('tmp'))).toEqual([]);
