@@ -96,8 +96,8 @@ test.describe.serial('topic views on a large LDA run', () => {
     const saved = text.match(/ to (\/\S+doc-topic\.csv)/)?.[1] ?? text.match(/saved to (\/\S+doc-topic\.csv)/)?.[1];
     expect(saved, text).toBeTruthy();
     const fd = fs.openSync(saved!, 'r');
-    const head = Buffer.alloc(200);
-    fs.readSync(fd, head, 0, 200, 0);
+    const head = Buffer.alloc(4096);
+    fs.readSync(fd, head, 0, 4096, 0);
     fs.closeSync(fd);
     expect(head.toString().split('\n')[0]).toMatch(/^document,topic_1,.*dominant_topic,empty$/);
     await shot(page, '07-exports');
