@@ -381,12 +381,12 @@ export async function main(): Promise<void> {
       `\nELBO Studio meanfield − PyTorch BBB, paired over the same ${comparisons[0]!.splits} splits (mean ± SE)`,
     );
     console.log(
-      `${pad('PyTorch threads', 18)}${pad('Δ RMSE', 22)}${pad('Δ test LL', 22)}${pad('time ratio wall', 18)}CPU`,
+      `${pad('PyTorch threads', 18)}${pad('Δ RMSE', 26)}${pad('Δ test LL', 26)}${pad('time ratio wall', 18)}CPU`,
     );
     for (const c of comparisons) {
       const tag = (d: { withinNoise: boolean }): string => (d.withinNoise ? ' (noise)' : ' (!)');
       console.log(
-        `${pad(String(c.threads), 18)}${pad(pm(c.rmseDiff) + tag(c.rmseDiff), 22)}${pad(pm(c.logLikDiff) + tag(c.logLikDiff), 22)}${pad(`${c.wallRatio.toFixed(2)}×`, 18)}${c.cpuRatio.toFixed(2)}×`,
+        `${pad(String(c.threads), 18)}${pad(pm(c.rmseDiff) + tag(c.rmseDiff), 26)}${pad(pm(c.logLikDiff) + tag(c.logLikDiff), 26)}${pad(`${c.wallRatio.toFixed(2)}×`, 18)}${c.cpuRatio.toFixed(2)}×`,
       );
     }
     console.log('(ratio < 1: ELBO Studio is faster; "(noise)": |Δ| < 2 SE, the splits do not tell the two apart)');
