@@ -138,61 +138,40 @@ static void choose_kernel(void) {
 
 /* ---------------------------------------------------------------- packing */
 
-/* A is logically [M, K]: element (i, k) at a[i*K + k], or a[k*M + i] when transposed (stored [K, M]). */
-static inline float a_at(const float *a, int M, int K, int trans, int i, int k) {
-  return trans ? a[(size_t)k * M + i] : a[(size_t)i * K + k];
-}
-/* B is logically [K, N]: element (k, j) at b[k*N + j], or b[j*K + k] when transposed (stored [N, K]). */
-static inline float b_at(const float *b, int K, int N, int trans, int k, int j) {
-  return trans ? b[(size_t)j * K + k] : b[(size_t)k * N + j];
+/*
+ * One packing routine for both operands: `n` lines (rows of A, columns of B) of depth `kc` into panels of `w` lines
+ * (w = MR for A, NR for B): dst[panel][k][line], zero past n. Element (line l, depth k) is at src[l·ls + k·ks], so
+ * any operand, transposed or not, is a pair of strides: A (i, k) is a[i·K + k], or a[k·M + i] when stored [K, M];
+ * B (k, j) is b[k·N + j], or b[j·K + k] when stored [N, K].
+ */
+static void pack(const float *src, size_t ls, size_t ks, int n, int kc, int w, float *dst) {
+  for (int l0 = 0; l0 < n; l0 += w) {
+    const int lines = n - l0 < w ? n - l0 : w;
+    const float *s0 = src + (size_t)l0 * ls;
+    for (int k = 0; k < kc; k++) {
+      const float *sk = s0 + (size_t)k * ks;
+      float *d = dst + (size_t)k * w;
+      int l = 0;
+      if (ls == 1)
+        for (; l < lines; l++) d[l] = sk[l]; /* contiguous lines: a vectorised copy */
+      else
+        for (; l < lines; l++) d[l] = sk[(size_t)l * ls];
+      for (; l < w; l++) d[l] = 0.0f;
+    }
+    dst += (size_t)kc * w;
+  }
 }
 
-/* Rows i0 … i0+mc−1, depth p0 … p0+kc−1 of A into MR-row panels: dst[panel][k][r], zero past mc. */
+/* Rows i0 … i0+mc−1, depth p0 … p0+kc−1 of A (logically [M, K]) into MR-row panels. */
 static void pack_a(const float *a, int M, int K, int trans, int i0, int mc, int p0, int kc, float *dst) {
-  for (int ip = 0; ip < mc; ip += MR) {
-    const int rows = mc - ip < MR ? mc - ip : MR;
-    if (!trans) {
-      for (int k = 0; k < kc; k++) {
-        float *d = dst + k * MR;
-        int r = 0;
-        for (; r < rows; r++) d[r] = a[(size_t)(i0 + ip + r) * K + p0 + k];
-        for (; r < MR; r++) d[r] = 0.0f;
-      }
-    } else {
-      for (int k = 0; k < kc; k++) {
-        const float *src = a + (size_t)(p0 + k) * M + i0 + ip;
-        float *d = dst + k * MR;
-        int r = 0;
-        for (; r < rows; r++) d[r] = src[r];
-        for (; r < MR; r++) d[r] = 0.0f;
-      }
-    }
-    dst += (size_t)kc * MR;
-  }
+  if (trans) pack(a + (size_t)p0 * M + i0, 1, (size_t)M, mc, kc, MR, dst);
+  else pack(a + (size_t)i0 * K + p0, (size_t)K, 1, mc, kc, MR, dst);
 }
 
-/* Depth p0 … p0+kc−1, columns j0 … j0+nc−1 of B into NR-column panels: dst[panel][k][c], zero past nc. */
+/* Depth p0 … p0+kc−1, columns j0 … j0+nc−1 of B (logically [K, N]) into NR-column panels. */
 static void pack_b(const float *b, int K, int N, int trans, int p0, int kc, int j0, int nc, float *dst) {
-  for (int jp = 0; jp < nc; jp += NR) {
-    const int cols = nc - jp < NR ? nc - jp : NR;
-    if (!trans) {
-      for (int k = 0; k < kc; k++) {
-        const float *src = b + (size_t)(p0 + k) * N + j0 + jp;
-        float *d = dst + k * NR;
-        int c = 0;
-        for (; c < cols; c++) d[c] = src[c];
-        for (; c < NR; c++) d[c] = 0.0f;
-      }
-    } else {
-      for (int k = 0; k < kc; k++) {
-        float *d = dst + k * NR;
-        int c = 0;
-        for (; c < cols; c++) d[c] = b[(size_t)(j0 + jp + c) * K + p0 + k];
-        for (; c < NR; c++) d[c] = 0.0f;
-      }
-    }
-    dst += (size_t)kc * NR;
-  }
+  if (trans) pack(b + (size_t)j0 * K + p0, (size_t)K, 1, nc, kc, NR, dst);
+  else pack(b + (size_t)p0 * N + j0, 1, (size_t)N, nc, kc, NR, dst);
 }
 
 /* ---------------------------------------------------------------- one region of C */
