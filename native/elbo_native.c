@@ -23,6 +23,8 @@
  *               1 − β₂ᵗ, ε, η)
  *          info() → { isa, threads, maxThreads }; setThreads(n) → n.
  */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
 #include <math.h>
 #include <node_api.h>
 #include <pthread.h>
@@ -531,10 +533,27 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * Pins this library in memory for the life of the process. Node unloads (dlcloses) an addon when the last worker
+ * thread that loaded it exits and the main thread never did; the pool's detached threads would then sleep in
+ * unmapped code on unmapped condition variables, and a later load at the same address re-initialises those variables
+ * under the sleepers (observed: the next two-thread product never completes). One extra reference, never released,
+ * keeps the code, the pool and its state alive across loads.
+ */
+static void pin_library(void) {
+  Dl_info self;
+  if (dladdr((void *)&pin_library, &self) && self.dli_fname) dlopen(self.dli_fname, RTLD_NOW | RTLD_NODELETE);
+}
+
+static void module_once(void) {
+  pin_library();
+  choose_kernel();
+}
+
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 NAPI_MODULE_INIT() {
-  pthread_once(&g_once, choose_kernel);
+  pthread_once(&g_once, module_once);
   napi_property_descriptor props[] = {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},

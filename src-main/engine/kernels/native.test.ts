@@ -2,6 +2,9 @@
 // shapes, every transpose, bias and relu, broadcast batches, one and two threads; then the wasm backend with its
 // matrix products on them, and a VAE trained on 'native' against the same run on 'wasm'.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -113,6 +116,54 @@ describe('native kernels', () => {
       expect(maxRelErr(ref, new Float32Array(buf, cOff + 4 * t * M * Nn, M * Nn))).toBeLessThan(1e-5);
     }
   });
+
+  // The app trains each run in its own worker thread, and its main thread never loads the addon: Node unloads it when
+  // the last such thread exits. Before the addon pinned itself, the pool's threads slept on in unmapped memory and
+  // the next round's two-thread products never completed (the history e2e spec's stall). A fresh process, so that
+  // this test file's own load does not keep the library mapped.
+  it.skipIf(!loaded.ok)(
+    'two worker threads at a time, round after round, each with two-thread products, all complete and agree',
+    () => {
+      const script = `
+const { Worker, isMainThread, workerData, parentPort } = require('node:worker_threads');
+if (isMainThread) {
+  (async () => {
+    const out = [];
+    for (let round = 0; round < 6; round++) {
+      const rs = await Promise.all([0, 1].map(() => new Promise((res, rej) => {
+        const w = new Worker(__filename, { workerData: 1 });
+        w.on('message', res);
+        w.on('error', rej);
+      })));
+      out.push(...rs);
+    }
+    console.log(JSON.stringify(out));
+  })();
+} else {
+  const m = { exports: {} };
+  process.dlopen(m, ${JSON.stringify(loaded.ok ? loaded.file : '')});
+  m.exports.setThreads(2);
+  const [M, K, N] = [128, 784, 400];
+  const buf = new ArrayBuffer(4 * (M * K + K * N + M * N));
+  const f = new Float32Array(buf);
+  for (let i = 0; i < M * K + K * N; i++) f[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+  for (let t = 0; t < 20; t++) m.exports.gemm(buf, 0, 4 * M * K, 4 * (M * K + K * N), M, N, K, 0, 0, -1, 0, 1, 1, 1);
+  let s = 0;
+  for (let i = M * K + K * N; i < f.length; i++) s += f[i];
+  parentPort.postMessage(s);
+}`;
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'elbo-native-'));
+      const file = path.join(dir, 'pool.cjs');
+      writeFileSync(file, script);
+      const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+      rmSync(dir, { recursive: true, force: true });
+      expect(r.signal ?? r.stderr.trim()).toBe('');
+      const sums = JSON.parse(r.stdout) as number[];
+      expect(sums).toHaveLength(12);
+      expect(new Set(sums).size).toBe(1);
+    },
+    90_000,
+  );
 
   it.skipIf(!N)('refuses operands outside the buffer, naming the problem', () => {
     const buf = new ArrayBuffer(64);

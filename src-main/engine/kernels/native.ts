@@ -7,7 +7,8 @@
  *
  * Where it looks: $ELBO_STUDIO_NATIVE_PATH, a packaged app's resources/native/, then native/build/Release/ in this
  * checkout (walking up from this module). ELBO_STUDIO_NATIVE=0 disables it; ELBO_STUDIO_NATIVE_THREADS sets the
- * threads per product (default 1; see defaultNativeThreads). Loading never throws: the reason it failed is returned instead.
+ * threads per product (default 2 on a machine
+ * with two cores or more; see defaultNativeThreads). Loading never throws: the reason it failed is returned instead.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,14 +80,15 @@ function candidates(): string[] {
 }
 
 /**
- * Threads per product: ELBO_STUDIO_NATIVE_THREADS (capped at the cores), else 1. The pool is opt-in for now: with
- * two training runs and the model service in one app process, runs that share it stalled in the history e2e spec
- * (passes with 1 thread; not yet understood), while single-process use (tests, `bench -- vae`) is fine.
+ * Threads per product: ELBO_STUDIO_NATIVE_THREADS (capped at the cores), else 2 when the machine has at least two
+ * cores, else 1. The pool is shared by every thread of the process (runs train in worker threads): one caller uses it
+ * at a time, a concurrent caller computes on its own thread.
  */
 export function defaultNativeThreads(): number {
+  const cores = Math.max(1, os.availableParallelism());
   const env = Number(process.env.ELBO_STUDIO_NATIVE_THREADS);
-  if (Number.isInteger(env) && env >= 1) return Math.min(env, Math.max(1, os.availableParallelism()));
-  return 1;
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, cores);
+  return Math.min(2, cores);
 }
 
 /** The native kernels, loaded once per thread; `{ ok: false, reason }` when disabled, not built or not loadable. */
