@@ -3,7 +3,7 @@
     {
       "target_name": "elbo_native",
       "sources": ["elbo_native.c"],
-      "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-strict-aliasing"],
+      "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-fno-strict-aliasing"],
       "libraries": ["-lpthread", "-lm"],
       "defines": ["NAPI_VERSION=8"]
     }

@@ -15,7 +15,8 @@
  * the pool serves one caller at a time, a concurrent caller computes on its own thread.
  *
  * Also one fused Adam update (Kingma & Ba 2015) per parameter tensor, in tfjs' order of float32 operations so a run
- * reproduces the wasm backend's op-by-op update bit for bit (the file is compiled with -ffp-contract=off):
+ * reproduces the wasm backend's op-by-op update bit for bit (the file is compiled with -ffp-contract=off), 8 lanes
+ * at a time with AVX2 and split over the same pool when the tensor is large:
  *   m' = m·β₁ + g·(1 − β₁),  v' = v·β₂ + g²·(1 − β₂),  θ' = θ − ((m' / (1 − β₁ᵗ)) / (√(v' / (1 − β₂ᵗ)) + ε)) · η.
  *
  * Exports: gemm(buffer, aOff, bOff, cOff, M, N, K, transA, transB, biasOff, act, batchA, batchB, batch)
@@ -126,17 +127,6 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
 static kernel_fn g_kernel = kernel_generic;
 static const char *g_isa = "generic";
 
-static void choose_kernel(void) {
-#ifdef HAVE_X86
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    g_kernel = kernel_avx2;
-    g_isa = "avx2-fma";
-    return;
-  }
-  g_isa = "sse2";
-#endif
-}
 
 /* ---------------------------------------------------------------- packing */
 
@@ -263,19 +253,22 @@ static int region(const Product *p, int m0, int m1, int n0, int n1, Scratch *s) 
 
 /* ---------------------------------------------------------------- thread pool
  *
- * Work sharing, robust to a busy machine: a large product is cut into chunks of C (about 4 per thread) and the
- * calling thread and the pool's workers claim chunks from one atomic counter until none is left. The caller never
- * waits for a worker to be scheduled: if the workers are slow to wake it computes every chunk itself, and it waits
- * only for chunks a worker has already claimed. The counter carries the job's generation in its high 32 bits, so a
- * worker waking late cannot claim a chunk of a later job with the earlier job's description.
+ * Work sharing, robust to a busy machine: a job is cut into chunks (about 4 per thread) and the calling thread and
+ * the pool's workers claim chunks from one atomic counter until none is left. The caller never waits for a worker to
+ * be scheduled: if the workers are slow to wake it computes every chunk itself, and it waits only for chunks a worker
+ * has already claimed. The counter carries the job's generation in its high 32 bits, so a worker waking late cannot
+ * claim a chunk of a later job with the earlier job's description. A job is a function of (its argument, a chunk
+ * index, the thread's scratch) returning 0 on failure: a product's rows or columns of C, or a slice of an Adam update.
  */
 
 #define MAX_CHUNKS 64
 
+typedef int (*chunk_fn)(const void *arg, int chunk, Scratch *s);
+
 typedef struct {
-  const Product *p;
-  int byRows, nchunks;
-  int bounds[MAX_CHUNKS + 1];
+  chunk_fn fn;
+  const void *arg;
+  int nchunks;
 } Job;
 
 static pthread_mutex_t g_pool_use = PTHREAD_MUTEX_INITIALIZER; /* one caller at a time */
@@ -285,12 +278,12 @@ static pthread_cond_t g_done_cv = PTHREAD_COND_INITIALIZER;
 static pthread_t g_workers[MAX_THREADS];
 static Scratch g_worker_scratch[MAX_THREADS];
 static Job g_job;
-static uint64_t g_claim = 0;   /* (generation << 32) | (chunks << 16) | next chunk; atomic */
-static int g_done_chunks = 0;  /* atomic */
-static int g_failed = 0;       /* atomic */
+static uint64_t g_claim = 0;  /* (generation << 32) | (chunks << 16) | next chunk; atomic */
+static int g_done_chunks = 0; /* atomic */
+static int g_failed = 0;      /* atomic */
 static uint32_t g_generation = 0;
 static int g_started = 0; /* worker threads running */
-static int g_threads = 1; /* threads used per product, caller included */
+static int g_threads = 1; /* threads used per job, caller included */
 
 /* Claims the next chunk of generation `gen`, or −1 when there is none (or the job is not that generation's). */
 static int claim(uint32_t gen) {
@@ -304,12 +297,10 @@ static int claim(uint32_t gen) {
 }
 
 static void run_chunk(int c, Scratch *s) {
-  const Job *j = &g_job;
-  const Product *p = j->p;
-  const int ok = j->byRows ? region(p, j->bounds[c], j->bounds[c + 1], 0, p->N, s)
-                           : region(p, 0, p->M, j->bounds[c], j->bounds[c + 1], s);
-  if (!ok) __atomic_store_n(&g_failed, 1, __ATOMIC_RELEASE);
-  if (__atomic_add_fetch(&g_done_chunks, 1, __ATOMIC_ACQ_REL) == j->nchunks) {
+  /* Read the job before this chunk counts as done: once all are, the caller may start the next job. */
+  const Job j = g_job;
+  if (!j.fn(j.arg, c, s)) __atomic_store_n(&g_failed, 1, __ATOMIC_RELEASE);
+  if (__atomic_add_fetch(&g_done_chunks, 1, __ATOMIC_ACQ_REL) == j.nchunks) {
     pthread_mutex_lock(&g_mu);
     pthread_cond_broadcast(&g_done_cv);
     pthread_mutex_unlock(&g_mu);
@@ -340,44 +331,29 @@ static void ensure_workers(int n) {
 
 static __thread Scratch t_scratch; /* the calling thread's own packing buffers */
 
-/* Products below this many multiply-adds run on the calling thread (a wake-up costs more than they do). */
-#define PARALLEL_MIN_MACS (1L << 20)
-
-static int product(const Product *p) {
-  const long macs = (long)p->M * p->N * p->K;
-  const int T = g_threads;
-  if (T > 1 && macs >= PARALLEL_MIN_MACS && pthread_mutex_trylock(&g_pool_use) == 0) {
-    ensure_workers(T);
-    const int threads = g_started + 1 < T ? g_started + 1 : T;
-    /* Chunks of rows (MR-aligned) when M ≥ N, else of columns (NR-aligned): about 4 per thread. */
-    const int byRows = p->M >= p->N;
-    const int len = byRows ? p->M : p->N;
-    const int unit = byRows ? MR : NR;
-    const int units = (len + unit - 1) / unit;
-    int n = 4 * threads;
-    if (n > units) n = units;
-    if (n > MAX_CHUNKS) n = MAX_CHUNKS;
-    if (threads > 1 && n > 1) {
-      Job *j = &g_job;
-      j->p = p;
-      j->byRows = byRows;
-      j->nchunks = n;
-      for (int c = 0; c <= n; c++) {
-        const int b = (int)((long)units * c / n) * unit;
-        j->bounds[c] = b > len ? len : b;
-      }
+/*
+ * Runs fn on chunks 0 … nchunks−1 (nchunks ≤ MAX_CHUNKS), shared with the pool when it has more than one thread and
+ * is free, else all on the calling thread. Returns 0 if any chunk failed.
+ */
+static int pool_run(chunk_fn fn, const void *arg, int nchunks) {
+  if (nchunks > 1 && g_threads > 1 && pthread_mutex_trylock(&g_pool_use) == 0) {
+    ensure_workers(g_threads);
+    if (g_started > 0) {
+      g_job.fn = fn;
+      g_job.arg = arg;
+      g_job.nchunks = nchunks;
       __atomic_store_n(&g_done_chunks, 0, __ATOMIC_RELEASE);
       __atomic_store_n(&g_failed, 0, __ATOMIC_RELEASE);
       pthread_mutex_lock(&g_mu);
       const uint32_t gen = ++g_generation;
-      __atomic_store_n(&g_claim, ((uint64_t)gen << 32) | ((uint64_t)n << 16), __ATOMIC_RELEASE);
+      __atomic_store_n(&g_claim, ((uint64_t)gen << 32) | ((uint64_t)nchunks << 16), __ATOMIC_RELEASE);
       pthread_cond_broadcast(&g_wake);
       pthread_mutex_unlock(&g_mu);
       int c;
       while ((c = claim(gen)) >= 0) run_chunk(c, &t_scratch);
       /* Only chunks a worker claimed can be outstanding now. */
       pthread_mutex_lock(&g_mu);
-      while (__atomic_load_n(&g_done_chunks, __ATOMIC_ACQUIRE) < n) pthread_cond_wait(&g_done_cv, &g_mu);
+      while (__atomic_load_n(&g_done_chunks, __ATOMIC_ACQUIRE) < nchunks) pthread_cond_wait(&g_done_cv, &g_mu);
       pthread_mutex_unlock(&g_mu);
       const int ok = !__atomic_load_n(&g_failed, __ATOMIC_ACQUIRE);
       pthread_mutex_unlock(&g_pool_use);
@@ -385,7 +361,128 @@ static int product(const Product *p) {
     }
     pthread_mutex_unlock(&g_pool_use);
   }
-  return region(p, 0, p->M, 0, p->N, &t_scratch);
+  int ok = 1;
+  for (int c = 0; c < nchunks; c++) ok &= fn(arg, c, &t_scratch);
+  return ok;
+}
+
+/* Chunks for a job over `units` equal units: about 4 per thread of the pool, at most one per unit. */
+static int chunks_for(long units) {
+  long n = 4L * g_threads;
+  if (n > units) n = units;
+  if (n > MAX_CHUNKS) n = MAX_CHUNKS;
+  return n < 1 ? 1 : (int)n;
+}
+
+/* ---------------------------------------------------------------- products on the pool */
+
+/* Products below this many multiply-adds run on the calling thread (a wake-up costs more than they do). */
+#define PARALLEL_MIN_MACS (1L << 20)
+
+typedef struct {
+  const Product *p;
+  int byRows, unit, len, units, nchunks;
+} ProductJob;
+
+static int product_chunk(const void *arg, int c, Scratch *s) {
+  const ProductJob *j = (const ProductJob *)arg;
+  int b0 = (int)((long)j->units * c / j->nchunks) * j->unit, b1 = (int)((long)j->units * (c + 1) / j->nchunks) * j->unit;
+  if (b0 > j->len) b0 = j->len;
+  if (b1 > j->len) b1 = j->len;
+  return j->byRows ? region(j->p, b0, b1, 0, j->p->N, s) : region(j->p, 0, j->p->M, b0, b1, s);
+}
+
+static int product(const Product *p) {
+  const long macs = (long)p->M * p->N * p->K;
+  if (g_threads < 2 || macs < PARALLEL_MIN_MACS) return region(p, 0, p->M, 0, p->N, &t_scratch);
+  /* Chunks of rows (MR-aligned) when M ≥ N, else of columns (NR-aligned). */
+  ProductJob j;
+  j.p = p;
+  j.byRows = p->M >= p->N;
+  j.len = j.byRows ? p->M : p->N;
+  j.unit = j.byRows ? MR : NR;
+  j.units = (j.len + j.unit - 1) / j.unit;
+  j.nchunks = chunks_for(j.units);
+  return pool_run(product_chunk, &j, j.nchunks);
+}
+
+/* ---------------------------------------------------------------- Adam
+ *
+ * One Adam update of n parameters (see the header); outputs may not alias inputs. Float32 throughout, each operation
+ * rounded as tfjs rounds it (no contraction into FMA, true division), so the AVX form gives the same bits as the
+ * scalar one: IEEE single-precision add, multiply, divide and square root are correctly rounded in every width.
+ */
+
+typedef struct {
+  const float *theta, *m, *v, *g;
+  float *to, *mo, *vo;
+  size_t n;
+  float c[8]; /* β₁, 1 − β₁, β₂, 1 − β₂, 1 − β₁ᵗ, 1 − β₂ᵗ, ε, η */
+  int nchunks;
+} AdamJob;
+
+static void adam_scalar(const AdamJob *j, size_t i0, size_t i1) {
+  const float b1 = j->c[0], omb1 = j->c[1], b2 = j->c[2], omb2 = j->c[3], oma1 = j->c[4], oma2 = j->c[5],
+              eps = j->c[6], step = j->c[7];
+  for (size_t i = i0; i < i1; i++) {
+    const float gi = j->g[i];
+    const float mi = j->m[i] * b1 + gi * omb1;
+    const float gg = gi * gi;
+    const float vi = j->v[i] * b2 + gg * omb2;
+    const float mhat = mi / oma1;
+    const float vhat = vi / oma2;
+    const float den = sqrtf(vhat) + eps;
+    const float d = (mhat / den) * step;
+    j->mo[i] = mi;
+    j->vo[i] = vi;
+    j->to[i] = j->theta[i] - d;
+  }
+}
+
+typedef void (*adam_fn)(const AdamJob *j, size_t i0, size_t i1);
+static adam_fn g_adam = adam_scalar;
+
+#ifdef HAVE_X86
+__attribute__((target("avx2"))) static void adam_avx2(const AdamJob *j, size_t i0, size_t i1) {
+  const __m256 b1 = _mm256_set1_ps(j->c[0]), omb1 = _mm256_set1_ps(j->c[1]), b2 = _mm256_set1_ps(j->c[2]),
+               omb2 = _mm256_set1_ps(j->c[3]), oma1 = _mm256_set1_ps(j->c[4]), oma2 = _mm256_set1_ps(j->c[5]),
+               eps = _mm256_set1_ps(j->c[6]), step = _mm256_set1_ps(j->c[7]);
+  size_t i = i0;
+  for (; i + 8 <= i1; i += 8) {
+    const __m256 gi = _mm256_loadu_ps(j->g + i);
+    const __m256 mi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(j->m + i), b1), _mm256_mul_ps(gi, omb1));
+    const __m256 vi =
+        _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(j->v + i), b2), _mm256_mul_ps(_mm256_mul_ps(gi, gi), omb2));
+    const __m256 mhat = _mm256_div_ps(mi, oma1);
+    const __m256 vhat = _mm256_div_ps(vi, oma2);
+    const __m256 den = _mm256_add_ps(_mm256_sqrt_ps(vhat), eps);
+    const __m256 d = _mm256_mul_ps(_mm256_div_ps(mhat, den), step);
+    _mm256_storeu_ps(j->mo + i, mi);
+    _mm256_storeu_ps(j->vo + i, vi);
+    _mm256_storeu_ps(j->to + i, _mm256_sub_ps(_mm256_loadu_ps(j->theta + i), d));
+  }
+  adam_scalar(j, i, i1);
+}
+#endif
+
+/* Slices of 16 floats (one 64-byte line) so that no two threads write the same cache line. */
+static int adam_chunk(const void *arg, int c, Scratch *s) {
+  (void)s;
+  const AdamJob *j = (const AdamJob *)arg;
+  const size_t lines = (j->n + 15) / 16;
+  size_t i0 = lines * (size_t)c / (size_t)j->nchunks * 16, i1 = lines * (size_t)(c + 1) / (size_t)j->nchunks * 16;
+  if (i0 > j->n) i0 = j->n;
+  if (i1 > j->n) i1 = j->n;
+  g_adam(j, i0, i1);
+  return 1;
+}
+
+/* Updates below this many parameters run on the calling thread. */
+#define PARALLEL_MIN_PARAMS (1L << 16)
+
+static void adam_update(AdamJob *j) {
+  j->nchunks = j->n >= PARALLEL_MIN_PARAMS && g_threads > 1 ? chunks_for((long)((j->n + 15) / 16)) : 1;
+  pool_run(adam_chunk, j, j->nchunks);
 }
 
 /* ---------------------------------------------------------------- Node-API glue */
@@ -449,25 +546,6 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* One Adam update of n parameters (see the header); outputs may not alias inputs. Float32 throughout. */
-static void adam_update(const float *theta, const float *m, const float *v, const float *g, float *to, float *mo,
-                        float *vo, size_t n, const float c[9]) {
-  const float b1 = c[0], omb1 = c[1], b2 = c[2], omb2 = c[3], oma1 = c[4], oma2 = c[5], eps = c[6], step = c[7];
-  for (size_t i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = m[i] * b1 + gi * omb1;
-    const float gg = gi * gi;
-    const float vi = v[i] * b2 + gg * omb2;
-    const float mhat = mi / oma1;
-    const float vhat = vi / oma2;
-    const float den = sqrtf(vhat) + eps;
-    const float d = (mhat / den) * step;
-    mo[i] = mi;
-    vo[i] = vi;
-    to[i] = theta[i] - d;
-  }
-}
-
 static napi_value js_adam(napi_env env, napi_callback_info info) {
   size_t argc = 17;
   napi_value argv[17];
@@ -495,12 +573,18 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  float c[9];
-  for (int i = 0; i < 8; i++) c[i] = (float)cd[i];
   uint8_t *b = (uint8_t *)data;
-  adam_update((const float *)(b + (size_t)off[0]), (const float *)(b + (size_t)off[1]),
-              (const float *)(b + (size_t)off[2]), (const float *)(b + (size_t)off[3]), (float *)(b + (size_t)off[4]),
-              (float *)(b + (size_t)off[5]), (float *)(b + (size_t)off[6]), (size_t)n, c);
+  AdamJob j;
+  j.theta = (const float *)(b + (size_t)off[0]);
+  j.m = (const float *)(b + (size_t)off[1]);
+  j.v = (const float *)(b + (size_t)off[2]);
+  j.g = (const float *)(b + (size_t)off[3]);
+  j.to = (float *)(b + (size_t)off[4]);
+  j.mo = (float *)(b + (size_t)off[5]);
+  j.vo = (float *)(b + (size_t)off[6]);
+  j.n = (size_t)n;
+  for (int i = 0; i < 8; i++) j.c[i] = (float)cd[i];
+  adam_update(&j);
   return NULL;
 }
 
@@ -531,6 +615,20 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   napi_value out;
   CHECK(napi_create_int32(env, n, &out));
   return out;
+}
+
+/* The micro-kernel and Adam kernel for this CPU, chosen once at load. */
+static void choose_kernel(void) {
+#ifdef HAVE_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    g_kernel = kernel_avx2;
+    g_adam = adam_avx2;
+    g_isa = "avx2-fma";
+    return;
+  }
+  g_isa = "sse2";
+#endif
 }
 
 /*

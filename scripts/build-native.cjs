@@ -61,6 +61,7 @@ function viaCompiler(notes) {
     '-O3',
     '-std=gnu11',
     '-ffp-contract=off',
+    '-fno-math-errno',
     '-fPIC',
     '-shared',
     '-DNAPI_VERSION=8',
