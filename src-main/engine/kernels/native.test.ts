@@ -241,6 +241,46 @@ describe("the 'native' backend", () => {
   );
 
   it.skipIf(!loaded.ok)(
+    'the Bernoulli log-likelihood and its gradient in one native pass each equal the wasm ops to float rounding',
+    async () => {
+      const { bernoulliLogLikFast } = await import('../models/vae/model');
+      const { nativeBernoulliApplies } = await import('./native-bernoulli');
+      // Logits from −120 to 120 (softplus and σ at both tails) and near 0; d = 803 leaves a ragged AVX tail; the
+      // logits carry a leading batch of 3 that x broadcasts against.
+      const [S, B, d] = [3, 5, 803];
+      const xs = Float32Array.from(uniform(key(21), B * d), (u) => Math.round(u * 4) / 4);
+      const ls = Float32Array.from(randn(S * B * d, 22), (v, i) =>
+        i % 7 === 0 ? 40 * v : i % 5 === 0 ? 1e-4 * v : 6 * v,
+      );
+      const dys = Float32Array.from(randn(S * B, 23));
+      const run = async (backend: 'native' | 'wasm') => {
+        await initBackend({ preference: backend });
+        return tf.tidy(() => {
+          const x = tf.tensor2d(xs, [B, d]);
+          const l = tf.tensor3d(ls, [S, B, d]);
+          const dy = tf.tensor2d(dys, [S, B]);
+          expect(nativeBernoulliApplies(x, l)).toBe(backend === 'native');
+          const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => bernoulliLogLikFast(x, t))([l], dy);
+          return { value: value.dataSync().slice(), grad: grads[0]!.dataSync().slice(), shape: value.shape };
+        });
+      };
+      const wasm = await run('wasm');
+      const native = await run('native');
+      expect(native.shape).toEqual([S, B]);
+      expect(maxRelErr(wasm.value, native.value)).toBeLessThan(1e-6);
+      expect(maxRelErr(wasm.grad, native.grad)).toBeLessThan(1e-6);
+      // And against float64 for one row, so that both are right and not only alike.
+      let ref = 0;
+      for (let j = 0; j < d; j++) {
+        const l = ls[d + j]!;
+        ref += xs[d + j]! * l - (Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l))));
+      }
+      expect(Math.abs(native.value[1]! - ref)).toBeLessThan(1e-5 * Math.abs(ref));
+      await initBackend({ preference: 'wasm' });
+    },
+  );
+
+  it.skipIf(!loaded.ok)(
     'trains a VAE as the wasm backend does, to float tolerance',
     async () => {
       const n = 256;

@@ -55,6 +55,19 @@ export interface NativeKernels {
     epsilon: number,
     step: number,
   ): void;
+  /** out[r] = Σ_j x_j l_j − softplus(l_j) for rows r < rows of l [rows, d], x [B, d] read at row r mod B. */
+  bernoulli(buffer: ArrayBuffer, xOff: number, lOff: number, outOff: number, rows: number, d: number, B: number): void;
+  /** out[r, j] = dy[r] · (x[r mod B, j] − σ(l[r, j])): the gradient of `bernoulli` with respect to l. */
+  bernoulliGrad(
+    buffer: ArrayBuffer,
+    xOff: number,
+    lOff: number,
+    dyOff: number,
+    outOff: number,
+    rows: number,
+    d: number,
+    B: number,
+  ): void;
   info(): { isa: string; threads: number; maxThreads: number };
   setThreads(n: number): number;
 }
