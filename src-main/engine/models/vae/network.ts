@@ -267,9 +267,22 @@ export function activationGrad(a: LayerActivation, y: tf.Tensor, dy: tf.Tensor):
   }
 }
 
-/** act(x W + b) as one fused kernel where tfjs has one (linear, relu, elu), else matMul + add + act. */
+/**
+ * act(x W + b) as one fused kernel where tfjs has one (linear, relu, elu), else matMul + add + act. Under a gradient
+ * tape tf.fused.matMul runs a non-linear activation unfused (matMul, add, act: three passes); here the layer's own
+ * customGrad supplies the gradient, so with ELBO Studio's GEMM serving the backend (kernels/fast-matmul.ts: bias and
+ * relu applied in the kernel, rank-2 operands taken as they are) the fused kernel is called directly.
+ */
 function affineAct(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor, a: LayerActivation): tf.Tensor2D {
   if (a === 'tanh') return tf.tanh(tf.add(tf.matMul(x, w), b)) as tf.Tensor2D;
+  if (fastMatMulActive() && x.dtype === 'float32' && w.dtype === 'float32' && b.dtype === 'float32')
+    return tf
+      .engine()
+      .runKernel(
+        '_FusedMatMul',
+        { a: x, b: w, bias: b },
+        { transposeA: false, transposeB: false, activation: a },
+      ) as tf.Tensor2D;
   return tf.fused.matMul({ a: x, b: w, bias: b, activation: a }) as tf.Tensor2D;
 }
 
