@@ -15,37 +15,11 @@ import { prepareVaeData } from '../models/vae/prepare';
 import { trainVae } from '../models/vae/train';
 import { defaultNativeThreads, loadNative } from './native';
 import { matMulPath } from './fast-matmul';
+import { GEMM_TEST_SHAPES, maxRelErr, naiveProduct as naive } from './testing';
 
 const loaded = loadNative();
 const hasCompiler = spawnSync('cc', ['--version']).status === 0;
 if (!loaded.ok) console.warn(`native kernels not tested: ${loaded.reason}`);
-
-function naive(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  M: number,
-  K: number,
-  N: number,
-  tA: boolean,
-  tB: boolean,
-): Float64Array {
-  const c = new Float64Array(M * N);
-  for (let i = 0; i < M; i++)
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += (tA ? a[k * M + i]! : a[i * K + k]!) * (tB ? b[j * K + k]! : b[k * N + j]!);
-      c[i * N + j] = s;
-    }
-  return c;
-}
-
-function maxRelErr(ref: ArrayLike<number>, got: ArrayLike<number>): number {
-  let scale = 1e-6;
-  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]!));
-  let e = 0;
-  for (let i = 0; i < ref.length; i++) e = Math.max(e, Math.abs(ref[i]! - got[i]!));
-  return e / scale;
-}
 
 function randn(n: number, seed: number): Float32Array {
   const u = uniform(key(seed), 2 * n);
@@ -64,20 +38,9 @@ describe('native kernels', () => {
   const N = loaded.ok ? loaded.kernels : null;
   afterAll(() => N?.setThreads(defaultNativeThreads()));
 
-  // Ragged on both register-block sides (MR = 6, NR = 16), K of 1, K across the 256 block, and products big enough
-  // to be split over threads (≥ 2^20 multiply-adds): by rows when M ≥ N, by columns otherwise.
-  const shapes: Array<[number, number, number]> = [
-    [1, 1, 1],
-    [3, 5, 7],
-    [6, 16, 16],
-    [7, 1, 17],
-    [13, 300, 33],
-    [128, 784, 400],
-    [784, 128, 400],
-    [130, 97, 1001],
-  ];
+  // Shapes: kernels/testing.ts (ragged on each register block, K of 1, big enough for the native pool to split).
   for (const threads of [1, 2])
-    for (const [M, K, Nn] of shapes)
+    for (const [M, K, Nn] of GEMM_TEST_SHAPES)
       for (const tA of [false, true])
         for (const tB of [false, true])
           it.skipIf(!N)(`${threads} thread(s): ${M}×${K} · ${K}×${Nn} (transposeA ${tA}, transposeB ${tB})`, () => {
