@@ -591,6 +591,24 @@ __attribute__((target("avx2"))) static void bern_grad_row_avx2(const float *x, c
 }
 #endif
 
+/* ---------------------------------------------------------------- relu layer backward
+ *
+ * For y = relu(x W + b) [B, N] and the gradient dy [B, N]: δ = dy ⊙ [y > 0] and ∂b = Σ_i δ[i, ·], in one pass. The
+ * column sums run over rows in order, as the wasm backend's Sum does, so ∂b is the op-by-op value to the bit.
+ */
+static void relu_backward(const float *y, const float *dy, float *delta, float *db, int B, int N) {
+  for (int j = 0; j < N; j++) db[j] = 0.0f;
+  for (int i = 0; i < B; i++) {
+    const float *yr = y + (size_t)i * N, *dr = dy + (size_t)i * N;
+    float *o = delta + (size_t)i * N;
+    for (int j = 0; j < N; j++) {
+      const float d = dr[j] * (yr[j] > 0.0f ? 1.0f : 0.0f); /* dy · step(y), signed zeros included */
+      o[j] = d;
+      db[j] += d;
+    }
+  }
+}
+
 /* ---------------------------------------------------------------- Node-API glue */
 
 #define CHECK(call)                                                                                                    \
@@ -760,6 +778,24 @@ static napi_value js_bernoulli_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* reluBackward(buffer, yOff, dyOff, deltaOff, dbOff, B, N): see "relu layer backward". */
+static napi_value js_relu_backward(napi_env env, napi_callback_info info) {
+  double v[6];
+  size_t bytes = 0;
+  uint8_t *b = buffer_args(env, info, 6, v, &bytes, "reluBackward");
+  if (!b) return NULL;
+  const int B = (int)v[4], N = (int)v[5];
+  const double n = (double)B * N;
+  if (B < 0 || N < 0 || !in_buffer(v[0], n, bytes) || !in_buffer(v[1], n, bytes) || !in_buffer(v[2], n, bytes) ||
+      !in_buffer(v[3], N, bytes)) {
+    napi_throw_range_error(env, NULL, "elbo_native.reluBackward: operands outside the buffer or misaligned");
+    return NULL;
+  }
+  relu_backward((const float *)(b + (size_t)v[0]), (const float *)(b + (size_t)v[1]), (float *)(b + (size_t)v[2]),
+                (float *)(b + (size_t)v[3]), B, N);
+  return NULL;
+}
+
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, isa, threads, maxThreads;
@@ -833,6 +869,7 @@ NAPI_MODULE_INIT() {
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"bernoulli", NULL, js_bernoulli, NULL, NULL, NULL, napi_default, NULL},
       {"bernoulliGrad", NULL, js_bernoulli_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"reluBackward", NULL, js_relu_backward, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

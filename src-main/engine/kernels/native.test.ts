@@ -207,7 +207,7 @@ describe("the 'native' backend", () => {
     'the Bernoulli log-likelihood and its gradient in one native pass each equal the wasm ops to float rounding',
     async () => {
       const { bernoulliLogLikFast } = await import('../models/vae/model');
-      const { nativeBernoulliApplies } = await import('./native-bernoulli');
+      const { nativeBernoulliApplies } = await import('./native-elementwise');
       // Logits from −120 to 120 (softplus and σ at both tails) and near 0; d = 803 leaves a ragged AVX tail; the
       // logits carry a leading batch of 3 that x broadcasts against.
       const [S, B, d] = [3, 5, 803];
@@ -239,6 +239,28 @@ describe("the 'native' backend", () => {
         ref += xs[d + j]! * l - (Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l))));
       }
       expect(Math.abs(native.value[1]! - ref)).toBeLessThan(1e-5 * Math.abs(ref));
+      await initBackend({ preference: 'wasm' });
+    },
+  );
+
+  it.skipIf(!loaded.ok)(
+    'a relu layer’s backward step in one native pass equals step, mul and sum to the bit',
+    async () => {
+      const { nativeReluBackward } = await import('./native-elementwise');
+      await initBackend({ preference: 'native' });
+      const [B, Nn] = [37, 403];
+      // Exact zeros in y (relu's flat side) and negative dy (signed zeros in δ).
+      const ys = Float32Array.from(randn(B * Nn, 31), (v, i) => (i % 5 === 0 ? 0 : Math.max(0, v)));
+      const dys = randn(B * Nn, 32);
+      tf.tidy(() => {
+        const y = tf.tensor2d(ys, [B, Nn]);
+        const dy = tf.tensor2d(dys, [B, Nn]);
+        const fused = nativeReluBackward(y, dy)!;
+        expect(fused).not.toBeNull();
+        const delta = tf.mul(dy, tf.step(y));
+        expect(Array.from(fused[0].dataSync())).toEqual(Array.from(delta.dataSync()));
+        expect(Array.from(fused[1].dataSync())).toEqual(Array.from(tf.sum(delta, 0).dataSync()));
+      });
       await initBackend({ preference: 'wasm' });
     },
   );

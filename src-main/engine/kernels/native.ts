@@ -68,6 +68,16 @@ export interface NativeKernels {
     d: number,
     B: number,
   ): void;
+  /** delta = dy ⊙ [y > 0] and db = Σ_rows delta for y, dy [B, N] (kernels/native-elementwise.ts). */
+  reluBackward(
+    buffer: ArrayBuffer,
+    yOff: number,
+    dyOff: number,
+    deltaOff: number,
+    dbOff: number,
+    B: number,
+    N: number,
+  ): void;
   info(): { isa: string; threads: number; maxThreads: number };
   setThreads(n: number): number;
 }

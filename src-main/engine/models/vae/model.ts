@@ -44,7 +44,7 @@ import {
   nativeBernoulliApplies,
   nativeBernoulliLogLik,
   nativeBernoulliLogLikGrad,
-} from '../../kernels/native-bernoulli';
+} from '../../kernels/native-elementwise';
 
 export interface VaeConfig {
   /** Prepared data columns. */
@@ -359,7 +359,7 @@ export class VaeModel {
 /**
  * Σ_j x_j l_j − softplus(l_j) over the last axis as one op: softplus(l) = max(l, 0) + log1p(e^{−|l|}) (tfjs-wasm's
  * Softplus kernel measured ~1.7× slower than these three), and the gradient ∂/∂l = x − σ(l) in one expression; with
- * the native kernels each is one pass (kernels/native-bernoulli.ts).
+ * the native kernels each is one pass (kernels/native-elementwise.ts).
  * x [B, d] (data, no gradient) broadcasts against logits [..., B, d].
  */
 export function bernoulliLogLikFast(x: tf.Tensor2D, logits: tf.Tensor): tf.Tensor {

@@ -1,17 +1,24 @@
 /**
- * The Bernoulli log-likelihood of data x under logits l, and its gradient, each as one native pass over the wasm heap
- * (kernels/native.ts, `bernoulli` / `bernoulliGrad`) instead of the nine forward and three backward element-wise tfjs
- * ops of models/vae/model.ts's bernoulliLogLikFast, which owns the maths and calls these when they are available:
- *   out[r] = Σ_j x_j l_j − softplus(l_j),   ∂/∂l_j = dy[r] · (x_j − σ(l_j)),
- * x [B, d] broadcasting against l [..., B, d] (row r of l reads row r mod B of x); out [...,  B].
- * Registered as the wasm kernels `ElboBernoulliLogLik` (inputs x, l) and `ElboBernoulliLogLikGrad` (x, l, dy); they
- * agree with the op-by-op form to float rounding (native.test.ts).
+ * Element-wise work of a training step as one native pass each over the wasm heap (kernels/native.ts), registered as
+ * wasm-backend kernels and used only while the native kernels serve that backend; the maths stays in its home module,
+ * which calls these when `activeNative()`:
+ *
+ * - the Bernoulli log-likelihood of data x under logits l and its gradient (models/vae/model.ts's
+ *   bernoulliLogLikFast; nine forward and three backward tfjs ops otherwise):
+ *     out[r] = Σ_j x_j l_j − softplus(l_j),   ∂/∂l_j = dy[r] · (x_j − σ(l_j)),
+ *   x [B, d] broadcasting against l [..., B, d] (row r of l reads row r mod B of x); out [..., B]. Kernels
+ *   `ElboBernoulliLogLik` (inputs x, l) and `ElboBernoulliLogLikGrad` (x, l, dy); equal to the op-by-op form to float
+ *   rounding (native.test.ts);
+ * - a relu layer's backward step (models/vae/network.ts's dense): δ = dy ⊙ [y > 0] and ∂b = Σ_rows δ for y, dy
+ *   [B, N] (tf.step, tf.mul and tf.sum otherwise). Kernel `ElboReluBackward` (inputs y, dy; outputs δ, ∂b); equal
+ *   to the op-by-op form to the bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { activeNative, wasmHeap } from './fast-matmul';
 
 const FORWARD = 'ElboBernoulliLogLik';
 const GRAD = 'ElboBernoulliLogLikGrad';
+const RELU_BACKWARD = 'ElboReluBackward';
 
 interface BackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -60,6 +67,29 @@ function register(): void {
       return out;
     },
   });
+  tf.registerKernel({
+    kernelName: RELU_BACKWARD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const { y, dy } = inputs as Record<string, tf.TensorInfo>;
+      const native = activeNative();
+      if (!native) throw new Error(`${RELU_BACKWARD} needs the native kernels on the wasm backend`);
+      const [B, N] = y!.shape as [number, number];
+      const b = backend as unknown as BackendLike;
+      const outs = [b.makeOutput([B, N], 'float32'), b.makeOutput([N], 'float32')];
+      const heap = wasmHeap()!;
+      native.reluBackward(
+        heap.buffer,
+        heap.offsetOf(y!),
+        heap.offsetOf(dy!),
+        heap.offsetOf(outs[0]!),
+        heap.offsetOf(outs[1]!),
+        B,
+        N,
+      );
+      return outs;
+    },
+  });
   registered = true;
 }
 
@@ -80,4 +110,15 @@ export function nativeBernoulliLogLik(x: tf.Tensor, l: tf.Tensor): tf.Tensor {
 export function nativeBernoulliLogLikGrad(x: tf.Tensor, l: tf.Tensor, dy: tf.Tensor): tf.Tensor {
   register();
   return tf.engine().runKernel(GRAD, { x, l, dy }) as tf.Tensor;
+}
+
+/**
+ * δ = dy ⊙ [y > 0] and ∂b = Σ_rows δ for a relu layer's output y and gradient dy [B, N] in one native pass, or null
+ * when the native kernels do not serve the backend or the tensors are not float32 rank-2 of one shape.
+ */
+export function nativeReluBackward(y: tf.Tensor, dy: tf.Tensor): [tf.Tensor2D, tf.Tensor1D] | null {
+  if (!activeNative() || y.dtype !== 'float32' || dy.dtype !== 'float32' || y.rank !== 2) return null;
+  if (!tf.util.arraysEqual(y.shape, dy.shape)) return null;
+  register();
+  return tf.engine().runKernel(RELU_BACKWARD, { y, dy }) as unknown as [tf.Tensor2D, tf.Tensor1D];
 }
