@@ -22,6 +22,8 @@
  * Exports: gemm(buffer, aOff, bOff, cOff, M, N, K, transA, transB, biasOff, act, batchA, batchB, batch)
  *          adam(buffer, thetaOff, mOff, vOff, gOff, thetaOut, mOut, vOut, n, β₁, 1 − β₁, β₂, 1 − β₂, 1 − β₁ᵗ,
  *               1 − β₂ᵗ, ε, η)
+ *          bernoulli(buffer, xOff, lOff, outOff, rows, d, B), bernoulliGrad(buffer, xOff, lOff, dyOff, outOff, rows, d, B)
+ *          reluBackward(buffer, yOff, dyOff, deltaOff, dbOff, B, N)   (see their sections below)
  *          info() → { isa, threads, maxThreads }; setThreads(n) → n.
  */
 #define _GNU_SOURCE /* dladdr */
