@@ -333,6 +333,21 @@ static void ensure_workers(int n) {
 }
 
 static __thread Scratch t_scratch; /* the calling thread's own packing buffers */
+static pthread_key_t g_scratch_key;   /* frees them when that thread exits (a run's worker thread does) */
+
+static void free_scratch(void *p) {
+  Scratch *s = (Scratch *)p;
+  free(s->pa);
+  free(s->pb);
+  s->pa = s->pb = NULL;
+  s->pa_n = s->pb_n = 0;
+}
+
+/* The calling thread's scratch, registered for freeing at the thread's exit on first use. */
+static Scratch *caller_scratch(void) {
+  if (!t_scratch.pa && !t_scratch.pb) pthread_setspecific(g_scratch_key, &t_scratch);
+  return &t_scratch;
+}
 
 /*
  * Runs fn on chunks 0 … nchunks−1 (nchunks ≤ MAX_CHUNKS), shared with the pool when it has more than one thread and
@@ -353,7 +368,7 @@ static int pool_run(chunk_fn fn, const void *arg, int nchunks) {
       pthread_cond_broadcast(&g_wake);
       pthread_mutex_unlock(&g_mu);
       int c;
-      while ((c = claim(gen)) >= 0) run_chunk(c, &t_scratch);
+      while ((c = claim(gen)) >= 0) run_chunk(c, caller_scratch());
       /* Only chunks a worker claimed can be outstanding now. */
       pthread_mutex_lock(&g_mu);
       while (__atomic_load_n(&g_done_chunks, __ATOMIC_ACQUIRE) < nchunks) pthread_cond_wait(&g_done_cv, &g_mu);
@@ -365,7 +380,7 @@ static int pool_run(chunk_fn fn, const void *arg, int nchunks) {
     pthread_mutex_unlock(&g_pool_use);
   }
   int ok = 1;
-  for (int c = 0; c < nchunks; c++) ok &= fn(arg, c, &t_scratch);
+  for (int c = 0; c < nchunks; c++) ok &= fn(arg, c, caller_scratch());
   return ok;
 }
 
@@ -397,7 +412,7 @@ static int product_chunk(const void *arg, int c, Scratch *s) {
 
 static int product(const Product *p) {
   const long macs = (long)p->M * p->N * p->K;
-  if (g_threads < 2 || macs < PARALLEL_MIN_MACS) return region(p, 0, p->M, 0, p->N, &t_scratch);
+  if (g_threads < 2 || macs < PARALLEL_MIN_MACS) return region(p, 0, p->M, 0, p->N, caller_scratch());
   /* Chunks of rows (MR-aligned) when M ≥ N, else of columns (NR-aligned). */
   ProductJob j;
   j.p = p;
@@ -857,6 +872,7 @@ static void pin_library(void) {
 
 static void module_once(void) {
   pin_library();
+  pthread_key_create(&g_scratch_key, free_scratch);
   choose_kernel();
 }
 

@@ -85,7 +85,7 @@ describe('native kernels', () => {
   // the next round's two-thread products never completed (the history e2e spec's stall). A fresh process, so that
   // this test file's own load does not keep the library mapped.
   it.skipIf(!loaded.ok)(
-    'two worker threads at a time, round after round, each with two-thread products, all complete and agree',
+    'two worker threads at a time, round after round, each with two-thread products and Adam, all complete and agree',
     () => {
       const script = `
 const { Worker, isMainThread, workerData, parentPort } = require('node:worker_threads');
@@ -113,6 +113,14 @@ if (isMainThread) {
   for (let t = 0; t < 20; t++) m.exports.gemm(buf, 0, 4 * M * K, 4 * (M * K + K * N), M, N, K, 0, 0, -1, 0, 1, 1, 1);
   let s = 0;
   for (let i = M * K + K * N; i < f.length; i++) s += f[i];
+  // Adam on the same pool: 7 slices of n (θ, m, v, g in; θ', m', v' out) from the product's inputs.
+  const n = 70000; // ≥ 2^16: split over the pool
+  const ab = new ArrayBuffer(4 * 7 * n);
+  const af = new Float32Array(ab);
+  af.set(f.subarray(0, 4 * n));
+  for (let t = 0; t < 20; t++)
+    m.exports.adam(ab, 0, 4 * n, 8 * n, 12 * n, 16 * n, 20 * n, 24 * n, n, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-7, 1e-3);
+  for (let i = 4 * n; i < 7 * n; i++) s += af[i];
   parentPort.postMessage(s);
 }`;
       const dir = mkdtempSync(path.join(os.tmpdir(), 'elbo-native-'));
