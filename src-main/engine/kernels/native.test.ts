@@ -136,6 +136,28 @@ if (isMainThread) {
     90_000,
   );
 
+  // Chunks of C start on register-block boundaries and each is computed over all of K in the same order, so the
+  // threads change who computes an element, never how: a run reproduces to the bit whatever the thread count.
+  it.skipIf(!N)('gives the same bits on one thread and on two, splitting by rows and by columns', () => {
+    for (const [M, K, Nn] of [
+      [784, 300, 400],
+      [130, 97, 1001],
+    ] as const) {
+      const a = randn(M * K, 51);
+      const b = randn(K * Nn, 52);
+      const buf = new ArrayBuffer(4 * (a.length + b.length + 2 * M * Nn));
+      new Float32Array(buf).set(a, 0);
+      new Float32Array(buf).set(b, a.length);
+      const c1 = 4 * (a.length + b.length);
+      const c2 = c1 + 4 * M * Nn;
+      N!.setThreads(1);
+      N!.gemm(buf, 0, 4 * a.length, c1, M, Nn, K, 0, 1, -1, 0, 1, 1, 1);
+      N!.setThreads(2);
+      N!.gemm(buf, 0, 4 * a.length, c2, M, Nn, K, 0, 1, -1, 0, 1, 1, 1);
+      expect(Array.from(new Float32Array(buf, c2, M * Nn))).toEqual(Array.from(new Float32Array(buf, c1, M * Nn)));
+    }
+  });
+
   it.skipIf(!N)('refuses operands outside the buffer, naming the problem', () => {
     const buf = new ArrayBuffer(64);
     expect(() => N!.gemm(buf, 0, 0, 16, 4, 4, 4, 0, 0, -1, 0, 1, 1, 1)).toThrow(/outside the buffer/);
