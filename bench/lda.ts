@@ -34,6 +34,7 @@ import {
   type LdaFit,
   type LdaModel,
   type LdaPassRecord,
+  ldaKernelPath,
   parseLdaSpec,
 } from '../src-main/engine/models/lda';
 import { key, permutation } from '../src-main/engine/rng';
@@ -247,7 +248,9 @@ export async function main(): Promise<void> {
     `  train ${numDocs(train)} docs (${report.emptyDocuments} empty), ${numTokens(train)} tokens, vocabulary ${train.vocabulary.length}; ` +
       `held-out ${numDocs(heldout)} docs, ${numTokens(heldout)} tokens; prepared in ${prepSeconds.toFixed(1)} s`,
   );
-  console.log(`  stop words: npm stopword@3.1.5 English list; threads ${threads}; K = ${topics}; init ${init}`);
+  console.log(
+    `  stop words: npm stopword@3.1.5 English list; threads ${threads}; K = ${topics}; init ${init}; E-step ${ldaKernelPath() === 'native' ? 'native C (native/lda_native.c)' : 'JS (kernel.ts; ELBO_STUDIO_LDA_NATIVE=0 or the addon not built)'}`,
+  );
   const exportDir = arg('export');
   if (exportDir) {
     fs.mkdirSync(exportDir, { recursive: true });
@@ -318,7 +321,7 @@ export async function main(): Promise<void> {
   const side: SideRow[] = [];
   const ours = scoreTopics(online.lambda);
   side.push({
-    library: `ELBO Studio online (${online.threads} thread${online.threads === 1 ? '' : 's'})`,
+    library: `ELBO Studio online (${online.threads} thread${online.threads === 1 ? '' : 's'}, ${ldaKernelPath() === 'native' ? 'native C' : 'JS'} E-step)`,
     cpuPerPassPerMTokens: (median(online.history.map((h) => h.cpuSeconds)) / trainTokens) * 1e6,
     secondsPerPass: median(online.history.map((h) => h.seconds)),
     perplexity: ours.perplexity,
