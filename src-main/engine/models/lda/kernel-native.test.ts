@@ -7,7 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../kernels/native';
 import { completionSplit } from './corpus';
-import { EStepScratch, type EStepOptions, type EStepResult, eStepJs, eStepNative, type LazyTopics } from './kernel';
+import { fitLda } from './fit';
+import {
+  EStepScratch,
+  type EStepOptions,
+  type EStepResult,
+  eStepJs,
+  eStepNative,
+  type LazyTopics,
+  setLdaKernel,
+} from './kernel';
 import { digamma } from './special';
 import { syntheticLda } from './testing';
 
@@ -165,5 +174,23 @@ describe.skipIf(!fn)('native LDA E-step equals the JS kernel', () => {
     expect(() => eStepNative(fn!, c, docs, { ...o, topics: new Float64Array(K * 3) }, new EStepScratch(K))).toThrow(
       /word id/,
     );
+  });
+
+  it('a whole online fit gives the same model on either path, and says which ran', async () => {
+    const spec = { topics: K, method: 'online' as const, passes: 2, batchSize: 32, seed: 3, threads: 0 };
+    const nat = await fitLda(c, spec);
+    setLdaKernel('js');
+    try {
+      const js = await fitLda(c, spec);
+      expect(js.kernel).toBe('js');
+      expect(nat.kernel).toBe('native');
+      let worst = 0;
+      for (let i = 0; i < js.lambda.length; i++)
+        worst = Math.max(worst, Math.abs(nat.lambda[i]! - js.lambda[i]!) / js.lambda[i]!);
+      expect(worst).toBeLessThan(1e-9);
+      expect(nat.history.map((h) => h.sweepsPerDoc)).toEqual(js.history.map((h) => h.sweepsPerDoc));
+    } finally {
+      setLdaKernel(null);
+    }
   });
 });
