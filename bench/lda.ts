@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- lda --synthetic 1000000`: a million documents of known topics end to end (bench/lda-synthetic.ts).
  * `npm run bench -- lda [--passes 10] [--topics 20] [--threads N] [--docs 38235] [--no-batch] [--no-scaling]
- *                        [--export DIR] [--init seeded|random] [--batch-size 256] [--seed 1] [--corpus fortunes]`
+ *                        [--export DIR] [--init seeded|random] [--batch-size 256] [--seed 1] [--corpus fortunes]
+ *                        [--no-peers] [--keep-corpus]`
  *
  * Fits LDA (K = 20) on REFERENCE.md's corpus — long descriptions of Debian packages, read from the apt lists of the
  * machine (`/var/lib/apt/lists/*_i18n_Translation-en*`, or `*_Packages*` where they still carry long descriptions;
@@ -13,12 +14,13 @@
  * `--export DIR` writes the prepared train/held-out token sequences (one document per line).
  *
  * Peers side by side (`--no-peers` skips them): the prepared corpus (doc-word counts of the training documents and the
- * held-out completion halves, CSR arrays + meta.json) is written to a temporary folder, and when /usr/bin/python3 (or
- * python3) imports them, scikit-learn's online LatentDirichletAllocation and gensim's LdaModel are fitted on it by
- * bench/lda_peers.py with the same K, α = η = 1/K, τ0, κ, batch size, passes and E-step rule (mean |Δγ| < 1e-3,
- * ≤ 100 sweeps per document), on one BLAS thread. Every library's final topics are scored by ELBO Studio's
- * completionPerplexity (one definition, ± its standard error over held-out documents). The table gives process CPU
- * seconds per pass per million training tokens (all threads counted), wall seconds per pass and that perplexity.
+ * held-out completion halves, CSR arrays + meta.json) is written to a temporary folder (kept with --keep-corpus), and
+ * when /usr/bin/python3 (or python3) imports them, scikit-learn's online LatentDirichletAllocation and gensim's
+ * LdaModel are fitted on it by bench/lda_peers.py with the same K, α = η = 1/K, τ0, κ, batch size, passes and E-step
+ * rule (mean |Δγ| < 1e-3, ≤ 100 sweeps per document), on one BLAS thread, right after ELBO Studio's online fit. Every
+ * library's final topics are scored by ELBO Studio's completionPerplexity (one definition, ± its standard error over
+ * held-out documents). The table gives process CPU seconds per pass per million training tokens (all threads
+ * counted), wall seconds per pass and that perplexity, and says which E-step (native C or JS) ran.
  * Without the peers it prints REFERENCE.md's figures, labelled as such.
  */
 import { spawnSync } from 'node:child_process';
