@@ -8,7 +8,8 @@
  * until mean_k |Δγ_k| < tol or maxIter sweeps (Blei, Ng & Jordan 2003 §5.2; Hoffman, Blei & Bach 2010 Alg. 2); then
  * the expected counts θ̃_k B_jk n_j / z_j (θ̃ = exp(E[log θ]) of the final γ) go into sstats [V × K], the bound terms and
  * E[log θ] are summed, and an optional second corpus is scored under θ = γ / Σγ (document completion).
- * B is dense [V × K] (word-major) or lazy: B_wk = exp(ψ(a μ_wk + η) − ψrow_k), cached per thread with a version stamp.
+ * B is dense [V × K] (word-major) or lazy: B_wk = exp(ψ(a μ_wk + η)) · exp(−ψrow_k), cached per thread with a version
+ * stamp.
  * The sweep's sums use four interleaved partial sums, as the JS kernel does; compiled with -ffp-contract=off and
  * vectorised for AVX2 where the CPU has it (target_clones), which keeps that order of additions lane by lane.
  *
@@ -183,7 +184,10 @@ static int estep(const EStep *o) {
   }
   double *buf = malloc(sizeof(double) * ((size_t)K * (maxN + 5) + maxN + 1));
   if (!buf) return 0;
-  double *gamma = buf, *eth = buf + K, *elog = buf + 2 * K, *acc = buf + 3 * K, *rows = buf + 5 * K;
+  double *gamma = buf, *eth = buf + K, *elog = buf + 2 * K, *acc = buf + 3 * K, *expNegPsi = buf + 4 * K;
+  double *rows = buf + 5 * K;
+  if (!o->dense)
+    for (int k = 0; k < K; k++) expNegPsi[k] = exp(-o->psiRow[k]);
   double *ratio = rows + (size_t)K * maxN;
   double alphaSum = 0, lgAlpha = 0;
   for (int k = 0; k < K; k++) {
@@ -209,7 +213,7 @@ static int estep(const EStep *o) {
         double *c = o->cache + (size_t)w * K;
         if (o->stamp[w] != o->version) {
           const double *m = o->mu + (size_t)w * K;
-          for (int k = 0; k < K; k++) c[k] = exp(digamma(o->a * m[k] + o->eta) - o->psiRow[k]);
+          for (int k = 0; k < K; k++) c[k] = exp_digamma(o->a * m[k] + o->eta) * expNegPsi[k];
           o->stamp[w] = o->version;
         }
         memcpy(dst, c, sizeof(double) * K);

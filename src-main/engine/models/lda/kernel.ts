@@ -50,12 +50,15 @@ export interface LazyTopics {
   stamp: Int32Array;
 }
 
-/** Fills row w of the cache from μ if it is stale; returns the row offset w·K. */
-function lazyRow(t: LazyTopics, w: number, K: number): number {
+/**
+ * Fills row w of the cache from μ if it is stale; returns the row offset w·K. B_wk = exp(ψ(λ_wk)) · exp(−ψrow_k) with
+ * exp(ψ) from expDigamma (no logarithm, and no exp at all for λ ≥ 6) and exp(−ψrow) computed once per E-step call.
+ */
+function lazyRow(t: LazyTopics, expNegPsiRow: Float64Array, w: number, K: number): number {
   const base = w * K;
   if (t.stamp[w] !== t.version) {
-    const { mu, a, eta, psiRow, cache } = t;
-    for (let k = 0; k < K; k++) cache[base + k] = Math.exp(digamma(a * mu[base + k]! + eta) - psiRow[k]!);
+    const { mu, a, eta, cache } = t;
+    for (let k = 0; k < K; k++) cache[base + k] = expDigamma(a * mu[base + k]! + eta) * expNegPsiRow[k]!;
     t.stamp[w] = t.version;
   }
   return base;
@@ -335,6 +338,8 @@ export function eStepJs(
   const eth = scratch.expElogTheta;
   const elog = scratch.elogTheta;
   const acc = scratch.acc;
+  const expNegPsiRow = new Float64Array(K);
+  if (!(topics instanceof Float64Array)) for (let k = 0; k < K; k++) expNegPsiRow[k] = Math.exp(-topics.psiRow[k]!);
 
   for (let i = 0; i < docs.length; i++) {
     const d = docs[i]!;
@@ -356,7 +361,7 @@ export function eStepJs(
         const base = w * K;
         for (let k = 0; k < K; k++) rows[o2 + k] = dense[base + k]!;
       } else if (lazy) {
-        const base = lazyRow(lazy, w, K);
+        const base = lazyRow(lazy, expNegPsiRow, w, K);
         const c = lazy.cache;
         for (let k = 0; k < K; k++) rows[o2 + k] = c[base + k]!;
       }
