@@ -890,5 +890,7 @@ NAPI_MODULE_INIT() {
       {"reluBackward", NULL, js_relu_backward, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  extern int lda_native_register(napi_env env, napi_value exports); /* native/lda_native.c: ldaEStep */
+  if (!lda_native_register(env, exports)) return NULL;
   return exports;
 }

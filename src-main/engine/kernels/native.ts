@@ -78,6 +78,40 @@ export interface NativeKernels {
     B: number,
     N: number,
   ): void;
+  /**
+   * The LDA E-step of engine/models/lda/kernel.ts in C (native/lda_native.c; absent from addons built before it).
+   * kernel.ts eStep calls it and documents the arguments.
+   */
+  ldaEStep?(
+    docPtr: Uint32Array,
+    wordIds: Uint32Array,
+    counts: Float32Array,
+    docs: Uint32Array,
+    K: number,
+    dense: Float64Array | null,
+    mu: Float64Array | null,
+    a: number,
+    eta: number,
+    psiRow: Float64Array | null,
+    version: number,
+    cache: Float64Array | null,
+    stamp: Int32Array | null,
+    alpha: Float64Array,
+    maxIter: number,
+    tol: number,
+    init: number,
+    jitterSeed: number,
+    gammaStore: Float64Array | null,
+    sstats: Float64Array | null,
+    touchStamp: Int32Array | null,
+    touchMark: number,
+    touchedOut: Uint32Array | null,
+    computeBound: boolean,
+    scorePtr: Uint32Array | null,
+    scoreWords: Uint32Array | null,
+    scoreCounts: Float32Array | null,
+    out: Float64Array,
+  ): void;
   info(): { isa: string; threads: number; maxThreads: number };
   setThreads(n: number): number;
 }
