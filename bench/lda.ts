@@ -24,6 +24,7 @@
  * Without the peers it prints REFERENCE.md's figures, labelled as such.
  */
 import { spawnSync } from 'node:child_process';
+import { peerPython } from './python-peer';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -160,15 +161,6 @@ function writePeerCorpus(dir: string, train: Corpus, observed: Corpus, scored: C
     put(`${prefix}_counts.f32`, c.counts);
   }
   fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
-}
-
-/** A python3 that imports `module` (Debian's /usr/bin/python3 first: pyenv shims may hide python3-sklearn). */
-function peerPython(module: string): { python: string; version: string } | null {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', `import ${module}; print(${module}.__version__)`], { encoding: 'utf8' });
-    if (r.status === 0) return { python: py, version: r.stdout.trim() };
-  }
-  return null;
 }
 
 interface PeerRun {
