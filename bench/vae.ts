@@ -17,6 +17,7 @@
  * 10,000 with --full-ll), beside the PyTorch figures.
  */
 import { spawnSync } from 'node:child_process';
+import { torchPython } from './python-peer';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
@@ -327,18 +328,6 @@ interface TorchEpoch {
   blas: string;
   torch: string;
   trainElbo: number;
-}
-
-/** A python3 that imports torch: Debian's /usr/bin/python3 first (pyenv shims may hide python3-torch), then PATH. */
-function torchPython(): { python: string; note: string } | null {
-  const notes: string[] = [];
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) return { python: py, note: `torch ${r.stdout.trim()} via ${py}` };
-    notes.push(`${py}: ${r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? 'failed')}`);
-  }
-  console.log(`PyTorch not found (${notes.join('; ')}).`);
-  return null;
 }
 
 /** One PyTorch epoch of the same VAE on `threads` threads (bench/vae_torch.py), or null when it fails. */

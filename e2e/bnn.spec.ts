@@ -6,13 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { chartsDrawn } from './support/helpers';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
 
 const shots = path.resolve(__dirname, 'output');
 
 async function shot(page: Page, name: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(250);
+  await page.waitForFunction(() => window.scrollY === 0);
   await page.screenshot({ path: path.join(shots, `bnn-${name}.png`), fullPage: true });
 }
 
@@ -122,7 +123,7 @@ test.describe.serial('Bayesian neural networks', () => {
     await expect(page.getByTestId('coverage-levels')).toContainText('95 %');
     await page.getByTestId('band-extend').selectOption('1');
     await expect(page.getByTestId('band-summary-0')).toContainText('×');
-    await page.waitForTimeout(500);
+    await chartsDrawn(page);
     await shot(page, '05-uncertainty');
     await page.getByTestId('bnn-band').screenshot({ path: path.join(shots, 'bnn-06-band.png') });
 
@@ -174,7 +175,7 @@ test.describe.serial('Bayesian neural networks', () => {
     await expect(page.getByTestId('gap-ratio-0')).toContainText('×');
     await expect(page.getByTestId('gap-ratio-1')).toContainText('×');
     await expect(page.getByTestId('general-compare')).toHaveAttribute('href', /#\/compare\?runs=\d+,\d+/);
-    await page.waitForTimeout(500);
+    await chartsDrawn(page);
     await shot(page, '08-compare');
   });
 });

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
+import { chartsDrawn } from './support/helpers';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
 
 const shots = path.resolve(__dirname, 'output');
@@ -16,7 +17,7 @@ const digits = path.resolve(__dirname, '..', 'resources', 'samples', 'digits.csv
 async function shot(page: Page, name: string) {
   // From the top: a full-page screenshot of a scrolled page draws the sticky header in the middle.
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(150);
+  await page.waitForFunction(() => window.scrollY === 0);
   await page.screenshot({ path: path.join(shots, `bundles-${name}.png`), fullPage: true });
 }
 
@@ -132,7 +133,7 @@ test.describe.serial('model bundles', () => {
     const out = fs.readFileSync(csvPath, 'utf8').trim().split('\n');
     expect(out).toHaveLength(1798);
     expect(out[0]).toMatch(/^row,label,z1_mean,z2_mean,z1_sd,z2_sd,recon_loglik,recon_mse$/);
-    await page.waitForTimeout(300);
+    await chartsDrawn(page);
     await shot(page, 'score');
 
     await page.getByTestId('crumb-models').click();

@@ -3,6 +3,7 @@
 // what happened in words. Screenshots go to e2e/output/collapse-lab-*.png.
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { chartsDrawn } from './support/helpers';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
 
 const shots = path.resolve(__dirname, 'output');
@@ -40,7 +41,7 @@ test.describe.serial('posterior-collapse lab', () => {
     await expect(page.getByTestId('lab-verdict-collapse')).toHaveAttribute('data-verdict', 'caution');
     await expect(page.getByTestId('lab-story-freebits')).toContainText('λ = 0.5');
     await expect(page.getByTestId('lab-au-window')).not.toHaveText('0 / 8');
-    await page.waitForTimeout(800);
+    await chartsDrawn(page);
     await shot(page, 'done');
   });
 });

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { chartsDrawn } from './support/helpers';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
 
 const shots = path.resolve(__dirname, 'output');
@@ -102,7 +103,7 @@ test.describe.serial('compare, save, export', () => {
     savedId = Number(new URL(page.url()).hash.match(/saved=(\d+)/)![1]);
     await expect(page.getByTestId('compare-title')).toHaveText('Flows vs mean-field (tiny)');
     await expect(page.getByTestId('save-state')).toContainText(/Saved/);
-    await page.waitForTimeout(600);
+    await chartsDrawn(page);
     await shot(page, '01-view');
 
     // Reload: same runs, same axis, the notes shown.
@@ -137,7 +138,7 @@ test.describe.serial('compare, save, export', () => {
     await page.goto(`${server.url}/#/compare?saved=${savedId}`);
     const chart = page.getByTestId('compare-curves-chart');
     await expect(chart).toBeVisible();
-    await page.waitForTimeout(500);
+    await chartsDrawn(page);
     const size = await chart.evaluate((el) => ({ w: el.clientWidth, h: el.clientHeight }));
     await chart.hover();
     const tools = page.getByTestId('compare-curves-chart-tools');
@@ -191,7 +192,7 @@ test.describe.serial('compare, save, export', () => {
     await page.goto(`${server.url}/#/compare?saved=${savedId}`);
     for (const id of vae) await expect(page.getByTestId(`posterior-chart-${id}`)).toBeVisible({ timeout: 30_000 });
     await expect(page.getByTestId(`latent-chart-${vae[2]}`)).toBeVisible();
-    await page.waitForTimeout(800);
+    await chartsDrawn(page);
     const shown = await page
       .locator('.echart[data-chart-id]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-chart-id')!));
@@ -263,7 +264,7 @@ test.describe.serial('compare, save, export', () => {
     await expect(page.getByTestId('band-chart-0')).toBeVisible({ timeout: 30_000 });
     await expect(page.getByTestId('band-chart-1')).toBeVisible();
     await expect(page.getByTestId('compare-config')).toContainText('hidden');
-    await page.waitForTimeout(800);
+    await chartsDrawn(page);
     await shot(page, '05-bnn');
     // The report of this comparison holds the same charts (the bands under the report's own ids, not twice).
     const shown = await page

@@ -1,22 +1,11 @@
 // The gradient-noise readout (issue 14, item 4) end to end in browser mode: a VAE on the digits sample trained with
 // the score-function estimator shows, on its run page, gradient variance and SNR per layer over checkpoints with the
 // pathwise figure beside it and the ratio in words. Screenshots: e2e/output/grad-variance-*.png.
-import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
+import { shooter, trainSampleVae } from './support/helpers';
 
-const shots = path.resolve(__dirname, 'output');
-
-/** One section, cut from a full-page screenshot (an element screenshot would put the sticky header over it). */
-async function shotOf(page: Page, testid: string, name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(300);
-  const clip = await page.getByTestId(testid).evaluate((el) => {
-    const r = el.getBoundingClientRect();
-    return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
-  });
-  await page.screenshot({ path: path.join(shots, `grad-variance-${name}.png`), fullPage: true, clip });
-}
+const { shot, shotOf } = shooter('grad-variance');
 
 test.describe.serial('gradient-noise readout', () => {
   let server: E2eServer;
@@ -31,16 +20,15 @@ test.describe.serial('gradient-noise readout', () => {
   test('a score-function VAE run shows variance and SNR per layer with the pathwise figure beside it', async ({
     page,
   }) => {
-    await page.goto(server.openUrl);
-    await page.getByTestId('sample-digits').click();
-    await expect(page.getByTestId('run-form')).toBeVisible({ timeout: 60_000 });
-    await page.getByTestId('latent-dim').fill('4');
-    await page.getByTestId('epochs').fill('8');
-    await page.getByTestId('eval-k').fill('50');
-    await page.locator('#estimator').selectOption('score');
-    await expect(page.getByTestId('spec-problems')).toHaveCount(0);
-    await page.getByTestId('start-run').click();
-    await expect(page).toHaveURL(/#\/runs\/\d+/, { timeout: 30_000 });
+    await trainSampleVae(page, server, {
+      latentDim: 4,
+      epochs: 8,
+      evalK: 50,
+      configure: async (p) => {
+        await p.locator('#estimator').selectOption('score');
+        await expect(p.getByTestId('spec-problems')).toHaveCount(0);
+      },
+    });
     await expect(page.getByTestId('run-status')).toContainText(/completed/i, { timeout: 170_000 });
     const panel = page.getByTestId('grad-variance');
     await expect(panel).toBeVisible({ timeout: 30_000 });
@@ -56,8 +44,7 @@ test.describe.serial('gradient-noise readout', () => {
     await expect(table.locator('tr[data-group$=".weight"]')).toHaveCount(0);
     // The run's metrics carry the readout's summary.
     await expect(page.getByTestId('final-metrics').locator('tr[data-metric="grad_snr_min"]')).toBeVisible();
-    await page.waitForTimeout(600);
     await shotOf(page, 'grad-variance', 'score-vae');
-    await page.screenshot({ path: path.join(shots, 'grad-variance-run-page.png'), fullPage: true });
+    await shot(page, 'run-page');
   });
 });

@@ -15,7 +15,7 @@ const CARS = path.resolve(__dirname, 'fixtures', 'cars.csv');
 async function shot(page: Page, name: string) {
   // From the top, so the sticky header is drawn over the header area only.
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(150);
+  await page.waitForFunction(() => window.scrollY === 0);
   await page.screenshot({ path: path.join(shots, `import-${name}.png`), fullPage: true });
 }
 

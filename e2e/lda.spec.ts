@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { chartsDrawn } from './support/helpers';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
 
 const shots = path.resolve(__dirname, 'output');
@@ -78,7 +79,7 @@ test.describe.serial('topic models (LDA)', () => {
 
     await page.getByTestId('tab-map').click();
     await expect(page.getByTestId('distance-map')).toBeVisible();
-    await page.waitForTimeout(300);
+    await chartsDrawn(page);
     const box = await page.getByTestId('distance-map').boundingBox();
     expect(box && box.height).toBeGreaterThan(300);
     await expect(page.getByTestId('map-selected')).toContainText('Topic 3');
@@ -102,7 +103,7 @@ test.describe.serial('topic models (LDA)', () => {
     await page.getByTestId('tab-categories').click();
     await expect(page.getByTestId('category-column')).toHaveValue('category');
     await expect(page.getByTestId('category-heatmap')).toBeVisible({ timeout: 30_000 });
-    await page.waitForTimeout(300);
+    await chartsDrawn(page);
     await shot(page, '08-by-category');
 
     await page.getByTestId('tab-use').click();
@@ -145,8 +146,8 @@ test.describe.serial('topic models (LDA)', () => {
     await page.goto(server.openUrl);
     await page.goto(runUrl);
     const first = Number(new URL(page.url()).hash.match(/\d+$/)?.[0]);
-    const run = await page.getByTestId('run-facts').isVisible();
-    expect(run).toBe(true);
+    // Waits for the page (an instant isVisible() raced the page's first load on a busy machine).
+    await expect(page.getByTestId('run-facts')).toBeVisible();
     // A second run, batch EM, started through the API with the same text options.
     const second = (await page.evaluate(async (id) => {
       const token = sessionStorage.getItem('elbo-studio-token') ?? '';
@@ -177,7 +178,7 @@ test.describe.serial('topic models (LDA)', () => {
     await expect(page.getByTestId('compare-table')).toContainText('perplexity');
     await expect(page.getByTestId('compare-table')).toContainText('online');
     await expect(page.getByTestId('compare-table')).toContainText('batch');
-    await page.waitForTimeout(300);
+    await chartsDrawn(page);
     await shot(page, '10-compare');
   });
 });

@@ -9,14 +9,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
+import { chartsDrawn, shooter, shotsDir as shots } from './support/helpers';
 
-const shots = path.resolve(__dirname, 'output');
 const source = path.resolve(__dirname, '..', 'resources', 'samples', 'diabetes.csv');
-
-async function shot(page: Page, name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(shots, `regression-${name}.png`), fullPage: true });
+const { shot: pageShot, shotOf } = shooter('regression');
+const shot = (page: Page, name: string) => pageShot(page, name, { top: true });
+/** The reference's sampler settings in this spec: fewer than the defaults (4 × 1,000), the same on every page. */
+async function nutsControls(page: Page) {
+  await page.getByTestId('reference-chains').fill('2');
+  await page.getByTestId('reference-draws').fill('400');
 }
 
 /** The messy table: categorical predictor, string sex, NA cells, and a yes/no target. */
@@ -54,7 +55,6 @@ test.describe.serial('Bayesian regression', () => {
   let compareUrl = '';
 
   test.beforeAll(async () => {
-    fs.mkdirSync(shots, { recursive: true });
     server = await startServer(freshDataDir('regression'));
   });
   test.afterAll(async () => {
@@ -93,8 +93,8 @@ test.describe.serial('Bayesian regression', () => {
     await expect(page.getByTestId('glm-categorical')).toContainText('bmi_band[25-30]');
     await expect(page.getByTestId('glm-missing')).toContainText('impute');
     await expect(page.getByTestId('glm-validation')).toHaveValue('0.2');
-    await page.getByTestId('glm-steps').fill('1500');
-    await page.getByTestId('glm-lr').fill('0.03');
+    await page.getByTestId('glm-steps').fill('800');
+    await page.getByTestId('glm-lr').fill('0.05');
     await shot(page, '01-form');
 
     await page.getByTestId('fit-every-family').click();
@@ -118,19 +118,28 @@ test.describe.serial('Bayesian regression', () => {
     await page.goto(server.openUrl);
     await page.goto(compareUrl);
     await expect(page.getByTestId('reference-start')).toBeVisible({ timeout: 30_000 });
+    // Chains and draws are checked before anything starts, with the value and the fix.
+    await page.getByTestId('reference-chains').fill('0');
+    await expect(page.getByTestId('reference-chains-error')).toContainText('from 1 to 16, got 0');
+    await expect(page.getByTestId('reference-start')).toBeDisabled();
+    await nutsControls(page);
+    await expect(page.getByTestId('reference-chains-error')).toHaveCount(0);
     await page.getByTestId('reference-start').click();
     await expect(page.getByTestId('reference-progress-text')).toBeVisible({ timeout: 30_000 });
     await shot(page, '02-reference-running');
     await expect(page.getByTestId('reference-summary')).toContainText('NUTS', { timeout: 540_000 });
+    await expect(page.getByTestId('reference-summary')).toContainText('2 chains × 400 draws');
+    await shotOf(page, 'glm-reference', '02b-reference-controls');
     await expect(page.getByTestId('reference-w2-0')).toContainText('±');
     await expect(page.getByTestId('coefficient-table')).toContainText('bmi_band = over 30 (vs under 25)');
+    // The string predictor sex (F / M): its row says which level is 1.
+    await expect(page.getByTestId('coefficient-table')).toContainText(/sex = (M \(vs F\)|F \(vs M\))/);
     await expect(page.getByTestId('coefficient-table')).toContainText('Shift');
     await page.getByTestId('pair-x').selectOption({ label: 'bp' });
     await page.getByTestId('pair-y').selectOption({ label: 's5' });
-    await page.waitForTimeout(500);
     await shot(page, '03-compare');
     await page.getByTestId('coefficient-run').selectOption({ index: 1 });
-    await page.waitForTimeout(300);
+    await chartsDrawn(page);
     await page
       .getByTestId('coefficient-table')
       .screenshot({ path: path.join(shots, 'regression-04-fullrank-table.png') });
@@ -143,6 +152,9 @@ test.describe.serial('Bayesian regression', () => {
     const ids = new URL(compareUrl).hash.match(/runs=([\d,]+)/)![1]!.split(',');
     await page.goto(`${server.openUrl.split('?')[0]}#/runs/${ids[0]}`);
     await expect(page.getByTestId('coefficient-table')).toBeVisible({ timeout: 30_000 });
+    // The default setting (4 × 1,000) was never computed; the spec's setting is read from the cache.
+    await expect(page.getByTestId('reference-start')).toBeVisible();
+    await nutsControls(page);
     await expect(page.getByTestId('reference-summary')).toContainText('cache');
     await expect(page.getByTestId('reconstructions')).toHaveCount(0);
     await expect(page.getByTestId('final-metrics')).toContainText('PSIS k̂');
@@ -156,7 +168,7 @@ test.describe.serial('Bayesian regression', () => {
     await page.getByTestId('glm-target').selectOption('high');
     await expect(page.getByTestId('glm-kind-detected')).toContainText('logistic regression');
     await page.getByTestId('glm-feature-progression').uncheck();
-    await page.getByTestId('glm-steps').fill('1500');
+    await page.getByTestId('glm-steps').fill('800');
     await page.getByTestId('start-run').click();
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
     await expect(page.getByTestId('coefficient-table')).toContainText('log-odds of high');

@@ -3,6 +3,7 @@
 // Screenshots go to e2e/output/ladder-*.png.
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { chartsDrawn } from './support/helpers';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
 
 const shots = path.resolve(__dirname, 'output');
@@ -49,7 +50,7 @@ test.describe.serial('ladder and conv VAEs', () => {
     await page.getByTestId(`latent-layer-${id}`).selectOption('2');
     await expect(page.getByTestId(`latent-map-${id}`)).toContainText('2-D latent');
     await page.getByTestId('interp-layer').selectOption('2');
-    await page.waitForTimeout(1500);
+    await chartsDrawn(page);
     await shot(page, 'run');
   });
 });

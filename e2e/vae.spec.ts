@@ -2,27 +2,11 @@
 // trained as a matched pair from the run form, then the compare view (curves, metrics, configuration), the latent
 // maps, the interpolation strip and the posterior panels, and a run page's evaluation panel.
 // Screenshots go to e2e/output/vae-*.png.
-import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
+import { chartsDrawn, shooter, trainSampleVae } from './support/helpers';
 
-const shots = path.resolve(__dirname, 'output');
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(shots, `vae-${name}.png`), fullPage: true });
-}
-
-/** One section, cut from a full-page screenshot (an element screenshot would put the sticky header over it). */
-async function shotOf(page: Page, testid: string, name: string) {
-  // At the top, the sticky header is drawn over the header area only, not over the section.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(200);
-  const clip = await page.getByTestId(testid).evaluate((el) => {
-    const r = el.getBoundingClientRect();
-    return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
-  });
-  await page.screenshot({ path: path.join(shots, `vae-${name}.png`), fullPage: true, clip });
-}
+const { shot, shotOf } = shooter('vae');
 
 test.describe.serial('vae workbench', () => {
   let server: E2eServer;
@@ -52,18 +36,16 @@ test.describe.serial('vae workbench', () => {
   });
 
   test('train a mean-field and a flow VAE as a matched pair and open the compare view', async ({ page }) => {
-    await page.goto(server.openUrl);
-    await page.getByTestId('sample-digits').click();
-    await expect(page.getByTestId('run-form')).toBeVisible({ timeout: 60_000 });
-    await page.getByTestId('latent-dim').fill('2');
-    await page.getByTestId('epochs').fill('8');
-    await page.getByTestId('eval-k').fill('200');
-    await page.getByTestId('pair-flow').selectOption('iaf');
-    await shot(page, 'form');
-    await page.getByTestId('start-pair').click();
-    await expect(page).toHaveURL(/#\/compare\?runs=\d+,\d+/);
+    // Few epochs: the views need finished runs, not good ones (the evaluation's K = 100 still gives SEs).
+    const started = await trainSampleVae(page, server, {
+      latentDim: 2,
+      epochs: 4,
+      evalK: 100,
+      configure: (p) => shot(p, 'form'),
+      pairFlow: 'iaf',
+    });
     compareUrl = page.url();
-    runIds = (new URL(compareUrl).hash.match(/runs=([\d,]+)/)?.[1] ?? '').split(',').map(Number);
+    runIds = started.ids;
     expect(runIds).toHaveLength(2);
     await expect(page.getByTestId('compare-runs')).toBeVisible();
     // Both complete (they queue behind each other on a small machine).
@@ -86,7 +68,6 @@ test.describe.serial('vae workbench', () => {
     await expect(page.getByTestId('compare-metrics').locator('tr[data-metric="eval_elbo"]')).toContainText('±');
     await expect(page.getByTestId('compare-config')).toContainText('family.kind');
     await page.getByTestId('compare-x-wall').click();
-    await page.waitForTimeout(500);
     await page.getByTestId('compare-runs').scrollIntoViewIfNeeded();
     await shot(page, 'compare');
   });
@@ -99,13 +80,11 @@ test.describe.serial('vae workbench', () => {
     await page.getByTestId('row-b').fill('7');
     for (const id of runIds) await expect(page.getByTestId(`interp-strip-${id}`)).toBeVisible({ timeout: 30_000 });
     await page.getByTestId('interp-slider').fill('5');
-    await page.waitForTimeout(800);
     await shotOf(page, 'compare-latent', 'latent-maps');
     await shotOf(page, 'compare-posterior', 'posterior');
     await page.getByTestId('manifold-toggle').check();
     for (const id of runIds)
       await expect(page.getByTestId(`manifold-${id}`).locator('canvas')).toBeVisible({ timeout: 30_000 });
-    await page.waitForTimeout(500);
     await shotOf(page, 'compare-interpolation', 'interpolation');
   });
 
@@ -130,20 +109,18 @@ test.describe.serial('vae workbench', () => {
       [0.5, 0.6],
     ] as const) {
       await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
-      if (
-        await page
-          .getByTestId('latent-row')
-          .isVisible()
-          .catch(() => false)
-      )
-        break;
-      await page.waitForTimeout(300);
+      const hit = await page
+        .getByTestId('latent-row')
+        .waitFor({ timeout: 400 })
+        .then(() => true)
+        .catch(() => false);
+      if (hit) break;
     }
     if (await page.getByTestId('latent-row').isVisible()) {
       await page.getByTestId('pick-b').click();
       await expect(page.getByTestId('row-b')).not.toHaveValue('10');
     }
-    await page.waitForTimeout(800);
+    await chartsDrawn(page);
     await shot(page, 'interpolate-view');
   });
 
@@ -154,7 +131,6 @@ test.describe.serial('vae workbench', () => {
     await expect(page.getByTestId('eval-loglik')).toContainText(/−?\d/);
     await expect(page.getByTestId('kl-chart')).toBeVisible();
     await expect(page.getByTestId(`latent-chart-${runIds[1]}`)).toBeVisible({ timeout: 30_000 });
-    await page.waitForTimeout(800);
     await shot(page, 'run');
   });
 });

@@ -6,77 +6,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
+import { apiOf, shooter, trainSampleVae } from './support/helpers';
 import type { RunSummary } from '../src-shared/domain/types';
 
-const shots = path.resolve(__dirname, 'output');
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(shots, `verdict-${name}.png`), fullPage: true });
-}
-
-/** One section, cut from a full-page screenshot (an element screenshot would put the sticky header over it). */
-async function shotOf(page: Page, testid: string, name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(200);
-  const clip = await page.getByTestId(testid).evaluate((el) => {
-    const r = el.getBoundingClientRect();
-    return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
-  });
-  await page.screenshot({ path: path.join(shots, `verdict-${name}.png`), fullPage: true, clip });
-}
+const { shot, shotOf } = shooter('verdict');
 
 test.describe.serial('run verdicts', () => {
   let server: E2eServer;
-  let token = '';
   let twin: number[] = [];
   let cancelled = 0;
   let failed = 0;
   let old = 0;
 
-  const call = async <T>(page: Page, channel: string, args: unknown): Promise<T> => {
-    const r = await page.request.post(`${server.url}/api/${channel}`, {
-      headers: { 'x-elbo-token': token, origin: server.url },
-      data: args,
-    });
-    const body = (await r.json()) as { ok: boolean; result: unknown; error?: { message: string } };
-    if (!body.ok) throw new Error(`${channel}: ${body.error?.message}`);
-    return body.result as T;
-  };
-  const settled = async (page: Page, runId: number): Promise<RunSummary> => {
-    let run: RunSummary | null = null;
-    await expect
-      .poll(
-        async () => {
-          run = await call<RunSummary>(page, 'runs:get', { runId });
-          return run.status;
-        },
-        { timeout: 170_000, intervals: [1000] },
-      )
-      .toMatch(/completed|failed|cancelled/);
-    return run!;
-  };
+  const { call, settled } = apiOf(() => server);
 
   test.beforeAll(async () => {
     server = await startServer(freshDataDir('verdict'));
-    token = new URL(server.openUrl).searchParams.get('token')!;
   });
   test.afterAll(async () => {
     await server?.stop();
   });
 
   test('a VAE and its identical-seed twin, a cancelled run and a failed run get their verdicts', async ({ page }) => {
-    await page.goto(server.openUrl);
-    await page.getByTestId('sample-digits').click();
-    await expect(page.getByTestId('vae-options')).toBeVisible({ timeout: 60_000 });
-    await page.getByTestId('latent-dim').fill('2');
-    await page.getByTestId('epochs').fill('2');
-    await page.getByTestId('eval-k').fill('50');
-    await page.getByTestId('run-name').fill('seed twin A');
-    await page.getByTestId('start-run').click();
-    await expect(page).toHaveURL(/#\/runs\/\d+$/);
-    const a = Number(new URL(page.url()).hash.match(/runs\/(\d+)/)![1]);
+    const a = (await trainSampleVae(page, server, { latentDim: 2, epochs: 2, evalK: 50, name: 'seed twin A' })).ids[0]!;
     // No verdict while it trains: the badge is empty, never "ok".
     await expect(page.getByTestId('run-verdict')).toHaveAttribute('data-verdict', /pending|ok|caution|failed/);
     const runA = await call<RunSummary>(page, 'runs:get', { runId: a });

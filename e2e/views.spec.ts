@@ -5,62 +5,22 @@
 // report (the page's charts, labelled metrics, only the settings the run used). Screenshots: e2e/output/views-*.png.
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { freshDataDir, startServer, type E2eServer } from './support/server';
+import { apiOf, shooter, shotsDir as shots } from './support/helpers';
 import type { RunSummary } from '../src-shared/domain/types';
 
-const shots = path.resolve(__dirname, 'output');
-
-async function shot(page: Page, name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(shots, `views-${name}.png`), fullPage: true });
-}
-
-/** One section, cut from a full-page screenshot (an element screenshot would put the sticky header over it). */
-async function shotOf(page: Page, testid: string, name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(300);
-  const clip = await page.getByTestId(testid).evaluate((el) => {
-    const r = el.getBoundingClientRect();
-    return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
-  });
-  await page.screenshot({ path: path.join(shots, `views-${name}.png`), fullPage: true, clip });
-}
+const { shot, shotOf } = shooter('views');
 
 test.describe.serial('analyst views', () => {
   let server: E2eServer;
-  let token = '';
   let bnn: RunSummary;
   let vae: RunSummary;
 
-  const call = async <T>(page: Page, channel: string, args: unknown): Promise<T> => {
-    const r = await page.request.post(`${server.url}/api/${channel}`, {
-      headers: { 'x-elbo-token': token, origin: server.url },
-      data: args,
-    });
-    const body = (await r.json()) as { ok: boolean; result: unknown; error?: { message: string } };
-    if (!body.ok) throw new Error(`${channel}: ${body.error?.message}`);
-    return body.result as T;
-  };
-  const settled = async (page: Page, runId: number): Promise<RunSummary> => {
-    let run: RunSummary | null = null;
-    await expect
-      .poll(
-        async () => {
-          run = await call<RunSummary>(page, 'runs:get', { runId });
-          return run.status;
-        },
-        { timeout: 170_000, intervals: [1000] },
-      )
-      .toMatch(/completed|failed|cancelled/);
-    return run!;
-  };
+  const { call, settled } = apiOf(() => server);
 
   test.beforeAll(async () => {
-    fs.mkdirSync(shots, { recursive: true });
     server = await startServer(freshDataDir('views'));
-    token = new URL(server.openUrl).searchParams.get('token')!;
   });
   test.afterAll(async () => {
     await server?.stop();
@@ -98,7 +58,8 @@ test.describe.serial('analyst views', () => {
 
   test('a VAE on the same table: tabular reconstructions, smoothed and log curves, labels', async ({ page }) => {
     const features = ['age', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6', 'sex'];
-    const spec = { model: 'vae', features, epochs: 40, latentDim: 2, hidden: [32], evaluation: { k: 100 } };
+    // Enough epochs to watch Cancel's confirmation while it trains; the views only need a finished run.
+    const spec = { model: 'vae', features, epochs: 15, latentDim: 2, hidden: [32], evaluation: { k: 50 } };
     const started = await call<RunSummary>(page, 'runs:start', {
       projectId: bnn.projectId,
       datasetId: bnn.datasetId,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Builds ELBO Studio's optional native kernels (native/elbo_native.c → native/build/Release/elbo_native.node); run
+ * Builds ELBO Studio's optional native kernels (native/elbo_native.c and native/lda_native.c, the LDA E-step →
+ * native/build/Release/elbo_native.node); run
  * by `npm ci` / `npm install` as the package's install script, and by hand with `node scripts/build-native.cjs`.
  *
  * It never fails the install: when there is no C compiler or no Node headers, or the build or the load test fails, it
@@ -19,6 +20,7 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const src = path.join(root, 'native', 'elbo_native.c');
+const sources = [src, path.join(root, 'native', 'lda_native.c')];
 const outDir = path.join(root, 'native', 'build', 'Release');
 const out = path.join(outDir, 'elbo_native.node');
 const log = (msg) => console.log(`[elbo-studio native] ${msg}`);
@@ -61,11 +63,12 @@ function viaCompiler(notes) {
     '-O3',
     '-std=gnu11',
     '-ffp-contract=off',
+    '-fno-math-errno',
     '-fPIC',
     '-shared',
     '-DNAPI_VERSION=8',
     `-I${inc}`,
-    src,
+    ...sources,
     '-o',
     out,
     '-lpthread',
@@ -105,8 +108,9 @@ function main() {
     log('skipped (ELBO_STUDIO_NATIVE=0); training will use the wasm backend.');
     return;
   }
-  if (!fs.existsSync(src)) {
-    log(`skipped: ${src} is missing.`);
+  const missing = sources.find((f) => !fs.existsSync(f));
+  if (missing) {
+    log(`skipped: ${missing} is missing.`);
     return;
   }
   const notes = [];

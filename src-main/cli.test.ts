@@ -131,6 +131,11 @@ describe('elbo-studio CLI', () => {
     expect(raw.bmi.mean).toBeGreaterThan(0);
     expect(raw.bmi.sd / bmi.sd).toBeCloseTo(raw.bmi.mean / bmi.mean, 6);
     expect(raw['(intercept)'].sd).toBeNull();
+    // Each table row carries its name for people (numeric predictors: their own name; glm-binary.test.ts has the
+    // named two-valued ones).
+    const rows = out.posterior.coefficientTable.rows as { name: string; label: string }[];
+    expect(rows.map((r) => r.label)).toEqual(rows.map((r) => r.name));
+    expect(rows.find((r) => r.name === 'bmi')?.label).toBe('bmi');
     const repos = makeRepos(openDb(path.join(d, 'elbo-studio.sqlite')));
     const runs = repos.runs.list();
     expect(runs).toHaveLength(1);

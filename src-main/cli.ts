@@ -17,6 +17,7 @@ import type { RunReference } from '../src-shared/domain/reference';
 import type { RunVerdict, VerdictReason } from '../src-shared/domain/verdict';
 import { defaultMissingPolicy, policyCounts, type MissingScan, type PolicyCounts } from '../src-shared/domain/missing';
 import { validateRun, type DatasetInfo } from './jobs/adapters';
+import { coefficientLabel } from '../src-shared/stats/coefficients';
 
 const HELP = `ELBO Studio command line
 
@@ -757,7 +758,10 @@ function glmPosterior(s: Services, runId: number) {
       : {}),
     ...(a.noiseSigma ? { noiseSigma: a.noiseSigma } : {}),
     // Original units from back-transformed draws: mean, sd, 90 % / 95 % intervals, probability of direction.
-    coefficientTable: a.coefficients ?? null,
+    // Each row also carries its name for people: a coded level says which level is 1 (`sex = male (vs female)`).
+    coefficientTable: a.coefficients
+      ? { ...a.coefficients, rows: a.coefficients.rows.map((r) => ({ label: coefficientLabel(r), ...r })) }
+      : null,
     ...(a.dummies?.length ? { dummies: a.dummies } : {}),
   };
 }

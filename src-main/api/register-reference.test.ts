@@ -143,6 +143,37 @@ describe('reference:for-run', () => {
     expect(shared.cached).toBe(true);
   }, 300_000);
 
+  it('passes chains and draws to NUTS, keeps one reference per setting, refuses bad values with the fix', async () => {
+    const spec = glmSpecSchema.parse({ model: 'glm', target: 'y', features: ['x'], steps: 200, seed: 3 });
+    const runId = await glmRun(spec);
+    const two = { chains: 2, draws: 100, warmup: 150 };
+    const started = ok<RunReference>(await dispatch('reference:for-run', { runId, start: true, settings: two }));
+    const done = await s.references.wait(started.key);
+    expect(done.status, done.error ?? '').toBe('completed');
+    const ref2 = ok<RunReference>(await dispatch('reference:for-run', { runId, settings: two })).reference!;
+    expect(ref2.method).toBe('nuts');
+    expect(ref2.mcmc).toMatchObject({ chains: 2, draws: 100, warmup: 150 });
+    expect(ref2.coefficients.source).toEqual({ kind: 'draws', draws: 200 });
+    // Another setting is another reference: not computed yet, while the first stays stored under its own key.
+    const three = { ...two, chains: 3 };
+    const other = ok<RunReference>(await dispatch('reference:for-run', { runId, settings: three }));
+    expect(other.key).not.toBe(started.key);
+    expect(other.status).toBe('none');
+    expect(ok<RunReference>(await dispatch('reference:for-run', { runId, settings: two })).cached).toBe(true);
+    // The defaults are 4 chains × 1,000 draws: a third key.
+    const defaults = ok<RunReference>(await dispatch('reference:for-run', { runId }));
+    expect(new Set([defaults.key, other.key, started.key]).size).toBe(3);
+    // Bad values are refused before any job, echoing the value and naming the range and the default.
+    for (const [settings, text] of [
+      [{ chains: 0 }, /chains .*from 1 to 16, got 0; 4 chains \(the default\)/],
+      [{ draws: 2.5 }, /draws .*from 100 to 20,000, got 2\.5; 1,000 \(the default\)/],
+    ] as const) {
+      const r = await dispatch('reference:for-run', { runId, start: true, settings });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.message).toMatch(text);
+    }
+  }, 300_000);
+
   it('runs NUTS on a worker with progress events, and cancels it', async () => {
     const spec = glmSpecSchema.parse({ model: 'glm', target: 'y', features: ['x', 'g'], steps: 200 });
     const runId = await glmRun(spec);

@@ -178,6 +178,53 @@ describe('HTML report', () => {
     ).toContain('✓ ok</span> <span class="muted">no problem found in what the run measured: convergence</span>');
   });
 
+  it('a regression run gets its coefficient table, a coded level naming which level is 1', () => {
+    const g = run(5, 'glm', 'meanfield', {}, { model: 'glm', target: 'y' });
+    g.run.model = 'glm';
+    const row = (name: string, mean: number, dummy?: { column: string; level: string; reference: string }) => ({
+      name,
+      mean,
+      sd: 0.1,
+      mcseMean: 0.002,
+      mcseSd: 0.001,
+      q025: mean - 0.2,
+      q05: mean - 0.16,
+      q50: mean,
+      q95: mean + 0.16,
+      q975: mean + 0.2,
+      pd: 1,
+      ...(dummy ? { dummy } : {}),
+    });
+    g.artifacts = {
+      posterior: {
+        coefficients: {
+          rows: [
+            row('(intercept)', 1),
+            row('sex', 2, { column: 'sex', level: 'male', reference: 'female' }),
+            row('g[b]', -1, { column: 'g', level: 'b', reference: 'a' }),
+            row('x', 0.5),
+          ],
+          source: { kind: 'draws', draws: 4000 },
+        },
+      },
+    };
+    const html = buildReport({ runs: [g], appVersion: '0.1.0', generatedAt: 'now', versions: {} }).html;
+    expect(html).toContain('data-report="coefficients"');
+    expect(html).toMatch(/data-coefficient="sex"><th>sex = male \(vs female\)<\/th>/);
+    expect(html).toMatch(/data-coefficient="g\[b\]"><th>g = b \(vs a\)<\/th>/);
+    expect(html).toMatch(/data-coefficient="x"><th>x<\/th>/);
+    expect(html).toContain('4,000 draws of q');
+    // A VAE run has no such table.
+    expect(
+      buildReport({
+        runs: [run(6, 'vae', 'meanfield', {}, { model: 'vae' })],
+        appVersion: '0.1.0',
+        generatedAt: 'now',
+        versions: {},
+      }).html,
+    ).not.toContain('data-report="coefficients"');
+  });
+
   it('helpers: escaping and flattening', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
     expect(flatten({ a: { b: 1, c: [1, 2] }, d: 'x' })).toEqual({ 'a.b': '1', 'a.c': '1, 2', d: 'x' });

@@ -15,6 +15,8 @@ import {
   shownMetricNames,
 } from '../../src-shared/domain/metric-direction';
 import { formatMeanSe as formatMeanSeWith } from '../../src-shared/stats/format';
+import { coefficientLabel } from '../../src-shared/stats/coefficients';
+import type { GlmPosteriorArtifact } from '../../src-shared/domain/artifacts';
 import { checkSvg } from '../../src-shared/schemas/chart-svg';
 import { ratioSentence, type GradVarianceArtifact } from '../../src-shared/domain/grad-variance';
 import { verdictChecks, type VerdictEvidence } from '../../src-shared/domain/verdict';
@@ -288,6 +290,30 @@ function modelCharts(runs: ReportRun[], charts: string[], skip: ReadonlySet<stri
 
 const formatMeanSe = (m: number, se: number): string => formatMeanSeWith(m, se, fmt);
 
+/**
+ * A regression run's coefficient table in original units, as the run page shows it: each row named for people (a
+ * coded level says which level is 1: `sex = male (vs female)`), mean ± MCSE, sd, 95 % interval, P(direction).
+ */
+function coefficientSection(runs: ReportRun[]): string {
+  let out = '';
+  for (const r of runs) {
+    const table = (r.artifacts.posterior as GlmPosteriorArtifact | undefined)?.coefficients;
+    if (!table?.rows.length) continue;
+    const source =
+      table.source.kind === 'draws' ? `${table.source.draws.toLocaleString('en')} draws of q` : 'the exact Gaussian';
+    const rows = table.rows
+      .map(
+        (c) =>
+          `<tr data-coefficient="${escapeHtml(c.name)}"><th>${escapeHtml(coefficientLabel(c))}</th><td class="num">${c.mcseMean > 0 ? formatMeanSe(c.mean, c.mcseMean) : fmt(c.mean)}</td><td class="num">${fmt(c.sd)}</td><td class="num">[${fmt(c.q025)}, ${fmt(c.q975)}]</td><td class="num">${fmt(c.pd)}</td></tr>`,
+      )
+      .join('');
+    out += `<section class="card" data-report="coefficients"><h3>Coefficients — ${escapeHtml(r.run.name)} <span class="muted">#${r.run.id}</span></h3>
+      <p class="muted">In the data's own units, per unit of each predictor; a coded level is its difference from the level named after "vs". From ${source}; mean ± its Monte Carlo SE.</p>
+      <table><thead><tr><th>Coefficient</th><th class="num">Mean</th><th class="num">sd</th><th class="num">95 % interval</th><th class="num">P(direction)</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  }
+  return out;
+}
+
 /** ": convergence, PSIS k̂" — what an "ok" was judged on (" (nothing beyond finishing)" when nothing was). */
 function checkedText(e: VerdictEvidence | null | undefined): string {
   const seen = verdictChecks(e);
@@ -348,6 +374,7 @@ export function buildReport(input: ReportInput): Report {
     chartHtml = `${curveCharts(runs, charts)}${modelCharts(runs, charts)}`;
   }
   chartHtml += gradVarianceSection(runs, charts);
+  chartHtml += coefficientSection(runs);
 
   // Metrics table with differences to the first run and the best highlighted.
   const metricNames = shownMetricNames(runs.flatMap((r) => Object.keys(r.run.metrics)));

@@ -55,7 +55,7 @@ export interface GlmPosteriorArtifact {
    * reference level. Absent in runs stored before it existed.
    */
   coefficients?: CoefficientTable;
-  /** How each categorical predictor was dummy-coded (absent or empty when there were none). */
+  /** How each categorical predictor was dummy-coded, and which level is 1 of each named two-valued one (absent or empty when there were none). */
   dummies?: DummyCoding[];
   /** A linear model's known noise sd in the target's units (null: σ was learned). */
   knownNoiseSigma?: number | null;

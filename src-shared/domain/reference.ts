@@ -7,7 +7,7 @@
 
 /** One coefficient b_j on the data's own scale (per unit of the predictor; a dummy: difference from its reference). */
 export interface CoefficientRow {
-  /** "(intercept)", a predictor's name, or `column[level]` for a dummy column. */
+  /** "(intercept)", a predictor's name, or `column[level]` for a dummy column (people read `coefficientLabel`). */
   name: string;
   mean: number;
   sd: number;
@@ -22,7 +22,7 @@ export interface CoefficientRow {
   q975: number;
   /** Probability of direction: max(P(b > 0), P(b < 0)), in [0.5, 1]. */
   pd: number;
-  /** A dummy column's categorical predictor, its level and the reference level it is compared with. */
+  /** A dummy column's (or a named two-valued predictor's) column, its level coded 1 and the level it is compared with. */
   dummy?: { column: string; level: string; reference: string };
   /** For sampled references: rank-normalised split R̂ and bulk / tail ESS of this coefficient's draws. */
   rhat?: number;
@@ -30,15 +30,21 @@ export interface CoefficientRow {
   essTail?: number;
 }
 
-/** How a categorical predictor enters the design: one 0/1 column per level except the reference level. */
+/**
+ * How a categorical predictor enters the design: one 0/1 column per level except the reference level. A two-valued
+ * predictor with named levels (`binary`) is one column under its own name, its codes 0 / 1 (standardised like a
+ * numeric predictor when the run standardises): level 1 against level 0, the reference.
+ */
 export interface DummyCoding {
   column: string;
   /** Every level, in code order (the stored value is the index). */
   levels: string[];
   /** The level every dummy is compared against (its rows are 0 in every dummy column). */
   reference: string;
-  /** The design columns, named `column[level]`, in `levels` order without the reference. */
+  /** The design columns, named `column[level]` (a binary predictor: `column`), in `levels` order without the reference. */
   names: string[];
+  /** A two-valued predictor fitted as its 0/1 codes (absent for a categorical predictor's dummies). */
+  binary?: true;
 }
 
 /** Coefficients per unit of each predictor and of the target (standardisation undone). */

@@ -254,11 +254,25 @@ export {
  * NUTS settings of a reference posterior (the exact reference ignores them). Part of the cache key: the same
  * dataset, spec and settings give the stored reference back.
  */
+/** The NUTS controls of the run page: their range, default and what to do about a bad value. */
+export const REFERENCE_LIMITS = {
+  chains: { min: 1, max: 16, default: 4, fix: '4 chains (the default) are enough for R̂ and ESS' },
+  draws: { min: 100, max: 20_000, default: 1000, fix: '1,000 (the default) gives an MCSE near sd / 60' },
+} as const;
+
+/** A whole number in [min, max]; every refusal echoes the value and names the range and the fix. */
+function referenceCount(name: keyof typeof REFERENCE_LIMITS, what: string) {
+  const l = REFERENCE_LIMITS[name];
+  const error = (iss: { input?: unknown }) =>
+    `Expected ${name} (${what}) to be a whole number from ${l.min.toLocaleString('en')} to ${l.max.toLocaleString('en')}, got ${JSON.stringify(iss.input ?? null)}; ${l.fix}.`;
+  return z.number({ error }).int({ error }).min(l.min, { error }).max(l.max, { error }).default(l.default);
+}
+
 export const referenceSettingsSchema = z
   .object({
-    chains: z.number().int().min(1).max(16).default(4),
+    chains: referenceCount('chains', 'NUTS chains'),
     warmup: z.number().int().min(0).max(20_000).default(1000),
-    draws: z.number().int().min(100).max(20_000).default(1000),
+    draws: referenceCount('draws', 'kept draws per chain'),
     seed: z
       .number()
       .int()

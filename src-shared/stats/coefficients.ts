@@ -67,12 +67,23 @@ function checkNames(names: readonly string[], s: GlmScaling, D: number): void {
     );
 }
 
-function dummyOf(name: string, dummies: readonly DummyCoding[] | undefined): CoefficientRow['dummy'] {
+/**
+ * The coding behind a design column: a categorical predictor's dummy `column[level]`, or a two-valued predictor stored
+ * as 0/1 under its own name (its level coded 1 against the level coded 0). Undefined for a numeric predictor.
+ */
+export function dummyOf(name: string, dummies: readonly DummyCoding[] | undefined): CoefficientRow['dummy'] {
   for (const d of dummies ?? []) {
     const k = d.names.indexOf(name);
-    if (k >= 0) return { column: d.column, level: name.slice(d.column.length + 1, -1), reference: d.reference };
+    // `names` lists the levels other than the reference, in level order.
+    const level = k >= 0 ? d.levels.filter((l) => l !== d.reference)[k] : undefined;
+    if (level !== undefined) return { column: d.column, level, reference: d.reference };
   }
   return undefined;
+}
+
+/** A coefficient's row name for people: `sex = male (vs female)` for a coded level, else the column's name. */
+export function coefficientLabel(row: Pick<CoefficientRow, 'name' | 'dummy'>): string {
+  return row.dummy ? `${row.dummy.column} = ${row.dummy.level} (vs ${row.dummy.reference})` : row.name;
 }
 
 /** Draws of the original-scale coefficients (and σ_y for learned noise) from fitting-scale draws θ [S, D]. */

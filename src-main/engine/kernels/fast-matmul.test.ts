@@ -6,36 +6,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend';
 import { fastMatMulActive } from './fast-matmul';
+import { GEMM_TEST_SHAPES, maxRelErr, naiveProduct as naive } from './testing';
 
 const require = createRequire(import.meta.url);
-
-/** Reference product in float64: A [M, K] (stored [K, M] when tA) · B [K, N] (stored [N, K] when tB). */
-function naive(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  M: number,
-  K: number,
-  N: number,
-  tA: boolean,
-  tB: boolean,
-): Float64Array {
-  const c = new Float64Array(M * N);
-  for (let i = 0; i < M; i++)
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += (tA ? a[k * M + i]! : a[i * K + k]!) * (tB ? b[j * K + k]! : b[k * N + j]!);
-      c[i * N + j] = s;
-    }
-  return c;
-}
-
-function maxRelErr(ref: ArrayLike<number>, got: ArrayLike<number>): number {
-  let scale = 1e-6;
-  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]!));
-  let e = 0;
-  for (let i = 0; i < ref.length; i++) e = Math.max(e, Math.abs(ref[i]! - got[i]!));
-  return e / scale;
-}
 
 describe('SIMD GEMM kernel on the wasm backend', () => {
   beforeAll(async () => {
@@ -47,17 +20,8 @@ describe('SIMD GEMM kernel on the wasm backend', () => {
     expect(fastMatMulActive()).toBe(process.env.ELBO_STUDIO_WASM_GEMM !== '0');
   });
 
-  // Ragged edges on both register-block dimensions (MR = 4 rows, NR = 8 columns), K of 1 and odd, every transpose.
-  const shapes: Array<[number, number, number]> = [
-    [1, 1, 1],
-    [3, 5, 7],
-    [4, 8, 8],
-    [5, 1, 9],
-    [9, 17, 13],
-    [17, 33, 31],
-    [64, 40, 20],
-  ];
-  for (const [M, K, N] of shapes)
+  // Shapes: kernels/testing.ts (ragged on each register block, K of 1, big enough for the native pool to split).
+  for (const [M, K, N] of GEMM_TEST_SHAPES)
     for (const tA of [false, true])
       for (const tB of [false, true])
         it(`matMul ${M}×${K} · ${K}×${N} (transposeA ${tA}, transposeB ${tB}) matches a float64 product`, () => {

@@ -2,6 +2,9 @@
 // shapes, every transpose, bias and relu, broadcast batches, one and two threads; then the wasm backend with its
 // matrix products on them, and a VAE trained on 'native' against the same run on 'wasm'.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,37 +15,11 @@ import { prepareVaeData } from '../models/vae/prepare';
 import { trainVae } from '../models/vae/train';
 import { defaultNativeThreads, loadNative } from './native';
 import { matMulPath } from './fast-matmul';
+import { GEMM_TEST_SHAPES, maxRelErr, naiveProduct as naive } from './testing';
 
 const loaded = loadNative();
 const hasCompiler = spawnSync('cc', ['--version']).status === 0;
 if (!loaded.ok) console.warn(`native kernels not tested: ${loaded.reason}`);
-
-function naive(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  M: number,
-  K: number,
-  N: number,
-  tA: boolean,
-  tB: boolean,
-): Float64Array {
-  const c = new Float64Array(M * N);
-  for (let i = 0; i < M; i++)
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += (tA ? a[k * M + i]! : a[i * K + k]!) * (tB ? b[j * K + k]! : b[k * N + j]!);
-      c[i * N + j] = s;
-    }
-  return c;
-}
-
-function maxRelErr(ref: ArrayLike<number>, got: ArrayLike<number>): number {
-  let scale = 1e-6;
-  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]!));
-  let e = 0;
-  for (let i = 0; i < ref.length; i++) e = Math.max(e, Math.abs(ref[i]! - got[i]!));
-  return e / scale;
-}
 
 function randn(n: number, seed: number): Float32Array {
   const u = uniform(key(seed), 2 * n);
@@ -61,20 +38,9 @@ describe('native kernels', () => {
   const N = loaded.ok ? loaded.kernels : null;
   afterAll(() => N?.setThreads(defaultNativeThreads()));
 
-  // Ragged on both register-block sides (MR = 6, NR = 16), K of 1, K across the 256 block, and products big enough
-  // to be split over threads (≥ 2^20 multiply-adds): by rows when M ≥ N, by columns otherwise.
-  const shapes: Array<[number, number, number]> = [
-    [1, 1, 1],
-    [3, 5, 7],
-    [6, 16, 16],
-    [7, 1, 17],
-    [13, 300, 33],
-    [128, 784, 400],
-    [784, 128, 400],
-    [130, 97, 1001],
-  ];
+  // Shapes: kernels/testing.ts (ragged on each register block, K of 1, big enough for the native pool to split).
   for (const threads of [1, 2])
-    for (const [M, K, Nn] of shapes)
+    for (const [M, K, Nn] of GEMM_TEST_SHAPES)
       for (const tA of [false, true])
         for (const tB of [false, true])
           it.skipIf(!N)(`${threads} thread(s): ${M}×${K} · ${K}×${Nn} (transposeA ${tA}, transposeB ${tB})`, () => {
@@ -111,6 +77,84 @@ describe('native kernels', () => {
       for (let i = 0; i < M; i++)
         for (let j = 0; j < Nn; j++) ref[i * Nn + j] = Math.max(0, ref[i * Nn + j]! + bias[j]!);
       expect(maxRelErr(ref, new Float32Array(buf, cOff + 4 * t * M * Nn, M * Nn))).toBeLessThan(1e-5);
+    }
+  });
+
+  // The app trains each run in its own worker thread, and its main thread never loads the addon: Node unloads it when
+  // the last such thread exits. Before the addon pinned itself, the pool's threads slept on in unmapped memory and
+  // the next round's two-thread products never completed (the history e2e spec's stall). A fresh process, so that
+  // this test file's own load does not keep the library mapped.
+  it.skipIf(!loaded.ok)(
+    'two worker threads at a time, round after round, each with two-thread products and Adam, all complete and agree',
+    () => {
+      const script = `
+const { Worker, isMainThread, workerData, parentPort } = require('node:worker_threads');
+if (isMainThread) {
+  (async () => {
+    const out = [];
+    for (let round = 0; round < 6; round++) {
+      const rs = await Promise.all([0, 1].map(() => new Promise((res, rej) => {
+        const w = new Worker(__filename, { workerData: 1 });
+        w.on('message', res);
+        w.on('error', rej);
+      })));
+      out.push(...rs);
+    }
+    console.log(JSON.stringify(out));
+  })();
+} else {
+  const m = { exports: {} };
+  process.dlopen(m, ${JSON.stringify(loaded.ok ? loaded.file : '')});
+  m.exports.setThreads(2);
+  const [M, K, N] = [128, 784, 400];
+  const buf = new ArrayBuffer(4 * (M * K + K * N + M * N));
+  const f = new Float32Array(buf);
+  for (let i = 0; i < M * K + K * N; i++) f[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+  for (let t = 0; t < 20; t++) m.exports.gemm(buf, 0, 4 * M * K, 4 * (M * K + K * N), M, N, K, 0, 0, -1, 0, 1, 1, 1);
+  let s = 0;
+  for (let i = M * K + K * N; i < f.length; i++) s += f[i];
+  // Adam on the same pool: 7 slices of n (θ, m, v, g in; θ', m', v' out) from the product's inputs.
+  const n = 70000; // ≥ 2^16: split over the pool
+  const ab = new ArrayBuffer(4 * 7 * n);
+  const af = new Float32Array(ab);
+  af.set(f.subarray(0, 4 * n));
+  for (let t = 0; t < 20; t++)
+    m.exports.adam(ab, 0, 4 * n, 8 * n, 12 * n, 16 * n, 20 * n, 24 * n, n, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-7, 1e-3);
+  for (let i = 4 * n; i < 7 * n; i++) s += af[i];
+  parentPort.postMessage(s);
+}`;
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'elbo-native-'));
+      const file = path.join(dir, 'pool.cjs');
+      writeFileSync(file, script);
+      const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+      rmSync(dir, { recursive: true, force: true });
+      expect(r.signal ?? r.stderr.trim()).toBe('');
+      const sums = JSON.parse(r.stdout) as number[];
+      expect(sums).toHaveLength(12);
+      expect(new Set(sums).size).toBe(1);
+    },
+    90_000,
+  );
+
+  // Chunks of C start on register-block boundaries and each is computed over all of K in the same order, so the
+  // threads change who computes an element, never how: a run reproduces to the bit whatever the thread count.
+  it.skipIf(!N)('gives the same bits on one thread and on two, splitting by rows and by columns', () => {
+    for (const [M, K, Nn] of [
+      [784, 300, 400],
+      [130, 97, 1001],
+    ] as const) {
+      const a = randn(M * K, 51);
+      const b = randn(K * Nn, 52);
+      const buf = new ArrayBuffer(4 * (a.length + b.length + 2 * M * Nn));
+      new Float32Array(buf).set(a, 0);
+      new Float32Array(buf).set(b, a.length);
+      const c1 = 4 * (a.length + b.length);
+      const c2 = c1 + 4 * M * Nn;
+      N!.setThreads(1);
+      N!.gemm(buf, 0, 4 * a.length, c1, M, Nn, K, 0, 1, -1, 0, 1, 1, 1);
+      N!.setThreads(2);
+      N!.gemm(buf, 0, 4 * a.length, c2, M, Nn, K, 0, 1, -1, 0, 1, 1, 1);
+      expect(Array.from(new Float32Array(buf, c2, M * Nn))).toEqual(Array.from(new Float32Array(buf, c1, M * Nn)));
     }
   });
 
@@ -186,6 +230,68 @@ describe("the 'native' backend", () => {
       expect(nativeAdamUpdates()).toBe(before + 10); // 5 steps × 2 tensors
       expect(Array.from(native[0]!)).toEqual(Array.from(wasm[0]!));
       expect(Array.from(native[1]!)).toEqual(Array.from(wasm[1]!));
+    },
+  );
+
+  it.skipIf(!loaded.ok)(
+    'the Bernoulli log-likelihood and its gradient in one native pass each equal the wasm ops to float rounding',
+    async () => {
+      const { bernoulliLogLikFast } = await import('../models/vae/model');
+      const { nativeBernoulliApplies } = await import('./native-elementwise');
+      // Logits from −120 to 120 (softplus and σ at both tails) and near 0; d = 803 leaves a ragged AVX tail; the
+      // logits carry a leading batch of 3 that x broadcasts against.
+      const [S, B, d] = [3, 5, 803];
+      const xs = Float32Array.from(uniform(key(21), B * d), (u) => Math.round(u * 4) / 4);
+      const ls = Float32Array.from(randn(S * B * d, 22), (v, i) =>
+        i % 7 === 0 ? 40 * v : i % 5 === 0 ? 1e-4 * v : 6 * v,
+      );
+      const dys = Float32Array.from(randn(S * B, 23));
+      const run = async (backend: 'native' | 'wasm') => {
+        await initBackend({ preference: backend });
+        return tf.tidy(() => {
+          const x = tf.tensor2d(xs, [B, d]);
+          const l = tf.tensor3d(ls, [S, B, d]);
+          const dy = tf.tensor2d(dys, [S, B]);
+          expect(nativeBernoulliApplies(x, l)).toBe(backend === 'native');
+          const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => bernoulliLogLikFast(x, t))([l], dy);
+          return { value: value.dataSync().slice(), grad: grads[0]!.dataSync().slice(), shape: value.shape };
+        });
+      };
+      const wasm = await run('wasm');
+      const native = await run('native');
+      expect(native.shape).toEqual([S, B]);
+      expect(maxRelErr(wasm.value, native.value)).toBeLessThan(1e-6);
+      expect(maxRelErr(wasm.grad, native.grad)).toBeLessThan(1e-6);
+      // And against float64 for one row, so that both are right and not only alike.
+      let ref = 0;
+      for (let j = 0; j < d; j++) {
+        const l = ls[d + j]!;
+        ref += xs[d + j]! * l - (Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l))));
+      }
+      expect(Math.abs(native.value[1]! - ref)).toBeLessThan(1e-5 * Math.abs(ref));
+      await initBackend({ preference: 'wasm' });
+    },
+  );
+
+  it.skipIf(!loaded.ok)(
+    'a relu layer’s backward step in one native pass equals step, mul and sum to the bit',
+    async () => {
+      const { nativeReluBackward } = await import('./native-elementwise');
+      await initBackend({ preference: 'native' });
+      const [B, Nn] = [37, 403];
+      // Exact zeros in y (relu's flat side) and negative dy (signed zeros in δ).
+      const ys = Float32Array.from(randn(B * Nn, 31), (v, i) => (i % 5 === 0 ? 0 : Math.max(0, v)));
+      const dys = randn(B * Nn, 32);
+      tf.tidy(() => {
+        const y = tf.tensor2d(ys, [B, Nn]);
+        const dy = tf.tensor2d(dys, [B, Nn]);
+        const fused = nativeReluBackward(y, dy)!;
+        expect(fused).not.toBeNull();
+        const delta = tf.mul(dy, tf.step(y));
+        expect(Array.from(fused[0].dataSync())).toEqual(Array.from(delta.dataSync()));
+        expect(Array.from(fused[1].dataSync())).toEqual(Array.from(tf.sum(delta, 0).dataSync()));
+      });
+      await initBackend({ preference: 'wasm' });
     },
   );
 

@@ -7,7 +7,8 @@
  *
  * Where it looks: $ELBO_STUDIO_NATIVE_PATH, a packaged app's resources/native/, then native/build/Release/ in this
  * checkout (walking up from this module). ELBO_STUDIO_NATIVE=0 disables it; ELBO_STUDIO_NATIVE_THREADS sets the
- * threads per product (default 1; see defaultNativeThreads). Loading never throws: the reason it failed is returned instead.
+ * threads per product (default 2 on a machine
+ * with two cores or more; see defaultNativeThreads). Loading never throws: the reason it failed is returned instead.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -54,6 +55,63 @@ export interface NativeKernels {
     epsilon: number,
     step: number,
   ): void;
+  /** out[r] = Σ_j x_j l_j − softplus(l_j) for rows r < rows of l [rows, d], x [B, d] read at row r mod B. */
+  bernoulli(buffer: ArrayBuffer, xOff: number, lOff: number, outOff: number, rows: number, d: number, B: number): void;
+  /** out[r, j] = dy[r] · (x[r mod B, j] − σ(l[r, j])): the gradient of `bernoulli` with respect to l. */
+  bernoulliGrad(
+    buffer: ArrayBuffer,
+    xOff: number,
+    lOff: number,
+    dyOff: number,
+    outOff: number,
+    rows: number,
+    d: number,
+    B: number,
+  ): void;
+  /** delta = dy ⊙ [y > 0] and db = Σ_rows delta for y, dy [B, N] (kernels/native-elementwise.ts). */
+  reluBackward(
+    buffer: ArrayBuffer,
+    yOff: number,
+    dyOff: number,
+    deltaOff: number,
+    dbOff: number,
+    B: number,
+    N: number,
+  ): void;
+  /**
+   * The LDA E-step of engine/models/lda/kernel.ts in C (native/lda_native.c; absent from addons built before it).
+   * kernel.ts eStep calls it and documents the arguments.
+   */
+  ldaEStep?(
+    docPtr: Uint32Array,
+    wordIds: Uint32Array,
+    counts: Float32Array,
+    docs: Uint32Array,
+    K: number,
+    dense: Float64Array | null,
+    mu: Float64Array | null,
+    a: number,
+    eta: number,
+    psiRow: Float64Array | null,
+    version: number,
+    cache: Float64Array | null,
+    stamp: Int32Array | null,
+    alpha: Float64Array,
+    maxIter: number,
+    tol: number,
+    init: number,
+    jitterSeed: number,
+    gammaStore: Float64Array | null,
+    sstats: Float64Array | null,
+    touchStamp: Int32Array | null,
+    touchMark: number,
+    touchedOut: Uint32Array | null,
+    computeBound: boolean,
+    scorePtr: Uint32Array | null,
+    scoreWords: Uint32Array | null,
+    scoreCounts: Float32Array | null,
+    out: Float64Array,
+  ): void;
   info(): { isa: string; threads: number; maxThreads: number };
   setThreads(n: number): number;
 }
@@ -79,14 +137,15 @@ function candidates(): string[] {
 }
 
 /**
- * Threads per product: ELBO_STUDIO_NATIVE_THREADS (capped at the cores), else 1. The pool is opt-in for now: with
- * two training runs and the model service in one app process, runs that share it stalled in the history e2e spec
- * (passes with 1 thread; not yet understood), while single-process use (tests, `bench -- vae`) is fine.
+ * Threads per product: ELBO_STUDIO_NATIVE_THREADS (capped at the cores), else 2 when the machine has at least two
+ * cores, else 1. The pool is shared by every thread of the process (runs train in worker threads): one caller uses it
+ * at a time, a concurrent caller computes on its own thread.
  */
 export function defaultNativeThreads(): number {
+  const cores = Math.max(1, os.availableParallelism());
   const env = Number(process.env.ELBO_STUDIO_NATIVE_THREADS);
-  if (Number.isInteger(env) && env >= 1) return Math.min(env, Math.max(1, os.availableParallelism()));
-  return 1;
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, cores);
+  return Math.min(2, cores);
 }
 
 /** The native kernels, loaded once per thread; `{ ok: false, reason }` when disabled, not built or not loadable. */

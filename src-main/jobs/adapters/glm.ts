@@ -235,6 +235,22 @@ function takeRows(
   return { X: outX, y: outY };
 }
 
+/**
+ * Two-valued predictors with named levels (e.g. sex: female / male), stored as codes 0 / 1 and fitted as one column
+ * under their own name: the coding says which level is 1, so the coefficient table can name it (`sex = male (vs
+ * female)`). A column whose levels are the codes themselves (0 / 1) needs no such name.
+ */
+export function binaryCodings(schema: readonly ColumnSchema[], features: readonly string[]): DummyCoding[] {
+  const out: DummyCoding[] = [];
+  for (const f of features) {
+    const c = schema.find((s) => s.name === f);
+    const levels = c?.type === 'binary' ? c.levels : undefined;
+    if (!levels || levels.length !== 2 || (levels[0] === '0' && levels[1] === '1')) continue;
+    out.push({ column: f, levels: [...levels], reference: levels[0]!, names: [f], binary: true });
+  }
+  return out;
+}
+
 /** The data a GLM run fits, from the dataset and the spec: one preparation for the fit and its reference. */
 export function prepareGlmData(
   ds: { schema: ColumnSchema[]; column(name: string): Float32Array },
@@ -263,7 +279,7 @@ export function prepareGlmData(
     kind,
     data,
     scaling: { centre: data.centre, scale: data.scale, target: yScaling },
-    dummies: data.dummies,
+    dummies: [...data.dummies, ...binaryCodings(ds.schema, features)],
     noise,
     heldOut: held ? { ...held, rows: split.heldOut.length } : null,
   };

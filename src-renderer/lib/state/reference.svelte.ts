@@ -4,7 +4,9 @@
  * reference (src-main/reference/cache-key.ts), so starting it for one run serves every family fitted beside it.
  */
 import type { ReferenceJobStatus, RunReference } from '../../../src-shared/domain/reference';
+import { REFERENCE_LIMITS } from '../../../src-shared/schemas/api';
 import { api, toApiError, type ApiError } from '../api';
+import { checkNutsControls, type NutsControls } from './nuts-controls';
 
 export class ReferenceState {
   /** By run id. */
@@ -14,7 +16,16 @@ export class ReferenceState {
   error = $state<ApiError | null>(null);
   busy = $state(false);
 
+  /** The run page's chains and draws; each setting has its own cached reference. */
+  controls = $state<NutsControls>({ chains: REFERENCE_LIMITS.chains.default, draws: REFERENCE_LIMITS.draws.default });
+
   constructor(private readonly runIds: () => number[]) {}
+
+  /** The controls' messages (empty when they are valid). */
+  get controlErrors(): Partial<Record<keyof NutsControls, string>> {
+    const c = checkNutsControls(this.controls);
+    return c.ok ? {} : c.errors;
+  }
 
   /** Subscribe to progress; returns the unsubscribe function (use in an $effect). */
   listen(): () => void {
@@ -28,11 +39,21 @@ export class ReferenceState {
 
   async load(start = false): Promise<void> {
     const ids = this.runIds();
+    const checked = checkNutsControls(this.controls);
+    // Invalid controls: nothing is asked and nothing shown (the fields say why).
+    if (!checked.ok) {
+      this.byRun = {};
+      return;
+    }
     try {
       const out: Record<number, RunReference> = {};
       // Start once (the first run); the others read the same job by its key.
       for (const [i, runId] of ids.entries())
-        out[runId] = await api.invoke('reference:for-run', { runId, start: start && i === 0 });
+        out[runId] = await api.invoke('reference:for-run', {
+          runId,
+          start: start && i === 0,
+          settings: checked.settings,
+        });
       this.byRun = out;
       this.error = null;
     } catch (e) {

@@ -58,6 +58,26 @@ describe('BNN kernel gradients (finite differences)', () => {
       expect(fdCheck((v) => loss(theta, v), Float64Array.from(x), gx)).toBeLessThan(1e-4);
     });
   }
+  it('a training step skips the input gradient and gets the same parameter gradient (odd batch, odd widths)', () => {
+    const s = [5, 7, 3, 1];
+    const Bo = 7;
+    const layout = mfLayout(s, 3);
+    const theta = mfInit(layout, key(21), 0.2, 'relu');
+    const xx = Float64Array.from(normal(key(22), Bo * 5));
+    const cache = mfForward(theta, layout, xx, Bo, 'relu', true, key(23));
+    const y = Array.from(normal(key(24), Bo));
+    const hr = headLoss(mfOutput(cache, xx), y, Bo, 'gaussian', 0.6);
+    const full = new Float64Array(layout.size);
+    const gx = mfBackward(theta, layout, cache, hr.gOut, 'relu', full);
+    const lean = new Float64Array(layout.size);
+    const none = mfBackward(theta, layout, cache, hr.gOut, 'relu', lean, false);
+    expect(gx.length).toBe(Bo * 5);
+    expect(none.length).toBe(0);
+    expect(Array.from(lean)).toEqual(Array.from(full));
+    const loss = (th: Float64Array): number =>
+      -headLoss(mfOutput(mfForward(th, layout, xx, Bo, 'relu', true, key(23)), xx), y, Bo, 'gaussian', 0.6).loglik;
+    expect(fdCheck(loss, theta, lean)).toBeLessThan(1e-4);
+  });
   it('gaussian head noise gradient', () => {
     const out = Float64Array.from(normal(key(5), B));
     const y = Array.from(normal(key(6), B));

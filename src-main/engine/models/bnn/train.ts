@@ -311,7 +311,7 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       ll += hr.loglik;
       const sc = 1 / (rows * S);
       for (let j = 0; j < hr.gOut.length; j++) hr.gOut[j]! *= sc;
-      mfBackward(params, layout, cache, hr.gOut, act, grad);
+      mfBackward(params, layout, cache, hr.gOut, act, grad, false);
       if (learnNoise) grad[layout.size]! += hr.gSigma * sc * sigmoid(params[layout.size]!);
     }
     const kl = mfKl(params, layout, spec.prior, fold(k, 0xfff), beta / N, grad);
@@ -371,7 +371,7 @@ export async function trainBnn(data: BnnData, spec: BnnSpec, cb: BnnCallbacks = 
       let mfNorm = 0;
       const mf = cache && gH && Number.isFinite(loss) && Number.isFinite(blockNorm);
       if (mf) {
-        mfBackward(params, layout, cache, Float64Array.from(gH.dataSync()), act, grad);
+        mfBackward(params, layout, cache, Float64Array.from(gH.dataSync()), act, grad, false);
         loss += (beta * mfKl(params, layout, spec.prior, fold(k, 3), beta / N, grad)) / N;
         mfNorm = vectorNorm(grad);
       }

@@ -12,6 +12,7 @@
 import type { McmcDiagnostics, ReferencePosterior, DummyCoding } from '../../../../src-shared/domain/reference.js';
 import {
   coefficientTableFromGaussian,
+  dummyOf,
   originalDraws,
   originalGaussian,
   rowFromDraws,
@@ -176,13 +177,8 @@ async function nutsReference(opts: GlmReferenceOptions, keep: number): Promise<R
   const rows = perChain[0]!.names.map((name, k) => {
     const chains = perChain.map((o) => Float64Array.from({ length: n }, (_, i) => o.values[i * K + k]!));
     const row = rowFromChains(name, chains);
-    const dummy = opts.dummies?.find((d) => d.names.includes(name));
-    return dummy
-      ? {
-          ...row,
-          dummy: { column: dummy.column, level: name.slice(dummy.column.length + 1, -1), reference: dummy.reference },
-        }
-      : row;
+    const dummy = dummyOf(name, opts.dummies);
+    return dummy ? { ...row, dummy } : row;
   });
   const sigmaChains = perChain[0]!.sigma ? perChain.map((o) => o.sigma!) : null;
   const coefficients: ReferencePosterior['coefficients'] = { rows, source: { kind: 'draws', draws: M * n } };

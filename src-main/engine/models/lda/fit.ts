@@ -24,6 +24,7 @@ import { type LazyParams, LdaExecutor, type LdaWorkerFactory } from './executor'
 import { type Coherence, newtonAlpha, newtonEta, perplexity, topIndices, topicCoherence, topicTerm } from './measures';
 import type { LdaModel } from './model';
 import { digamma } from './special';
+import { ldaKernelPath } from './kernel';
 import { type LdaSpec, type LdaSpecInput, initialAlpha, parseLdaSpec } from './spec';
 
 /** Sweeps and tolerance of the held-out completion E-step ("to convergence"). */
@@ -95,6 +96,8 @@ export interface LdaFit extends LdaModel {
   heldout: { documents: number; scoredDocuments: number; scoredTokens: number; tokens: number } | null;
   stopped: boolean;
   threads: number;
+  /** Which E-step implementation ran: the native addon's (native/lda_native.c) or kernel.ts's loops. */
+  kernel: 'native' | 'js';
   seconds: number;
 }
 
@@ -639,6 +642,7 @@ export async function fitLda(train: Corpus, specInput?: LdaSpecInput, opts: FitL
       heldout: heldInfo,
       stopped,
       threads: exec.parallel ? threads : 1,
+      kernel: ldaKernelPath(),
       seconds: totalSeconds,
     };
   } finally {

@@ -175,14 +175,17 @@ export async function* inferTopicChunks(
 /**
  * Held-out per-word perplexity by document completion (measures.ts header; REFERENCE.md) on the calling thread:
  * θ from `observed` (α = 1/K, to convergence) under β = λ normalised, scored on `scored` (row d of both is the
- * same document). Returns the perplexity with the log-likelihood and token count it came from.
+ * same document). Returns the perplexity with the log-likelihood and token count it came from, and its standard error
+ * over documents: perplexity = exp(−r) with the ratio r = Σ_d ℓ_d / Σ_d n_d (ℓ_d, n_d: document d's scored
+ * log-likelihood and tokens), Var(r) ≈ D/(D − 1) Σ_d (ℓ_d − r n_d)² / (Σ_d n_d)² (the ratio estimator's delta method),
+ * se = perplexity · √Var(r); NaN with fewer than two scored documents.
  */
 export function completionPerplexity(
   model: LdaModel,
   observed: Corpus,
   scored: Corpus,
   opts: { maxIter?: number; tol?: number } = {},
-): { perplexity: number; logLik: number; tokens: number; documents: number } {
+): { perplexity: number; se: number; logLik: number; tokens: number; documents: number } {
   checkVocabulary(model, observed);
   const { K, V, lambda } = model;
   const beta = new Float64Array(K * V);
@@ -192,26 +195,39 @@ export function completionPerplexity(
     for (let w = 0; w < V; w++) beta[w * K + k] = lambda[k * V + w]! / s;
   }
   const D = numDocs(observed);
-  const docs = Uint32Array.from({ length: D }, (_, i) => i);
-  const r = eStep(
-    observed,
-    docs,
-    {
-      K,
-      topics: beta,
-      alpha: new Float64Array(K).fill(1 / K),
-      maxIter: opts.maxIter ?? 1000,
-      tol: opts.tol ?? 1e-6,
-      init: 'prior',
-      computeBound: false,
-      score: scored,
-    },
-    new EStepScratch(K),
-  );
-  return {
-    perplexity: r.scoredTokens > 0 ? Math.exp(-r.scoredLogLik / r.scoredTokens) : Number.NaN,
-    logLik: r.scoredLogLik,
-    tokens: r.scoredTokens,
-    documents: r.scoredDocs,
+  const options = {
+    K,
+    topics: beta,
+    alpha: new Float64Array(K).fill(1 / K),
+    maxIter: opts.maxIter ?? 1000,
+    tol: opts.tol ?? 1e-6,
+    init: 'prior' as const,
+    computeBound: false,
+    score: scored,
   };
+  const scratch = new EStepScratch(K);
+  const one = new Uint32Array(1);
+  const ll: number[] = [];
+  const n: number[] = [];
+  let logLik = 0;
+  let tokens = 0;
+  for (let d = 0; d < D; d++) {
+    one[0] = d;
+    const r = eStep(observed, one, options, scratch);
+    if (r.scoredDocs === 0) continue;
+    ll.push(r.scoredLogLik);
+    n.push(r.scoredTokens);
+    logLik += r.scoredLogLik;
+    tokens += r.scoredTokens;
+  }
+  const m = ll.length;
+  const perplexity = tokens > 0 ? Math.exp(-logLik / tokens) : Number.NaN;
+  let se = Number.NaN;
+  if (m >= 2) {
+    const rate = logLik / tokens;
+    let ss = 0;
+    for (let i = 0; i < m; i++) ss += (ll[i]! - rate * n[i]!) ** 2;
+    se = (perplexity * Math.sqrt((m / (m - 1)) * ss)) / tokens;
+  }
+  return { perplexity, se, logLik, tokens, documents: m };
 }

@@ -15,10 +15,16 @@
  *   ℓ_d = Σ_w n_w log z_w + Σ_k (α_k − γ_k) E[log θ_k] + Σ_k ln Γ(γ_k) − ln Γ(Σ γ) + ln Γ(Σ α) − Σ_k ln Γ(α_k)
  * (the bound with φ at its optimum for the given γ and B, so each γ sweep can only increase it).
  *
+ * Two implementations with the same arithmetic in the same order: this file's loops, and the same E-step in C
+ * (native/lda_native.c, ldaEStep of the optional native addon, vectorised with AVX2 where the CPU has it), used when
+ * the addon is built unless ELBO_STUDIO_LDA_NATIVE=0 or setLdaKernel('js'); they agree to the last bits of exp/log
+ * (kernel-native.test.ts). ldaKernelPath() says which one runs.
+ *
  * Lazy topics (online SVI): λ is held as λ_wk = a·μ_wk + η (the scalar a absorbs every (1 − ρ_t) decay, so an
  * update touches only the minibatch's words), and B rows are computed on first use in an E-step from μ, a, η and
  * ψ(Σ_w λ_wk), then cached per thread until the next update (the cache `version`).
  */
+import { loadNative, type NativeKernels } from '../../kernels/native';
 import * as special from './special';
 
 // Module-level bindings: transpiled CommonJS reads imported functions through property getters on every call,
@@ -44,12 +50,15 @@ export interface LazyTopics {
   stamp: Int32Array;
 }
 
-/** Fills row w of the cache from μ if it is stale; returns the row offset w·K. */
-function lazyRow(t: LazyTopics, w: number, K: number): number {
+/**
+ * Fills row w of the cache from μ if it is stale; returns the row offset w·K. B_wk = exp(ψ(λ_wk)) · exp(−ψrow_k) with
+ * exp(ψ) from expDigamma (no logarithm, and no exp at all for λ ≥ 6) and exp(−ψrow) computed once per E-step call.
+ */
+function lazyRow(t: LazyTopics, expNegPsiRow: Float64Array, w: number, K: number): number {
   const base = w * K;
   if (t.stamp[w] !== t.version) {
-    const { mu, a, eta, psiRow, cache } = t;
-    for (let k = 0; k < K; k++) cache[base + k] = Math.exp(digamma(a * mu[base + k]! + eta) - psiRow[k]!);
+    const { mu, a, eta, cache } = t;
+    for (let k = 0; k < K; k++) cache[base + k] = expDigamma(a * mu[base + k]! + eta) * expNegPsiRow[k]!;
     t.stamp[w] = t.version;
   }
   return base;
@@ -95,6 +104,32 @@ export interface EStepResult {
   scoredDocs: number;
 }
 
+type NativeEStep = NonNullable<NativeKernels['ldaEStep']>;
+let nativeEStep: NativeEStep | null | undefined;
+let forced: 'native' | 'js' | null = null;
+
+/** The native E-step when the addon has it and it is not turned off (looked up once per thread). */
+function nativeKernel(): NativeEStep | null {
+  if (forced === 'js') return null;
+  if (nativeEStep === undefined) {
+    const n = process.env.ELBO_STUDIO_LDA_NATIVE === '0' ? null : loadNative();
+    nativeEStep = n?.ok && typeof n.kernels.ldaEStep === 'function' ? n.kernels.ldaEStep.bind(n.kernels) : null;
+  }
+  return nativeEStep;
+}
+
+/** Chooses the E-step implementation on this thread: 'js', 'native' (throws when unavailable) or null (default). */
+export function setLdaKernel(which: 'native' | 'js' | null): void {
+  forced = which;
+  if (which === 'native' && !nativeKernel())
+    throw new Error('The native LDA E-step is not available (npm run build:native)');
+}
+
+/** Which E-step runs on this thread: 'native' (native/lda_native.c) or 'js' (this file). */
+export function ldaKernelPath(): 'native' | 'js' {
+  return nativeKernel() ? 'native' : 'js';
+}
+
 /** Scratch arrays reused across documents (one set per thread). */
 export class EStepScratch {
   gamma: Float64Array;
@@ -104,6 +139,9 @@ export class EStepScratch {
   acc: Float64Array;
   rows: Float64Array;
   ratio: Float64Array;
+  /** The native E-step's result vector [8 + K] and touched-word buffer [V]. */
+  nativeOut: Float64Array | null = null;
+  touchedOut: Uint32Array | null = null;
   constructor(K: number, maxUnique = 1024) {
     this.gamma = new Float64Array(K);
     this.gammaOld = new Float64Array(K);
@@ -203,9 +241,84 @@ export function emptyEStepResult(K: number): EStepResult {
 
 /**
  * Runs the E-step on documents `docs` (indices into `corpus`); see the file header for the equations.
- * Documents with no tokens are skipped (they are not counted in `docs`).
+ * Documents with no tokens are skipped (they are not counted in `docs`). Native when available (file header).
  */
 export function eStep(
+  corpus: CorpusArrays,
+  docs: ArrayLike<number>,
+  o: EStepOptions,
+  scratch: EStepScratch,
+): EStepResult {
+  const fn = nativeKernel();
+  return fn ? eStepNative(fn, corpus, docs, o, scratch) : eStepJs(corpus, docs, o, scratch);
+}
+
+const INIT_CODE = { prior: 0, store: 1, jitter: 2 } as const;
+
+/** eStep through native/lda_native.c (same arguments, same result). */
+export function eStepNative(
+  fn: NativeEStep,
+  corpus: CorpusArrays,
+  docs: ArrayLike<number>,
+  o: EStepOptions,
+  scratch: EStepScratch,
+): EStepResult {
+  const { K, topics } = o;
+  if (!scratch.nativeOut || scratch.nativeOut.length !== 8 + K) scratch.nativeOut = new Float64Array(8 + K);
+  const out = scratch.nativeOut;
+  const tc = o.touched;
+  if (tc && (!scratch.touchedOut || scratch.touchedOut.length < tc.stamp.length))
+    scratch.touchedOut = new Uint32Array(tc.stamp.length);
+  const dense = topics instanceof Float64Array ? topics : null;
+  const lazy = topics instanceof Float64Array ? null : topics;
+  fn(
+    corpus.docPtr,
+    corpus.wordIds,
+    corpus.counts,
+    docs instanceof Uint32Array ? docs : Uint32Array.from(docs),
+    K,
+    dense,
+    lazy ? lazy.mu : null,
+    lazy ? lazy.a : 0,
+    lazy ? lazy.eta : 0,
+    lazy ? lazy.psiRow : null,
+    lazy ? lazy.version : 0,
+    lazy ? lazy.cache : null,
+    lazy ? lazy.stamp : null,
+    o.alpha,
+    o.maxIter,
+    o.tol,
+    INIT_CODE[o.init],
+    (o.jitterSeed ?? 0) >>> 0,
+    o.gammaStore ?? null,
+    o.sstats ?? null,
+    tc ? tc.stamp : null,
+    tc ? tc.mark : 0,
+    tc ? scratch.touchedOut : null,
+    o.computeBound,
+    o.score ? o.score.docPtr : null,
+    o.score ? o.score.wordIds : null,
+    o.score ? o.score.counts : null,
+    out,
+  );
+  if (tc) {
+    const t = scratch.touchedOut!;
+    for (let i = 0; i < out[7]!; i++) tc.list.push(t[i]!);
+  }
+  return {
+    docs: out[0]!,
+    tokens: out[1]!,
+    sweeps: out[2]!,
+    bound: out[3]!,
+    sumElogTheta: out.slice(8, 8 + K),
+    scoredLogLik: out[4]!,
+    scoredTokens: out[5]!,
+    scoredDocs: out[6]!,
+  };
+}
+
+/** eStep in this file's loops (the fallback, and the reference the native one is tested against). */
+export function eStepJs(
   corpus: CorpusArrays,
   docs: ArrayLike<number>,
   o: EStepOptions,
@@ -225,6 +338,8 @@ export function eStep(
   const eth = scratch.expElogTheta;
   const elog = scratch.elogTheta;
   const acc = scratch.acc;
+  const expNegPsiRow = new Float64Array(K);
+  if (!(topics instanceof Float64Array)) for (let k = 0; k < K; k++) expNegPsiRow[k] = Math.exp(-topics.psiRow[k]!);
 
   for (let i = 0; i < docs.length; i++) {
     const d = docs[i]!;
@@ -246,7 +361,7 @@ export function eStep(
         const base = w * K;
         for (let k = 0; k < K; k++) rows[o2 + k] = dense[base + k]!;
       } else if (lazy) {
-        const base = lazyRow(lazy, w, K);
+        const base = lazyRow(lazy, expNegPsiRow, w, K);
         const c = lazy.cache;
         for (let k = 0; k < K; k++) rows[o2 + k] = c[base + k]!;
       }

@@ -263,6 +263,40 @@ describe('held-out perplexity by document completion', () => {
     expect(r.documents).toBe(1);
     expect(r.perplexity).toBeCloseTo(Math.sqrt(24), 8);
   });
+  it('gives the ratio estimator standard error over documents (0 for identical documents)', () => {
+    const same = completionSplit(
+      corpusFromSequences(
+        ['a', 'b', 'c'],
+        [
+          [0, 0, 0, 2],
+          [0, 0, 0, 2],
+        ],
+      ),
+    );
+    const r0 = completionPerplexity(handModel(), same.observed, same.scored);
+    expect(r0.perplexity).toBeCloseTo(Math.sqrt(24), 8);
+    expect(r0.se).toBeCloseTo(0, 12);
+    // Two different documents: ℓ_d, n_d from each alone, then se = p·√(D/(D−1) Σ (ℓ_d − r n_d)²)/Σn.
+    const seqs = [
+      [0, 0, 0, 2],
+      [0, 2, 0, 0, 0, 1],
+    ];
+    const each = seqs.map((q) => {
+      const s = completionSplit(corpusFromSequences(['a', 'b', 'c'], [q]));
+      return completionPerplexity(handModel(), s.observed, s.scored);
+    });
+    const both = completionSplit(corpusFromSequences(['a', 'b', 'c'], seqs));
+    const r = completionPerplexity(handModel(), both.observed, both.scored);
+    const L = each[0]!.logLik + each[1]!.logLik;
+    const N = each[0]!.tokens + each[1]!.tokens;
+    const p = Math.exp(-L / N);
+    const ss = each.reduce((a, e) => a + (e.logLik - (L / N) * e.tokens) ** 2, 0);
+    expect(r.documents).toBe(2);
+    expect(r.perplexity).toBeCloseTo(p, 10);
+    expect(r.se).toBeGreaterThan(0);
+    expect(r.se).toBeCloseTo((p * Math.sqrt(2 * ss)) / N, 10);
+    expect(completionPerplexity(handModel(), same.observed, same.scored).documents).toBe(2);
+  });
 });
 
 describe('coherence', () => {

@@ -40,6 +40,11 @@ import type { ImageShape } from './conv';
 import { arLogits, arMean } from './autoregressive';
 import { carryDown, ladderEncode, ladderKlPerDim, ladderSample, type LadderDraws, type LadderNet } from './ladder';
 import type { PreparedColumn, VaeLikelihood, VaeTransform } from './prepare';
+import {
+  nativeBernoulliApplies,
+  nativeBernoulliLogLik,
+  nativeBernoulliLogLikGrad,
+} from '../../kernels/native-elementwise';
 
 export interface VaeConfig {
   /** Prepared data columns. */
@@ -353,14 +358,21 @@ export class VaeModel {
 
 /**
  * Σ_j x_j l_j − softplus(l_j) over the last axis as one op: softplus(l) = max(l, 0) + log1p(e^{−|l|}) (tfjs-wasm's
- * Softplus kernel measured ~1.7× slower than these three), and the gradient ∂/∂l = x − σ(l) in one expression.
+ * Softplus kernel measured ~1.7× slower than these three), and the gradient ∂/∂l = x − σ(l) in one expression; with
+ * the native kernels each is one pass (kernels/native-elementwise.ts).
  * x [B, d] (data, no gradient) broadcasts against logits [..., B, d].
  */
 export function bernoulliLogLikFast(x: tf.Tensor2D, logits: tf.Tensor): tf.Tensor {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [l, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const sp = tf.add(tf.relu(l), tf.log1p(tf.exp(tf.neg(tf.abs(l)))));
     save([x, l]);
+    // The same two expressions as one native pass each when the native kernels serve the backend.
+    if (nativeBernoulliApplies(x, l))
+      return {
+        value: nativeBernoulliLogLik(x, l),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [nativeBernoulliLogLikGrad(saved[0]!, saved[1]!, dy)],
+      };
+    const sp = tf.add(tf.relu(l), tf.log1p(tf.exp(tf.neg(tf.abs(l)))));
     return {
       value: tf.sum(tf.sub(tf.mul(x, l), sp), -1),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {

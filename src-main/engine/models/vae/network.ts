@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { fold, uniform, type Key } from '../../rng';
 import { fastMatMulActive } from '../../kernels/fast-matmul';
+import { nativeReluBackward } from '../../kernels/native-elementwise';
 import {
   convDecode,
   convEncode,
@@ -267,9 +268,30 @@ export function activationGrad(a: LayerActivation, y: tf.Tensor, dy: tf.Tensor):
   }
 }
 
-/** act(x W + b) as one fused kernel where tfjs has one (linear, relu, elu), else matMul + add + act. */
+/** δ = act′ ⊙ dy and ∂b = Σ_rows δ; for relu one native pass when the native kernels serve the backend. */
+function deltaAndBiasGrad(a: LayerActivation, y: tf.Tensor, dy: tf.Tensor): [tf.Tensor2D, tf.Tensor] {
+  const fused = a === 'relu' ? nativeReluBackward(y, dy) : null;
+  if (fused) return fused;
+  const delta = activationGrad(a, y, dy) as tf.Tensor2D;
+  return [delta, tf.sum(delta, 0)];
+}
+
+/**
+ * act(x W + b) as one fused kernel where tfjs has one (linear, relu, elu), else matMul + add + act. Under a gradient
+ * tape tf.fused.matMul runs a non-linear activation unfused (matMul, add, act: three passes); here the layer's own
+ * customGrad supplies the gradient, so with ELBO Studio's GEMM serving the backend (kernels/fast-matmul.ts: bias and
+ * relu applied in the kernel, rank-2 operands taken as they are) the fused kernel is called directly.
+ */
 function affineAct(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor, a: LayerActivation): tf.Tensor2D {
   if (a === 'tanh') return tf.tanh(tf.add(tf.matMul(x, w), b)) as tf.Tensor2D;
+  if (fastMatMulActive() && x.dtype === 'float32' && w.dtype === 'float32' && b.dtype === 'float32')
+    return tf
+      .engine()
+      .runKernel(
+        '_FusedMatMul',
+        { a: x, b: w, bias: b },
+        { transposeA: false, transposeB: false, activation: a },
+      ) as tf.Tensor2D;
   return tf.fused.matMul({ a: x, b: w, bias: b, activation: a }) as tf.Tensor2D;
 }
 
@@ -302,8 +324,8 @@ export function dense(x: tf.Tensor2D, l: Dense, a: LayerActivation, inputGrad = 
         value: y,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [xs, ws, ys] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-          const delta = activationGrad(a, ys, dy) as tf.Tensor2D;
-          return [matMulT(delta, ws, false, true), matMulT(xs, delta, true, false), tf.sum(delta, 0)];
+          const [delta, db] = deltaAndBiasGrad(a, ys, dy);
+          return [matMulT(delta, ws, false, true), matMulT(xs, delta, true, false), db];
         },
       };
     });
@@ -318,8 +340,8 @@ export function dense(x: tf.Tensor2D, l: Dense, a: LayerActivation, inputGrad = 
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ys] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const delta = activationGrad(a, ys, dy) as tf.Tensor2D;
-        return [matMulT(xs, delta, true, false), tf.sum(delta, 0)];
+        const [delta, db] = deltaAndBiasGrad(a, ys, dy);
+        return [matMulT(xs, delta, true, false), db];
       },
     };
   });
