@@ -42,7 +42,7 @@ export {
 } from './export';
 export { type Coherence, topicCoherence, topIndices, perplexity, topicTerm, newtonAlpha, newtonEta } from './measures';
 export { matchTopics, hungarian, cosineRows } from './match';
-export { emptyFlags } from './corpus';
+export { emptyFlags, completionSplit } from './corpus';
 export { ldaKernelPath, setLdaKernel } from './kernel';
 export { digamma, trigamma, lgamma, logsumexp } from './special';
 export { defaultLdaWorkerFactory, type LdaWorkerFactory, type LdaWorkerLike } from './executor';
