@@ -32,7 +32,7 @@ import {
 import { ldaCorpusFor } from '../jobs/lda-corpus';
 import { corpusFromBags, prepareCorpus, stopWordsFor, TextPrepError, type Corpus } from '../text';
 import type { LdaRun } from './loaded';
-import { readCsvColumn, shorten, slug } from './tables';
+import { MAX_ROWS, readCsvColumn, shorten, slug, tooManyRows } from './tables';
 
 const WORD_RE = /[\p{L}\p{M}]+/gu;
 
@@ -163,10 +163,13 @@ export const ldaOps = {
     a: { runId: number; source: TextSource; column: string },
   ): Promise<InvokeResult<'lda:infer'>> {
     const { source, column } = a;
-    const cells =
-      source.kind === 'file'
-        ? await readCsvColumn(source.path, source.name, column)
-        : DatasetFile.open(source.dir).strings(column);
+    let cells: string[];
+    if (source.kind === 'file') cells = await readCsvColumn(source.path, source.name, column);
+    else {
+      const ds = DatasetFile.open(source.dir);
+      if (ds.rows > MAX_ROWS) throw tooManyRows(source.name, MAX_ROWS, ds.rows);
+      cells = ds.strings(column);
+    }
     const sourceName = source.name;
     if (cells.length === 0)
       throw new AppError(

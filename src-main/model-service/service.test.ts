@@ -195,6 +195,19 @@ describe('ModelService', () => {
     );
   });
 
+  it('refuses a file of new documents longer than it scores at once, naming the count and the fix', async () => {
+    const { readCsvColumn } = await import('./tables');
+    const file = path.join(dir, 'long.csv');
+    fs.writeFileSync(file, `text\n${Array.from({ length: 12 }, (_, i) => `doc ${i}`).join('\n')}\n`);
+    await expect(readCsvColumn(file, 'long.csv', 'text', 12)).resolves.toHaveLength(12);
+    const err = await readCsvColumn(file, 'long.csv', 'text', 11).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).message).toBe(
+      '"long.csv" has more than 11 rows; new documents are scored at most 11 rows at a time',
+    );
+    expect((err as AppError).hint).toMatch(/Split the file into parts of up to 11 rows/);
+  });
+
   it('predicts with the same numbers as the in-process BNN, and passes errors through with code and hint', async () => {
     const file = path.join(dir, 'predict.csv');
     fs.writeFileSync(file, `x\n${[-2.5, -1, 0, 1.3, 2.9].join('\n')}\n`);

@@ -140,7 +140,12 @@ export function tableFromDataset(
 export { bnnPredictionTable } from '../engine/models/bnn';
 
 /** Reads one column of a CSV file (delimiter sniffed), streaming. */
-export async function readCsvColumn(filePath: string, sourceName: string, column: string): Promise<string[]> {
+export async function readCsvColumn(
+  filePath: string,
+  sourceName: string,
+  column: string,
+  maxRows: number = MAX_ROWS,
+): Promise<string[]> {
   const head = await readHead(filePath, sourceName);
   const delimiter = sniffDelimiter(head.text, head.size <= HEAD_BYTES);
   let idx = -1;
@@ -159,6 +164,7 @@ export async function readCsvColumn(filePath: string, sourceName: string, column
       }
       continue;
     }
+    if (cells.length >= maxRows) throw tooManyRows(sourceName, maxRows);
     cells.push(rec.fields[idx] ?? '');
   }
   if (headers === null)
@@ -168,6 +174,15 @@ export async function readCsvColumn(filePath: string, sourceName: string, column
       'Choose a CSV file with a header row and one document per row.',
     );
   return cells;
+}
+
+/** The refusal for a file of new documents longer than the app scores at once (the column is held in memory). */
+export function tooManyRows(sourceName: string, maxRows: number, rows?: number): AppError {
+  return new AppError(
+    'BAD_REQUEST',
+    `"${sourceName}" has ${rows === undefined ? 'more than ' : ''}${(rows ?? maxRows).toLocaleString('en')} rows; new documents are scored at most ${maxRows.toLocaleString('en')} rows at a time`,
+    `Split the file into parts of up to ${maxRows.toLocaleString('en')} rows and score each. (A run's own training documents are not limited: export "Document–topic proportions (CSV)" on the run's Use panel.)`,
+  );
 }
 
 /** The level code of a cell (exact label, else the same number, else 0/1 for a binary column), or −1. */
