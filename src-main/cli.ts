@@ -603,6 +603,18 @@ async function fit(s: Services, opts: Opts): Promise<void> {
         process.stderr.write(`evaluating: ${p.step}/${p.totalSteps}\n`);
         return;
       }
+      if (p.phase === 'preparing') {
+        process.stderr.write(`preparing: ${p.step}/${p.totalSteps} rows\n`);
+        return;
+      }
+      // LDA counts documents, not minibatch steps, and reports no loss while it runs (the bound comes per pass).
+      if (spec.model === 'lda') {
+        process.stderr.write(
+          `pass ${p.epoch}/${p.totalEpochs} documents ${p.step}/${p.totalSteps} ` +
+            `${Math.round(p.stepsPerSecond)} documents/s eta ${Math.round(p.etaSeconds)} s\n`,
+        );
+        return;
+      }
       process.stderr.write(
         `epoch ${p.epoch}/${p.totalEpochs} step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ` +
           `${p.stepsPerSecond.toFixed(1)} steps/s eta ${Math.round(p.etaSeconds)} s\n`,
