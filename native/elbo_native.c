@@ -636,25 +636,41 @@ static void relu_backward(const float *y, const float *dy, float *delta, float *
     }                                                                                                                  \
   } while (0)
 
-static napi_value js_gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
-  napi_value argv[14];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 14) {
-    napi_throw_type_error(env, NULL, "elbo_native.gemm expects 14 arguments");
-    return NULL;
-  }
-  void *data = NULL;
-  size_t bytes = 0;
+#define MAX_BUFFER_ARGS 17 /* adam: the buffer, 7 offsets, the length and 8 constants */
+
+/* Reads argument 0 as an ArrayBuffer and arguments 1 … n as numbers into v; NULL data (and an exception) on failure. */
+static void *buffer_args(napi_env env, napi_callback_info info, size_t n, double *v, size_t *bytes, const char *name) {
+  napi_value argv[MAX_BUFFER_ARGS];
+  size_t argc = MAX_BUFFER_ARGS;
   bool isAb = false;
-  CHECK(napi_is_arraybuffer(env, argv[0], &isAb));
-  if (!isAb) {
-    napi_throw_type_error(env, NULL, "elbo_native.gemm: argument 0 must be an ArrayBuffer");
+  void *data = NULL;
+  char msg[96];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc != n + 1) {
+    snprintf(msg, sizeof msg, "elbo_native.%s expects %d arguments, got %d", name, (int)n + 1, (int)argc);
+    napi_throw_type_error(env, NULL, msg);
     return NULL;
   }
-  CHECK(napi_get_arraybuffer_info(env, argv[0], &data, &bytes));
+  if (napi_is_arraybuffer(env, argv[0], &isAb) != napi_ok || !isAb) {
+    snprintf(msg, sizeof msg, "elbo_native.%s: argument 0 must be an ArrayBuffer", name);
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  if (napi_get_arraybuffer_info(env, argv[0], &data, bytes) != napi_ok) return NULL;
+  for (size_t i = 0; i < n; i++)
+    if (napi_get_value_double(env, argv[i + 1], &v[i]) != napi_ok) return NULL;
+  return data;
+}
+
+static int in_buffer(double off, double count, size_t bytes) {
+  return off >= 0 && off + 4.0 * count <= (double)bytes && ((int64_t)off) % 4 == 0;
+}
+
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
   double v[13];
-  for (int i = 0; i < 13; i++) CHECK(napi_get_value_double(env, argv[i + 1], &v[i]));
+  size_t bytes = 0;
+  void *data = buffer_args(env, info, 13, v, &bytes, "gemm");
+  if (!data) return NULL;
   const double aOff = v[0], bOff = v[1], cOff = v[2];
   const int M = (int)v[3], N = (int)v[4], K = (int)v[5], transA = v[6] != 0, transB = v[7] != 0;
   const double biasOff = v[8];
@@ -688,28 +704,13 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_adam(napi_env env, napi_callback_info info) {
-  size_t argc = 17;
-  napi_value argv[17];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 17) {
-    napi_throw_type_error(env, NULL, "elbo_native.adam expects 17 arguments");
-    return NULL;
-  }
-  void *data = NULL;
+  double v[16];
   size_t bytes = 0;
-  bool isAb = false;
-  CHECK(napi_is_arraybuffer(env, argv[0], &isAb));
-  if (!isAb) {
-    napi_throw_type_error(env, NULL, "elbo_native.adam: argument 0 must be an ArrayBuffer");
-    return NULL;
-  }
-  CHECK(napi_get_arraybuffer_info(env, argv[0], &data, &bytes));
-  double off[7], n = 0, cd[8];
-  for (int i = 0; i < 7; i++) CHECK(napi_get_value_double(env, argv[1 + i], &off[i]));
-  CHECK(napi_get_value_double(env, argv[8], &n));
-  for (int i = 0; i < 8; i++) CHECK(napi_get_value_double(env, argv[9 + i], &cd[i]));
+  void *data = buffer_args(env, info, 16, v, &bytes, "adam");
+  if (!data) return NULL;
+  const double *off = v, n = v[7], *cd = v + 8;
   for (int i = 0; i < 7; i++) {
-    if (off[i] < 0 || off[i] + 4.0 * n > bytes || ((int64_t)off[i]) % 4 != 0) {
+    if (!in_buffer(off[i], n, bytes)) {
       napi_throw_range_error(env, NULL, "elbo_native.adam: operands outside the buffer or misaligned");
       return NULL;
     }
@@ -727,34 +728,6 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   for (int i = 0; i < 8; i++) j.c[i] = (float)cd[i];
   adam_update(&j);
   return NULL;
-}
-
-/* Reads argument 0 as an ArrayBuffer and arguments 1 … n as numbers into v; NULL data (and an exception) on failure. */
-static void *buffer_args(napi_env env, napi_callback_info info, size_t n, double *v, size_t *bytes, const char *name) {
-  napi_value argv[16];
-  size_t argc = 16;
-  bool isAb = false;
-  void *data = NULL;
-  char msg[96];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc != n + 1) {
-    snprintf(msg, sizeof msg, "elbo_native.%s expects %d arguments, got %d", name, (int)n + 1, (int)argc);
-    napi_throw_type_error(env, NULL, msg);
-    return NULL;
-  }
-  if (napi_is_arraybuffer(env, argv[0], &isAb) != napi_ok || !isAb) {
-    snprintf(msg, sizeof msg, "elbo_native.%s: argument 0 must be an ArrayBuffer", name);
-    napi_throw_type_error(env, NULL, msg);
-    return NULL;
-  }
-  if (napi_get_arraybuffer_info(env, argv[0], &data, bytes) != napi_ok) return NULL;
-  for (size_t i = 0; i < n; i++)
-    if (napi_get_value_double(env, argv[i + 1], &v[i]) != napi_ok) return NULL;
-  return data;
-}
-
-static int in_buffer(double off, double count, size_t bytes) {
-  return off >= 0 && off + 4.0 * count <= (double)bytes && ((int64_t)off) % 4 == 0;
 }
 
 /* bernoulli(buffer, xOff, lOff, outOff, rows, d, B): out[r] for r < rows (see the section above). */
