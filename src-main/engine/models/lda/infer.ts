@@ -96,22 +96,27 @@ export async function inferTopicsParallel(
     expElogBetaT(model, exec.B);
     const gamma = new Float64Array(new SharedArrayBuffer(Math.max(1, D * K) * 8));
     await exec.registerCorpus(0, sharedCorpus(docs), gamma);
-    await exec.estep({
-      corpus: 0,
-      docs: Uint32Array.from({ length: D }, (_, i) => i),
-      topics: 'B',
-      alpha: model.alpha,
-      maxIter: opts.maxIter ?? 200,
-      tol: opts.tol ?? 1e-4,
-      init: 'prior',
-      useStore: true,
-      accumulate: false,
-      bound: false,
-    });
+    await exec.estep(thetaRequest(model, 0, D, opts));
     return finish(model, docs, gamma);
   } finally {
     await exec.close();
   }
+}
+
+/** The executor's E-step request for θ of documents 0 … n − 1 of registered corpus `corpus` (γ kept, nothing summed). */
+function thetaRequest(model: LdaModel, corpus: number, n: number, opts: InferOptions) {
+  return {
+    corpus,
+    docs: Uint32Array.from({ length: n }, (_, i) => i),
+    topics: 'B' as const,
+    alpha: model.alpha,
+    maxIter: opts.maxIter ?? 200,
+    tol: opts.tol ?? 1e-4,
+    init: 'prior' as const,
+    useStore: true,
+    accumulate: false,
+    bound: false,
+  };
 }
 
 /** One chunk of streamed proportions: rows start … start + n − 1 of the corpus, θ [n × K]. */
@@ -150,18 +155,7 @@ export async function* inferTopicChunks(
         ),
       );
       await exec.registerCorpus(id, part, gamma);
-      await exec.estep({
-        corpus: id,
-        docs: Uint32Array.from({ length: n }, (_, i) => i),
-        topics: 'B',
-        alpha: model.alpha,
-        maxIter: opts.maxIter ?? 200,
-        tol: opts.tol ?? 1e-4,
-        init: 'prior',
-        useStore: true,
-        accumulate: false,
-        bound: false,
-      });
+      await exec.estep(thetaRequest(model, id, n, opts));
       await exec.dropCorpus(id);
       const empty = new Uint8Array(n);
       for (let d = 0; d < n; d++) empty[d] = part.docPtr[d + 1] === part.docPtr[d] ? 1 : 0;
